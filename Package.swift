@@ -1,0 +1,90 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "swift-hpo",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "hpo-coordinator", targets: ["hpo-coordinator"]),
+        .executable(name: "hpo-worker", targets: ["hpo-worker"]),
+        .executable(name: "hpo", targets: ["hpo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries from Debian packages.
+        .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ"),
+
+        // Value types: space, parameters, study configuration. No I/O.
+        .target(name: "HPOCore"),
+        // The study file (YAML/JSON) to a validated StudyConfig, errors with file, line, field.
+        .target(name: "HPOStudyFile", dependencies: ["HPOCore", .product(name: "Yams", package: "Yams")]),
+        // Proposing configurations: grid, random (later: Bayesian).
+        .target(name: "HPOSearch", dependencies: ["HPOCore"]),
+        // The protocol as types, frames, and the transport seam (+ an in-memory transport).
+        .target(name: "HPOWire", dependencies: ["HPOCore"]),
+        // A small safe wrapper over libzmq and the live transports.
+        .target(name: "HPOZeroMQ", dependencies: ["CZeroMQ", "HPOWire"]),
+        // The append-only results log: group-committed writer, tolerant reader.
+        .target(name: "HPOJournal", dependencies: ["HPOCore"]),
+        // Running one trial: built-in test functions and command trials (child processes).
+        .target(name: "HPOTrials", dependencies: ["HPOCore"]),
+        // The coordinator: state machine and its I/O shell.
+        .target(
+            name: "HPOCoordinator",
+            dependencies: [
+                "HPOCore", "HPOSearch", "HPOWire", "HPOJournal",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // The worker: state machine and its I/O shell.
+        .target(
+            name: "HPOWorker",
+            dependencies: [
+                "HPOCore", "HPOWire", "HPOTrials",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        .executableTarget(
+            name: "hpo-coordinator",
+            dependencies: [
+                "HPOCoordinator", "HPOStudyFile", "HPOZeroMQ", "HPOJournal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "hpo-worker",
+            dependencies: [
+                "HPOWorker", "HPOZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "hpo",
+            dependencies: [
+                "HPOCore", "HPOJournal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "HPOCoreTests", dependencies: ["HPOCore", "HPOSearch"]),
+        .testTarget(name: "HPOStudyFileTests", dependencies: ["HPOStudyFile"]),
+        .testTarget(name: "HPOWireTests", dependencies: ["HPOWire", "HPOZeroMQ"]),
+        .testTarget(name: "HPOJournalTests", dependencies: ["HPOJournal"]),
+        .testTarget(name: "HPOTrialsTests", dependencies: ["HPOTrials"]),
+        .testTarget(name: "HPOCoordinatorTests", dependencies: ["HPOCoordinator", "HPOWorker", "HPOWire"]),
+        .testTarget(
+            name: "HPOEndToEndTests",
+            dependencies: ["HPOJournal", "hpo-coordinator", "hpo-worker", "hpo"]),
+    ]
+)
+
+// Strict settings for every Swift target: Swift 6 language mode (complete concurrency checking)
+// plus the upcoming features the swift-server projects use.
+for target in package.targets where [.executable, .test, .regular].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,52 @@
+/// How a trial attempt ended.
+public enum TrialStatus: String, Hashable, Sendable, Codable {
+    /// It ran to the end and reported the objective metric.
+    case completed
+    /// It crashed, timed out, exited non-zero, diverged, or reported no usable objective.
+    case failed
+}
+
+/// What a worker reports at the end of one attempt of a trial.
+public struct TrialResult: Hashable, Sendable, Codable {
+    public var status: TrialStatus
+    /// The final metrics, by name (the objective metric among them when completed).
+    public var metrics: [String: Double]
+    /// Why the attempt failed, in words a person can act on (`exit code 2`, `timeout after 10 s`).
+    public var reason: String?
+    /// The process's exit code, for command trials.
+    public var exitCode: Int32?
+    /// The last lines of the trial's stderr (bounded), for failures.
+    public var stderrTail: String?
+    /// Wall-clock seconds the attempt ran on the worker.
+    public var durationSeconds: Double
+
+    public init(
+        status: TrialStatus, metrics: [String: Double], reason: String? = nil, exitCode: Int32? = nil,
+        stderrTail: String? = nil, durationSeconds: Double
+    ) {
+        self.status = status
+        self.metrics = metrics
+        self.reason = reason
+        self.exitCode = exitCode
+        self.stderrTail = stderrTail
+        self.durationSeconds = durationSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, metrics, reason
+        case exitCode = "exit_code"
+        case stderrTail = "stderr_tail"
+        case durationSeconds = "duration_s"
+    }
+}
+
+/// An intermediate report from a running trial: metrics at a step (an epoch, a batch count).
+public struct TrialReport: Hashable, Sendable, Codable {
+    public var step: Int
+    public var metrics: [String: Double]
+
+    public init(step: Int, metrics: [String: Double]) {
+        self.step = step
+        self.metrics = metrics
+    }
+}

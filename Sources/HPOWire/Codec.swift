@@ -1,0 +1,162 @@
+import Foundation
+import HPOCore
+
+/// Protocol v1 framing (see docs/protocol.md): every message is two frames,
+/// `["hpo/1", <JSON object with a "type" field>]`.
+public enum WireCodec {
+    public static let protocolName = "hpo"
+    public static let version = 1
+    public static let header = Array("\(protocolName)/\(version)".utf8)
+
+    public static func encode(_ message: WorkerMessage) -> Frames {
+        switch message {
+        case .hello(let body): frames("hello", body)
+        case .heartbeat: frames("heartbeat", Empty())
+        case .report(let body): frames("report", body)
+        case .result(let body): frames("result", body)
+        case .bye(let reason): frames("bye", Reason(reason: reason))
+        }
+    }
+
+    public static func encode(_ message: CoordinatorMessage) -> Frames {
+        switch message {
+        case .welcome(let body): frames("welcome", body)
+        case .assign(let body): frames("assign", body)
+        case .ack(let key): frames("ack", key)
+        case .heartbeat: frames("heartbeat", Empty())
+        case .reregister(let reason): frames("reregister", Reason(reason: reason))
+        case .refuse(let reason): frames("refuse", Reason(reason: reason))
+        case .shutdown(let reason): frames("shutdown", Reason(reason: reason))
+        }
+    }
+
+    public static func decodeWorkerMessage(_ frames: Frames) throws(WireError) -> WorkerMessage {
+        let (type, body) = try split(frames)
+        switch type {
+        case "hello": return .hello(try decode(Hello.self, type, body))
+        case "heartbeat": return .heartbeat
+        case "report": return .report(try decode(ReportMessage.self, type, body))
+        case "result": return .result(try decode(ResultMessage.self, type, body))
+        case "bye": return .bye(reason: try decode(Reason.self, type, body).reason)
+        default: throw WireError.unknownType(type)
+        }
+    }
+
+    public static func decodeCoordinatorMessage(_ frames: Frames) throws(WireError) -> CoordinatorMessage {
+        let (type, body) = try split(frames)
+        switch type {
+        case "welcome": return .welcome(try decode(Welcome.self, type, body))
+        case "assign": return .assign(try decode(Assignment.self, type, body))
+        case "ack": return .ack(try decode(TrialKey.self, type, body))
+        case "heartbeat": return .heartbeat
+        case "reregister": return .reregister(reason: try decode(Reason.self, type, body).reason)
+        case "refuse": return .refuse(reason: try decode(Reason.self, type, body).reason)
+        case "shutdown": return .shutdown(reason: try decode(Reason.self, type, body).reason)
+        default: throw WireError.unknownType(type)
+        }
+    }
+
+    // MARK: - Frames and JSON
+
+    private struct Empty: Codable {}
+    private struct Reason: Codable { var reason: String }
+    private struct TypeTag: Decodable { var type: String }
+
+    /// The body with its `type` tag added: the tag is written first so a line reads well in a capture.
+    private struct Tagged<Body: Encodable>: Encodable {
+        var type: String
+        var body: Body
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: AnyKey.self)
+            try container.encode(type, forKey: AnyKey("type"))
+            try body.encode(to: encoder)
+        }
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ string: String) { stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    private static func frames(_ type: String, _ body: some Encodable) -> Frames {
+        // Encoding our own value types cannot fail: every float is finite or mapped to a string.
+        let json = (try? makeEncoder().encode(Tagged(type: type, body: body))) ?? Data("{}".utf8)
+        return [header, Array(json)]
+    }
+
+    private static func split(_ frames: Frames) throws(WireError) -> (String, Data) {
+        guard frames.count == 2 else { throw WireError.malformed("expected 2 frames, got \(frames.count)") }
+        guard frames[0] == header else {
+            let tag = String(decoding: frames[0].prefix(32), as: UTF8.self)
+            if tag.hasPrefix("\(protocolName)/") {
+                throw WireError.unsupportedVersion(tag)
+            }
+            throw WireError.malformed("first frame is not a protocol tag (\"\(tag)\")")
+        }
+        let body = Data(frames[1])
+        guard let tag = try? makeDecoder().decode(TypeTag.self, from: body) else {
+            throw WireError.malformed("body is not a JSON object with a string \"type\"")
+        }
+        return (tag.type, body)
+    }
+
+    private static func decode<T: Decodable>(_: T.Type, _ type: String, _ body: Data) throws(WireError) -> T {
+        do {
+            return try makeDecoder().decode(T.self, from: body)
+        } catch {
+            throw WireError.malformed("invalid \"\(type)\" message: \(describe(error))")
+        }
+    }
+
+    static func makeEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+
+    static func makeDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
+
+    /// A short account of a decoding error: the path of the offending field and what went wrong.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        func path(_ context: DecodingError.Context) -> String {
+            let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+            return path.isEmpty ? "" : "\(path): "
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(path(context))missing field \"\(key.stringValue)\""
+        case .typeMismatch(let type, let context): return "\(path(context))expected \(type)"
+        case .valueNotFound(let type, let context): return "\(path(context))expected \(type), found null"
+        case .dataCorrupted(let context): return "\(path(context))\(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}
+
+/// Why a message on the wire could not be decoded. The receiver drops the message and logs this.
+public enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The peer speaks another version of the protocol (the tag it sent).
+    case unsupportedVersion(String)
+    /// A message type this version does not know.
+    case unknownType(String)
+    /// Wrong frame count, not JSON, a missing or mistyped field.
+    case malformed(String)
+
+    public var description: String {
+        switch self {
+        case .unsupportedVersion(let tag):
+            "unsupported protocol version \"\(tag)\" (this side speaks \(WireCodec.protocolName)/\(WireCodec.version))"
+        case .unknownType(let type): "unknown message type \"\(type)\""
+        case .malformed(let reason): "malformed message: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import HPOCore
+
+/// A worker announcing itself: sent first, and again after a reconnect.
+public struct Hello: Hashable, Sendable, Codable {
+    /// `host:pid`, plus `/n` for the n-th worker of one process; unique per worker process.
+    public var name: String
+    public var host: String
+    public var pid: Int32
+    /// How many trials the worker runs at once.
+    public var slots: Int
+    /// The worker's software version, for the log.
+    public var software: String
+    /// Trials the worker is still running from before a reconnect (re-adopted or dropped).
+    public var running: [TrialKey]
+
+    public init(name: String, host: String, pid: Int32, slots: Int, software: String, running: [TrialKey] = []) {
+        self.name = name
+        self.host = host
+        self.pid = pid
+        self.slots = slots
+        self.software = software
+        self.running = running
+    }
+}
+
+/// One attempt of one trial: the key under which a result is recorded exactly once.
+public struct TrialKey: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var trial: TrialID
+    public var attempt: Attempt
+    public init(trial: TrialID, attempt: Attempt) {
+        self.trial = trial
+        self.attempt = attempt
+    }
+    public var description: String { "\(trial).\(attempt)" }
+}
+
+/// The coordinator accepting a worker, with the liveness rules both sides follow.
+public struct Welcome: Hashable, Sendable, Codable {
+    public var worker: WorkerID
+    public var study: String
+    /// Each side sends a heartbeat when it has sent nothing else for this long.
+    public var heartbeatIntervalMilliseconds: Int
+    /// A peer silent for this many intervals is considered lost.
+    public var liveness: Int
+
+    public init(worker: WorkerID, study: String, heartbeatIntervalMilliseconds: Int, liveness: Int) {
+        self.worker = worker
+        self.study = study
+        self.heartbeatIntervalMilliseconds = heartbeatIntervalMilliseconds
+        self.liveness = liveness
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case worker, study, liveness
+        case heartbeatIntervalMilliseconds = "heartbeat_ms"
+    }
+}
+
+/// A trial handed to a worker: what to run, with which parameters, under which key.
+public struct Assignment: Hashable, Sendable, Codable {
+    public var key: TrialKey
+    public var parameters: Parameters
+    public var spec: TrialSpec
+    public var objectiveMetric: String
+
+    public init(key: TrialKey, parameters: Parameters, spec: TrialSpec, objectiveMetric: String) {
+        self.key = key
+        self.parameters = parameters
+        self.spec = spec
+        self.objectiveMetric = objectiveMetric
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case key, spec
+        case parameters = "params"
+        case objectiveMetric = "objective_metric"
+    }
+}
+
+/// An intermediate report of a running trial.
+public struct ReportMessage: Hashable, Sendable, Codable {
+    public var key: TrialKey
+    public var report: TrialReport
+    public init(key: TrialKey, report: TrialReport) {
+        self.key = key
+        self.report = report
+    }
+}
+
+/// The end of one attempt.
+public struct ResultMessage: Hashable, Sendable, Codable {
+    public var key: TrialKey
+    public var result: TrialResult
+    public init(key: TrialKey, result: TrialResult) {
+        self.key = key
+        self.result = result
+    }
+}
+
+/// Messages from a worker to the coordinator.
+public enum WorkerMessage: Hashable, Sendable {
+    case hello(Hello)
+    case heartbeat
+    case report(ReportMessage)
+    case result(ResultMessage)
+    /// The worker is leaving (shutting down); its running trials, if any, are abandoned.
+    case bye(reason: String)
+}
+
+/// Messages from the coordinator to a worker.
+public enum CoordinatorMessage: Hashable, Sendable {
+    case welcome(Welcome)
+    case assign(Assignment)
+    /// The result of this attempt is durable in the results log: the worker may forget it.
+    case ack(TrialKey)
+    case heartbeat
+    /// The coordinator does not know this worker (it restarted, or declared the worker lost):
+    /// send `hello` again.
+    case reregister(reason: String)
+    /// The worker's message cannot be served (e.g. an unsupported protocol version).
+    case refuse(reason: String)
+    /// The study is over or the coordinator is stopping: finish nothing more and exit.
+    case shutdown(reason: String)
+}

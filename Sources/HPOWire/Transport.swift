@@ -1,0 +1,39 @@
+import Foundation
+
+/// One message on the wire: its frames, as bytes.
+public typealias Frames = [[UInt8]]
+
+/// The identity of a connected peer as the server side sees it (ZeroMQ's routing id).
+public struct PeerID: Hashable, Sendable, CustomStringConvertible {
+    public var bytes: [UInt8]
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public var description: String { bytes.map { String(format: "%02x", $0) }.joined() }
+}
+
+/// A message received by the server side, with its sender.
+public struct InboundMessage: Sendable {
+    public var peer: PeerID
+    public var frames: Frames
+    public init(peer: PeerID, frames: Frames) {
+        self.peer = peer
+        self.frames = frames
+    }
+}
+
+/// The coordinator's end: many peers. Used from one thread only (the one that created it).
+public protocol ServerTransport: AnyObject {
+    /// Waits until a message arrives, the waker fires or `timeoutMilliseconds` pass (-1: no limit),
+    /// then returns every message already queued, up to `limit` (possibly none).
+    func receive(timeoutMilliseconds: Int32, limit: Int) throws -> [InboundMessage]
+    /// Sends a message to one peer. A peer that is gone is not an error (the message is dropped).
+    func send(_ frames: Frames, to peer: PeerID) throws
+}
+
+/// A worker's end: one coordinator. Used from one thread only (the one that created it).
+public protocol ClientTransport: AnyObject {
+    /// Waits until a message arrives, the waker fires or `timeoutMilliseconds` pass (-1: no limit),
+    /// then returns every message already queued, up to `limit` (possibly none).
+    func receive(timeoutMilliseconds: Int32, limit: Int) throws -> [Frames]
+    /// Queues a message for the coordinator.
+    func send(_ frames: Frames) throws
+}

@@ -1,0 +1,1 @@
+// Filled in by the ZeroMQ wrapper work.
