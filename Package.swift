@@ -50,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "hpo-coordinator",
             dependencies: [
-                "HPOCoordinator", "HPOStudyFile", "HPOZeroMQ", "HPOJournal",
+                "HPOCoordinator", "HPOStudyFile", "HPOZeroMQ", "HPOJournal", "HPOTrials",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

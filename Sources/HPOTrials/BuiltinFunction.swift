@@ -8,6 +8,8 @@ public struct BuiltinFunction: Sendable {
     public var name: String
     /// The number of inputs the function takes, or `nil` for any number (at least 1).
     public var dimension: Int?
+    /// The fewest inputs the function is defined for, when `dimension` is `nil`.
+    public var minimumDimension: Int = 1
     /// The global minimum, for tests and for regret in benchmarks.
     public var minimum: Double
     /// A short description with the usual domain.
@@ -62,7 +64,7 @@ public struct BuiltinFunction: Sendable {
 
     /// Rosenbrock's valley in any dimension ≥ 2, usually on [-5, 10]^d; minimum 0 at (1, …, 1).
     public static let rosenbrock = BuiltinFunction(
-        name: "rosenbrock", dimension: nil, minimum: 0,
+        name: "rosenbrock", dimension: nil, minimumDimension: 2, minimum: 0,
         summary: "Rosenbrock, any dimension >= 2, usually in [-5, 10], minimum 0 at (1, ..., 1)"
     ) { x in
         var total = 0.0

@@ -1,0 +1,107 @@
+import HPOCore
+import HPOJournal
+import HPOWire
+import Logging
+
+/// The coordinator's I/O shell: one loop on one thread that receives every message waiting,
+/// feeds them to the state machine, makes the resulting journal events durable with one fsync
+/// (group commit), and only then sends the replies: no result is acknowledged, and no next trial
+/// handed out, before it is on disk.
+public final class CoordinatorService {
+    public private(set) var machine: CoordinatorStateMachine
+    private let journal: JournalWriter
+    private let logger: Logger
+    /// Called about once a second, and once at the end, with the study's progress.
+    public var onProgress: ((ProgressSnapshot) -> Void)?
+    /// How often the state machine gets a tick (heartbeats, liveness, wall time).
+    public var tickSeconds = 0.05
+
+    public init(machine: CoordinatorStateMachine, journal: JournalWriter, logger: Logger) {
+        self.machine = machine
+        self.journal = journal
+        self.logger = logger
+    }
+
+    /// Runs the study to its end. Then keeps serving (so late workers are told to shut down)
+    /// while `keepServingAfterFinish` says so. Call on the thread that created `transport`.
+    public func run(
+        transport: any ServerTransport, stopRequested: () -> String?,
+        keepServingAfterFinish: (_ secondsSinceFinish: Double) -> Bool = { $0 < 0.5 }
+    ) throws -> ProgressSnapshot {
+        let started = monotonicSeconds()
+        var lastTick = started
+        var lastProgress = started
+        var finishedAt: Double?
+        try apply(machine.start(now: started), transport: transport)
+
+        while true {
+            let inbound = try transport.receive(timeoutMilliseconds: Int32(tickSeconds * 1000), limit: 4096)
+            let now = monotonicSeconds()
+            var actions = CoordinatorActions()
+            for message in inbound {
+                do {
+                    let decoded = try WireCodec.decodeWorkerMessage(message.frames)
+                    log(decoded, from: message.peer)
+                    actions.append(machine.received(decoded, from: message.peer, now: now))
+                } catch {
+                    logger.warning(
+                        "dropped a malformed message", metadata: ["peer": "\(message.peer)", "error": "\(error)"])
+                    actions.append(machine.receivedUndecodable(error, from: message.peer))
+                }
+            }
+            if let reason = stopRequested() {
+                actions.append(machine.stop(reason: reason, now: now))
+            }
+            if now - lastTick >= tickSeconds {
+                actions.append(machine.tick(now: now))
+                lastTick = now
+            }
+            try apply(actions, transport: transport)
+
+            if now - lastProgress >= 1 {
+                onProgress?(snapshot(elapsed: now - started))
+                lastProgress = now
+            }
+            if machine.isFinished {
+                if finishedAt == nil {
+                    finishedAt = now
+                    onProgress?(snapshot(elapsed: now - started))
+                }
+                if let finishedAt, !keepServingAfterFinish(now - finishedAt) { break }
+            }
+        }
+        return snapshot(elapsed: monotonicSeconds() - started)
+    }
+
+    private func apply(_ actions: CoordinatorActions, transport: any ServerTransport) throws {
+        // Durable first (one fsync for the whole batch), then act.
+        try journal.append(actions.journal)
+        for (peer, message) in actions.messages {
+            try transport.send(WireCodec.encode(message), to: peer)
+        }
+    }
+
+    private func log(_ message: WorkerMessage, from peer: PeerID) {
+        switch message {
+        case .hello(let hello):
+            logger.info("worker hello", metadata: ["worker.name": "\(hello.name)", "slots": "\(hello.slots)", "peer": "\(peer)"])
+        case .bye(let reason):
+            logger.info("worker bye", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
+        case .result(let result) where result.result.status == .failed:
+            logger.notice(
+                "trial failed", metadata: ["trial.key": "\(result.key)", "reason": "\(result.result.reason ?? "")"])
+        default:
+            break
+        }
+    }
+
+    public func snapshot(elapsed: Double) -> ProgressSnapshot {
+        ProgressSnapshot(
+            study: machine.config.name, completed: machine.completedCount, failed: machine.failedCount,
+            running: machine.runningCount, budget: machine.config.budget.trials,
+            bestTrial: machine.best?.trial, bestObjective: machine.best?.objective,
+            bestParameters: machine.best.flatMap { machine.parameters(of: $0.trial) },
+            workers: machine.connectedWorkers, busyWorkers: machine.busyWorkers, elapsedSeconds: elapsed,
+            finishReason: machine.finishReason)
+    }
+}

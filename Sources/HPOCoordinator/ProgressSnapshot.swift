@@ -1,0 +1,62 @@
+import Foundation
+import HPOCore
+
+/// How the study is going, for the console.
+public struct ProgressSnapshot: Sendable {
+    public var study: String
+    public var completed: Int
+    public var failed: Int
+    public var running: Int
+    public var budget: Int
+    public var bestTrial: TrialID?
+    public var bestObjective: Double?
+    public var bestParameters: Parameters?
+    public var workers: Int
+    public var busyWorkers: Int
+    public var elapsedSeconds: Double
+    public var finishReason: String?
+
+    /// One line: `branin  done 12/30  running 4  failed 0  best 0.4123 (#7)  workers 4/4 busy  12.3 trials/s  0:05`.
+    public var line: String {
+        var parts = ["\(study)", "done \(completed + failed)/\(budget)", "running \(running)", "failed \(failed)"]
+        if let bestObjective, let bestTrial {
+            parts.append("best \(Self.format(bestObjective)) (\(bestTrial))")
+        } else {
+            parts.append("best -")
+        }
+        parts.append("workers \(busyWorkers)/\(workers) busy")
+        if elapsedSeconds > 0 {
+            let rate = Double(completed + failed) / elapsedSeconds
+            parts.append(rate >= 1 ? String(format: "%.1f trials/s", rate) : String(format: "%.1f trials/h", rate * 3600))
+        }
+        parts.append(Self.formatDuration(elapsedSeconds))
+        return parts.joined(separator: "  ")
+    }
+
+    /// The closing summary: why it ended, the counts and the best parameters.
+    public var summary: String {
+        var lines = ["study \(study) finished: \(finishReason ?? "stopped")"]
+        lines.append("  trials: \(completed) completed, \(failed) failed, in \(Self.formatDuration(elapsedSeconds))")
+        if let bestTrial, let bestObjective {
+            lines.append("  best: trial \(bestTrial) objective \(Self.format(bestObjective))")
+            for (name, value) in (bestParameters ?? [:]).sorted(by: { $0.key < $1.key }) {
+                lines.append("    \(name) = \(value)")
+            }
+        } else {
+            lines.append("  best: none (no trial completed)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func format(_ value: Double) -> String {
+        let magnitude = abs(value)
+        if magnitude != 0 && (magnitude < 1e-3 || magnitude >= 1e6) { return String(format: "%.4g", value) }
+        return String(format: "%.6g", value)
+    }
+
+    static func formatDuration(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        let (h, m, s) = (total / 3600, total / 60 % 60, total % 60)
+        return h > 0 ? String(format: "%d:%02d:%02d", h, m, s) : String(format: "%d:%02d", m, s)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// A line of the log as written: `{"event": …, "time": …, <the event's fields>}`.
+public struct JournalRecord: Hashable, Sendable {
+    public var event: JournalEvent
+    /// Seconds since 1970 (UTC) when the coordinator wrote the line.
+    public var time: Double
+    public init(event: JournalEvent, time: Double) {
+        self.event = event
+        self.time = time
+    }
+}
+
+enum JournalCoding {
+    private struct Header: Codable {
+        var event: String
+        var time: Double
+    }
+
+    /// `{"event":…,"time":…,` then the event's own fields in sorted order: stable bytes, and the
+    /// kind of each line is the first thing a person sees in `tail -f`.
+    static func encode(_ record: JournalRecord) throws -> Data {
+        let encoder = makeEncoder()
+        let body: Data
+        switch record.event {
+        case .studyStarted(let event): body = try encoder.encode(event)
+        case .workerJoined(let event): body = try encoder.encode(event)
+        case .workerLeft(let event): body = try encoder.encode(event)
+        case .trialDispatched(let event): body = try encoder.encode(event)
+        case .trialReport(let event): body = try encoder.encode(event)
+        case .trialCompleted(let event): body = try encoder.encode(event)
+        case .trialFailed(let event): body = try encoder.encode(event)
+        case .studyFinished(let event): body = try encoder.encode(event)
+        }
+        let time = (record.time * 1000).rounded() / 1000
+        var line = Data("{\"event\":\"\(record.event.name)\",\"time\":\(time)".utf8)
+        // The body is a JSON object: drop its opening brace and join it on.
+        line.append(body.count > 2 ? Data(",".utf8) + body.dropFirst() : Data("}".utf8))
+        return line
+    }
+
+    /// Decodes one line; `nil` for an event name this version does not know (newer writers).
+    static func decode(_ line: Data) throws -> JournalRecord? {
+        let decoder = makeDecoder()
+        let header = try decoder.decode(Header.self, from: line)
+        let event: JournalEvent
+        switch header.event {
+        case "study_started": event = .studyStarted(try decoder.decode(StudyStarted.self, from: line))
+        case "worker_joined": event = .workerJoined(try decoder.decode(WorkerJoined.self, from: line))
+        case "worker_left": event = .workerLeft(try decoder.decode(WorkerLeft.self, from: line))
+        case "trial_dispatched": event = .trialDispatched(try decoder.decode(TrialDispatched.self, from: line))
+        case "trial_report": event = .trialReport(try decoder.decode(TrialReported.self, from: line))
+        case "trial_completed": event = .trialCompleted(try decoder.decode(TrialCompleted.self, from: line))
+        case "trial_failed": event = .trialFailed(try decoder.decode(TrialFailed.self, from: line))
+        case "study_finished": event = .studyFinished(try decoder.decode(StudyFinished.self, from: line))
+        default: return nil
+        }
+        return JournalRecord(event: event, time: header.time)
+    }
+
+    static func makeEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Metrics may be NaN or infinite (a diverged run); JSON has no such numbers.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+
+    static func makeDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
+}

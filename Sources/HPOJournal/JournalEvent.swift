@@ -1,0 +1,181 @@
+import HPOCore
+
+/// One line of the results log. See docs/results-log.md for every field.
+public enum JournalEvent: Hashable, Sendable {
+    case studyStarted(StudyStarted)
+    case workerJoined(WorkerJoined)
+    case workerLeft(WorkerLeft)
+    case trialDispatched(TrialDispatched)
+    case trialReport(TrialReported)
+    case trialCompleted(TrialCompleted)
+    case trialFailed(TrialFailed)
+    case studyFinished(StudyFinished)
+
+    /// The value of the line's `"event"` field.
+    public var name: String {
+        switch self {
+        case .studyStarted: "study_started"
+        case .workerJoined: "worker_joined"
+        case .workerLeft: "worker_left"
+        case .trialDispatched: "trial_dispatched"
+        case .trialReport: "trial_report"
+        case .trialCompleted: "trial_completed"
+        case .trialFailed: "trial_failed"
+        case .studyFinished: "study_finished"
+        }
+    }
+}
+
+public struct StudyStarted: Hashable, Sendable, Codable {
+    public var study: String
+    public var config: StudyConfig
+    public var software: String
+    public var host: String
+    public init(study: String, config: StudyConfig, software: String, host: String) {
+        self.study = study
+        self.config = config
+        self.software = software
+        self.host = host
+    }
+}
+
+public struct WorkerJoined: Hashable, Sendable, Codable {
+    public var worker: WorkerID
+    public var host: String
+    public var pid: Int32
+    public var slots: Int
+    public init(worker: WorkerID, host: String, pid: Int32, slots: Int) {
+        self.worker = worker
+        self.host = host
+        self.pid = pid
+        self.slots = slots
+    }
+}
+
+public struct WorkerLeft: Hashable, Sendable, Codable {
+    public var worker: WorkerID
+    /// `bye: …` when the worker said goodbye, `lost: …` when it went silent.
+    public var reason: String
+    /// Attempts it was running, which go back to the queue.
+    public var abandoned: [Int]
+    public init(worker: WorkerID, reason: String, abandoned: [Int]) {
+        self.worker = worker
+        self.reason = reason
+        self.abandoned = abandoned
+    }
+}
+
+public struct TrialDispatched: Hashable, Sendable, Codable {
+    public var trial: TrialID
+    public var attempt: Attempt
+    public var worker: WorkerID
+    public var params: Parameters
+    public init(trial: TrialID, attempt: Attempt, worker: WorkerID, params: Parameters) {
+        self.trial = trial
+        self.attempt = attempt
+        self.worker = worker
+        self.params = params
+    }
+}
+
+public struct TrialReported: Hashable, Sendable, Codable {
+    public var trial: TrialID
+    public var attempt: Attempt
+    public var step: Int
+    public var metrics: [String: Double]
+    public init(trial: TrialID, attempt: Attempt, step: Int, metrics: [String: Double]) {
+        self.trial = trial
+        self.attempt = attempt
+        self.step = step
+        self.metrics = metrics
+    }
+}
+
+public struct TrialCompleted: Hashable, Sendable, Codable {
+    public var trial: TrialID
+    public var attempt: Attempt
+    public var params: Parameters
+    public var objective: Double
+    public var metrics: [String: Double]
+    public var worker: WorkerID
+    public var durationSeconds: Double
+    public init(
+        trial: TrialID, attempt: Attempt, params: Parameters, objective: Double, metrics: [String: Double],
+        worker: WorkerID, durationSeconds: Double
+    ) {
+        self.trial = trial
+        self.attempt = attempt
+        self.params = params
+        self.objective = objective
+        self.metrics = metrics
+        self.worker = worker
+        self.durationSeconds = durationSeconds
+    }
+    enum CodingKeys: String, CodingKey {
+        case trial, attempt, params, objective, metrics, worker
+        case durationSeconds = "duration_s"
+    }
+}
+
+public struct TrialFailed: Hashable, Sendable, Codable {
+    public var trial: TrialID
+    public var attempt: Attempt
+    public var params: Parameters
+    public var worker: WorkerID
+    public var reason: String
+    public var exitCode: Int32?
+    public var stderrTail: String?
+    public var metrics: [String: Double]
+    public var durationSeconds: Double
+    /// Whether another attempt of this trial follows.
+    public var willRetry: Bool
+    public init(
+        trial: TrialID, attempt: Attempt, params: Parameters, worker: WorkerID, reason: String, exitCode: Int32?,
+        stderrTail: String?, metrics: [String: Double], durationSeconds: Double, willRetry: Bool
+    ) {
+        self.trial = trial
+        self.attempt = attempt
+        self.params = params
+        self.worker = worker
+        self.reason = reason
+        self.exitCode = exitCode
+        self.stderrTail = stderrTail
+        self.metrics = metrics
+        self.durationSeconds = durationSeconds
+        self.willRetry = willRetry
+    }
+    enum CodingKeys: String, CodingKey {
+        case trial, attempt, params, worker, reason, metrics
+        case exitCode = "exit_code"
+        case stderrTail = "stderr_tail"
+        case durationSeconds = "duration_s"
+        case willRetry = "will_retry"
+    }
+}
+
+public struct StudyFinished: Hashable, Sendable, Codable {
+    /// `budget spent`, `grid exhausted`, `wall time reached`, `interrupted (SIGINT)`.
+    public var reason: String
+    public var completed: Int
+    public var failed: Int
+    public var bestTrial: TrialID?
+    public var bestObjective: Double?
+    public var bestParams: Parameters?
+    public init(
+        reason: String, completed: Int, failed: Int, bestTrial: TrialID?, bestObjective: Double?,
+        bestParams: Parameters?
+    ) {
+        self.reason = reason
+        self.completed = completed
+        self.failed = failed
+        self.bestTrial = bestTrial
+        self.bestObjective = bestObjective
+        self.bestParams = bestParams
+    }
+    enum CodingKeys: String, CodingKey {
+        case reason, completed, failed
+        case bestTrial = "best_trial"
+        case bestObjective = "best_objective"
+        case bestParams = "best_params"
+    }
+}

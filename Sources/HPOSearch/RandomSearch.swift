@@ -1,0 +1,47 @@
+import HPOCore
+
+/// Independent uniform (or log-uniform) samples, reproducible from the seed.
+///
+/// The n-th proposal depends only on the seed and n, so a resumed study continues the same stream.
+public struct RandomSearch: SearchStrategy {
+    public let space: SearchSpace
+    public let seed: UInt64
+    public private(set) var proposedCount = 0
+    public var isExhausted: Bool { false }
+
+    public init(space: SearchSpace, seed: UInt64, alreadyProposed: Int = 0) {
+        self.space = space
+        self.seed = seed
+        self.proposedCount = alreadyProposed
+    }
+
+    public mutating func propose(_ count: Int, history: SearchHistory) -> [Parameters] {
+        (0..<max(count, 0)).map { _ in
+            var generator = SplitMix64(seed: seed, stream: UInt64(proposedCount))
+            proposedCount += 1
+            return space.configuration(atUnit: space.parameters.map { _ in generator.nextUnit() })
+        }
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64), with independent streams by index.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64, stream: UInt64 = 0) {
+        state = seed &+ 0x9E37_79B9_7F4A_7C15 &* (stream &+ 1)
+        // Mix once so nearby seeds and streams start far apart.
+        _ = next()
+    }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform double in `[0, 1)` with 53 random bits.
+    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+}

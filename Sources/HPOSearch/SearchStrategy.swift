@@ -1,0 +1,33 @@
+import HPOCore
+
+/// What the search knows when it proposes: configurations already tried and the ones running.
+public struct SearchHistory: Sendable {
+    /// Finished trials: the configuration and its objective (`nil` when the trial failed).
+    public var finished: [(parameters: Parameters, objective: Double?)]
+    /// Configurations dispatched and not finished yet.
+    public var running: [Parameters]
+
+    public init(finished: [(parameters: Parameters, objective: Double?)] = [], running: [Parameters] = []) {
+        self.finished = finished
+        self.running = running
+    }
+}
+
+/// The one seam between the coordinator and the ways of choosing what to try next.
+public protocol SearchStrategy: Sendable {
+    /// Proposes up to `count` new configurations. Returns fewer (possibly none) when the strategy
+    /// has nothing left to propose (a grid that is exhausted).
+    mutating func propose(_ count: Int, history: SearchHistory) -> [Parameters]
+    /// How many configurations this strategy has proposed so far.
+    var proposedCount: Int { get }
+    /// Whether it will never propose again.
+    var isExhausted: Bool { get }
+}
+
+/// Makes the strategy a study file asks for.
+public func makeSearchStrategy(for config: StudyConfig) -> any SearchStrategy {
+    switch config.strategy.kind {
+    case .random: RandomSearch(space: config.space, seed: config.seed)
+    case .grid: GridSearch(space: config.space)
+    }
+}

@@ -1,0 +1,157 @@
+import HPOCore
+import HPOWire
+
+/// Who this worker is, as it introduces itself.
+public struct WorkerIdentity: Hashable, Sendable {
+    public var name: String
+    public var host: String
+    public var pid: Int32
+    public var slots: Int
+    public var software: String
+
+    public init(name: String, host: String, pid: Int32, slots: Int, software: String) {
+        self.name = name
+        self.host = host
+        self.pid = pid
+        self.slots = slots
+        self.software = software
+    }
+}
+
+/// What the worker shell must do after feeding the state machine one event.
+public enum WorkerAction: Hashable, Sendable {
+    case send(WorkerMessage)
+    case startTrial(Assignment)
+    case cancelTrial(TrialKey, reason: String)
+    /// Leave the loop: `error` is set when the exit is a failure (refused by the coordinator).
+    case exit(reason: String, error: Bool)
+}
+
+/// The worker's logic, free of I/O: coordinator messages, trial events and ticks in, actions out.
+public struct WorkerStateMachine {
+    public let identity: WorkerIdentity
+    /// Seconds between hellos while the coordinator has not welcomed us.
+    public var helloRetrySeconds: Double
+
+    enum Phase: Equatable {
+        case idle
+        case registering(lastHello: Double)
+        case registered(Welcome)
+        case stopped
+    }
+
+    private var phase: Phase = .idle
+    /// Trials this worker is running.
+    public private(set) var running: [TrialKey: Assignment] = [:]
+    /// Results sent but not yet acknowledged as durable: resent after a re-registration.
+    public private(set) var unacknowledged: [TrialKey: ResultMessage] = [:]
+    private var lastHeard: Double = 0
+    private var lastSent: Double = 0
+
+    public init(identity: WorkerIdentity, helloRetrySeconds: Double = 1) {
+        self.identity = identity
+        self.helloRetrySeconds = helloRetrySeconds
+    }
+
+    public var isRegistered: Bool { if case .registered = phase { true } else { false } }
+    public var isStopped: Bool { phase == .stopped }
+    public var welcome: Welcome? { if case .registered(let welcome) = phase { welcome } else { nil } }
+
+    // MARK: - Events
+
+    public mutating func start(now: Double) -> [WorkerAction] {
+        sayHello(now: now)
+    }
+
+    public mutating func received(_ message: CoordinatorMessage, now: Double) -> [WorkerAction] {
+        guard phase != .stopped, phase != .idle else { return [] }
+        lastHeard = now
+        switch message {
+        case .welcome(let welcome):
+            let wasRegistered = isRegistered
+            phase = .registered(welcome)
+            // Results the coordinator may not have made durable before we lost touch: send again.
+            // It records each (trial, attempt) once, so a duplicate is harmless.
+            guard !wasRegistered else { return [] }
+            return unacknowledged.keys.sorted { $0.trial < $1.trial }.compactMap { key in
+                unacknowledged[key].map { send(.result($0), now: now) }
+            }
+        case .assign(let assignment):
+            guard isRegistered, running[assignment.key] == nil, running.count < identity.slots else { return [] }
+            running[assignment.key] = assignment
+            return [.startTrial(assignment)]
+        case .ack(let key):
+            unacknowledged[key] = nil
+            return []
+        case .heartbeat:
+            return []
+        case .reregister:
+            return sayHello(now: now)
+        case .refuse(let reason):
+            return stop(reason: "refused by the coordinator: \(reason)", error: true, now: now)
+        case .shutdown(let reason):
+            return stop(reason: "coordinator: \(reason)", error: false, now: now)
+        }
+    }
+
+    public mutating func trialReported(_ key: TrialKey, _ report: TrialReport, now: Double) -> [WorkerAction] {
+        guard running[key] != nil, phase != .stopped else { return [] }
+        return [send(.report(ReportMessage(key: key, report: report)), now: now)]
+    }
+
+    public mutating func trialFinished(_ key: TrialKey, _ result: TrialResult, now: Double) -> [WorkerAction] {
+        guard running.removeValue(forKey: key) != nil, phase != .stopped else { return [] }
+        let message = ResultMessage(key: key, result: result)
+        unacknowledged[key] = message
+        return [send(.result(message), now: now)]
+    }
+
+    /// Time passed: hello again while unwelcomed, heartbeats, a silent coordinator.
+    public mutating func tick(now: Double) -> [WorkerAction] {
+        switch phase {
+        case .idle, .stopped:
+            return []
+        case .registering(let lastHello):
+            return now - lastHello >= helloRetrySeconds ? sayHello(now: now) : []
+        case .registered(let welcome):
+            let interval = Double(welcome.heartbeatIntervalMilliseconds) / 1000
+            if now - lastHeard > interval * Double(welcome.liveness) {
+                // The coordinator went silent: introduce ourselves again. ZeroMQ reconnects the
+                // socket by itself; our hello (with the trials we still run) re-registers us.
+                return sayHello(now: now)
+            }
+            return now - lastSent >= interval ? [send(.heartbeat, now: now)] : []
+        }
+    }
+
+    /// The worker is asked to stop (a signal): running trials are cancelled, the coordinator told.
+    public mutating func stop(reason: String, now: Double) -> [WorkerAction] {
+        stop(reason: reason, error: false, now: now, sayBye: true)
+    }
+
+    // MARK: - Helpers
+
+    private mutating func stop(reason: String, error: Bool, now: Double, sayBye: Bool = false) -> [WorkerAction] {
+        guard phase != .stopped else { return [] }
+        var actions: [WorkerAction] = running.keys.sorted { $0.trial < $1.trial }.map {
+            .cancelTrial($0, reason: "worker stopping: \(reason)")
+        }
+        if sayBye { actions.append(send(.bye(reason: reason), now: now)) }
+        phase = .stopped
+        actions.append(.exit(reason: reason, error: error))
+        return actions
+    }
+
+    private mutating func sayHello(now: Double) -> [WorkerAction] {
+        phase = .registering(lastHello: now)
+        let hello = Hello(
+            name: identity.name, host: identity.host, pid: identity.pid, slots: identity.slots,
+            software: identity.software, running: running.keys.sorted { $0.trial < $1.trial })
+        return [send(.hello(hello), now: now)]
+    }
+
+    private mutating func send(_ message: WorkerMessage, now: Double) -> WorkerAction {
+        lastSent = now
+        return .send(message)
+    }
+}

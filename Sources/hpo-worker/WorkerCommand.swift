@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import HPOCore
+import HPOWire
+import HPOWorker
+import HPOZeroMQ
+import Logging
+
+@main
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hpo-worker",
+        abstract: "Run trials for an hpo-coordinator.",
+        discussion: "Connects to the coordinator, registers its slots, runs the trials it is given and reports their results until the study ends.")
+
+    @Option(help: "The coordinator's address, e.g. tcp://coord-host:5555.")
+    var connect: String
+
+    @Option(help: "How many trials to run at once.")
+    var slots = 1
+
+    @Option(help: "The worker's name in the results log (default: host:pid).")
+    var name: String?
+
+    @Option(help: "A directory for per-trial scratch files (default: the system's temporary directory).")
+    var scratch: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
+    }
+
+    func run() throws {
+        // One BLAS thread per worker: several workers per host share its cores.
+        setenv("OPENBLAS_NUM_THREADS", "1", 0)
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let host = ProcessInfo.processInfo.hostName
+        let pid = getpid()
+        let identity = WorkerIdentity(
+            name: name ?? "\(host):\(pid)", host: host, pid: pid, slots: slots, software: HPOVersion.current)
+        let logger = Logger(label: "hpo-worker")
+
+        let waker = Waker()
+        SignalTrap.install(waking: waker)
+        let context = try ZeroMQContext()
+        let transport = try ZeroMQClientTransport(context: context, connect: connect, waker: waker)
+        let scratchRoot = scratch ?? "\(NSTemporaryDirectory())/hpo-worker-\(pid)"
+        let service = WorkerService(identity: identity, waker: waker, scratchRoot: scratchRoot, logger: logger)
+        let clean = try service.run(transport: transport) { SignalTrap.caught }
+        try? FileManager.default.removeItem(atPath: scratchRoot)
+        if !clean { throw ExitCode(2) }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
