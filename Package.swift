@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "HPOCoordinatorTests", dependencies: ["HPOCoordinator", "HPOWorker", "HPOWire"]),
         .testTarget(
             name: "HPOEndToEndTests",
-            dependencies: ["HPOJournal", "hpo-coordinator", "hpo-worker", "hpo"]),
+            dependencies: ["HPOJournal", "HPOWire", "HPOZeroMQ", "hpo-coordinator", "hpo-worker", "hpo"]),
     ]
 )
 

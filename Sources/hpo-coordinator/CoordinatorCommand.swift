@@ -29,6 +29,9 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "The results log (JSON Lines). Default: results/<study>-<date>.jsonl.")
     var log: String?
 
+    @Option(help: "Write the address workers should connect to into this file once bound (for scripts).")
+    var endpointFile: String?
+
     @Option(help: "Start this many hpo-worker processes on this machine, and stop them at the end.")
     var localWorkers = 0
 
@@ -77,6 +80,9 @@ struct CoordinatorCommand: ParsableCommand {
         let boundEndpoint = transport.boundEndpoint
         printErr("study \(config.name): \(config.strategy.kind.rawValue) search, \(config.budget.trials) trials")
         printErr("listening on \(boundEndpoint); results log \(logPath)")
+        if let endpointFile {
+            try Data((boundEndpoint + "\n").utf8).write(to: URL(fileURLWithPath: endpointFile), options: .atomic)
+        }
 
         let workers = try LocalWorkerPool(
             count: localWorkers, slots: workerSlots, endpoint: boundEndpoint, logLevel: localWorkers > 0 ? "warning" : "info")

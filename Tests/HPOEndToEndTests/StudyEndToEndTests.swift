@@ -1,0 +1,191 @@
+import Foundation
+import HPOCore
+import HPOJournal
+import Testing
+
+/// Real coordinator and worker processes on tcp://127.0.0.1, real results logs.
+@Suite(.serialized) struct StudyEndToEndTests {
+    func braninStudy(trials: Int, strategy: String = "random", sleep: Double = 0, extraSpace: String = "") -> String {
+        """
+        name: e2e-\(strategy)
+        objective: {metric: objective, direction: minimize}
+        budget: {trials: \(trials)}
+        strategy: \(strategy)
+        seed: 11
+        space:
+          x0: {type: float, low: -5, high: 10, steps: 5}
+          x1: {type: float, low: 0, high: 15, steps: 4}
+        trial:
+          builtin: branin
+          sleep: \(sleep)
+        """
+    }
+
+    /// Runs a coordinator on a fixed loopback port with `workers` separate worker processes.
+    func runStudy(
+        _ text: String, workers: Int, scratch: Scratch, coordinatorArguments: [String] = [],
+        whileRunning: ((_ workers: [RunningProcess], _ log: String) throws -> Set<Int32>)? = nil
+    ) throws -> (coordinator: RunningProcess, log: String) {
+        let study = try scratch.write("study.yaml", text)
+        let log = scratch.path("results.jsonl")
+        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
+        let coordinator = try RunningProcess(
+            "hpo-coordinator", [study, "--bind", endpoint, "--log", log] + coordinatorArguments, scratch: scratch,
+            label: "coordinator")
+        let workerProcesses = try (0..<workers).map {
+            try RunningProcess("hpo-worker", ["--connect", endpoint, "--log-level", "warning"], scratch: scratch, label: "worker\($0)")
+        }
+        // The pids the test killed on purpose: they do not exit cleanly.
+        let killed = try whileRunning?(workerProcesses, log) ?? []
+        let status = coordinator.waitForExit(within: 90)
+        #expect(status == 0, "coordinator stderr:\n\(coordinator.stderr)")
+        for worker in workerProcesses where !killed.contains(worker.pid) {
+            #expect(worker.waitForExit(within: 15) == 0, "worker stderr:\n\(worker.stderr)")
+        }
+        return (coordinator, log)
+    }
+
+    @Test("a 30-trial random study on Branin completes across three worker processes")
+    func randomStudy() throws {
+        let scratch = try Scratch()
+        let (coordinator, log) = try runStudy(braninStudy(trials: 30, sleep: 0.05), workers: 3, scratch: scratch)
+        let summary = try LogSummary(path: log)
+        #expect(summary.completed.count == 30)
+        #expect(Set(summary.completed.map(\.trial)).count == 30)
+        #expect(summary.failed.isEmpty)
+        #expect(Set(summary.completed.map(\.worker)).count >= 2, "the work was shared between workers")
+        let space = try #require(summary.started?.config.space)
+        for trial in summary.completed {
+            #expect(space.contains(trial.params), "\(trial.params)")
+            let x0 = trial.params["x0"]?.doubleValue ?? .nan, x1 = trial.params["x1"]?.doubleValue ?? .nan
+            #expect(abs(BraninReference.value(x0, x1) - trial.objective) < 1e-9, "the objective is Branin at the params")
+        }
+        let finished = try #require(summary.finished)
+        #expect(finished.reason == "budget spent")
+        #expect(finished.completed == 30)
+        #expect(finished.bestObjective == summary.completed.map(\.objective).min())
+        #expect(coordinator.stdout.contains("best: trial #\(finished.bestTrial?.rawValue ?? -1)"))
+    }
+
+    @Test("a grid study visits every grid point exactly once across three workers")
+    func gridStudy() throws {
+        let scratch = try Scratch()
+        let (_, log) = try runStudy(braninStudy(trials: 100, strategy: "grid"), workers: 3, scratch: scratch)
+        let summary = try LogSummary(path: log)
+        let points = summary.completed.map(\.params)
+        #expect(points.count == 20)
+        #expect(Set(points).count == 20)
+        let x0s = Set(points.compactMap { $0["x0"]?.doubleValue }), x1s = Set(points.compactMap { $0["x1"]?.doubleValue })
+        #expect(x0s == [-5, -1.25, 2.5, 6.25, 10])
+        #expect(x1s == [0, 5, 10, 15])
+        #expect(summary.finished?.reason == "grid exhausted")
+    }
+
+    @Test("a worker killed mid-trial loses its trial to another worker; nothing is lost or counted twice")
+    func killedWorker() throws {
+        let scratch = try Scratch()
+        let (_, log) = try runStudy(
+            braninStudy(trials: 8, sleep: 0.4), workers: 2, scratch: scratch,
+            coordinatorArguments: ["--heartbeat", "0.2", "--liveness", "3"]
+        ) { workers, log in
+            // Wait until the first worker is running a trial, then kill it without warning.
+            let victim = workers[0]
+            let running = waitUntil(within: 30) {
+                guard let summary = try? LogSummary(path: log) else { return false }
+                return summary.dispatched.contains { $0.worker.rawValue.hasSuffix(":\(victim.pid)") }
+            }
+            #expect(running, "the first worker got a trial")
+            kill(victim.pid, SIGKILL)
+            return [victim.pid]
+        }
+        let summary = try LogSummary(path: log)
+        #expect(summary.completed.count == 8)
+        #expect(Set(summary.completed.map(\.trial)).count == 8)
+        let lost = try #require(summary.workersLeft.first)
+        #expect(lost.reason.hasPrefix("lost"))
+        #expect(!lost.abandoned.isEmpty)
+        for trial in lost.abandoned {
+            let attempts = summary.dispatched.filter { $0.trial.rawValue == trial }.map(\.attempt)
+            #expect(attempts == [1, 2], "trial \(trial) was dispatched again as attempt 2")
+            #expect(summary.completed.first { $0.trial.rawValue == trial }?.attempt == 2)
+        }
+    }
+
+    @Test("a command trial runs a real Python script through --local-workers")
+    func pythonCommandTrial() throws {
+        let scratch = try Scratch()
+        let script = Binaries.packageRoot.appendingPathComponent("examples/train.py").path
+        let study = try scratch.write(
+            "study.yaml",
+            """
+            name: e2e-python
+            objective: {metric: val_loss, direction: minimize}
+            budget: {trials: 4}
+            strategy: random
+            seed: 3
+            space:
+              lr: {type: float, low: 1.0e-3, high: 1.0, log: true}
+              momentum: {type: float, low: 0.0, high: 0.9}
+            trial:
+              command: ["python3", "\(script)", "--lr", "{lr}", "--momentum", "{momentum}"]
+              timeout: 60
+            """)
+        let log = scratch.path("results.jsonl")
+        let coordinator = try RunningProcess(
+            "hpo-coordinator", [study, "--log", log, "--local-workers", "2"], scratch: scratch, label: "coordinator")
+        #expect(coordinator.waitForExit(within: 90) == 0, "stderr:\n\(coordinator.stderr)")
+        let summary = try LogSummary(path: log)
+        #expect(summary.completed.count == 4, "failures: \(summary.failed.map(\.reason))")
+        for trial in summary.completed {
+            #expect(trial.metrics["val_loss"] == trial.objective)
+            #expect(trial.objective.isFinite)
+        }
+        let reports = summary.records.filter { $0.event.name == "trial_report" }
+        #expect(reports.count >= 4, "the script's per-epoch lines arrive as intermediate reports")
+    }
+
+    @Test("`--local-workers 4` on the README's Branin example logs one completion per trial, inside the bounds")
+    func localWorkersExample() throws {
+        let scratch = try Scratch()
+        let example = Binaries.packageRoot.appendingPathComponent("examples/branin.yaml").path
+        let log = scratch.path("results.jsonl")
+        let coordinator = try RunningProcess(
+            "hpo-coordinator", [example, "--log", log, "--local-workers", "4"], scratch: scratch, label: "coordinator")
+        #expect(coordinator.waitForExit(within: 90) == 0, "stderr:\n\(coordinator.stderr)")
+        let summary = try LogSummary(path: log)
+        let budget = try #require(summary.started?.config.budget.trials)
+        #expect(summary.completed.count == budget)
+        #expect(Set(summary.completed.map(\.trial)).count == budget)
+        let space = try #require(summary.started?.config.space)
+        #expect(summary.completed.allSatisfy { space.contains($0.params) })
+        #expect(Set(summary.completed.map(\.worker)).count == 4, "all four local workers took part")
+    }
+
+    @Test("a study file error names the file, line and field, and nothing starts")
+    func studyFileError() throws {
+        let scratch = try Scratch()
+        let study = try scratch.write("bad.yaml", braninStudy(trials: 0))
+        let coordinator = try RunningProcess("hpo-coordinator", [study, "--local-workers", "1"], scratch: scratch, label: "coordinator")
+        #expect(coordinator.waitForExit(within: 30) == 2)
+        #expect(coordinator.stderr.contains("bad.yaml:3:"), "\(coordinator.stderr)")
+        #expect(coordinator.stderr.contains("budget.trials"))
+    }
+
+    @Test("`hpo version` prints the software and protocol versions")
+    func version() throws {
+        let scratch = try Scratch()
+        let hpo = try RunningProcess("hpo", ["version"], scratch: scratch, label: "hpo")
+        #expect(hpo.waitForExit(within: 10) == 0)
+        #expect(hpo.stdout.contains("swift-hpo \(HPOVersion.current)"))
+        #expect(hpo.stdout.contains("hpo/1"))
+    }
+}
+
+/// Branin, written out again here so the test checks the worker's arithmetic independently.
+enum BraninReference {
+    static func value(_ x0: Double, _ x1: Double) -> Double {
+        let b = 5.1 / (4 * Double.pi * Double.pi), c = 5 / Double.pi, t = 1 / (8 * Double.pi)
+        let u = x1 - b * x0 * x0 + c * x0 - 6
+        return u * u + 10 * (1 - t) * cos(x0) + 10
+    }
+}
