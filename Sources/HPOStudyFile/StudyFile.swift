@@ -1,0 +1,60 @@
+import Foundation
+import HPOCore
+import Yams
+
+/// Reads a study file (YAML, or JSON, which is YAML too) into a validated `StudyConfig`.
+///
+/// Every problem is a `StudyFileError` naming the file, the line and the field; unknown keys are
+/// errors. The format is described in `docs/study-file.md`.
+public enum StudyFile {
+    /// Reads and parses the study file at `path`; an unreadable file is a `StudyFileError` too.
+    ///
+    /// - Parameter builtins: the built-in trial functions by name, with the number of parameters
+    ///   each takes (`nil`: any number from 1).
+    public static func load(path: String, builtins: [String: Int?]) throws -> StudyConfig {
+        try parse(readText(path: path), file: path, builtins: builtins)
+    }
+
+    /// Parses the text of a study file; `file` is only used to name it in errors.
+    ///
+    /// - Parameter builtins: the built-in trial functions by name, with the number of parameters
+    ///   each takes (`nil`: any number from 1).
+    public static func parse(_ text: String, file: String, builtins: [String: Int?]) throws -> StudyConfig {
+        let root = try YAMLDocument.root(of: text, file: file)
+        guard case .mapping = root.node else {
+            throw root.error("expected a mapping of \(topLevelKeys.joined(separator: ", ")) at the top level, found \(root.found)")
+        }
+        let top = try root.mapping()
+        try top.checkKeys(allowed: topLevelKeys)
+
+        let name = try top.required("name").nonEmptyString()
+        let objective = try readObjective(top.required("objective"))
+        let budget = try readBudget(top.required("budget"))
+        let strategy = try top.optional("strategy").map(readStrategy) ?? StrategyConfig(kind: .random)
+        let seed = try top.optional("seed").map(readSeed) ?? 0
+        let spaceField = try top.required("space")
+        let space = try readSpace(spaceField)
+        let trial = try readTrial(top.required("trial"), space: space, spaceField: spaceField, builtins: builtins)
+        return StudyConfig(
+            name: name, objective: objective, budget: budget, strategy: strategy, seed: seed, space: space, trial: trial)
+    }
+
+    static let topLevelKeys = ["name", "objective", "budget", "strategy", "seed", "space", "trial"]
+
+    private static func readText(path: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw StudyFileError(file: path, field: "", message: "cannot read the study file: no such file")
+        }
+        guard !isDirectory.boolValue else {
+            throw StudyFileError(file: path, field: "", message: "cannot read the study file: it is a directory")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StudyFileError(file: path, field: "", message: "cannot read the study file: permission denied or I/O error")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw StudyFileError(file: path, field: "", message: "cannot read the study file: it is not UTF-8 text")
+        }
+        return text
+    }
+}

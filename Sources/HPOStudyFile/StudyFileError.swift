@@ -1,0 +1,40 @@
+import Foundation
+
+/// A problem with a study file, located by file, line, column and the dotted path of the field.
+///
+/// Its `description` is what a user sees:
+/// `examples/x.yaml:12:7: space.learning_rate.low: expected a number, found 'abc'`.
+public struct StudyFileError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The file as the user named it.
+    public var file: String
+    /// The 1-based line of the offending node, when known.
+    public var line: Int?
+    /// The 1-based column of the offending node, when known.
+    public var column: Int?
+    /// The dotted path of the field, e.g. `space.learning_rate.low`, `trial.command[2]`;
+    /// empty for problems that belong to no field (YAML syntax, unreadable file).
+    public var field: String
+    /// What was expected and what was found.
+    public var message: String
+
+    public init(file: String, line: Int? = nil, column: Int? = nil, field: String, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String {
+        var location = file
+        if let line {
+            location += ":\(line)"
+            if let column { location += ":\(column)" }
+        }
+        return field.isEmpty ? "\(location): \(message)" : "\(location): \(field): \(message)"
+    }
+}
+
+extension StudyFileError: LocalizedError {
+    public var errorDescription: String? { description }
+}

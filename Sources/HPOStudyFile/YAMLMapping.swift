@@ -1,0 +1,61 @@
+/// A YAML mapping of the study file: its entries in file order, looked up by key.
+struct YAMLMapping {
+    struct Entry {
+        var key: String
+        var value: YAMLField
+    }
+
+    /// The mapping itself (for errors about a missing key).
+    let field: YAMLField
+    let entries: [Entry]
+
+    var keys: [String] { entries.map(\.key) }
+
+    func optional(_ key: String) -> YAMLField? {
+        entries.first { $0.key == key }?.value
+    }
+
+    /// The value of `key`; when absent, an error at the line of this mapping.
+    func required(_ key: String) throws -> YAMLField {
+        if let value = optional(key) { return value }
+        throw field.missingKey(key)
+    }
+
+    /// Rejects any key not in `allowed`, so that a typo never passes silently.
+    ///
+    /// `context` (e.g. "for a choice parameter") is added to the message; `misplaced` gives a
+    /// specific reason for keys that are valid elsewhere (e.g. `steps` on a choice parameter).
+    func checkKeys(allowed: [String], context: String? = nil, misplaced: [String: String] = [:]) throws {
+        for entry in entries where !allowed.contains(entry.key) {
+            let allowedList = allowed.joined(separator: ", ")
+            if let reason = misplaced[entry.key] {
+                throw entry.value.keyError("\(reason); allowed keys: \(allowedList)")
+            }
+            var message = "unknown key '\(entry.key)'"
+            if let context { message += " \(context)" }
+            if let suggestion = Self.closest(to: entry.key, in: allowed) { message += " (did you mean '\(suggestion)'?)" }
+            throw entry.value.keyError("\(message); allowed keys: \(allowedList)")
+        }
+    }
+
+    /// The allowed key within edit distance 2 of `key`, if there is one.
+    static func closest(to key: String, in allowed: [String]) -> String? {
+        let scored = allowed.map { ($0, editDistance(key.lowercased(), $0)) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= 2, best.1 < key.count else { return nil }
+        return best.0
+    }
+
+    /// Levenshtein distance between two strings.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let b = Array(b)
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,80 @@
+import HPOWire
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What became of a message sent to one peer.
+public enum ZeroMQSendOutcome: Sendable, Equatable {
+    /// Queued for the peer's connection (not yet a proof of delivery).
+    case queued
+    /// No connection with that routing id: the peer is gone or never was. Dropped.
+    case droppedPeerUnknown
+    /// The peer's queue is at its high-water mark (a stalled peer). Dropped.
+    case droppedPeerQueueFull
+
+    public var isQueued: Bool { self == .queued }
+}
+
+/// The coordinator's end over ZeroMQ: a ROUTER bound to one endpoint; each connected DEALER is
+/// a peer, known by its routing id. Use it on the thread that created it.
+public final class ZeroMQServerTransport: ServerTransport {
+    /// The endpoint actually bound, wildcards resolved (`tcp://127.0.0.1:*` → `…:41234`).
+    public let boundEndpoint: String
+    /// Messages dropped so far because their peer was gone or stalled.
+    public private(set) var droppedMessageCount = 0
+    /// Called for each dropped message, e.g. to log it.
+    public var onDrop: ((PeerID, ZeroMQSendOutcome) -> Void)?
+
+    private let socket: ZeroMQSocket
+    private let waker: Waker
+
+    public init(context: ZeroMQContext, bind endpoint: String, waker: Waker,
+                options: ZeroMQTransportOptions = ZeroMQTransportOptions()) throws {
+        let socket = try ZeroMQSocket(context: context, type: .router)
+        try socket.set(options.commonSocketOptions)
+        try socket.set([.routerMandatory(true), .routerHandover(options.routerHandover)])
+        try socket.bind(endpoint)
+        self.boundEndpoint = try socket.lastEndpoint
+        self.socket = socket
+        self.waker = waker
+    }
+
+    public func receive(timeoutMilliseconds: Int32, limit: Int) throws -> [InboundMessage] {
+        let batch = try socket.receiveBatch(waker: waker, timeoutMilliseconds: timeoutMilliseconds, limit: limit)
+        // A ROUTER prefixes the sender's routing id; a DEALER always sends at least one frame.
+        return batch.compactMap { frames in
+            guard let identity = frames.first, frames.count > 1 else { return nil }
+            return InboundMessage(peer: PeerID(identity), frames: Array(frames.dropFirst()))
+        }
+    }
+
+    /// Sends to one peer; a gone or stalled peer drops the message (see `deliver(_:to:)`).
+    public func send(_ frames: Frames, to peer: PeerID) throws {
+        try deliver(frames, to: peer)
+    }
+
+    /// Sends to one peer without blocking and tells whether the message was queued. A gone
+    /// (`EHOSTUNREACH`) or stalled (`EAGAIN`) peer is not an error: the message is dropped,
+    /// counted and reported to `onDrop`. Throws only for real errors (e.g. `ETERM`).
+    @discardableResult
+    public func deliver(_ frames: Frames, to peer: PeerID) throws -> ZeroMQSendOutcome {
+        guard !frames.isEmpty else { throw ZeroMQError(operation: "zmq_send(no frames)", errno: EINVAL) }
+        let outcome: ZeroMQSendOutcome
+        do {
+            outcome = try socket.send(frames: [peer.bytes] + frames, dontWait: true) ? .queued : .droppedPeerQueueFull
+        } catch let error as ZeroMQError where error.errno == EHOSTUNREACH {
+            outcome = .droppedPeerUnknown
+        }
+        if outcome != .queued {
+            droppedMessageCount += 1
+            onDrop?(peer, outcome)
+        }
+        return outcome
+    }
+}
+
+@available(*, unavailable, message: "A ZeroMQ transport belongs to the thread that created it")
+extension ZeroMQServerTransport: Sendable {}
