@@ -17,13 +17,19 @@ let package = Package(
     targets: [
         // C libraries from Debian packages.
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ"),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK"),
 
         // Value types: space, parameters, study configuration. No I/O.
         .target(name: "HPOCore"),
         // The study file (YAML/JSON) to a validated StudyConfig, errors with file, line, field.
         .target(name: "HPOStudyFile", dependencies: ["HPOCore", .product(name: "Yams", package: "Yams")]),
-        // Proposing configurations: grid, random (later: Bayesian).
-        .target(name: "HPOSearch", dependencies: ["HPOCore"]),
+        // Gaussian-process regression and expected improvement: numbers in, numbers out.
+        .target(name: "HPOGaussianProcess", dependencies: ["CBLAS", "CLAPACK"]),
+        // Proposing configurations: grid, random, Bayesian optimisation.
+        .target(name: "HPOSearch", dependencies: ["HPOCore", "HPOGaussianProcess"]),
+        // The built-in trainer (an MLP over BLAS on the bundled digits) and the LR range test.
+        .target(name: "HPOTraining", dependencies: ["HPOCore", "CBLAS"]),
         // The protocol as types, frames, and the transport seam (+ an in-memory transport).
         .target(name: "HPOWire", dependencies: ["HPOCore"]),
         // A small safe wrapper over libzmq and the live transports.
@@ -31,7 +37,7 @@ let package = Package(
         // The append-only results log: group-committed writer, tolerant reader.
         .target(name: "HPOJournal", dependencies: ["HPOCore"]),
         // Running one trial: built-in test functions and command trials (child processes).
-        .target(name: "HPOTrials", dependencies: ["HPOCore"]),
+        .target(name: "HPOTrials", dependencies: ["HPOCore", "HPOTraining"]),
         // The coordinator: state machine and its I/O shell.
         .target(
             name: "HPOCoordinator",
@@ -50,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "hpo-coordinator",
             dependencies: [
-                "HPOCoordinator", "HPOStudyFile", "HPOZeroMQ", "HPOJournal", "HPOTrials",
+                "HPOCoordinator", "HPOStudyFile", "HPOZeroMQ", "HPOJournal", "HPOTrials", "HPOSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -64,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "hpo",
             dependencies: [
-                "HPOCore", "HPOJournal",
+                "HPOCore", "HPOJournal", "HPOTraining", "HPOSearch", "HPOTrials",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -73,6 +79,9 @@ let package = Package(
         .testTarget(name: "HPOWireTests", dependencies: ["HPOWire", "HPOZeroMQ"]),
         .testTarget(name: "HPOJournalTests", dependencies: ["HPOJournal"]),
         .testTarget(name: "HPOTrialsTests", dependencies: ["HPOTrials"]),
+        .testTarget(name: "HPOTrainingTests", dependencies: ["HPOTraining"]),
+        .testTarget(name: "HPOGaussianProcessTests", dependencies: ["HPOGaussianProcess"]),
+        .testTarget(name: "HPOSearchTests", dependencies: ["HPOSearch", "HPOTrials"]),
         .testTarget(name: "HPOCoordinatorTests", dependencies: ["HPOCoordinator", "HPOWorker", "HPOWire"]),
         .testTarget(
             name: "HPOEndToEndTests",

@@ -39,12 +39,78 @@ public struct Budget: Hashable, Sendable, Codable {
 
 /// How the study chooses configurations.
 public enum StrategyKind: String, Hashable, Sendable, Codable, CaseIterable {
-    case grid, random
+    case grid, random, bayes
 }
 
 public struct StrategyConfig: Hashable, Sendable, Codable {
     public var kind: StrategyKind
-    public init(kind: StrategyKind) { self.kind = kind }
+    /// Settings of the `bayes` strategy (ignored by the others).
+    public var bayes: BayesOptions
+
+    public init(kind: StrategyKind, bayes: BayesOptions = BayesOptions()) {
+        self.kind = kind
+        self.bayes = bayes
+    }
+
+    enum CodingKeys: String, CodingKey { case kind, bayes }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try container.decode(StrategyKind.self, forKey: .kind)
+        bayes = try container.decodeIfPresent(BayesOptions.self, forKey: .bayes) ?? BayesOptions()
+    }
+}
+
+/// How a batch (or the slots of running trials) is filled with distinct proposals.
+public enum BatchHeuristic: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Every pending point is assumed to have returned a constant value (`LieValue`).
+    case constantLiar = "constant-liar"
+    /// Every pending point is assumed to have returned the model's posterior mean there.
+    case krigingBeliever = "kriging-believer"
+}
+
+/// The constant a constant liar pretends pending points returned, from the observed values.
+public enum LieValue: String, Hashable, Sendable, Codable, CaseIterable {
+    case min, mean, max
+}
+
+/// How observed objective values are transformed before the Gaussian process sees them.
+public enum OutputTransformKind: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Standardised only.
+    case none
+    /// A shifted logarithm: compresses heavy upper tails.
+    case log
+    /// Normal scores of the ranks (a Gaussian copula).
+    case rankGaussian = "rank-gaussian"
+}
+
+/// Settings of Bayesian optimisation (`strategy: {kind: bayes, ...}`); see `docs/bayes.md`.
+public struct BayesOptions: Hashable, Sendable, Codable {
+    public var batch: BatchHeuristic
+    /// The constant liar's lie (ignored by the kriging believer).
+    public var lie: LieValue
+    /// Points of the space-filling initial design; nil for the default that depends on the
+    /// dimension and the number of workers.
+    public var initial: Int?
+    /// The output transform; nil for the default.
+    public var output: OutputTransformKind?
+
+    public init(batch: BatchHeuristic = .constantLiar, lie: LieValue = .min, initial: Int? = nil, output: OutputTransformKind? = nil) {
+        self.batch = batch
+        self.lie = lie
+        self.initial = initial
+        self.output = output
+    }
+
+    enum CodingKeys: String, CodingKey { case batch, lie, initial, output }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        batch = try container.decodeIfPresent(BatchHeuristic.self, forKey: .batch) ?? .constantLiar
+        lie = try container.decodeIfPresent(LieValue.self, forKey: .lie) ?? .min
+        initial = try container.decodeIfPresent(Int.self, forKey: .initial)
+        output = try container.decodeIfPresent(OutputTransformKind.self, forKey: .output)
+    }
 }
 
 /// What a worker runs for one trial.

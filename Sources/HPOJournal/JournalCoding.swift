@@ -24,6 +24,9 @@ enum JournalCoding {
         let body: Data
         switch record.event {
         case .studyStarted(let event): body = try encoder.encode(event)
+        case .studyResumed(let event): body = try encoder.encode(event)
+        case .resultDropped(let event): body = try encoder.encode(event)
+        case .studyStopped(let event): body = try encoder.encode(event)
         case .workerJoined(let event): body = try encoder.encode(event)
         case .workerLeft(let event): body = try encoder.encode(event)
         case .trialDispatched(let event): body = try encoder.encode(event)
@@ -52,6 +55,9 @@ enum JournalCoding {
         case "trial_report": event = .trialReport(try decoder.decode(TrialReported.self, from: line))
         case "trial_completed": event = .trialCompleted(try decoder.decode(TrialCompleted.self, from: line))
         case "trial_failed": event = .trialFailed(try decoder.decode(TrialFailed.self, from: line))
+        case "study_resumed": event = .studyResumed(try decoder.decode(StudyResumed.self, from: line))
+        case "result_dropped": event = .resultDropped(try decoder.decode(ResultDropped.self, from: line))
+        case "study_stopped": event = .studyStopped(try decoder.decode(StudyFinished.self, from: line))
         case "study_finished": event = .studyFinished(try decoder.decode(StudyFinished.self, from: line))
         default: return nil
         }

@@ -3,25 +3,34 @@ import HPOCore
 /// One line of the results log. See docs/results-log.md for every field.
 public enum JournalEvent: Hashable, Sendable {
     case studyStarted(StudyStarted)
+    /// A coordinator took over the study from its log after a restart.
+    case studyResumed(StudyResumed)
     case workerJoined(WorkerJoined)
     case workerLeft(WorkerLeft)
     case trialDispatched(TrialDispatched)
     case trialReport(TrialReported)
     case trialCompleted(TrialCompleted)
     case trialFailed(TrialFailed)
+    /// A result that was acknowledged but not recorded: a duplicate or a stale attempt.
+    case resultDropped(ResultDropped)
     case studyFinished(StudyFinished)
+    /// The coordinator was stopped (a signal) before the budget was spent: the study can resume.
+    case studyStopped(StudyFinished)
 
     /// The value of the line's `"event"` field.
     public var name: String {
         switch self {
         case .studyStarted: "study_started"
+        case .studyResumed: "study_resumed"
         case .workerJoined: "worker_joined"
         case .workerLeft: "worker_left"
         case .trialDispatched: "trial_dispatched"
         case .trialReport: "trial_report"
         case .trialCompleted: "trial_completed"
         case .trialFailed: "trial_failed"
+        case .resultDropped: "result_dropped"
         case .studyFinished: "study_finished"
+        case .studyStopped: "study_stopped"
         }
     }
 }
@@ -36,6 +45,50 @@ public struct StudyStarted: Hashable, Sendable, Codable {
         self.config = config
         self.software = software
         self.host = host
+    }
+}
+
+public struct StudyResumed: Hashable, Sendable, Codable {
+    public var study: String
+    public var software: String
+    public var host: String
+    /// What the log held when the study resumed.
+    public var completed: Int
+    public var failed: Int
+    public var created: Int
+    /// Trials waiting for another attempt.
+    public var queued: [Int]
+    /// Trials that were running: their workers may still report them, else they run again.
+    public var awaitingWorkers: [Int]
+    public init(
+        study: String, software: String, host: String, completed: Int, failed: Int, created: Int, queued: [Int],
+        awaitingWorkers: [Int]
+    ) {
+        self.study = study
+        self.software = software
+        self.host = host
+        self.completed = completed
+        self.failed = failed
+        self.created = created
+        self.queued = queued
+        self.awaitingWorkers = awaitingWorkers
+    }
+    enum CodingKeys: String, CodingKey {
+        case study, software, host, completed, failed, created, queued
+        case awaitingWorkers = "awaiting_workers"
+    }
+}
+
+public struct ResultDropped: Hashable, Sendable, Codable {
+    public var trial: TrialID
+    public var attempt: Attempt
+    public var worker: WorkerID
+    public var reason: String
+    public init(trial: TrialID, attempt: Attempt, worker: WorkerID, reason: String) {
+        self.trial = trial
+        self.attempt = attempt
+        self.worker = worker
+        self.reason = reason
     }
 }
 

@@ -2,7 +2,8 @@ import HPOCore
 
 /// What the search knows when it proposes: configurations already tried and the ones running.
 public struct SearchHistory: Sendable {
-    /// Finished trials: the configuration and its objective (`nil` when the trial failed).
+    /// Finished trials: the configuration and its objective as a value to *minimise* (the
+    /// coordinator negates the objective of a `maximize` study), `nil` when the trial failed.
     public var finished: [(parameters: Parameters, objective: Double?)]
     /// Configurations dispatched and not finished yet.
     public var running: [Parameters]
@@ -24,10 +25,12 @@ public protocol SearchStrategy: Sendable {
     var isExhausted: Bool { get }
 }
 
-/// Makes the strategy a study file asks for.
-public func makeSearchStrategy(for config: StudyConfig) -> any SearchStrategy {
+/// Makes the strategy a study file asks for. `alreadyProposed` is the number of trials a resumed
+/// study's log already holds: a random stream or a grid cursor continues after them.
+public func makeSearchStrategy(for config: StudyConfig, alreadyProposed: Int = 0) -> any SearchStrategy {
     switch config.strategy.kind {
-    case .random: RandomSearch(space: config.space, seed: config.seed)
-    case .grid: GridSearch(space: config.space)
+    case .random: RandomSearch(space: config.space, seed: config.seed, alreadyProposed: alreadyProposed)
+    case .grid: GridSearch(space: config.space, alreadyProposed: alreadyProposed)
+    case .bayes: BayesianSearch(config: config)
     }
 }

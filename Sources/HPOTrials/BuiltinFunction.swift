@@ -26,7 +26,7 @@ public struct BuiltinFunction: Sendable {
     /// The parameter names the function reads, for a space of `dimension` inputs.
     public static func parameterNames(dimension: Int) -> [String] { (0..<dimension).map { "x\($0)" } }
 
-    public static let all: [BuiltinFunction] = [branin, hartmann6, rosenbrock, ackley, sphere]
+    public static let all: [BuiltinFunction] = [branin, hartmann6, rosenbrock, ackley, levy, styblinskiTang, sphere]
 
     /// Branin-Hoo on x0 ∈ [-5, 10], x1 ∈ [0, 15]; three global minima of 0.397887.
     public static let branin = BuiltinFunction(
@@ -83,6 +83,31 @@ public struct BuiltinFunction: Sendable {
         let sumSquares = x.reduce(0) { $0 + $1 * $1 }
         let sumCosines = x.reduce(0) { $0 + cos(2 * Double.pi * $1) }
         return -20 * exp(-0.2 * sqrt(sumSquares / d)) - exp(sumCosines / d) + 20 + M_E
+    }
+
+    /// Levy in any dimension, usually on [-10, 10]^d; minimum 0 at (1, …, 1). Many local minima
+    /// on a broad bowl.
+    public static let levy = BuiltinFunction(
+        name: "levy", dimension: nil, minimum: 0,
+        summary: "Levy, any dimension, usually in [-10, 10], minimum 0 at (1, ..., 1)"
+    ) { x in
+        let w = x.map { 1 + ($0 - 1) / 4 }
+        guard let first = w.first, let last = w.last else { return 0 }
+        var total = pow(sin(Double.pi * first), 2)
+        for i in 0..<(w.count - 1) {
+            total += pow(w[i] - 1, 2) * (1 + 10 * pow(sin(Double.pi * w[i] + 1), 2))
+        }
+        return total + pow(last - 1, 2) * (1 + pow(sin(2 * Double.pi * last), 2))
+    }
+
+    /// Styblinski–Tang in any dimension, usually on [-5, 5]^d: ½ Σ (x⁴ − 16x² + 5x). Its minimum
+    /// grows with the dimension: −39.16617·d at x_i = −2.903534, so `minimum` here is the value
+    /// *per dimension* (multiply by d). A local minimum per coordinate at x_i ≈ 2.7468.
+    public static let styblinskiTang = BuiltinFunction(
+        name: "styblinski_tang", dimension: nil, minimum: -39.16617,
+        summary: "Styblinski-Tang, any dimension, usually in [-5, 5], minimum -39.16617 * d at x_i = -2.903534"
+    ) { x in
+        0.5 * x.reduce(0) { $0 + $1 * $1 * $1 * $1 - 16 * $1 * $1 + 5 * $1 }
     }
 
     /// The sum of squares in any dimension; minimum 0 at the origin. Cheap: used for no-op trials.

@@ -10,7 +10,8 @@ public struct Hello: Hashable, Sendable, Codable {
     public var slots: Int
     /// The worker's software version, for the log.
     public var software: String
-    /// Trials the worker is still running from before a reconnect (re-adopted or dropped).
+    /// Attempts the worker still holds from before a reconnect: running, or finished with a result
+    /// not yet acknowledged. The coordinator takes back those it still holds itself.
     public var running: [TrialKey]
 
     public init(name: String, host: String, pid: Int32, slots: Int, software: String, running: [TrialKey] = []) {

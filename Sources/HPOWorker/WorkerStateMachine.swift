@@ -30,8 +30,11 @@ public enum WorkerAction: Hashable, Sendable {
 /// The worker's logic, free of I/O: coordinator messages, trial events and ticks in, actions out.
 public struct WorkerStateMachine {
     public let identity: WorkerIdentity
-    /// Seconds between hellos while the coordinator has not welcomed us.
+    /// Seconds before the first hello is repeated while the coordinator has not welcomed us; the
+    /// wait doubles with every unanswered hello, up to `maximumHelloRetrySeconds` (backoff).
     public var helloRetrySeconds: Double
+    public var maximumHelloRetrySeconds: Double = 8
+    private var helloWait: Double
 
     enum Phase: Equatable {
         case idle
@@ -51,6 +54,7 @@ public struct WorkerStateMachine {
     public init(identity: WorkerIdentity, helloRetrySeconds: Double = 1) {
         self.identity = identity
         self.helloRetrySeconds = helloRetrySeconds
+        helloWait = helloRetrySeconds
     }
 
     public var isRegistered: Bool { if case .registered = phase { true } else { false } }
@@ -70,6 +74,7 @@ public struct WorkerStateMachine {
         case .welcome(let welcome):
             let wasRegistered = isRegistered
             phase = .registered(welcome)
+            helloWait = helloRetrySeconds
             // Results the coordinator may not have made durable before we lost touch: send again.
             // It records each (trial, attempt) once, so a duplicate is harmless.
             guard !wasRegistered else { return [] }
@@ -112,7 +117,9 @@ public struct WorkerStateMachine {
         case .idle, .stopped:
             return []
         case .registering(let lastHello):
-            return now - lastHello >= helloRetrySeconds ? sayHello(now: now) : []
+            guard now - lastHello >= helloWait else { return [] }
+            helloWait = min(helloWait * 2, maximumHelloRetrySeconds)
+            return sayHello(now: now)
         case .registered(let welcome):
             let interval = Double(welcome.heartbeatIntervalMilliseconds) / 1000
             if now - lastHeard > interval * Double(welcome.liveness) {
@@ -144,9 +151,12 @@ public struct WorkerStateMachine {
 
     private mutating func sayHello(now: Double) -> [WorkerAction] {
         phase = .registering(lastHello: now)
+        // Trials still running and results not yet acknowledged are both still ours: the
+        // coordinator takes them back instead of running them again elsewhere.
+        let held = Set(running.keys).union(unacknowledged.keys).sorted { $0.trial < $1.trial }
         let hello = Hello(
             name: identity.name, host: identity.host, pid: identity.pid, slots: identity.slots,
-            software: identity.software, running: running.keys.sorted { $0.trial < $1.trial })
+            software: identity.software, running: held)
         return [send(.hello(hello), now: now)]
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import HPOCoordinator
 import HPOCore
 import HPOJournal
+import HPOSearch
 import HPOStudyFile
 import HPOTrials
 import HPOWire
@@ -26,8 +27,11 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Where workers connect, e.g. tcp://127.0.0.1:5555 (default: that, or a free loopback port with --local-workers).")
     var bind: String?
 
-    @Option(help: "The results log (JSON Lines). Default: results/<study>-<date>.jsonl.")
+    @Option(help: "The results log (JSON Lines). An existing log is resumed. Default: results/<study>-<date>.jsonl.")
     var log: String?
+
+    @Flag(help: "Resume a log even though its study configuration differs from the study file.")
+    var continueAnyway = false
 
     @Option(help: "Write the address workers should connect to into this file once bound (for scripts).")
     var endpointFile: String?
@@ -71,12 +75,24 @@ struct CoordinatorCommand: ParsableCommand {
         }
 
         let logPath = try resultsLogPath(for: config)
+        let restored = try restoredStudy(at: logPath, config: config)
+        if let restored, restored.finishReason != nil, restored.trials.count >= config.budget.trials {
+            print("study \(config.name) already finished (\(restored.finishReason ?? "")): \(restored.completedCount) completed, \(restored.failedCount) failed")
+            print("  results log: \(logPath)")
+            return
+        }
         let journal = try JournalWriter(path: logPath)
         let waker = Waker()
         SignalTrap.install(waking: waker)
         let context = try ZeroMQContext()
         let endpoint = bind ?? (localWorkers > 0 ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:5555")
-        let transport = try ZeroMQServerTransport(context: context, bind: endpoint, waker: waker)
+        var transportOptions = ZeroMQTransportOptions()
+        // Protocol messages are small; a peer sending more than this is cut off by libzmq.
+        transportOptions.maxMessageSize = 4 << 20
+        let transport = try ZeroMQServerTransport(context: context, bind: endpoint, waker: waker, options: transportOptions)
+        transport.onDrop = { peer, outcome in
+            logger.warning("message to a worker dropped", metadata: ["peer": "\(peer)", "outcome": "\(outcome)"])
+        }
         let boundEndpoint = transport.boundEndpoint
         printErr("study \(config.name): \(config.strategy.kind.rawValue) search, \(config.budget.trials) trials")
         printErr("listening on \(boundEndpoint); results log \(logPath)")
@@ -87,10 +103,17 @@ struct CoordinatorCommand: ParsableCommand {
         let workers = try LocalWorkerPool(
             count: localWorkers, slots: workerSlots, endpoint: boundEndpoint, logLevel: localWorkers > 0 ? "warning" : "info")
 
-        let machine = CoordinatorStateMachine(
-            config: config,
-            liveness: LivenessSettings(heartbeatIntervalSeconds: heartbeat, liveness: liveness),
-            software: HPOVersion.current, host: ProcessInfo.processInfo.hostName)
+        let livenessSettings = LivenessSettings(heartbeatIntervalSeconds: heartbeat, liveness: liveness)
+        let host = ProcessInfo.processInfo.hostName
+        let machine =
+            if let restored {
+                CoordinatorStateMachine(
+                    restoring: restored, search: makeSearchStrategy(for: config, alreadyProposed: restored.trials.count),
+                    liveness: livenessSettings, software: HPOVersion.current, host: host)
+            } else {
+                CoordinatorStateMachine(
+                    config: config, liveness: livenessSettings, software: HPOVersion.current, host: host)
+            }
         let service = CoordinatorService(machine: machine, journal: journal, logger: logger)
         let console = ProgressConsole()
         service.onProgress = { console.show($0) }
@@ -106,15 +129,30 @@ struct CoordinatorCommand: ParsableCommand {
         if SignalTrap.caught != nil { throw ExitCode(130) }
     }
 
-    /// The log to write: the one asked for (which must not exist yet), or a fresh timestamped one.
-    private func resultsLogPath(for config: StudyConfig) throws -> String {
-        if let log {
-            guard !FileManager.default.fileExists(atPath: log) else {
-                printErr("error: results log \(log) already exists; choose another --log (resuming a study is not supported yet)")
-                throw ExitCode(2)
-            }
-            return log
+    /// The study in an existing, non-empty log, to resume; nil for a new study.
+    private func restoredStudy(at path: String, config: StudyConfig) throws -> RestoredStudy? {
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > 0 else {
+            return nil
         }
+        do {
+            let contents = try JournalReader.read(path: path)
+            if contents.tornTail { printErr("note: \(path): the last line was torn by a crash; it is dropped") }
+            let restored = try StudyReplay.restore(contents.records, path: path, config: config, allowChanges: continueAnyway)
+            printErr(
+                "resuming \(config.name) from \(path): \(restored.completedCount) completed, \(restored.failedCount) failed, \(restored.trials.count) of \(config.budget.trials) trials created")
+            return restored
+        } catch let error as JournalError {
+            printErr("error: \(error)")
+            throw ExitCode(2)
+        } catch let error as StudyReplay.Mismatch {
+            printErr("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    /// The log to write: the one asked for, or a fresh timestamped one.
+    private func resultsLogPath(for config: StudyConfig) throws -> String {
+        if let log { return log }
         try FileManager.default.createDirectory(atPath: "results", withIntermediateDirectories: true)
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyyMMdd-HHmmss"

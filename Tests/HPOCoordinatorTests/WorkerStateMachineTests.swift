@@ -17,15 +17,19 @@ import Testing
         if case .send(.hello) = action { true } else { false }
     }
 
-    @Test("hello is repeated every second until welcomed")
+    @Test("hello is repeated with backoff (1, 2, 4, 8, 8 s) until welcomed")
     func helloRetry() {
         var machine = WorkerStateMachine(identity: identity)
         #expect(machine.start(now: 0).allSatisfy(isHello))
-        #expect(machine.tick(now: 0.5).isEmpty)
-        #expect(machine.tick(now: 1.0).allSatisfy(isHello))
-        #expect(machine.received(.welcome(welcome), now: 1.1).isEmpty)
+        var hellos: [Double] = []
+        for tenth in 1...300 {
+            let now = Double(tenth) / 10
+            if machine.tick(now: now).contains(where: isHello) { hellos.append(now) }
+        }
+        #expect(hellos == [1, 3, 7, 15, 23])
+        #expect(machine.received(.welcome(welcome), now: 30.05).isEmpty)
         #expect(machine.isRegistered)
-        #expect(machine.tick(now: 1.5).isEmpty)
+        #expect(!machine.tick(now: 30.5).contains(where: isHello))
     }
 
     @Test("an assignment starts a trial; its result is sent and kept until acked")

@@ -111,8 +111,8 @@ let invalidCases: [InvalidCase] = [
             of: "\n  x0: {type: float, low: -5, high: 10}\n  x1: {type: float, low: 0, high: 15}", with: ""),
         field: "space", line: 4, fragment: "expected a non-empty mapping of parameters, found an empty mapping"),
     InvalidCase(
-        label: "unknown strategy", yaml: base(inserting: "strategy: bayes", at: 4),
-        field: "strategy", line: 4, fragment: "expected one of grid, random, found 'bayes'"),
+        label: "unknown strategy", yaml: base(inserting: "strategy: annealing", at: 4),
+        field: "strategy", line: 4, fragment: "found 'annealing'"),
     InvalidCase(
         label: "extra key in the strategy mapping", yaml: base(inserting: "strategy: {kind: random, batch: 4}", at: 4),
         field: "strategy.batch", line: 4, fragment: "unknown key 'batch'; allowed keys: kind"),

@@ -1,0 +1,94 @@
+import HPOCore
+import HPOJournal
+import HPOWire
+
+extension CoordinatorStateMachine {
+    mutating func record(_ message: ReportMessage, from peer: PeerID) -> CoordinatorActions {
+        var actions = CoordinatorActions()
+        guard holds(message.key, from: peer) else { return actions }
+        actions.journal.append(
+            .trialReport(
+                TrialReported(
+                    trial: message.key.trial, attempt: message.key.attempt, step: message.report.step,
+                    metrics: message.report.metrics)))
+        return actions
+    }
+
+    mutating func record(_ message: ResultMessage, from peer: PeerID, now: Double) -> CoordinatorActions {
+        var actions = CoordinatorActions()
+        let key = message.key
+        // Every result is acknowledged (after the journal is durable), so the worker can forget it,
+        // but only the attempt the coordinator holds is recorded: a duplicate or stale one is not.
+        actions.messages.append((peer, .ack(key)))
+        guard let entry = trials[key.trial], let workerID = workers[peer]?.id else { return actions }
+        guard holds(key, from: peer) else {
+            actions.journal.append(
+                .resultDropped(
+                    ResultDropped(
+                        trial: key.trial, attempt: key.attempt, worker: workerID,
+                        reason: staleReason(key, entry: entry))))
+            return actions
+        }
+        workers[peer]?.running.remove(key)
+        let result = message.result
+        let objective = result.metrics[config.objective.metric]
+        if result.status == .completed, let objective, objective.isFinite {
+            trials[key.trial]?.state = .completed(objective: objective)
+            completedCount += 1
+            if best.map({ config.objective.isBetter(objective, than: $0.objective) }) ?? true {
+                best = (key.trial, objective)
+            }
+            actions.journal.append(
+                .trialCompleted(
+                    TrialCompleted(
+                        trial: key.trial, attempt: key.attempt, params: entry.parameters, objective: objective,
+                        metrics: result.metrics, worker: workerID, durationSeconds: result.durationSeconds)))
+        } else {
+            let reason: String
+            if result.status == .failed {
+                reason = result.reason ?? "failed"
+            } else if let objective {
+                reason = "objective metric '\(config.objective.metric)' is \(objective.isNaN ? "NaN" : "infinite")"
+            } else {
+                reason = "objective metric '\(config.objective.metric)' missing from the result"
+            }
+            let willRetry = key.attempt <= config.trial.retries && !pastWallTime(now: now)
+            if willRetry {
+                trials[key.trial]?.state = .pending
+                retryQueue.append(key.trial)
+            } else {
+                trials[key.trial]?.state = .failed
+                failedCount += 1
+            }
+            actions.journal.append(
+                .trialFailed(
+                    TrialFailed(
+                        trial: key.trial, attempt: key.attempt, params: entry.parameters, worker: workerID,
+                        reason: reason, exitCode: result.exitCode, stderrTail: result.stderrTail,
+                        metrics: result.metrics, durationSeconds: result.durationSeconds, willRetry: willRetry)))
+        }
+        actions.append(dispatch(now: now))
+        actions.append(finishIfDone(now: now))
+        return actions
+    }
+
+    /// Whether a message about `key` from `peer` is about the attempt this coordinator holds: the
+    /// one running on that peer, or an orphan of a restart that nobody has taken over yet.
+    func holds(_ key: TrialKey, from peer: PeerID) -> Bool {
+        guard let entry = trials[key.trial], entry.attempt == key.attempt else { return false }
+        switch entry.state {
+        case .running(let runningPeer, _): return runningPeer == peer
+        case .orphaned: return true
+        default: return false
+        }
+    }
+
+    private func staleReason(_ key: TrialKey, entry: TrialEntry) -> String {
+        switch entry.state {
+        case .completed: "trial already completed"
+        case .failed: "trial already failed for good"
+        case _ where entry.attempt != key.attempt: "stale: attempt \(entry.attempt) holds the trial"
+        default: "the trial is not running on this worker"
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import HPOCore
+import HPOJournal
+
+/// A study as its results log left it: what a restarted coordinator continues from.
+public struct RestoredStudy: Sendable {
+    public enum TrialState: Hashable, Sendable {
+        /// Waiting for another attempt.
+        case queued
+        /// Dispatched and not finished when the log ends.
+        case running
+        case completed(objective: Double)
+        case failed
+    }
+
+    public struct Trial: Sendable {
+        public var parameters: Parameters
+        public var attempt: Attempt
+        public var state: TrialState
+    }
+
+    public var config: StudyConfig
+    public var trials: [TrialID: Trial] = [:]
+    /// Trials waiting for another attempt, in the order they were queued.
+    public var queue: [TrialID] = []
+    public var completedCount = 0
+    public var failedCount = 0
+    public var best: (trial: TrialID, objective: Double)?
+    /// Wall-clock seconds between the first and the last line of the log.
+    public var elapsedSeconds: Double = 0
+    /// Set when the log ends with `study_finished`.
+    public var finishReason: String?
+}
+
+/// Rebuilds a study's state from its results log.
+public enum StudyReplay {
+    /// Why a log cannot be continued.
+    public struct Mismatch: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// Folds the log's records into the state of the study. `config` is the study file's; it must
+    /// equal the logged one except for the budget (a study may be extended), unless `allowChanges`.
+    public static func restore(
+        _ records: [JournalRecord], path: String, config: StudyConfig, allowChanges: Bool = false
+    ) throws(Mismatch) -> RestoredStudy {
+        guard case .studyStarted(let started)? = records.first?.event else {
+            throw Mismatch(description: "\(path): the first line is not a study_started event; is this a results log?")
+        }
+        var logged = started.config
+        logged.budget = config.budget
+        if logged != config && !allowChanges {
+            throw Mismatch(
+                description: """
+                    \(path) holds study '\(started.config.name)' with a different configuration than the study file \
+                    (\(differences(started.config, config).joined(separator: ", "))). \
+                    Use another --log for a new study, or pass --continue-anyway to continue this one with the new file.
+                    """)
+        }
+        var study = RestoredStudy(config: config)
+        let firstTime = records.first?.time ?? 0
+        for record in records {
+            study.elapsedSeconds = max(study.elapsedSeconds, record.time - firstTime)
+            apply(record.event, to: &study)
+        }
+        study.queue = study.queue.filter { study.trials[$0]?.state == .queued }
+        var best: (TrialID, Double)?
+        for (id, trial) in study.trials.sorted(by: { $0.key < $1.key }) {
+            guard case .completed(let objective) = trial.state else { continue }
+            if best.map({ config.objective.isBetter(objective, than: $0.1) }) ?? true { best = (id, objective) }
+        }
+        study.best = best.map { (trial: $0.0, objective: $0.1) }
+        return study
+    }
+
+    private static func apply(_ event: JournalEvent, to study: inout RestoredStudy) {
+        switch event {
+        case .trialDispatched(let e):
+            study.trials[e.trial] = RestoredStudy.Trial(parameters: e.params, attempt: e.attempt, state: .running)
+        case .trialCompleted(let e):
+            study.trials[e.trial]?.state = .completed(objective: e.objective)
+            study.completedCount += 1
+        case .trialFailed(let e):
+            if e.willRetry {
+                study.trials[e.trial]?.state = .queued
+                study.queue.append(e.trial)
+            } else {
+                study.trials[e.trial]?.state = .failed
+                study.failedCount += 1
+            }
+        case .workerLeft(let e):
+            for number in e.abandoned where study.trials[TrialID(number)]?.state == .running {
+                study.trials[TrialID(number)]?.state = .queued
+                study.queue.append(TrialID(number))
+            }
+        case .studyFinished(let e):
+            study.finishReason = e.reason
+        case .studyResumed, .studyStopped:
+            study.finishReason = nil
+        case .studyStarted, .workerJoined, .trialReport, .resultDropped:
+            break
+        }
+    }
+
+    /// The top-level fields that differ, for the refusal message.
+    static func differences(_ a: StudyConfig, _ b: StudyConfig) -> [String] {
+        var fields: [String] = []
+        if a.name != b.name { fields.append("name") }
+        if a.objective != b.objective { fields.append("objective") }
+        if a.strategy != b.strategy { fields.append("strategy") }
+        if a.seed != b.seed { fields.append("seed") }
+        if a.space != b.space { fields.append("space") }
+        if a.trial != b.trial { fields.append("trial") }
+        return fields.isEmpty ? ["budget"] : fields
+    }
+}

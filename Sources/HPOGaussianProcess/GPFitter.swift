@@ -1,0 +1,66 @@
+import Foundation
+
+/// Fits a GP's hyperparameters by maximising log marginal likelihood + log prior with the
+/// bounded L-BFGS, from several starts, and returns the posterior at the best.
+public struct GPFitter: Sendable {
+    public var priors: GPPriors
+    /// Iterations of each local optimisation.
+    public var maxIterations: Int
+    /// Random starts (drawn around the prior) in addition to the given warm start and the prior mean.
+    public var randomRestarts: Int
+
+    public init(priors: GPPriors, maxIterations: Int = 60, randomRestarts: Int = 2) {
+        self.priors = priors
+        self.maxIterations = maxIterations
+        self.randomRestarts = randomRestarts
+    }
+
+    /// Fits to `rows` inputs (row-major) and targets (already standardised).
+    ///
+    /// - Parameters:
+    ///   - warmStart: a previous fit to start from (tried first); with `warmOnly`, the only start.
+    ///   - seed: makes the random starts reproducible.
+    public func fit(
+        inputs: [Double], rows n: Int, targets: [Double], warmStart: GPHyperparameters? = nil, warmOnly: Bool = false,
+        seed: UInt64 = 0
+    ) -> GaussianProcess? {
+        guard n > 0 else { return nil }
+        let d = inputs.count / n
+        let likelihood = MarginalLikelihood(inputs: inputs, rows: n, targets: targets, priors: priors)
+        let (lower, upper) = priors.bounds(dimension: d)
+        var starts: [[Double]] = []
+        if let warmStart, warmStart.dimension == d { starts.append(warmStart.vector) }
+        if !warmOnly || starts.isEmpty {
+            starts.append(priors.center(dimension: d).vector)
+            var random = SeededGenerator(seed: seed)
+            for _ in 0..<randomRestarts {
+                let ls = (0..<d).map { _ in priors.lengthScale.mean + priors.lengthScale.sd * (random.nextUnit() * 2 - 1) }
+                starts.append(ls + [priors.signalVariance.mean, priors.noiseVariance.mean])
+            }
+        }
+        let optimiser = BoundedLBFGS(maxIterations: maxIterations, gradientTolerance: 1e-5, relativeTolerance: 1e-7)
+        var best: (vector: [Double], value: Double)?
+        for start in starts {
+            let result = optimiser.minimize(start: start, lower: lower, upper: upper) { theta in
+                likelihood.valueAndGradient(theta).map { (-$0.value, $0.gradient.map { -$0 }) }
+            }
+            if let result, result.value < best?.value ?? .infinity { best = (result.x, result.value) }
+        }
+        let chosen = GPHyperparameters(vector: best?.vector ?? priors.center(dimension: d).vector)
+        return GaussianProcess(inputs: inputs, rows: n, targets: targets, hyperparameters: chosen)
+    }
+}
+
+/// SplitMix64, for the fitter's random starts (the search module has its own generators).
+struct SeededGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed ^ 0xD1B5_4A32_D192_ED03 }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// The GP's hyperparameters, kept as the logarithms the fitter optimises:
+/// `[log ℓ_1 … log ℓ_d, log σ²_signal, log σ²_noise]`, in units of the standardised outputs.
+public struct GPHyperparameters: Sendable, Hashable {
+    public var logLengthScales: [Double]
+    public var logSignalVariance: Double
+    public var logNoiseVariance: Double
+
+    public init(logLengthScales: [Double], logSignalVariance: Double, logNoiseVariance: Double) {
+        self.logLengthScales = logLengthScales
+        self.logSignalVariance = logSignalVariance
+        self.logNoiseVariance = logNoiseVariance
+    }
+
+    public var dimension: Int { logLengthScales.count }
+
+    public var kernel: Matern52 {
+        Matern52(lengthScales: logLengthScales.map(Foundation.exp), signalVariance: Foundation.exp(logSignalVariance))
+    }
+
+    public var noiseVariance: Double { Foundation.exp(logNoiseVariance) }
+
+    /// The flat vector the optimiser works on.
+    public var vector: [Double] { logLengthScales + [logSignalVariance, logNoiseVariance] }
+
+    public init(vector: [Double]) {
+        precondition(vector.count >= 3)
+        logLengthScales = Array(vector[..<(vector.count - 2)])
+        logSignalVariance = vector[vector.count - 2]
+        logNoiseVariance = vector[vector.count - 1]
+    }
+}
+
+/// Box bounds and Gaussian priors on the log-hyperparameters (a log-normal prior on each length
+/// scale, signal and noise variance). The fit maximises log marginal likelihood + log prior.
+public struct GPPriors: Sendable, Hashable {
+    /// The prior of log ℓ (every dimension).
+    public var lengthScale: NormalPrior
+    public var signalVariance: NormalPrior
+    public var noiseVariance: NormalPrior
+    public var lengthScaleBounds: ClosedRange<Double>
+    public var signalVarianceBounds: ClosedRange<Double>
+    public var noiseVarianceBounds: ClosedRange<Double>
+
+    /// Defaults for inputs in the unit cube and standardised outputs.
+    ///
+    /// The length-scale prior is the dimension-scaled log-normal of Hvarfner et al. (2024,
+    /// "Vanilla Bayesian optimization performs great in high dimensions"), BoTorch's default:
+    /// log ℓ ~ N(√2 + ½ log d, √3). The noise prior leans small (objectives are often nearly
+    /// deterministic) but lets the data raise it.
+    public static func standard(dimension d: Int) -> GPPriors {
+        GPPriors(
+            lengthScale: NormalPrior(mean: 2.0.squareRoot() + 0.5 * Foundation.log(Double(max(d, 1))), sd: 3.0.squareRoot()),
+            signalVariance: NormalPrior(mean: 0, sd: 1.5),
+            noiseVariance: NormalPrior(mean: -9, sd: 3),
+            lengthScaleBounds: 1e-3...1e3,
+            signalVarianceBounds: 1e-2...1e2,
+            noiseVarianceBounds: 1e-9...1)
+    }
+
+    /// Lower and upper bounds of the log-parameter vector for `dimension` inputs.
+    public func bounds(dimension d: Int) -> (lower: [Double], upper: [Double]) {
+        let l: (Double) -> Double = Foundation.log
+        let lower = [Double](repeating: l(lengthScaleBounds.lowerBound), count: d)
+            + [l(signalVarianceBounds.lowerBound), l(noiseVarianceBounds.lowerBound)]
+        let upper = [Double](repeating: l(lengthScaleBounds.upperBound), count: d)
+            + [l(signalVarianceBounds.upperBound), l(noiseVarianceBounds.upperBound)]
+        return (lower, upper)
+    }
+
+    /// The prior means, clamped into the bounds: the default starting point of a fit.
+    public func center(dimension d: Int) -> GPHyperparameters {
+        let (lower, upper) = bounds(dimension: d)
+        let mean = [Double](repeating: lengthScale.mean, count: d) + [signalVariance.mean, noiseVariance.mean]
+        return GPHyperparameters(vector: zip(mean, zip(lower, upper)).map { min(max($0, $1.0), $1.1) })
+    }
+
+    /// log prior density (up to a constant) of the log-parameter vector, and its gradient.
+    func logDensity(_ theta: [Double]) -> (value: Double, gradient: [Double]) {
+        let d = theta.count - 2
+        var value = 0.0
+        var gradient = [Double](repeating: 0, count: theta.count)
+        func add(_ i: Int, _ prior: NormalPrior) {
+            let z = (theta[i] - prior.mean) / prior.sd
+            value -= 0.5 * z * z
+            gradient[i] = -z / prior.sd
+        }
+        for i in 0..<d { add(i, lengthScale) }
+        add(d, signalVariance)
+        add(d + 1, noiseVariance)
+        return (value, gradient)
+    }
+}
+
+/// A normal prior on a log-parameter (a log-normal one on the parameter).
+public struct NormalPrior: Sendable, Hashable {
+    public var mean: Double
+    public var sd: Double
+    public init(mean: Double, sd: Double) {
+        self.mean = mean
+        self.sd = sd
+    }
+}

@@ -1,0 +1,104 @@
+import CBLAS
+import Foundation
+
+/// A Gaussian-process posterior at fixed hyperparameters: zero prior mean, Matérn-5/2 ARD kernel,
+/// Gaussian noise. Targets are taken as given (standardise them first, see `OutputTransform`).
+///
+/// A value type: conditioning on a pending point returns a new process and leaves this one alone.
+public struct GaussianProcess: Sendable {
+    public let hyperparameters: GPHyperparameters
+    public let kernel: Matern52
+    /// The inputs conditioned on, row-major, `count` rows of `dimension` coordinates.
+    public private(set) var inputs: [Double]
+    public private(set) var targets: [Double]
+    /// How many of the rows are real observations; the rest were added by `conditioned(on:value:)`.
+    public let observedCount: Int
+    public private(set) var factor: CholeskyFactor
+    /// K⁻¹ y.
+    private(set) var alpha: [Double]
+
+    public var dimension: Int { kernel.dimension }
+    public var count: Int { targets.count }
+
+    /// The posterior given `rows` observations (`inputs` row-major) at fixed hyperparameters;
+    /// nil when the covariance cannot be factored even with jitter.
+    public init?(inputs: [Double], rows n: Int, targets: [Double], hyperparameters: GPHyperparameters, spareRows: Int = 16) {
+        precondition(n > 0 && inputs.count == n * hyperparameters.dimension && targets.count == n)
+        let kernel = hyperparameters.kernel
+        var k = kernel.crossCovariance(inputs, rows: n, inputs, rows: n)
+        for i in 0..<n { k[i * n + i] += hyperparameters.noiseVariance }
+        guard let factor = CholeskyFactor(matrix: k, n: n, spareRows: spareRows) else { return nil }
+        self.hyperparameters = hyperparameters
+        self.kernel = kernel
+        self.inputs = inputs
+        self.targets = targets
+        self.observedCount = n
+        self.factor = factor
+        self.alpha = factor.solve(targets)
+    }
+
+    /// The posterior with one more observation `value` at `point`, hyperparameters unchanged:
+    /// the Cholesky factor grows by one row (O(n²)), nothing is refitted. This is how pending
+    /// trials enter as lies. Returns self unchanged if the point cannot be added.
+    public func conditioned(on point: [Double], value: Double) -> GaussianProcess {
+        precondition(point.count == dimension)
+        let column = kernel.crossCovariance(point, rows: 1, inputs, rows: count)
+        guard let grown = factor.appending(column: column, diagonal: kernel.signalVariance + hyperparameters.noiseVariance)
+        else { return self }
+        var result = self
+        result.factor = grown
+        result.inputs += point
+        result.targets.append(value)
+        result.alpha = grown.solve(result.targets)
+        return result
+    }
+
+    /// Posterior means and variances (of the latent function, noise excluded) at `rows` points.
+    public func predict(_ points: [Double], rows m: Int) -> (mean: [Double], variance: [Double]) {
+        precondition(points.count == m * dimension)
+        guard m > 0 else { return ([], []) }
+        let n = count
+        var cross = kernel.crossCovariance(points, rows: m, inputs, rows: n)  // m×n
+        var mean = [Double](repeating: 0, count: m)
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1, cross, Int32(n), alpha, 1, 0, &mean, 1)
+        factor.solveLowerRows(&cross, rows: m)
+        var variance = [Double](repeating: 0, count: m)
+        for c in 0..<m {
+            var squared = 0.0
+            for j in 0..<n { squared += cross[c * n + j] * cross[c * n + j] }
+            variance[c] = max(kernel.signalVariance - squared, 0)
+        }
+        return (mean, variance)
+    }
+
+    /// The posterior mean and variance at one point, with their gradients with respect to it.
+    public func predictWithGradient(at x: [Double]) -> Prediction {
+        precondition(x.count == dimension)
+        let n = count
+        let d = dimension
+        let (k, dk) = kernel.covarianceWithGradient(at: x, inputs, rows: n)
+        var mean = 0.0
+        for j in 0..<n { mean += k[j] * alpha[j] }
+        let v = factor.solve(k)  // K⁻¹k
+        var squared = 0.0
+        for j in 0..<n { squared += k[j] * v[j] }
+        var meanGradient = [Double](repeating: 0, count: d)
+        var varianceGradient = [Double](repeating: 0, count: d)
+        for j in 0..<n {
+            for m in 0..<d {
+                meanGradient[m] += dk[j * d + m] * alpha[j]
+                varianceGradient[m] -= 2 * dk[j * d + m] * v[j]
+            }
+        }
+        return Prediction(
+            mean: mean, variance: max(kernel.signalVariance - squared, 0), meanGradient: meanGradient,
+            varianceGradient: varianceGradient)
+    }
+
+    public struct Prediction: Sendable {
+        public var mean: Double
+        public var variance: Double
+        public var meanGradient: [Double]
+        public var varianceGradient: [Double]
+    }
+}

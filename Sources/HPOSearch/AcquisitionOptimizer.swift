@@ -1,0 +1,115 @@
+import Foundation
+import HPOGaussianProcess
+
+/// Maximises log expected improvement over the unit cube: a space-filling candidate set plus
+/// perturbations of the best observed points, all snapped to valid configurations and scored in
+/// one batched prediction; then bounded L-BFGS from the best few, on the coordinates that may move
+/// continuously (one-hot blocks stay as the candidate had them).
+struct AcquisitionOptimizer: Sendable {
+    /// Space-filling candidates (randomly shifted R_d sequence).
+    var spaceFillingCount = 2000
+    /// Perturbed candidates per incumbent.
+    var perturbationsPerIncumbent = 100
+    /// How many of the best observed points are perturbed.
+    var incumbentCount = 5
+    /// Local refinements, started from the best distinct candidates.
+    var refinementStarts = 5
+    var refinementIterations = 25
+    /// Points within this distance (largest coordinate difference) of a taken one are duplicates.
+    var duplicateTolerance = 1e-6
+
+    /// The best point found (snapped, not within tolerance of `taken`) and its log EI; nil only if
+    /// every candidate duplicates a taken point.
+    func maximize(
+        model: GaussianProcess, best: Double, encoding: UnitCubeEncoding, incumbents: [[Double]], taken: [[Double]],
+        seed: UInt64
+    ) -> (point: [Double], logEI: Double)? {
+        let d = encoding.dimension
+        var generator = SplitMix64(seed: seed, stream: 0xACC)
+        var flat = SpaceFillingDesign.kronecker(count: spaceFillingCount, dimension: d, seed: generator.next())
+        let lengthScales = model.kernel.lengthScales
+        let meanLogScale = lengthScales.reduce(0) { $0 + Foundation.log($1) } / Double(d)
+        let relative = lengthScales.map { min(max(Foundation.exp(Foundation.log($0) - meanLogScale), 0.1), 10) }
+        let perturbProbability = min(1, 20 / Double(d))
+        let scales = [0.2, 0.05, 0.0125, 0.003]
+        for incumbent in incumbents.prefix(incumbentCount) {
+            for i in 0..<perturbationsPerIncumbent {
+                let scale = scales[i % scales.count]
+                var point = incumbent
+                for k in 0..<d where generator.nextUnit() < perturbProbability {
+                    point[k] = min(max(point[k] + scale * relative[k] * gaussian(&generator), 0), 1)
+                }
+                flat += point
+            }
+        }
+        let count = flat.count / d
+        var candidates = (0..<count).map { encoding.snap(Array(flat[($0 * d)..<(($0 + 1) * d)])) }
+        candidates = candidates.filter { !isDuplicate($0, of: taken) }
+        guard !candidates.isEmpty else { return nil }
+
+        let scores = score(candidates, model: model, best: best)
+        let order = candidates.indices.sorted { scores[$0] > scores[$1] }
+        var result = (point: candidates[order[0]], logEI: scores[order[0]])
+
+        // Refine the best distinct candidates.
+        var starts: [[Double]] = []
+        for index in order where starts.count < refinementStarts {
+            if !isDuplicate(candidates[index], of: starts, tolerance: 1e-3) { starts.append(candidates[index]) }
+        }
+        let mask = encoding.continuousMask
+        let free = (0..<d).filter { mask[$0] }
+        guard !free.isEmpty else { return result }
+        let optimiser = BoundedLBFGS(maxIterations: refinementIterations, gradientTolerance: 1e-9, relativeTolerance: 1e-10)
+        for start in starts {
+            func full(_ sub: [Double]) -> [Double] {
+                var x = start
+                for (i, k) in free.enumerated() { x[k] = sub[i] }
+                return x
+            }
+            let refined = optimiser.minimize(
+                start: free.map { start[$0] }, lower: free.map { _ in 0 }, upper: free.map { _ in 1 }
+            ) { sub in
+                let (value, gradient) = LogExpectedImprovement.valueAndGradient(model.predictWithGradient(at: full(sub)), best: best)
+                guard value.isFinite else { return nil }
+                return (-value, free.map { -gradient[$0] })
+            }
+            guard let refined else { continue }
+            let point = encoding.snap(full(refined.x))
+            guard !isDuplicate(point, of: taken) else { continue }
+            let value = score([point], model: model, best: best)[0]
+            if value > result.logEI { result = (point, value) }
+        }
+        return result
+    }
+
+    /// log EI at each point, predicted in batches.
+    private func score(_ points: [[Double]], model: GaussianProcess, best: Double) -> [Double] {
+        var scores: [Double] = []
+        scores.reserveCapacity(points.count)
+        let batch = 512
+        var start = 0
+        while start < points.count {
+            let end = min(start + batch, points.count)
+            let (mean, variance) = model.predict(Array(points[start..<end].joined()), rows: end - start)
+            for i in 0..<(end - start) {
+                let value = LogExpectedImprovement.value(mean: mean[i], variance: variance[i], best: best)
+                scores.append(value.isNaN ? -.infinity : value)
+            }
+            start = end
+        }
+        return scores
+    }
+
+    func isDuplicate(_ point: [Double], of others: [[Double]], tolerance: Double? = nil) -> Bool {
+        let tolerance = tolerance ?? duplicateTolerance
+        return others.contains { other in
+            for k in point.indices where abs(point[k] - other[k]) > tolerance { return false }
+            return true
+        }
+    }
+
+    private func gaussian(_ generator: inout SplitMix64) -> Double {
+        let u = max(generator.nextUnit(), 1e-300)
+        return (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * Double.pi * generator.nextUnit())
+    }
+}

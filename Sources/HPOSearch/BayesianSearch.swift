@@ -1,0 +1,164 @@
+import Foundation
+import HPOCore
+import HPOGaussianProcess
+
+/// Bayesian optimisation: a Gaussian process on the unit-cube encoding of the space, expected
+/// improvement in log space, and lies for the trials still running (see `docs/bayes.md`).
+///
+/// - The first `initialDesignSize` proposals come from a maximin Latin hypercube.
+/// - Then every proposal maximises log EI under a GP fitted to the *real* results only; the
+///   running trials, and the points already chosen for the same batch, enter as lies that
+///   condition the posterior without refitting its hyperparameters.
+/// - Failed trials are not given to the GP, but their points are never proposed again.
+///
+/// A value type: the fitted model is cached inside, so keep the same value between calls (a
+/// copy starts from the copy's cache). For a given seed, the proposals depend only on the history
+/// passed to each call in turn.
+public struct BayesianSearch: SearchStrategy {
+    public let space: SearchSpace
+    public let seed: UInt64
+    public let options: BayesOptions
+    /// The design size in use (the option, or the default for this space and worker count).
+    public let initialDesignSize: Int
+    public private(set) var proposedCount = 0
+    public var isExhausted: Bool { false }
+
+    /// Knobs of the model and the acquisition optimiser, for benchmarks and tests.
+    public var tuning = BayesTuning()
+
+    let encoding: UnitCubeEncoding
+    private var model = ModelCache()
+    private var design: [[Double]] = []
+
+    /// - Parameter workers: how many trials run at once, when known: the default initial design
+    ///   grows to cover the first proposals, which are all made without any result.
+    public init(space: SearchSpace, seed: UInt64, options: BayesOptions = BayesOptions(), workers: Int? = nil) {
+        self.space = space
+        self.seed = seed
+        self.options = options
+        self.encoding = UnitCubeEncoding(space: space)
+        self.initialDesignSize = max(options.initial ?? Self.defaultInitialDesignSize(parameters: space.parameters.count, workers: workers ?? 1), 1)
+    }
+
+    public init(config: StudyConfig, workers: Int? = nil) {
+        self.init(space: config.space, seed: config.seed, options: config.strategy.bayes, workers: workers)
+    }
+
+    /// max(2·d + 2, workers + 2): enough to give each length scale a chance, and more than the
+    /// blind first round of parallel proposals.
+    public static func defaultInitialDesignSize(parameters d: Int, workers: Int) -> Int {
+        max(2 * d + 2, workers + 2)
+    }
+
+    public mutating func propose(_ count: Int, history: SearchHistory) -> [Parameters] {
+        guard count > 0 else { return [] }
+        var observed: [(point: [Double], value: Double)] = []
+        var taken: [[Double]] = []
+        for trial in history.finished {
+            let point = encoding.snap(encoding.encode(trial.parameters))
+            taken.append(point)
+            if let value = trial.objective, value.isFinite { observed.append((point, value)) }
+        }
+        var pending = history.running.map { encoding.snap(encoding.encode($0)) }
+        taken += pending
+
+        var fitted: FittedModel?
+        var proposals: [Parameters] = []
+        for _ in 0..<count {
+            let point: [Double]?
+            if taken.count < initialDesignSize || observed.count < minimumObservations {
+                point = nextDesignPoint(avoiding: taken)
+            } else {
+                if fitted == nil { fitted = model.fitted(to: observed, dimension: encoding.dimension, options: options, tuning: tuning, seed: seed) }
+                point = fitted.flatMap { proposeFromModel($0, pending: pending, taken: taken) } ?? nextDesignPoint(avoiding: taken)
+            }
+            guard let point else { break }
+            taken.append(point)
+            pending.append(point)
+            proposals.append(encoding.decode(point))
+            proposedCount += 1
+        }
+        return proposals
+    }
+
+    /// Real results needed before the model takes over from the design.
+    private var minimumObservations: Int { max(3, (initialDesignSize + 1) / 2) }
+
+    /// One proposal: condition on the pending points with their lies, maximise log EI.
+    private func proposeFromModel(_ fitted: FittedModel, pending: [[Double]], taken: [[Double]]) -> [Double]? {
+        var process = fitted.process
+        let real = fitted.process.targets
+        let lie: Double
+        switch options.lie {
+        case .min: lie = real.min() ?? 0
+        case .mean: lie = real.reduce(0, +) / Double(max(real.count, 1))
+        case .max: lie = real.max() ?? 0
+        }
+        for point in pending {
+            let value: Double
+            switch options.batch {
+            case .constantLiar: value = lie
+            case .krigingBeliever: value = process.predict(point, rows: 1).mean[0]
+            }
+            process = process.conditioned(on: point, value: value)
+        }
+        let best = process.targets.min() ?? 0
+        let incumbents = fitted.ranked.map(\.point)
+        var optimizer = tuning.acquisition
+        optimizer.duplicateTolerance = tuning.duplicateTolerance
+        let stream = UInt64(taken.count) &* 0x9E37_79B9 &+ seed
+        return optimizer.maximize(
+            model: process, best: best, encoding: encoding, incumbents: incumbents, taken: taken, seed: stream)?.point
+    }
+
+    /// The next design point not already taken: the Latin hypercube first, then the R_d sequence.
+    private mutating func nextDesignPoint(avoiding taken: [[Double]]) -> [Double]? {
+        let d = space.parameters.count
+        if design.isEmpty {
+            design = SpaceFillingDesign.latinHypercube(count: initialDesignSize, dimension: d, seed: seed)
+        }
+        let checker = AcquisitionOptimizer(duplicateTolerance: tuning.duplicateTolerance)
+        for u in design {
+            let point = encoding.snap(encoding.encode(parameterUnit: u))
+            if !checker.isDuplicate(point, of: taken) { return point }
+        }
+        // Beyond the hypercube (too few results yet, or a small discrete space).
+        let batch = 256
+        for block in 0..<64 {
+            let flat = SpaceFillingDesign.kronecker(count: batch, dimension: d, seed: seed, start: block * batch)
+            for i in 0..<batch {
+                let point = encoding.snap(encoding.encode(parameterUnit: Array(flat[(i * d)..<((i + 1) * d)])))
+                if !checker.isDuplicate(point, of: taken) { return point }
+            }
+        }
+        return nil
+    }
+}
+
+/// Knobs of `BayesianSearch` that are not study-file options.
+public struct BayesTuning: Sendable {
+    /// Refit the hyperparameters from scratch (several starts) once this fraction of the data is
+    /// new since the last full fit; in between, a few warm-started iterations.
+    public var fullRefitFraction = 0.125
+    /// Iterations of a warm-started refit.
+    public var warmIterations = 12
+    public var fullIterations = 60
+    public var randomRestarts = 2
+    /// Points closer than this (largest coordinate difference, unit cube) are the same point.
+    public var duplicateTolerance = 1e-6
+    var acquisition = AcquisitionOptimizer()
+
+    public init() {}
+
+    /// Space-filling candidates per proposal.
+    public var candidateCount: Int {
+        get { acquisition.spaceFillingCount }
+        set { acquisition.spaceFillingCount = newValue }
+    }
+}
+
+extension BayesianSearch {
+    /// Makes the BLAS calls of the model single-threaded, process-wide: faster for these small
+    /// matrices, and no oversubscription next to workers. Call once at start-up.
+    public static func useSingleThreadedBLAS() { BLASThreads.useOne() }
+}

@@ -1,0 +1,16 @@
+/// Inverted dropout: during training each hidden unit is kept with probability 1 − rate and
+/// scaled by 1 / (1 − rate), so nothing changes at evaluation time.
+struct Dropout {
+    let rate: Double
+    var generator: SeededGenerator
+
+    /// A mask of `count` factors, each 0 or 1 / (1 − rate).
+    mutating func mask(count: Int) -> [Double] {
+        let kept = 1 / (1 - rate)
+        var mask = [Double](repeating: 0, count: count)
+        mask.withUnsafeMutableBufferPointer { mask in
+            for i in 0..<count where generator.uniform() >= rate { mask[i] = kept }
+        }
+        return mask
+    }
+}

@@ -1,0 +1,50 @@
+/// How a training run ended.
+public enum TrainingStatus: String, Sendable, Equatable {
+    /// All epochs ran.
+    case completed
+    /// The loss became NaN or infinite, or exploded (see `MLPTrainer.explosionFactor`).
+    case diverged
+    /// The report callback returned false (cancellation, timeout).
+    case stopped
+}
+
+/// The metrics of one epoch.
+public struct EpochRecord: Sendable, Equatable {
+    /// From 1.
+    public var epoch: Int
+    /// The mean cross-entropy of the epoch's mini-batches (with dropout, before each update,
+    /// without the weight-decay term).
+    public var trainLoss: Double
+    public var validationLoss: Double
+    public var validationAccuracy: Double
+    /// Wall-clock seconds of the epoch's training pass (not the validation).
+    public var trainSeconds: Double
+
+    /// As reported per epoch: `train_loss`, `val_loss`, `val_accuracy`.
+    public var metrics: [String: Double] {
+        ["train_loss": trainLoss, "val_loss": validationLoss, "val_accuracy": validationAccuracy]
+    }
+}
+
+/// The end of a training run: its status, its history, and the final metrics.
+public struct TrainingOutcome: Sendable, Equatable {
+    public var status: TrainingStatus
+    /// One record per completed epoch.
+    public var history: [EpochRecord]
+    /// Why the run did not complete (`diverged at epoch 3: train_loss is NaN`); nil when completed.
+    public var failureReason: String?
+
+    /// The epochs that ran to the end.
+    public var epochsRun: Int { history.count }
+
+    /// The final metrics: those of the last epoch (`train_loss`, `val_loss`, `val_accuracy`), the
+    /// best over the epochs (`best_val_loss`, `best_val_accuracy`), and `epochs` (epochs run).
+    /// Only `epochs` when no epoch completed.
+    public var metrics: [String: Double] {
+        var metrics = history.last?.metrics ?? [:]
+        metrics["epochs"] = Double(history.count)
+        if let best = history.map(\.validationLoss).min() { metrics["best_val_loss"] = best }
+        if let best = history.map(\.validationAccuracy).max() { metrics["best_val_accuracy"] = best }
+        return metrics
+    }
+}

@@ -1,0 +1,70 @@
+/// The state of one training run on a data split: the network, the optimizer, the shuffled order
+/// of the training rows and the dropout stream. The trainer and the LR range test both drive it
+/// one mini-batch at a time.
+struct TrainingRun {
+    let hyperparameters: TrainerHyperparameters
+    let data: LabelledData
+    private(set) var network: MLPNetwork
+    private var optimizer: Optimizer
+    private var dropout: Dropout?
+    private var shuffler: SeededGenerator
+    private var order: [Int]
+    private var position: Int
+    private var gradient: [[Double]]
+    /// Rows per mini-batch (the batch size, at most the training set).
+    let batchSize: Int
+
+    /// Mini-batches per pass over the training rows (the last one may be smaller).
+    var batchesPerEpoch: Int { (data.count + batchSize - 1) / batchSize }
+
+    /// Everything random is drawn from `seed`, on separate streams: initial weights (1), the order
+    /// of the rows (2), dropout masks (3).
+    init(_ hyperparameters: TrainerHyperparameters, data: LabelledData, seed: UInt64) {
+        self.hyperparameters = hyperparameters
+        self.data = data
+        let sizes = [data.features.columns] + Array(repeating: hyperparameters.units, count: hyperparameters.layers)
+            + [DigitsDataset.classCount]
+        var initial = SeededGenerator(seed: seed, stream: 1)
+        network = MLPNetwork(sizes: sizes, activation: hyperparameters.activation, generator: &initial)
+        optimizer = Optimizer(
+            kind: hyperparameters.optimizer, nesterov: hyperparameters.nesterov, beta1: hyperparameters.beta1,
+            beta2: hyperparameters.beta2, shapes: network.tensors)
+        if hyperparameters.dropout > 0 {
+            dropout = Dropout(rate: hyperparameters.dropout, generator: SeededGenerator(seed: seed, stream: 3))
+        }
+        shuffler = SeededGenerator(seed: seed, stream: 2)
+        order = Array(0..<data.count)
+        position = data.count  // shuffle before the first batch
+        gradient = network.tensors.map { Array(repeating: 0, count: $0.count) }
+        batchSize = min(hyperparameters.batchSize, data.count)
+    }
+
+    /// Whether the next batch starts a new pass over the data.
+    var atEpochStart: Bool { position >= data.count }
+
+    /// Trains on the next mini-batch with the given learning rate and momentum; returns the
+    /// batch's mean cross-entropy (before the update) and how many rows it had. The order is
+    /// reshuffled at the start of every pass.
+    mutating func step(lr: Double, momentum: Double) -> (loss: Double, rows: Int) {
+        if atEpochStart {
+            shuffler.shuffle(&order)
+            position = 0
+        }
+        let rows = min(batchSize, data.count - position)
+        let columns = data.features.columns
+        var x = [Double](repeating: 0, count: rows * columns)
+        var labels = [Int](repeating: 0, count: rows)
+        data.features.values.withUnsafeBufferPointer { source in
+            for r in 0..<rows {
+                let index = order[position + r]
+                labels[r] = data.labels[index]
+                for c in 0..<columns { x[r * columns + c] = source[index * columns + c] }
+            }
+        }
+        position += rows
+        let result = network.lossAndGradient(
+            x, labels: labels, weightDecay: hyperparameters.weightDecay, dropout: &dropout, gradient: &gradient)
+        optimizer.step(&network.tensors, gradients: gradient, lr: lr, momentum: momentum)
+        return (result.loss, rows)
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import HPOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The environment and the parameters file a command trial runs with.
+package enum TrialEnvironment {
+    /// The child's environment: the worker's own, then defaults that make trials behave well
+    /// (`PYTHONUNBUFFERED=1` so Python streams its lines, `OPENBLAS_NUM_THREADS=1` unless set),
+    /// then the study's `env`, then the `HPO_…` variables, which always win.
+    package static func variables(
+        base: [String: String],
+        spec: TrialSpec,
+        trial: TrialID,
+        attempt: Attempt,
+        parameters: Parameters,
+        paramsFile: String
+    ) -> [String: String] {
+        var environment = base
+        environment["PYTHONUNBUFFERED"] = "1"
+        if environment["OPENBLAS_NUM_THREADS"] == nil { environment["OPENBLAS_NUM_THREADS"] = "1" }
+        environment.merge(spec.environment) { _, study in study }
+        environment["HPO_TRIAL_ID"] = String(trial.rawValue)
+        environment["HPO_ATTEMPT"] = String(attempt)
+        environment["HPO_PARAMS_FILE"] = paramsFile
+        for (name, value) in parameters.sorted(by: { $0.key < $1.key }) {
+            environment[variableName(forParameter: name)] = value.description
+        }
+        return environment
+    }
+
+    /// `HPO_PARAM_` and the name uppercased, with anything but ASCII letters and digits as `_`:
+    /// `learning-rate` → `HPO_PARAM_LEARNING_RATE`.
+    package static func variableName(forParameter name: String) -> String {
+        var variable = "HPO_PARAM_"
+        for scalar in name.unicodeScalars {
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9": variable += String(scalar).uppercased()
+            default: variable += "_"
+            }
+        }
+        return variable
+    }
+
+    /// The parameters file's content: `{"attempt":1,"params":{"lr":0.01},"trial":3}`.
+    package static func paramsJSON(trial: TrialID, attempt: Attempt, parameters: Parameters) throws -> Data {
+        struct File: Encodable {
+            var trial: TrialID
+            var attempt: Attempt
+            var params: Parameters
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(File(trial: trial, attempt: attempt, params: parameters))
+    }
+}
+
+/// The files a command trial's runner puts in its scratch directory, removed again by `remove()`:
+/// the parameters file, and the directories it had to create.
+struct ScratchFiles {
+    let paramsFile: String
+    /// Deepest first.
+    private var createdDirectories: [String] = []
+
+    /// Writes the parameters file, creating `directory` (and missing parents) if needed.
+    init(directory: String, trial: TrialID, attempt: Attempt, parameters: Parameters) throws(TrialSetupError) {
+        paramsFile = (directory as NSString).appendingPathComponent("params-\(trial.rawValue)-\(attempt).json")
+        var missing: [String] = []
+        var path = (directory as NSString).standardizingPath
+        while !path.isEmpty, path != "/", access(path, F_OK) != 0 {
+            missing.append(path)
+            path = (path as NSString).deletingLastPathComponent
+        }
+        for directory in missing.reversed() {
+            if mkdir(directory, 0o755) == 0 {
+                createdDirectories.insert(directory, at: 0)
+            } else if errno != EEXIST {  // EEXIST: another attempt made it meanwhile, and owns it
+                let cause = Errno(errno)
+                remove()
+                throw TrialSetupError(description: "cannot create the scratch directory '\(directory)': \(cause)")
+            }
+        }
+        guard let data = try? TrialEnvironment.paramsJSON(trial: trial, attempt: attempt, parameters: parameters) else {
+            remove()
+            throw TrialSetupError(description: "cannot encode the parameters as JSON")
+        }
+        if let cause = Self.writeFile(data, to: paramsFile) {
+            remove()
+            throw TrialSetupError(description: "cannot write the parameters file '\(paramsFile)': \(cause)")
+        }
+    }
+
+    private static func writeFile(_ data: Data, to path: String) -> Errno? {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return Errno(errno) }
+        defer { close(fd) }
+        return data.withUnsafeBytes { buffer -> Errno? in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return Errno(errno)
+                }
+                offset += written
+            }
+            return nil
+        }
+    }
+
+    /// Removes the parameters file and the directories created for it (those left empty).
+    func remove() {
+        unlink(paramsFile)
+        for directory in createdDirectories where rmdir(directory) != 0 { break }
+    }
+}

@@ -1,0 +1,26 @@
+import HPOCore
+
+/// Runs one attempt of a trial on the calling thread (a worker's dedicated thread: this blocks).
+public enum TrialRunner {
+    /// Runs the attempt to its end, blocking the calling thread. `report` is called (on any
+    /// thread) for each intermediate report. Never throws and never crashes the process: every
+    /// failure is a `TrialResult` with status `.failed` and a reason.
+    public static func run(
+        _ context: TrialContext,
+        cancellation: TrialCancellation,
+        report: @escaping @Sendable (TrialReport) -> Void
+    ) -> TrialResult {
+        switch context.spec.program {
+        case .builtin(let name):
+            BuiltinTrial.run(name, context, cancellation: cancellation)
+        case .command(let arguments):
+            CommandTrial.run(arguments, context, cancellation: cancellation, report: report)
+        }
+    }
+}
+
+/// A trial that cannot start as configured: a reason a person can act on.
+package struct TrialSetupError: Error, Equatable, CustomStringConvertible {
+    package var description: String
+    package init(description: String) { self.description = description }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+@testable import HPOGaussianProcess
+
+/// Small reproducible data sets for the GP tests.
+enum Fixture {
+    /// `n` points in [0, 1]^d from a fixed linear congruential stream, and a smooth function of them.
+    static func data(n: Int, d: Int, seed: UInt64 = 7) -> (x: [Double], y: [Double]) {
+        var state = seed
+        func next() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) * 0x1.0p-53
+        }
+        let x = (0..<(n * d)).map { _ in next() }
+        let y = (0..<n).map { i in
+            (0..<d).reduce(0.0) { $0 + sin(3 * x[i * d + $1] + Double($1)) } + 0.3 * x[i * d] * x[i * d]
+        }
+        return (x, y)
+    }
+}
+
+@Suite struct MarginalLikelihoodTests {
+    @Test("the analytic gradient matches central finite differences", arguments: [(12, 2), (25, 4), (40, 6)])
+    func gradientMatchesFiniteDifferences(n: Int, d: Int) throws {
+        let (x, y) = Fixture.data(n: n, d: d)
+        let transform = OutputTransform(observations: y, warping: .none)
+        let likelihood = MarginalLikelihood(inputs: x, rows: n, targets: transform.targets, priors: .standard(dimension: d))
+        let theta = (0..<d).map { -0.7 + 0.3 * Double($0) } + [0.2, -4]
+        let (_, gradient) = try #require(likelihood.valueAndGradient(theta))
+        for i in theta.indices {
+            let h = 1e-5
+            var plus = theta, minus = theta
+            plus[i] += h
+            minus[i] -= h
+            let numeric = (try #require(likelihood.valueAndGradient(plus)).value - (try #require(likelihood.valueAndGradient(minus)).value)) / (2 * h)
+            #expect(abs(numeric - gradient[i]) <= 1e-4 * max(1, abs(numeric)), "parameter \(i): analytic \(gradient[i]), numeric \(numeric)")
+        }
+    }
+}
