@@ -8,12 +8,14 @@ public enum ParameterValue: Hashable, Sendable, Codable, CustomStringConvertible
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let int = try? container.decode(Int.self) {
+        // A JSON string first: decoders that map "nan"/"inf" strings to non-finite doubles (as the
+        // wire and the log do for metrics) must not turn a choice value "nan" into a number.
+        if let string = try? container.decode(String.self) {
+            self = .string(string)
+        } else if let int = try? container.decode(Int.self) {
             self = .int(int)
-        } else if let double = try? container.decode(Double.self) {
-            self = .double(double)
         } else {
-            self = .string(try container.decode(String.self))
+            self = .double(try container.decode(Double.self))
         }
     }
 

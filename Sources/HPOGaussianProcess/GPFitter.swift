@@ -34,7 +34,7 @@ public struct GPFitter: Sendable {
             starts.append(priors.center(dimension: d).vector)
             var random = SeededGenerator(seed: seed)
             for _ in 0..<randomRestarts {
-                let ls = (0..<d).map { _ in priors.lengthScale.mean + priors.lengthScale.sd * (random.nextUnit() * 2 - 1) }
+                let ls = (0..<d).map { _ in priors.lengthScale.mode + 2 * priors.lengthScale.spread * (random.nextUnit() * 2 - 1) }
                 starts.append(ls + [priors.signalVariance.mean, priors.noiseVariance.mean])
             }
         }

@@ -35,8 +35,8 @@ public struct GPHyperparameters: Sendable, Hashable {
 /// Box bounds and Gaussian priors on the log-hyperparameters (a log-normal prior on each length
 /// scale, signal and noise variance). The fit maximises log marginal likelihood + log prior.
 public struct GPPriors: Sendable, Hashable {
-    /// The prior of log ℓ (every dimension).
-    public var lengthScale: NormalPrior
+    /// The prior of each length scale.
+    public var lengthScale: LengthScalePrior
     public var signalVariance: NormalPrior
     public var noiseVariance: NormalPrior
     public var lengthScaleBounds: ClosedRange<Double>
@@ -51,7 +51,7 @@ public struct GPPriors: Sendable, Hashable {
     /// deterministic) but lets the data raise it.
     public static func standard(dimension d: Int) -> GPPriors {
         GPPriors(
-            lengthScale: NormalPrior(mean: 2.0.squareRoot() + 0.5 * Foundation.log(Double(max(d, 1))), sd: 3.0.squareRoot()),
+            lengthScale: .gamma(shape: 3, rate: 6),
             signalVariance: NormalPrior(mean: 0, sd: 1.5),
             noiseVariance: NormalPrior(mean: -9, sd: 3),
             lengthScaleBounds: 1e-3...1e3,
@@ -72,7 +72,7 @@ public struct GPPriors: Sendable, Hashable {
     /// The prior means, clamped into the bounds: the default starting point of a fit.
     public func center(dimension d: Int) -> GPHyperparameters {
         let (lower, upper) = bounds(dimension: d)
-        let mean = [Double](repeating: lengthScale.mean, count: d) + [signalVariance.mean, noiseVariance.mean]
+        let mean = [Double](repeating: lengthScale.mode, count: d) + [signalVariance.mean, noiseVariance.mean]
         return GPHyperparameters(vector: zip(mean, zip(lower, upper)).map { min(max($0, $1.0), $1.1) })
     }
 
@@ -86,10 +86,43 @@ public struct GPPriors: Sendable, Hashable {
             value -= 0.5 * z * z
             gradient[i] = -z / prior.sd
         }
-        for i in 0..<d { add(i, lengthScale) }
+        for i in 0..<d {
+            switch lengthScale {
+            case .logNormal(let prior): add(i, prior)
+            case .gamma(let shape, let rate):
+                // Density of log ℓ when ℓ ~ Gamma(shape, rate): ∝ ℓ^shape · exp(−rate·ℓ).
+                let l = Foundation.exp(theta[i])
+                value += shape * theta[i] - rate * l
+                gradient[i] = shape - rate * l
+            }
+        }
         add(d, signalVariance)
         add(d + 1, noiseVariance)
         return (value, gradient)
+    }
+}
+
+/// The prior of each length scale (inputs in the unit cube).
+public enum LengthScalePrior: Sendable, Hashable {
+    /// log ℓ ~ N(mean, sd).
+    case logNormal(NormalPrior)
+    /// ℓ ~ Gamma(shape, rate).
+    case gamma(shape: Double, rate: Double)
+
+    /// The most likely log ℓ: where fits start.
+    public var mode: Double {
+        switch self {
+        case .logNormal(let prior): prior.mean
+        case .gamma(let shape, let rate): Foundation.log(shape / rate)
+        }
+    }
+
+    /// A plausible spread of log ℓ around the mode, for random restarts.
+    public var spread: Double {
+        switch self {
+        case .logNormal(let prior): prior.sd
+        case .gamma(let shape, _): 1 / shape.squareRoot()
+        }
     }
 }
 

@@ -4,7 +4,7 @@ import Foundation
 /// OpenBLAS starts one thread per core; on a worker that runs one trial per core that only
 /// oversubscribes the machine (see docs/trainer.md). The trainer asks for one BLAS thread, once per
 /// process, unless `OPENBLAS_NUM_THREADS` is set, in which case the user's choice stands.
-public enum BLASThreads {
+enum BLASThreads {
     private static let configured: Bool = {
         if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil {
             openblas_set_num_threads(1)
@@ -13,7 +13,7 @@ public enum BLASThreads {
     }()
 
     /// Applies the rule above (idempotent, thread-safe: a `static let` runs once).
-    public static func configure() {
+    static func configure() {
         _ = configured
     }
 }

@@ -6,8 +6,8 @@ import Foundation
 /// light and dark viewers.
 public enum LRFinderPlot {
     static let width = 960.0
-    static let height = 640.0
-    static let plot = (left: 84.0, right: 924.0, top: 150.0, bottom: 550.0)
+    static let height = 660.0
+    static let plot = (left: 84.0, right: 924.0, top: 170.0, bottom: 570.0)
     static let font = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Arial, sans-serif"
 
     public static func svg(_ analysis: LRFinderAnalysis, title: String = "Learning-rate range test", subtitle: String? = nil) -> String {
@@ -70,7 +70,7 @@ public enum LRFinderPlot {
             let row = rowEnds.firstIndex { $0 < left } ?? rowEnds.count
             if row == rowEnds.count { rowEnds.append(0) }
             rowEnds[row] = left + labelWidth + 6
-            let top = plot.top - 26 - Double(row) * 22
+            let top = plot.top - 24 - Double(row) * 20
             var line = ["x1": fmt(position), "x2": fmt(position), "y1": fmt(top + 17), "y2": "\(plot.bottom)",
                         "stroke": mark.color, "stroke-width": mark.dash == nil ? "2" : "1.6"]
             if let dash = mark.dash { line["stroke-dasharray"] = dash }

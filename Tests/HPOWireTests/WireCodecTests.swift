@@ -21,7 +21,8 @@ import Testing
         .welcome(Welcome(worker: WorkerID("h:1"), study: "s", heartbeatIntervalMilliseconds: 1000, liveness: 5)),
         .assign(
             Assignment(
-                key: key, parameters: ["lr": .double(0.01), "units": .int(64), "act": .string("relu")],
+                key: key,
+                parameters: ["lr": .double(0.01), "units": .int(64), "act": .string("relu"), "mode": .string("nan"), "s": .string("1.5")],
                 spec: TrialSpec(program: .command(["python3", "t.py", "{lr}"]), timeoutSeconds: 60, retries: 2),
                 objectiveMetric: "val_loss")),
         .ack(key),
