@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "HPOZeroMQ", dependencies: ["CZeroMQ", "HPOWire"]),
         // The append-only results log: group-committed writer, tolerant reader.
         .target(name: "HPOJournal", dependencies: ["HPOCore"]),
+        // Reading a results log for people: status summary, HTML report with SVG plots, export.
+        .target(name: "HPOReport", dependencies: ["HPOCore", "HPOJournal"]),
         // Running one trial: built-in test functions and command trials (child processes).
         .target(name: "HPOTrials", dependencies: ["HPOCore", "HPOTraining"]),
         // The coordinator: state machine and its I/O shell.
@@ -70,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "hpo",
             dependencies: [
-                "HPOCore", "HPOJournal", "HPOTraining", "HPOSearch", "HPOTrials",
+                "HPOCore", "HPOJournal", "HPOTraining", "HPOSearch", "HPOTrials", "HPOReport", "HPOZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -79,6 +81,7 @@ let package = Package(
         .testTarget(name: "HPOWireTests", dependencies: ["HPOWire", "HPOZeroMQ"]),
         .testTarget(name: "HPOJournalTests", dependencies: ["HPOJournal"]),
         .testTarget(name: "HPOTrialsTests", dependencies: ["HPOTrials"]),
+        .testTarget(name: "HPOReportTests", dependencies: ["HPOReport", "HPOJournal"]),
         .testTarget(name: "HPOTrainingTests", dependencies: ["HPOTraining"]),
         .testTarget(name: "HPOGaussianProcessTests", dependencies: ["HPOGaussianProcess"]),
         .testTarget(name: "HPOSearchTests", dependencies: ["HPOSearch", "HPOTrials"]),

@@ -13,6 +13,9 @@ public final class CoordinatorService {
     private let logger: Logger
     /// Called about once a second, and once at the end, with the study's progress.
     public var onProgress: ((ProgressSnapshot) -> Void)?
+    /// Called about once a second on the loop's thread, for housekeeping such as reloading the
+    /// authorised keys (which touches the transport, owned by this thread).
+    public var everySecond: (() -> Void)?
     /// How often the state machine gets a tick (heartbeats, liveness, wall time).
     public var tickSeconds = 0.05
 
@@ -59,6 +62,7 @@ public final class CoordinatorService {
             try apply(actions, transport: transport)
 
             if now - lastProgress >= 1 {
+                everySecond?()
                 onProgress?(snapshot(elapsed: now - started))
                 lastProgress = now
             }

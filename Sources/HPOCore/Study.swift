@@ -76,6 +76,9 @@ public enum LieValue: String, Hashable, Sendable, Codable, CaseIterable {
 
 /// How observed objective values are transformed before the Gaussian process sees them.
 public enum OutputTransformKind: String, Hashable, Sendable, Codable, CaseIterable {
+    /// `none` or `log`, whichever explains the results better (marginal likelihood with the
+    /// transform's Jacobian), chosen again at every full refit.
+    case auto
     /// Standardised only.
     case none
     /// A shifted logarithm: compresses heavy upper tails.
@@ -92,10 +95,10 @@ public struct BayesOptions: Hashable, Sendable, Codable {
     /// Points of the space-filling initial design; nil for the default that depends on the
     /// dimension and the number of workers.
     public var initial: Int?
-    /// The output transform; nil for the default.
-    public var output: OutputTransformKind?
+    /// How the objective values are transformed for the model.
+    public var output: OutputTransformKind
 
-    public init(batch: BatchHeuristic = .constantLiar, lie: LieValue = .min, initial: Int? = nil, output: OutputTransformKind? = nil) {
+    public init(batch: BatchHeuristic = .krigingBeliever, lie: LieValue = .min, initial: Int? = nil, output: OutputTransformKind = .auto) {
         self.batch = batch
         self.lie = lie
         self.initial = initial
@@ -106,10 +109,10 @@ public struct BayesOptions: Hashable, Sendable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        batch = try container.decodeIfPresent(BatchHeuristic.self, forKey: .batch) ?? .constantLiar
+        batch = try container.decodeIfPresent(BatchHeuristic.self, forKey: .batch) ?? .krigingBeliever
         lie = try container.decodeIfPresent(LieValue.self, forKey: .lie) ?? .min
         initial = try container.decodeIfPresent(Int.self, forKey: .initial)
-        output = try container.decodeIfPresent(OutputTransformKind.self, forKey: .output)
+        output = try container.decodeIfPresent(OutputTransformKind.self, forKey: .output) ?? .auto
     }
 }
 

@@ -100,6 +100,17 @@ public struct CholeskyFactor: Sendable {
         return result
     }
 
+    /// L⁻¹ (n×n, row-major, lower triangle; zeros above), by LAPACK dtrtri; nil if singular.
+    func lowerInverse() -> [Double]? {
+        var a = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in 0...i { a[i * n + j] = storage[i * stride + j] }
+        }
+        // Row-major lower is column-major upper.
+        let info = LAPACKE_dtrtri(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")), Int8(UInt8(ascii: "N")), Int32(n), &a, Int32(n))
+        return info == 0 ? a : nil
+    }
+
     /// The factor of the matrix grown by one row and column: `column` holds K's new off-diagonal
     /// entries and `diagonal` its new diagonal entry (the current jitter is added to it). O(n²).
     /// Returns nil if the grown matrix is not positive definite even so.

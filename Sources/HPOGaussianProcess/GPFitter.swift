@@ -24,6 +24,14 @@ public struct GPFitter: Sendable {
         inputs: [Double], rows n: Int, targets: [Double], warmStart: GPHyperparameters? = nil, warmOnly: Bool = false,
         seed: UInt64 = 0
     ) -> GaussianProcess? {
+        fitWithEvidence(inputs: inputs, rows: n, targets: targets, warmStart: warmStart, warmOnly: warmOnly, seed: seed)?.process
+    }
+
+    /// `fit`, and the best log marginal likelihood + log prior it reached.
+    public func fitWithEvidence(
+        inputs: [Double], rows n: Int, targets: [Double], warmStart: GPHyperparameters? = nil, warmOnly: Bool = false,
+        seed: UInt64 = 0
+    ) -> (process: GaussianProcess, logEvidence: Double)? {
         guard n > 0 else { return nil }
         let d = inputs.count / n
         let likelihood = MarginalLikelihood(inputs: inputs, rows: n, targets: targets, priors: priors)
@@ -47,7 +55,8 @@ public struct GPFitter: Sendable {
             if let result, result.value < best?.value ?? .infinity { best = (result.x, result.value) }
         }
         let chosen = GPHyperparameters(vector: best?.vector ?? priors.center(dimension: d).vector)
-        return GaussianProcess(inputs: inputs, rows: n, targets: targets, hyperparameters: chosen)
+        guard let process = GaussianProcess(inputs: inputs, rows: n, targets: targets, hyperparameters: chosen) else { return nil }
+        return (process, -(best?.value ?? .infinity))
     }
 }
 

@@ -71,6 +71,29 @@ public struct GaussianProcess: Sendable {
         return (mean, variance)
     }
 
+    /// Like `predict`, for many points at once: L⁻¹ is formed once (LAPACK dtrtri) and applied
+    /// to all points by one triangular matrix product (dtrmm), which runs several times faster
+    /// than the triangular solve of `predict` for hundreds of points, at the same accuracy in
+    /// practice (the variance is still σ² minus a sum of squares).
+    public func predictMany(_ points: [Double], rows m: Int) -> (mean: [Double], variance: [Double]) {
+        precondition(points.count == m * dimension)
+        guard m > 0 else { return ([], []) }
+        let n = count
+        var cross = kernel.crossCovariance(points, rows: m, inputs, rows: n)  // m×n
+        var mean = [Double](repeating: 0, count: m)
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1, cross, Int32(n), alpha, 1, 0, &mean, 1)
+        guard let inverse = factor.lowerInverse() else { return predict(points, rows: m) }
+        // Row c becomes (L⁻¹ k_c)ᵀ = k_cᵀ L⁻ᵀ.
+        cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, Int32(m), Int32(n), 1, inverse, Int32(n), &cross, Int32(n))
+        var variance = [Double](repeating: 0, count: m)
+        for c in 0..<m {
+            var squared = 0.0
+            for j in 0..<n { squared += cross[c * n + j] * cross[c * n + j] }
+            variance[c] = max(kernel.signalVariance - squared, 0)
+        }
+        return (mean, variance)
+    }
+
     /// The posterior mean and variance at one point, with their gradients with respect to it.
     public func predictWithGradient(at x: [Double]) -> Prediction {
         precondition(x.count == dimension)

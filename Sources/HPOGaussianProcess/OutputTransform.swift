@@ -21,6 +21,9 @@ public struct OutputTransform: Sendable {
     private let shift: Double
     private let mean: Double
     private let scale: Double
+    /// log |d targets / d y| summed over the observations (nil for the rank warping): added to
+    /// a fit's log likelihood, it makes fits under different warpings comparable.
+    public let logJacobian: Double?
 
     public init(observations y: [Double], warping: OutputWarping) {
         precondition(!y.isEmpty)
@@ -48,6 +51,12 @@ public struct OutputTransform: Sendable {
         self.mean = mean
         self.scale = scale
         self.targets = warped.map { ($0 - mean) / scale }
+        let n = Double(y.count)
+        switch warping {
+        case .none: logJacobian = -n * Foundation.log(scale)
+        case .log: logJacobian = -y.reduce(0) { $0 + Foundation.log($1 + shift) } - n * Foundation.log(scale)
+        case .rankGaussian: logJacobian = nil
+        }
     }
 
     /// A raw value on the targets' scale; nil for the rank warping (which has no closed form) or

@@ -6,7 +6,8 @@ import HPOGaussianProcess
 /// one batched prediction; then bounded L-BFGS from the best few, on the coordinates that may move
 /// continuously (one-hot blocks stay as the candidate had them).
 struct AcquisitionOptimizer: Sendable {
-    /// Space-filling candidates (randomly shifted R_d sequence).
+    /// Space-filling candidates (randomly shifted R_d sequence), while the model has at most 100
+    /// points; then fewer, as (100/n)², down to a quarter.
     var spaceFillingCount = 2000
     /// Perturbed candidates per incumbent.
     var perturbationsPerIncumbent = 100
@@ -26,7 +27,10 @@ struct AcquisitionOptimizer: Sendable {
     ) -> (point: [Double], logEI: Double)? {
         let d = encoding.dimension
         var generator = SplitMix64(seed: seed, stream: 0xACC)
-        var flat = SpaceFillingDesign.kronecker(count: spaceFillingCount, dimension: d, seed: generator.next())
+        // Scoring costs O(candidates · n²): fewer space-filling candidates once n is large.
+        let scale = min(1, Foundation.pow(100 / Double(max(model.count, 1)), 2))
+        let spaceFilling = max(spaceFillingCount / 4, Int(Double(spaceFillingCount) * scale))
+        var flat = SpaceFillingDesign.kronecker(count: spaceFilling, dimension: d, seed: generator.next())
         let lengthScales = model.kernel.lengthScales
         let meanLogScale = lengthScales.reduce(0) { $0 + Foundation.log($1) } / Double(d)
         let relative = lengthScales.map { min(max(Foundation.exp(Foundation.log($0) - meanLogScale), 0.1), 10) }
@@ -86,16 +90,12 @@ struct AcquisitionOptimizer: Sendable {
     private func score(_ points: [[Double]], model: GaussianProcess, best: Double) -> [Double] {
         var scores: [Double] = []
         scores.reserveCapacity(points.count)
-        let batch = 512
-        var start = 0
-        while start < points.count {
-            let end = min(start + batch, points.count)
-            let (mean, variance) = model.predict(Array(points[start..<end].joined()), rows: end - start)
-            for i in 0..<(end - start) {
-                let value = LogExpectedImprovement.value(mean: mean[i], variance: variance[i], best: best)
-                scores.append(value.isNaN ? -.infinity : value)
-            }
-            start = end
+        let (mean, variance) =
+            points.count > 64
+            ? model.predictMany(Array(points.joined()), rows: points.count) : model.predict(Array(points.joined()), rows: points.count)
+        for i in points.indices {
+            let value = LogExpectedImprovement.value(mean: mean[i], variance: variance[i], best: best)
+            scores.append(value.isNaN ? -.infinity : value)
         }
         return scores
     }

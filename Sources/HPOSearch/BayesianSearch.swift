@@ -69,8 +69,11 @@ public struct BayesianSearch: SearchStrategy {
             if taken.count < initialDesignSize || observed.count < minimumObservations {
                 point = nextDesignPoint(avoiding: taken)
             } else {
+                let t0 = ContinuousClock.now
                 if fitted == nil { fitted = model.fitted(to: observed, dimension: encoding.dimension, options: options, tuning: tuning, seed: seed) }
+                let t1 = ContinuousClock.now
                 point = fitted.flatMap { proposeFromModel($0, pending: pending, taken: taken) } ?? nextDesignPoint(avoiding: taken)
+                if ProcessInfo.processInfo.environment["HPO_TIME"] != nil { print("fit \(t1 - t0) acq \(ContinuousClock.now - t1)") }
             }
             guard let point else { break }
             taken.append(point)
@@ -140,13 +143,26 @@ public struct BayesTuning: Sendable {
     /// Refit the hyperparameters from scratch (several starts) once this fraction of the data is
     /// new since the last full fit; in between, a few warm-started iterations.
     public var fullRefitFraction = 0.125
+    /// Between full fits, warm-start a few iterations once this fraction of the data is new
+    /// since the last fit (every result while n < 1/fraction); otherwise keep the
+    /// hyperparameters and only recompute the posterior.
+    public var warmRefitFraction = 0.02
     /// Iterations of a warm-started refit.
     public var warmIterations = 12
     public var fullIterations = 60
     public var randomRestarts = 2
     /// Points closer than this (largest coordinate difference, unit cube) are the same point.
     public var duplicateTolerance = 1e-6
+    /// Length scales: ℓ ~ Gamma(3, rate) with rate = 6 / (d/2)^lengthScaleGrowth, so that the
+    /// typical length scale grows with the dimension (Hvarfner et al. 2024).
+    public var lengthScaleGrowth = 0.0
     var acquisition = AcquisitionOptimizer()
+
+    func priors(_ d: Int) -> GPPriors {
+        var priors = GPPriors.standard(dimension: d)
+        priors.lengthScale = .gamma(shape: 3, rate: 6 / Foundation.pow(max(Double(d) / 2, 1), lengthScaleGrowth))
+        return priors
+    }
 
     public init() {}
 

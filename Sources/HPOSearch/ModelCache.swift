@@ -7,16 +7,19 @@ struct FittedModel: Sendable {
     var process: GaussianProcess
     /// Observed points, best (lowest target) first.
     var ranked: [(point: [Double], target: Double)]
+    var warping: OutputWarping
 }
 
 /// Keeps the last fit so that a proposal without new results refits nothing, and one with a few
-/// new results only warm-starts from the previous hyperparameters; a full fit (several starts)
-/// happens once enough of the data is new.
+/// new results only warm-starts from the previous hyperparameters; a full fit (several starts,
+/// and the choice of output warping under `auto`) happens once enough of the data is new.
 struct ModelCache: Sendable {
     private var fingerprint: Int?
     private var last: FittedModel?
     private var hyperparameters: GPHyperparameters?
+    private var warping: OutputWarping?
     private var countAtFullFit = 0
+    private var countAtFit = 0
 
     mutating func fitted(
         to observed: [(point: [Double], value: Double)], dimension d: Int, options: BayesOptions, tuning: BayesTuning, seed: UInt64
@@ -30,25 +33,49 @@ struct ModelCache: Sendable {
         if fingerprint == self.fingerprint, let last { return last }
 
         let n = observed.count
-        let warping = OutputWarping(options.output ?? .log)
-        let transform = OutputTransform(observations: observed.map(\.value), warping: warping)
+        let values = observed.map(\.value)
         let inputs = Array(observed.map(\.point).joined())
-        let fitter = GPFitter(priors: .standard(dimension: d), maxIterations: tuning.fullIterations, randomRestarts: tuning.randomRestarts)
-        let full = hyperparameters == nil || Double(n - countAtFullFit) >= tuning.fullRefitFraction * Double(countAtFullFit)
-        var warm = fitter
-        warm.maxIterations = tuning.warmIterations
-        let process = full
-            ? fitter.fit(inputs: inputs, rows: n, targets: transform.targets, warmStart: hyperparameters, seed: seed &+ UInt64(n))
-            : warm.fit(inputs: inputs, rows: n, targets: transform.targets, warmStart: hyperparameters, warmOnly: true)
-        guard let process else { return nil }
-        if full { countAtFullFit = n }
-        if ProcessInfo.processInfo.environment["HPO_DEBUG"] != nil {
-            let h = process.hyperparameters
-            print("fit n=\(n) full=\(full) ls=\(h.logLengthScales.map { Foundation.exp($0) }) sf=\(Foundation.exp(h.logSignalVariance)) noise=\(h.noiseVariance) jitter=\(process.factor.jitter) best=\(observed.map(\.value).min() ?? 0)")
+        let fitter = GPFitter(priors: tuning.priors(d), maxIterations: tuning.fullIterations, randomRestarts: tuning.randomRestarts)
+        let full = hyperparameters == nil || warping == nil
+            || Double(n - countAtFullFit) >= tuning.fullRefitFraction * Double(countAtFullFit)
+
+        var best: (process: GaussianProcess, transform: OutputTransform, score: Double)?
+        if full {
+            let candidates: [OutputWarping] = options.output == .auto ? [.none, .log] : [OutputWarping(options.output)]
+            for warping in candidates {
+                let transform = OutputTransform(observations: values, warping: warping)
+                guard
+                    let fit = fitter.fitWithEvidence(
+                        inputs: inputs, rows: n, targets: transform.targets,
+                        warmStart: warping == self.warping ? hyperparameters : nil, seed: seed &+ UInt64(n))
+                else { continue }
+                let score = fit.logEvidence + (transform.logJacobian ?? 0)
+                if score > best?.score ?? -.infinity { best = (fit.process, transform, score) }
+            }
+        } else if let warping, let hyperparameters {
+            let transform = OutputTransform(observations: values, warping: warping)
+            let process: GaussianProcess?
+            if Double(n - countAtFit) >= tuning.warmRefitFraction * Double(n) {
+                var warm = fitter
+                warm.maxIterations = tuning.warmIterations
+                process = warm.fit(inputs: inputs, rows: n, targets: transform.targets, warmStart: hyperparameters, warmOnly: true)
+            } else {
+                // Few new results among many: the same hyperparameters, the new posterior.
+                process = GaussianProcess(inputs: inputs, rows: n, targets: transform.targets, hyperparameters: hyperparameters)
+            }
+            if let process { best = (process, transform, 0) }
         }
-        hyperparameters = process.hyperparameters
-        let ranked = zip(observed.map(\.point), transform.targets).sorted { $0.1 < $1.1 }.map { (point: $0.0, target: $0.1) }
-        let model = FittedModel(process: process, ranked: ranked)
+        guard let best else { return nil }
+        if full { countAtFullFit = n }
+        if full || Double(n - countAtFit) >= tuning.warmRefitFraction * Double(n) { countAtFit = n }
+        hyperparameters = best.process.hyperparameters
+        warping = best.transform.warping
+        let ranked = zip(observed.map(\.point), best.transform.targets).sorted { $0.1 < $1.1 }.map { (point: $0.0, target: $0.1) }
+        let model = FittedModel(process: best.process, ranked: ranked, warping: best.transform.warping)
+        if ProcessInfo.processInfo.environment["HPO_DEBUG"] != nil {
+            let h = best.process.hyperparameters
+            print("fit n=\(n) full=\(full) warp=\(best.transform.warping) ls=\(h.logLengthScales.map { (Foundation.exp($0) * 100).rounded() / 100 }) sf=\(Foundation.exp(h.logSignalVariance)) noise=\(h.noiseVariance)")
+        }
         self.fingerprint = fingerprint
         last = model
         return model
@@ -58,7 +85,7 @@ struct ModelCache: Sendable {
 extension OutputWarping {
     init(_ kind: OutputTransformKind) {
         switch kind {
-        case .none: self = .none
+        case .none, .auto: self = .none
         case .log: self = .log
         case .rankGaussian: self = .rankGaussian
         }

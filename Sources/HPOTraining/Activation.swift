@@ -1,34 +1,24 @@
-import Foundation
-
 /// The nonlinearity of the hidden layers.
 public enum Activation: String, Sendable, CaseIterable {
     case relu
     case tanh
 
     /// Replaces each of `count` values by its activation.
-    func apply(_ values: UnsafeMutablePointer<Double>, count: Int) {
+    func apply<S: TrainingScalar>(_ values: UnsafeMutablePointer<S>, count: Int) {
         switch self {
         case .relu:
             for i in 0..<count { values[i] = max(values[i], 0) }
         case .tanh:
-            for i in 0..<count { values[i] = Foundation.tanh(values[i]) }
+            for i in 0..<count { values[i] = S.tanh(values[i]) }
         }
     }
 
     /// Multiplies each gradient by the activation's derivative, given the activation's *outputs*
     /// (relu: 1 where the output is positive; tanh: 1 − output²).
-    func backward(gradient: UnsafeMutablePointer<Double>, outputs: UnsafePointer<Double>, count: Int) {
+    func backward<S: TrainingScalar>(gradient: UnsafeMutablePointer<S>, outputs: UnsafePointer<S>, count: Int) {
         switch self {
         case .relu:
-            // Eight at a time with SIMD: a branch per element mispredicts half the time.
-            var i = 0
-            while i + 8 <= count {
-                var g = UnsafeRawPointer(gradient + i).loadUnaligned(as: SIMD8<Double>.self)
-                g.replace(with: 0, where: UnsafeRawPointer(outputs + i).loadUnaligned(as: SIMD8<Double>.self) .<= 0)
-                UnsafeMutableRawPointer(gradient + i).storeBytes(of: g, as: SIMD8<Double>.self)
-                i += 8
-            }
-            for j in i..<count where outputs[j] <= 0 { gradient[j] = 0 }
+            S.maskNonPositive(gradient, where: outputs, count: count)
         case .tanh:
             for i in 0..<count { gradient[i] *= 1 - outputs[i] * outputs[i] }
         }

@@ -5,9 +5,9 @@ struct Dropout {
     var generator: SeededGenerator
 
     /// A mask of `count` factors, each 0 or 1 / (1 − rate).
-    mutating func mask(count: Int) -> [Double] {
-        let kept = 1 / (1 - rate)
-        var mask = [Double](repeating: 0, count: count)
+    mutating func mask<S: TrainingScalar>(count: Int) -> [S] {
+        let kept = S(1 / (1 - rate))
+        var mask = [S](repeating: 0, count: count)
         mask.withUnsafeMutableBufferPointer { mask in
             for i in 0..<count where generator.uniform() >= rate { mask[i] = kept }
         }

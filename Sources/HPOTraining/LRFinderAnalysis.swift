@@ -119,6 +119,14 @@ public struct LRSuggestions: Sendable, Equatable, Codable {
     /// A cyclical schedule's high end (`learning_rate`): where the loss has nearly stopped falling.
     public var upperBound: Double
 
+    public init(steepest: Double, minimumOverTen: Double, minimum: Double, lowerBound: Double, upperBound: Double) {
+        self.steepest = steepest
+        self.minimumOverTen = minimumOverTen
+        self.minimum = minimum
+        self.lowerBound = lowerBound
+        self.upperBound = upperBound
+    }
+
     enum CodingKeys: String, CodingKey {
         case steepest
         case minimumOverTen = "minimum_over_ten"

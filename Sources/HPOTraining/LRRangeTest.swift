@@ -60,7 +60,7 @@ public struct LRRangeTest: Sendable {
         do { try hyperparameters.validate() } catch { throw LRFinderError(error.description) }
         BLASThreads.configure()
         let split = dataset.split(seed: UInt64(hyperparameters.splitSeed))
-        var run = TrainingRun(hyperparameters, data: split.training, seed: seed)
+        var run = TrainingRun<Float>(hyperparameters, data: split.training, seed: seed)
         var smoother = LossSmoother(beta: smoothing)
         var series = LRSeries(learningRates: [], losses: [])
         var smoothed: [Double] = []

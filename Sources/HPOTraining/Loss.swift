@@ -1,7 +1,8 @@
 import Foundation
 
 /// Softmax cross-entropy over the rows of a logits matrix (one row per example, one column per
-/// class), computed with the log-sum-exp shift so large logits cannot overflow.
+/// class), computed in double precision with the log-sum-exp shift, so large logits cannot
+/// overflow.
 enum SoftmaxCrossEntropy {
     struct Evaluation {
         /// The mean loss over the rows.
@@ -12,30 +13,32 @@ enum SoftmaxCrossEntropy {
 
     /// The mean loss and the number of correct predictions. If `gradient` is given (same shape as
     /// the logits), it receives ∂loss/∂logits = (softmax − one-hot) / rows.
-    static func evaluate(
-        logits: UnsafePointer<Double>, rows: Int, classes: Int, labels: [Int],
-        gradient: UnsafeMutablePointer<Double>? = nil
+    static func evaluate<S: TrainingScalar>(
+        logits: UnsafePointer<S>, rows: Int, classes: Int, labels: [Int], gradient: UnsafeMutablePointer<S>? = nil
     ) -> Evaluation {
         var total = 0.0
         var correct = 0
         let scale = 1 / Double(rows)
+        var z = [Double](repeating: 0, count: classes)
         for row in 0..<rows {
-            let z = logits + row * classes
-            var largest = z[0]
+            var largest = -Double.infinity
             var predicted = 0
-            for c in 1..<classes where z[c] > largest {
-                largest = z[c]
-                predicted = c
+            for c in 0..<classes {
+                z[c] = Double(logits[row * classes + c])
+                if z[c] > largest {
+                    largest = z[c]
+                    predicted = c
+                }
             }
             var sum = 0.0
             for c in 0..<classes { sum += exp(z[c] - largest) }
             let label = labels[row]
             total += log(sum) + largest - z[label]
-            if predicted == label, z[label].isFinite { correct += 1 }
+            if predicted == label { correct += 1 }
             if let gradient {
-                let g = gradient + row * classes
-                for c in 0..<classes { g[c] = exp(z[c] - largest) / sum * scale }
-                g[label] -= scale
+                for c in 0..<classes {
+                    gradient[row * classes + c] = S((exp(z[c] - largest) / sum - (c == label ? 1 : 0)) * scale)
+                }
             }
         }
         return Evaluation(loss: total * scale, correct: correct)

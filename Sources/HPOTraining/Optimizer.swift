@@ -13,17 +13,17 @@ public enum OptimizerKind: String, Sendable, CaseIterable {
 /// SGD with momentum μ, in the form PyTorch uses: `v ← μ·v + g`, then `θ ← θ − lr·v`, or with
 /// Nesterov `θ ← θ − lr·(g + μ·v)`. Adam: `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
 /// `θ ← θ − lr·m̂ / (√v̂ + ε)` with the bias-corrected m̂, v̂ and ε = 1e-8.
-struct Optimizer {
+struct Optimizer<S: TrainingScalar> {
     let kind: OptimizerKind
     let nesterov: Bool
     let beta1: Double
     let beta2: Double
     let epsilon = 1e-8
-    private var first: [[Double]]
-    private var second: [[Double]]
+    private var first: [[S]]
+    private var second: [[S]]
     private var steps = 0
 
-    init(kind: OptimizerKind, nesterov: Bool, beta1: Double, beta2: Double, shapes: [[Double]]) {
+    init(kind: OptimizerKind, nesterov: Bool, beta1: Double, beta2: Double, shapes: [[S]]) {
         self.kind = kind
         self.nesterov = nesterov
         self.beta1 = beta1
@@ -33,24 +33,24 @@ struct Optimizer {
     }
 
     /// One step with learning rate `lr` and (SGD only) momentum `momentum`.
-    mutating func step(_ tensors: inout [[Double]], gradients: [[Double]], lr: Double, momentum: Double) {
+    mutating func step(_ tensors: inout [[S]], gradients: [[S]], lr: Double, momentum: Double) {
         steps += 1
         switch kind {
         case .sgd:
             for t in tensors.indices {
-                sgd(&tensors[t], gradients[t], &first[t], lr: lr, momentum: momentum)
+                sgd(&tensors[t], gradients[t], &first[t], lr: S(lr), momentum: S(momentum))
             }
         case .adam:
-            let correction1 = 1 - pow(beta1, Double(steps))
-            let correction2 = 1 - pow(beta2, Double(steps))
+            let correction1 = S(1 - pow(beta1, Double(steps)))
+            let correction2 = S(1 - pow(beta2, Double(steps)))
             for t in tensors.indices {
                 adam(&tensors[t], gradients[t], &first[t], &second[t],
-                     lr: lr, correction1: correction1, correction2: correction2)
+                     lr: S(lr), correction1: correction1, correction2: correction2)
             }
         }
     }
 
-    private func sgd(_ theta: inout [Double], _ g: [Double], _ v: inout [Double], lr: Double, momentum: Double) {
+    private func sgd(_ theta: inout [S], _ g: [S], _ v: inout [S], lr: S, momentum: S) {
         let count = theta.count
         theta.withUnsafeMutableBufferPointer { theta in
             g.withUnsafeBufferPointer { g in
@@ -74,10 +74,10 @@ struct Optimizer {
     }
 
     private func adam(
-        _ theta: inout [Double], _ g: [Double], _ m: inout [Double], _ v: inout [Double],
-        lr: Double, correction1: Double, correction2: Double
+        _ theta: inout [S], _ g: [S], _ m: inout [S], _ v: inout [S],
+        lr: S, correction1: S, correction2: S
     ) {
-        let (beta1, beta2, epsilon, count) = (beta1, beta2, epsilon, theta.count)
+        let (beta1, beta2, epsilon, count) = (S(beta1), S(beta2), S(epsilon), theta.count)
         theta.withUnsafeMutableBufferPointer { theta in
             g.withUnsafeBufferPointer { g in
                 m.withUnsafeMutableBufferPointer { m in

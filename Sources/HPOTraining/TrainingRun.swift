@@ -1,16 +1,18 @@
 /// The state of one training run on a data split: the network, the optimizer, the shuffled order
 /// of the training rows and the dropout stream. The trainer and the LR range test both drive it
-/// one mini-batch at a time.
-struct TrainingRun {
+/// one mini-batch at a time, in the precision `S`.
+struct TrainingRun<S: TrainingScalar> {
     let hyperparameters: TrainerHyperparameters
     let data: LabelledData
-    private(set) var network: MLPNetwork
-    private var optimizer: Optimizer
+    /// The training features in the network's precision.
+    private let features: [S]
+    private(set) var network: MLPNetwork<S>
+    private var optimizer: Optimizer<S>
     private var dropout: Dropout?
     private var shuffler: SeededGenerator
     private var order: [Int]
     private var position: Int
-    private var gradient: [[Double]]
+    private var gradient: [[S]]
     /// Rows per mini-batch (the batch size, at most the training set).
     let batchSize: Int
 
@@ -22,6 +24,7 @@ struct TrainingRun {
     init(_ hyperparameters: TrainerHyperparameters, data: LabelledData, seed: UInt64) {
         self.hyperparameters = hyperparameters
         self.data = data
+        features = data.features.values.map { S($0) }
         let sizes = [data.features.columns] + Array(repeating: hyperparameters.units, count: hyperparameters.layers)
             + [DigitsDataset.classCount]
         var initial = SeededGenerator(seed: seed, stream: 1)
@@ -52,9 +55,9 @@ struct TrainingRun {
         }
         let rows = min(batchSize, data.count - position)
         let columns = data.features.columns
-        var x = [Double](repeating: 0, count: rows * columns)
+        var x = [S](repeating: 0, count: rows * columns)
         var labels = [Int](repeating: 0, count: rows)
-        data.features.values.withUnsafeBufferPointer { source in
+        features.withUnsafeBufferPointer { source in
             for r in 0..<rows {
                 let index = order[position + r]
                 labels[r] = data.labels[index]

@@ -8,8 +8,9 @@ import Darwin
 /// Written before the handler is installed and read only by it and by `SignalTrap.caught`.
 nonisolated(unsafe) private var trapWakeDescriptor: Int32 = -1
 nonisolated(unsafe) private var trapCaughtSignal: sig_atomic_t = 0
+nonisolated(unsafe) private var trapHangups: sig_atomic_t = 0
 
-/// Turns SIGINT and SIGTERM into a polled flag plus a wake-up of the loop (the self-pipe trick),
+/// Turns SIGINT and SIGTERM (stop) and SIGHUP (reload) into polled flags plus a wake-up of the loop (the self-pipe trick),
 /// so the owning loop stops cleanly and flushes the results log last. A second signal exits at
 /// once (status 130): everything acted on is already durable, so nothing is lost by it.
 public enum SignalTrap {
@@ -24,6 +25,11 @@ public enum SignalTrap {
                 _ = write(trapWakeDescriptor, &byte, 1)
             }
         }
+        signal(SIGHUP) { _ in
+            trapHangups = 1
+            var byte: UInt8 = 1
+            _ = write(trapWakeDescriptor, &byte, 1)
+        }
         signal(SIGPIPE, SIG_IGN)
         // A blocked mask is inherited across exec: a parent (a test runner, a job launcher) may
         // have left these signals blocked, which would make them pend forever. Call this on the
@@ -32,7 +38,16 @@ public enum SignalTrap {
         sigemptyset(&mask)
         sigaddset(&mask, SIGINT)
         sigaddset(&mask, SIGTERM)
+        sigaddset(&mask, SIGHUP)
         pthread_sigmask(SIG_UNBLOCK, &mask, nil)
+    }
+
+    /// Whether SIGHUP arrived since the last call (a request to reload configuration, such as
+    /// the authorised keys). Resets the flag.
+    public static func takeHangup() -> Bool {
+        guard trapHangups != 0 else { return false }
+        trapHangups = 0
+        return true
     }
 
     /// The name of the signal caught so far (`SIGINT`), if any.

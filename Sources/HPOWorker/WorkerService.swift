@@ -14,6 +14,16 @@ public final class WorkerService {
     private var cancellations: [TrialKey: TrialCancellation] = [:]
     private let trialsDone = DispatchGroup()
 
+    /// See `WorkerStateMachine.welcomeTimeoutSeconds`.
+    public var welcomeTimeoutSeconds: Double? {
+        get { machine.welcomeTimeoutSeconds }
+        set { machine.welcomeTimeoutSeconds = newValue }
+    }
+    public var welcomeTimeoutHint: String {
+        get { machine.welcomeTimeoutHint }
+        set { machine.welcomeTimeoutHint = newValue }
+    }
+
     /// `waker` must be the one the transport polls: trial threads use it to wake the loop.
     public init(identity: WorkerIdentity, waker: Waker, scratchRoot: String, logger: Logger) {
         machine = WorkerStateMachine(identity: identity)

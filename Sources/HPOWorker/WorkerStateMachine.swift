@@ -34,7 +34,14 @@ public struct WorkerStateMachine {
     /// wait doubles with every unanswered hello, up to `maximumHelloRetrySeconds` (backoff).
     public var helloRetrySeconds: Double
     public var maximumHelloRetrySeconds: Double = 8
+    /// A worker never welcomed within this many seconds gives up with `welcomeTimeoutHint`
+    /// (nil: it waits for ever). Only the first welcome counts: after that, the worker keeps
+    /// trying through coordinator restarts.
+    public var welcomeTimeoutSeconds: Double?
+    public var welcomeTimeoutHint = "is the coordinator running at that address?"
     private var helloWait: Double
+    private var startedAt: Double?
+    private var everWelcomed = false
 
     enum Phase: Equatable {
         case idle
@@ -64,7 +71,8 @@ public struct WorkerStateMachine {
     // MARK: - Events
 
     public mutating func start(now: Double) -> [WorkerAction] {
-        sayHello(now: now)
+        startedAt = now
+        return sayHello(now: now)
     }
 
     public mutating func received(_ message: CoordinatorMessage, now: Double) -> [WorkerAction] {
@@ -74,6 +82,7 @@ public struct WorkerStateMachine {
         case .welcome(let welcome):
             let wasRegistered = isRegistered
             phase = .registered(welcome)
+            everWelcomed = true
             helloWait = helloRetrySeconds
             // Results the coordinator may not have made durable before we lost touch: send again.
             // It records each (trial, attempt) once, so a duplicate is harmless.
@@ -117,6 +126,10 @@ public struct WorkerStateMachine {
         case .idle, .stopped:
             return []
         case .registering(let lastHello):
+            if !everWelcomed, let limit = welcomeTimeoutSeconds, let startedAt, now - startedAt >= limit {
+                let reason = "no welcome from the coordinator within \(Self.format(limit)) s: \(welcomeTimeoutHint)"
+                return stop(reason: reason, error: true, now: now)
+            }
             guard now - lastHello >= helloWait else { return [] }
             helloWait = min(helloWait * 2, maximumHelloRetrySeconds)
             return sayHello(now: now)
@@ -147,6 +160,10 @@ public struct WorkerStateMachine {
         phase = .stopped
         actions.append(.exit(reason: reason, error: error))
         return actions
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
     }
 
     private mutating func sayHello(now: Double) -> [WorkerAction] {

@@ -16,10 +16,17 @@ public final class ZeroMQClientTransport: ClientTransport {
     private let socket: ZeroMQSocket
     private let waker: Waker
 
+    /// Connects a DEALER; with `curve`, as a CURVE client of a coordinator with that public key.
     public init(context: ZeroMQContext, connect endpoint: String, waker: Waker,
-                options: ZeroMQTransportOptions = ZeroMQTransportOptions()) throws {
+                options: ZeroMQTransportOptions = ZeroMQTransportOptions(), curve: CurveClientSettings? = nil) throws {
         let socket = try ZeroMQSocket(context: context, type: .dealer)
         try socket.set(options.commonSocketOptions)
+        if let curve {
+            try socket.set([
+                .curveServerKey(curve.serverPublicKey), .curvePublicKey(curve.keyPair.publicKey),
+                .curveSecretKey(curve.keyPair.secretKey),
+            ])
+        }
         try socket.set([
             .reconnectInterval(milliseconds: options.reconnectIntervalMilliseconds),
             .reconnectIntervalMax(milliseconds: options.reconnectIntervalMaxMilliseconds),
@@ -37,12 +44,17 @@ public final class ZeroMQClientTransport: ClientTransport {
         try socket.receiveBatch(waker: waker, timeoutMilliseconds: timeoutMilliseconds, limit: limit)
     }
 
-    /// Queues a message for the coordinator without blocking. Throws `EAGAIN` when the queue
-    /// is full (`sendHighWaterMark` messages waiting: the coordinator has been away for long).
+    /// Messages that could not be queued (no usable connection, or `sendHighWaterMark`
+    /// messages already waiting), and so were dropped.
+    public private(set) var droppedMessageCount = 0
+
+    /// Queues a message for the coordinator without blocking. When it cannot be queued (after a
+    /// failed CURVE handshake there is no connection to queue on; or the queue is full because
+    /// the coordinator has been away for long) the message is dropped and counted, not thrown:
+    /// the protocol repeats what matters (hellos with backoff, unacknowledged results after a
+    /// re-registration), and the worker's welcome deadline reports a coordinator it never reaches.
     public func send(_ frames: Frames) throws {
-        guard try socket.send(frames: frames, dontWait: true) else {
-            throw ZeroMQError(operation: "zmq_send(to \(endpoint)): queue full", errno: EAGAIN)
-        }
+        if !(try socket.send(frames: frames, dontWait: true)) { droppedMessageCount += 1 }
     }
 }
 

@@ -28,22 +28,51 @@ public final class ZeroMQServerTransport: ServerTransport {
     /// Called for each dropped message, e.g. to log it.
     public var onDrop: ((PeerID, ZeroMQSendOutcome) -> Void)?
 
+    /// Called for each CURVE admission, refusal or failed handshake, e.g. to log it.
+    public var onSecurityEvent: ((SecurityEvent) -> Void)?
+    /// With CURVE: the public keys of the workers allowed in, replaceable at run time.
+    public var authorizedKeys: Set<String> {
+        get { authenticator?.authorizedKeys ?? [] }
+        set { authenticator?.authorizedKeys = newValue }
+    }
+    /// Whether connections are encrypted and authenticated (CURVE).
+    public var isSecure: Bool { authenticator != nil }
+
     private let socket: ZeroMQSocket
     private let waker: Waker
+    private let authenticator: CurveAuthenticator?
 
+    /// Binds a ROUTER. With `curve`, the socket is a CURVE server whose ZAP handler admits only
+    /// the authorised worker keys; every refusal and failed handshake reaches `onSecurityEvent`.
     public init(context: ZeroMQContext, bind endpoint: String, waker: Waker,
-                options: ZeroMQTransportOptions = ZeroMQTransportOptions()) throws {
+                options: ZeroMQTransportOptions = ZeroMQTransportOptions(), curve: CurveServerSettings? = nil) throws {
+        let authenticator = try curve.map { try CurveAuthenticator(context: context, authorizedKeys: $0.authorizedKeys) }
         let socket = try ZeroMQSocket(context: context, type: .router)
         try socket.set(options.commonSocketOptions)
         try socket.set([.routerMandatory(true), .routerHandover(options.routerHandover)])
+        if let curve, let authenticator {
+            try socket.set([
+                .curveServer(true), .curveSecretKey(curve.keyPair.secretKey), .zapDomain("hpo"),
+            ])
+            try authenticator.watch(socket)
+        }
         try socket.bind(endpoint)
         self.boundEndpoint = try socket.lastEndpoint
         self.socket = socket
         self.waker = waker
+        self.authenticator = authenticator
     }
 
     public func receive(timeoutMilliseconds: Int32, limit: Int) throws -> [InboundMessage] {
-        let batch = try socket.receiveBatch(waker: waker, timeoutMilliseconds: timeoutMilliseconds, limit: limit)
+        let batch: [Frames]
+        if let authenticator {
+            batch = try socket.receiveBatch(
+                waker: waker, timeoutMilliseconds: timeoutMilliseconds, limit: limit,
+                alsoPolling: [authenticator.zap, authenticator.monitor])
+            for event in try authenticator.service() { onSecurityEvent?(event) }
+        } else {
+            batch = try socket.receiveBatch(waker: waker, timeoutMilliseconds: timeoutMilliseconds, limit: limit)
+        }
         // A ROUTER prefixes the sender's routing id; a DEALER always sends at least one frame.
         return batch.compactMap { frames in
             guard let identity = frames.first, frames.count > 1 else { return nil }

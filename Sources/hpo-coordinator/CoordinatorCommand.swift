@@ -36,6 +36,15 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Write the address workers should connect to into this file once bound (for scripts).")
     var endpointFile: String?
 
+    @Option(help: "CURVE: the coordinator's key file (from `hpo keygen`); required to listen beyond loopback.")
+    var curveSecret: String?
+
+    @Option(help: "CURVE: the authorised workers' public keys: a folder of .pub files or a file of keys. Reloaded on SIGHUP or change.")
+    var authorizedKeys: String?
+
+    @Flag(help: "Listen beyond loopback without encryption or authentication (not recommended).")
+    var insecure = false
+
     @Option(help: "Start this many hpo-worker processes on this machine, and stop them at the end.")
     var localWorkers = 0
 
@@ -74,6 +83,9 @@ struct CoordinatorCommand: ParsableCommand {
             throw ExitCode(2)
         }
 
+        let endpoint = bind ?? (localWorkers > 0 ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:5555")
+        var curve = try CoordinatorSecurity.settings(
+            endpoint: endpoint, curveSecret: curveSecret, authorizedKeys: authorizedKeys, insecure: insecure)
         let logPath = try resultsLogPath(for: config)
         let restored = try restoredStudy(at: logPath, config: config)
         if let restored, restored.finishReason != nil, restored.trials.count >= config.budget.trials {
@@ -85,23 +97,29 @@ struct CoordinatorCommand: ParsableCommand {
         let waker = Waker()
         SignalTrap.install(waking: waker)
         let context = try ZeroMQContext()
-        let endpoint = bind ?? (localWorkers > 0 ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:5555")
         var transportOptions = ZeroMQTransportOptions()
         // Protocol messages are small; a peer sending more than this is cut off by libzmq.
         transportOptions.maxMessageSize = 4 << 20
-        let transport = try ZeroMQServerTransport(context: context, bind: endpoint, waker: waker, options: transportOptions)
+        let localKey = try curve != nil && localWorkers > 0 ? EphemeralWorkerKey() : nil
+        defer { localKey?.remove() }
+        if let localKey { curve?.authorizedKeys.insert(localKey.pair.publicKey) }
+        let transport = try ZeroMQServerTransport(
+            context: context, bind: endpoint, waker: waker, options: transportOptions, curve: curve)
         transport.onDrop = { peer, outcome in
             logger.warning("message to a worker dropped", metadata: ["peer": "\(peer)", "outcome": "\(outcome)"])
         }
+        transport.onSecurityEvent = { CoordinatorSecurity.log($0, logger: logger) }
+        let keysWatcher = authorizedKeys.map(AuthorizedKeysWatcher.init(path:))
         let boundEndpoint = transport.boundEndpoint
         printErr("study \(config.name): \(config.strategy.kind.rawValue) search, \(config.budget.trials) trials")
-        printErr("listening on \(boundEndpoint); results log \(logPath)")
+        printErr("listening on \(boundEndpoint)\(curve != nil ? " (CURVE)" : ""); results log \(logPath)")
         if let endpointFile {
             try Data((boundEndpoint + "\n").utf8).write(to: URL(fileURLWithPath: endpointFile), options: .atomic)
         }
 
+        let curveArguments = localKey.map { ["--curve-key", $0.keyFile, "--server-key", curve?.keyPair.publicKey ?? ""] } ?? []
         let workers = try LocalWorkerPool(
-            count: localWorkers, slots: workerSlots, endpoint: boundEndpoint, logLevel: localWorkers > 0 ? "warning" : "info")
+            count: localWorkers, slots: workerSlots, endpoint: boundEndpoint, extraArguments: curveArguments)
 
         let livenessSettings = LivenessSettings(heartbeatIntervalSeconds: heartbeat, liveness: liveness)
         let host = ProcessInfo.processInfo.hostName
@@ -117,6 +135,10 @@ struct CoordinatorCommand: ParsableCommand {
         let service = CoordinatorService(machine: machine, journal: journal, logger: logger)
         let console = ProgressConsole()
         service.onProgress = { console.show($0) }
+        service.everySecond = {
+            let hangup = SignalTrap.takeHangup()
+            keysWatcher?.reloadIfNeeded(transport, hangup: hangup, logger: logger)
+        }
 
         let final = try service.run(transport: transport, stopRequested: { SignalTrap.caught }) { sinceFinish in
             // Keep answering (late hellos get "shutdown") until local workers are gone, or briefly.

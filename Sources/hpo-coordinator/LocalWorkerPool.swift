@@ -4,7 +4,7 @@ import Foundation
 final class LocalWorkerPool {
     private var processes: [Process] = []
 
-    init(count: Int, slots: Int, endpoint: String, logLevel: String) throws {
+    init(count: Int, slots: Int, endpoint: String, extraArguments: [String] = []) throws {
         guard count > 0 else { return }
         let executable = Self.workerExecutable()
         guard FileManager.default.isExecutableFile(atPath: executable) else {
@@ -14,7 +14,7 @@ final class LocalWorkerPool {
         for _ in 0..<count {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["--connect", endpoint, "--slots", String(slots), "--log-level", logLevel]
+            process.arguments = ["--connect", endpoint, "--slots", String(slots), "--log-level", "warning"] + extraArguments
             try process.run()
             processes.append(process)
         }

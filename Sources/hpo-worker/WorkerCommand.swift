@@ -25,11 +25,24 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "A directory for per-trial scratch files (default: the system's temporary directory).")
     var scratch: String?
 
+    @Option(help: "CURVE: this worker's key file (from `hpo keygen`).")
+    var curveKey: String?
+
+    @Option(help: "CURVE: the coordinator's public key, or its .pub file.")
+    var serverKey: String?
+
+    @Option(help: "Give up if the coordinator has not welcomed this worker within this many seconds (0: wait for ever).")
+    var welcomeTimeout = 120.0
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
     func validate() throws {
         guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
+        guard (curveKey == nil) == (serverKey == nil) else {
+            throw ValidationError("--curve-key and --server-key go together (CURVE needs this worker's key pair and the coordinator's public key)")
+        }
+        guard welcomeTimeout >= 0 else { throw ValidationError("--welcome-timeout must be 0 or more") }
     }
 
     func run() throws {
@@ -50,12 +63,31 @@ struct WorkerCommand: ParsableCommand {
         let waker = Waker()
         SignalTrap.install(waking: waker)
         let context = try ZeroMQContext()
-        let transport = try ZeroMQClientTransport(context: context, connect: connect, waker: waker)
+        let curve = try curveSettings()
+        let transport = try ZeroMQClientTransport(context: context, connect: connect, waker: waker, curve: curve)
         let scratchRoot = scratch ?? "\(NSTemporaryDirectory())/hpo-worker-\(pid)"
         let service = WorkerService(identity: identity, waker: waker, scratchRoot: scratchRoot, logger: logger)
+        service.welcomeTimeoutSeconds = welcomeTimeout > 0 ? welcomeTimeout : nil
+        service.welcomeTimeoutHint =
+            curve == nil
+            ? "is a coordinator running at \(connect)? (a coordinator using CURVE needs --curve-key and --server-key)"
+            : "check that --server-key is the coordinator's public key and that this worker's public key is in the coordinator's --authorized-keys"
         let clean = try service.run(transport: transport) { SignalTrap.caught }
         try? FileManager.default.removeItem(atPath: scratchRoot)
         if !clean { throw ExitCode(2) }
+    }
+}
+
+extension WorkerCommand {
+    /// The CURVE settings from --curve-key and --server-key, if given.
+    func curveSettings() throws -> CurveClientSettings? {
+        guard let curveKey, let serverKey else { return nil }
+        do {
+            return CurveClientSettings(
+                keyPair: try CurveKeyFile.readKeyPair(path: curveKey), serverPublicKey: try CurveKeyFile.readPublicKey(serverKey))
+        } catch let error as CurveKeyError {
+            throw ValidationError(error.description)
+        }
     }
 }
 

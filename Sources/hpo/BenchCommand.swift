@@ -19,10 +19,10 @@ struct BenchCommand: ParsableCommand {
             """)
 
     @Option(help: "bayes or random.") var strategy: String = "bayes"
-    @Option(help: "Bayes: constant-liar or kriging-believer.") var batch: String = BatchHeuristic.constantLiar.rawValue
+    @Option(help: "Bayes: constant-liar or kriging-believer.") var batch: String = BatchHeuristic.krigingBeliever.rawValue
     @Option(help: "Bayes: the constant liar's lie, min, mean or max.") var lie: String = LieValue.min.rawValue
     @Option(help: "Bayes: the size of the initial design (default: by dimension and q).") var initial: Int?
-    @Option(help: "Bayes: output transform, none, log or rank-gaussian (default: log).") var output: String?
+    @Option(help: "Bayes: output transform, auto, none, log or rank-gaussian.") var output: String = OutputTransformKind.auto.rawValue
     @Option(help: "Comma-separated: \(BenchProblem.all.map(\.name).joined(separator: ","))")
     var functions: String = BenchProblem.all.map(\.name).joined(separator: ",")
     @Option(help: "Workers (batch size).") var q: Int = 8
@@ -34,14 +34,13 @@ struct BenchCommand: ParsableCommand {
     var proposeTiming = false
     @Option(help: "With --propose-timing: finished trials.") var finished: Int = 200
     @Option(help: "With --propose-timing: timed proposals (each after one more result).") var repeats: Int = 31
+    @Option(help: .hidden) var growth: Double?
 
     func validate() throws {
         guard ["bayes", "random"].contains(strategy) else { throw ValidationError("--strategy must be bayes or random") }
         guard BatchHeuristic(rawValue: batch) != nil else { throw ValidationError("--batch must be constant-liar or kriging-believer") }
         guard LieValue(rawValue: lie) != nil else { throw ValidationError("--lie must be min, mean or max") }
-        if let output, OutputTransformKind(rawValue: output) == nil {
-            throw ValidationError("--output must be none, log or rank-gaussian")
-        }
+        guard OutputTransformKind(rawValue: output) != nil else { throw ValidationError("--output must be auto, none, log or rank-gaussian") }
         guard ["sync", "async", "both"].contains(mode) else { throw ValidationError("--mode must be sync, async or both") }
         guard q > 0, budget > 0, finished > 0, repeats > 0 else { throw ValidationError("--q, --budget, --finished, --repeats must be positive") }
         if let initial, initial < 1 { throw ValidationError("--initial must be positive") }
@@ -102,9 +101,11 @@ struct BenchCommand: ParsableCommand {
     private func makeStrategy(_ problem: BenchProblem, seed: UInt64) -> any SearchStrategy {
         guard strategy == "bayes" else { return RandomSearch(space: problem.space, seed: seed) }
         let options = BayesOptions(
-            batch: BatchHeuristic(rawValue: batch) ?? .constantLiar, lie: LieValue(rawValue: lie) ?? .min, initial: initial,
-            output: output.flatMap(OutputTransformKind.init(rawValue:)))
-        return BayesianSearch(space: problem.space, seed: seed, options: options, workers: q)
+            batch: BatchHeuristic(rawValue: batch) ?? .krigingBeliever, lie: LieValue(rawValue: lie) ?? .min, initial: initial,
+            output: OutputTransformKind(rawValue: output) ?? .auto)
+        var search = BayesianSearch(space: problem.space, seed: seed, options: options, workers: q)
+        if let growth { search.tuning.lengthScaleGrowth = growth }
+        return search
     }
 
     private func runOnce(_ problem: BenchProblem, mode: BenchMode, seed: UInt64) -> BenchRun {
@@ -173,8 +174,8 @@ struct BenchCommand: ParsableCommand {
         var search = BayesianSearch(
             space: problem.space, seed: 1,
             options: BayesOptions(
-                batch: BatchHeuristic(rawValue: batch) ?? .constantLiar, lie: LieValue(rawValue: lie) ?? .min, initial: initial,
-                output: output.flatMap(OutputTransformKind.init(rawValue:))),
+                batch: BatchHeuristic(rawValue: batch) ?? .krigingBeliever, lie: LieValue(rawValue: lie) ?? .min, initial: initial,
+                output: OutputTransformKind(rawValue: output) ?? .auto),
             workers: 8)
         let clock = ContinuousClock()
         // The first proposal fits from scratch (several restarts); timed separately.

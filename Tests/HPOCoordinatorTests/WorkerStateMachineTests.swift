@@ -96,4 +96,22 @@ import Testing
         #expect(actions.contains(.send(.bye(reason: "SIGTERM"))))
         #expect(machine.stop(reason: "SIGTERM", now: 2).isEmpty)
     }
+
+    @Test("a worker never welcomed within its deadline exits with a clear reason; once welcomed it keeps trying")
+    func welcomeDeadline() {
+        var machine = WorkerStateMachine(identity: identity)
+        machine.welcomeTimeoutSeconds = 5
+        machine.welcomeTimeoutHint = "check --server-key"
+        _ = machine.start(now: 0)
+        #expect(!machine.tick(now: 4.9).contains { if case .exit = $0 { true } else { false } })
+        let actions = machine.tick(now: 5)
+        #expect(actions.last == .exit(reason: "no welcome from the coordinator within 5 s: check --server-key", error: true))
+
+        var welcomed = WorkerStateMachine(identity: identity)
+        welcomed.welcomeTimeoutSeconds = 5
+        _ = welcomed.start(now: 0)
+        _ = welcomed.received(.welcome(welcome), now: 1)
+        _ = welcomed.received(.reregister(reason: "restart"), now: 2)
+        #expect(!welcomed.tick(now: 60).contains { if case .exit = $0 { true } else { false } })
+    }
 }

@@ -1,0 +1,222 @@
+import HPOCore
+import HPOJournal
+
+/// Everything a log says about a study, folded into trials, attempts and workers. Pure: records in,
+/// values out. `StudySummary`, the plots and the export all read this.
+public struct StudyHistory: Sendable {
+    public var config: StudyConfig?
+    public var state: StudyState = .running
+    /// The reason of the last `study_finished` / `study_stopped`.
+    public var finishReason: String?
+    /// Log time of the first line (`study_started`).
+    public var startTime: Double = 0
+    /// Log time of the last line: the moment the history describes.
+    public var asOf: Double = 0
+    /// The coordinator's runs: from `study_started` or `study_resumed` to the last line before the
+    /// next resume (or the end of the log). Downtime between runs falls outside every run.
+    public var runs: [ClosedRange<Double>] = []
+    /// Trials by number, in order.
+    public var trials: [TrialRecord] = []
+    /// Workers in order of first appearance.
+    public var workers: [WorkerRecord] = []
+    /// Intermediate reports by trial and attempt, in log order.
+    public var reports: [TrialID: [Attempt: [ReportPoint]]] = [:]
+    /// `result_dropped` lines: results acknowledged but not recorded (duplicates, stale attempts).
+    public var resultsDropped = 0
+    /// `study_resumed` lines.
+    public var resumes = 0
+
+    /// Wall-clock seconds the coordinator ran, summed over its runs.
+    public var elapsedSeconds: Double { runs.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) } }
+
+    /// Every attempt of every trial, in dispatch order.
+    public var attempts: [AttemptRecord] {
+        trials.flatMap(\.attempts).sorted { ($0.dispatched, $0.trial, $0.attempt) < ($1.dispatched, $1.trial, $1.attempt) }
+    }
+
+    public func trial(_ id: TrialID) -> TrialRecord? {
+        trials.first { $0.trial == id }
+    }
+
+    public init(records: [JournalRecord]) {
+        var builder = Builder()
+        for record in records { builder.apply(record) }
+        self = builder.finish()
+    }
+
+    init() {}
+}
+
+/// The fold behind `StudyHistory(records:)`.
+private struct Builder {
+    var history = StudyHistory()
+    var trials: [TrialID: TrialRecord] = [:]
+    var workerIndex: [WorkerID: Int] = [:]
+    var runStart: Double?
+    var lastTime: Double?
+    /// Attempts that were open when the coordinator restarted, with the last time it was alive.
+    var orphanedAt: [TrialID: Double] = [:]
+
+    mutating func apply(_ record: JournalRecord) {
+        let time = record.time
+        if lastTime == nil { history.startTime = time }
+        switch record.event {
+        case .studyStarted(let e):
+            history.config = e.config
+            runStart = runStart ?? time
+        case .studyResumed:
+            closeRun(at: lastTime ?? time)
+            runStart = time
+            history.resumes += 1
+            history.state = .running
+            history.finishReason = nil
+            for trial in trials.values where trial.attempts.last?.ended == nil && !trial.attempts.isEmpty {
+                orphanedAt[trial.trial] = lastTime ?? time
+            }
+            disconnectAll(at: lastTime ?? time)
+        case .workerJoined(let e):
+            let index = worker(e.worker)
+            history.workers[index].host = e.host
+            history.workers[index].slots = max(1, e.slots)
+            if !history.workers[index].isConnected {
+                history.workers[index].connections.append(.init(joined: time, left: nil))
+            }
+        case .workerLeft(let e):
+            let index = worker(e.worker)
+            if history.workers[index].isConnected {
+                history.workers[index].connections[history.workers[index].connections.count - 1].left = time
+            }
+            for number in e.abandoned {
+                update(TrialID(number)) { attempt in
+                    guard attempt.worker == e.worker, attempt.ended == nil else { return }
+                    attempt.ended = time
+                    attempt.outcome = .lost
+                    attempt.reason = "worker \(e.worker) left (\(e.reason))"
+                }
+            }
+        case .trialDispatched(let e):
+            _ = worker(e.worker)
+            var trial = trials[e.trial] ?? TrialRecord(trial: e.trial, params: e.params, attempts: [], state: .running)
+            // An older attempt still open was lost with a restarted coordinator.
+            for i in trial.attempts.indices where trial.attempts[i].ended == nil && trial.attempts[i].attempt != e.attempt {
+                trial.attempts[i].ended = orphanedAt[e.trial] ?? time
+                trial.attempts[i].outcome = .lost
+                trial.attempts[i].reason = "not reported before the coordinator restarted"
+            }
+            orphanedAt[e.trial] = nil
+            trial.params = e.params
+            if !trial.attempts.contains(where: { $0.attempt == e.attempt }) {
+                trial.attempts.append(
+                    AttemptRecord(
+                        trial: e.trial, attempt: e.attempt, worker: e.worker, params: e.params, dispatched: time,
+                        ended: nil, outcome: .running, willRetry: false, metrics: [:]))
+            }
+            trials[e.trial] = trial
+        case .trialReport(let e):
+            history.reports[e.trial, default: [:]][e.attempt, default: []].append(
+                ReportPoint(step: e.step, metrics: e.metrics, time: time))
+        case .trialCompleted(let e):
+            ensureAttempt(e.trial, e.attempt, worker: e.worker, params: e.params, start: time - e.durationSeconds)
+            update(e.trial, attempt: e.attempt) { attempt in
+                attempt.ended = time
+                attempt.outcome = .completed
+                attempt.worker = e.worker
+                attempt.durationSeconds = e.durationSeconds
+                attempt.objective = e.objective
+                attempt.metrics = e.metrics
+            }
+        case .trialFailed(let e):
+            ensureAttempt(e.trial, e.attempt, worker: e.worker, params: e.params, start: time - e.durationSeconds)
+            update(e.trial, attempt: e.attempt) { attempt in
+                attempt.ended = time
+                attempt.outcome = .failed
+                attempt.worker = e.worker
+                attempt.durationSeconds = e.durationSeconds
+                attempt.reason = e.reason
+                attempt.exitCode = e.exitCode
+                attempt.stderrTail = e.stderrTail
+                attempt.willRetry = e.willRetry
+                attempt.metrics = e.metrics
+            }
+        case .resultDropped:
+            history.resultsDropped += 1
+        case .studyFinished(let e):
+            history.state = .finished
+            history.finishReason = e.reason
+            disconnectAll(at: time)
+        case .studyStopped(let e):
+            history.state = .stopped
+            history.finishReason = e.reason
+            disconnectAll(at: time)
+        }
+        lastTime = max(lastTime ?? time, time)
+    }
+
+    mutating func finish() -> StudyHistory {
+        let end = lastTime ?? 0
+        history.asOf = end
+        closeRun(at: end)
+        var result = trials.values.sorted { $0.trial < $1.trial }
+        for t in result.indices {
+            for a in result[t].attempts.indices where result[t].attempts[a].ended == nil && history.state != .running {
+                result[t].attempts[a].outcome = .interrupted
+                result[t].attempts[a].ended = end
+            }
+            result[t].state = Self.state(of: result[t])
+        }
+        history.trials = result
+        return history
+    }
+
+    static func state(of trial: TrialRecord) -> TrialState {
+        guard let last = trial.attempts.last else { return .queued }
+        switch last.outcome {
+        case .completed: return .completed
+        case .failed: return last.willRetry ? .queued : .failed
+        case .lost: return .queued
+        case .running: return .running
+        case .interrupted: return .interrupted
+        }
+    }
+
+    private mutating func closeRun(at time: Double) {
+        guard let start = runStart else { return }
+        history.runs.append(start...max(start, time))
+        runStart = nil
+    }
+
+    private mutating func disconnectAll(at time: Double) {
+        for index in history.workers.indices where history.workers[index].isConnected {
+            history.workers[index].connections[history.workers[index].connections.count - 1].left = time
+        }
+    }
+
+    /// The index of a worker, recording it on first sight.
+    private mutating func worker(_ id: WorkerID) -> Int {
+        if let index = workerIndex[id] { return index }
+        history.workers.append(WorkerRecord(id: id, host: nil, slots: 1, connections: []))
+        workerIndex[id] = history.workers.count - 1
+        return history.workers.count - 1
+    }
+
+    /// Makes sure an outcome has an attempt to land on (a log that starts mid-study).
+    private mutating func ensureAttempt(_ id: TrialID, _ number: Attempt, worker workerID: WorkerID, params: Parameters, start: Double) {
+        _ = worker(workerID)
+        var trial = trials[id] ?? TrialRecord(trial: id, params: params, attempts: [], state: .running)
+        if !trial.attempts.contains(where: { $0.attempt == number }) {
+            trial.attempts.append(
+                AttemptRecord(
+                    trial: id, attempt: number, worker: workerID, params: params, dispatched: start, ended: nil,
+                    outcome: .running, willRetry: false, metrics: [:]))
+        }
+        trials[id] = trial
+    }
+
+    private mutating func update(_ id: TrialID, attempt number: Attempt? = nil, _ change: (inout AttemptRecord) -> Void) {
+        guard var trial = trials[id] else { return }
+        for i in trial.attempts.indices where number == nil || trial.attempts[i].attempt == number {
+            change(&trial.attempts[i])
+        }
+        trials[id] = trial
+    }
+}

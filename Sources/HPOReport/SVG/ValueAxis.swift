@@ -1,0 +1,68 @@
+import Foundation
+
+/// The y axis of an objective or a metric, robust to runaway values: logarithmic when the values are
+/// all positive and the largest is at least `logRatio` times the smallest, and cut on the bad side (high for a minimised value)
+/// at three interquartile ranges beyond the quartile, so one diverged trial (a loss of 1e199) does
+/// not flatten every other point. Values beyond the cut are drawn at the edge, marked as clipped.
+public struct ValueAxis: Sendable {
+    /// The ratio of largest to smallest value from which the axis is logarithmic.
+    public static let logRatio = 20.0
+
+    public var scale: Scale
+    /// Values kept on the axis' range; the others are clipped.
+    public var clippedCount: Int
+    /// Whether the bad side is high (minimising) or low (maximising).
+    public var lowerIsBetter: Bool
+
+    public init(_ values: [Double], lowerIsBetter: Bool) {
+        self.lowerIsBetter = lowerIsBetter
+        let finite = values.filter(\.isFinite)
+        guard let low = finite.min(), let high = finite.max() else {
+            scale = .linear([0, 1])
+            clippedCount = 0
+            return
+        }
+        var useLog = low > 0 && high / low >= Self.logRatio
+        let transform: (Double) -> Double = useLog ? { log10($0) } : { $0 }
+        let sorted = finite.map(transform).sorted()
+        let q1 = Self.quantile(sorted, 0.25), q3 = Self.quantile(sorted, 0.75)
+        let iqr = q3 - q1
+        var kept = finite
+        if iqr > 0 {
+            kept = finite.filter { value in
+                let t = transform(value)
+                return lowerIsBetter ? t <= q3 + 3 * iqr : t >= q1 - 3 * iqr
+            }
+        }
+        if kept.isEmpty { kept = finite }
+        clippedCount = finite.count - kept.count
+        if useLog, let keptLow = kept.min(), let keptHigh = kept.max(), keptHigh / keptLow < Self.logRatio { useLog = false }
+        scale = useLog ? .log(kept) : .linear(kept)
+    }
+
+    /// The label of the axis for a value called `name`.
+    public func label(_ name: String) -> String {
+        scale.isLog ? "\(name) (log scale)" : name
+    }
+
+    /// `value` brought within the axis' range, and whether it had to be.
+    public func clamp(_ value: Double) -> (value: Double, clipped: Bool) {
+        let (a, b) = (min(scale.low, scale.high), max(scale.low, scale.high))
+        if value > b { return (b, true) }
+        if value < a { return (a, true) }
+        return (value, false)
+    }
+
+    /// The pixel position of `value`, clamped to the axis.
+    public func position(_ value: Double) -> Double {
+        scale.position(clamp(value).value)
+    }
+
+    static func quantile(_ sorted: [Double], _ q: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        let position = q * Double(sorted.count - 1)
+        let below = Int(position.rounded(.down)), above = min(sorted.count - 1, below + 1)
+        let fraction = position - Double(below)
+        return sorted[below] + (sorted[above] - sorted[below]) * fraction
+    }
+}

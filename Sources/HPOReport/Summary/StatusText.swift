@@ -1,0 +1,69 @@
+import Foundation
+import HPOCore
+
+/// `hpo status`: the summary in a few lines, then the top trials as a table (parameters as columns).
+public enum StatusText {
+    public static func render(_ summary: StudySummary, path: String? = nil, tornTail: Bool = false) -> String {
+        var lines: [String] = []
+        var title = "study \(summary.study): \(summary.state.rawValue)"
+        if let reason = summary.finishReason { title += " (\(reason))" }
+        lines.append(title)
+        if let path { lines.append("  log        \(path)" + (tornTail ? " (last line incomplete: still being written)" : "")) }
+
+        let c = summary.counts
+        var trials = "\(HumanFormat.count(c.done)) of \(HumanFormat.count(summary.plannedTrials)) done: "
+            + "\(HumanFormat.count(c.completed)) completed, \(HumanFormat.count(c.failed)) failed; "
+            + "\(HumanFormat.count(c.running)) running"
+        if c.queued > 0 { trials += ", \(c.queued) queued" }
+        if c.interrupted > 0 { trials += ", \(c.interrupted) interrupted" }
+        lines.append("  trials     " + trials)
+        var attempts = "\(HumanFormat.count(c.attempts)) attempts, \(c.failedAttempts) failed, \(c.retries) retries"
+        if c.lostAttempts > 0 { attempts += ", \(c.lostAttempts) lost" }
+        if c.resultsDropped > 0 { attempts += ", \(c.resultsDropped) results dropped" }
+        lines.append("  attempts   " + attempts)
+
+        let direction = summary.objective.direction.rawValue
+        if let best = summary.best {
+            lines.append("  best       \(summary.objective.metric) \(HumanFormat.number(best.objective)) at trial \(best.trial) (\(direction))")
+            let params = summary.parameterNames.compactMap { name in
+                best.params[name].map { "\(name)=\(HumanFormat.parameter($0))" }
+            }
+            if !params.isEmpty { lines.append("             " + params.joined(separator: "  ")) }
+        } else {
+            lines.append("  best       none yet (\(direction) \(summary.objective.metric))")
+        }
+        var pace = "\(summary.trialsPerHour.map { HumanFormat.rate(perHour: $0) } ?? "–") over \(HumanFormat.duration(summary.elapsedSeconds))"
+        if let eta = summary.etaSeconds { pace += ", about \(HumanFormat.duration(eta)) left" }
+        lines.append("  pace       " + pace)
+        let w = summary.workers
+        lines.append("  workers    \(w.busy) busy of \(w.connected) connected (\(w.seen) seen), utilisation "
+            + (w.utilisation.map { HumanFormat.percent($0) } ?? "–"))
+
+        if !summary.top.isEmpty {
+            lines.append("")
+            lines.append("top \(summary.top.count) by \(summary.objective.metric) (\(direction)):")
+            lines += table(summary).map { "  " + $0 }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The top trials as aligned text columns: numbers right-aligned, text left-aligned.
+    static func table(_ summary: StudySummary) -> [String] {
+        let header = ["rank", "trial", summary.objective.metric] + summary.parameterNames + ["duration", "worker"]
+        var rows: [[String]] = [header]
+        for ranked in summary.top {
+            rows.append(
+                ["\(ranked.rank)", "\(ranked.trial)", HumanFormat.number(ranked.objective)]
+                    + summary.parameterNames.map { ranked.params[$0].map(HumanFormat.parameter) ?? "-" }
+                    + [ranked.durationSeconds.map { HumanFormat.duration($0) } ?? "-", ranked.worker.rawValue])
+        }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        let leftAligned = header.count - 1
+        return rows.map { row in
+            row.enumerated().map { column, cell in
+                let pad = String(repeating: " ", count: widths[column] - cell.count)
+                return column == leftAligned ? cell + pad : pad + cell
+            }.joined(separator: "  ").replacingOccurrences(of: #"\s+$"#, with: "", options: .regularExpression)
+        }
+    }
+}

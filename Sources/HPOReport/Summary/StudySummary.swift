@@ -1,0 +1,184 @@
+import HPOCore
+import HPOJournal
+
+/// How a study is going, from its results log: counts, best, pace, workers and the top trials.
+/// Pure: records in, numbers out. docs/report.md defines every number.
+public struct StudySummary: Hashable, Sendable {
+    public struct Counts: Hashable, Sendable {
+        /// Trials with a `trial_completed` line.
+        public var completed = 0
+        /// Trials failed for good (last attempt failed with `will_retry: false`).
+        public var failed = 0
+        /// Trials with a dispatched attempt and no outcome yet (0 once the study finished or stopped).
+        public var running = 0
+        /// Trials waiting for another attempt (after a failure or a lost worker).
+        public var queued = 0
+        /// Trials whose attempt had no outcome when the study finished or stopped.
+        public var interrupted = 0
+        /// Dispatched attempts, all trials.
+        public var attempts = 0
+        /// `trial_failed` lines, retried or not.
+        public var failedAttempts = 0
+        /// Attempts whose worker left (or whose coordinator restarted) before they reported.
+        public var lostAttempts = 0
+        /// Attempts after a trial's first: retries after failures and re-runs after lost attempts.
+        public var retries = 0
+        /// `result_dropped` lines.
+        public var resultsDropped = 0
+        /// Trials that ended, completed or failed for good.
+        public var done: Int { completed + failed }
+    }
+
+    public struct Best: Hashable, Sendable {
+        public var trial: TrialID
+        public var objective: Double
+        public var params: Parameters
+    }
+
+    public struct Workers: Hashable, Sendable {
+        /// Distinct workers that joined (or ran an attempt).
+        public var seen = 0
+        /// Workers joined and not left since the coordinator last started; 0 once it finished or stopped.
+        public var connected = 0
+        /// Connected workers running at least one attempt.
+        public var busy = 0
+        /// Busy slot-seconds over connected slot-seconds, in [0, 1]; nil before any worker joined.
+        public var utilisation: Double?
+    }
+
+    /// A completed trial in the ranking.
+    public struct RankedTrial: Hashable, Sendable {
+        public var rank: Int
+        public var trial: TrialID
+        public var attempt: Attempt
+        public var objective: Double
+        public var params: Parameters
+        public var metrics: [String: Double]
+        public var durationSeconds: Double?
+        public var worker: WorkerID
+    }
+
+    public var study: String
+    public var objective: Objective
+    /// Parameter names in the study's order.
+    public var parameterNames: [String]
+    public var budget: Budget
+    /// Trials the study will run: the budget, or the grid's size when a grid is smaller.
+    public var plannedTrials: Int
+    public var state: StudyState
+    public var finishReason: String?
+    public var counts: Counts
+    public var best: Best?
+    /// Log times (seconds since 1970) of the first and the last line.
+    public var startTime: Double
+    public var asOf: Double
+    /// Seconds the coordinator ran, summed over its runs (restarts' downtime excluded).
+    public var elapsedSeconds: Double
+    /// Trials done (completed or failed) per hour of `elapsedSeconds`; nil before any time passed.
+    public var trialsPerHour: Double?
+    /// Seconds until the planned trials are done at the current pace (capped by a wall-time
+    /// budget); nil when nothing is done yet or the study is not running.
+    public var etaSeconds: Double?
+    public var workers: Workers
+    /// The best completed trials, best first.
+    public var top: [RankedTrial]
+
+    public init(records: [JournalRecord], top: Int = 10) {
+        self.init(history: StudyHistory(records: records), top: top)
+    }
+
+    public init(history: StudyHistory, top topCount: Int = 10) {
+        let config = history.config
+        study = config?.name ?? "?"
+        objective = config?.objective ?? Objective(metric: "objective", direction: .minimize)
+        parameterNames = Self.parameterNames(history)
+        budget = config?.budget ?? Budget(trials: 0)
+        plannedTrials = budget.trials
+        if let config, config.strategy.kind == .grid { plannedTrials = min(budget.trials, config.space.gridSize) }
+        state = history.state
+        finishReason = history.finishReason
+        startTime = history.startTime
+        asOf = history.asOf
+        elapsedSeconds = history.elapsedSeconds
+        counts = Self.counts(history)
+
+        let ranking = Self.ranking(history, objective: objective)
+        top = ranking.prefix(max(0, topCount)).map { $0 }
+        best = ranking.first.map { Best(trial: $0.trial, objective: $0.objective, params: $0.params) }
+
+        if elapsedSeconds > 0 {
+            let perSecond = Double(counts.done) / elapsedSeconds
+            trialsPerHour = perSecond * 3600
+            if state == .running, perSecond > 0 {
+                var eta = Double(max(0, plannedTrials - counts.done)) / perSecond
+                if let wall = budget.wallTimeSeconds { eta = min(eta, max(0, wall - elapsedSeconds)) }
+                etaSeconds = eta
+            }
+        }
+        workers = Self.workers(history)
+    }
+
+    /// The completed trials with a finite objective, best first (ties: the earlier trial).
+    public static func ranking(_ history: StudyHistory, objective: Objective) -> [RankedTrial] {
+        let completed = history.trials.compactMap { trial -> (TrialRecord, AttemptRecord, Double)? in
+            guard trial.state == .completed, let attempt = trial.finalAttempt, let value = attempt.objective,
+                value.isFinite
+            else { return nil }
+            return (trial, attempt, value)
+        }
+        let sorted = completed.sorted { a, b in
+            if a.2 != b.2 { return objective.isBetter(a.2, than: b.2) }
+            return a.0.trial < b.0.trial
+        }
+        return sorted.enumerated().map { index, entry in
+            RankedTrial(
+                rank: index + 1, trial: entry.0.trial, attempt: entry.1.attempt, objective: entry.2,
+                params: entry.1.params, metrics: entry.1.metrics, durationSeconds: entry.1.durationSeconds,
+                worker: entry.1.worker)
+        }
+    }
+
+    /// The study's parameter names in its order, then any others the trials carry (sorted).
+    static func parameterNames(_ history: StudyHistory) -> [String] {
+        var names = history.config?.space.names ?? []
+        let known = Set(names)
+        names += Set(history.trials.flatMap { $0.params.keys }).subtracting(known).sorted()
+        return names
+    }
+
+    private static func counts(_ history: StudyHistory) -> Counts {
+        var counts = Counts()
+        for trial in history.trials {
+            switch trial.state {
+            case .completed: counts.completed += 1
+            case .failed: counts.failed += 1
+            case .running: counts.running += 1
+            case .queued: counts.queued += 1
+            case .interrupted: counts.interrupted += 1
+            }
+            counts.attempts += trial.attempts.count
+            counts.retries += max(0, trial.attempts.count - 1)
+            counts.failedAttempts += trial.attempts.filter { $0.outcome == .failed }.count
+            counts.lostAttempts += trial.attempts.filter { $0.outcome == .lost }.count
+        }
+        counts.resultsDropped = history.resultsDropped
+        return counts
+    }
+
+    private static func workers(_ history: StudyHistory) -> Workers {
+        var workers = Workers()
+        workers.seen = history.workers.count
+        workers.connected = history.workers.filter(\.isConnected).count
+        let running = history.trials.flatMap(\.attempts).filter { $0.outcome == .running }
+        let connected = Set(history.workers.filter(\.isConnected).map(\.id))
+        workers.busy = Set(running.map(\.worker)).intersection(connected).count
+        let capacity = history.workers.reduce(0.0) { total, worker in
+            total + Double(worker.slots) * worker.connections.reduce(0.0) { $0 + max(0, ($1.left ?? history.asOf) - $1.joined) }
+        }
+        if capacity > 0 {
+            let busy = history.trials.flatMap(\.attempts).reduce(0.0) { $0 + $1.busySeconds(asOf: history.asOf) }
+            workers.utilisation = min(1, busy / capacity)
+        }
+        return workers
+    }
+}
