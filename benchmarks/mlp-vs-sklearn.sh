@@ -4,7 +4,7 @@
 # rate, no L2, one BLAS thread each. Prints median seconds per epoch, validation accuracy and
 # their ratio. See docs/performance.md ("Built-in trainer").
 #
-#   benchmarks/mlp-vs-sklearn.sh [EPOCHS] [LEARNING_RATE]
+#   benchmarks/mlp-vs-sklearn.sh [EPOCHS] [LEARNING_RATE] [PRECISION]   (defaults 20, 0.05, single)
 #
 # Environment: SCRATCH_PATH (swift build scratch folder, default .build); HPO (an hpo executable
 # to use instead of building one). Installs scikit-learn with pip when it is missing.
@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 epochs=${1:-20}
 lr=${2:-0.05}
+precision=${3:-single}
 
 if ! python3 -c "import sklearn" 2>/dev/null; then
     echo "installing scikit-learn (pip, for this benchmark only)…" >&2
@@ -25,7 +26,7 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$HPO" bench-trainer --epochs "$epochs" --learning-rate "$lr" --export-split "$work/split.json" --json "$work/swift.json" >/dev/null
+"$HPO" bench-trainer --epochs "$epochs" --learning-rate "$lr" --precision "$precision" --export-split "$work/split.json" --json "$work/swift.json" >/dev/null
 python3 benchmarks/sklearn_mlp.py --split "$work/split.json" --epochs "$epochs" --learning-rate "$lr" > "$work/sklearn.json"
 
 python3 - "$work/swift.json" "$work/sklearn.json" <<'PY'
@@ -35,9 +36,9 @@ print(f"2x128 relu, batch 64, SGD momentum 0.9, lr {swift['learning_rate']}, {sw
       f"same {len(json.load(open(sys.argv[1].replace('swift.json', 'split.json')))['train'])} training rows, 1 BLAS thread")
 print(f"OPENBLAS_CORETYPE for swift-hpo: {swift['openblas_coretype']}")
 print()
-print(f"{'':28}{'median s/epoch':>16}{'val_accuracy':>14}{'val_loss':>10}")
-for name, r in (("swift-hpo (hpo bench-trainer)", swift), (sk["implementation"], sk)):
-    print(f"{name[:28]:28}{r['median_seconds_per_epoch']:>16.5f}{r['val_accuracy']:>14.4f}{r['val_loss']:>10.4f}")
+print(f"{'':36}{'median s/epoch':>16}{'val_accuracy':>14}{'val_loss':>10}")
+for name, r in ((swift["implementation"], swift), (sk["implementation"], sk)):
+    print(f"{name:36}{r['median_seconds_per_epoch']:>16.5f}{r['val_accuracy']:>14.4f}{r['val_loss']:>10.4f}")
 ratio = sk["median_seconds_per_epoch"] / swift["median_seconds_per_epoch"]
 print()
 print(f"swift-hpo is {ratio:.1f}x faster per epoch; accuracy difference "

@@ -4,6 +4,7 @@
 #   scripts/render-report.sh LOG OUT.png            # 1200 x 2400 pixels, light colours
 #   WIDTH=1100 HEIGHT=3000 scripts/render-report.sh LOG OUT.png
 #   DARK=1 scripts/render-report.sh LOG OUT.png     # the dark colour scheme
+#   SHRINK=1 scripts/render-report.sh LOG OUT.png   # 256 colours (needs Python's Pillow): a third the size
 #
 # HPO names the hpo executable (default: .build/release/hpo or .build/debug/hpo, built if missing).
 # KEEP_HTML=FILE also keeps the HTML report there. Chromium comes from Debian's `chromium` package;
@@ -68,4 +69,12 @@ XDG_CONFIG_HOME=$scratch/config XDG_CACHE_HOME=$scratch/cache HOME=$scratch \
     exit 1
 }
 [[ -s $target ]] || { cat "$scratch/chromium.log" >&2; echo "$0: no screenshot written" >&2; exit 1; }
+if [[ -n ${SHRINK:-} ]]; then
+    python3 - "$target" <<'PY' || echo "$0: SHRINK needs Python's Pillow (pip install pillow); kept the full PNG" >&2
+import sys
+from PIL import Image
+path = sys.argv[1]
+Image.open(path).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
+PY
+fi
 echo "wrote $out (${width}x${height})"

@@ -1,3 +1,4 @@
+import Foundation
 import HPOCore
 import HPOJournal
 import HPOWire
@@ -11,6 +12,7 @@ public final class CoordinatorService {
     public private(set) var machine: CoordinatorStateMachine
     private let journal: JournalWriter
     private let logger: Logger
+    private let proposals: ProposalInbox
     /// Called about once a second, and once at the end, with the study's progress.
     public var onProgress: ((ProgressSnapshot) -> Void)?
     /// Called about once a second on the loop's thread, for housekeeping such as reloading the
@@ -19,10 +21,12 @@ public final class CoordinatorService {
     /// How often the state machine gets a tick (heartbeats, liveness, wall time).
     public var tickSeconds = 0.05
 
-    public init(machine: CoordinatorStateMachine, journal: JournalWriter, logger: Logger) {
+    /// `waker` must be the one the transport polls: background proposal work uses it to wake the loop.
+    public init(machine: CoordinatorStateMachine, journal: JournalWriter, waker: Waker, logger: Logger) {
         self.machine = machine
         self.journal = journal
         self.logger = logger
+        proposals = ProposalInbox(waker: waker)
     }
 
     /// Runs the study to its end. Then keeps serving (so late workers are told to shut down)
@@ -51,6 +55,9 @@ public final class CoordinatorService {
                         "dropped a malformed message", metadata: ["peer": "\(message.peer)", "error": "\(error)"])
                     actions.append(machine.receivedUndecodable(error, from: message.peer))
                 }
+            }
+            for result in proposals.drain() {
+                actions.append(machine.receivedProposals(result, now: now))
             }
             if let reason = stopRequested() {
                 actions.append(machine.stop(reason: reason, now: now))
@@ -83,6 +90,24 @@ public final class CoordinatorService {
         for (peer, message) in actions.messages {
             try transport.send(WireCodec.encode(message), to: peer)
         }
+        if let request = actions.proposalRequest { propose(request) }
+    }
+
+    /// Computes proposals on a thread of their own: model fitting never holds up dispatch,
+    /// heartbeats or the log. The result wakes the loop.
+    private func propose(_ request: ProposalRequest) {
+        let inbox = proposals
+        let logger = logger
+        let thread = Thread {
+            let started = monotonicSeconds()
+            let result = request.run()
+            logger.debug(
+                "proposals computed",
+                metadata: ["count": "\(result.proposals.count)", "ms": "\(Int((monotonicSeconds() - started) * 1000))"])
+            inbox.post(result)
+        }
+        thread.name = "proposals"
+        thread.start()
     }
 
     private func log(_ message: WorkerMessage, from peer: PeerID) {
@@ -107,5 +132,29 @@ public final class CoordinatorService {
             bestParameters: machine.best.flatMap { machine.parameters(of: $0.trial) },
             workers: machine.connectedWorkers, busyWorkers: machine.busyWorkers, elapsedSeconds: elapsed,
             finishReason: machine.finishReason)
+    }
+}
+
+/// Proposal results from the background thread to the loop.
+final class ProposalInbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [ProposalResult] = []
+    private let waker: Waker
+
+    init(waker: Waker) { self.waker = waker }
+
+    func post(_ result: ProposalResult) {
+        lock.lock()
+        results.append(result)
+        lock.unlock()
+        waker.wake()
+    }
+
+    func drain() -> [ProposalResult] {
+        lock.lock()
+        defer { lock.unlock() }
+        let drained = results
+        results.removeAll()
+        return drained
     }
 }

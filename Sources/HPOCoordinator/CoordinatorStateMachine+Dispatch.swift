@@ -14,38 +14,66 @@ extension CoordinatorStateMachine {
         trials.count < config.budget.trials && !search.isExhausted && !pastWallTime(now: now)
     }
 
-    /// Fills every free worker slot: retries first, then new proposals from the search.
+    /// Fills every free worker slot: retries first, then new proposals from the search (inline
+    /// for cheap strategies, from the ready queue for those that compute ahead).
     mutating func dispatch(now: Double) -> CoordinatorActions {
         var actions = CoordinatorActions()
         guard !isFinished else { return actions }
         let peers = workers.filter { $0.value.freeSlots > 0 }.sorted { $0.value.id.rawValue < $1.value.id.rawValue }
             .map(\.key)
         let freeSlots = peers.reduce(0) { $0 + (workers[$1]?.freeSlots ?? 0) }
-        guard freeSlots > 0 else { return actions }
 
-        var ready: [TrialID] = []
-        if !pastWallTime(now: now) {
-            ready = Array(retryQueue.prefix(freeSlots))
-            retryQueue.removeFirst(ready.count)
+        var trialsToRun: [TrialID] = []
+        if freeSlots > 0 && !pastWallTime(now: now) {
+            trialsToRun = Array(retryQueue.prefix(freeSlots))
+            retryQueue.removeFirst(trialsToRun.count)
         }
-        let wanted = min(freeSlots - ready.count, config.budget.trials - trials.count)
+        let wanted = min(freeSlots - trialsToRun.count, config.budget.trials - trials.count)
         if wanted > 0 && canCreateTrials(now: now) {
-            for parameters in search.propose(wanted, history: history()) {
+            let proposals: [Parameters]
+            if search.computesAhead {
+                proposals = Array(ready.prefix(wanted))
+                ready.removeFirst(proposals.count)
+            } else {
+                proposals = search.propose(wanted, history: search.usesHistory ? history() : SearchHistory())
+            }
+            for parameters in proposals {
                 let id = TrialID(trials.count + 1)
                 trials[id] = TrialEntry(parameters: parameters, attempt: 0, state: .pending)
-                ready.append(id)
+                trialsToRun.append(id)
             }
         }
-        var next = ready.makeIterator()
+        var next = trialsToRun.makeIterator()
         for peer in peers {
             while let worker = workers[peer], worker.freeSlots > 0, let trial = next.next() {
-                actions.append(assign(trial, to: peer))
+                actions.append(assign(trial, to: peer, now: now))
             }
         }
+        actions.proposalRequest = requestProposalsIfNeeded(now: now)
         return actions
     }
 
-    private mutating func assign(_ trial: TrialID, to peer: PeerID) -> CoordinatorActions {
+    /// How many proposals to keep ready: enough to cover the results that arrive while the
+    /// next batch is computed, at most the budget left.
+    var readyTarget: Int {
+        let slots = workers.values.reduce(0) { $0 + $1.slots }
+        let target = min(max((slots + 3) / 4, 1), 8)
+        return max(min(target, config.budget.trials - trials.count), 0)
+    }
+
+    /// A background request for more proposals, when the queue is short and none is in flight.
+    /// The running trials and the proposals already queued are in its history as pending points
+    /// (lies), so what comes back spreads away from them.
+    private mutating func requestProposalsIfNeeded(now: Double) -> ProposalRequest? {
+        guard search.computesAhead, proposalInFlight == nil, !isFinished, canCreateTrials(now: now) else { return nil }
+        let count = readyTarget - ready.count
+        guard count > 0 else { return nil }
+        proposalRequests += 1
+        proposalInFlight = proposalRequests
+        return ProposalRequest(id: proposalRequests, search: search, count: count, history: history())
+    }
+
+    private mutating func assign(_ trial: TrialID, to peer: PeerID, now: Double) -> CoordinatorActions {
         var actions = CoordinatorActions()
         guard var entry = trials[trial], let worker = workers[peer] else { return actions }
         entry.attempt += 1
@@ -53,9 +81,14 @@ extension CoordinatorStateMachine {
         trials[trial] = entry
         let key = TrialKey(trial: trial, attempt: entry.attempt)
         workers[peer]?.running.insert(key)
+        // How long this slot stood idle since its last result (none for a fresh slot).
+        let idle = worker.freedAt.first.map { max(now - $0, 0) }
+        if idle != nil { workers[peer]?.freedAt.removeFirst() }
         actions.journal.append(
             .trialDispatched(
-                TrialDispatched(trial: trial, attempt: entry.attempt, worker: worker.id, params: entry.parameters)))
+                TrialDispatched(
+                    trial: trial, attempt: entry.attempt, worker: worker.id, params: entry.parameters,
+                    slotIdleSeconds: idle)))
         let assignment = Assignment(
             key: key, parameters: entry.parameters, spec: config.trial, objectiveMetric: config.objective.metric)
         actions.messages.append((peer, .assign(assignment)))
@@ -65,7 +98,8 @@ extension CoordinatorStateMachine {
     /// What the search sees: finished trials with their objective as a loss, and the rest as running.
     func history() -> SearchHistory {
         var history = SearchHistory()
-        for (_, entry) in trials.sorted(by: { $0.key < $1.key }) {
+        // Trial numbers are dense (1...count), so walking them gives creation order without a sort.
+        for entry in (1...max(trials.count, 1)).compactMap({ trials[TrialID($0)] }) {
             switch entry.state {
             case .running, .pending, .orphaned:
                 history.running.append(entry.parameters)
@@ -77,19 +111,14 @@ extension CoordinatorStateMachine {
                 history.finished.append((entry.parameters, nil))
             }
         }
+        history.running += ready
         return history
     }
 
     // MARK: - The end
 
     mutating func finishIfDone(now: Double) -> CoordinatorActions {
-        let unfinished = trials.values.contains {
-            switch $0.state {
-            case .running, .orphaned: true
-            default: false
-            }
-        }
-        guard !isFinished, !unfinished else { return CoordinatorActions() }
+        guard !isFinished, runningCount == 0, orphanCount == 0 else { return CoordinatorActions() }
         let pendingRetries = !retryQueue.isEmpty && !pastWallTime(now: now)
         guard !pendingRetries, !canCreateTrials(now: now) else { return CoordinatorActions() }
         // Past the wall time, trials still waiting for a retry will not get one.

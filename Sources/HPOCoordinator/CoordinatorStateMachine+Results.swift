@@ -30,6 +30,7 @@ extension CoordinatorStateMachine {
             return actions
         }
         workers[peer]?.running.remove(key)
+        workers[peer]?.freedAt.append(now)
         let result = message.result
         let objective = result.metrics[config.objective.metric]
         if result.status == .completed, let objective, objective.isFinite {

@@ -24,12 +24,16 @@ public struct LivenessSettings: Hashable, Sendable {
 public struct CoordinatorActions: Sendable {
     public var journal: [JournalEvent] = []
     public var messages: [(peer: PeerID, message: CoordinatorMessage)] = []
+    /// Proposals to compute in the background; the result comes back through
+    /// `CoordinatorStateMachine.receivedProposals(_:now:)`.
+    public var proposalRequest: ProposalRequest?
 
     public init() {}
 
     mutating func append(_ other: CoordinatorActions) {
         journal += other.journal
         messages += other.messages
+        proposalRequest = other.proposalRequest ?? proposalRequest
     }
 }
 
@@ -57,6 +61,11 @@ public struct CoordinatorStateMachine {
     var adoptionDeadline: Double?
     var resumedFrom: RestoredStudy?
     var lastHeartbeatSent: [PeerID: Double] = [:]
+    /// Proposals computed ahead (strategies that compute ahead), handed out first come first served.
+    var ready: [Parameters] = []
+    /// The id of the background proposal request in flight, if any.
+    var proposalInFlight: Int?
+    var proposalRequests = 0
     public internal(set) var finishReason: String?
     public internal(set) var best: (trial: TrialID, objective: Double)?
     public internal(set) var completedCount = 0
@@ -67,6 +76,9 @@ public struct CoordinatorStateMachine {
         var slots: Int
         var running: Set<TrialKey> = []
         var lastSeen: Double
+        /// When each free slot became free (a result arrived), oldest first: how long the
+        /// worker waited for its next trial is journaled with that dispatch.
+        var freedAt: [Double] = []
         var freeSlots: Int { slots - running.count }
     }
 
@@ -128,9 +140,16 @@ public struct CoordinatorStateMachine {
 
     public var isFinished: Bool { finishReason != nil }
     public var createdCount: Int { trials.count }
-    public var runningCount: Int { trials.values.count { if case .running = $0.state { true } else { false } } }
+    /// Attempts running on connected workers (kept per worker, so this is cheap on every result).
+    public var runningCount: Int { workers.values.reduce(0) { $0 + $1.running.count } }
+    /// Trials of a resumed study still waiting for their workers to come back.
+    var orphanCount: Int {
+        adoptionDeadline == nil ? 0 : trials.values.count { $0.state == .orphaned }
+    }
     public var connectedWorkers: Int { workers.count }
     public var busyWorkers: Int { workers.values.count { !$0.running.isEmpty } }
+    /// Proposals computed ahead and not handed out yet.
+    public var readyCount: Int { ready.count }
     public func parameters(of trial: TrialID) -> Parameters? { trials[trial]?.parameters }
 
     // MARK: - Events
@@ -201,6 +220,17 @@ public struct CoordinatorStateMachine {
             actions.messages.append((peer, .heartbeat))
             lastHeartbeatSent[peer] = now
         }
+        actions.append(finishIfDone(now: now))
+        return actions
+    }
+
+    /// Proposals computed in the background arrived: queue them and fill free slots.
+    public mutating func receivedProposals(_ result: ProposalResult, now: Double) -> CoordinatorActions {
+        guard result.id == proposalInFlight else { return CoordinatorActions() }
+        proposalInFlight = nil
+        search = result.search
+        ready += result.proposals
+        var actions = dispatch(now: now)
         actions.append(finishIfDone(now: now))
         return actions
     }

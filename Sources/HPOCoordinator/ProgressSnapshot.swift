@@ -16,7 +16,26 @@ public struct ProgressSnapshot: Sendable {
     public var elapsedSeconds: Double
     public var finishReason: String?
 
-    /// One line: `branin  done 12/30  running 4  failed 0  best 0.4123 (#7)  workers 4/4 busy  12.3 trials/s  0:05`.
+    public init(
+        study: String, completed: Int, failed: Int, running: Int, budget: Int, bestTrial: TrialID?,
+        bestObjective: Double?, bestParameters: Parameters?, workers: Int, busyWorkers: Int, elapsedSeconds: Double,
+        finishReason: String?
+    ) {
+        self.study = study
+        self.completed = completed
+        self.failed = failed
+        self.running = running
+        self.budget = budget
+        self.bestTrial = bestTrial
+        self.bestObjective = bestObjective
+        self.bestParameters = bestParameters
+        self.workers = workers
+        self.busyWorkers = busyWorkers
+        self.elapsedSeconds = elapsedSeconds
+        self.finishReason = finishReason
+    }
+
+    /// One line: `branin  done 12/30  running 4  failed 0  best 0.4123 (#7)  workers 4/4 busy  12.3 trials/s  0:05  ~0:08 left`.
     public var line: String {
         var parts = ["\(study)", "done \(completed + failed)/\(budget)", "running \(running)", "failed \(failed)"]
         if let bestObjective, let bestTrial {
@@ -25,11 +44,16 @@ public struct ProgressSnapshot: Sendable {
             parts.append("best -")
         }
         parts.append("workers \(busyWorkers)/\(workers) busy")
+        let done = completed + failed
         if elapsedSeconds > 0 {
-            let rate = Double(completed + failed) / elapsedSeconds
-            parts.append(rate >= 1 ? String(format: "%.1f trials/s", rate) : String(format: "%.1f trials/h", rate * 3600))
+            let rate = Double(done) / elapsedSeconds
+            parts.append(rate >= 1 ? String(format: "%.1f trials/s", rate) : String(format: "%.0f trials/h", rate * 3600))
         }
         parts.append(Self.formatDuration(elapsedSeconds))
+        if finishReason == nil, done > 0, done < budget {
+            // At the pace so far; a study with a wall-time budget may end sooner.
+            parts.append("~\(Self.formatDuration(elapsedSeconds / Double(done) * Double(budget - done))) left")
+        }
         return parts.joined(separator: "  ")
     }
 

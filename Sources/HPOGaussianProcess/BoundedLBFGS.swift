@@ -33,6 +33,23 @@ public struct BoundedLBFGS: Sendable {
     public func minimize(
         start: [Double], lower: [Double], upper: [Double], _ f: ([Double]) -> (value: Double, gradient: [Double])?
     ) -> Result? {
+        // Variables whose bounds coincide are constants: optimise the others.
+        let fixed = start.indices.filter { lower[$0] == upper[$0] }
+        guard fixed.isEmpty else {
+            let free = start.indices.filter { lower[$0] != upper[$0] }
+            func full(_ sub: [Double]) -> [Double] {
+                var x = lower
+                for (i, k) in free.enumerated() { x[k] = sub[i] }
+                return x
+            }
+            guard
+                var result = minimize(start: free.map { start[$0] }, lower: free.map { lower[$0] }, upper: free.map { upper[$0] }, { sub in
+                    f(full(sub)).map { evaluation in (evaluation.value, free.map { evaluation.gradient[$0] }) }
+                })
+            else { return nil }
+            result.x = full(result.x)
+            return result
+        }
         let n = start.count
         precondition(lower.count == n && upper.count == n)
         func project(_ x: [Double]) -> [Double] { (0..<n).map { min(max(x[$0], lower[$0]), upper[$0]) } }

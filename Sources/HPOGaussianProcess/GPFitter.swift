@@ -43,7 +43,7 @@ public struct GPFitter: Sendable {
             var random = SeededGenerator(seed: seed)
             for _ in 0..<randomRestarts {
                 let ls = (0..<d).map { _ in priors.lengthScale.mode + 2 * priors.lengthScale.spread * (random.nextUnit() * 2 - 1) }
-                starts.append(ls + [priors.signalVariance.mean, priors.noiseVariance.mean])
+                starts.append(ls + [priors.signalVariance.mean, priors.additiveVariance?.mean ?? -.infinity, priors.noiseVariance.mean])
             }
         }
         let optimiser = BoundedLBFGS(maxIterations: maxIterations, gradientTolerance: 1e-5, relativeTolerance: 1e-7)

@@ -1,34 +1,41 @@
 import Foundation
 
 /// The GP's hyperparameters, kept as the logarithms the fitter optimises:
-/// `[log ℓ_1 … log ℓ_d, log σ²_signal, log σ²_noise]`, in units of the standardised outputs.
+/// `[log ℓ_1 … log ℓ_d, log σ²_signal, log σ²_additive, log σ²_noise]`, in units of the
+/// standardised outputs (see `Matern52` for the additive part; −∞ turns it off).
 public struct GPHyperparameters: Sendable, Hashable {
     public var logLengthScales: [Double]
     public var logSignalVariance: Double
+    public var logAdditiveVariance: Double
     public var logNoiseVariance: Double
 
-    public init(logLengthScales: [Double], logSignalVariance: Double, logNoiseVariance: Double) {
+    public init(logLengthScales: [Double], logSignalVariance: Double, logAdditiveVariance: Double = -.infinity, logNoiseVariance: Double) {
         self.logLengthScales = logLengthScales
         self.logSignalVariance = logSignalVariance
+        self.logAdditiveVariance = logAdditiveVariance
         self.logNoiseVariance = logNoiseVariance
     }
 
     public var dimension: Int { logLengthScales.count }
 
     public var kernel: Matern52 {
-        Matern52(lengthScales: logLengthScales.map(Foundation.exp), signalVariance: Foundation.exp(logSignalVariance))
+        Matern52(
+            lengthScales: logLengthScales.map(Foundation.exp), signalVariance: Foundation.exp(logSignalVariance),
+            additiveVariance: Foundation.exp(logAdditiveVariance))
     }
 
     public var noiseVariance: Double { Foundation.exp(logNoiseVariance) }
 
     /// The flat vector the optimiser works on.
-    public var vector: [Double] { logLengthScales + [logSignalVariance, logNoiseVariance] }
+    public var vector: [Double] { logLengthScales + [logSignalVariance, logAdditiveVariance, logNoiseVariance] }
 
     public init(vector: [Double]) {
-        precondition(vector.count >= 3)
-        logLengthScales = Array(vector[..<(vector.count - 2)])
-        logSignalVariance = vector[vector.count - 2]
-        logNoiseVariance = vector[vector.count - 1]
+        precondition(vector.count >= 4)
+        let d = vector.count - 3
+        logLengthScales = Array(vector[..<d])
+        logSignalVariance = vector[d]
+        logAdditiveVariance = vector[d + 1]
+        logNoiseVariance = vector[d + 2]
     }
 }
 
@@ -38,9 +45,12 @@ public struct GPPriors: Sendable, Hashable {
     /// The prior of each length scale.
     public var lengthScale: LengthScalePrior
     public var signalVariance: NormalPrior
+    /// The additive part's variance; nil leaves the additive part out (fixed at 0).
+    public var additiveVariance: NormalPrior?
     public var noiseVariance: NormalPrior
     public var lengthScaleBounds: ClosedRange<Double>
     public var signalVarianceBounds: ClosedRange<Double>
+    public var additiveVarianceBounds: ClosedRange<Double>
     public var noiseVarianceBounds: ClosedRange<Double>
 
     /// Defaults for inputs in the unit cube and standardised outputs.
@@ -53,32 +63,36 @@ public struct GPPriors: Sendable, Hashable {
         GPPriors(
             lengthScale: .gamma(shape: 3, rate: 6),
             signalVariance: NormalPrior(mean: 0, sd: 1.5),
+            additiveVariance: nil,
             noiseVariance: NormalPrior(mean: -9, sd: 3),
             lengthScaleBounds: 1e-3...1e3,
             signalVarianceBounds: 1e-2...1e2,
+            additiveVarianceBounds: 1e-6...1e2,
             noiseVarianceBounds: 1e-9...1)
     }
 
     /// Lower and upper bounds of the log-parameter vector for `dimension` inputs.
     public func bounds(dimension d: Int) -> (lower: [Double], upper: [Double]) {
         let l: (Double) -> Double = Foundation.log
+        // Without an additive part its log variance is pinned at −∞.
+        let additive = additiveVariance == nil ? (-Double.infinity, -Double.infinity) : (l(additiveVarianceBounds.lowerBound), l(additiveVarianceBounds.upperBound))
         let lower = [Double](repeating: l(lengthScaleBounds.lowerBound), count: d)
-            + [l(signalVarianceBounds.lowerBound), l(noiseVarianceBounds.lowerBound)]
+            + [l(signalVarianceBounds.lowerBound), additive.0, l(noiseVarianceBounds.lowerBound)]
         let upper = [Double](repeating: l(lengthScaleBounds.upperBound), count: d)
-            + [l(signalVarianceBounds.upperBound), l(noiseVarianceBounds.upperBound)]
+            + [l(signalVarianceBounds.upperBound), additive.1, l(noiseVarianceBounds.upperBound)]
         return (lower, upper)
     }
 
     /// The prior means, clamped into the bounds: the default starting point of a fit.
     public func center(dimension d: Int) -> GPHyperparameters {
         let (lower, upper) = bounds(dimension: d)
-        let mean = [Double](repeating: lengthScale.mode, count: d) + [signalVariance.mean, noiseVariance.mean]
+        let mean = [Double](repeating: lengthScale.mode, count: d) + [signalVariance.mean, additiveVariance?.mean ?? -.infinity, noiseVariance.mean]
         return GPHyperparameters(vector: zip(mean, zip(lower, upper)).map { min(max($0, $1.0), $1.1) })
     }
 
     /// log prior density (up to a constant) of the log-parameter vector, and its gradient.
     func logDensity(_ theta: [Double]) -> (value: Double, gradient: [Double]) {
-        let d = theta.count - 2
+        let d = theta.count - 3
         var value = 0.0
         var gradient = [Double](repeating: 0, count: theta.count)
         func add(_ i: Int, _ prior: NormalPrior) {
@@ -97,7 +111,8 @@ public struct GPPriors: Sendable, Hashable {
             }
         }
         add(d, signalVariance)
-        add(d + 1, noiseVariance)
+        if let additiveVariance { add(d + 1, additiveVariance) }
+        add(d + 2, noiseVariance)
         return (value, gradient)
     }
 }

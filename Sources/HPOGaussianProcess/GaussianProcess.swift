@@ -43,7 +43,7 @@ public struct GaussianProcess: Sendable {
     public func conditioned(on point: [Double], value: Double) -> GaussianProcess {
         precondition(point.count == dimension)
         let column = kernel.crossCovariance(point, rows: 1, inputs, rows: count)
-        guard let grown = factor.appending(column: column, diagonal: kernel.signalVariance + hyperparameters.noiseVariance)
+        guard let grown = factor.appending(column: column, diagonal: kernel.priorVariance + hyperparameters.noiseVariance)
         else { return self }
         var result = self
         result.factor = grown
@@ -51,6 +51,13 @@ public struct GaussianProcess: Sendable {
         result.targets.append(value)
         result.alpha = grown.solve(result.targets)
         return result
+    }
+
+    /// The leave-one-out predictive means at the observations, μ₋ᵢ = yᵢ − αᵢ/[K⁻¹]ᵢᵢ (Rasmussen &
+    /// Williams §5.4.2): what the model predicts at each point from all the others, in one pass.
+    public func leaveOneOutMeans() -> [Double] {
+        let inverse = factor.inverse()
+        return (0..<count).map { targets[$0] - alpha[$0] / inverse[$0 * count + $0] }
     }
 
     /// Posterior means and variances (of the latent function, noise excluded) at `rows` points.
@@ -66,7 +73,7 @@ public struct GaussianProcess: Sendable {
         for c in 0..<m {
             var squared = 0.0
             for j in 0..<n { squared += cross[c * n + j] * cross[c * n + j] }
-            variance[c] = max(kernel.signalVariance - squared, 0)
+            variance[c] = max(kernel.priorVariance - squared, 0)
         }
         return (mean, variance)
     }
@@ -89,7 +96,7 @@ public struct GaussianProcess: Sendable {
         for c in 0..<m {
             var squared = 0.0
             for j in 0..<n { squared += cross[c * n + j] * cross[c * n + j] }
-            variance[c] = max(kernel.signalVariance - squared, 0)
+            variance[c] = max(kernel.priorVariance - squared, 0)
         }
         return (mean, variance)
     }
@@ -114,7 +121,7 @@ public struct GaussianProcess: Sendable {
             }
         }
         return Prediction(
-            mean: mean, variance: max(kernel.signalVariance - squared, 0), meanGradient: meanGradient,
+            mean: mean, variance: max(kernel.priorVariance - squared, 0), meanGradient: meanGradient,
             varianceGradient: varianceGradient)
     }
 

@@ -41,6 +41,7 @@ public struct MarginalLikelihood: Sendable {
     func covariance(_ theta: GPHyperparameters) -> [Double] {
         let kernel = theta.kernel
         let w = kernel.inverseSquaredLengthScales
+        let additive = kernel.hasAdditivePart ? kernel.additiveVariance / Double(d) : 0
         var k = [Double](repeating: 0, count: n * n)
         squaredDifferences.withUnsafeBufferPointer { sq in
             var p = 0
@@ -48,12 +49,15 @@ public struct MarginalLikelihood: Sendable {
                 for j in 0..<i {
                     var r2 = 0.0
                     for m in 0..<d { r2 += sq[p * d + m] * w[m] }
-                    let v = kernel.value(r: r2.squareRoot())
+                    var v = kernel.value(r: r2.squareRoot())
+                    if additive > 0 {
+                        for m in 0..<d { v += additive * Matern52.unit((sq[p * d + m] * w[m]).squareRoot()) }
+                    }
                     k[i * n + j] = v
                     k[j * n + i] = v
                     p += 1
                 }
-                k[i * n + i] = kernel.signalVariance + theta.noiseVariance
+                k[i * n + i] = kernel.priorVariance + theta.noiseVariance
             }
         }
         return k
@@ -72,8 +76,10 @@ public struct MarginalLikelihood: Sendable {
         let inverse = factor.inverse()
         let kernel = theta.kernel
         let w = kernel.inverseSquaredLengthScales
-        var gradient = [Double](repeating: 0, count: d + 2)
+        let additive = kernel.hasAdditivePart ? kernel.additiveVariance / Double(d) : 0
+        var gradient = [Double](repeating: 0, count: d + 3)
         var signalGradient = 0.0
+        var additiveGradient = 0.0
         var noiseGradient = 0.0
         squaredDifferences.withUnsafeBufferPointer { sq in
             var p = 0
@@ -85,17 +91,28 @@ public struct MarginalLikelihood: Sendable {
                     for m in 0..<d { r2 += sq[p * d + m] * w[m] }
                     let r = r2.squareRoot()
                     signalGradient += wij * kernel.value(r: r)
+                    // ∂k/∂log ℓ_m = σ² (−m′(r)/r) r_m².
                     let g = wij * kernel.radialFactor(r: r)
                     for m in 0..<d { gradient[m] += g * sq[p * d + m] * w[m] }
+                    if additive > 0 {
+                        for m in 0..<d {
+                            let rm2 = sq[p * d + m] * w[m]
+                            let rm = rm2.squareRoot()
+                            additiveGradient += wij * additive * Matern52.unit(rm)
+                            gradient[m] += wij * additive * Matern52.unitRadialFactor(rm) * rm2
+                        }
+                    }
                     p += 1
                 }
                 let wii = alpha[i] * alpha[i] - inverse[i * n + i]
                 signalGradient += 0.5 * wii * kernel.signalVariance
+                additiveGradient += 0.5 * wii * (additive > 0 ? kernel.additiveVariance : 0)
                 noiseGradient += 0.5 * wii
             }
         }
         gradient[d] = signalGradient
-        gradient[d + 1] = noiseGradient * theta.noiseVariance
+        gradient[d + 1] = additiveGradient
+        gradient[d + 2] = noiseGradient * theta.noiseVariance
 
         let prior = priors.logDensity(vector)
         let value = logLikelihood + prior.value

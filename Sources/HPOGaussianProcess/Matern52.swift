@@ -1,59 +1,94 @@
 import Foundation
 
-/// The Matérn-5/2 kernel with one length scale per input dimension (ARD):
+/// The Matérn-5/2 kernel with one length scale per input dimension (ARD), plus an optional
+/// first-order additive part with the same length scales:
 ///
-///     k(x, x') = σ² (1 + √5 r + 5r²/3) exp(−√5 r),   r² = Σ_k (x_k − x'_k)² / ℓ_k²
+///     k(x, x') = σ² m(r) + (σ²_add / d) Σ_k m(r_k)
+///     m(r) = (1 + √5 r + 5r²/3) exp(−√5 r),  r² = Σ_k r_k²,  r_k = |x_k − x'_k| / ℓ_k
 ///
-/// Inputs are rows of a row-major matrix. Everything here is plain loops: the kernel matrices are
-/// cheap next to the Cholesky factorisation and triangular solves, which go to LAPACK/BLAS.
+/// The additive part lets the model learn effects of one parameter at a time that hold whatever
+/// the others are (nearly separable objectives); the marginal likelihood decides how much of it
+/// to use. With σ²_add = 0 (the default) it is the plain ARD kernel and costs nothing.
+///
+/// Inputs are rows of a row-major matrix. Kernel matrices are plain loops: they are cheap next to
+/// the Cholesky factorisation and triangular solves, which go to LAPACK/BLAS.
 public struct Matern52: Sendable, Hashable {
     public var lengthScales: [Double]
     public var signalVariance: Double
+    public var additiveVariance: Double
 
-    public init(lengthScales: [Double], signalVariance: Double) {
+    public init(lengthScales: [Double], signalVariance: Double, additiveVariance: Double = 0) {
         self.lengthScales = lengthScales
         self.signalVariance = signalVariance
+        self.additiveVariance = additiveVariance
     }
 
     public var dimension: Int { lengthScales.count }
 
+    /// k(x, x): the prior variance at any point.
+    public var priorVariance: Double { signalVariance + additiveVariance }
+
+    /// Whether the additive part is worth computing.
+    var hasAdditivePart: Bool { additiveVariance > 1e-9 * signalVariance && additiveVariance > 0 }
+
     static let sqrt5 = 5.0.squareRoot()
 
-    /// k as a function of the scaled distance r.
+    /// m(r), the unit-variance Matérn-5/2 as a function of the scaled distance.
     @inline(__always)
-    func value(r: Double) -> Double {
-        let s = Self.sqrt5 * r
-        return signalVariance * (1 + s + s * s / 3) * Foundation.exp(-s)
+    static func unit(_ r: Double) -> Double {
+        let s = sqrt5 * r
+        return (1 + s + s * s / 3) * Foundation.exp(-s)
     }
 
-    /// −(1/r) dk/dr = σ² (5/3)(1 + √5 r) exp(−√5 r): finite at r = 0, and the factor that turns
-    /// a coordinate difference into a gradient (see `crossCovarianceGradient`).
+    /// −m′(r)/r = (5/3)(1 + √5 r) exp(−√5 r): finite at r = 0; turns a coordinate difference
+    /// into a gradient.
     @inline(__always)
-    func radialFactor(r: Double) -> Double {
-        let s = Self.sqrt5 * r
-        return signalVariance * (5.0 / 3.0) * (1 + s) * Foundation.exp(-s)
+    static func unitRadialFactor(_ r: Double) -> Double {
+        let s = sqrt5 * r
+        return (5.0 / 3.0) * (1 + s) * Foundation.exp(-s)
     }
+
+    /// The ARD part σ² m(r).
+    @inline(__always)
+    func value(r: Double) -> Double { signalVariance * Self.unit(r) }
+
+    /// σ² (−m′(r)/r).
+    @inline(__always)
+    func radialFactor(r: Double) -> Double { signalVariance * Self.unitRadialFactor(r) }
 
     /// The inverse squared length scales, the form every loop uses.
     var inverseSquaredLengthScales: [Double] { lengthScales.map { 1 / ($0 * $0) } }
 
+    /// k between row i of `a` and row j of `b` (both with `dimension` columns).
+    @inline(__always)
+    func covariance(_ a: UnsafeBufferPointer<Double>, _ i: Int, _ b: UnsafeBufferPointer<Double>, _ j: Int, _ w: [Double]) -> Double {
+        let d = dimension
+        var r2 = 0.0
+        for k in 0..<d {
+            let t = a[i * d + k] - b[j * d + k]
+            r2 += t * t * w[k]
+        }
+        var total = value(r: r2.squareRoot())
+        if hasAdditivePart {
+            var sum = 0.0
+            for k in 0..<d {
+                let t = a[i * d + k] - b[j * d + k]
+                sum += Self.unit((t * t * w[k]).squareRoot())
+            }
+            total += additiveVariance / Double(d) * sum
+        }
+        return total
+    }
+
     /// The n×m cross-covariance between the rows of `a` (n×d) and `b` (m×d), row-major.
     public func crossCovariance(_ a: [Double], rows n: Int, _ b: [Double], rows m: Int) -> [Double] {
-        let d = dimension
         let w = inverseSquaredLengthScales
         var result = [Double](repeating: 0, count: n * m)
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 result.withUnsafeMutableBufferPointer { out in
                     for i in 0..<n {
-                        for j in 0..<m {
-                            var r2 = 0.0
-                            for k in 0..<d {
-                                let t = a[i * d + k] - b[j * d + k]
-                                r2 += t * t * w[k]
-                            }
-                            out[i * m + j] = value(r: r2.squareRoot())
-                        }
+                        for j in 0..<m { out[i * m + j] = covariance(a, i, b, j, w) }
                     }
                 }
             }
@@ -66,6 +101,7 @@ public struct Matern52: Sendable, Hashable {
     func covarianceWithGradient(at x: [Double], _ b: [Double], rows m: Int) -> (values: [Double], gradient: [Double]) {
         let d = dimension
         let w = inverseSquaredLengthScales
+        let additive = hasAdditivePart ? additiveVariance / Double(d) : 0
         var values = [Double](repeating: 0, count: m)
         var gradient = [Double](repeating: 0, count: m * d)
         for j in 0..<m {
@@ -75,9 +111,19 @@ public struct Matern52: Sendable, Hashable {
                 r2 += t * t * w[k]
             }
             let r = r2.squareRoot()
-            values[j] = value(r: r)
+            var value = self.value(r: r)
             let g = radialFactor(r: r)
-            for k in 0..<d { gradient[j * d + k] = -g * (x[k] - b[j * d + k]) * w[k] }
+            for k in 0..<d {
+                let t = x[k] - b[j * d + k]
+                var dk = -g * t * w[k]
+                if additive > 0 {
+                    let rk = (t * t * w[k]).squareRoot()
+                    value += additive * Self.unit(rk)
+                    dk -= additive * Self.unitRadialFactor(rk) * t * w[k]
+                }
+                gradient[j * d + k] = dk
+            }
+            values[j] = value
         }
         return (values, gradient)
     }

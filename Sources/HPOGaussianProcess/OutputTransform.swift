@@ -37,7 +37,7 @@ public struct OutputTransform: Sendable {
             let sorted = y.sorted()
             let low = sorted[0]
             let spread = sorted[sorted.count / 2] - low
-            shift = -low + max(0.1 * spread, 1e-12 * max(abs(low), 1))
+            shift = -low + max(Self.logOffset * spread, 1e-12 * max(abs(low), 1))
             warped = y.map { Foundation.log($0 + shift) }
         case .rankGaussian:
             warped = Self.normalScores(y)
@@ -68,6 +68,9 @@ public struct OutputTransform: Sendable {
         case .rankGaussian: return nil
         }
     }
+
+    /// The log warping's offset c, as a fraction of median − min.
+    static let logOffset = 1.0
 
     /// Normal scores Φ⁻¹((rank + ½)/n), tied values sharing their mean rank.
     static func normalScores(_ y: [Double]) -> [Double] {

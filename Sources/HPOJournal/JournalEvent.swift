@@ -123,11 +123,19 @@ public struct TrialDispatched: Hashable, Sendable, Codable {
     public var attempt: Attempt
     public var worker: WorkerID
     public var params: Parameters
-    public init(trial: TrialID, attempt: Attempt, worker: WorkerID, params: Parameters) {
+    /// How long the worker's slot stood idle between its previous result arriving and this
+    /// dispatch (absent for a slot's first trial): the coordinator's own dispatch latency.
+    public var slotIdleSeconds: Double?
+    public init(trial: TrialID, attempt: Attempt, worker: WorkerID, params: Parameters, slotIdleSeconds: Double? = nil) {
         self.trial = trial
         self.attempt = attempt
         self.worker = worker
         self.params = params
+        self.slotIdleSeconds = slotIdleSeconds
+    }
+    enum CodingKeys: String, CodingKey {
+        case trial, attempt, worker, params
+        case slotIdleSeconds = "slot_idle_s"
     }
 }
 

@@ -13,6 +13,10 @@ struct AcquisitionOptimizer: Sendable {
     var perturbationsPerIncumbent = 100
     /// How many of the best observed points are perturbed.
     var incumbentCount = 5
+    /// Candidates that copy one of the best three points and redraw one or two of its
+    /// coordinates uniformly: long moves along the axes, which find a better basin of one
+    /// parameter while keeping the others (separable or nearly separable objectives).
+    var axisMoves = 300
     /// Local refinements, started from the best distinct candidates.
     var refinementStarts = 5
     var refinementIterations = 25
@@ -43,6 +47,15 @@ struct AcquisitionOptimizer: Sendable {
                 for k in 0..<d where generator.nextUnit() < perturbProbability {
                     point[k] = min(max(point[k] + scale * relative[k] * gaussian(&generator), 0), 1)
                 }
+                flat += point
+            }
+        }
+        let axisSources = Array(incumbents.prefix(3))
+        if !axisSources.isEmpty {
+            for i in 0..<axisMoves {
+                var point = axisSources[i % axisSources.count]
+                let moved = 1 + Int(generator.next() % 2)
+                for _ in 0..<moved { point[Int(generator.next() % UInt64(d))] = generator.nextUnit() }
                 flat += point
             }
         }

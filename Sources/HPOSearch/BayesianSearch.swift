@@ -74,6 +74,7 @@ public struct BayesianSearch: SearchStrategy {
                 let t1 = ContinuousClock.now
                 point = fitted.flatMap { proposeFromModel($0, pending: pending, taken: taken) } ?? nextDesignPoint(avoiding: taken)
                 if ProcessInfo.processInfo.environment["HPO_TIME"] != nil { print("fit \(t1 - t0) acq \(ContinuousClock.now - t1)") }
+                if ProcessInfo.processInfo.environment["HPO_POINTS"] != nil, let point { print("P", point.map { String(format: "%.2f", $0) }.joined(separator: " ")) }
             }
             guard let point else { break }
             taken.append(point)
@@ -158,13 +159,26 @@ public struct BayesTuning: Sendable {
     public var lengthScaleGrowth = 0.0
     var acquisition = AcquisitionOptimizer()
 
+    /// Mean and sd of the log noise variance's prior (standardised outputs).
+    public var noisePrior = (mean: -9.0, sd: 3.0)
+    /// Prior of the log variance of the kernel's additive part; nil for the plain ARD kernel.
+    public var additivePrior: (mean: Double, sd: Double)? = (mean: -2.0, sd: 2.0)
+
     func priors(_ d: Int) -> GPPriors {
         var priors = GPPriors.standard(dimension: d)
+        priors.noiseVariance = NormalPrior(mean: noisePrior.mean, sd: noisePrior.sd)
+        priors.additiveVariance = additivePrior.map { NormalPrior(mean: $0.mean, sd: $0.sd) }
         priors.lengthScale = .gamma(shape: 3, rate: 6 / Foundation.pow(max(Double(d) / 2, 1), lengthScaleGrowth))
         return priors
     }
 
     public init() {}
+
+    /// Axis-move candidates per proposal (see `AcquisitionOptimizer.axisMoves`).
+    public var axisMoves: Int {
+        get { acquisition.axisMoves }
+        set { acquisition.axisMoves = newValue }
+    }
 
     /// Space-filling candidates per proposal.
     public var candidateCount: Int {

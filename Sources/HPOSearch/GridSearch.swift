@@ -8,6 +8,7 @@ public struct GridSearch: SearchStrategy {
     public let space: SearchSpace
     public let size: Int
     public private(set) var proposedCount = 0
+    public var usesHistory: Bool { false }
     public var isExhausted: Bool { proposedCount >= size }
 
     public init(space: SearchSpace, alreadyProposed: Int = 0) {

@@ -49,7 +49,10 @@ struct ModelCache: Sendable {
                         inputs: inputs, rows: n, targets: transform.targets,
                         warmStart: warping == self.warping ? hyperparameters : nil, seed: seed &+ UInt64(n))
                 else { continue }
-                let score = fit.logEvidence + (transform.logJacobian ?? 0)
+                // Both warpings are monotone: compare how well each model ranks held-out results
+                // (leave-one-out), and keep the untransformed model unless the log is clearly better.
+                let score = Self.rankCorrelation(fit.process.leaveOneOutMeans(), transform.targets) + (warping == .none ? 0.02 : 0)
+                if ProcessInfo.processInfo.environment["HPO_WARP"] != nil { print("W n=\(n) \(warping) \(score)") }
                 if score > best?.score ?? -.infinity { best = (fit.process, transform, score) }
             }
         } else if let warping, let hyperparameters {
@@ -74,11 +77,28 @@ struct ModelCache: Sendable {
         let model = FittedModel(process: best.process, ranked: ranked, warping: best.transform.warping)
         if ProcessInfo.processInfo.environment["HPO_DEBUG"] != nil {
             let h = best.process.hyperparameters
-            print("fit n=\(n) full=\(full) warp=\(best.transform.warping) ls=\(h.logLengthScales.map { (Foundation.exp($0) * 100).rounded() / 100 }) sf=\(Foundation.exp(h.logSignalVariance)) noise=\(h.noiseVariance)")
+            print("fit n=\(n) full=\(full) warp=\(best.transform.warping) ls=\(h.logLengthScales.map { (Foundation.exp($0) * 100).rounded() / 100 }) sf=\(Foundation.exp(h.logSignalVariance)) add=\(Foundation.exp(h.logAdditiveVariance)) noise=\(h.noiseVariance)")
         }
         self.fingerprint = fingerprint
         last = model
         return model
+    }
+}
+
+extension ModelCache {
+    /// Spearman's rank correlation (ties broken by position).
+    static func rankCorrelation(_ a: [Double], _ b: [Double]) -> Double {
+        func ranks(_ v: [Double]) -> [Double] {
+            var r = [Double](repeating: 0, count: v.count)
+            for (rank, index) in v.indices.sorted(by: { v[$0] < v[$1] }).enumerated() { r[index] = Double(rank) }
+            return r
+        }
+        let ra = ranks(a), rb = ranks(b)
+        let n = Double(a.count)
+        guard n > 2 else { return 0 }
+        var squared = 0.0
+        for i in a.indices { squared += (ra[i] - rb[i]) * (ra[i] - rb[i]) }
+        return 1 - 6 * squared / (n * (n * n - 1))
     }
 }
 

@@ -7,6 +7,7 @@ public struct RandomSearch: SearchStrategy {
     public let space: SearchSpace
     public let seed: UInt64
     public private(set) var proposedCount = 0
+    public var usesHistory: Bool { false }
     public var isExhausted: Bool { false }
 
     public init(space: SearchSpace, seed: UInt64, alreadyProposed: Int = 0) {

@@ -23,6 +23,17 @@ public protocol SearchStrategy: Sendable {
     var proposedCount: Int { get }
     /// Whether it will never propose again.
     var isExhausted: Bool { get }
+    /// Whether proposing is slow enough (model fitting) that the coordinator should compute
+    /// proposals ahead, off its dispatch loop, and hand them out from a ready queue.
+    var computesAhead: Bool { get }
+    /// Whether `propose` looks at the history at all (random and grid search do not, so the
+    /// coordinator need not build it on every dispatch).
+    var usesHistory: Bool { get }
+}
+
+extension SearchStrategy {
+    public var computesAhead: Bool { false }
+    public var usesHistory: Bool { true }
 }
 
 /// Makes the strategy a study file asks for. `alreadyProposed` is the number of trials a resumed

@@ -21,7 +21,9 @@ public enum LRFinderPlot {
         svg.element("rect", ["x": "0", "y": "0", "width": "\(Int(width))", "height": "\(Int(height))", "fill": "#ffffff"])
         svg.element("text", ["x": "\(plot.left)", "y": "34", "font-size": "20", "font-weight": "600", "fill": "#1a1a1a"], text: title)
         if let subtitle {
-            svg.element("text", ["x": "\(plot.left)", "y": "56", "font-size": "13", "fill": "#555555"], text: subtitle)
+            // About 7 px per character at 13 px: keep it within the canvas.
+            let fitted = subtitle.count > 118 ? subtitle.prefix(117) + "…" : subtitle
+            svg.element("text", ["x": "\(plot.left)", "y": "56", "font-size": "13", "fill": "#555555"], text: String(fitted))
         }
         svg.open("defs")
         svg.open("clipPath", ["id": "plot-area"])
@@ -50,35 +52,48 @@ public enum LRFinderPlot {
         return svg.text
     }
 
+    struct Marker {
+        var name: String
+        var lr: Double
+        var color: String
+        /// `stroke-dasharray`, nil for a solid line.
+        var dash: String?
+        var label: String { "\(name) \(formatLR(lr))" }
+    }
+
     /// The suggestion markers: vertical lines with their labels in rows above the plot, a label
-    /// moving up a row when it would overlap one beside it.
+    /// moving up a row when it would overlap one beside it. All lines are drawn before any label,
+    /// so no line crosses a label.
     static func markers(_ svg: inout SVGBuilder, _ s: LRSuggestions, x: LogAxis) {
-        let marks: [(name: String, lr: Double, color: String, dash: String?)] = [
-            ("cyclical lower", s.lowerBound, "#a66f00", "2 4"),
-            ("steepest", s.steepest, "#c8102e", nil),
-            ("min/10", s.minimumOverTen, "#1b7f3b", "7 4"),
-            ("cyclical upper", s.upperBound, "#a66f00", "2 4"),
-            ("min loss", s.minimum, "#666666", "1 3"),
+        let markers = [
+            Marker(name: "cyclical lower", lr: s.lowerBound, color: "#a66f00", dash: "2 4"),
+            Marker(name: "steepest", lr: s.steepest, color: "#c8102e", dash: nil),
+            Marker(name: "min/10", lr: s.minimumOverTen, color: "#1b7f3b", dash: "7 4"),
+            Marker(name: "cyclical upper", lr: s.upperBound, color: "#a66f00", dash: "2 4"),
+            Marker(name: "min loss", lr: s.minimum, color: "#666666", dash: "1 3"),
         ].sorted { $0.lr < $1.lr }
         var rowEnds: [Double] = []
-        svg.open("g", ["class": "suggestions", "font-size": "12"])
-        for mark in marks {
-            let position = x(mark.lr)
-            let label = "\(mark.name) \(formatLR(mark.lr))"
-            let labelWidth = Double(label.count) * 6.6 + 10
-            let left = min(max(position - labelWidth / 2, plot.left - 40), plot.right + 30 - labelWidth)
+        let boxes = markers.map { marker -> (left: Double, top: Double, width: Double) in
+            let width = Double(marker.label.count) * 6.6 + 10
+            let left = min(max(x(marker.lr) - width / 2, plot.left - 40), plot.right + 30 - width)
             let row = rowEnds.firstIndex { $0 < left } ?? rowEnds.count
             if row == rowEnds.count { rowEnds.append(0) }
-            rowEnds[row] = left + labelWidth + 6
-            let top = plot.top - 24 - Double(row) * 20
-            var line = ["x1": fmt(position), "x2": fmt(position), "y1": fmt(top + 17), "y2": "\(plot.bottom)",
-                        "stroke": mark.color, "stroke-width": mark.dash == nil ? "2" : "1.6"]
-            if let dash = mark.dash { line["stroke-dasharray"] = dash }
+            rowEnds[row] = left + width + 6
+            return (left, plot.top - 24 - Double(row) * 20, width)
+        }
+        svg.open("g", ["class": "suggestions", "font-size": "12"])
+        for (marker, box) in zip(markers, boxes) {
+            let position = fmt(x(marker.lr))
+            var line = ["x1": position, "x2": position, "y1": fmt(box.top + 17), "y2": "\(plot.bottom)",
+                        "stroke": marker.color, "stroke-width": marker.dash == nil ? "2" : "1.6"]
+            if let dash = marker.dash { line["stroke-dasharray"] = dash }
             svg.element("line", line)
-            svg.element("rect", ["x": fmt(left), "y": fmt(top), "width": fmt(labelWidth), "height": "17", "rx": "3",
-                                 "fill": "#ffffff", "stroke": mark.color, "stroke-width": "0.9"])
-            svg.element("text", ["x": fmt(left + labelWidth / 2), "y": fmt(top + 12.5), "text-anchor": "middle", "fill": mark.color],
-                        text: label)
+        }
+        for (marker, box) in zip(markers, boxes) {
+            svg.element("rect", ["x": fmt(box.left), "y": fmt(box.top), "width": fmt(box.width), "height": "17", "rx": "3",
+                                 "fill": "#ffffff", "stroke": marker.color, "stroke-width": "0.9"])
+            svg.element("text", ["x": fmt(box.left + box.width / 2), "y": fmt(box.top + 12.5), "text-anchor": "middle",
+                                 "fill": marker.color], text: marker.label)
         }
         svg.close("g")
     }

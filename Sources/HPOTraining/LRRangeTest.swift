@@ -87,6 +87,19 @@ public struct LRRangeTest: Sendable {
         return Result(series: series, smoothed: smoothed, stopReason: "reached --end after \(steps) steps")
     }
 
+    /// The study step: runs the test on `hyperparameters` (a representative configuration of the
+    /// study) and narrows the study's learning-rate range `within` around the suggestions (see
+    /// `LRFinderAnalysis.narrowedRange(for:within:)`). Returns the range and the analysis, whose
+    /// suggestions and series are worth recording in the results log.
+    public func narrowedRange(
+        for hyperparameters: TrainerHyperparameters, seed: UInt64 = 0, within original: (low: Double, high: Double)
+    ) throws(LRFinderError) -> (low: Double, high: Double, analysis: LRFinderAnalysis) {
+        let result = try run(hyperparameters, seed: seed)
+        let analysis = try LRFinderAnalysis(result.series, smoothing: smoothing)
+        let range = LRFinderAnalysis.narrowedRange(for: analysis.suggestions, within: original)
+        return (range.low, range.high, analysis)
+    }
+
     static func short(_ value: Double) -> String {
         String(format: "%.3g", value)
     }

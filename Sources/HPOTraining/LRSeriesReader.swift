@@ -4,11 +4,16 @@ import Foundation
 /// line by line:
 /// - JSON Lines of `{"lr": …, "loss": …}` objects (other fields ignored);
 /// - CSV `lr,loss` (a header line of non-numbers is skipped);
+/// - the JSON file `hpo lr-find --json` writes (its `series`);
 /// - a results log: its `trial_report` lines whose `metrics` hold `lr` and `loss`, in step order,
 ///   for the trial `trial` or, when nil, the first trial that reports them.
 /// Metric values may be numbers or the log's `"nan"`, `"inf"`, `"-inf"`. Blank lines are skipped.
 public enum LRSeriesReader {
     public static func read(_ text: String, trial: Int? = nil) throws(LRFinderError) -> LRSeries {
+        // The JSON `hpo lr-find --json` writes: one object with a "series" of points.
+        if trial == nil, let saved = try? JSONDecoder().decode(SavedReport.self, from: Data(text.utf8)) {
+            return LRSeries(learningRates: saved.series.map(\.lr.value), losses: saved.series.map(\.loss.value))
+        }
         var plain: [(lr: Double, loss: Double)] = []
         var reports: [Int: [(step: Int, lr: Double, loss: Double)]] = [:]
         var reportOrder: [Int] = []
@@ -66,6 +71,10 @@ public enum LRSeriesReader {
         var trial: Int
         var step: Int
         var metrics: [String: LogNumber]
+    }
+
+    private struct SavedReport: Decodable {
+        var series: [PointLine]
     }
 
     private struct PointLine: Decodable {

@@ -27,21 +27,24 @@ public struct MLPTrainer: Sendable {
     /// Trains with `hyperparameters` from the random seed `seed` (the same seed gives the same
     /// metrics). After each epoch it calls `report` with `train_loss`, `val_loss` and
     /// `val_accuracy` at step = epoch (from 1); when `report` returns false, training stops
-    /// (status `.stopped`). Never traps on a diverging run: a NaN, infinite or exploding loss
-    /// ends it with status `.diverged` and a reason.
+    /// (status `.stopped`). `isCancelled` is polled before every mini-batch, for a prompt stop
+    /// in the middle of a long epoch (a worker's timeout or shutdown). Never traps on a diverging
+    /// run: a NaN, infinite or exploding loss ends it with status `.diverged` and a reason.
     public func train(
-        _ hyperparameters: TrainerHyperparameters, seed: UInt64 = 0, report: (TrialReport) -> Bool = { _ in true }
+        _ hyperparameters: TrainerHyperparameters, seed: UInt64 = 0,
+        report: (TrialReport) -> Bool = { _ in true }, isCancelled: () -> Bool = { false }
     ) throws(HyperparameterError) -> TrainingOutcome {
         try hyperparameters.validate()
         BLASThreads.configure()
         switch precision {
-        case .single: return train(Float.self, hyperparameters, seed: seed, report: report)
-        case .double: return train(Double.self, hyperparameters, seed: seed, report: report)
+        case .single: return train(Float.self, hyperparameters, seed: seed, isCancelled: isCancelled, report: report)
+        case .double: return train(Double.self, hyperparameters, seed: seed, isCancelled: isCancelled, report: report)
         }
     }
 
     private func train<S: TrainingScalar>(
-        _: S.Type, _ hyperparameters: TrainerHyperparameters, seed: UInt64, report: (TrialReport) -> Bool
+        _: S.Type, _ hyperparameters: TrainerHyperparameters, seed: UInt64, isCancelled: () -> Bool,
+        report: (TrialReport) -> Bool
     ) -> TrainingOutcome {
         let split = dataset.split(seed: UInt64(hyperparameters.splitSeed))
         var run = TrainingRun<S>(hyperparameters, data: split.training, seed: seed)
@@ -59,6 +62,7 @@ public struct MLPTrainer: Sendable {
             let start = clock.now
             var lossSum = 0.0
             for _ in 0..<run.batchesPerEpoch {
+                if isCancelled() { return outcome(.stopped, "stopped during epoch \(epoch) of \(hyperparameters.epochs)") }
                 let (lr, momentum) = schedule.at(step: step)
                 let batch = run.step(lr: lr, momentum: momentum)
                 step += 1
@@ -92,9 +96,10 @@ public struct MLPTrainer: Sendable {
     /// Reads the hyperparameters from a trial's parameters (strictly, see
     /// `TrainerHyperparameters.init(_:)`) and trains.
     public func train(
-        parameters: Parameters, seed: UInt64 = 0, report: (TrialReport) -> Bool = { _ in true }
+        parameters: Parameters, seed: UInt64 = 0,
+        report: (TrialReport) -> Bool = { _ in true }, isCancelled: () -> Bool = { false }
     ) throws(HyperparameterError) -> TrainingOutcome {
-        try train(TrainerHyperparameters(parameters), seed: seed, report: report)
+        try train(TrainerHyperparameters(parameters), seed: seed, report: report, isCancelled: isCancelled)
     }
 
     static func describe(_ value: Double) -> String {

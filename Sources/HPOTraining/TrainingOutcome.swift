@@ -4,7 +4,7 @@ public enum TrainingStatus: String, Sendable, Equatable {
     case completed
     /// The loss became NaN or infinite, or exploded (see `MLPTrainer.explosionFactor`).
     case diverged
-    /// The report callback returned false (cancellation, timeout).
+    /// The report callback returned false or `isCancelled` returned true (cancellation, timeout).
     case stopped
 }
 

@@ -132,7 +132,7 @@ struct CoordinatorCommand: ParsableCommand {
                 CoordinatorStateMachine(
                     config: config, liveness: livenessSettings, software: HPOVersion.current, host: host)
             }
-        let service = CoordinatorService(machine: machine, journal: journal, logger: logger)
+        let service = CoordinatorService(machine: machine, journal: journal, waker: waker, logger: logger)
         let console = ProgressConsole()
         service.onProgress = { console.show($0) }
         service.everySecond = {

@@ -35,6 +35,11 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "With --propose-timing: finished trials.") var finished: Int = 200
     @Option(help: "With --propose-timing: timed proposals (each after one more result).") var repeats: Int = 31
     @Option(help: .hidden) var growth: Double?
+    @Option(help: .hidden) var axisMoves: Int?
+    @Option(help: .hidden) var noiseMean: Double?
+    @Option(help: .hidden) var noiseSd: Double?
+    @Option(help: .hidden) var additiveMean: Double?
+    @Flag(help: .hidden) var noAdditive = false
 
     func validate() throws {
         guard ["bayes", "random"].contains(strategy) else { throw ValidationError("--strategy must be bayes or random") }
@@ -105,6 +110,11 @@ struct BenchCommand: ParsableCommand {
             output: OutputTransformKind(rawValue: output) ?? .auto)
         var search = BayesianSearch(space: problem.space, seed: seed, options: options, workers: q)
         if let growth { search.tuning.lengthScaleGrowth = growth }
+        if let axisMoves { search.tuning.axisMoves = axisMoves }
+        if let noiseMean { search.tuning.noisePrior.mean = noiseMean }
+        if let noiseSd { search.tuning.noisePrior.sd = noiseSd }
+        if let additiveMean { search.tuning.additivePrior = (additiveMean, 2) }
+        if noAdditive { search.tuning.additivePrior = nil }
         return search
     }
 

@@ -20,6 +20,7 @@ struct BenchTrainerCommand: ParsableCommand {
     @Option(help: "Epochs to train (and time).") var epochs: Int = 20
     @Option(help: "The (constant) learning rate.") var learningRate: Double = 0.05
     @Option(help: "Seed of the initial weights and batch order.") var seed: UInt64 = 0
+    @Option(help: "The network's floating-point precision: single or double.") var precision: String = "single"
     @Option(help: "Write the figures as JSON to this file.") var json: String?
     @Option(help: "Write the standard split's row indices (into data/digits.csv.gz, from 0) as JSON to this file.")
     var exportSplit: String?
@@ -27,6 +28,9 @@ struct BenchTrainerCommand: ParsableCommand {
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+        guard MLPTrainer.Precision(rawValue: precision) != nil else {
+            throw ValidationError("--precision must be single or double, got '\(precision)'")
+        }
     }
 
     /// The benchmarked configuration.
@@ -48,7 +52,7 @@ struct BenchTrainerCommand: ParsableCommand {
     }
 
     func run() throws {
-        let trainer = MLPTrainer()
+        let trainer = MLPTrainer(precision: MLPTrainer.Precision(rawValue: precision) ?? .single)
         if let exportSplit {
             let split = trainer.dataset.split(seed: UInt64(hyperparameters.splitSeed))
             let object: [String: Any] = [
@@ -62,13 +66,13 @@ struct BenchTrainerCommand: ParsableCommand {
         let outcome = try trainer.train(hyperparameters, seed: seed)
         let total = Date().timeIntervalSince(started)
         guard outcome.status == .completed, let last = outcome.history.last else {
-            throw ValidationError("training did not complete: \(outcome.failureReason ?? outcome.status.rawValue)")
+            throw LRFindCommand.Failure("training did not complete: \(outcome.failureReason ?? outcome.status.rawValue)")
         }
         let times = outcome.history.map(\.trainSeconds).sorted()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         let environment = ProcessInfo.processInfo.environment
         print("""
-            built-in trainer: 2×128 relu, batch 64, sgd momentum 0.9, lr \(learningRate), \(epochs) epochs, seed \(seed)
+            built-in trainer: 2×128 relu, batch 64, sgd momentum 0.9, lr \(learningRate), \(epochs) epochs, seed \(seed), \(precision) precision
               median s/epoch      \(String(format: "%.5f", median))  (min \(String(format: "%.5f", times[0])), max \(String(format: "%.5f", times[times.count - 1])))
               val_accuracy        \(String(format: "%.4f", last.validationAccuracy))
               val_loss            \(String(format: "%.4f", last.validationLoss))
@@ -76,7 +80,7 @@ struct BenchTrainerCommand: ParsableCommand {
             """)
         if let json {
             let object: [String: Any] = [
-                "implementation": "swift-hpo", "epochs": epochs, "learning_rate": learningRate, "seed": Int(seed),
+                "implementation": "swift-hpo (\(precision) precision)", "epochs": epochs, "learning_rate": learningRate, "seed": Int(seed),
                 "median_seconds_per_epoch": median, "seconds_per_epoch": outcome.history.map(\.trainSeconds),
                 "val_accuracy": last.validationAccuracy, "val_loss": last.validationLoss, "total_seconds": total,
                 "openblas_num_threads": environment["OPENBLAS_NUM_THREADS"] ?? "1 (set by the trainer)",
@@ -88,7 +92,7 @@ struct BenchTrainerCommand: ParsableCommand {
 
     private func write(_ data: Data, to path: String) throws {
         do { try data.write(to: URL(fileURLWithPath: path)) } catch {
-            throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+            throw LRFindCommand.Failure("cannot write \(path): \(error.localizedDescription)")
         }
     }
 }

@@ -44,77 +44,99 @@ struct LRFindCommand: ParsableCommand {
         guard LRRangeTest.Mode(rawValue: mode) != nil else { throw ValidationError("--mode must be exp or linear, got '\(mode)'") }
         if from != nil, !parameters.isEmpty { throw ValidationError("--param applies to a run on the trainer, not to --from") }
         if from == nil, trial != nil { throw ValidationError("--trial applies to --from with a results log") }
+        guard smoothing >= 0, smoothing < 1 else { throw ValidationError("--smoothing must be in [0, 1), got \(smoothing)") }
+        if from == nil {
+            do { try rangeTest.validate() } catch { throw ValidationError(error.description) }
+            _ = try Self.hyperparameters(parameters)
+        }
+    }
+
+    /// The range test the options describe.
+    var rangeTest: LRRangeTest {
+        var test = LRRangeTest()
+        test.start = start
+        test.end = end
+        test.steps = steps
+        test.mode = LRRangeTest.Mode(rawValue: mode) ?? .exponential
+        test.divergeFactor = divergeFactor
+        test.smoothing = smoothing
+        return test
+    }
+
+    /// What one run produced, before it is printed and written.
+    private struct Run {
+        var analysis: LRFinderAnalysis
+        var report: LRFinderReport
+        /// The first lines of the printed summary.
+        var header: [String]
+        /// The plot's subtitle.
+        var subtitle: String
     }
 
     func run() throws {
-        let started = Date()
-        let analysis: LRFinderAnalysis
-        let report: LRFinderReport
-        var header: [String]
-        if let from {
-            let text: String
-            do { text = try String(contentsOfFile: from, encoding: .utf8) } catch {
-                throw ValidationError("cannot read --from \(from): \(error.localizedDescription)")
-            }
-            let series = try readSeries(text, path: from)
-            analysis = try LRFinderAnalysis(series, smoothing: smoothing)
-            report = LRFinderReport(analysis, source: from)
-            header = ["LR range test from \(from)" + (trial.map { ", trial \($0)" } ?? "") + ": \(analysis.series.count) points"]
-        } else {
-            let hyperparameters = try Self.hyperparameters(parameters)
-            var test = LRRangeTest()
-            test.start = start
-            test.end = end
-            test.steps = steps
-            test.mode = LRRangeTest.Mode(rawValue: mode) ?? .exponential
-            test.divergeFactor = divergeFactor
-            test.smoothing = smoothing
-            let result = try test.run(hyperparameters, seed: seed)
-            analysis = try LRFinderAnalysis(result.series, smoothing: smoothing)
-            report = LRFinderReport(analysis, source: "trainer", test: test, seed: seed,
-                                    hyperparameters: hyperparameters, stopReason: result.stopReason)
-            let network = "\(hyperparameters.layers)×\(hyperparameters.units) \(hyperparameters.activation.rawValue), "
-                + "\(hyperparameters.optimizer.rawValue), batch \(hyperparameters.batchSize)"
-            header = [
-                "LR range test on the built-in trainer (\(network)): \(result.series.count) steps, "
-                    + "lr \(LRFinderPlot.formatLR(start)) → \(LRFinderPlot.formatLR(result.series.learningRates.last ?? start)) (\(mode)), "
-                    + String(format: "%.2f s", Date().timeIntervalSince(started)),
-                "stopped: \(result.stopReason)",
-            ]
-        }
-        let s = analysis.suggestions
+        let run = try from.map(analyseFile) ?? runOnTrainer()
+        let s = run.analysis.suggestions
         let range = LRFinderAnalysis.narrowedRange(for: s)
-        let rows: [(String, Double)] = [
-            ("steepest descent (suggested)", s.steepest),
-            ("minimum loss / 10", s.minimumOverTen),
-            ("cyclical lower (lr_min)", s.lowerBound),
-            ("cyclical upper (learning_rate)", s.upperBound),
-            ("minimum of the smoothed loss", s.minimum),
+        let rows: [(String, String)] = [
+            ("steepest descent (suggested)", LRFinderPlot.formatLR(s.steepest)),
+            ("minimum loss / 10", LRFinderPlot.formatLR(s.minimumOverTen)),
+            ("cyclical lower (lr_min)", LRFinderPlot.formatLR(s.lowerBound)),
+            ("cyclical upper (learning_rate)", LRFinderPlot.formatLR(s.upperBound)),
+            ("minimum of the smoothed loss", LRFinderPlot.formatLR(s.minimum)),
+            ("narrowed study range", "\(LRFinderPlot.formatLR(range.low)) … \(LRFinderPlot.formatLR(range.high))"),
         ]
-        var lines = header + [""]
-        lines += rows.map { "  " + $0.0.padding(toLength: 34, withPad: " ", startingAt: 0) + LRFinderPlot.formatLR($0.1) }
-        lines.append("  " + "narrowed study range".padding(toLength: 34, withPad: " ", startingAt: 0)
-                     + "\(LRFinderPlot.formatLR(range.low)) … \(LRFinderPlot.formatLR(range.high))")
-        lines += analysis.warnings.map { "warning: \($0)" }
-
-        let subtitle = header.joined(separator: " · ")
-        try write(Data(LRFinderPlot.svg(analysis, subtitle: subtitle).utf8), to: svg)
-        lines.append("")
-        lines.append("plot: \(svg)")
+        var lines = run.header + [""]
+        lines += rows.map { "  " + $0.0.padding(toLength: 34, withPad: " ", startingAt: 0) + $0.1 }
+        lines += run.analysis.warnings.map { "warning: \($0)" }
+        try write(Data(LRFinderPlot.svg(run.analysis, subtitle: run.subtitle).utf8), to: svg)
+        lines += ["", "plot: \(svg)"]
         if let json {
-            try write(try report.json(), to: json)
+            try write(try run.report.json(), to: json)
             lines.append("json: \(json)")
         }
         print(lines.joined(separator: "\n"))
     }
 
-    private func readSeries(_ text: String, path: String) throws -> LRSeries {
-        do { return try LRSeriesReader.read(text, trial: trial) } catch { throw ValidationError("\(path): \(error.description)") }
+    private func runOnTrainer() throws -> Run {
+        let started = Date()
+        let hyperparameters = try Self.hyperparameters(parameters)
+        let test = rangeTest
+        let result = try test.run(hyperparameters, seed: seed)
+        let analysis = try LRFinderAnalysis(result.series, smoothing: smoothing)
+        let network = "\(hyperparameters.layers)×\(hyperparameters.units) \(hyperparameters.activation.rawValue), "
+            + "\(hyperparameters.optimizer.rawValue), batch \(hyperparameters.batchSize)"
+        let (first, last) = (LRFinderPlot.formatLR(start), LRFinderPlot.formatLR(result.series.learningRates.last ?? start))
+        let seconds = String(format: "%.2f s", Date().timeIntervalSince(started))
+        return Run(
+            analysis: analysis,
+            report: LRFinderReport(analysis, source: "trainer", test: test, seed: seed, hyperparameters: hyperparameters,
+                                   stopReason: result.stopReason),
+            header: [
+                "LR range test on the built-in trainer (\(network)): \(result.series.count) steps, lr \(first) → \(last) (\(mode)), \(seconds)",
+                "stopped: \(result.stopReason)",
+            ],
+            subtitle: "built-in trainer, \(network) · \(result.series.count) steps from lr \(first) · "
+                + (result.series.count < steps ? "stopped at lr \(last): the loss diverged" : "reached --end"))
+    }
+
+    private func analyseFile(_ path: String) throws -> Run {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw Failure("cannot read \(path): \(error.localizedDescription)")
+        }
+        let series: LRSeries
+        do { series = try LRSeriesReader.read(text, trial: trial) } catch { throw Failure("\(path): \(error.description)") }
+        let analysis = try LRFinderAnalysis(series, smoothing: smoothing)
+        let source = path + (trial.map { ", trial \($0)" } ?? "")
+        return Run(
+            analysis: analysis, report: LRFinderReport(analysis, source: path),
+            header: ["LR range test from \(source): \(analysis.series.count) points"],
+            subtitle: "\(source) · \(analysis.series.count) points")
     }
 
     private func write(_ data: Data, to path: String) throws {
         do { try data.write(to: URL(fileURLWithPath: path)) } catch {
-            throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+            throw Failure("cannot write \(path): \(error.localizedDescription)")
         }
     }
 
@@ -130,5 +152,11 @@ struct LRFindCommand: ParsableCommand {
             parameters[name] = Int(text).map(ParameterValue.int) ?? Double(text).map(ParameterValue.double) ?? .string(text)
         }
         do { return try TrainerHyperparameters(parameters) } catch { throw ValidationError(error.description) }
+    }
+
+    /// A failure at run time, printed as `Error: …` without the usage text.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
     }
 }

@@ -21,6 +21,8 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Rows of the top-trials table.") var top: Int = 10
     @Option(help: "Trials in the parallel-coordinates plot.") var parallel: Int = ParallelCoordinatesPlot.defaultCount
     @Option(help: "Trials in the learning-curves plot.") var curves: Int = LearningCurvesPlot.defaultCap
+    @Option(help: "The reported metric of the learning curves (default: the objective's, or the closest).")
+    var curveMetric: String?
 
     func validate() throws {
         for (name, value) in [("--top", top), ("--parallel", parallel), ("--curves", curves)] where value < 1 {
@@ -34,6 +36,7 @@ struct ReportCommand: ParsableCommand {
         options.topCount = top
         options.parallelCount = parallel
         options.curveCap = curves
+        options.curveMetric = curveMetric
         let destination = output ?? Self.defaultOutput(for: log)
         try OutputFile.write(HTMLReport.render(study, options: options), to: destination)
         print("wrote \(destination)")

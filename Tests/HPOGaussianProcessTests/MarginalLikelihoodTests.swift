@@ -21,14 +21,18 @@ enum Fixture {
 }
 
 @Suite struct MarginalLikelihoodTests {
-    @Test("the analytic gradient matches central finite differences", arguments: [(12, 2), (25, 4), (40, 6)])
-    func gradientMatchesFiniteDifferences(n: Int, d: Int) throws {
+    @Test(
+        "the analytic gradient matches central finite differences",
+        arguments: [(12, 2, false), (25, 4, false), (40, 6, false), (12, 2, true), (30, 5, true)])
+    func gradientMatchesFiniteDifferences(n: Int, d: Int, additive: Bool) throws {
         let (x, y) = Fixture.data(n: n, d: d)
         let transform = OutputTransform(observations: y, warping: .none)
-        let likelihood = MarginalLikelihood(inputs: x, rows: n, targets: transform.targets, priors: .standard(dimension: d))
-        let theta = (0..<d).map { -0.7 + 0.3 * Double($0) } + [0.2, -4]
+        var priors = GPPriors.standard(dimension: d)
+        if additive { priors.additiveVariance = NormalPrior(mean: -1, sd: 2) }
+        let likelihood = MarginalLikelihood(inputs: x, rows: n, targets: transform.targets, priors: priors)
+        let theta = (0..<d).map { -0.7 + 0.3 * Double($0) } + [0.2, additive ? -0.8 : -.infinity, -4]
         let (_, gradient) = try #require(likelihood.valueAndGradient(theta))
-        for i in theta.indices {
+        for i in theta.indices where theta[i].isFinite {
             let h = 1e-5
             var plus = theta, minus = theta
             plus[i] += h

@@ -23,6 +23,16 @@ import Testing
         #expect(abs(variance[0] - (1.5 - kx * kx / k00)) < 1e-12)
     }
 
+    @Test("the additive part adds the mean of one-dimensional Matérn kernels")
+    func additiveKernel() {
+        let kernel = Matern52(lengthScales: [0.4, 0.7], signalVariance: 1.5, additiveVariance: 0.6)
+        let a = [0.2, 0.3], b = [0.5, 0.1]
+        let m = { (r: Double) in (1 + sqrt(5) * r + 5 * r * r / 3) * exp(-sqrt(5) * r) }
+        let expected = k(a, b) + 0.6 / 2 * (m(0.3 / 0.4) + m(0.2 / 0.7))
+        #expect(abs(kernel.crossCovariance(a, rows: 1, b, rows: 1)[0] - expected) < 1e-12)
+        #expect(kernel.crossCovariance(a, rows: 1, a, rows: 1)[0] == kernel.priorVariance)
+    }
+
     @Test("with three observations the posterior matches a direct 3×3 solve")
     func threePoints() throws {
         let points = [[0.1, 0.9], [0.6, 0.4], [0.8, 0.85]]
@@ -44,10 +54,12 @@ import Testing
         #expect(abs(withGradient.variance - expectedVariance) < 1e-10)
     }
 
-    @Test("the mean and variance gradients match finite differences")
-    func predictionGradients() throws {
+    @Test("the mean and variance gradients match finite differences, with and without the additive part", arguments: [false, true])
+    func predictionGradients(additive: Bool) throws {
         let (x, y) = Fixture.data(n: 20, d: 3)
-        let theta = GPHyperparameters(logLengthScales: [log(0.3), log(0.5), log(0.8)], logSignalVariance: 0, logNoiseVariance: log(1e-4))
+        let theta = GPHyperparameters(
+            logLengthScales: [log(0.3), log(0.5), log(0.8)], logSignalVariance: 0, logAdditiveVariance: additive ? log(0.7) : -.infinity,
+            logNoiseVariance: log(1e-4))
         let gp = try #require(GaussianProcess(inputs: x, rows: 20, targets: OutputTransform(observations: y, warping: .none).targets, hyperparameters: theta))
         let point = [0.31, 0.62, 0.47]
         let p = gp.predictWithGradient(at: point)

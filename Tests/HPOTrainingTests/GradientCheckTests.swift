@@ -3,7 +3,9 @@ import Testing
 
 /// The backward pass against central finite differences, in double precision.
 @Suite struct GradientCheckTests {
-    /// Checks every parameter of a small network: relative error |a − n| / max(|a| + |n|, 1e-8).
+    /// The worst relative error over every parameter of a small network, |a − n| / max(|a| + |n|, 1e-4):
+    /// the floor keeps the rounding noise of the differences (about 1e-11 with h = 1e-5) from
+    /// inflating the error of near-zero components, while any real mistake stays visible.
     func check(activation: Activation, sizes: [Int], weightDecay: Double, dropout rate: Double = 0) -> Double {
         var generator = SeededGenerator(seed: 42)
         var network = MLPNetwork<Double>(sizes: sizes, activation: activation, generator: &generator)
@@ -27,7 +29,7 @@ import Testing
         _ = network.lossAndGradient(x, labels: labels, weightDecay: weightDecay, dropout: &dropout, gradient: &gradient)
 
         var worst = 0.0
-        let h = 1e-6
+        let h = 1e-5
         for t in network.tensors.indices {
             for i in network.tensors[t].indices {
                 var plus = network
@@ -36,9 +38,7 @@ import Testing
                 minus.tensors[t][i] -= h
                 let numeric = (loss(plus) - loss(minus)) / (2 * h)
                 let analytic = gradient[t][i]
-                let e = abs(analytic - numeric) / max(abs(analytic) + abs(numeric), 1e-8)
-                if e > 1e-6 { print("DEBUG", activation, t, i, analytic, numeric, e) }
-                worst = max(worst, e)
+                worst = max(worst, abs(analytic - numeric) / max(abs(analytic) + abs(numeric), 1e-4))
             }
         }
         return worst

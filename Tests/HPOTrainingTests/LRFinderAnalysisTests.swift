@@ -130,6 +130,15 @@ import Testing
         #expect(analysis.suggestions.lowerBound < analysis.suggestions.upperBound)
     }
 
+    @Test("the study step narrows a study's range around the suggestions")
+    func studyStep() throws {
+        var test = LRRangeTest()
+        test.steps = 60
+        let narrowed = try test.narrowedRange(for: TrainerHyperparameters(), within: (low: 1e-5, high: 1))
+        #expect(narrowed.low > 1e-5 && narrowed.high < 1 && narrowed.high / narrowed.low >= 10 - 1e-9)
+        #expect(narrowed.low <= narrowed.analysis.suggestions.steepest && narrowed.analysis.suggestions.steepest <= narrowed.high)
+    }
+
     @Test("a range that never diverges runs every step")
     func noDivergence() throws {
         var test = LRRangeTest()

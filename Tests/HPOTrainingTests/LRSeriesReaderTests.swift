@@ -22,6 +22,13 @@ import Testing
         #expect(try LRSeriesReader.read("0.1,1\n0.2,0.5") == LRSeries(learningRates: [0.1, 0.2], losses: [1, 0.5]))
     }
 
+    @Test("the JSON that hpo lr-find --json writes")
+    func savedReport() throws {
+        let analysis = try LRFinderAnalysis(LRFinderAnalysisTests.synthetic())
+        let json = String(decoding: try LRFinderReport(analysis, source: "test").json(), as: UTF8.self)
+        #expect(try LRSeriesReader.read(json) == analysis.series)
+    }
+
     static let log = """
         {"event":"study_started","time":1.0,"study":"s","config":{}}
         {"event":"trial_dispatched","time":1.1,"trial":1,"attempt":1,"worker":"w","params":{"x":1}}

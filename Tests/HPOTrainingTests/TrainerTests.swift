@@ -87,6 +87,18 @@ import Testing
         #expect(outcome.failureReason == "stopped after epoch 2 of 10")
     }
 
+    @Test("isCancelled stops training within the epoch")
+    func cancelled() throws {
+        var polls = 0
+        let outcome = try MLPTrainer().train(parameters: Self.small, seed: 0) { _ in true } isCancelled: {
+            polls += 1
+            return polls > 30  // 23 mini-batches per epoch: during epoch 2
+        }
+        #expect(outcome.status == .stopped)
+        #expect(outcome.epochsRun == 1)
+        #expect(outcome.failureReason == "stopped during epoch 2 of 3")
+    }
+
     @Test("every optimizer and schedule trains (the loss falls)", arguments: [
         ["optimizer": ParameterValue.string("adam"), "learning_rate": .double(0.003)],
         ["nesterov": .string("true")],

@@ -4,7 +4,7 @@ import HPOCore
 public struct TrialTable: Sendable {
     public struct Row: Hashable, Sendable {
         public var trial: TrialID
-        /// The deciding (last) attempt.
+        /// The deciding attempt (the one that completed, else the last).
         public var attempt: Attempt
         public var state: TrialState
         public var objective: Double?

@@ -47,10 +47,11 @@ public enum HumanFormat {
         return percent >= 10 || percent == percent.rounded() ? "\(Int(percent.rounded()))%" : String(format: "%.1f%%", percent)
     }
 
-    /// A duration: `35 ms`, `4.2 s`, `4m 05s`, `2h 03m`, `3d 04h`.
+    /// A duration: `420 µs`, `35 ms`, `4.2 s`, `4m 05s`, `2h 03m`, `3d 04h`.
     public static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "–" }
         let s = max(0, seconds)
+        if s < 0.001 { return s == 0 ? "0 s" : "\(Int((s * 1e6).rounded())) µs" }
         if s < 1 { return "\(Int((s * 1000).rounded())) ms" }
         if s < 60 { return s < 10 ? String(format: "%.1f s", s) : "\(Int(s.rounded())) s" }
         let total = Int(s.rounded())

@@ -33,8 +33,9 @@ public struct Markup: Sendable {
     public mutating func append(contentsOf children: [Markup]) { self.children += children.map { .element($0) } }
     public mutating func append(text: String) { children.append(.text(text)) }
 
-    /// The element as XML text. Elements without children are self-closed (`<circle …/>`), except
-    /// those HTML requires to be closed explicitly (`<script></script>` and friends).
+    /// The element as XML text. Childless HTML void elements and SVG shapes are self-closed
+    /// (`<meta …/>`, `<circle …/>`); any other childless element is closed explicitly
+    /// (`<div></div>`), since an HTML parser would read `<div/>` as an open tag.
     public func render() -> String {
         var output = ""
         render(into: &output)
@@ -46,7 +47,7 @@ public struct Markup: Sendable {
         for (key, value) in attributes {
             output += " " + key + "=\"" + Self.escapeAttribute(value) + "\""
         }
-        if children.isEmpty && !Self.neverSelfClosed.contains(name) {
+        if children.isEmpty && Self.selfClosing.contains(name) {
             output += "/>"
             return
         }
@@ -60,11 +61,10 @@ public struct Markup: Sendable {
         output += "</" + name + ">"
     }
 
-    /// HTML elements that must not be written as `<x/>` (browsers would read them as open tags).
-    static let neverSelfClosed: Set<String> = [
-        "div", "span", "p", "td", "th", "tr", "table", "thead", "tbody", "section", "pre", "code", "summary",
-        "details", "h1", "h2", "h3", "ul", "li", "style", "title", "script", "a", "header", "main", "footer", "dl",
-        "dt", "dd", "figure", "figcaption", "strong", "em", "small", "nav", "textarea",
+    /// Elements written as `<x/>` when childless: HTML's void elements and SVG's shapes.
+    static let selfClosing: Set<String> = [
+        "meta", "br", "hr", "img", "input", "link", "circle", "rect", "line", "path", "polyline", "polygon",
+        "ellipse", "stop", "use",
     ]
 
     /// Escapes text content: `&`, `<`, `>`; and characters XML 1.0 forbids are dropped.

@@ -72,11 +72,15 @@ public struct TrialRecord: Hashable, Sendable {
     public var attempts: [AttemptRecord]
     public var state: TrialState
 
-    /// The attempt whose outcome decides the trial (the last one).
-    public var finalAttempt: AttemptRecord? { attempts.last }
+    /// The attempt whose outcome decides the trial: the one that completed (a late result may
+    /// complete an attempt after a newer one started), else the last one.
+    public var finalAttempt: AttemptRecord? { attempts.last { $0.outcome == .completed } ?? attempts.last }
     public var objective: Double? { state == .completed ? finalAttempt?.objective : nil }
-    /// The final metrics of the last attempt that reported any.
-    public var metrics: [String: Double] { attempts.last { !$0.metrics.isEmpty }?.metrics ?? [:] }
+    /// The final metrics: the deciding attempt's, else those of the last attempt that reported any.
+    public var metrics: [String: Double] {
+        if let metrics = finalAttempt?.metrics, !metrics.isEmpty { return metrics }
+        return attempts.last { !$0.metrics.isEmpty }?.metrics ?? [:]
+    }
 }
 
 /// One intermediate report (`trial_report`).

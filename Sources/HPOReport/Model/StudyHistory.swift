@@ -16,7 +16,11 @@ public struct StudyHistory: Sendable {
     /// next resume (or the end of the log). Downtime between runs falls outside every run.
     public var runs: [ClosedRange<Double>] = []
     /// Trials by number, in order.
-    public var trials: [TrialRecord] = []
+    public var trials: [TrialRecord] = [] {
+        didSet { index = Dictionary(trials.enumerated().map { ($1.trial, $0) }, uniquingKeysWith: { first, _ in first }) }
+    }
+    /// Where each trial is in `trials`.
+    private var index: [TrialID: Int] = [:]
     /// Workers in order of first appearance.
     public var workers: [WorkerRecord] = []
     /// Intermediate reports by trial and attempt, in log order.
@@ -35,7 +39,7 @@ public struct StudyHistory: Sendable {
     }
 
     public func trial(_ id: TrialID) -> TrialRecord? {
-        trials.first { $0.trial == id }
+        index[id].map { trials[$0] }
     }
 
     public init(records: [JournalRecord]) {
@@ -169,7 +173,7 @@ private struct Builder {
     }
 
     static func state(of trial: TrialRecord) -> TrialState {
-        guard let last = trial.attempts.last else { return .queued }
+        guard let last = trial.finalAttempt else { return .queued }
         switch last.outcome {
         case .completed: return .completed
         case .failed: return last.willRetry ? .queued : .failed

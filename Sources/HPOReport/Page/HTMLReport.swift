@@ -12,6 +12,8 @@ public enum HTMLReport {
         public var parallelCount = ParallelCoordinatesPlot.defaultCount
         /// Trials in the learning-curves plot.
         public var curveCap = LearningCurvesPlot.defaultCap
+        /// The metric of the learning curves (default: chosen by `LearningCurvesPlot.metric`).
+        public var curveMetric: String?
         public init() {}
     }
 
@@ -26,7 +28,7 @@ public enum HTMLReport {
         main.append(contentsOf: convergence(context))
         main.append(contentsOf: parameters(context))
         main.append(contentsOf: parallel(context, count: options.parallelCount))
-        main.append(contentsOf: learningCurves(context, cap: options.curveCap))
+        main.append(contentsOf: learningCurves(context, cap: options.curveCap, metric: options.curveMetric))
         main.append(contentsOf: rangeTests(log.rangeTests))
         main.append(contentsOf: timeline(context))
         main.append(contentsOf: section(
@@ -59,12 +61,14 @@ public enum HTMLReport {
     private static func convergence(_ context: PlotContext) -> [Markup] {
         let plots = [ConvergencePlot.make(context, against: .trialNumber), ConvergencePlot.make(context, against: .wallTime)]
             .compactMap { $0 }
+        let anyFailed = context.history.trials.contains { $0.state == .failed }
         let how = "Each dot is a completed trial; the line is the best \(context.objective.metric) found so far "
             + "(\(context.objective.direction == .minimize ? "lower" : "higher") is better). A line that stops "
-            + "stepping means the search has stopped finding better trials. Red ticks are trials that failed."
-        return section("Convergence", how: how, plots.isEmpty ? nil : row(plots), empty: "No completed trial yet.",
+            + "stepping means the search has stopped finding better trials."
+            + (anyFailed ? " Red ticks along the bottom are trials that failed." : "")
+        return section("Convergence", how: how, plots.isEmpty ? nil : row(plots, pair: true), empty: "No completed trial yet.",
                        legend: legend([("dot", "trial"), ("line best", "best so far")]
-                           + (context.history.trials.contains { $0.state == .failed } ? [("fail", "failed trial")] : [])))
+                           + (anyFailed ? [("fail", "failed trial")] : [])))
     }
 
     private static func parameters(_ context: PlotContext) -> [Markup] {
@@ -83,13 +87,13 @@ public enum HTMLReport {
                        empty: "No completed trial yet.", legend: legend([("ramp", "worse → better")]))
     }
 
-    private static func learningCurves(_ context: PlotContext, cap: Int) -> [Markup] {
-        guard let plot = LearningCurvesPlot.make(context, cap: cap) else { return [] }
+    private static func learningCurves(_ context: PlotContext, cap: Int, metric: String?) -> [Markup] {
+        guard let plot = LearningCurvesPlot.make(context, cap: cap, metric: metric) else { return [] }
         let how = "The metric each trial reported while it ran (trial_report lines), against the step. Curves "
             + "that are still falling at the end could have used more steps; curves that flatten early or "
             + "climb are hopeless configurations. Dashed: trials without a final objective."
         return section("Learning curves", how: how, plot, empty: "",
-                       legend: legend([("ramp", "worse → better final objective"), ("line best", "best trial")]))
+                       legend: legend([("ramp", "worse → better final objective"), ("line q7", "best trial (thick)")]))
     }
 
     private static func rangeTests(_ tests: [LRRangeTestRecord]) -> [Markup] {
@@ -139,8 +143,9 @@ public enum HTMLReport {
         return [section]
     }
 
-    private static func row(_ plots: [Markup]) -> Markup {
-        Markup("div", [("class", "plots")], plots.map { .element(Markup("figure", [], [.element($0)])) })
+    /// Plots side by side, as many as fit (`pair`: two wide ones).
+    private static func row(_ plots: [Markup], pair: Bool = false) -> Markup {
+        Markup("div", [("class", pair ? "plots pair" : "plots")], plots.map { .element(Markup("figure", [], [.element($0)])) })
     }
 
     /// A legend: swatch classes and their meaning.

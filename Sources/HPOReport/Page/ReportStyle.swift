@@ -44,13 +44,16 @@ enum ReportStyle {
         .card .s { font-size: 12px; color: var(--muted); }
         .progress { height: 6px; background: var(--border); border-radius: 3px; margin-top: 5px; overflow: hidden; }
         .progress span { display: block; height: 100%; background: var(--ok); }
-        .plots { display: flex; flex-wrap: wrap; gap: 12px; }
-        figure { margin: 0; }
+        .plots { display: grid; gap: 12px; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); }
+        .plots.pair { grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); }
+        .plots svg.plot { width: 100%; height: auto; }
+        figure { margin: 0; min-width: 0; }
         svg.plot { display: block; max-width: 100%; height: auto; background: var(--bg); }
         .plot text { fill: var(--fg); font-size: 11px; font-family: inherit; }
         .plot .plot-title { font-size: 13px; font-weight: 600; }
         .plot .axis-label { font-size: 12px; fill: var(--muted); }
-        .plot .pc-tick { font-size: 10px; fill: var(--muted); }
+        .plot .pc-tick { font-size: 10px; fill: var(--fg); paint-order: stroke; stroke: var(--bg); stroke-width: 3px;
+          stroke-linejoin: round; }
         .plot-bg { fill: var(--plot-bg); }
         .grid line.major { stroke: var(--grid); stroke-width: 1; }
         .grid line.minor { stroke: var(--grid); stroke-width: 0.6; stroke-dasharray: 2 3; }
@@ -62,7 +65,7 @@ enum ReportStyle {
         .plot .clip-note { font-size: 10.5px; fill: var(--muted); font-style: italic; }
         .best-ring { fill: none; stroke: var(--best); stroke-width: 2; }
         .best-line { fill: none; stroke: var(--best); stroke-width: 2; }
-        .best-label { fill: var(--best); font-weight: 600; }
+        .plot .best-label { fill: var(--q7); font-weight: 600; }
         .fail-mark { stroke: var(--fail); stroke-width: 2; }
         .pc-line { fill: none; stroke-width: 1.6; stroke-opacity: 0.85; }
         .pc-line.is-best { stroke-width: 4; stroke-opacity: 1; }
@@ -93,11 +96,12 @@ enum ReportStyle {
         .sw.ok { background: var(--ok); } .sw.fail { background: var(--fail); } .sw.lost { background: var(--lost); }
         .sw.run { background: var(--run); } .sw.interrupted { background: var(--interrupted); }
         .sw.dot { border-radius: 50%; background: var(--accent); width: 9px; height: 9px; }
-        .sw.best { background: var(--best); } .sw.down { background: var(--down); border: 1px solid var(--border); }
+        .sw.best { background: var(--best); } .sw.q7 { background: var(--q7); } .sw.down { background: var(--down); border: 1px solid var(--border); }
         table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; margin-top: 6px; }
         th, td { padding: 4px 10px; border-bottom: 1px solid var(--border); text-align: left; vertical-align: top; }
         th { color: var(--muted); font-weight: 600; background: var(--panel); }
-        td.num, th.num { text-align: right; }
+        td.num, th.num { text-align: right; white-space: nowrap; }
+        td.nowrap { white-space: nowrap; }
         tr.best td { font-weight: 600; }
         .scroll { overflow-x: auto; }
         details summary { cursor: pointer; color: var(--accent); }

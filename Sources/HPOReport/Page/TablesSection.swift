@@ -6,7 +6,12 @@ enum TablesSection {
     static func topTrials(_ summary: StudySummary) -> Markup? {
         guard !summary.top.isEmpty else { return nil }
         let head = ["rank", "trial", summary.objective.metric] + summary.parameterNames + ["duration", "worker"]
-        let numeric: Set<Int> = [0, 1, 2, head.count - 2]
+        // Right-aligned: rank, trial, objective, duration, and the parameters whose values are all numbers.
+        var numeric: Set<Int> = [0, 1, 2, head.count - 2]
+        for (index, name) in summary.parameterNames.enumerated()
+        where summary.top.allSatisfy({ $0.params[name]?.doubleValue != nil }) {
+            numeric.insert(3 + index)
+        }
         var rows: [Markup] = []
         for ranked in summary.top {
             var cells = [
@@ -16,9 +21,7 @@ enum TablesSection {
             cells += [ranked.durationSeconds.map { HumanFormat.duration($0) } ?? "–", ranked.worker.rawValue]
             var row = Markup("tr", ranked.rank == 1 ? [("class", "best")] : [])
             for (index, cell) in cells.enumerated() {
-                let isNumeric = numeric.contains(index) || (index >= 3 && index < 3 + summary.parameterNames.count
-                    && ranked.params[summary.parameterNames[index - 3]]?.doubleValue != nil)
-                row.append(Markup("td", isNumeric ? [("class", "num")] : [], text: cell))
+                row.append(Markup("td", numeric.contains(index) ? [("class", "num")] : [], text: cell))
             }
             rows.append(row)
         }
@@ -39,11 +42,12 @@ enum TablesSection {
             let duration = attempt.durationSeconds ?? ((attempt.ended ?? history.asOf) - attempt.dispatched)
             row.append(Markup("td", [("class", "num")], text: "\(attempt.trial)"))
             row.append(Markup("td", [("class", "num")], text: "\(attempt.attempt)"))
-            row.append(Markup("td", text: outcome))
+            row.append(Markup("td", [("class", "nowrap")], text: outcome))
             var reason = Markup("td", text: attempt.reason ?? "–")
             if let tail = attempt.stderrTail, !tail.isEmpty {
+                let count = tail.split(separator: "\n").count
                 reason.append(Markup("details", [], [
-                    .element(Markup("summary", text: "stderr (last \(tail.split(separator: "\n").count) lines)")),
+                    .element(Markup("summary", text: count == 1 ? "stderr (last line)" : "stderr (last \(count) lines)")),
                     .element(Markup("pre", text: tail)),
                 ]))
             }

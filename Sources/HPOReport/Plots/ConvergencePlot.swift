@@ -82,7 +82,7 @@ public enum ConvergencePlot {
         }
         let failMarks = failed.map { x in
             Markup("path", [("class", "fail-mark"),
-                            ("d", "M\(px(frame.x.position(x))),\(px(frame.plotBottom - 7))v7")])
+                            ("d", "M\(px(frame.x.position(x))),\(px(frame.plotBottom - 10))v10")])
         }
         let clipped = points.filter { valueAxis.clamp($0.ranked.objective).clipped }.count
         return frame.svg(marks, overlay: failMarks + PlotContext.clippedNote(clipped, axis: valueAxis, frame: frame), attributes: [("data-points", String(points.count))])

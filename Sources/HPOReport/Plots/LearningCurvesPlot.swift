@@ -16,23 +16,36 @@ public enum LearningCurvesPlot {
         public var available: Int
     }
 
-    /// The metric to draw: the objective's metric if any report carries it, else the metric the
-    /// most reports carry (ties: alphabetical).
-    public static func metric(_ context: PlotContext) -> String? {
+    /// The metric to draw: `preferred` if reports carry it; else the objective's metric; else one
+    /// whose name is part of the objective's or contains it (`loss` for `val_loss`); else the metric
+    /// the most reports carry (ties: alphabetical).
+    public static func metric(_ context: PlotContext, preferred: String? = nil) -> String? {
         var counts: [String: Int] = [:]
         for byAttempt in context.history.reports.values {
             for points in byAttempt.values {
                 for point in points { for name in point.metrics.keys { counts[name, default: 0] += 1 } }
             }
         }
-        if counts[context.objective.metric] != nil { return context.objective.metric }
-        return counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.first?.key
+        if let preferred, counts[preferred] != nil { return preferred }
+        let objective = context.objective.metric
+        if counts[objective] != nil { return objective }
+        let byCount = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key)
+        return byCount.first { objective.contains($0) || $0.contains(objective) } ?? byCount.first
+    }
+
+    /// Whether lower values of `metric` are better: the objective's direction when the metric is
+    /// (part of) the objective, else a guess from its name (accuracy, score, reward… are higher-better).
+    static func lowerIsBetter(_ metric: String, objective: Objective) -> Bool {
+        if objective.metric.contains(metric) || metric.contains(objective.metric) { return objective.direction == .minimize }
+        let higher = ["acc", "auc", "f1", "precision", "recall", "score", "reward", "iou", "bleu", "map"]
+        let name = metric.lowercased()
+        return !higher.contains { name.contains($0) }
     }
 
     /// The curves to draw: at most `cap` trials, the best-ranked first, then unranked trials (failed,
     /// running) by number while room remains.
-    public static func curves(_ context: PlotContext, cap: Int = defaultCap) -> Curves? {
-        guard let metric = metric(context) else { return nil }
+    public static func curves(_ context: PlotContext, cap: Int = defaultCap, metric preferred: String? = nil) -> Curves? {
+        guard let metric = metric(context, preferred: preferred) else { return nil }
         let ranks = Dictionary(uniqueKeysWithValues: context.ranking.map { ($0.trial, $0.rank) })
         var candidates: [(trial: TrialID, rank: Int?, points: [(step: Double, value: Double)])] = []
         for trial in context.history.trials {
@@ -55,14 +68,14 @@ public enum LearningCurvesPlot {
         return Curves(metric: metric, trials: chosen, available: candidates.count)
     }
 
-    public static func make(_ context: PlotContext, cap: Int = defaultCap, width: Double = 1080, height: Double = 380) -> Markup? {
-        guard let curves = curves(context, cap: cap) else { return nil }
+    public static func make(
+        _ context: PlotContext, cap: Int = defaultCap, metric: String? = nil, width: Double = 1080, height: Double = 380
+    ) -> Markup? {
+        guard let curves = curves(context, cap: cap, metric: metric) else { return nil }
         let allPoints = curves.trials.flatMap(\.points)
         let xScale = Scale.linear(allPoints.map(\.step), padding: 0.02)
         let values = allPoints.map(\.value)
-        // Better is the objective's direction when the metric is the objective, else lower (a loss).
-        let lowerIsBetter = curves.metric == context.objective.metric ? context.objective.direction == .minimize : true
-        let axis = ValueAxis(values, lowerIsBetter: lowerIsBetter)
+        let axis = ValueAxis(values, lowerIsBetter: lowerIsBetter(curves.metric, objective: context.objective))
         let title = curves.available > curves.trials.count
             ? "Learning curves: \(curves.metric) (best \(curves.trials.count) of \(curves.available) trials)"
             : "Learning curves: \(curves.metric)"
@@ -71,6 +84,8 @@ public enum LearningCurvesPlot {
             y: axis.scale, yLabel: axis.label(curves.metric), rightMargin: 44)
 
         let rankedCount = curves.trials.filter { $0.rank != nil }.count
+        // The best-ranked trial drawn (the study's best may not have reported).
+        let bestShown = curves.trials.compactMap(\.rank).min()
         var marks: [Markup] = []
         var overlay: [Markup] = []
         // Drawn worst first, the best last (on top).
@@ -82,7 +97,7 @@ public enum LearningCurvesPlot {
             let cls: String
             if curve.rank != nil {
                 let goodness = rankedCount > 1 ? 1 - Double(index) / Double(rankedCount - 1) : 1
-                cls = "curve \(PlotContext.qualityClass(goodness))" + (curve.rank == 1 ? " is-best" : "")
+                cls = "curve \(PlotContext.qualityClass(goodness))" + (curve.rank == bestShown ? " is-best" : "")
             } else {
                 cls = "curve unranked"
             }
@@ -90,9 +105,10 @@ public enum LearningCurvesPlot {
             marks.append(Markup("polyline", [("class", cls), ("data-trial", String(curve.trial.rawValue)),
                                              ("points", points.joined(separator: " "))],
                                 [.element(Markup("title", text: text))]))
-            if curve.rank == 1, let last = curve.points.last {
+            if let rank = curve.rank, rank == bestShown, let last = curve.points.last {
+                let label = rank == 1 ? "best \(curve.trial)" : "\(curve.trial), rank \(rank)"
                 overlay.append(Markup("text", [("class", "best-label"), ("x", px(frame.x.position(last.step) + 4)),
-                                               ("y", px(frame.y.position(axis.clamp(last.value).value) + 4))], text: "best \(curve.trial)"))
+                                               ("y", px(frame.y.position(axis.clamp(last.value).value) + 4))], text: label))
             }
         }
         let clipped = curves.trials.filter { curve in curve.points.contains { axis.clamp($0.value).clipped } }.count

@@ -25,6 +25,9 @@ public enum ParameterPlots {
         var label: String
         /// The axis value of a parameter value, nil if it cannot be shown.
         var value: @Sendable (ParameterValue) -> Double?
+        /// How far dots may spread sideways, in axis units (categories and small integer ranges, where
+        /// many trials share a value).
+        var spread: Double = 0
     }
 
     /// The axis for a parameter: from its spec when known, else from the values seen.
@@ -34,7 +37,13 @@ public enum ParameterPlots {
         case .float(let low, let high, let log)?:
             return numeric(name: name, bounds: [low, high] + numbers, log: log && low > 0)
         case .int(let low, let high, let log)?:
-            return numeric(name: name, bounds: [Double(low), Double(high)] + numbers, log: log && low > 0)
+            let spread = !log && high - low <= 20 ? 0.5 : 0
+            // Room at the ends for dots spread sideways.
+            let margin = spread > 0 ? [Double(low) - 0.25, Double(high) + 0.25] : []
+            var placement = numeric(name: name, bounds: [Double(low), Double(high)] + numbers + margin, log: log && low > 0)
+            placement.scale = placement.scale.withIntegerTicks()
+            placement.spread = spread
+            return placement
         case .choice(let choices)?:
             return categorical(name: name, categories: choices.map(PlotContext.categoryLabel))
         case nil:
@@ -54,10 +63,10 @@ public enum ParameterPlots {
         let scale = Scale.categorical(categories)
         return Placement(scale: scale, label: name, value: { value in
             categories.firstIndex(of: PlotContext.categoryLabel(value)).map(Double.init)
-        })
+        }, spread: 1)
     }
 
-    /// A deterministic sideways offset in (-0.3, 0.3) band widths, by trial number.
+    /// A deterministic sideways offset in (-0.3, 0.3), by trial number.
     static func jitter(_ trial: TrialID) -> Double {
         let golden = 0.618_033_988_749_895
         let fraction = (Double(trial.rawValue) * golden).truncatingRemainder(dividingBy: 1)
@@ -73,12 +82,10 @@ public enum ParameterPlots {
         let frame = PlotFrame(
             id: id, width: width, height: height, title: name, x: placement.scale, xLabel: placement.label,
             y: axis.scale, yLabel: axis.label(context.objective.metric))
-        let categorical = if case .categorical = placement.scale.kind { true } else { false }
-
         func xPosition(_ value: ParameterValue, trial: TrialID) -> Double? {
             guard let x = placement.value(value) else { return nil }
-            let position = frame.x.position(x)
-            return categorical ? position + jitter(trial) * frame.x.bandWidth : position
+            guard placement.spread > 0 else { return frame.x.position(x) }
+            return frame.x.position(x + jitter(trial) * placement.spread)
         }
 
         var marks: [Markup] = []
@@ -103,7 +110,7 @@ public enum ParameterPlots {
         for trial in failed {
             guard let value = trial.params[name], let x = xPosition(value, trial: trial.trial) else { continue }
             let reason = trial.finalAttempt?.reason ?? "failed"
-            marks.append(Markup("path", [("class", "fail-mark"), ("d", "M\(px(x)),\(px(frame.plotTop))v7")],
+            marks.append(Markup("path", [("class", "fail-mark"), ("d", "M\(px(x)),\(px(frame.plotTop))v10")],
                                 [.element(Markup("title", text: "trial \(trial.trial) failed: \(reason)"))]))
         }
         return frame.svg(marks, overlay: PlotContext.clippedNote(clippedCount, axis: axis, frame: frame), attributes: [("data-param", name), ("data-points", String(count))])

@@ -32,7 +32,10 @@ public struct PlotContext: Sendable {
     {
         guard count > 0 else { return [] }
         let side = axis.lowerIsBetter ? "above" : "below"
-        let text = "\(count) \(what)\(count == 1 ? "" : "s") \(side) the axis (\(drawn) at its edge)"
+        // The long text when it fits beside the title, else a short one.
+        let room = frame.plotRight - frame.plotLeft - Double(frame.title.count) * 7.8 - 12
+        let long = "\(count) \(what)\(count == 1 ? "" : "s") \(side) the axis (\(drawn) at its edge)"
+        let text = Double(long.count) * 5.9 <= room ? long : "\(count) off-scale (\(drawn))"
         return [Markup("text", [("class", "clip-note"), ("x", px(frame.plotRight)), ("y", "20"), ("text-anchor", "end")],
                        text: text)]
     }

@@ -17,7 +17,7 @@ public enum WorkerTimelinePlot {
         let lanes = assignLanes(attempts, workers: workerIDs, asOf: history.asOf)
         let laneCounts = workerIDs.map { id in (lanes.filter { $0.worker == id }.map(\.lane).max() ?? 0) + 1 }
         // Rows are equally spaced bands; a worker with more lanes gets thinner bars.
-        let rowHeight = 24.0
+        let rowHeight = max(24, 6 + 9 * Double(laneCounts.max() ?? 1))
         let height = 34 + 46 + rowHeight * Double(workerIDs.count) + 6
         let names = workerIDs.map { PlotFrame.truncate($0.rawValue, toWidth: 170) }
         let frame = PlotFrame(

@@ -58,7 +58,7 @@ public struct PlotFrame: Sendable {
 
     /// As many x ticks as fit without their labels touching.
     static func fittingTicks(_ scale: Scale, length: Double) -> [Tick] {
-        var count = max(2, Int(length / 64))
+        var count = max(2, Int(length / 48))
         while true {
             let ticks = scale.ticks(maxCount: count)
             let labelled = ticks.filter(\.isMajor)

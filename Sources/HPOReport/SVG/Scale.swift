@@ -16,6 +16,8 @@ public struct Scale: Sendable {
     /// Pixel positions of `low` and `high` (`start > end` for a y axis, which grows upwards).
     public var start: Double
     public var end: Double
+    /// Ticks only at whole numbers (an integer parameter).
+    public var integerTicks = false
 
     public init(kind: Kind, low: Double, high: Double, start: Double, end: Double) {
         self.kind = kind
@@ -23,6 +25,13 @@ public struct Scale: Sendable {
         self.high = high
         self.start = start
         self.end = end
+    }
+
+    /// The same scale with ticks only at whole numbers.
+    public func withIntegerTicks() -> Scale {
+        var copy = self
+        copy.integerTicks = true
+        return copy
     }
 
     public var isLog: Bool { kind == .log }

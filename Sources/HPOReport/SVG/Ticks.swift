@@ -14,7 +14,8 @@ extension Scale {
     public func ticks(maxCount: Int) -> [Tick] {
         let count = max(2, maxCount)
         switch kind {
-        case .linear: return Self.linearTicks(low: min(low, high), high: max(low, high), maxCount: count)
+        case .linear:
+            return Self.linearTicks(low: min(low, high), high: max(low, high), maxCount: count, minimumStep: integerTicks ? 1 : 0)
         case .log: return Self.logTicks(low: min(low, high), high: max(low, high), maxCount: count)
         case .categorical(let categories):
             let stride = max(1, Int((Double(categories.count) / Double(count)).rounded(.up)))
@@ -35,8 +36,8 @@ extension Scale {
         return 10 * power
     }
 
-    static func linearTicks(low: Double, high: Double, maxCount: Int) -> [Tick] {
-        let step = niceStep(span: high - low, maxCount: maxCount)
+    static func linearTicks(low: Double, high: Double, maxCount: Int, minimumStep: Double = 0) -> [Tick] {
+        let step = max(niceStep(span: high - low, maxCount: maxCount), minimumStep)
         let first = (low / step).rounded(.up)
         let last = (high / step).rounded(.down)
         guard first <= last, last - first < 1000 else { return [] }
@@ -68,13 +69,21 @@ extension Scale {
         var ticks: [Tick] = []
         if powers.count >= 2 {
             let stride = max(1, Int((Double(powers.count) / Double(maxCount)).rounded(.up)))
+            let firstDecade = Int(log10(powers[0]).rounded())
+            // Few decades in view: 2 and 5 times the powers are labelled too.
+            let labelTwosAndFives = powers.count * 3 <= maxCount
             for decade in lowDecade...highDecade {
                 let base = pow(10, Double(decade))
                 if inRange(base) {
-                    ticks.append(Tick(value: base, label: (decade - lowDecade) % stride == 0 ? HumanFormat.number(base) : ""))
+                    let labelled = (decade - firstDecade) % stride == 0
+                    ticks.append(Tick(value: base, label: labelled ? HumanFormat.number(base) : ""))
                 }
                 if highDecade - lowDecade <= 8 {
-                    for m in 2...9 where inRange(Double(m) * base) { ticks.append(Tick(value: Double(m) * base, label: "")) }
+                    for m in 2...9 where inRange(Double(m) * base) {
+                        let v = Double(m) * base
+                        let labelled = labelTwosAndFives && (m == 2 || m == 5)
+                        ticks.append(Tick(value: v, label: labelled ? HumanFormat.number(v, significant: 2) : ""))
+                    }
                 }
             }
             return ticks

@@ -1,12 +1,16 @@
 import Foundation
 
 /// The y axis of an objective or a metric, robust to runaway values: logarithmic when the values are
-/// all positive and the largest is at least `logRatio` times the smallest, and cut on the bad side (high for a minimised value)
-/// at three interquartile ranges beyond the quartile, so one diverged trial (a loss of 1e199) does
-/// not flatten every other point. Values beyond the cut are drawn at the edge, marked as clipped.
+/// all positive and the largest is at least `logRatio` times the smallest, and cut on the bad side
+/// (high for a minimised value) at `cutoff` median absolute deviations from the median (in log
+/// space for a log axis), so one diverged trial (a loss of 1e199) does not flatten every other
+/// point. Values beyond the cut are drawn at the edge, marked as clipped.
 public struct ValueAxis: Sendable {
     /// The ratio of largest to smallest value from which the axis is logarithmic.
     public static let logRatio = 20.0
+    /// Median absolute deviations from the median beyond which a value is off the axis: about five
+    /// standard deviations for normally spread values, so only runaways are cut.
+    public static let cutoff = 8.0
 
     public var scale: Scale
     /// Values kept on the axis' range; the others are clipped.
@@ -24,14 +28,14 @@ public struct ValueAxis: Sendable {
         }
         var useLog = low > 0 && high / low >= Self.logRatio
         let transform: (Double) -> Double = useLog ? { log10($0) } : { $0 }
-        let sorted = finite.map(transform).sorted()
-        let q1 = Self.quantile(sorted, 0.25), q3 = Self.quantile(sorted, 0.75)
-        let iqr = q3 - q1
+        let transformed = finite.map(transform)
+        let median = Self.median(transformed)
+        let deviation = Self.median(transformed.map { abs($0 - median) })
         var kept = finite
-        if iqr > 0 {
+        if deviation > 0 {
             kept = finite.filter { value in
                 let t = transform(value)
-                return lowerIsBetter ? t <= q3 + 3 * iqr : t >= q1 - 3 * iqr
+                return lowerIsBetter ? t <= median + Self.cutoff * deviation : t >= median - Self.cutoff * deviation
             }
         }
         if kept.isEmpty { kept = finite }
@@ -58,11 +62,10 @@ public struct ValueAxis: Sendable {
         scale.position(clamp(value).value)
     }
 
-    static func quantile(_ sorted: [Double], _ q: Double) -> Double {
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
         guard !sorted.isEmpty else { return 0 }
-        let position = q * Double(sorted.count - 1)
-        let below = Int(position.rounded(.down)), above = min(sorted.count - 1, below + 1)
-        let fraction = position - Double(below)
-        return sorted[below] + (sorted[above] - sorted[below]) * fraction
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 }

@@ -36,8 +36,12 @@ public enum StatusText {
         if let eta = summary.etaSeconds { pace += ", about \(HumanFormat.duration(eta)) left" }
         lines.append("  pace       " + pace)
         let w = summary.workers
-        lines.append("  workers    \(w.busy) busy of \(w.connected) connected (\(w.seen) seen), utilisation "
-            + (w.utilisation.map { HumanFormat.percent($0) } ?? "–"))
+        let utilisation = w.utilisation.map { HumanFormat.percent($0) } ?? "–"
+        if summary.state == .running {
+            lines.append("  workers    \(w.busy) busy of \(w.connected) connected (\(w.seen) seen), utilisation \(utilisation)")
+        } else {
+            lines.append("  workers    \(w.seen) took part, utilisation \(utilisation)")
+        }
 
         if !summary.top.isEmpty {
             lines.append("")

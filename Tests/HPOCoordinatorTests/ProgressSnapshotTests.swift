@@ -1,0 +1,27 @@
+import HPOCoordinator
+import HPOCore
+import Testing
+
+@Suite struct ProgressSnapshotTests {
+    func snapshot(completed: Int, failed: Int = 0, elapsed: Double, finished: String? = nil) -> ProgressSnapshot {
+        ProgressSnapshot(
+            study: "s", completed: completed, failed: failed, running: 2, budget: 40, bestTrial: TrialID(7),
+            bestObjective: 0.41234, bestParameters: ["x0": .double(1)], workers: 4, busyWorkers: 3,
+            elapsedSeconds: elapsed, finishReason: finished)
+    }
+
+    @Test("the progress line has counts, best, workers, pace and time left")
+    func line() {
+        let line = snapshot(completed: 9, failed: 1, elapsed: 20).line
+        #expect(line == "s  done 10/40  running 2  failed 1  best 0.41234 (#7)  workers 3/4 busy  1800 trials/h  0:20  ~1:00 left")
+    }
+
+    @Test("a finished study shows no time left, and its summary names the best parameters")
+    func finished() {
+        let done = snapshot(completed: 40, elapsed: 100, finished: "budget spent")
+        #expect(!done.line.contains("left"))
+        #expect(done.summary.contains("study s finished: budget spent"))
+        #expect(done.summary.contains("best: trial #7 objective 0.41234"))
+        #expect(done.summary.contains("x0 = 1"))
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import HPOCore
+import HPOJournal
+import Testing
+
+@testable import HPOReport
+
+@Suite struct ExportAndStatusTests {
+    let table = TrialTable(history: StudyHistory(records: KnownLog.records))
+
+    /// Splits CSV text (RFC 4180: quoted fields, doubled quotes, line breaks inside quotes) into rows.
+    static func parseCSV(_ text: String) -> [[String]] {
+        var rows: [[String]] = []
+        var row: [String] = []
+        var field = ""
+        var quoted = false
+        var iterator = Array(text).makeIterator()
+        var pending: Character? = nil
+        while let c = pending ?? iterator.next() {
+            pending = nil
+            if quoted {
+                if c == "\"" {
+                    let next = iterator.next()
+                    if next == "\"" { field.append("\"") } else { quoted = false; pending = next }
+                } else {
+                    field.append(c)
+                }
+            } else if c == "\"" {
+                quoted = true
+            } else if c == "," {
+                row.append(field)
+                field = ""
+            } else if c == "\n" {
+                row.append(field)
+                rows.append(row)
+                row = []
+                field = ""
+            } else {
+                field.append(c)
+            }
+        }
+        if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
+        return rows
+    }
+
+    @Test("CSV: a header, one row per trial with its final state, commas quoted")
+    func csv() throws {
+        let text = TrialExport.csv(table)
+        let rows = Self.parseCSV(text)
+        let header = try #require(rows.first)
+        #expect(header == [
+            "trial", "attempt", "status", "objective", "duration_s", "worker", "param_lr", "param_layers", "param_opt",
+            "metric_acc", "metric_val_loss", "reason",
+        ])
+        #expect(rows.count == 7)
+        #expect(rows.allSatisfy { $0.count == header.count })
+        let byTrial = Dictionary(uniqueKeysWithValues: rows.dropFirst().map { ($0[0], $0) })
+        #expect(byTrial["2"]?[2] == "completed")
+        #expect(byTrial["2"]?[8] == "adam, fused")
+        #expect(text.contains("\"adam, fused\""))
+        #expect(byTrial["3"]?[2] == "failed")
+        #expect(byTrial["3"]?[1] == "2")
+        #expect(byTrial["3"]?[3] == "")
+        #expect(byTrial["3"]?[11] == "timeout after 2 s")
+        #expect(byTrial["4"]?[1] == "2")
+        #expect(byTrial["4"]?[5] == KnownLog.w2.rawValue)
+        #expect(byTrial["5"]?[3] == "0.125")
+        #expect(byTrial["5"]?[6] == "0.0001")
+        #expect(byTrial["5"]?[7] == "1")
+        #expect(byTrial["6"]?[2] == "running")
+        #expect(byTrial["6"]?[4] == "")
+    }
+
+    @Test("CSV fields with quotes, commas, line breaks or edge spaces are quoted; others are not")
+    func csvQuoting() {
+        #expect(TrialExport.csvField("plain") == "plain")
+        #expect(TrialExport.csvField("a,b") == "\"a,b\"")
+        #expect(TrialExport.csvField("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(TrialExport.csvField("two\nlines") == "\"two\nlines\"")
+        #expect(TrialExport.csvField(" padded") == "\" padded\"")
+    }
+
+    @Test("JSON Lines: one object per trial with the same keys, params and metrics as objects")
+    func jsonLines() throws {
+        let lines = TrialExport.jsonLines(table).split(separator: "\n")
+        #expect(lines.count == 6)
+        let objects = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let keys = Set(["trial", "attempt", "status", "objective", "duration_s", "worker", "params", "metrics", "reason"])
+        #expect(objects.allSatisfy { Set($0.keys) == keys })
+        #expect(objects[1]["params"].flatMap { ($0 as? [String: Any])?["opt"] as? String } == "adam, fused")
+        #expect(objects[5]["status"] as? String == "running")
+        #expect(objects[5]["objective"] is NSNull)
+        #expect(objects[4]["objective"] as? Double == 0.125)
+    }
+
+    @Test("status --json matches the log: counts, best, workers, pace and the top trials")
+    func statusJSON() throws {
+        let path = try KnownLog.write()
+        defer { unlink(path) }
+        let log = try StudyLog.load(path: path)
+        let summary = StudySummary(records: log.records, top: 2)
+        let text = try summary.json(path: path, tornTail: log.tornTail, unknownEvents: log.unknownEvents)
+        let json = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(Set(json.keys) == [
+            "schema", "log", "study", "state", "finish_reason", "objective", "budget", "counts", "best", "time", "workers", "top",
+        ])
+        #expect(json["schema"] as? Int == 1)
+        #expect(json["study"] as? String == "known <study>")
+        #expect(json["state"] as? String == "running")
+        #expect(json["finish_reason"] is NSNull)
+        let logInfo = try #require(json["log"] as? [String: Any])
+        #expect(logInfo["path"] as? String == path)
+        #expect(logInfo["unknown_events"] as? Int == 2)
+        #expect(logInfo["torn_tail"] as? Bool == false)
+        let counts = try #require(json["counts"] as? [String: Int])
+        #expect(counts == [
+            "completed": 4, "failed": 1, "running": 1, "queued": 0, "interrupted": 0, "done": 5, "attempts": 8,
+            "failed_attempts": 2, "lost_attempts": 1, "retries": 2, "results_dropped": 1,
+        ])
+        let best = try #require(json["best"] as? [String: Any])
+        #expect(best["trial"] as? Int == 5)
+        #expect(best["objective"] as? Double == 0.125)
+        #expect((best["params"] as? [String: Any])?["opt"] as? String == "sgd")
+        #expect((best["params"] as? [String: Any])?["layers"] as? Int == 1)
+        let workers = try #require(json["workers"] as? [String: Any])
+        #expect(workers["seen"] as? Int == 2)
+        #expect(workers["connected"] as? Int == 1)
+        #expect(workers["busy"] as? Int == 1)
+        let time = try #require(json["time"] as? [String: Any])
+        #expect(time["started"] as? Double == 1000)
+        #expect(time["as_of"] as? Double == 1009.5)
+        #expect((time["elapsed_s"] as? Double).map { abs($0 - 9.5) < 1e-9 } == true)
+        let budget = try #require(json["budget"] as? [String: Any])
+        #expect(budget["trials"] as? Int == 6)
+        #expect(budget["wall_time_s"] is NSNull)
+        let top = try #require(json["top"] as? [[String: Any]])
+        #expect(top.map { $0["trial"] as? Int } == [5, 1])
+        #expect(top.first?["worker"] as? String == KnownLog.w2.rawValue)
+        #expect((top.first?["metrics"] as? [String: Double])?["val_loss"] == 0.125)
+    }
+
+    @Test("the status text names the state, the counts, the best trial and lists the top trials")
+    func statusText() {
+        let text = StatusText.render(StudySummary(records: KnownLog.records, top: 3), path: "known.jsonl")
+        #expect(text.hasPrefix("study known <study>: running\n"))
+        #expect(text.contains("5 of 6 done: 4 completed, 1 failed; 1 running"))
+        #expect(text.contains("best       val_loss 0.125 at trial #5"))
+        #expect(text.contains("lr=1e-4  layers=1  opt=sgd"))
+        #expect(text.contains("1 busy of 1 connected (2 seen)"))
+        let table = text.split(separator: "\n").drop { !$0.hasPrefix("top 3") }
+        #expect(table.count == 5)  // title, header, three rows
+        #expect(table.dropFirst().first?.contains("rank  trial  val_loss") == true)
+    }
+}
