@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "hpo-coordinator",
             dependencies: [
-                "HPOCoordinator", "HPOStudyFile", "HPOZeroMQ", "HPOJournal", "HPOTrials", "HPOSearch",
+                "HPOCoordinator", "HPOStudyFile", "HPOZeroMQ", "HPOJournal", "HPOTrials", "HPOSearch", "HPOTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -73,6 +73,7 @@ let package = Package(
             name: "hpo",
             dependencies: [
                 "HPOCore", "HPOJournal", "HPOTraining", "HPOSearch", "HPOTrials", "HPOReport", "HPOZeroMQ",
+                "HPOWorker", "HPOWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -4,8 +4,10 @@
 # rate, no L2, one BLAS thread each. Prints median seconds per epoch, validation accuracy and
 # their ratio. See docs/performance.md ("Built-in trainer").
 #
-#   benchmarks/mlp-vs-sklearn.sh [EPOCHS] [LEARNING_RATE] [PRECISION]   (defaults 20, 0.05, single)
+#   benchmarks/mlp-vs-sklearn.sh [EPOCHS] [LEARNING_RATE] [PRECISION] [ROUNDS]   (defaults 20 0.05 single 3)
 #
+# The two alternate for ROUNDS rounds, so that a burst of load from other processes does not land
+# on one side only; each side's figure is the median over the rounds of its median epoch time.
 # Environment: SCRATCH_PATH (swift build scratch folder, default .build); HPO (an hpo executable
 # to use instead of building one). Installs scikit-learn with pip when it is missing.
 set -euo pipefail
@@ -13,6 +15,7 @@ cd "$(dirname "$0")/.."
 epochs=${1:-20}
 lr=${2:-0.05}
 precision=${3:-single}
+rounds=${4:-3}
 
 if ! python3 -c "import sklearn" 2>/dev/null; then
     echo "installing scikit-learn (pip, for this benchmark only)…" >&2
@@ -26,21 +29,33 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$HPO" bench-trainer --epochs "$epochs" --learning-rate "$lr" --precision "$precision" --export-split "$work/split.json" --json "$work/swift.json" >/dev/null
-python3 benchmarks/sklearn_mlp.py --split "$work/split.json" --epochs "$epochs" --learning-rate "$lr" > "$work/sklearn.json"
+for round in $(seq "$rounds"); do
+    "$HPO" bench-trainer --epochs "$epochs" --learning-rate "$lr" --precision "$precision" \
+        --export-split "$work/split.json" --json "$work/swift-$round.json" >/dev/null
+    python3 benchmarks/sklearn_mlp.py --split "$work/split.json" --epochs "$epochs" --learning-rate "$lr" \
+        > "$work/sklearn-$round.json"
+done
 
-python3 - "$work/swift.json" "$work/sklearn.json" <<'PY'
-import json, sys
-swift, sk = (json.load(open(path)) for path in sys.argv[1:3])
-print(f"2x128 relu, batch 64, SGD momentum 0.9, lr {swift['learning_rate']}, {swift['epochs']} epochs, "
-      f"same {len(json.load(open(sys.argv[1].replace('swift.json', 'split.json')))['train'])} training rows, 1 BLAS thread")
-print(f"OPENBLAS_CORETYPE for swift-hpo: {swift['openblas_coretype']}")
+python3 - "$work" "$rounds" <<'PY'
+import json, statistics, sys
+work, rounds = sys.argv[1], int(sys.argv[2])
+runs = {side: [json.load(open(f"{work}/{side}-{r}.json")) for r in range(1, rounds + 1)] for side in ("swift", "sklearn")}
+split = json.load(open(f"{work}/split.json"))
+first = runs["swift"][0]
+print(f"2x128 relu, batch 64, SGD momentum 0.9, lr {first['learning_rate']}, {first['epochs']} epochs, "
+      f"same {len(split['train'])} training rows, 1 BLAS thread, {rounds} alternating rounds")
+print(f"OPENBLAS_CORETYPE for swift-hpo: {first['openblas_coretype']}")
 print()
-print(f"{'':36}{'median s/epoch':>16}{'val_accuracy':>14}{'val_loss':>10}")
-for name, r in ((swift["implementation"], swift), (sk["implementation"], sk)):
-    print(f"{name:36}{r['median_seconds_per_epoch']:>16.5f}{r['val_accuracy']:>14.4f}{r['val_loss']:>10.4f}")
-ratio = sk["median_seconds_per_epoch"] / swift["median_seconds_per_epoch"]
+print(f"{'':36}{'median s/epoch':>16}{'(rounds)':>26}{'val_accuracy':>14}{'val_loss':>10}")
+median = {}
+for side, results in runs.items():
+    times = [r["median_seconds_per_epoch"] for r in results]
+    median[side] = statistics.median(times)
+    last = results[-1]
+    print(f"{last['implementation']:36}{median[side]:>16.5f}{' '.join(f'{t:.4f}' for t in times):>26}"
+          f"{last['val_accuracy']:>14.4f}{last['val_loss']:>10.4f}")
+accuracy = {side: runs[side][-1]["val_accuracy"] for side in runs}
 print()
-print(f"swift-hpo is {ratio:.1f}x faster per epoch; accuracy difference "
-      f"{100 * (swift['val_accuracy'] - sk['val_accuracy']):+.2f} points")
+print(f"swift-hpo is {median['sklearn'] / median['swift']:.1f}x faster per epoch; accuracy difference "
+      f"{100 * (accuracy['swift'] - accuracy['sklearn']):+.2f} points")
 PY

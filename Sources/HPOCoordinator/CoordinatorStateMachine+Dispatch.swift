@@ -78,6 +78,9 @@ extension CoordinatorStateMachine {
         guard var entry = trials[trial], let worker = workers[peer] else { return actions }
         entry.attempt += 1
         entry.state = .running(peer: peer, worker: worker.id)
+        entry.lastReport = nil
+        entry.stopReason = nil
+        entry.dispatchedAt = now
         trials[trial] = entry
         let key = TrialKey(trial: trial, attempt: entry.attempt)
         workers[peer]?.running.insert(key)
@@ -95,7 +98,10 @@ extension CoordinatorStateMachine {
         return actions
     }
 
-    /// What the search sees: finished trials with their objective as a loss, and the rest as running.
+    /// What the search sees: finished trials with their objective as a loss, and the rest as
+    /// running. A pruned trial is in `finished` without a value, like a failed one (its last value
+    /// is not a final result), and in `pruned` with its stop step and that last value (see
+    /// docs/pruning.md).
     func history() -> SearchHistory {
         var history = SearchHistory()
         // Trial numbers are dense (1...count), so walking them gives creation order without a sort.
@@ -109,6 +115,10 @@ extension CoordinatorStateMachine {
                 history.finished.append((entry.parameters, loss))
             case .failed:
                 history.finished.append((entry.parameters, nil))
+            case .pruned(let step, let objective):
+                history.finished.append((entry.parameters, nil))
+                let loss = objective.map { config.objective.direction == .minimize ? $0 : -$0 }
+                history.pruned.append(PrunedObservation(parameters: entry.parameters, step: step, value: loss))
             }
         }
         history.running += ready
@@ -144,7 +154,7 @@ extension CoordinatorStateMachine {
         finishReason = reason
         var actions = CoordinatorActions()
         let summary = StudyFinished(
-            reason: reason, completed: completedCount, failed: failedCount, bestTrial: best?.trial,
+            reason: reason, completed: completedCount, failed: failedCount, pruned: prunedCount, bestTrial: best?.trial,
             bestObjective: best?.objective, bestParams: best.flatMap { trials[$0.trial]?.parameters })
         actions.journal.append(interrupted ? .studyStopped(summary) : .studyFinished(summary))
         for (peer, _) in workers.sorted(by: { $0.value.id.rawValue < $1.value.id.rawValue }) {

@@ -11,6 +11,8 @@ extension CoordinatorStateMachine {
                 TrialReported(
                     trial: message.key.trial, attempt: message.key.attempt, step: message.report.step,
                     metrics: message.report.metrics)))
+        trials[message.key.trial]?.lastReport = message.report
+        actions.append(judge(message, from: peer))
         return actions
     }
 
@@ -44,6 +46,13 @@ extension CoordinatorStateMachine {
                     TrialCompleted(
                         trial: key.trial, attempt: key.attempt, params: entry.parameters, objective: objective,
                         metrics: result.metrics, worker: workerID, durationSeconds: result.durationSeconds)))
+        } else if result.status == .pruned || entry.stopReason != nil {
+            // Asked to stop (by this coordinator, or by the one before a restart): pruned, whatever
+            // else made the attempt end, and never retried. A completed result above still stands.
+            let note = result.status == .failed ? result.reason.map { "the attempt ended as failed: \($0)" } : nil
+            if let event = prune(key, worker: workerID, result: result, now: now, note: note) {
+                actions.journal.append(event)
+            }
         } else {
             let reason: String
             if result.status == .failed {
@@ -88,6 +97,7 @@ extension CoordinatorStateMachine {
         switch entry.state {
         case .completed: "trial already completed"
         case .failed: "trial already failed for good"
+        case .pruned: "trial already pruned"
         case _ where entry.attempt != key.attempt: "stale: attempt \(entry.attempt) holds the trial"
         default: "the trial is not running on this worker"
         }

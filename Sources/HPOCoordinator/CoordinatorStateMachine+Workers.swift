@@ -30,6 +30,7 @@ extension CoordinatorStateMachine {
         actions.journal.append(.workerJoined(WorkerJoined(worker: id, host: hello.host, pid: hello.pid, slots: hello.slots)))
         actions.messages.append((peer, .welcome(welcome(for: id))))
         adopt(stillRunning, on: peer, worker: id)
+        actions.messages += repeatedStops(for: stillRunning, on: peer)
         actions.append(dispatch(now: now))
         return actions
     }
@@ -59,18 +60,28 @@ extension CoordinatorStateMachine {
             heartbeatIntervalMilliseconds: Int(liveness.heartbeatIntervalSeconds * 1000), liveness: liveness.liveness)
     }
 
-    /// Forgets a worker; the trials it was running go back to the queue as new attempts.
+    /// Forgets a worker; the trials it was running go back to the queue as new attempts, except
+    /// those already asked to stop, which end as pruned.
     mutating func removeWorker(_ peer: PeerID, reason: String, now: Double, dispatchAfter: Bool = true) -> CoordinatorActions {
         var actions = CoordinatorActions()
         guard let worker = workers.removeValue(forKey: peer) else { return actions }
         lastHeartbeatSent[peer] = nil
-        let abandoned = worker.running.sorted { $0.trial < $1.trial }
-        for key in abandoned {
+        var abandoned: [TrialKey] = []
+        var pruned: [JournalEvent] = []
+        for key in worker.running.sorted(by: { $0.trial < $1.trial }) {
+            if trials[key.trial]?.stopReason != nil,
+                let event = prune(key, worker: worker.id, result: nil, now: now, note: "its worker left before confirming")
+            {
+                pruned.append(event)
+                continue
+            }
             trials[key.trial]?.state = .pending
             retryQueue.append(key.trial)
+            abandoned.append(key)
         }
         actions.journal.append(
             .workerLeft(WorkerLeft(worker: worker.id, reason: reason, abandoned: abandoned.map(\.trial.rawValue))))
+        actions.journal += pruned
         if dispatchAfter {
             actions.append(dispatch(now: now))
             actions.append(finishIfDone(now: now))
@@ -78,13 +89,26 @@ extension CoordinatorStateMachine {
         return actions
     }
 
-    /// After a resume, trials whose workers did not come back in time run again as new attempts.
+    /// After a resume, trials whose workers did not come back in time run again as new attempts
+    /// (those the last coordinator had asked to stop end as pruned instead).
     mutating func requeueOrphans(now: Double) -> CoordinatorActions {
         let orphans = trials.filter { $0.value.state == .orphaned }.keys.sorted()
+        var actions = CoordinatorActions()
         for trial in orphans {
+            guard let entry = trials[trial] else { continue }
+            let key = TrialKey(trial: trial, attempt: entry.attempt)
+            if entry.stopReason != nil,
+                let event = prune(
+                    key, worker: resumedFrom?.trials[trial]?.worker ?? WorkerID("unknown"), result: nil, now: now,
+                    note: "its worker did not come back after the restart")
+            {
+                actions.journal.append(event)
+                continue
+            }
             trials[trial]?.state = .pending
             retryQueue.append(trial)
         }
-        return orphans.isEmpty ? CoordinatorActions() : dispatch(now: now)
+        if !orphans.isEmpty { actions.append(dispatch(now: now)) }
+        return actions
     }
 }

@@ -40,8 +40,9 @@ public struct CoordinatorActions: Sendable {
 /// The coordinator's logic, free of I/O: events in (messages, ticks, with the time passed in),
 /// actions out. Tested directly, and driven by `CoordinatorService` over a real transport.
 ///
-/// The parts live in extensions: workers (`+Workers`), results (`+Results`), dispatch and the end
-/// of the study (`+Dispatch`); a study restored from its log starts from `RestoredStudy`.
+/// The parts live in extensions: workers (`+Workers`), results (`+Results`), early stopping
+/// (`+Pruning`), dispatch and the end of the study (`+Dispatch`); a study restored from its log
+/// starts from `RestoredStudy`.
 public struct CoordinatorStateMachine {
     public let config: StudyConfig
     public let liveness: LivenessSettings
@@ -49,6 +50,8 @@ public struct CoordinatorStateMachine {
     public let host: String
 
     var search: any SearchStrategy
+    /// Early stopping, when the study has a `pruner`.
+    var pruner: Pruner?
     var workers: [PeerID: WorkerEntry] = [:]
     var trials: [TrialID: TrialEntry] = [:]
     /// Trials waiting for another attempt (retries, abandoned by a lost worker), oldest first.
@@ -70,6 +73,7 @@ public struct CoordinatorStateMachine {
     public internal(set) var best: (trial: TrialID, objective: Double)?
     public internal(set) var completedCount = 0
     public internal(set) var failedCount = 0
+    public internal(set) var prunedCount = 0
 
     struct WorkerEntry {
         var id: WorkerID
@@ -90,6 +94,8 @@ public struct CoordinatorStateMachine {
         case running(peer: PeerID, worker: WorkerID)
         case completed(objective: Double)
         case failed
+        /// Stopped early; `step` and `objective` are from its last report.
+        case pruned(step: Int?, objective: Double?)
     }
 
     struct TrialEntry {
@@ -97,6 +103,14 @@ public struct CoordinatorStateMachine {
         /// The attempt dispatched last (0 before the first dispatch).
         var attempt: Attempt
         var state: TrialState
+        /// The current attempt's last intermediate report, for `trial_pruned`.
+        var lastReport: TrialReport?
+        /// Set once the pruner asked the current attempt to stop: why. From then on the trial
+        /// ends as pruned unless it completes.
+        var stopReason: String?
+        /// When the current attempt was dispatched (this coordinator's clock), for the duration
+        /// of a trial pruned without a result from its worker.
+        var dispatchedAt: Double?
     }
 
     /// A new study. `search` defaults to the strategy the study file names.
@@ -109,6 +123,7 @@ public struct CoordinatorStateMachine {
         self.liveness = liveness
         self.software = software
         self.host = host
+        pruner = config.pruner.map { Pruner(config: $0, objective: config.objective) }
     }
 
     /// A study continued from its results log. `search` must already account for the trials the
@@ -127,13 +142,16 @@ public struct CoordinatorStateMachine {
             case .running: state = .orphaned
             case .completed(let objective): state = .completed(objective: objective)
             case .failed: state = .failed
+            case .pruned(let step, let objective): state = .pruned(step: step, objective: objective)
             }
             trials[id] = TrialEntry(parameters: trial.parameters, attempt: trial.attempt, state: state)
         }
         retryQueue = restored.queue
         completedCount = restored.completedCount
         failedCount = restored.failedCount
+        prunedCount = restored.prunedCount
         best = restored.best
+        replayReports(restored.reports)
     }
 
     // MARK: - Queries
@@ -165,7 +183,7 @@ public struct CoordinatorStateMachine {
                 .studyResumed(
                     StudyResumed(
                         study: config.name, software: software, host: host, completed: completedCount,
-                        failed: failedCount, created: trials.count, queued: restored.queue.map(\.rawValue),
+                        failed: failedCount, pruned: prunedCount, created: trials.count, queued: restored.queue.map(\.rawValue),
                         awaitingWorkers: orphans.map(\.rawValue))))
         } else {
             actions.journal.append(

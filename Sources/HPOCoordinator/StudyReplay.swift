@@ -10,12 +10,16 @@ public struct RestoredStudy: Sendable {
         case running
         case completed(objective: Double)
         case failed
+        /// Stopped early (terminal: not run again). `step` and `objective` are from its last report.
+        case pruned(step: Int?, objective: Double?)
     }
 
     public struct Trial: Sendable {
         public var parameters: Parameters
         public var attempt: Attempt
         public var state: TrialState
+        /// The worker of the last dispatch.
+        public var worker: WorkerID?
     }
 
     public var config: StudyConfig
@@ -24,6 +28,10 @@ public struct RestoredStudy: Sendable {
     public var queue: [TrialID] = []
     public var completedCount = 0
     public var failedCount = 0
+    public var prunedCount = 0
+    /// The intermediate reports, in log order, when the study has a pruner: fed to it again so
+    /// it decides as before the restart.
+    public var reports: [TrialReported] = []
     public var best: (trial: TrialID, objective: Double)?
     /// Wall-clock seconds between the first and the last line of the log.
     public var elapsedSeconds: Double = 0
@@ -75,7 +83,8 @@ public enum StudyReplay {
     private static func apply(_ event: JournalEvent, to study: inout RestoredStudy) {
         switch event {
         case .trialDispatched(let e):
-            study.trials[e.trial] = RestoredStudy.Trial(parameters: e.params, attempt: e.attempt, state: .running)
+            study.trials[e.trial] = RestoredStudy.Trial(
+                parameters: e.params, attempt: e.attempt, state: .running, worker: e.worker)
         case .trialCompleted(let e):
             study.trials[e.trial]?.state = .completed(objective: e.objective)
             study.completedCount += 1
@@ -87,6 +96,11 @@ public enum StudyReplay {
                 study.trials[e.trial]?.state = .failed
                 study.failedCount += 1
             }
+        case .trialPruned(let e):
+            study.trials[e.trial]?.state = .pruned(step: e.step, objective: e.objective)
+            study.prunedCount += 1
+        case .trialReport(let e) where study.config.pruner != nil:
+            study.reports.append(e)
         case .workerLeft(let e):
             for number in e.abandoned where study.trials[TrialID(number)]?.state == .running {
                 study.trials[TrialID(number)]?.state = .queued
@@ -110,6 +124,7 @@ public enum StudyReplay {
         if a.seed != b.seed { fields.append("seed") }
         if a.space != b.space { fields.append("space") }
         if a.trial != b.trial { fields.append("trial") }
+        if a.pruner != b.pruner { fields.append("pruner") }
         return fields.isEmpty ? ["budget"] : fields
     }
 }

@@ -189,10 +189,13 @@ public struct StudyConfig: Hashable, Sendable, Codable {
     public var seed: UInt64
     public var space: SearchSpace
     public var trial: TrialSpec
+    /// Early stopping of hopeless trials; nil (the default, and every log written before it
+    /// existed): none. Left out of the JSON when nil.
+    public var pruner: PrunerConfig?
 
     public init(
         name: String, objective: Objective, budget: Budget, strategy: StrategyConfig, seed: UInt64,
-        space: SearchSpace, trial: TrialSpec
+        space: SearchSpace, trial: TrialSpec, pruner: PrunerConfig? = nil
     ) {
         self.name = name
         self.objective = objective
@@ -201,5 +204,6 @@ public struct StudyConfig: Hashable, Sendable, Codable {
         self.seed = seed
         self.space = space
         self.trial = trial
+        self.pruner = pruner
     }
 }

@@ -4,6 +4,9 @@ public enum TrialStatus: String, Hashable, Sendable, Codable {
     case completed
     /// It crashed, timed out, exited non-zero, diverged, or reported no usable objective.
     case failed
+    /// The coordinator stopped it early (`stop`) because it looked hopeless: its metrics are
+    /// those of its last report, at `step`. Not a failure, and not retried.
+    case pruned
 }
 
 /// What a worker reports at the end of one attempt of a trial.
@@ -19,10 +22,12 @@ public struct TrialResult: Hashable, Sendable, Codable {
     public var stderrTail: String?
     /// Wall-clock seconds the attempt ran on the worker.
     public var durationSeconds: Double
+    /// Pruned attempts: the step of the last intermediate report, where the attempt stopped.
+    public var step: Int?
 
     public init(
         status: TrialStatus, metrics: [String: Double], reason: String? = nil, exitCode: Int32? = nil,
-        stderrTail: String? = nil, durationSeconds: Double
+        stderrTail: String? = nil, durationSeconds: Double, step: Int? = nil
     ) {
         self.status = status
         self.metrics = metrics
@@ -30,10 +35,11 @@ public struct TrialResult: Hashable, Sendable, Codable {
         self.exitCode = exitCode
         self.stderrTail = stderrTail
         self.durationSeconds = durationSeconds
+        self.step = step
     }
 
     enum CodingKeys: String, CodingKey {
-        case status, metrics, reason
+        case status, metrics, reason, step
         case exitCode = "exit_code"
         case stderrTail = "stderr_tail"
         case durationSeconds = "duration_s"

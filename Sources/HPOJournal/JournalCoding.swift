@@ -33,6 +33,7 @@ enum JournalCoding {
         case .trialReport(let event): body = try encoder.encode(event)
         case .trialCompleted(let event): body = try encoder.encode(event)
         case .trialFailed(let event): body = try encoder.encode(event)
+        case .trialPruned(let event): body = try encoder.encode(event)
         case .studyFinished(let event): body = try encoder.encode(event)
         }
         let time = (record.time * 1000).rounded() / 1000
@@ -55,6 +56,7 @@ enum JournalCoding {
         case "trial_report": event = .trialReport(try decoder.decode(TrialReported.self, from: line))
         case "trial_completed": event = .trialCompleted(try decoder.decode(TrialCompleted.self, from: line))
         case "trial_failed": event = .trialFailed(try decoder.decode(TrialFailed.self, from: line))
+        case "trial_pruned": event = .trialPruned(try decoder.decode(TrialPruned.self, from: line))
         case "study_resumed": event = .studyResumed(try decoder.decode(StudyResumed.self, from: line))
         case "result_dropped": event = .resultDropped(try decoder.decode(ResultDropped.self, from: line))
         case "study_stopped": event = .studyStopped(try decoder.decode(StudyFinished.self, from: line))

@@ -11,6 +11,8 @@ public enum JournalEvent: Hashable, Sendable {
     case trialReport(TrialReported)
     case trialCompleted(TrialCompleted)
     case trialFailed(TrialFailed)
+    /// The coordinator stopped a trial early (pruning): terminal, not a failure, not retried.
+    case trialPruned(TrialPruned)
     /// A result that was acknowledged but not recorded: a duplicate or a stale attempt.
     case resultDropped(ResultDropped)
     case studyFinished(StudyFinished)
@@ -28,6 +30,7 @@ public enum JournalEvent: Hashable, Sendable {
         case .trialReport: "trial_report"
         case .trialCompleted: "trial_completed"
         case .trialFailed: "trial_failed"
+        case .trialPruned: "trial_pruned"
         case .resultDropped: "result_dropped"
         case .studyFinished: "study_finished"
         case .studyStopped: "study_stopped"
@@ -55,26 +58,29 @@ public struct StudyResumed: Hashable, Sendable, Codable {
     /// What the log held when the study resumed.
     public var completed: Int
     public var failed: Int
+    /// Trials stopped early (absent in logs written before pruning existed).
+    public var pruned: Int?
     public var created: Int
     /// Trials waiting for another attempt.
     public var queued: [Int]
     /// Trials that were running: their workers may still report them, else they run again.
     public var awaitingWorkers: [Int]
     public init(
-        study: String, software: String, host: String, completed: Int, failed: Int, created: Int, queued: [Int],
-        awaitingWorkers: [Int]
+        study: String, software: String, host: String, completed: Int, failed: Int, pruned: Int? = nil, created: Int,
+        queued: [Int], awaitingWorkers: [Int]
     ) {
         self.study = study
         self.software = software
         self.host = host
         self.completed = completed
         self.failed = failed
+        self.pruned = pruned
         self.created = created
         self.queued = queued
         self.awaitingWorkers = awaitingWorkers
     }
     enum CodingKeys: String, CodingKey {
-        case study, software, host, completed, failed, created, queued
+        case study, software, host, completed, failed, pruned, created, queued
         case awaitingWorkers = "awaiting_workers"
     }
 }
@@ -219,24 +225,62 @@ public struct StudyFinished: Hashable, Sendable, Codable {
     public var reason: String
     public var completed: Int
     public var failed: Int
+    /// Trials stopped early (absent in logs written before pruning existed).
+    public var pruned: Int?
     public var bestTrial: TrialID?
     public var bestObjective: Double?
     public var bestParams: Parameters?
     public init(
-        reason: String, completed: Int, failed: Int, bestTrial: TrialID?, bestObjective: Double?,
+        reason: String, completed: Int, failed: Int, pruned: Int? = nil, bestTrial: TrialID?, bestObjective: Double?,
         bestParams: Parameters?
     ) {
         self.reason = reason
         self.completed = completed
         self.failed = failed
+        self.pruned = pruned
         self.bestTrial = bestTrial
         self.bestObjective = bestObjective
         self.bestParams = bestParams
     }
     enum CodingKeys: String, CodingKey {
-        case reason, completed, failed
+        case reason, completed, failed, pruned
         case bestTrial = "best_trial"
         case bestObjective = "best_objective"
         case bestParams = "best_params"
+    }
+}
+
+/// A trial the coordinator stopped early. `step` and `metrics` are those of its last report (where
+/// it stopped); `objective` is the objective metric's value in that report, an intermediate value
+/// and not a final result (absent when the report did not carry it).
+public struct TrialPruned: Hashable, Sendable, Codable {
+    public var trial: TrialID
+    public var attempt: Attempt
+    public var params: Parameters
+    public var worker: WorkerID
+    /// The step of the last report (absent if the trial never reported).
+    public var step: Int?
+    public var metrics: [String: Double]
+    public var objective: Double?
+    /// The pruner's reason: `asha: rung 2 (step 3): val_loss 0.52 not in the top 1/3 of 6 (cutoff 0.31)`.
+    public var reason: String
+    public var durationSeconds: Double
+    public init(
+        trial: TrialID, attempt: Attempt, params: Parameters, worker: WorkerID, step: Int?, metrics: [String: Double],
+        objective: Double?, reason: String, durationSeconds: Double
+    ) {
+        self.trial = trial
+        self.attempt = attempt
+        self.params = params
+        self.worker = worker
+        self.step = step
+        self.metrics = metrics
+        self.objective = objective
+        self.reason = reason
+        self.durationSeconds = durationSeconds
+    }
+    enum CodingKeys: String, CodingKey {
+        case trial, attempt, params, worker, step, metrics, objective, reason
+        case durationSeconds = "duration_s"
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import HPOCore
 import HPOGaussianProcess
 
@@ -36,7 +35,7 @@ struct ModelCache: Sendable {
         let values = observed.map(\.value)
         let inputs = Array(observed.map(\.point).joined())
         let fitter = GPFitter(priors: tuning.priors(d), maxIterations: tuning.fullIterations, randomRestarts: tuning.randomRestarts)
-        let full = hyperparameters == nil || warping == nil
+        let full = hyperparameters == nil || warping == nil || n <= tuning.alwaysFullRefitUpTo
             || Double(n - countAtFullFit) >= tuning.fullRefitFraction * Double(countAtFullFit)
 
         var best: (process: GaussianProcess, transform: OutputTransform, score: Double)?
@@ -52,7 +51,6 @@ struct ModelCache: Sendable {
                 // Both warpings are monotone: compare how well each model ranks held-out results
                 // (leave-one-out), and keep the untransformed model unless the log is clearly better.
                 let score = Self.rankCorrelation(fit.process.leaveOneOutMeans(), transform.targets) + (warping == .none ? 0.02 : 0)
-                if ProcessInfo.processInfo.environment["HPO_WARP"] != nil { print("W n=\(n) \(warping) \(score)") }
                 if score > best?.score ?? -.infinity { best = (fit.process, transform, score) }
             }
         } else if let warping, let hyperparameters {
@@ -75,10 +73,6 @@ struct ModelCache: Sendable {
         warping = best.transform.warping
         let ranked = zip(observed.map(\.point), best.transform.targets).sorted { $0.1 < $1.1 }.map { (point: $0.0, target: $0.1) }
         let model = FittedModel(process: best.process, ranked: ranked, warping: best.transform.warping)
-        if ProcessInfo.processInfo.environment["HPO_DEBUG"] != nil {
-            let h = best.process.hyperparameters
-            print("fit n=\(n) full=\(full) warp=\(best.transform.warping) ls=\(h.logLengthScales.map { (Foundation.exp($0) * 100).rounded() / 100 }) sf=\(Foundation.exp(h.logSignalVariance)) add=\(Foundation.exp(h.logAdditiveVariance)) noise=\(h.noiseVariance)")
-        }
         self.fingerprint = fingerprint
         last = model
         return model

@@ -8,7 +8,8 @@ extension StudyFile {
     private static let commandTrialKeys = ["command"] + commonTrialKeys + ["env", "workdir"]
 
     static func readTrial(
-        _ field: YAMLField, space: SearchSpace, spaceField: YAMLField, builtins: [String: Int?]
+        _ field: YAMLField, space: SearchSpace, spaceField: YAMLField, builtins: [String: Int?],
+        namedBuiltins: [String: [String]] = [:]
     ) throws -> TrialSpec {
         let mapping = try field.mapping()
         try mapping.checkKeys(allowed: ["builtin", "command"] + commonTrialKeys + ["sleep", "env", "workdir"])
@@ -20,7 +21,8 @@ extension StudyFile {
                 "env": "'env' applies only to command trials",
                 "workdir": "'workdir' applies only to command trials",
             ])
-            let name = try readBuiltin(builtin, space: space, spaceField: spaceField, builtins: builtins)
+            let name = try readBuiltin(
+                builtin, space: space, spaceField: spaceField, builtins: builtins, namedBuiltins: namedBuiltins)
             trial = TrialSpec(program: .builtin(name))
             trial.sleepSeconds = try mapping.optional("sleep")?.duration(positive: false)
         case (nil, let command?):
@@ -44,13 +46,24 @@ extension StudyFile {
         return trial
     }
 
-    /// A known built-in function whose inputs are exactly the space's parameters, `x0`, `x1`, ….
+    /// A known built-in: a function whose inputs are exactly the space's parameters `x0`, `x1`, …,
+    /// or a trainer with named hyperparameters of which the space tunes any subset.
     private static func readBuiltin(
-        _ field: YAMLField, space: SearchSpace, spaceField: YAMLField, builtins: [String: Int?]
+        _ field: YAMLField, space: SearchSpace, spaceField: YAMLField, builtins: [String: Int?],
+        namedBuiltins: [String: [String]]
     ) throws -> String {
         let name = try field.nonEmptyString()
+        if let known = namedBuiltins[name] {
+            let spaceMapping = try spaceField.mapping()
+            for entry in spaceMapping.entries where !known.contains(entry.key) {
+                throw entry.value.keyError(
+                    "builtin '\(name)' has no hyperparameter '\(entry.key)'; it takes \(list(known.sorted()))")
+            }
+            return name
+        }
         guard let dimension = builtins[name] else {
-            throw field.expected("a built-in function (\(builtins.keys.sorted().joined(separator: ", ")))")
+            let all = (Array(builtins.keys) + Array(namedBuiltins.keys)).sorted()
+            throw field.expected("a built-in function (\(all.joined(separator: ", ")))")
         }
         let expected = (0..<(dimension ?? space.parameters.count)).map { "x\($0)" }
         let missing = expected.filter { !space.names.contains($0) }

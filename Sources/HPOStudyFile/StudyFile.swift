@@ -11,15 +11,21 @@ public enum StudyFile {
     ///
     /// - Parameter builtins: the built-in trial functions by name, with the number of parameters
     ///   each takes (`nil`: any number from 1).
-    public static func load(path: String, builtins: [String: Int?]) throws -> StudyConfig {
-        try parse(readText(path: path), file: path, builtins: builtins)
+    public static func load(
+        path: String, builtins: [String: Int?], namedBuiltins: [String: [String]] = [:]
+    ) throws -> StudyConfig {
+        try parse(readText(path: path), file: path, builtins: builtins, namedBuiltins: namedBuiltins)
     }
 
     /// Parses the text of a study file; `file` is only used to name it in errors.
     ///
     /// - Parameter builtins: the built-in trial functions by name, with the number of parameters
     ///   each takes (`nil`: any number from 1).
-    public static func parse(_ text: String, file: String, builtins: [String: Int?]) throws -> StudyConfig {
+    /// - Parameter namedBuiltins: built-in trainers by name, with the hyperparameters they take
+    ///   (the space may tune any subset of them, of any type).
+    public static func parse(
+        _ text: String, file: String, builtins: [String: Int?], namedBuiltins: [String: [String]] = [:]
+    ) throws -> StudyConfig {
         let root = try YAMLDocument.root(of: text, file: file)
         guard case .mapping = root.node else {
             throw root.error("expected a mapping of \(topLevelKeys.joined(separator: ", ")) at the top level, found \(root.found)")
@@ -34,12 +40,15 @@ public enum StudyFile {
         let seed = try top.optional("seed").map(readSeed) ?? 0
         let spaceField = try top.required("space")
         let space = try readSpace(spaceField)
-        let trial = try readTrial(top.required("trial"), space: space, spaceField: spaceField, builtins: builtins)
+        let trial = try readTrial(
+            top.required("trial"), space: space, spaceField: spaceField, builtins: builtins, namedBuiltins: namedBuiltins)
+        let pruner = try top.optional("pruner").map(readPruner)
         return StudyConfig(
-            name: name, objective: objective, budget: budget, strategy: strategy, seed: seed, space: space, trial: trial)
+            name: name, objective: objective, budget: budget, strategy: strategy, seed: seed, space: space, trial: trial,
+            pruner: pruner)
     }
 
-    static let topLevelKeys = ["name", "objective", "budget", "strategy", "seed", "space", "trial"]
+    static let topLevelKeys = ["name", "objective", "budget", "strategy", "seed", "space", "trial", "pruner"]
 
     private static func readText(path: String) throws -> String {
         var isDirectory: ObjCBool = false

@@ -4,10 +4,12 @@ import Foundation
 /// (`LRRangeTest`) or one a command trial reported. Pure: numbers in, numbers out.
 ///
 /// The losses are smoothed with a bias-corrected exponential moving average (β = `smoothing`);
-/// the first `skipStart` and last `skipEnd` points are ignored when looking for the steepest
-/// descent and the minimum (as fastai does: the start is noise on a plateau, the end is the
-/// explosion). docs/lr-finder.md explains how to read the results.
+/// the first 10 and last 5 points (a tenth and a twentieth of shorter series) are ignored when
+/// looking for the steepest descent and the minimum (as fastai does: the start is noise on a
+/// plateau, the end is the explosion). docs/lr-finder.md explains how to read the results.
 public struct LRFinderAnalysis: Sendable {
+    /// β = 0.9 rather than fastai's 0.98: the average lags by about β / (1 − β) steps, which at
+    /// 0.98 is half of a 100-step test (docs/lr-finder.md).
     public static let defaultSmoothing = 0.9
 
     /// The series analysed: the input up to (not including) its first non-finite loss.

@@ -11,6 +11,8 @@ public enum TrialRunner {
         report: @escaping @Sendable (TrialReport) -> Void
     ) -> TrialResult {
         switch context.spec.program {
+        case .builtin(MLPTrial.name):
+            MLPTrial.run(context, cancellation: cancellation, report: report)
         case .builtin(let name):
             BuiltinTrial.run(name, context, cancellation: cancellation)
         case .command(let arguments):

@@ -27,6 +27,7 @@ public enum WireCodec {
         case .reregister(let reason): frames("reregister", Reason(reason: reason))
         case .refuse(let reason): frames("refuse", Reason(reason: reason))
         case .shutdown(let reason): frames("shutdown", Reason(reason: reason))
+        case .stop(let body): frames("stop", body)
         }
     }
 
@@ -52,6 +53,7 @@ public enum WireCodec {
         case "reregister": return .reregister(reason: try decode(Reason.self, type, body).reason)
         case "refuse": return .refuse(reason: try decode(Reason.self, type, body).reason)
         case "shutdown": return .shutdown(reason: try decode(Reason.self, type, body).reason)
+        case "stop": return .stop(try decode(StopMessage.self, type, body))
         default: throw WireError.unknownType(type)
         }
     }

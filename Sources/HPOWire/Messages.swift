@@ -98,6 +98,18 @@ public struct ResultMessage: Hashable, Sendable, Codable {
     }
 }
 
+/// The coordinator asking a worker to stop one running attempt early (pruning): the worker ends
+/// it promptly and reports a result with status `pruned`.
+public struct StopMessage: Hashable, Sendable, Codable {
+    public var key: TrialKey
+    /// Why, for the log and the result: `asha: rung 3 (step 9): val_loss 0.41 not in the top 1/3 of 7`.
+    public var reason: String
+    public init(key: TrialKey, reason: String) {
+        self.key = key
+        self.reason = reason
+    }
+}
+
 /// Messages from a worker to the coordinator.
 public enum WorkerMessage: Hashable, Sendable {
     case hello(Hello)
@@ -122,4 +134,6 @@ public enum CoordinatorMessage: Hashable, Sendable {
     case refuse(reason: String)
     /// The study is over or the coordinator is stopping: finish nothing more and exit.
     case shutdown(reason: String)
+    /// Stop this running attempt early (pruned): end it and report status `pruned`.
+    case stop(StopMessage)
 }

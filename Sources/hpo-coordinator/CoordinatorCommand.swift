@@ -5,6 +5,7 @@ import HPOCore
 import HPOJournal
 import HPOSearch
 import HPOStudyFile
+import HPOTraining
 import HPOTrials
 import HPOWire
 import HPOZeroMQ
@@ -77,7 +78,8 @@ struct CoordinatorCommand: ParsableCommand {
         let builtins = Dictionary(uniqueKeysWithValues: BuiltinFunction.all.map { ($0.name, $0.dimension) })
         let config: StudyConfig
         do {
-            config = try StudyFile.load(path: study, builtins: builtins)
+            config = try StudyFile.load(
+                path: study, builtins: builtins, namedBuiltins: ["mlp": TrainerHyperparameters.knownNames])
         } catch let error as StudyFileError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
