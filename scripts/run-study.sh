@@ -3,8 +3,8 @@
 #   scripts/run-study.sh [STUDY_FILE] [WORKERS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-study=${1:-examples/branin.yaml}
-workers=${2:-4}
+study=${1:-examples/digits-mlp.yaml}
+workers=${2:-2}
 scripts/install-deps.sh
 swift build -c release
 exec .build/release/hpo-coordinator "$study" --local-workers "$workers"

@@ -119,6 +119,8 @@ public final class CoordinatorService {
         case .result(let result) where result.result.status == .failed:
             logger.notice(
                 "trial failed", metadata: ["trial.key": "\(result.key)", "reason": "\(result.result.reason ?? "")"])
+        case .result(let result) where result.result.status == .pruned:
+            logger.info("trial pruned", metadata: ["trial.key": "\(result.key)", "step": "\(result.result.step.map(String.init) ?? "-")"])
         default:
             break
         }
@@ -127,7 +129,7 @@ public final class CoordinatorService {
     public func snapshot(elapsed: Double) -> ProgressSnapshot {
         ProgressSnapshot(
             study: machine.config.name, completed: machine.completedCount, failed: machine.failedCount,
-            running: machine.runningCount, budget: machine.config.budget.trials,
+            pruned: machine.prunedCount, running: machine.runningCount, budget: machine.config.budget.trials,
             bestTrial: machine.best?.trial, bestObjective: machine.best?.objective,
             bestParameters: machine.best.flatMap { machine.parameters(of: $0.trial) },
             workers: machine.connectedWorkers, busyWorkers: machine.busyWorkers, elapsedSeconds: elapsed,

@@ -64,6 +64,8 @@ public struct CoordinatorStateMachine {
     var adoptionDeadline: Double?
     var resumedFrom: RestoredStudy?
     var lastHeartbeatSent: [PeerID: Double] = [:]
+    /// Events to journal right after `study_started` (the learning-rate range test of `--lr-find`).
+    public var preludeEvents: [JournalEvent] = []
     /// Proposals computed ahead (strategies that compute ahead), handed out first come first served.
     var ready: [Parameters] = []
     /// The id of the background proposal request in flight, if any.
@@ -188,6 +190,7 @@ public struct CoordinatorStateMachine {
         } else {
             actions.journal.append(
                 .studyStarted(StudyStarted(study: config.name, config: config, software: software, host: host)))
+            actions.journal += preludeEvents
         }
         actions.append(finishIfDone(now: now))
         return actions

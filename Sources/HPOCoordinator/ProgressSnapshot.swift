@@ -6,6 +6,8 @@ public struct ProgressSnapshot: Sendable {
     public var study: String
     public var completed: Int
     public var failed: Int
+    /// Trials stopped early by the pruner (neither completed nor failed).
+    public var pruned: Int
     public var running: Int
     public var budget: Int
     public var bestTrial: TrialID?
@@ -17,13 +19,14 @@ public struct ProgressSnapshot: Sendable {
     public var finishReason: String?
 
     public init(
-        study: String, completed: Int, failed: Int, running: Int, budget: Int, bestTrial: TrialID?,
+        study: String, completed: Int, failed: Int, pruned: Int = 0, running: Int, budget: Int, bestTrial: TrialID?,
         bestObjective: Double?, bestParameters: Parameters?, workers: Int, busyWorkers: Int, elapsedSeconds: Double,
         finishReason: String?
     ) {
         self.study = study
         self.completed = completed
         self.failed = failed
+        self.pruned = pruned
         self.running = running
         self.budget = budget
         self.bestTrial = bestTrial
@@ -35,16 +38,20 @@ public struct ProgressSnapshot: Sendable {
         self.finishReason = finishReason
     }
 
-    /// One line: `branin  done 12/30  running 4  failed 0  best 0.4123 (#7)  workers 4/4 busy  12.3 trials/s  0:05  ~0:08 left`.
+    /// Trials that ended: completed, failed for good, or pruned.
+    public var done: Int { completed + failed + pruned }
+
+    /// One line: `branin  done 12/30  running 4  failed 0  best 0.4123 (#7)  workers 4/4 busy  12.3 trials/s  0:05  ~0:08 left`
+    /// (with `pruned N` after `failed` once a trial was pruned).
     public var line: String {
-        var parts = ["\(study)", "done \(completed + failed)/\(budget)", "running \(running)", "failed \(failed)"]
+        var parts = ["\(study)", "done \(done)/\(budget)", "running \(running)", "failed \(failed)"]
+        if pruned > 0 { parts.append("pruned \(pruned)") }
         if let bestObjective, let bestTrial {
             parts.append("best \(Self.format(bestObjective)) (\(bestTrial))")
         } else {
             parts.append("best -")
         }
         parts.append("workers \(busyWorkers)/\(workers) busy")
-        let done = completed + failed
         if elapsedSeconds > 0 {
             let rate = Double(done) / elapsedSeconds
             parts.append(rate >= 1 ? String(format: "%.1f trials/s", rate) : String(format: "%.0f trials/h", rate * 3600))
@@ -60,7 +67,8 @@ public struct ProgressSnapshot: Sendable {
     /// The closing summary: why it ended, the counts and the best parameters.
     public var summary: String {
         var lines = ["study \(study) finished: \(finishReason ?? "stopped")"]
-        lines.append("  trials: \(completed) completed, \(failed) failed, in \(Self.formatDuration(elapsedSeconds))")
+        let pruning = pruned > 0 ? ", \(pruned) pruned" : ""
+        lines.append("  trials: \(completed) completed, \(failed) failed\(pruning), in \(Self.formatDuration(elapsedSeconds))")
         if let bestTrial, let bestObjective {
             lines.append("  best: trial \(bestTrial) objective \(Self.format(bestObjective))")
             for (name, value) in (bestParameters ?? [:]).sorted(by: { $0.key < $1.key }) {

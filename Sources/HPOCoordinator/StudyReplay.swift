@@ -110,7 +110,7 @@ public enum StudyReplay {
             study.finishReason = e.reason
         case .studyResumed, .studyStopped:
             study.finishReason = nil
-        case .studyStarted, .workerJoined, .trialReport, .resultDropped:
+        case .studyStarted, .workerJoined, .trialReport, .resultDropped, .lrRangeTest:
             break
         }
     }

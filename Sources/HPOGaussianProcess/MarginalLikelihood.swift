@@ -15,6 +15,7 @@ public struct MarginalLikelihood: Sendable {
     public let priors: GPPriors
     /// (x_ik − x_jk)² for i > j, pair after pair (pair index i(i−1)/2 + j), d values each.
     private let squaredDifferences: [Double]
+    private let inputs: [Double]
 
     public init(inputs: [Double], rows n: Int, targets y: [Double], priors: GPPriors) {
         precondition(n > 0 && inputs.count % n == 0 && y.count == n)
@@ -23,6 +24,7 @@ public struct MarginalLikelihood: Sendable {
         self.d = d
         self.y = y
         self.priors = priors
+        self.inputs = inputs
         var squared = [Double](repeating: 0, count: n * (n - 1) / 2 * d)
         var p = 0
         for i in 0..<n {
@@ -42,6 +44,7 @@ public struct MarginalLikelihood: Sendable {
         let kernel = theta.kernel
         let w = kernel.inverseSquaredLengthScales
         let additive = kernel.hasAdditivePart ? kernel.additiveVariance / Double(d) : 0
+        let table = additive > 0 ? AdditiveTable(inputs, rows: n, kernel: kernel) : nil
         var k = [Double](repeating: 0, count: n * n)
         squaredDifferences.withUnsafeBufferPointer { sq in
             var p = 0
@@ -50,8 +53,8 @@ public struct MarginalLikelihood: Sendable {
                     var r2 = 0.0
                     for m in 0..<d { r2 += sq[p * d + m] * w[m] }
                     var v = kernel.value(r: r2.squareRoot())
-                    if additive > 0 {
-                        for m in 0..<d { v += additive * Matern52.unit((sq[p * d + m] * w[m]).squareRoot()) }
+                    if let table {
+                        for m in 0..<d { v += additive * AdditiveTable.unit(table, i, table, j, m, inputs[i * d + m] - inputs[j * d + m]) }
                     }
                     k[i * n + j] = v
                     k[j * n + i] = v
@@ -77,6 +80,7 @@ public struct MarginalLikelihood: Sendable {
         let kernel = theta.kernel
         let w = kernel.inverseSquaredLengthScales
         let additive = kernel.hasAdditivePart ? kernel.additiveVariance / Double(d) : 0
+        let table = additive > 0 ? AdditiveTable(inputs, rows: n, kernel: kernel) : nil
         var gradient = [Double](repeating: 0, count: d + 3)
         var signalGradient = 0.0
         var additiveGradient = 0.0
@@ -94,12 +98,11 @@ public struct MarginalLikelihood: Sendable {
                     // ∂k/∂log ℓ_m = σ² (−m′(r)/r) r_m².
                     let g = wij * kernel.radialFactor(r: r)
                     for m in 0..<d { gradient[m] += g * sq[p * d + m] * w[m] }
-                    if additive > 0 {
+                    if let table {
                         for m in 0..<d {
-                            let rm2 = sq[p * d + m] * w[m]
-                            let rm = rm2.squareRoot()
-                            additiveGradient += wij * additive * Matern52.unit(rm)
-                            gradient[m] += wij * additive * Matern52.unitRadialFactor(rm) * rm2
+                            let (unit, radial) = AdditiveTable.unitAndRadial(table, i, table, j, m, inputs[i * d + m] - inputs[j * d + m])
+                            additiveGradient += wij * additive * unit
+                            gradient[m] += wij * additive * radial * sq[p * d + m] * w[m]
                         }
                     }
                     p += 1

@@ -13,6 +13,8 @@ public enum JournalEvent: Hashable, Sendable {
     case trialFailed(TrialFailed)
     /// The coordinator stopped a trial early (pruning): terminal, not a failure, not retried.
     case trialPruned(TrialPruned)
+    /// The learning-rate range test run before the study (`--lr-find`), and the range it chose.
+    case lrRangeTest(LRRangeTestRan)
     /// A result that was acknowledged but not recorded: a duplicate or a stale attempt.
     case resultDropped(ResultDropped)
     case studyFinished(StudyFinished)
@@ -31,6 +33,7 @@ public enum JournalEvent: Hashable, Sendable {
         case .trialCompleted: "trial_completed"
         case .trialFailed: "trial_failed"
         case .trialPruned: "trial_pruned"
+        case .lrRangeTest: "lr_range_test"
         case .resultDropped: "result_dropped"
         case .studyFinished: "study_finished"
         case .studyStopped: "study_stopped"
@@ -82,6 +85,45 @@ public struct StudyResumed: Hashable, Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case study, software, host, completed, failed, pruned, created, queued
         case awaitingWorkers = "awaiting_workers"
+    }
+}
+
+public struct LRRangeTestRan: Hashable, Sendable, Codable {
+    /// The parameter whose range was narrowed (`learning_rate`).
+    public var parameter: String
+    /// The learning rate and raw loss at each step, and the smoothed loss.
+    public var lrs: [Double]
+    public var losses: [Double]
+    public var smoothed: [Double]
+    /// The single suggestion (steepest descent of the smoothed loss) and the others by name.
+    public var suggestion: Double
+    public var suggestions: [String: Double]
+    /// The study file's range and the range the study searched instead.
+    public var originalLow: Double
+    public var originalHigh: Double
+    public var low: Double
+    public var high: Double
+
+    public init(
+        parameter: String, lrs: [Double], losses: [Double], smoothed: [Double], suggestion: Double,
+        suggestions: [String: Double], originalLow: Double, originalHigh: Double, low: Double, high: Double
+    ) {
+        self.parameter = parameter
+        self.lrs = lrs
+        self.losses = losses
+        self.smoothed = smoothed
+        self.suggestion = suggestion
+        self.suggestions = suggestions
+        self.originalLow = originalLow
+        self.originalHigh = originalHigh
+        self.low = low
+        self.high = high
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case parameter, lrs, losses, smoothed, suggestion, suggestions, low, high
+        case originalLow = "original_low"
+        case originalHigh = "original_high"
     }
 }
 

@@ -140,8 +140,8 @@ public struct BayesianSearch: SearchStrategy {
 /// Knobs of `BayesianSearch` that are not study-file options.
 public struct BayesTuning: Sendable {
     /// With at most this many results, every new result gets a full fit (several starts, the
-    /// output warping chosen again): cheap at that size, and worth it (asynchronous Levy-6 went
-    /// from 0.3 to 0.0 in median log10 regret against refitting every n/8 results).
+    /// output warping chosen again): cheap at that size, and worth it in asynchronous mode
+    /// (see `docs/bayes.md`).
     public var alwaysFullRefitUpTo = 100
     /// Beyond that, refit from scratch once this fraction of the data is new since the last
     /// full fit; in between, warm-started iterations or none (`warmRefitFraction`).

@@ -3,14 +3,40 @@ import HPOCore
 /// What the search knows when it proposes: configurations already tried and the ones running.
 public struct SearchHistory: Sendable {
     /// Finished trials: the configuration and its objective as a value to *minimise* (the
-    /// coordinator negates the objective of a `maximize` study), `nil` when the trial failed.
+    /// coordinator negates the objective of a `maximize` study), `nil` when the trial failed or
+    /// was pruned (stopped early: it has no final value).
     public var finished: [(parameters: Parameters, objective: Double?)]
     /// Configurations dispatched and not finished yet.
     public var running: [Parameters]
+    /// The pruned trials among `finished` (there with `nil`), with what is known of them: the
+    /// step where they stopped and the objective metric's value at their last report, to
+    /// minimise. An early value, not a final one: a strategy that models it must say how (and
+    /// must not count the trial's `nil` entry in `finished` as a failure too). See docs/pruning.md.
+    public var pruned: [PrunedObservation]
 
-    public init(finished: [(parameters: Parameters, objective: Double?)] = [], running: [Parameters] = []) {
+    public init(
+        finished: [(parameters: Parameters, objective: Double?)] = [], running: [Parameters] = [],
+        pruned: [PrunedObservation] = []
+    ) {
         self.finished = finished
         self.running = running
+        self.pruned = pruned
+    }
+}
+
+/// A trial stopped early by the pruner, as the search sees it.
+public struct PrunedObservation: Hashable, Sendable {
+    public var parameters: Parameters
+    /// The step of its last report (nil if it never reported).
+    public var step: Int?
+    /// The objective metric at its last report, to minimise (negated for a `maximize` study);
+    /// nil when that report did not carry the objective metric.
+    public var value: Double?
+
+    public init(parameters: Parameters, step: Int?, value: Double?) {
+        self.parameters = parameters
+        self.step = step
+        self.value = value
     }
 }
 

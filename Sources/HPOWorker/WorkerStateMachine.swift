@@ -55,6 +55,10 @@ public struct WorkerStateMachine {
     public private(set) var running: [TrialKey: Assignment] = [:]
     /// Results sent but not yet acknowledged as durable: resent after a re-registration.
     public private(set) var unacknowledged: [TrialKey: ResultMessage] = [:]
+    /// Running trials the coordinator asked to stop (pruning), with its reason.
+    public private(set) var stopping: [TrialKey: String] = [:]
+    /// The last intermediate report of each running trial: what a pruned result carries.
+    private var lastReports: [TrialKey: TrialReport] = [:]
     private var lastHeard: Double = 0
     private var lastSent: Double = 0
 
@@ -105,16 +109,36 @@ public struct WorkerStateMachine {
             return stop(reason: "refused by the coordinator: \(reason)", error: true, now: now)
         case .shutdown(let reason):
             return stop(reason: "coordinator: \(reason)", error: false, now: now)
+        case .stop(let stop):
+            // Only a trial still running, and only once: a late stop for a finished one is moot.
+            guard running[stop.key] != nil, stopping[stop.key] == nil else { return [] }
+            stopping[stop.key] = stop.reason
+            return [.cancelTrial(stop.key, reason: Self.pruneCancellation(stop.reason))]
         }
     }
 
+    /// The reason a pruned trial's cancellation carries (what its runner reports if it fails).
+    public static func pruneCancellation(_ reason: String) -> String { "pruned by the coordinator: \(reason)" }
+
     public mutating func trialReported(_ key: TrialKey, _ report: TrialReport, now: Double) -> [WorkerAction] {
         guard running[key] != nil, phase != .stopped else { return [] }
+        lastReports[key] = report
         return [send(.report(ReportMessage(key: key, report: report)), now: now)]
     }
 
+    /// A trial ended. One the coordinator asked to stop that did not complete is reported as
+    /// `pruned`, with the coordinator's reason and the step and metrics of its last report; one
+    /// that completed before the stop took effect stays completed.
     public mutating func trialFinished(_ key: TrialKey, _ result: TrialResult, now: Double) -> [WorkerAction] {
         guard running.removeValue(forKey: key) != nil, phase != .stopped else { return [] }
+        var result = result
+        let last = lastReports.removeValue(forKey: key)
+        if let reason = stopping.removeValue(forKey: key), result.status != .completed {
+            result.status = .pruned
+            result.reason = reason
+            result.step = result.step ?? last?.step
+            if result.metrics.isEmpty { result.metrics = last?.metrics ?? [:] }
+        }
         let message = ResultMessage(key: key, result: result)
         unacknowledged[key] = message
         return [send(.result(message), now: now)]

@@ -46,6 +46,9 @@ struct CoordinatorCommand: ParsableCommand {
     @Flag(help: "Listen beyond loopback without encryption or authentication (not recommended).")
     var insecure = false
 
+    @Flag(help: "Built-in trainer: run a learning-rate range test first and narrow the study's learning_rate range around it.")
+    var lrFind = false
+
     @Option(help: "Start this many hpo-worker processes on this machine, and stop them at the end.")
     var localWorkers = 0
 
@@ -76,7 +79,7 @@ struct CoordinatorCommand: ParsableCommand {
         }
         let logger = Logger(label: "hpo-coordinator")
         let builtins = Dictionary(uniqueKeysWithValues: BuiltinFunction.all.map { ($0.name, $0.dimension) })
-        let config: StudyConfig
+        var config: StudyConfig
         do {
             config = try StudyFile.load(
                 path: study, builtins: builtins, namedBuiltins: ["mlp": TrainerHyperparameters.knownNames])
@@ -89,7 +92,16 @@ struct CoordinatorCommand: ParsableCommand {
         var curve = try CoordinatorSecurity.settings(
             endpoint: endpoint, curveSecret: curveSecret, authorizedKeys: authorizedKeys, insecure: insecure)
         let logPath = try resultsLogPath(for: config)
-        let restored = try restoredStudy(at: logPath, config: config)
+        let restored = try restoredStudy(at: logPath, config: &config)
+        var prelude: [JournalEvent] = []
+        if lrFind && restored == nil {
+            let event: JournalEvent
+            (config, event) = try LearningRateStep.narrow(config)
+            prelude.append(event)
+            if case .lrRangeTest(let test) = event {
+                printErr("learning-rate range test: learning_rate \(test.originalLow)...\(test.originalHigh) narrowed to \(test.low)...\(test.high) (steepest \(test.suggestion))")
+            }
+        }
         if let restored, restored.finishReason != nil, restored.trials.count >= config.budget.trials {
             print("study \(config.name) already finished (\(restored.finishReason ?? "")): \(restored.completedCount) completed, \(restored.failedCount) failed")
             print("  results log: \(logPath)")
@@ -125,7 +137,7 @@ struct CoordinatorCommand: ParsableCommand {
 
         let livenessSettings = LivenessSettings(heartbeatIntervalSeconds: heartbeat, liveness: liveness)
         let host = ProcessInfo.processInfo.hostName
-        let machine =
+        var machine =
             if let restored {
                 CoordinatorStateMachine(
                     restoring: restored, search: makeSearchStrategy(for: config, alreadyProposed: restored.trials.count),
@@ -134,6 +146,7 @@ struct CoordinatorCommand: ParsableCommand {
                 CoordinatorStateMachine(
                     config: config, liveness: livenessSettings, software: HPOVersion.current, host: host)
             }
+        machine.preludeEvents = prelude
         let service = CoordinatorService(machine: machine, journal: journal, waker: waker, logger: logger)
         let console = ProgressConsole()
         service.onProgress = { console.show($0) }
@@ -154,13 +167,15 @@ struct CoordinatorCommand: ParsableCommand {
     }
 
     /// The study in an existing, non-empty log, to resume; nil for a new study.
-    private func restoredStudy(at path: String, config: StudyConfig) throws -> RestoredStudy? {
+    /// A range test in the log (`--lr-find`) narrows `config` the same way again.
+    private func restoredStudy(at path: String, config: inout StudyConfig) throws -> RestoredStudy? {
         guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > 0 else {
             return nil
         }
         do {
             let contents = try JournalReader.read(path: path)
             if contents.tornTail { printErr("note: \(path): the last line was torn by a crash; it is dropped") }
+            config = LearningRateStep.applyLogged(contents.records, to: config)
             let restored = try StudyReplay.restore(contents.records, path: path, config: config, allowChanges: continueAnyway)
             printErr(
                 "resuming \(config.name) from \(path): \(restored.completedCount) completed, \(restored.failedCount) failed, \(restored.trials.count) of \(config.budget.trials) trials created")

@@ -12,16 +12,17 @@ struct Harness {
 
     init(
         budget: Int, strategy: StrategyKind = .random, retries: Int = 0, wallTime: Double? = nil,
-        liveness: LivenessSettings = LivenessSettings(heartbeatIntervalSeconds: 1, liveness: 3)
+        liveness: LivenessSettings = LivenessSettings(heartbeatIntervalSeconds: 1, liveness: 3), pruner: PrunerConfig? = nil,
+        direction: Direction = .minimize
     ) {
         let space = SearchSpace([
             ParameterSpec(name: "x0", domain: .float(low: -5, high: 10, log: false), gridSteps: 3),
             ParameterSpec(name: "x1", domain: .float(low: 0, high: 15, log: false), gridSteps: 3),
         ])
         let config = StudyConfig(
-            name: "test", objective: Objective(metric: "objective", direction: .minimize),
+            name: "test", objective: Objective(metric: "objective", direction: direction),
             budget: Budget(trials: budget, wallTimeSeconds: wallTime), strategy: StrategyConfig(kind: strategy), seed: 1,
-            space: space, trial: TrialSpec(program: .builtin("branin"), retries: retries))
+            space: space, trial: TrialSpec(program: .builtin("branin"), retries: retries), pruner: pruner)
         machine = CoordinatorStateMachine(config: config, liveness: liveness, software: "test", host: "test")
         journal += machine.start(now: now).journal
     }

@@ -171,6 +171,46 @@ import Testing
         #expect(coordinator.stderr.contains("budget.trials"))
     }
 
+    @Test("--lr-find narrows the learning rate before a built-in trainer study, and a resume keeps the narrowed range")
+    func learningRateStep() throws {
+        let scratch = try Scratch()
+        func study(trials: Int) -> String {
+            """
+            name: e2e-lr
+            objective: {metric: val_loss, direction: minimize}
+            budget: {trials: \(trials)}
+            seed: 4
+            space:
+              learning_rate: {type: float, low: 1.0e-6, high: 10, log: true}
+              epochs: {type: choice, values: [2]}
+            trial: {builtin: mlp}
+            """
+        }
+        let log = scratch.path("results.jsonl")
+        let first = try RunningProcess(
+            "hpo-coordinator", [try scratch.write("s.yaml", study(trials: 3)), "--lr-find", "--log", log, "--local-workers", "1"],
+            scratch: scratch, label: "c1")
+        #expect(first.waitForExit(within: 120) == 0, "\(first.stderr)")
+        let summary = try LogSummary(path: log)
+        let test = try #require(summary.records.lazy.compactMap { if case .lrRangeTest(let e) = $0.event { e } else { nil } }.first)
+        #expect(test.lrs.count == test.losses.count && test.lrs.count > 10)
+        #expect(test.low > 1e-6 && test.high < 10 && test.low < test.suggestion && test.suggestion < test.high)
+        let logged = try #require(summary.started?.config.space.parameters.first { $0.name == "learning_rate" })
+        #expect(logged.domain == .float(low: test.low, high: test.high, log: true))
+        #expect(summary.completed.count == 3)
+        #expect(summary.completed.allSatisfy { ($0.params["learning_rate"]?.doubleValue).map { $0 >= test.low && $0 <= test.high } ?? false })
+        #expect(summary.completed.allSatisfy { $0.metrics["val_accuracy"] != nil }, "the trainer's metrics are recorded")
+
+        // A longer budget resumes the same study: the range comes from the log, not a new test.
+        let second = try RunningProcess(
+            "hpo-coordinator", [try scratch.write("s2.yaml", study(trials: 4)), "--lr-find", "--log", log, "--local-workers", "1"],
+            scratch: scratch, label: "c2")
+        #expect(second.waitForExit(within: 120) == 0, "\(second.stderr)")
+        let resumed = try LogSummary(path: log)
+        #expect(resumed.completed.count == 4)
+        #expect(resumed.records.filter { $0.event.name == "lr_range_test" }.count == 1)
+    }
+
     @Test("`hpo version` prints the software and protocol versions")
     func version() throws {
         let scratch = try Scratch()

@@ -33,6 +33,7 @@ find_binaries() {
     COORDINATOR="$(command -v hpo-coordinator)" WORKER="$(command -v hpo-worker)" HPO="$(command -v hpo)"
     return 0
   fi
+  if [ -n "${HPO_BIN:-}" ]; then die "HPO_BIN=$HPO_BIN does not hold hpo-coordinator, hpo-worker and hpo"; fi
   die "hpo-coordinator, hpo-worker and hpo not found in ${candidates[*]} or PATH: build first (swift build -c release) or set HPO_BIN"
 }
 

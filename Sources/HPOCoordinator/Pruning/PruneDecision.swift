@@ -17,7 +17,7 @@ struct JudgedMetric: Sendable {
     var sign: Double
 
     /// `0.4123`, in the metric's own sign.
-    func show(_ internal: Double) -> String { PrunerText.number(sign * internal) }
+    func show(_ value: Double) -> String { PrunerText.number(sign * value) }
 }
 
 enum PrunerText {

@@ -17,6 +17,8 @@ public struct AttemptRecord: Hashable, Sendable {
         case running
         case completed
         case failed
+        /// The coordinator stopped it early (`trial_pruned`); `stopStep` says where.
+        case pruned
         /// Its worker left (or the coordinator restarted) before it reported: it runs again.
         case lost
         /// No outcome, and the study has finished or stopped.
@@ -42,6 +44,8 @@ public struct AttemptRecord: Hashable, Sendable {
     public var willRetry: Bool
     public var objective: Double?
     public var metrics: [String: Double]
+    /// Pruned attempts: the step of the last report, where it stopped.
+    public var stopStep: Int? = nil
 
     /// Seconds the attempt kept its worker slot busy: the worker's `duration_s` when reported,
     /// else from dispatch to its end (or to `asOf` while running).
@@ -56,6 +60,8 @@ public enum TrialState: String, Hashable, Sendable, Codable, CaseIterable {
     case completed
     /// Failed for good (its last attempt failed with `will_retry: false`).
     case failed
+    /// Stopped early by the pruner (`trial_pruned`): ended, neither completed nor failed.
+    case pruned
     /// An attempt is running.
     case running
     /// Waiting for another attempt (a retry, or its worker was lost).

@@ -142,8 +142,21 @@ private struct Builder {
                 attempt.willRetry = e.willRetry
                 attempt.metrics = e.metrics
             }
+        case .trialPruned(let e):
+            ensureAttempt(e.trial, e.attempt, worker: e.worker, params: e.params, start: time - e.durationSeconds)
+            update(e.trial, attempt: e.attempt) { attempt in
+                attempt.ended = time
+                attempt.outcome = .pruned
+                attempt.worker = e.worker
+                attempt.durationSeconds = e.durationSeconds
+                attempt.reason = e.reason
+                attempt.metrics = e.metrics
+                attempt.stopStep = e.step
+            }
         case .resultDropped:
             history.resultsDropped += 1
+        case .lrRangeTest:
+            break  // read from the raw line by LRRangeTestRecord, for the plot
         case .studyFinished(let e):
             history.state = .finished
             history.finishReason = e.reason
@@ -177,6 +190,7 @@ private struct Builder {
         switch last.outcome {
         case .completed: return .completed
         case .failed: return last.willRetry ? .queued : .failed
+        case .pruned: return .pruned
         case .lost: return .queued
         case .running: return .running
         case .interrupted: return .interrupted

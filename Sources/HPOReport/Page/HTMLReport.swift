@@ -92,8 +92,11 @@ public enum HTMLReport {
         let how = "The metric each trial reported while it ran (trial_report lines), against the step. Curves "
             + "that are still falling at the end could have used more steps; curves that flatten early or "
             + "climb are hopeless configurations. Dashed: trials without a final objective."
-        return section("Learning curves", how: how, plot, empty: "",
-                       legend: legend([("ramp", "worse → better final objective"), ("line q7", "best trial (thick)")]))
+        let pruned = LearningCurvesPlot.showsPruned(context, cap: cap, metric: metric)
+        return section("Learning curves", how: how + (pruned ? " An × ends a trial the pruner stopped early." : ""), plot,
+                       empty: "",
+                       legend: legend([("ramp", "worse → better final objective"), ("line q7", "best trial (thick)")]
+                           + (pruned ? [("line pruned", "pruned (× where it stopped)")] : [])))
     }
 
     private static func rangeTests(_ tests: [LRRangeTestRecord]) -> [Markup] {
@@ -109,7 +112,8 @@ public enum HTMLReport {
             + "while the dotted line (connected) runs is a worker waiting for work."
         let outcomes = Set(context.history.trials.flatMap(\.attempts).map(\.outcome))
         let swatches: [(AttemptRecord.Outcome, String)] = [
-            (.completed, "ok"), (.failed, "fail"), (.lost, "lost"), (.running, "run"), (.interrupted, "interrupted"),
+            (.completed, "ok"), (.failed, "fail"), (.pruned, "pruned"), (.lost, "lost"), (.running, "run"),
+            (.interrupted, "interrupted"),
         ]
         var items = swatches.filter { outcomes.contains($0.0) }.map { ($0.1, $0.0.rawValue) }
         if context.history.runs.count > 1 { items.append(("down", "coordinator down")) }

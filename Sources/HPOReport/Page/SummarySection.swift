@@ -20,7 +20,8 @@ enum SummarySection {
         var cards: [Markup] = []
         let fraction = summary.plannedTrials > 0 ? min(1, Double(counts.done) / Double(summary.plannedTrials)) : 0
         var done = card("trials done", "\(HumanFormat.count(counts.done)) / \(HumanFormat.count(summary.plannedTrials))",
-                        "\(HumanFormat.count(counts.completed)) completed, \(HumanFormat.count(counts.failed)) failed")
+                        "\(HumanFormat.count(counts.completed)) completed, \(HumanFormat.count(counts.failed)) failed"
+                            + (counts.pruned > 0 ? ", \(HumanFormat.count(counts.pruned)) pruned" : ""))
         done.append(Markup("div", [("class", "progress")], [.element(
             Markup("span", [("style", "width: \(px(fraction * 100))%")]))]))
         cards.append(done)

@@ -4,7 +4,8 @@ import HPOCore
 /// Learning curves from intermediate reports (`learning-curves`): one metric against the step, one
 /// line per trial (the reports of its deciding attempt), coloured by how good the trial's final
 /// objective is, the best trial's line thickest and labelled. Trials without an objective (failed,
-/// running) are dashed.
+/// running) are dashed; pruned trials (stopped early) are drawn in their own colour and end with
+/// an × where they stopped.
 public enum LearningCurvesPlot {
     public static let defaultCap = 30
 
@@ -94,14 +95,25 @@ public enum LearningCurvesPlot {
         }
         for (index, curve) in order.map({ ($0.offset, $0.element) }) {
             let points = curve.points.map { "\(px(frame.x.position($0.step))),\(px(frame.y.position(axis.clamp($0.value).value)))" }
+            let pruned = context.history.trial(curve.trial).flatMap { $0.state == .pruned ? $0.finalAttempt : nil }
             let cls: String
             if curve.rank != nil {
                 let goodness = rankedCount > 1 ? 1 - Double(index) / Double(rankedCount - 1) : 1
                 cls = "curve \(PlotContext.qualityClass(goodness))" + (curve.rank == bestShown ? " is-best" : "")
             } else {
-                cls = "curve unranked"
+                cls = pruned != nil ? "curve pruned" : "curve unranked"
             }
-            let text = "trial \(curve.trial)" + (curve.rank.map { " (rank \($0))" } ?? " (no objective)")
+            var text = "trial \(curve.trial)" + (curve.rank.map { " (rank \($0))" } ?? " (no objective)")
+            if let pruned, let last = curve.points.last {
+                let step = pruned.stopStep.map { "step \($0)" } ?? "step \(HumanFormat.number(last.step))"
+                text = "trial \(curve.trial) pruned at \(step)" + (pruned.reason.map { ": \($0)" } ?? "")
+                let x = frame.x.position(last.step)
+                let y = frame.y.position(axis.clamp(last.value).value)
+                overlay.append(Markup("path", [
+                    ("class", "prune-mark"), ("data-trial", String(curve.trial.rawValue)),
+                    ("d", "M\(px(x - 4)),\(px(y - 4))L\(px(x + 4)),\(px(y + 4))M\(px(x - 4)),\(px(y + 4))L\(px(x + 4)),\(px(y - 4))"),
+                ], [.element(Markup("title", text: text))]))
+            }
             marks.append(Markup("polyline", [("class", cls), ("data-trial", String(curve.trial.rawValue)),
                                              ("points", points.joined(separator: " "))],
                                 [.element(Markup("title", text: text))]))
@@ -115,5 +127,10 @@ public enum LearningCurvesPlot {
         overlay += PlotContext.clippedNote(clipped, axis: axis, frame: frame, what: "curve", drawn: "flat")
         return frame.svg(marks, overlay: overlay, attributes: [("data-lines", String(curves.trials.count)),
                                                                ("data-metric", curves.metric)])
+    }
+
+    /// Whether any drawn curve is a pruned trial's (for the legend).
+    static func showsPruned(_ context: PlotContext, cap: Int = defaultCap, metric: String? = nil) -> Bool {
+        curves(context, cap: cap, metric: metric)?.trials.contains { context.history.trial($0.trial)?.state == .pruned } ?? false
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 import HPOCore
 
 /// Which worker ran which attempt when (`worker-timeline`): one row per worker (a lane per slot it
-/// used at once), a bar per attempt from its dispatch to its outcome, coloured by outcome, over a
+/// used at once), a bar per attempt from its dispatch to its outcome, coloured by outcome (pruned
+/// attempts have their own colour and say at which step they stopped), over a
 /// thin line for the time the worker was connected. Gaps in a row are idle time; shaded bands are
 /// times the coordinator was down between runs.
 public enum WorkerTimelinePlot {
@@ -58,6 +59,7 @@ public enum WorkerTimelinePlot {
             let x0 = x(attempt.dispatched)
             let x1 = x(attempt.ended ?? history.asOf)
             var text = "trial \(attempt.trial) attempt \(attempt.attempt) on \(attempt.worker): \(attempt.outcome.rawValue)"
+            if let step = attempt.stopStep { text += " at step \(step)" }
             text += ", \(HumanFormat.duration((attempt.ended ?? history.asOf) - attempt.dispatched))"
             if let reason = attempt.reason { text += " (\(reason))" }
             marks.append(Markup("rect", [

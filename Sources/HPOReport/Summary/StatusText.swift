@@ -12,8 +12,9 @@ public enum StatusText {
 
         let c = summary.counts
         var trials = "\(HumanFormat.count(c.done)) of \(HumanFormat.count(summary.plannedTrials)) done: "
-            + "\(HumanFormat.count(c.completed)) completed, \(HumanFormat.count(c.failed)) failed; "
-            + "\(HumanFormat.count(c.running)) running"
+            + "\(HumanFormat.count(c.completed)) completed, \(HumanFormat.count(c.failed)) failed"
+            + (c.pruned > 0 ? ", \(HumanFormat.count(c.pruned)) pruned" : "")
+            + "; \(HumanFormat.count(c.running)) running"
         if c.queued > 0 { trials += ", \(c.queued) queued" }
         if c.interrupted > 0 { trials += ", \(c.interrupted) interrupted" }
         lines.append("  trials     " + trials)

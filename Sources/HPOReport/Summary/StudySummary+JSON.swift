@@ -47,7 +47,8 @@ private struct StatusDocument: Encodable {
         let counts = summary.counts
         try c.encode(
             Object([
-                ("completed", .int(counts.completed)), ("failed", .int(counts.failed)), ("running", .int(counts.running)),
+                ("completed", .int(counts.completed)), ("failed", .int(counts.failed)), ("pruned", .int(counts.pruned)),
+                ("running", .int(counts.running)),
                 ("queued", .int(counts.queued)), ("interrupted", .int(counts.interrupted)), ("done", .int(counts.done)),
                 ("attempts", .int(counts.attempts)), ("failed_attempts", .int(counts.failedAttempts)),
                 ("lost_attempts", .int(counts.lostAttempts)), ("retries", .int(counts.retries)),

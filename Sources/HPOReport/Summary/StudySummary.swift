@@ -9,6 +9,8 @@ public struct StudySummary: Hashable, Sendable {
         public var completed = 0
         /// Trials failed for good (last attempt failed with `will_retry: false`).
         public var failed = 0
+        /// Trials stopped early by the pruner (`trial_pruned`).
+        public var pruned = 0
         /// Trials with a dispatched attempt and no outcome yet (0 once the study finished or stopped).
         public var running = 0
         /// Trials waiting for another attempt (after a failure or a lost worker).
@@ -25,8 +27,8 @@ public struct StudySummary: Hashable, Sendable {
         public var retries = 0
         /// `result_dropped` lines.
         public var resultsDropped = 0
-        /// Trials that ended, completed or failed for good.
-        public var done: Int { completed + failed }
+        /// Trials that ended: completed, failed for good, or pruned.
+        public var done: Int { completed + failed + pruned }
     }
 
     public struct Best: Hashable, Sendable {
@@ -152,6 +154,7 @@ public struct StudySummary: Hashable, Sendable {
             switch trial.state {
             case .completed: counts.completed += 1
             case .failed: counts.failed += 1
+            case .pruned: counts.pruned += 1
             case .running: counts.running += 1
             case .queued: counts.queued += 1
             case .interrupted: counts.interrupted += 1
