@@ -88,6 +88,9 @@ public final class CoordinatorService {
         // Durable first (one fsync for the whole batch), then act.
         try journal.append(actions.journal)
         for (peer, message) in actions.messages {
+            if case .stop(let stop) = message {
+                logger.info("stopping a trial early", metadata: ["trial.key": "\(stop.key)", "reason": "\(stop.reason)"])
+            }
             try transport.send(WireCodec.encode(message), to: peer)
         }
         if let request = actions.proposalRequest { propose(request) }

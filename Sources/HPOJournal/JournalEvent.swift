@@ -88,6 +88,8 @@ public struct StudyResumed: Hashable, Sendable, Codable {
     }
 }
 
+/// A learning-rate range test. Only `lrs` and `losses` are required when reading (docs/report.md
+/// lists the fields); the coordinator's `--lr-find` writes all of them.
 public struct LRRangeTestRan: Hashable, Sendable, Codable {
     /// The parameter whose range was narrowed (`learning_rate`).
     public var parameter: String
@@ -96,17 +98,18 @@ public struct LRRangeTestRan: Hashable, Sendable, Codable {
     public var losses: [Double]
     public var smoothed: [Double]
     /// The single suggestion (steepest descent of the smoothed loss) and the others by name.
-    public var suggestion: Double
+    public var suggestion: Double?
     public var suggestions: [String: Double]
-    /// The study file's range and the range the study searched instead.
-    public var originalLow: Double
-    public var originalHigh: Double
-    public var low: Double
-    public var high: Double
+    /// The study file's range and the range the study searched instead (absent when the test
+    /// narrowed nothing).
+    public var originalLow: Double?
+    public var originalHigh: Double?
+    public var low: Double?
+    public var high: Double?
 
     public init(
-        parameter: String, lrs: [Double], losses: [Double], smoothed: [Double], suggestion: Double,
-        suggestions: [String: Double], originalLow: Double, originalHigh: Double, low: Double, high: Double
+        parameter: String, lrs: [Double], losses: [Double], smoothed: [Double], suggestion: Double?,
+        suggestions: [String: Double], originalLow: Double?, originalHigh: Double?, low: Double?, high: Double?
     ) {
         self.parameter = parameter
         self.lrs = lrs
@@ -124,6 +127,20 @@ public struct LRRangeTestRan: Hashable, Sendable, Codable {
         case parameter, lrs, losses, smoothed, suggestion, suggestions, low, high
         case originalLow = "original_low"
         case originalHigh = "original_high"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        parameter = try container.decodeIfPresent(String.self, forKey: .parameter) ?? "learning_rate"
+        lrs = try container.decode([Double].self, forKey: .lrs)
+        losses = try container.decode([Double].self, forKey: .losses)
+        smoothed = try container.decodeIfPresent([Double].self, forKey: .smoothed) ?? []
+        suggestion = try container.decodeIfPresent(Double.self, forKey: .suggestion)
+        suggestions = try container.decodeIfPresent([String: Double].self, forKey: .suggestions) ?? [:]
+        originalLow = try container.decodeIfPresent(Double.self, forKey: .originalLow)
+        originalHigh = try container.decodeIfPresent(Double.self, forKey: .originalHigh)
+        low = try container.decodeIfPresent(Double.self, forKey: .low)
+        high = try container.decodeIfPresent(Double.self, forKey: .high)
     }
 }
 

@@ -21,7 +21,8 @@ public struct BayesianSearch: SearchStrategy {
     /// The design size in use (the option, or the default for this space and worker count).
     public let initialDesignSize: Int
     public private(set) var proposedCount = 0
-    public var isExhausted: Bool { false }
+    /// Set once no untried configuration could be found (a small discrete space, all tried).
+    public private(set) var isExhausted = false
 
     /// Knobs of the model and the acquisition optimiser, for benchmarks and tests.
     public var tuning = BayesTuning()
@@ -74,7 +75,10 @@ public struct BayesianSearch: SearchStrategy {
                 }
                 point = fitted.flatMap { proposeFromModel($0, pending: pending, taken: taken) } ?? nextDesignPoint(avoiding: taken)
             }
-            guard let point else { break }
+            guard let point else {
+                isExhausted = true
+                break
+            }
             taken.append(point)
             pending.append(point)
             proposals.append(encoding.decode(point))

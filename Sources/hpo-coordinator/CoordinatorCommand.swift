@@ -99,7 +99,9 @@ struct CoordinatorCommand: ParsableCommand {
             (config, event) = try LearningRateStep.narrow(config)
             prelude.append(event)
             if case .lrRangeTest(let test) = event {
-                printErr("learning-rate range test: learning_rate \(test.originalLow)...\(test.originalHigh) narrowed to \(test.low)...\(test.high) (steepest \(test.suggestion))")
+                printErr(
+                    "learning-rate range test: learning_rate \(test.originalLow ?? 0)...\(test.originalHigh ?? 0) "
+                        + "narrowed to \(test.low ?? 0)...\(test.high ?? 0) (steepest \(test.suggestion ?? 0))")
             }
         }
         if let restored, restored.finishReason != nil, restored.trials.count >= config.budget.trials {

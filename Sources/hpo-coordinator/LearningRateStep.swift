@@ -38,10 +38,11 @@ enum LearningRateStep {
     /// The study file's config with the range a logged range test chose (for a resume).
     static func applyLogged(_ records: [JournalRecord], to config: StudyConfig) -> StudyConfig {
         guard let test = records.lazy.compactMap({ if case .lrRangeTest(let e) = $0.event { e } else { nil } }).first,
+            let low = test.low, let high = test.high,
             let (index, _, _, log) = try? learningRateParameter(of: config)
         else { return config }
         var narrowed = config
-        narrowed.space.parameters[index].domain = .float(low: test.low, high: test.high, log: log)
+        narrowed.space.parameters[index].domain = .float(low: low, high: high, log: log)
         return narrowed
     }
 

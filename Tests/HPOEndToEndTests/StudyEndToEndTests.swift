@@ -194,11 +194,12 @@ import Testing
         let summary = try LogSummary(path: log)
         let test = try #require(summary.records.lazy.compactMap { if case .lrRangeTest(let e) = $0.event { e } else { nil } }.first)
         #expect(test.lrs.count == test.losses.count && test.lrs.count > 10)
-        #expect(test.low > 1e-6 && test.high < 10 && test.low < test.suggestion && test.suggestion < test.high)
+        let (low, high, suggestion) = (try #require(test.low), try #require(test.high), try #require(test.suggestion))
+        #expect(low > 1e-6 && high < 10 && low < suggestion && suggestion < high)
         let logged = try #require(summary.started?.config.space.parameters.first { $0.name == "learning_rate" })
-        #expect(logged.domain == .float(low: test.low, high: test.high, log: true))
+        #expect(logged.domain == .float(low: low, high: high, log: true))
         #expect(summary.completed.count == 3)
-        #expect(summary.completed.allSatisfy { ($0.params["learning_rate"]?.doubleValue).map { $0 >= test.low && $0 <= test.high } ?? false })
+        #expect(summary.completed.allSatisfy { ($0.params["learning_rate"]?.doubleValue).map { $0 >= low && $0 <= high } ?? false })
         #expect(summary.completed.allSatisfy { $0.metrics["val_accuracy"] != nil }, "the trainer's metrics are recorded")
 
         // A longer budget resumes the same study: the range comes from the log, not a new test.

@@ -91,7 +91,7 @@ enum KnownLog {
 
     static var records: [JournalRecord] { timeline.map { JournalRecord(event: $1, time: $0) } }
 
-    /// The lr_range_test line appended to the log (the journal does not know this event).
+    /// The lr_range_test line appended to the log, with only the fields the report needs.
     static let rangeTestLine = """
         {"event":"lr_range_test","time":1009.6,"trial":1,"lrs":[1e-5,1e-4,1e-3,1e-2,1e-1,1],"losses":[2.3,2.2,1.5,0.9,1.4,"nan"],\
         "smoothed":[2.3,2.25,1.9,1.4,1.4,1.6],"suggestion":0.001,"suggestions":{"steepest":0.001,"minimum":0.01}}

@@ -79,7 +79,9 @@ func runSync(_ search: inout some SearchStrategy, budget: Int, q: Int, objective
         let proposals = search.propose(5, history: history)
         #expect(Set(proposals) == Set([all[1], all[3], all[6]]))
         history.running += proposals
+        #expect(!search.isExhausted)
         #expect(search.propose(1, history: history).isEmpty)
+        #expect(search.isExhausted)
     }
 
     @Test("a failed trial's point is not proposed again, in a continuous space either")

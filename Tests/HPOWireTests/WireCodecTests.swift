@@ -30,6 +30,7 @@ import Testing
         .reregister(reason: "unknown"),
         .refuse(reason: "version"),
         .shutdown(reason: "done"),
+        .stop(StopMessage(key: key, reason: "asha: val_loss 0.9 at step 3 is not in the top 1/3")),
     ]
 
     @Test("every worker message survives encoding and decoding", arguments: workerMessages)
@@ -60,6 +61,24 @@ import Testing
         #expect(object?["type"] as? String == "ack")
         #expect(object?["trial"] as? Int == 7)
         #expect(object?["attempt"] as? Int == 2)
+    }
+
+    @Test("stop carries the key and the reason; a pruned result carries its step")
+    func stopAndPruned() throws {
+        let stop = WireCodec.encode(CoordinatorMessage.stop(StopMessage(key: Self.key, reason: "median")))
+        let object = try JSONSerialization.jsonObject(with: Data(stop[1])) as? [String: Any]
+        #expect(object?["type"] as? String == "stop")
+        #expect(object?["reason"] as? String == "median")
+        #expect((object?["key"] as? [String: Any])?["trial"] as? Int == 7)
+
+        let pruned = WorkerMessage.result(ResultMessage(key: Self.key, result: TrialResult(
+            status: .pruned, metrics: ["val_loss": 0.9], reason: "median", durationSeconds: 2, step: 4)))
+        let frames = WireCodec.encode(pruned)
+        #expect(try WireCodec.decodeWorkerMessage(frames) == pruned)
+        #expect(String(decoding: frames[1], as: UTF8.self).contains(#""status":"pruned""#))
+        #expect(String(decoding: frames[1], as: UTF8.self).contains(#""step":4"#))
+        let plain = WireCodec.encode(WorkerMessage.result(ResultMessage(key: Self.key, result: Self.result)))
+        #expect(!String(decoding: plain[1], as: UTF8.self).contains("step"), "no step field unless pruned")
     }
 
     @Test("unknown fields are ignored")

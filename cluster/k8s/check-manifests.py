@@ -94,7 +94,7 @@ class Manifests:
                 for entry in generator.get("files", []) or []:
                     key, _, file = entry.partition("=") if "=" in entry else (os.path.basename(entry), "", entry)
                     keys.add(key)
-                    self.generator_files.append((generator["name"], file))
+                    self.generator_files.append((kind, generator["name"], key, file))
                 for entry in generator.get("literals", []) or []:
                     keys.add(entry.split("=", 1)[0])
                 self.generated[kind][generator["name"]] = keys
@@ -311,8 +311,8 @@ def check(manifests, objects, options, keygen_layout):
             loopback = re.match(r"^tcp://(127\.|localhost|\[::1\])", bind)
             if not loopback and "--insecure" not in flags and not ("--curve-secret" in flags and "--authorized-keys" in flags):
                 errors.append(f"{cname}: binding {bind} needs --curve-secret and --authorized-keys (or --insecure)")
-        coordinator_secret = secret_of(flags.get("--curve-secret"), mounts)
-        admitted = secret_files(flags.get("--authorized-keys"), mounts, manifests, objects)
+        coordinator_key = source_of(flags.get("--curve-secret"), mounts)
+        admitted = admitted_sources(flags.get("--authorized-keys"), mounts, manifests, objects)
         # Workers.
         for (binary, _), (wworkload, wcontainer, wflags, wpositional, wenv, wmounts, wname) in parsed.items():
             if binary != "hpo-worker":
@@ -342,20 +342,19 @@ def check(manifests, objects, options, keygen_layout):
                                       if target in (p.get("name"), p.get("containerPort"))), None)
                         if bind_port is not None and cport != bind_port:
                             errors.append(f"{wname}: --connect port {port} reaches container port {cport}, the coordinator binds {bind_port}")
-            if coordinator_secret:
+            if coordinator_key:
                 if "--curve-key" not in wflags or "--server-key" not in wflags:
                     errors.append(f"{wname}: the coordinator uses CURVE: give --curve-key and --server-key")
                 else:
-                    server_secret = secret_of(wflags["--server-key"], wmounts)
-                    if server_secret and server_secret[0] != coordinator_secret[0]:
-                        errors.append(f"{wname}: --server-key comes from Secret {server_secret[0]}, the coordinator's key from {coordinator_secret[0]}")
-                    if server_secret and server_secret[1] != coordinator_secret[1].replace(".key", ".pub"):
-                        errors.append(f"{wname}: --server-key is {server_secret[1]}, the coordinator's key is {coordinator_secret[1]}")
-                    worker_secret = secret_of(wflags["--curve-key"], wmounts)
-                    if worker_secret and admitted is not None:
-                        public = (worker_secret[0], worker_secret[1].rsplit(".", 1)[0] + ".pub")
-                        if public not in admitted:
-                            errors.append(f"{wname}: the coordinator's --authorized-keys does not hold {public[1]} of Secret {public[0]} (the worker key {worker_secret[1]})")
+                    server_key = source_of(wflags["--server-key"], wmounts)
+                    expected = public_half(origin(coordinator_key, manifests))
+                    if server_key and origin(server_key, manifests) != expected:
+                        errors.append(f"{wname}: --server-key is {origin(server_key, manifests)}, the public half of the coordinator's key is {expected}")
+                    worker_key = source_of(wflags["--curve-key"], wmounts)
+                    if worker_key and admitted is not None:
+                        public = public_half(origin(worker_key, manifests))
+                        if public not in {origin(a, manifests) for a in admitted}:
+                            errors.append(f"{wname}: the coordinator's --authorized-keys does not admit {public}, the public half of the worker key {origin(worker_key, manifests)}")
             slots = int(wflags.get("--slots", "1")) if str(wflags.get("--slots", "1")).isdigit() else None
             cpu = (wcontainer.get("resources", {}).get("limits") or {}).get("cpu")
             if slots is not None and cpu is not None and slots > math.ceil(quantity(cpu)):
@@ -363,10 +362,10 @@ def check(manifests, objects, options, keygen_layout):
 
     # The generated Secret holds what `hpo keygen` writes.
     if keygen_layout is not None:
-        for secret, file in manifests.generator_files:
+        for kind, name, _, file in manifests.generator_files:
             parts = file.split("/")
             if parts[0] == "keys" and "/".join(parts[1:]) not in keygen_layout:
-                errors.append(f"kustomization.yaml: secretGenerator {secret} takes {file}, which `hpo keygen --out keys` does not write ({sorted(keygen_layout)})")
+                errors.append(f"kustomization.yaml: the generator of {kind} {name} takes {file}, which `hpo keygen --out keys` does not write ({sorted(keygen_layout)})")
     return errors
 
 
@@ -420,30 +419,45 @@ def file_on_mount(path, mounts, manifests, objects, directory=False):
     return None
 
 
-def secret_of(path, mounts):
-    """(Secret name, key) that provides the file `path`, or None."""
+def source_of(path, mounts):
+    """(kind, name, key) of the Secret or ConfigMap entry that provides the file `path`, or None."""
     if not isinstance(path, str):
         return None
     mount = longest_mount(path, mounts)
-    if not mount or mount["source"] != "secret":
+    if not mount or mount["source"] not in ("secret", "configMap"):
         return None
+    kind = "Secret" if mount["source"] == "secret" else "ConfigMap"
     relative = path[len(mount["path"]) + 1:]
     for item in mount["items"] or []:
         if item.get("path") == relative:
-            return (mount["name"], item.get("key"))
-    return (mount["name"], relative)
+            return (kind, mount["name"], item.get("key"))
+    return (kind, mount["name"], relative)
 
 
-def secret_files(path, mounts, manifests, objects):
-    """{(Secret name, key)} of the files in the folder `path` (a Secret mount), or None."""
+def admitted_sources(path, mounts, manifests, objects):
+    """{(kind, name, key)} of the *.pub files in the folder `path` (a Secret or ConfigMap mount)."""
     if not isinstance(path, str):
         return None
     mount = longest_mount(path, mounts)
-    if not mount or mount["source"] != "secret" or mount["path"] != path.rstrip("/"):
+    if not mount or mount["source"] not in ("secret", "configMap") or mount["path"] != path.rstrip("/"):
         return None
+    kind = "Secret" if mount["source"] == "secret" else "ConfigMap"
     if mount["items"]:
-        return {(mount["name"], item.get("key")) for item in mount["items"] if str(item.get("path")).endswith(".pub")}
-    return {(mount["name"], key) for key in data_keys("Secret", mount["name"], manifests, objects) or set() if key.endswith(".pub")}
+        return {(kind, mount["name"], item.get("key")) for item in mount["items"] if str(item.get("path")).endswith(".pub")}
+    return {(kind, mount["name"], key) for key in data_keys(kind, mount["name"], manifests, objects) or set() if key.endswith(".pub")}
+
+
+def origin(source, manifests):
+    """Where an entry's content comes from: the generator's file (keys/workers/worker.key), or
+    KIND/NAME/KEY for an entry written in a manifest."""
+    for kind, name, key, file in manifests.generator_files:
+        if (kind, name, key) == source:
+            return os.path.normpath(file)
+    return "/".join(source)
+
+
+def public_half(key_origin):
+    return key_origin[:-len(".key")] + ".pub" if key_origin.endswith(".key") else key_origin
 
 
 # ------------------------------------------------------------------------------------- with the binaries
@@ -530,6 +544,12 @@ def mutations():
         _, container = find_container(objects, "hpo-worker")
         container["env"] = [e for e in container["env"] if e.get("name") != "OPENBLAS_NUM_THREADS"]
 
+    def wrong_server_key(objects):
+        workload, _ = find_container(objects, "hpo-worker")
+        volume = next(v for v in pod_spec(workload)["volumes"] if "secret" in v)
+        item = next(i for i in volume["secret"]["items"] if i["key"] == "coordinator.pub")
+        item["key"] = "coordinator.key"  # the secret key where the public one belongs
+
     def target_port(objects):
         service = next(o for o in objects if o.get("kind") == "Service")
         service["spec"]["ports"][0]["targetPort"] = "hpo-typo"
@@ -543,6 +563,7 @@ def mutations():
         ("a Service targetPort the pods do not expose", target_port),
         ("a volumeMount naming no volume", mount_name),
         ("a Secret item key that does not exist", secret_item),
+        ("workers given the wrong file as the server's key", wrong_server_key),
         ("the results log off the persistent volume", log_path),
         ("workers without OPENBLAS_NUM_THREADS=1", blas),
     ]
