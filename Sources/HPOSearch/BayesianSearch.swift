@@ -165,7 +165,7 @@ public struct BayesTuning: Sendable {
     /// Mean and sd of the log noise variance's prior (standardised outputs).
     public var noisePrior = (mean: -9.0, sd: 3.0)
     /// Prior of the log variance of the kernel's additive part; nil for the plain ARD kernel.
-    public var additivePrior: (mean: Double, sd: Double)? = (mean: -2.0, sd: 2.0)
+    public var additivePrior: (mean: Double, sd: Double)? = (mean: -1.0, sd: 2.0)
 
     func priors(_ d: Int) -> GPPriors {
         var priors = GPPriors.standard(dimension: d)

@@ -86,7 +86,9 @@ public enum CurveKeyFile {
         return keys
     }
 
-    /// A fingerprint of the allow-list's files (paths and modification times), to notice changes.
+    /// A fingerprint of the allow-list's files (names and contents), to notice changes. Contents,
+    /// not modification times: Kubernetes updates a mounted Secret by swapping a symbolic link,
+    /// which leaves the times of the paths seen here unchanged.
     public static func authorizedKeysStamp(path: String) -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return "" }
@@ -94,9 +96,9 @@ public enum CurveKeyFile {
             ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".pub") }.sorted().map { "\(path)/\($0)" }
             : [path]
         return files.map { file in
-            let date = (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date
-            return "\(file)@\(date?.timeIntervalSince1970 ?? 0)"
-        }.joined(separator: "|")
+            let contents = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+            return "\(file)=\(contents)"
+        }.joined(separator: "\n")
     }
 
     static func isZ85Key(_ text: String) -> Bool {

@@ -34,12 +34,6 @@ struct BenchCommand: ParsableCommand {
     var proposeTiming = false
     @Option(help: "With --propose-timing: finished trials.") var finished: Int = 200
     @Option(help: "With --propose-timing: timed proposals (each after one more result).") var repeats: Int = 31
-    @Option(help: .hidden) var axisMoves: Int?
-    @Option(help: .hidden) var noiseMean: Double?
-    @Option(help: .hidden) var noiseSd: Double?
-    @Option(help: .hidden) var additiveMean: Double?
-    @Flag(help: .hidden) var noAdditive = false
-    @Option(help: .hidden) var fullRefit: Double?
 
     func validate() throws {
         guard ["bayes", "random"].contains(strategy) else { throw ValidationError("--strategy must be bayes or random") }
@@ -108,14 +102,7 @@ struct BenchCommand: ParsableCommand {
         let options = BayesOptions(
             batch: BatchHeuristic(rawValue: batch) ?? .krigingBeliever, lie: LieValue(rawValue: lie) ?? .min, initial: initial,
             output: OutputTransformKind(rawValue: output) ?? .auto)
-        var search = BayesianSearch(space: problem.space, seed: seed, options: options, workers: q)
-        if let axisMoves { search.tuning.axisMoves = axisMoves }
-        if let noiseMean { search.tuning.noisePrior.mean = noiseMean }
-        if let noiseSd { search.tuning.noisePrior.sd = noiseSd }
-        if let additiveMean { search.tuning.additivePrior = (additiveMean, 2) }
-        if noAdditive { search.tuning.additivePrior = nil }
-        if let fullRefit { search.tuning.fullRefitFraction = fullRefit }
-        return search
+        return BayesianSearch(space: problem.space, seed: seed, options: options, workers: q)
     }
 
     private func runOnce(_ problem: BenchProblem, mode: BenchMode, seed: UInt64) -> BenchRun {

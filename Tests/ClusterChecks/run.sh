@@ -18,7 +18,7 @@
 # exits 1 if any check failed.
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 
 with_slurm=${HPO_CLUSTER_WITH_SLURM:-0}
 only=()
@@ -39,7 +39,8 @@ if [ -z "${HPO_BIN:-}" ]; then
   read -r -a build_flags <<<"${HPO_SWIFT_BUILD_FLAGS:-}"
   echo "== building: swift build ${build_flags[*]}"
   swift build "${build_flags[@]}" >/dev/null || { echo "swift build failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
-  export HPO_BIN="$(swift build "${build_flags[@]}" --show-bin-path)"
+  HPO_BIN="$(swift build "${build_flags[@]}" --show-bin-path)"
+  export HPO_BIN
 fi
 echo "== binaries: $HPO_BIN"
 

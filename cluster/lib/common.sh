@@ -1,4 +1,5 @@
 # Shared helpers for the cluster tests (sourced, not run). Bash.
+# shellcheck shell=bash disable=SC2034  # the variables set here are used by the scripts that source it
 #
 #   HPO_BIN   folder holding hpo-coordinator, hpo-worker and hpo. Default: the first of
 #             .build/release, .build/debug (of this repository) that has all three, then PATH.

@@ -148,7 +148,8 @@ finish_phase() { # PHASE SECONDS: the coordinator and every worker exit 0 within
   done
 }
 
-host_prefixes() { local h; for h in $(seq 1 "$HOSTS"); do printf -- '--worker-prefix host%s- ' "$h"; done; }
+HOST_PREFIXES=()
+for h in $(seq 1 "$HOSTS"); do HOST_PREFIXES+=(--worker-prefix "host$h-"); done
 
 # ---------------------------------------------------------------- phase 1: a study across hosts
 phase_start=$SECONDS
@@ -165,7 +166,7 @@ ip netns exec "$PREFIX-h1" "$WORKER" --connect "$ENDPOINT" --name host1-rogue \
 ROGUE_PID=$!
 PIDS+=("$ROGUE_PID")
 finish_phase "phase 1" 60
-python3 "$HPOLOG" check-study "$LOG1" --budget "$BUDGET1" $(host_prefixes)
+python3 "$HPOLOG" check-study "$LOG1" --budget "$BUDGET1" "${HOST_PREFIXES[@]}"
 joined=$(python3 "$HPOLOG" count "$LOG1" --event worker_joined)
 [ "$joined" -eq $((2 * HOSTS)) ] || die "phase 1: $joined worker_joined lines, expected $((2 * HOSTS))"
 grep -q "(CURVE)" "$WORK/phase1-coordinator.out" || die "phase 1: the coordinator did not listen with CURVE"
@@ -225,7 +226,7 @@ done
 say "phase 2: both workers of host $CUT registered again $((SECONDS - restored_at)) s after the link came back"
 finish_phase "phase 2" 90
 python3 "$HPOLOG" check-rejoin "$LOG2" --workers "$CUT_WORKERS"
-python3 "$HPOLOG" check-study "$LOG2" --budget "$BUDGET2" $(host_prefixes)
+python3 "$HPOLOG" check-study "$LOG2" --budget "$BUDGET2" "${HOST_PREFIXES[@]}"
 dropped=$(python3 "$HPOLOG" count "$LOG2" --event result_dropped)
 say "phase 2 passed in $((SECONDS - phase_start)) s ($dropped stale result(s) of the lost attempts dropped)"
 "$HPO" status "$LOG2" --top 0 | sed 's/^/    /'

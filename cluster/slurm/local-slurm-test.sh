@@ -27,8 +27,9 @@ find_binaries
 if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v munged >/dev/null \
    || ! command -v sbatch >/dev/null; then
   say "installing slurm-wlm and munge"
-  apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null
+  apt-get update -qq >/dev/null 2>&1 || true
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null 2>&1 \
+    || die "apt-get install slurm-wlm munge failed (run it by hand to see why)"
 fi
 
 BASE="$(mktemp -d /tmp/hpo-slurm.XXXXXX)"
@@ -53,7 +54,9 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   if [ -n "$CTLD_PID" ] && kill -0 "$CTLD_PID" 2>/dev/null; then
-    scancel --full $(squeue -h -o %i 2>/dev/null) 2>/dev/null || true
+    local jobs
+    read -r -a jobs <<<"$(squeue -h -o %i 2>/dev/null | tr '\n' ' ')"
+    [ ${#jobs[@]} -eq 0 ] || scancel --full "${jobs[@]}" 2>/dev/null || true
     wait_drained 30 || echo "jobs still queued at shutdown: $(queue)" >&2
     scontrol shutdown >/dev/null 2>&1 || true
   fi
@@ -161,7 +164,8 @@ wait_job() {
 
 job_field() { scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
 
-export HPO_BIN="$(dirname "$COORDINATOR")" HPO_BIND_HOST=127.0.0.1 HPO_CONNECT_HOST=127.0.0.1
+HPO_BIN="$(dirname "$COORDINATOR")"
+export HPO_BIN HPO_BIND_HOST=127.0.0.1 HPO_CONNECT_HOST=127.0.0.1
 
 # ---------------------------------------------------------------- 1. the study in one job, cancelled and resumed
 phase=$SECONDS
@@ -189,8 +193,9 @@ for task in 0 1 2; do
   [ "$(python3 "$HPOLOG" count "$LOG1" --event worker_joined --where "worker=job$job2-$node-$task")" -ge 1 ] \
     || die "the worker of task $task of job $job2 did not join"
 done
-resumed=$(python3 "$HPOLOG" count "$LOG1" --event study_started)
-say "1. passed in $((SECONDS - phase)) s: cancelled after $done_before trials, resumed by job $job2 ($resumed study_started line(s)), COMPLETED 0:0"
+resumed=$(python3 "$HPOLOG" count "$LOG1" --event study_resumed)
+[ "$resumed" -ge 1 ] || die "job $job2 did not resume the log (no study_resumed line)"
+say "1. passed in $((SECONDS - phase)) s: cancelled after $done_before trials, resumed by job $job2 (study_resumed), COMPLETED 0:0"
 
 # ---------------------------------------------------------------- 2. a worker array for a running coordinator
 phase=$SECONDS

@@ -9,7 +9,7 @@
 # HOSTS_FILE: one host per line as ssh takes it (host, user@host, an ~/.ssh/config alias),
 # optionally followed by a number of workers for that host (overrides N); `#` starts a comment.
 # Workers are named LABEL-wI (LABEL: the host without user@), so the results log says which host
-# ran what. `start` is idempotent: a worker whose pid file names a live process is left alone.
+# ran what; stop and status act on LABEL's workers only. `start` is idempotent: a worker whose pid file names a live process is left alone.
 #
 # Settings (environment):
 #   HPO_CONNECT      the coordinator's address, e.g. tcp://coord-host:5555 (required for start)
@@ -18,7 +18,8 @@
 #   HPO_WORKER       the hpo-worker program on the hosts (default: hpo-worker on their PATH)
 #   HPO_WORKER_ARGS  more flags for every worker, e.g. "--slots 2 --scratch /scratch"
 #   HPO_RUN_DIR      folder for pid files and logs on the hosts (default: .hpo-fanout in the home)
-#   HPO_SSH          the remote-shell command, called as `$HPO_SSH HOST 'COMMAND'` like ssh
+#   HPO_SSH          the remote-shell command, called as `$HPO_SSH HOST 'sh -s'` like ssh,
+#                    with the script to run on standard input
 #                    (default: ssh -o BatchMode=yes -o ConnectTimeout=10). cluster/ssh/local-ssh.sh
 #                    runs "hosts" as folders on this machine, for tests.
 #   HPO_STOP_TIMEOUT seconds `stop` waits for workers to exit before SIGKILL (default 30)
@@ -89,7 +90,7 @@ is_ours() { kill -0 "$1" 2>/dev/null && ps -o args= -p "$1" 2>/dev/null | grep -
 remote_stop='
 [ -d "$dir" ] || { echo "no workers started here"; exit 0; }
 pids=""
-for pidfile in "$dir"/*.pid; do
+for pidfile in "$dir/$label"-w*.pid; do
   [ -f "$pidfile" ] || continue
   name=$(basename "$pidfile" .pid); pid=$(cat "$pidfile")
   if is_ours "$pid" "$name"; then
@@ -120,7 +121,7 @@ done
 
 remote_status='
 [ -d "$dir" ] || { echo "no workers started here"; exit 0; }
-for pidfile in "$dir"/*.pid; do
+for pidfile in "$dir/$label"-w*.pid; do
   [ -f "$pidfile" ] || { echo "no workers started here"; break; }
   name=$(basename "$pidfile" .pid); pid=$(cat "$pidfile")
   if is_ours "$pid" "$name"; then state="running (pid $pid)"; else state="exited"; fi
@@ -148,7 +149,8 @@ run_host() {
     status) script+="$remote_common$remote_status" ;;
   esac
   # `extra` holds several words: the remote script expands it unquoted, on purpose.
-  timeout $((STOP_TIMEOUT + 60)) "${SSH[@]}" "$host" "$script"
+  # The script goes to `sh -s` on standard input, so the host's login shell may be any shell.
+  timeout $((STOP_TIMEOUT + 60)) "${SSH[@]}" "$host" "sh -s" <<<"$script"
 }
 
 hosts=() counts=()

@@ -63,7 +63,8 @@ LOG="$WORK/results.jsonl"
   --heartbeat 0.3 --liveness 4 >"$WORK/coordinator.out" 2>&1 &
 COORD_PID=$!
 wait_file "$WORK/endpoint" 15 || die "the coordinator did not write its endpoint file"
-export HPO_CONNECT="$(cat "$WORK/endpoint")"
+HPO_CONNECT="$(cat "$WORK/endpoint")"
+export HPO_CONNECT
 say "coordinator on $HPO_CONNECT (CURVE); hosts alpha (2 workers) and beta (3)"
 
 # 1. start

@@ -60,6 +60,7 @@ fi
 # Checks 2 and 3, on the ExecStart lines and the example environment files.
 if ! python3 - "$HERE" "${bindir}" "$([ "$bindir" = "$TMP/stub" ] && echo stub || echo real)" <<'EOF'
 import os, re, shlex, sys
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(sys.argv[1], "..", "lib"))
 import hpoflags
 
