@@ -149,6 +149,8 @@ struct CoordinatorCommand: ParsableCommand {
                     config: config, liveness: livenessSettings, software: HPOVersion.current, host: host)
             }
         machine.preludeEvents = prelude
+        // The model's matrices are small: a second BLAS thread only competes with the loop.
+        if config.strategy.kind == .bayes { BayesianSearch.useSingleThreadedBLAS() }
         let service = CoordinatorService(machine: machine, journal: journal, waker: waker, logger: logger)
         let console = ProgressConsole()
         service.onProgress = { console.show($0) }

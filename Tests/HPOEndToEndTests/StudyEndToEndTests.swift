@@ -7,7 +7,7 @@ import Testing
 @Suite(.serialized) struct StudyEndToEndTests {
     func braninStudy(trials: Int, strategy: String = "random", sleep: Double = 0, extraSpace: String = "") -> String {
         """
-        name: e2e-\(strategy)
+        name: e2e-\(strategy.filter(\.isLetter))
         objective: {metric: objective, direction: minimize}
         budget: {trials: \(trials)}
         strategy: \(strategy)
@@ -210,6 +210,21 @@ import Testing
         let resumed = try LogSummary(path: log)
         #expect(resumed.completed.count == 4)
         #expect(resumed.records.filter { $0.event.name == "lr_range_test" }.count == 1)
+    }
+
+    @Test("a bayes study runs its proposals off the loop and finds Branin's valley with three workers")
+    func bayesStudy() throws {
+        let scratch = try Scratch()
+        let (_, log) = try runStudy(
+            braninStudy(trials: 24, strategy: "{kind: bayes}", sleep: 0.05), workers: 3, scratch: scratch)
+        let summary = try LogSummary(path: log)
+        #expect(summary.completed.count == 24)
+        #expect(Set(summary.completed.map(\.params)).count == 24, "no configuration proposed twice")
+        let space = try #require(summary.started?.config.space)
+        #expect(summary.completed.allSatisfy { space.contains($0.params) })
+        // Random search's median best after 24 Branin trials is about 1.5; the model should do far better.
+        let best = try #require(summary.completed.map(\.objective).min())
+        #expect(best < 1.0, "best \(best)")
     }
 
     @Test("`hpo version` prints the software and protocol versions")

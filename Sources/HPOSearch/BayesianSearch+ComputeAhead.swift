@@ -1,0 +1,5 @@
+extension BayesianSearch {
+    /// Fitting the Gaussian process takes milliseconds to tens of milliseconds: the coordinator
+    /// computes proposals ahead on a thread of their own and hands them out from a ready queue.
+    public var computesAhead: Bool { true }
+}
