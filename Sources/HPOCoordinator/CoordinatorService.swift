@@ -19,7 +19,7 @@ public final class CoordinatorService {
     /// authorised keys (which touches the transport, owned by this thread).
     public var everySecond: (() -> Void)?
     /// How often the state machine gets a tick (heartbeats, liveness, wall time).
-    public var tickSeconds = 0.05
+    public var tickSeconds = 0.01
 
     /// `waker` must be the one the transport polls: background proposal work uses it to wake the loop.
     public init(machine: CoordinatorStateMachine, journal: JournalWriter, waker: Waker, logger: Logger) {

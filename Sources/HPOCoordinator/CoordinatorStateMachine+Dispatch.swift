@@ -53,6 +53,26 @@ extension CoordinatorStateMachine {
         return actions
     }
 
+    /// Slots that have waited longer than `modelPatienceSeconds` for the model get configurations
+    /// from the quasi-random fallback stream: no worker waits on a model that cannot keep up.
+    mutating func dispatchFallback(now: Double) -> CoordinatorActions {
+        var actions = CoordinatorActions()
+        guard ready.isEmpty, !isFinished, canCreateTrials(now: now) else { return actions }
+        let waiting = workers.filter { entry in
+            entry.value.freeSlots > 0 && (entry.value.freedAt.first.map { now - $0 >= modelPatienceSeconds } ?? false)
+        }.sorted { $0.value.id.rawValue < $1.value.id.rawValue }
+        for (peer, _) in waiting {
+            while let worker = workers[peer], worker.freeSlots > 0, trials.count < config.budget.trials {
+                guard let parameters = fallback.propose(1, history: SearchHistory()).first else { break }
+                let id = TrialID(trials.count + 1)
+                trials[id] = TrialEntry(parameters: parameters, attempt: 0, state: .pending)
+                fallbackCount += 1
+                actions.append(assign(id, to: peer, now: now))
+            }
+        }
+        return actions
+    }
+
     /// How many proposals to keep ready: enough to cover the results that arrive while the
     /// next batch is computed, at most the budget left.
     var readyTarget: Int {

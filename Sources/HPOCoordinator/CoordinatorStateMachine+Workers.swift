@@ -25,7 +25,8 @@ extension CoordinatorStateMachine {
             workers[oldPeer]?.running.subtract(carried.running)
             actions.append(removeWorker(oldPeer, reason: "reconnected", now: now, dispatchAfter: false))
         }
-        workers[peer] = WorkerEntry(id: id, slots: max(hello.slots, 1), lastSeen: now)
+        workers[peer] = WorkerEntry(
+            id: id, slots: max(hello.slots, 1), lastSeen: now, freedAt: Array(repeating: now, count: max(hello.slots, 1)))
         lastHeartbeatSent[peer] = now
         actions.journal.append(.workerJoined(WorkerJoined(worker: id, host: hello.host, pid: hello.pid, slots: hello.slots)))
         actions.messages.append((peer, .welcome(welcome(for: id))))

@@ -71,6 +71,12 @@ public struct CoordinatorStateMachine {
     /// The id of the background proposal request in flight, if any.
     var proposalInFlight: Int?
     var proposalRequests = 0
+    /// When the model cannot keep up (no proposal ready and a slot has waited `modelPatience`
+    /// seconds), that slot gets a quasi-random configuration from this stream instead of waiting.
+    var fallback: RandomSearch
+    public var modelPatienceSeconds = 0.02
+    /// How many trials the fallback proposed (the model did not keep up), for the log and tests.
+    public internal(set) var fallbackCount = 0
     public internal(set) var finishReason: String?
     public internal(set) var best: (trial: TrialID, objective: Double)?
     public internal(set) var completedCount = 0
@@ -122,6 +128,7 @@ public struct CoordinatorStateMachine {
     ) {
         self.config = config
         self.search = search ?? makeSearchStrategy(for: config)
+        fallback = RandomSearch(space: config.space, seed: config.seed &+ 0x5EED_FA11)
         self.liveness = liveness
         self.software = software
         self.host = host
@@ -237,6 +244,7 @@ public struct CoordinatorStateMachine {
             adoptionDeadline = nil
             actions.append(requeueOrphans(now: now))
         }
+        if search.computesAhead { actions.append(dispatchFallback(now: now)) }
         for peer in workers.keys where now - (lastHeartbeatSent[peer] ?? 0) >= liveness.heartbeatIntervalSeconds {
             actions.messages.append((peer, .heartbeat))
             lastHeartbeatSent[peer] = now

@@ -98,4 +98,19 @@ final class PendingLog: @unchecked Sendable {
         #expect(strategy.pendingSeen.all == [0, 2, 4, 6, 8])
         #expect(h.machine.readyCount == 2)
     }
+
+    @Test("a slot that waits longer than the model's patience gets a quasi-random configuration instead")
+    func fallbackWhenTheModelIsSlow() throws {
+        var h = harness(budget: 10)
+        let hello = h.machine.received(
+            .hello(Hello(name: "a", host: "h", pid: 1, slots: 2, software: "t")), from: Harness.peerA, now: 0)
+        #expect(hello.proposalRequest != nil, "the model is asked")
+        // The model never answers in this test. Before the patience runs out, nobody is served...
+        #expect(h.assignments(in: h.machine.tick(now: 0.015).messages.map(\.message)).isEmpty)
+        // ...after it, both free slots get fallback configurations, inside the space.
+        let served = h.assignments(in: h.machine.tick(now: 0.025).messages.map(\.message))
+        #expect(served.count == 2)
+        #expect(served.allSatisfy { h.machine.config.space.contains($0.parameters) })
+        #expect(h.machine.fallbackCount == 2)
+    }
 }
