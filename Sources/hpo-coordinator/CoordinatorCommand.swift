@@ -61,6 +61,9 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Heartbeat intervals of silence after which a worker is considered lost.")
     var liveness = 5
 
+    @Option(help: "bayes: seconds a free slot waits for the model before it gets a quasi-random configuration instead.")
+    var modelPatience = 0.02
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .notice
 
@@ -149,6 +152,7 @@ struct CoordinatorCommand: ParsableCommand {
                     config: config, liveness: livenessSettings, software: HPOVersion.current, host: host)
             }
         machine.preludeEvents = prelude
+        machine.modelPatienceSeconds = modelPatience
         // The model's matrices are small: a second BLAS thread only competes with the loop.
         if config.strategy.kind == .bayes { BayesianSearch.useSingleThreadedBLAS() }
         let service = CoordinatorService(machine: machine, journal: journal, waker: waker, logger: logger)

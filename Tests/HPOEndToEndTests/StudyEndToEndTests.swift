@@ -215,8 +215,11 @@ import Testing
     @Test("a bayes study runs its proposals off the loop and finds Branin's valley with three workers")
     func bayesStudy() throws {
         let scratch = try Scratch()
+        // A long patience: this test is about the model's proposals, not the fallback for a
+        // model that cannot keep up (tested in ComputeAheadTests).
         let (_, log) = try runStudy(
-            braninStudy(trials: 24, strategy: "{kind: bayes}", sleep: 0.05), workers: 3, scratch: scratch)
+            braninStudy(trials: 24, strategy: "{kind: bayes}", sleep: 0.05), workers: 3, scratch: scratch,
+            coordinatorArguments: ["--model-patience", "30"])
         let summary = try LogSummary(path: log)
         #expect(summary.completed.count == 24)
         #expect(Set(summary.completed.map(\.params)).count == 24, "no configuration proposed twice")
