@@ -2,17 +2,20 @@
 # Pruning on the digits study (examples/digits-mlp.yaml: random search over the built-in MLP,
 # 100 epochs per trial, val_loss reported every epoch) with W local workers, for each seed:
 #   none   no pruning, TRIALS trials                  (the reference: its best val_loss is the target)
-#   asha   pruner asha (min_resource 1, η 3), the same TRIALS trials (the same configurations: same seed)
-#   asha+  pruner asha, 3 × TRIALS trials, but a wall-time budget of half the reference's wall time
+#   pruned   with PRUNER, the same TRIALS trials (the same configurations in the same order: same seed)
+#   pruned+  with PRUNER, up to 10 × TRIALS trials, but a wall-time budget of half the reference's
+#            wall time: the time pruning saves goes to more configurations
 # and prints, per run: wall time, the best val_loss, when (and after how many finished trials) the
 # reference's best was reached, pruned trials and epochs trained in all.
 #   benchmarks/pruning.sh [TRIALS=24] [WORKERS=4] [SEEDS="1 2 3"]
-# Release build. BUILD_DIR (default .build) is the build folder to use.
+# PRUNER (default "{kind: asha, min_resource: 1, reduction_factor: 3}") is the study file's
+# pruner. Release build; BUILD_DIR (default .build) is the build folder to use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 trials=${1:-24}
 workers=${2:-4}
 seeds=${3:-"1 2 3"}
+pruner=${PRUNER:-"{kind: asha, min_resource: 1, reduction_factor: 3}"}
 build=${BUILD_DIR:-.build}
 swift build -c release --scratch-path "$build" --product hpo-coordinator >/dev/null
 swift build -c release --scratch-path "$build" --product hpo-worker >/dev/null
@@ -45,13 +48,13 @@ print(f"{last - first:.1f}")
 PY
 }
 
-echo "digits-mlp, $trials trials, $workers local workers on $(nproc) cores; seeds: $seeds"
+echo "digits-mlp, $trials trials, $workers local workers on $(nproc) cores; seeds: $seeds; pruner: $pruner"
 for seed in $seeds; do
   run "none-$seed" "$seed" "$trials" "" ""
   half=$(python3 -c "print(f'{float(\"$(wall "$scratch/none-$seed.jsonl")\") / 2:.1f}s')")
-  run "asha-$seed" "$seed" "$trials" "" "{kind: asha, min_resource: 1, reduction_factor: 3}"
-  run "asha+-$seed" "$seed" "$((3 * trials))" "$half" "{kind: asha, min_resource: 1, reduction_factor: 3}"
-  python3 - "$seed" "$scratch/none-$seed.jsonl" "$scratch/asha-$seed.jsonl" "$scratch/asha+-$seed.jsonl" <<'PY'
+  run "pruned-$seed" "$seed" "$trials" "" "$pruner"
+  run "pruned+-$seed" "$seed" "$((10 * trials))" "$half" "$pruner"
+  python3 - "$seed" "$scratch/summary.jsonl" "$scratch/none-$seed.jsonl" "$scratch/pruned-$seed.jsonl" "$scratch/pruned+-$seed.jsonl" <<'PY'
 import json, sys
 
 def summary(path):
@@ -75,14 +78,35 @@ def summary(path):
 def reached(run, target):
     return next(((t, n) for t, value, n in run["completions"] if value <= target + 1e-12), None)
 
-seed = sys.argv[1]
-runs = {name: summary(path) for name, path in zip(["none", "asha", "asha+"], sys.argv[2:])}
+seed, out = sys.argv[1], sys.argv[2]
+runs = {name: summary(path) for name, path in zip(["none", "pruned", "pruned+"], sys.argv[3:])}
 target = runs["none"]["best"]
 print(f"seed {seed}: target = the reference's best val_loss {target:.4f}")
-print(f"  {'run':6} {'wall s':>7} {'trials':>6} {'pruned':>6} {'epochs':>6} {'best':>8}  reached the target")
+print(f"  {'run':7} {'wall s':>7} {'trials':>6} {'pruned':>6} {'epochs':>6} {'best':>8}  reached the target")
 for name, run in runs.items():
     hit = reached(run, target)
     when = f"after {hit[0]:.1f} s, {hit[1]} trials finished" if hit else "no"
-    print(f"  {name:6} {run['wall']:7.1f} {run['finished']:6d} {run['pruned']:6d} {run['epochs']:6d} {run['best']:8.4f}  {when}")
+    print(f"  {name:7} {run['wall']:7.1f} {run['finished']:6d} {run['pruned']:6d} {run['epochs']:6d} {run['best']:8.4f}  {when}")
+with open(out, "a") as f:
+    for name, run in runs.items():
+        hit = reached(run, target)
+        f.write(json.dumps({"seed": seed, "run": name, "wall": run["wall"], "epochs": run["epochs"], "best": run["best"],
+                            "target": target, "reached": hit[0] if hit else None,
+                            "reference_wall": runs["none"]["wall"], "reference_epochs": runs["none"]["epochs"]}) + "\n")
 PY
 done
+python3 - "$scratch/summary.jsonl" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+seeds = len({r["seed"] for r in rows})
+print(f"over {seeds} seeds (times relative to the reference's whole wall time; medians):")
+for name in ["none", "pruned", "pruned+"]:
+    runs = [r for r in rows if r["run"] == name]
+    hits = [r for r in runs if r["reached"] is not None]
+    half = [r for r in hits if r["reached"] <= r["reference_wall"] / 2]
+    to_target = statistics.median(r["reached"] / r["reference_wall"] for r in hits) if hits else float("nan")
+    print(f"  {name:7} reached the target in {len(hits)}/{len(runs)} (within half the reference's wall time: {len(half)}), "
+          f"time to it {to_target:.2f}; wall {statistics.median(r['wall'] / r['reference_wall'] for r in runs):.2f}, "
+          f"epochs {statistics.median(r['epochs'] / r['reference_epochs'] for r in runs):.2f}; "
+          f"best/target {statistics.median(r['best'] / r['target'] for r in runs):.3f}")
+PY

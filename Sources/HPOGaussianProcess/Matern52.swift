@@ -101,18 +101,50 @@ public struct Matern52: Sendable, Hashable {
         let left = AdditiveTable(a, rows: n, kernel: self), right = AdditiveTable(b, rows: m, kernel: self)
         let d = dimension
         let scale = additiveVariance / Double(d)
+        guard left.usable.allSatisfy({ $0 }) && right.usable.allSatisfy({ $0 }) else {
+            for i in 0..<n {
+                for j in 0..<m {
+                    var r2 = 0.0
+                    var sum = 0.0
+                    for k in 0..<d {
+                        let t = a[i * d + k] - b[j * d + k]
+                        r2 += t * t * w[k]
+                        sum += AdditiveTable.unit(left, i, right, j, k, t)
+                    }
+                    result[i * m + j] = value(r: r2.squareRoot()) + scale * sum
+                }
+            }
+            return result
+        }
+        // The common case, every coordinate tabulated: a tight loop over raw buffers.
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
-                for i in 0..<n {
-                    for j in 0..<m {
-                        var r2 = 0.0
-                        for k in 0..<d {
-                            let t = a[i * d + k] - b[j * d + k]
-                            r2 += t * t * w[k]
+                left.plus.withUnsafeBufferPointer { lp in
+                    left.minus.withUnsafeBufferPointer { lm in
+                        right.plus.withUnsafeBufferPointer { rp in
+                            right.minus.withUnsafeBufferPointer { rm in
+                                left.rates.withUnsafeBufferPointer { rate in
+                                    w.withUnsafeBufferPointer { w in
+                                        result.withUnsafeMutableBufferPointer { out in
+                                            for i in 0..<n {
+                                                for j in 0..<m {
+                                                    var r2 = 0.0
+                                                    var sum = 0.0
+                                                    for k in 0..<d {
+                                                        let t = a[i * d + k] - b[j * d + k]
+                                                        r2 += t * t * w[k]
+                                                        let s = rate[k] * abs(t)
+                                                        let e = t >= 0 ? lm[i * d + k] * rp[j * d + k] : rm[j * d + k] * lp[i * d + k]
+                                                        sum += (1 + s + s * s / 3) * e
+                                                    }
+                                                    out[i * m + j] = value(r: r2.squareRoot()) + scale * sum
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
                         }
-                        var sum = 0.0
-                        for k in 0..<d { sum += AdditiveTable.unit(left, i, right, j, k, a[i * d + k] - b[j * d + k]) }
-                        result[i * m + j] = value(r: r2.squareRoot()) + scale * sum
                     }
                 }
             }

@@ -5,8 +5,8 @@ import Foundation
 public enum OutputWarping: String, Sendable, Hashable, Codable, CaseIterable {
     /// Standardise only.
     case none
-    /// log(y − min y + c) with c = 0.1·(median − min): nearly linear near the best values,
-    /// compresses a heavy upper tail (losses spanning orders of magnitude).
+    /// log(y − min y + c) with c = median − min: nearly linear among the better half, compresses
+    /// a heavy upper tail (losses spanning orders of magnitude).
     case log
     /// Gaussian copula: the normal quantile of each value's rank, (rank + ½)/n. Robust to any
     /// tail, but forgets how much better the best values are.

@@ -7,7 +7,7 @@ import HPOGaussianProcess
 /// continuously (one-hot blocks stay as the candidate had them).
 struct AcquisitionOptimizer: Sendable {
     /// Space-filling candidates (randomly shifted R_d sequence), while the model has at most 100
-    /// points; then fewer, as (100/n)², down to a quarter.
+    /// points; then fewer, as (100/n)², down to a quarter (and so for the other kinds).
     var spaceFillingCount = 2000
     /// Perturbed candidates per incumbent.
     var perturbationsPerIncumbent = 100
@@ -31,9 +31,11 @@ struct AcquisitionOptimizer: Sendable {
     ) -> (point: [Double], logEI: Double)? {
         let d = encoding.dimension
         var generator = SplitMix64(seed: seed, stream: 0xACC)
-        // Scoring costs O(candidates · n²): fewer space-filling candidates once n is large.
-        let scale = min(1, Foundation.pow(100 / Double(max(model.count, 1)), 2))
-        let spaceFilling = max(spaceFillingCount / 4, Int(Double(spaceFillingCount) * scale))
+        // Scoring costs O(candidates · n²): fewer candidates of every kind once n is large.
+        let scale = max(0.25, min(1, Foundation.pow(100 / Double(max(model.count, 1)), 2)))
+        let spaceFilling = Int(Double(spaceFillingCount) * scale)
+        let perturbations = Int(Double(perturbationsPerIncumbent) * scale)
+        let axisMoves = Int(Double(self.axisMoves) * scale)
         var flat = SpaceFillingDesign.kronecker(count: spaceFilling, dimension: d, seed: generator.next())
         let lengthScales = model.kernel.lengthScales
         let meanLogScale = lengthScales.reduce(0) { $0 + Foundation.log($1) } / Double(d)
@@ -41,7 +43,7 @@ struct AcquisitionOptimizer: Sendable {
         let perturbProbability = min(1, 20 / Double(d))
         let scales = [0.2, 0.05, 0.0125, 0.003]
         for incumbent in incumbents.prefix(incumbentCount) {
-            for i in 0..<perturbationsPerIncumbent {
+            for i in 0..<perturbations {
                 let scale = scales[i % scales.count]
                 var point = incumbent
                 for k in 0..<d where generator.nextUnit() < perturbProbability {

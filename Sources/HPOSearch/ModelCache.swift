@@ -44,14 +44,14 @@ struct ModelCache: Sendable {
             for warping in candidates {
                 let transform = OutputTransform(observations: values, warping: warping)
                 guard
-                    let fit = fitter.fitWithEvidence(
+                    let process = fitter.fit(
                         inputs: inputs, rows: n, targets: transform.targets,
                         warmStart: warping == self.warping ? hyperparameters : nil, seed: seed &+ UInt64(n))
                 else { continue }
                 // Both warpings are monotone: compare how well each model ranks held-out results
                 // (leave-one-out), and keep the untransformed model unless the log is clearly better.
-                let score = Self.rankCorrelation(fit.process.leaveOneOutMeans(), transform.targets) + (warping == .none ? 0.02 : 0)
-                if score > best?.score ?? -.infinity { best = (fit.process, transform, score) }
+                let score = Self.rankCorrelation(process.leaveOneOutMeans(), transform.targets) + (warping == .none ? 0.02 : 0)
+                if score > best?.score ?? -.infinity { best = (process, transform, score) }
             }
         } else if let warping, let hyperparameters {
             let transform = OutputTransform(observations: values, warping: warping)

@@ -114,7 +114,7 @@ import Testing
         #expect(logInfo["torn_tail"] as? Bool == false)
         let counts = try #require(json["counts"] as? [String: Int])
         #expect(counts == [
-            "completed": 4, "failed": 1, "running": 1, "queued": 0, "interrupted": 0, "done": 5, "attempts": 8,
+            "completed": 4, "failed": 1, "pruned": 0, "running": 1, "queued": 0, "interrupted": 0, "done": 5, "attempts": 8,
             "failed_attempts": 2, "lost_attempts": 1, "retries": 2, "results_dropped": 1,
         ])
         let best = try #require(json["best"] as? [String: Any])

@@ -1,0 +1,49 @@
+import HPOGaussianProcess
+
+/// Knobs of `BayesianSearch` that are not study-file options.
+public struct BayesTuning: Sendable {
+    /// With at most this many results, every new result gets a full fit (several starts, the
+    /// output warping chosen again): cheap at that size, and worth it in asynchronous mode
+    /// (see `docs/bayes.md`).
+    public var alwaysFullRefitUpTo = 100
+    /// Beyond that, refit from scratch once this fraction of the data is new since the last
+    /// full fit; in between, warm-started iterations or none (`warmRefitFraction`).
+    public var fullRefitFraction = 0.125
+    /// Between full fits, warm-start a few iterations once this fraction of the data is new
+    /// since the last fit (every result while n < 1/fraction); otherwise keep the
+    /// hyperparameters and only recompute the posterior.
+    public var warmRefitFraction = 0.02
+    /// Iterations of a warm-started refit.
+    public var warmIterations = 12
+    public var fullIterations = 60
+    public var randomRestarts = 2
+    /// Points closer than this (largest coordinate difference, unit cube) are the same point.
+    public var duplicateTolerance = 1e-6
+    var acquisition = AcquisitionOptimizer()
+
+    /// Mean and sd of the log noise variance's prior (standardised outputs).
+    public var noisePrior = (mean: -9.0, sd: 3.0)
+    /// Prior of the log variance of the kernel's additive part; nil for the plain ARD kernel.
+    public var additivePrior: (mean: Double, sd: Double)? = (mean: -1.0, sd: 2.0)
+
+    func priors(_ d: Int) -> GPPriors {
+        var priors = GPPriors.standard(dimension: d)
+        priors.noiseVariance = NormalPrior(mean: noisePrior.mean, sd: noisePrior.sd)
+        priors.additiveVariance = additivePrior.map { NormalPrior(mean: $0.mean, sd: $0.sd) }
+        return priors
+    }
+
+    public init() {}
+
+    /// Axis-move candidates per proposal (see `AcquisitionOptimizer.axisMoves`).
+    public var axisMoves: Int {
+        get { acquisition.axisMoves }
+        set { acquisition.axisMoves = newValue }
+    }
+
+    /// Space-filling candidates per proposal.
+    public var candidateCount: Int {
+        get { acquisition.spaceFillingCount }
+        set { acquisition.spaceFillingCount = newValue }
+    }
+}
