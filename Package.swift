@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "HPOCoordinatorTests", dependencies: ["HPOCoordinator", "HPOWorker", "HPOWire"]),
         .testTarget(
             name: "HPOEndToEndTests",
-            dependencies: ["HPOJournal", "HPOWire", "HPOZeroMQ", "hpo-coordinator", "hpo-worker", "hpo"]),
+            dependencies: ["HPOJournal", "HPOWire", "HPOZeroMQ", "HPOSearch", "hpo-coordinator", "hpo-worker", "hpo"]),
     ]
 )
 

@@ -1,3 +1,4 @@
+import HPOCore
 import HPOSearch
 
 /// Proposals to compute off the dispatch loop (for strategies that fit a model): the strategy
@@ -22,5 +23,3 @@ public struct ProposalResult: Sendable {
     let search: any SearchStrategy
     public let proposals: [Parameters]
 }
-
-import HPOCore

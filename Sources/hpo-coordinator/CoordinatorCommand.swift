@@ -108,7 +108,7 @@ struct CoordinatorCommand: ParsableCommand {
             }
         }
         if let restored, restored.finishReason != nil, restored.trials.count >= config.budget.trials {
-            print("study \(config.name) already finished (\(restored.finishReason ?? "")): \(restored.completedCount) completed, \(restored.failedCount) failed")
+            print("study \(config.name) already finished (\(restored.finishReason ?? "")): \(restored.completedCount) completed, \(restored.prunedCount) pruned, \(restored.failedCount) failed")
             print("  results log: \(logPath)")
             return
         }

@@ -1,6 +1,7 @@
 import Foundation
 import HPOCore
 import HPOJournal
+import HPOSearch
 import HPOWire
 import HPOZeroMQ
 import Testing
@@ -55,9 +56,9 @@ import Testing
 /// Generates hostile traffic: random bytes, wrong frame counts, other versions, valid messages
 /// with flipped bytes, results for trials nobody was given, an oversized frame.
 struct FrameFuzzer {
-    var generator: SeededBytes
+    var generator: SplitMix64
 
-    init(seed: UInt64) { generator = SeededBytes(seed: seed) }
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
     /// Sends `messages` messages spread over `connections` DEALER sockets, within `seconds`.
     /// Returns how many were sent.
@@ -117,16 +118,7 @@ struct FrameFuzzer {
     }
 }
 
-/// A tiny deterministic generator for the fuzzer (SplitMix64).
-struct SeededBytes {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
+    /// `count` random bytes, for the fuzzer.
     mutating func bytes(count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
 }
