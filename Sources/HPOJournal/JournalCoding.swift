@@ -45,8 +45,12 @@ enum JournalCoding {
     }
 
     /// Decodes one line; `nil` for an event name this version does not know (newer writers).
-    static func decode(_ line: Data) throws -> JournalRecord? {
-        let decoder = makeDecoder()
+    static func decode(_ line: UnsafeRawBufferPointer, using decoder: JSONDecoder) throws -> JournalRecord? {
+        try decode(Data(line), using: decoder)
+    }
+
+    /// Decodes one line with Foundation's decoder.
+    static func decode(_ line: Data, using decoder: JSONDecoder = makeDecoder()) throws -> JournalRecord? {
         let header = try decoder.decode(Header.self, from: line)
         let event: JournalEvent
         switch header.event {

@@ -22,27 +22,23 @@ public enum JournalReader {
         return try parse(data, path: path)
     }
 
+    /// Parses a log's bytes; `path` names it in errors.
     public static func parse(_ data: Data, path: String) throws(JournalError) -> Contents {
+        let (chunks, unterminatedLine) = data.withUnsafeBytes { bytes in
+            let lines = JournalLines(bytes)
+            return (JournalLineBatch.decode(lines.lines, in: bytes), lines.unterminatedLine)
+        }
         var contents = Contents(records: [], tornTail: false, unknownEvents: 0)
-        let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
-        let endsWithNewline = data.last == 0x0A
-        for (index, line) in lines.enumerated() {
-            let isLast = index == lines.count - 1
-            if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) { continue }
-            do {
-                if let record = try JournalCoding.decode(Data(line)) {
-                    contents.records.append(record)
-                } else {
-                    contents.unknownEvents += 1
-                }
-            } catch {
-                // Only an unterminated final line can be a torn write; anything else is corruption.
-                if isLast && !endsWithNewline {
-                    contents.tornTail = true
-                } else {
-                    throw JournalError.corruptLine(path: path, line: index + 1, reason: Self.describe(error))
-                }
+        contents.records.reserveCapacity(chunks.reduce(0) { $0 + $1.records.count })
+        for chunk in chunks {
+            contents.records += chunk.records
+            contents.unknownEvents += chunk.unknownEvents
+            guard let failure = chunk.failure else { continue }
+            // Only an unterminated final line can be a torn write; anything else is corruption.
+            guard failure.line == unterminatedLine else {
+                throw JournalError.corruptLine(path: path, line: failure.line, reason: Self.describe(failure.error))
             }
+            contents.tornTail = true
         }
         return contents
     }
