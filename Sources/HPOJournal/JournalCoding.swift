@@ -45,8 +45,10 @@ enum JournalCoding {
     }
 
     /// Decodes one line; `nil` for an event name this version does not know (newer writers).
+    /// The frequent kinds take the fast path; the rest, and any line it declines, `decoder`.
     static func decode(_ line: UnsafeRawBufferPointer, using decoder: JSONDecoder) throws -> JournalRecord? {
-        try decode(Data(line), using: decoder)
+        if let record = JournalFastPath.decode(line) { return record }
+        return try decode(Data(line), using: decoder)
     }
 
     /// Decodes one line with Foundation's decoder.
