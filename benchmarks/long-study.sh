@@ -3,11 +3,11 @@
 # coordinator's peak memory during the study, the time to replay the log as a resume does, and
 # `hpo status`.
 #   benchmarks/long-study.sh [TRIALS=10000]
-# SCRATCH=.build-mine benchmarks/long-study.sh builds and runs from another scratch folder.
+# Release build; BUILD_DIR (default .build) is the build folder to use, as in pruning.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 trials=${1:-10000}
-build=${SCRATCH:-.build}
+build=${BUILD_DIR:-.build}
 swift build -c release --scratch-path "$build" >/dev/null
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

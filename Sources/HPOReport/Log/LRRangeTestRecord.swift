@@ -55,14 +55,12 @@ public struct LRRangeTestRecord: Hashable, Sendable, Decodable {
     /// `lr_range_test` lines that do not decode (a torn last line, a future shape), are skipped;
     /// `skipped` counts the latter.
     public static func scan(_ data: Data) -> (records: [LRRangeTestRecord], skipped: Int) {
-        let marker = Data("lr_range_test".utf8)
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         var records: [LRRangeTestRecord] = []
         var skipped = 0
-        for line in data.split(separator: 0x0A) where line.range(of: marker) != nil {
-            let bytes = Data(line)
+        for bytes in LineSearch.lines(containing: "lr_range_test", in: data) {
             guard let header = try? decoder.decode(EventName.self, from: bytes), header.event == "lr_range_test" else {
                 continue
             }

@@ -122,21 +122,21 @@ public struct StudySummary: Hashable, Sendable {
 
     /// The completed trials with a finite objective, best first (ties: the earlier trial).
     public static func ranking(_ history: StudyHistory, objective: Objective) -> [RankedTrial] {
-        let completed = history.trials.compactMap { trial -> (TrialRecord, AttemptRecord, Double)? in
-            guard trial.state == .completed, let attempt = trial.finalAttempt, let value = attempt.objective,
-                value.isFinite
-            else { return nil }
-            return (trial, attempt, value)
+        // Sort small keys, not the records: moving a record copies all its fields.
+        let completed = history.trials.enumerated().compactMap { index, trial -> (index: Int, trial: TrialID, value: Double)? in
+            guard trial.state == .completed, let value = trial.finalAttempt?.objective, value.isFinite else { return nil }
+            return (index, trial.trial, value)
         }
         let sorted = completed.sorted { a, b in
-            if a.2 != b.2 { return objective.isBetter(a.2, than: b.2) }
-            return a.0.trial < b.0.trial
+            if a.value != b.value { return objective.isBetter(a.value, than: b.value) }
+            return a.trial < b.trial
         }
-        return sorted.enumerated().map { index, entry in
-            RankedTrial(
-                rank: index + 1, trial: entry.0.trial, attempt: entry.1.attempt, objective: entry.2,
-                params: entry.1.params, metrics: entry.1.metrics, durationSeconds: entry.1.durationSeconds,
-                worker: entry.1.worker)
+        return sorted.enumerated().compactMap { rank, entry in
+            guard let attempt = history.trials[entry.index].finalAttempt else { return nil }
+            return RankedTrial(
+                rank: rank + 1, trial: entry.trial, attempt: attempt.attempt, objective: entry.value,
+                params: attempt.params, metrics: attempt.metrics, durationSeconds: attempt.durationSeconds,
+                worker: attempt.worker)
         }
     }
 
