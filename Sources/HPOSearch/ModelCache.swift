@@ -17,6 +17,8 @@ struct ModelCache: Sendable {
     private var last: FittedModel?
     private var hyperparameters: GPHyperparameters?
     private var warping: OutputWarping?
+    /// Which of `BayesTuning.kernelPriors` the last fit used.
+    private(set) var kernel = 0
     private var countAtFullFit = 0
     private var countAtFit = 0
 
@@ -38,39 +40,48 @@ struct ModelCache: Sendable {
         let full = hyperparameters == nil || warping == nil || n <= tuning.alwaysFullRefitUpTo
             || Double(n - countAtFullFit) >= tuning.fullRefitFraction * Double(countAtFullFit)
 
-        var best: (process: GaussianProcess, transform: OutputTransform, score: Double)?
+        var best: (process: GaussianProcess, transform: OutputTransform, score: Double, kernel: Int)?
         if full {
-            let candidates: [OutputWarping] = options.output == .auto ? [.none, .log] : [OutputWarping(options.output)]
-            for warping in candidates {
+            let warpings: [OutputWarping] = options.output == .auto ? [.none, .log] : [OutputWarping(options.output)]
+            for warping in warpings {
                 let transform = OutputTransform(observations: values, warping: warping)
-                guard
-                    let process = fitter.fit(
-                        inputs: inputs, rows: n, targets: transform.targets,
-                        warmStart: warping == self.warping ? hyperparameters : nil, seed: seed &+ UInt64(n))
-                else { continue }
-                // Both warpings are monotone: compare how well each model ranks held-out results
-                // (leave-one-out), and keep the untransformed model unless the log is clearly better.
-                let score = Self.rankCorrelation(process.leaveOneOutMeans(), transform.targets) + (warping == .none ? 0.02 : 0)
-                if score > best?.score ?? -.infinity { best = (process, transform, score) }
+                for kernel in tuning.kernelPriors.indices {
+                    var fitter = fitter
+                    fitter.priors = tuning.priors(d, kernel: kernel)
+                    let same = warping == self.warping && kernel == self.kernel
+                    guard
+                        let process = fitter.fit(
+                            inputs: inputs, rows: n, targets: transform.targets, warmStart: same ? hyperparameters : nil,
+                            seed: seed &+ UInt64(n))
+                    else { continue }
+                    // The warpings are monotone and the kernels differ only in their priors:
+                    // compare how well each model ranks held-out results (leave-one-out), and keep
+                    // the untransformed, first-listed model unless another is clearly better.
+                    let bonus = (warping == .none ? 0.02 : 0) + (kernel == 0 ? 0.01 : 0)
+                    let score = Self.rankCorrelation(process.leaveOneOutMeans(), transform.targets) + bonus
+                    if score > best?.score ?? -.infinity { best = (process, transform, score, kernel) }
+                }
             }
         } else if let warping, let hyperparameters {
             let transform = OutputTransform(observations: values, warping: warping)
             let process: GaussianProcess?
             if Double(n - countAtFit) >= tuning.warmRefitFraction * Double(n) {
                 var warm = fitter
+                warm.priors = tuning.priors(d, kernel: kernel)
                 warm.maxIterations = tuning.warmIterations
                 process = warm.fit(inputs: inputs, rows: n, targets: transform.targets, warmStart: hyperparameters, warmOnly: true)
             } else {
                 // Few new results among many: the same hyperparameters, the new posterior.
                 process = GaussianProcess(inputs: inputs, rows: n, targets: transform.targets, hyperparameters: hyperparameters)
             }
-            if let process { best = (process, transform, 0) }
+            if let process { best = (process, transform, 0, kernel) }
         }
         guard let best else { return nil }
         if full { countAtFullFit = n }
         if full || Double(n - countAtFit) >= tuning.warmRefitFraction * Double(n) { countAtFit = n }
         hyperparameters = best.process.hyperparameters
         warping = best.transform.warping
+        kernel = best.kernel
         let ranked = zip(observed.map(\.point), best.transform.targets).sorted { $0.1 < $1.1 }.map { (point: $0.0, target: $0.1) }
         let model = FittedModel(process: best.process, ranked: ranked, warping: best.transform.warping)
         self.fingerprint = fingerprint

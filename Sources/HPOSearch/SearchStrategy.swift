@@ -64,10 +64,12 @@ extension SearchStrategy {
 
 /// Makes the strategy a study file asks for. `alreadyProposed` is the number of trials a resumed
 /// study's log already holds: a random stream or a grid cursor continues after them.
-public func makeSearchStrategy(for config: StudyConfig, alreadyProposed: Int = 0) -> any SearchStrategy {
+/// `expectedSlots`, when known (local workers), is how many trials will run at once: the Bayesian
+/// initial design grows to cover the first round of proposals, all made without a result.
+public func makeSearchStrategy(for config: StudyConfig, alreadyProposed: Int = 0, expectedSlots: Int? = nil) -> any SearchStrategy {
     switch config.strategy.kind {
     case .random: RandomSearch(space: config.space, seed: config.seed, alreadyProposed: alreadyProposed)
     case .grid: GridSearch(space: config.space, alreadyProposed: alreadyProposed)
-    case .bayes: BayesianSearch(config: config)
+    case .bayes: BayesianSearch(config: config, workers: expectedSlots)
     }
 }

@@ -58,6 +58,9 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Seconds between heartbeats, announced to workers.")
     var heartbeat = 1.0
 
+    @Option(help: "bayes: how many trials will run at once (all workers' slots), to size the initial design. Default: the local workers' slots.")
+    var expectedSlots: Int?
+
     @Option(help: "Heartbeat intervals of silence after which a worker is considered lost.")
     var liveness = 5
 
@@ -70,6 +73,7 @@ struct CoordinatorCommand: ParsableCommand {
     func validate() throws {
         guard localWorkers >= 0 else { throw ValidationError("--local-workers must be 0 or more") }
         guard workerSlots >= 1 else { throw ValidationError("--worker-slots must be at least 1") }
+        if let expectedSlots, expectedSlots < 1 { throw ValidationError("--expected-slots must be at least 1") }
         guard heartbeat > 0, liveness >= 2 else { throw ValidationError("--heartbeat must be > 0 and --liveness >= 2") }
     }
 
@@ -142,14 +146,15 @@ struct CoordinatorCommand: ParsableCommand {
 
         let livenessSettings = LivenessSettings(heartbeatIntervalSeconds: heartbeat, liveness: liveness)
         let host = ProcessInfo.processInfo.hostName
+        let slots = expectedSlots ?? (localWorkers > 0 ? localWorkers * workerSlots : nil)
+        let search = makeSearchStrategy(for: config, alreadyProposed: restored?.trials.count ?? 0, expectedSlots: slots)
         var machine =
             if let restored {
                 CoordinatorStateMachine(
-                    restoring: restored, search: makeSearchStrategy(for: config, alreadyProposed: restored.trials.count),
-                    liveness: livenessSettings, software: HPOVersion.current, host: host)
+                    restoring: restored, search: search, liveness: livenessSettings, software: HPOVersion.current, host: host)
             } else {
                 CoordinatorStateMachine(
-                    config: config, liveness: livenessSettings, software: HPOVersion.current, host: host)
+                    config: config, search: search, liveness: livenessSettings, software: HPOVersion.current, host: host)
             }
         machine.preludeEvents = prelude
         machine.modelPatienceSeconds = modelPatience
