@@ -49,6 +49,34 @@ import Testing
         #expect(batches.min()! < 20 && batches.max()! > 450)
     }
 
+    @Test("consecutive random proposals are independent: no value carries over to the next trial")
+    func consecutiveProposalsIndependent() {
+        let square = SearchSpace([
+            ParameterSpec(name: "x0", domain: .float(low: 0, high: 1, log: false)),
+            ParameterSpec(name: "x1", domain: .float(low: 0, high: 1, log: false)),
+        ])
+        var search = RandomSearch(space: square, seed: 1)
+        let samples = search.propose(500, history: SearchHistory()).map { ($0["x0"]?.doubleValue ?? .nan, $0["x1"]?.doubleValue ?? .nan) }
+        // Each stream used to be its neighbour shifted by one: x1 of trial t was x0 of trial t+1.
+        let carried = zip(samples, samples.dropFirst()).filter { $0.0.1 == $0.1.0 }.count
+        #expect(carried == 0)
+        // And x1 of one trial says nothing about x0 of the next: correlation near 0.
+        let pairs = zip(samples, samples.dropFirst()).map { ($0.0.1, $0.1.0) }
+        #expect(abs(correlation(pairs)) < 0.15)
+    }
+
+    private func correlation(_ pairs: [(Double, Double)]) -> Double {
+        let n = Double(pairs.count)
+        let mx = pairs.map(\.0).reduce(0, +) / n, my = pairs.map(\.1).reduce(0, +) / n
+        var sxy = 0.0, sxx = 0.0, syy = 0.0
+        for (x, y) in pairs {
+            sxy += (x - mx) * (y - my)
+            sxx += (x - mx) * (x - mx)
+            syy += (y - my) * (y - my)
+        }
+        return sxy / (sxx * syy).squareRoot()
+    }
+
     @Test("random search is reproducible from its seed and can continue its stream")
     func reproducible() {
         var a = RandomSearch(space: space, seed: 42)
