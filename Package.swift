@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "HPOReportTests", dependencies: ["HPOReport", "HPOJournal"]),
         .testTarget(name: "HPOTrainingTests", dependencies: ["HPOTraining"]),
         .testTarget(name: "HPOGaussianProcessTests", dependencies: ["HPOGaussianProcess"]),
-        .testTarget(name: "HPOSearchTests", dependencies: ["HPOSearch", "HPOTrials"]),
+        .testTarget(name: "HPOSearchTests", dependencies: ["HPOSearch", "HPOGaussianProcess", "HPOTrials"]),
         .testTarget(name: "HPOCoordinatorTests", dependencies: ["HPOCoordinator", "HPOWorker", "HPOWire"]),
         .testTarget(
             name: "HPOEndToEndTests",

@@ -13,6 +13,9 @@ public struct BayesTuning: Sendable {
     /// since the last fit (every result while n < 1/fraction); otherwise keep the
     /// hyperparameters and only recompute the posterior.
     public var warmRefitFraction = 0.02
+    /// The most results the model is fitted to; beyond it, a subset (see `ModelSubset`), so that
+    /// the cost of a proposal stops growing with the study (O(n³) fits, O(n²) per candidate).
+    public var maxModelPoints = 300
     /// Iterations of a warm-started refit.
     public var warmIterations = 12
     public var fullIterations = 60

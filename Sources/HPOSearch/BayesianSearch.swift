@@ -70,7 +70,9 @@ public struct BayesianSearch: SearchStrategy {
                 point = nextDesignPoint(avoiding: taken)
             } else {
                 if fitted == nil {
-                    fitted = model.fitted(to: observed, dimension: encoding.dimension, options: options, tuning: tuning, seed: seed)
+                    let subset = ModelSubset.select(observed, cap: tuning.maxModelPoints)
+                    fitted = model.fitted(
+                        to: subset, total: observed.count, dimension: encoding.dimension, options: options, tuning: tuning, seed: seed)
                 }
                 point = fitted.flatMap { proposeFromModel($0, pending: pending, taken: taken) } ?? nextDesignPoint(avoiding: taken)
             }

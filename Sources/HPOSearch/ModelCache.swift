@@ -22,8 +22,11 @@ struct ModelCache: Sendable {
     private var countAtFullFit = 0
     private var countAtFit = 0
 
+    /// - Parameter total: how many results exist in all when `observed` is a subset of them (see
+    ///   `ModelSubset`); what decides between a full fit, a warm one and none.
     mutating func fitted(
-        to observed: [(point: [Double], value: Double)], dimension d: Int, options: BayesOptions, tuning: BayesTuning, seed: UInt64
+        to observed: [(point: [Double], value: Double)], total: Int? = nil, dimension d: Int, options: BayesOptions,
+        tuning: BayesTuning, seed: UInt64
     ) -> FittedModel? {
         var hasher = Hasher()
         for (point, value) in observed {
@@ -34,11 +37,12 @@ struct ModelCache: Sendable {
         if fingerprint == self.fingerprint, let last { return last }
 
         let n = observed.count
+        let total = total ?? n
         let values = observed.map(\.value)
         let inputs = Array(observed.map(\.point).joined())
         let fitter = GPFitter(priors: tuning.priors(d), maxIterations: tuning.fullIterations, randomRestarts: tuning.randomRestarts)
-        let full = hyperparameters == nil || warping == nil || n <= tuning.alwaysFullRefitUpTo
-            || Double(n - countAtFullFit) >= tuning.fullRefitFraction * Double(countAtFullFit)
+        let full = hyperparameters == nil || warping == nil || total <= tuning.alwaysFullRefitUpTo
+            || Double(total - countAtFullFit) >= tuning.fullRefitFraction * Double(countAtFullFit)
 
         var best: (process: GaussianProcess, transform: OutputTransform, score: Double, kernel: Int)?
         if full {
@@ -65,7 +69,7 @@ struct ModelCache: Sendable {
         } else if let warping, let hyperparameters {
             let transform = OutputTransform(observations: values, warping: warping)
             let process: GaussianProcess?
-            if Double(n - countAtFit) >= tuning.warmRefitFraction * Double(n) {
+            if Double(total - countAtFit) >= tuning.warmRefitFraction * Double(total) {
                 var warm = fitter
                 warm.priors = tuning.priors(d, kernel: kernel)
                 warm.maxIterations = tuning.warmIterations
@@ -77,8 +81,8 @@ struct ModelCache: Sendable {
             if let process { best = (process, transform, 0, kernel) }
         }
         guard let best else { return nil }
-        if full { countAtFullFit = n }
-        if full || Double(n - countAtFit) >= tuning.warmRefitFraction * Double(n) { countAtFit = n }
+        if full { countAtFullFit = total }
+        if full || Double(total - countAtFit) >= tuning.warmRefitFraction * Double(total) { countAtFit = total }
         hyperparameters = best.process.hyperparameters
         warping = best.transform.warping
         kernel = best.kernel

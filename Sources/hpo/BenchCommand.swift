@@ -25,6 +25,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Bayes: output transform, auto, none, log or rank-gaussian.") var output: String = OutputTransformKind.auto.rawValue
     @Option(help: "Comma-separated: \(BenchProblem.all.map(\.name).joined(separator: ","))")
     var functions: String = BenchProblem.all.map(\.name).joined(separator: ",")
+    @Option(help: "Bayes: the most results the model is fitted to (a subset beyond).") var maxModelPoints: Int = BayesTuning().maxModelPoints
     @Option(help: "Workers (batch size).") var q: Int = 8
     @Option(help: "Evaluations per run.") var budget: Int = 80
     @Option(help: "Seeds: a range and/or list, e.g. 0-9 or 0,3,5-7.") var seeds: String = "0-9"
@@ -41,7 +42,9 @@ struct BenchCommand: ParsableCommand {
         guard LieValue(rawValue: lie) != nil else { throw ValidationError("--lie must be min, mean or max") }
         guard OutputTransformKind(rawValue: output) != nil else { throw ValidationError("--output must be auto, none, log or rank-gaussian") }
         guard ["sync", "async", "both"].contains(mode) else { throw ValidationError("--mode must be sync, async or both") }
-        guard q > 0, budget > 0, finished > 0, repeats > 0 else { throw ValidationError("--q, --budget, --finished, --repeats must be positive") }
+        guard q > 0, budget > 0, finished > 0, repeats > 0, maxModelPoints > 0 else {
+            throw ValidationError("--q, --budget, --finished, --repeats, --max-model-points must be positive")
+        }
         if let initial, initial < 1 { throw ValidationError("--initial must be positive") }
         _ = try problems()
         _ = try seedList()
@@ -102,7 +105,9 @@ struct BenchCommand: ParsableCommand {
         let options = BayesOptions(
             batch: BatchHeuristic(rawValue: batch) ?? .krigingBeliever, lie: LieValue(rawValue: lie) ?? .min, initial: initial,
             output: OutputTransformKind(rawValue: output) ?? .auto)
-        return BayesianSearch(space: problem.space, seed: seed, options: options, workers: q)
+        var search = BayesianSearch(space: problem.space, seed: seed, options: options, workers: q)
+        search.tuning.maxModelPoints = maxModelPoints
+        return search
     }
 
     private func runOnce(_ problem: BenchProblem, mode: BenchMode, seed: UInt64) -> BenchRun {
@@ -174,6 +179,7 @@ struct BenchCommand: ParsableCommand {
                 batch: BatchHeuristic(rawValue: batch) ?? .krigingBeliever, lie: LieValue(rawValue: lie) ?? .min, initial: initial,
                 output: OutputTransformKind(rawValue: output) ?? .auto),
             workers: 8)
+        search.tuning.maxModelPoints = maxModelPoints
         let clock = ContinuousClock()
         // The first proposal fits from scratch (several restarts); timed separately.
         var start = clock.now
