@@ -55,17 +55,21 @@ extension CoordinatorStateMachine {
 
     /// Slots that have waited longer than `modelPatienceSeconds` for the model get configurations
     /// from the quasi-random fallback stream: no worker waits on a model that cannot keep up.
+    /// A worker's queue place (prefetch) is in less of a hurry: the trial ahead of it is still
+    /// running, so it waits for the model up to half a typical trial.
     mutating func dispatchFallback(now: Double) -> CoordinatorActions {
         var actions = CoordinatorActions()
         guard ready.isEmpty, !isFinished, canCreateTrials(now: now) else { return actions }
+        let queuePatience = max(modelPatienceSeconds, 0.5 * (typicalTrialSeconds ?? 0))
         let waiting = workers.filter { entry in
-            entry.value.freeSlots > 0 && (entry.value.freedAt.first.map { now - $0 >= modelPatienceSeconds } ?? false)
+            let patience = entry.value.idleSlots > 0 ? modelPatienceSeconds : queuePatience
+            return entry.value.freeSlots > 0 && (entry.value.freedAt.first.map { now - $0 >= patience } ?? false)
         }.sorted { $0.value.id.rawValue < $1.value.id.rawValue }
         for (peer, _) in waiting {
             while let worker = workers[peer], worker.freeSlots > 0, trials.count < config.budget.trials {
                 guard let parameters = fallback.propose(1, history: SearchHistory()).first else { break }
                 let id = TrialID(trials.count + 1)
-                trials[id] = TrialEntry(parameters: parameters, attempt: 0, state: .pending)
+                trials[id] = TrialEntry(parameters: parameters, attempt: 0, state: .pending, fromFallback: true)
                 fallbackCount += 1
                 actions.append(assign(id, to: peer, now: now))
             }
@@ -111,7 +115,7 @@ extension CoordinatorStateMachine {
             .trialDispatched(
                 TrialDispatched(
                     trial: trial, attempt: entry.attempt, worker: worker.id, params: entry.parameters,
-                    slotIdleSeconds: idle)))
+                    slotIdleSeconds: idle, fallback: entry.fromFallback ? true : nil)))
         let assignment = Assignment(
             key: key, parameters: entry.parameters, spec: config.trial, objectiveMetric: config.objective.metric)
         actions.messages.append((peer, .assign(assignment)))

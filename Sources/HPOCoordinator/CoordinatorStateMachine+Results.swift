@@ -34,6 +34,7 @@ extension CoordinatorStateMachine {
         workers[peer]?.running.remove(key)
         workers[peer]?.freedAt.append(now)
         let result = message.result
+        typicalTrialSeconds = typicalTrialSeconds.map { 0.9 * $0 + 0.1 * result.durationSeconds } ?? result.durationSeconds
         let objective = result.metrics[config.objective.metric]
         if result.status == .completed, let objective, objective.isFinite {
             trials[key.trial]?.state = .completed(objective: objective)
@@ -45,7 +46,8 @@ extension CoordinatorStateMachine {
                 .trialCompleted(
                     TrialCompleted(
                         trial: key.trial, attempt: key.attempt, params: entry.parameters, objective: objective,
-                        metrics: result.metrics, worker: workerID, durationSeconds: result.durationSeconds)))
+                        metrics: result.metrics, worker: workerID, durationSeconds: result.durationSeconds,
+                        slotIdleSeconds: result.slotIdleSeconds)))
         } else if result.status == .pruned || entry.stopReason != nil {
             // Asked to stop (by this coordinator, or by the one before a restart): pruned, whatever
             // else made the attempt end, and never retried. A completed result above still stands.

@@ -25,8 +25,10 @@ extension CoordinatorStateMachine {
             workers[oldPeer]?.running.subtract(carried.running)
             actions.append(removeWorker(oldPeer, reason: "reconnected", now: now, dispatchAfter: false))
         }
+        let prefetch = min(max(hello.prefetch, 0), Self.maximumPrefetch)
         workers[peer] = WorkerEntry(
-            id: id, slots: max(hello.slots, 1), lastSeen: now, freedAt: Array(repeating: now, count: max(hello.slots, 1)))
+            id: id, slots: max(hello.slots, 1), prefetch: prefetch, lastSeen: now,
+            freedAt: Array(repeating: now, count: max(hello.slots, 1) + prefetch))
         lastHeartbeatSent[peer] = now
         actions.journal.append(.workerJoined(WorkerJoined(worker: id, host: hello.host, pid: hello.pid, slots: hello.slots)))
         actions.messages.append((peer, .welcome(welcome(for: id))))

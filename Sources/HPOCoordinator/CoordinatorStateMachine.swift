@@ -75,6 +75,10 @@ public struct CoordinatorStateMachine {
     /// seconds), that slot gets a quasi-random configuration from this stream instead of waiting.
     var fallback: RandomSearch
     public var modelPatienceSeconds = 0.02
+    /// A moving average of how long attempts run (from the results): a worker's queue place
+    /// (prefetch) can wait for the model about half of that, since the trial ahead of it is
+    /// still running.
+    var typicalTrialSeconds: Double?
     /// How many trials the fallback proposed (the model did not keep up), for the log and tests.
     public internal(set) var fallbackCount = 0
     public internal(set) var finishReason: String?
@@ -83,15 +87,25 @@ public struct CoordinatorStateMachine {
     public internal(set) var failedCount = 0
     public internal(set) var prunedCount = 0
 
+    /// The most assignments a worker may queue beyond its slots, whatever its hello asks.
+    static let maximumPrefetch = 16
+
     struct WorkerEntry {
         var id: WorkerID
         var slots: Int
+        /// Assignments the worker queues beyond its slots (see `Hello.prefetch`).
+        var prefetch = 0
+        /// Its attempts, running or queued on the worker.
         var running: Set<TrialKey> = []
         var lastSeen: Double
-        /// When each free slot became free (a result arrived), oldest first: how long the
-        /// worker waited for its next trial is journaled with that dispatch.
+        /// When each free place (slot or queue) became free (a result arrived), oldest first:
+        /// how long it waited for its next trial is journaled with that dispatch.
         var freedAt: [Double] = []
-        var freeSlots: Int { slots - running.count }
+        /// Places for more assignments: slots and queue.
+        var freeSlots: Int { slots + prefetch - running.count }
+        /// Slots with nothing to run at all, not even a queued trial: the ones that must not wait
+        /// for the model (see `dispatchFallback`).
+        var idleSlots: Int { max(slots - running.count, 0) }
     }
 
     enum TrialState: Equatable {
@@ -111,6 +125,8 @@ public struct CoordinatorStateMachine {
         /// The attempt dispatched last (0 before the first dispatch).
         var attempt: Attempt
         var state: TrialState
+        /// Proposed by the quasi-random fallback because the model was not ready.
+        var fromFallback = false
         /// The current attempt's last intermediate report, for `trial_pruned`.
         var lastReport: TrialReport?
         /// Set once the pruner asked the current attempt to stop: why. From then on the trial

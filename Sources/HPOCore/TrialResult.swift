@@ -24,10 +24,14 @@ public struct TrialResult: Hashable, Sendable, Codable {
     public var durationSeconds: Double
     /// Pruned attempts: the step of the last intermediate report, where the attempt stopped.
     public var step: Int?
+    /// Seconds the worker's slot stood idle between its previous attempt ending and this one
+    /// starting, on the worker's clock (nil for a slot's first attempt): what a worker that
+    /// prefetches trials measures, since the coordinator cannot see when a queued trial starts.
+    public var slotIdleSeconds: Double?
 
     public init(
         status: TrialStatus, metrics: [String: Double], reason: String? = nil, exitCode: Int32? = nil,
-        stderrTail: String? = nil, durationSeconds: Double, step: Int? = nil
+        stderrTail: String? = nil, durationSeconds: Double, step: Int? = nil, slotIdleSeconds: Double? = nil
     ) {
         self.status = status
         self.metrics = metrics
@@ -36,6 +40,7 @@ public struct TrialResult: Hashable, Sendable, Codable {
         self.stderrTail = stderrTail
         self.durationSeconds = durationSeconds
         self.step = step
+        self.slotIdleSeconds = slotIdleSeconds
     }
 
     enum CodingKeys: String, CodingKey {
@@ -43,6 +48,7 @@ public struct TrialResult: Hashable, Sendable, Codable {
         case exitCode = "exit_code"
         case stderrTail = "stderr_tail"
         case durationSeconds = "duration_s"
+        case slotIdleSeconds = "slot_idle_s"
     }
 }
 

@@ -191,15 +191,22 @@ public struct TrialDispatched: Hashable, Sendable, Codable {
     /// How long the worker's slot stood idle between its previous result arriving and this
     /// dispatch (absent for a slot's first trial): the coordinator's own dispatch latency.
     public var slotIdleSeconds: Double?
-    public init(trial: TrialID, attempt: Attempt, worker: WorkerID, params: Parameters, slotIdleSeconds: Double? = nil) {
+    /// True when the configuration came from the quasi-random fallback because the search's
+    /// model had no proposal ready (absent otherwise).
+    public var fallback: Bool?
+    public init(
+        trial: TrialID, attempt: Attempt, worker: WorkerID, params: Parameters, slotIdleSeconds: Double? = nil,
+        fallback: Bool? = nil
+    ) {
         self.trial = trial
         self.attempt = attempt
         self.worker = worker
         self.params = params
         self.slotIdleSeconds = slotIdleSeconds
+        self.fallback = fallback
     }
     enum CodingKeys: String, CodingKey {
-        case trial, attempt, worker, params
+        case trial, attempt, worker, params, fallback
         case slotIdleSeconds = "slot_idle_s"
     }
 }
@@ -225,9 +232,12 @@ public struct TrialCompleted: Hashable, Sendable, Codable {
     public var metrics: [String: Double]
     public var worker: WorkerID
     public var durationSeconds: Double
+    /// How long the worker's slot stood idle before this attempt started, measured by the worker
+    /// (see `TrialResult.slotIdleSeconds`); absent from workers that do not measure it.
+    public var slotIdleSeconds: Double?
     public init(
         trial: TrialID, attempt: Attempt, params: Parameters, objective: Double, metrics: [String: Double],
-        worker: WorkerID, durationSeconds: Double
+        worker: WorkerID, durationSeconds: Double, slotIdleSeconds: Double? = nil
     ) {
         self.trial = trial
         self.attempt = attempt
@@ -236,10 +246,12 @@ public struct TrialCompleted: Hashable, Sendable, Codable {
         self.metrics = metrics
         self.worker = worker
         self.durationSeconds = durationSeconds
+        self.slotIdleSeconds = slotIdleSeconds
     }
     enum CodingKeys: String, CodingKey {
         case trial, attempt, params, objective, metrics, worker
         case durationSeconds = "duration_s"
+        case slotIdleSeconds = "slot_idle_s"
     }
 }
 

@@ -21,7 +21,7 @@ enum JournalFastPath {
             return .trialDispatched(
                 TrialDispatched(
                     trial: TrialID(trial), attempt: attempt, worker: WorkerID(worker), params: params,
-                    slotIdleSeconds: f.slotIdleSeconds))
+                    slotIdleSeconds: f.slotIdleSeconds, fallback: f.fallback))
         case "trial_report":
             guard let trial = f.trial, let attempt = f.attempt, let step = f.step, let metrics = f.metrics else { return nil }
             return .trialReport(TrialReported(trial: TrialID(trial), attempt: attempt, step: step, metrics: metrics))
@@ -32,7 +32,7 @@ enum JournalFastPath {
             return .trialCompleted(
                 TrialCompleted(
                     trial: TrialID(trial), attempt: attempt, params: params, objective: objective, metrics: metrics,
-                    worker: WorkerID(worker), durationSeconds: duration))
+                    worker: WorkerID(worker), durationSeconds: duration, slotIdleSeconds: f.slotIdleSeconds))
         case "trial_failed":
             guard let trial = f.trial, let attempt = f.attempt, let params = f.params, let worker = f.worker,
                 let reason = f.reason, let metrics = f.metrics, let duration = f.durationSeconds,

@@ -15,6 +15,7 @@ struct JournalFields {
     var durationSeconds: Double?
     var step: Int?
     var slotIdleSeconds: Double?
+    var fallback: Bool?
     var reason: String?
     var exitCode: Int32?
     var stderrTail: String?
@@ -38,6 +39,7 @@ struct JournalFields {
         case "duration_s": Self.set(&durationSeconds, cursor.double())
         case "step": Self.set(&step, cursor.integer())
         case "slot_idle_s": Self.set(&slotIdleSeconds, cursor.double())
+        case "fallback": Self.set(&fallback, cursor.bool())
         case "reason": Self.set(&reason, cursor.string())
         case "exit_code": Self.set(&exitCode, cursor.integer().flatMap(Int32.init(exactly:)))
         case "stderr_tail": Self.set(&stderrTail, cursor.string())

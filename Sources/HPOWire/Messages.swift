@@ -13,14 +13,35 @@ public struct Hello: Hashable, Sendable, Codable {
     /// Attempts the worker still holds from before a reconnect: running, or finished with a result
     /// not yet acknowledged. The coordinator takes back those it still holds itself.
     public var running: [TrialKey]
+    /// How many assignments the worker keeps queued beyond its slots, to start the moment a slot
+    /// frees instead of waiting a round trip for the next one (absent on the wire: 0).
+    public var prefetch: Int
 
-    public init(name: String, host: String, pid: Int32, slots: Int, software: String, running: [TrialKey] = []) {
+    public init(
+        name: String, host: String, pid: Int32, slots: Int, software: String, running: [TrialKey] = [], prefetch: Int = 0
+    ) {
         self.name = name
         self.host = host
         self.pid = pid
         self.slots = slots
         self.software = software
         self.running = running
+        self.prefetch = prefetch
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, host, pid, slots, software, running, prefetch
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        host = try container.decode(String.self, forKey: .host)
+        pid = try container.decode(Int32.self, forKey: .pid)
+        slots = try container.decode(Int.self, forKey: .slots)
+        software = try container.decode(String.self, forKey: .software)
+        running = try container.decode([TrialKey].self, forKey: .running)
+        prefetch = try container.decodeIfPresent(Int.self, forKey: .prefetch) ?? 0
     }
 }
 

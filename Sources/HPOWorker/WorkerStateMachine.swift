@@ -8,13 +8,16 @@ public struct WorkerIdentity: Hashable, Sendable {
     public var pid: Int32
     public var slots: Int
     public var software: String
+    /// Assignments kept queued beyond the slots, started the moment a slot frees (see `Hello`).
+    public var prefetch: Int
 
-    public init(name: String, host: String, pid: Int32, slots: Int, software: String) {
+    public init(name: String, host: String, pid: Int32, slots: Int, software: String, prefetch: Int = 0) {
         self.name = name
         self.host = host
         self.pid = pid
         self.slots = slots
         self.software = software
+        self.prefetch = prefetch
     }
 }
 
@@ -53,6 +56,12 @@ public struct WorkerStateMachine {
     private var phase: Phase = .idle
     /// Trials this worker is running.
     public private(set) var running: [TrialKey: Assignment] = [:]
+    /// Assignments received while every slot was busy (at most `identity.prefetch`), oldest first.
+    public private(set) var queued: [Assignment] = []
+    /// When each slot that is free now became free (oldest first), and how long each running
+    /// trial's slot had stood idle before it started: the result carries it.
+    private var slotsFreedAt: [Double] = []
+    private var idleBeforeStart: [TrialKey: Double] = [:]
     /// Results sent but not yet acknowledged as durable: resent after a re-registration.
     public private(set) var unacknowledged: [TrialKey: ResultMessage] = [:]
     /// Running trials the coordinator asked to stop (pruning), with its reason.
@@ -95,9 +104,11 @@ public struct WorkerStateMachine {
                 unacknowledged[key].map { send(.result($0), now: now) }
             }
         case .assign(let assignment):
-            guard isRegistered, running[assignment.key] == nil, running.count < identity.slots else { return [] }
-            running[assignment.key] = assignment
-            return [.startTrial(assignment)]
+            guard isRegistered, running[assignment.key] == nil, !queued.contains(where: { $0.key == assignment.key }) else { return [] }
+            if running.count < identity.slots { return [begin(assignment, now: now)] }
+            guard queued.count < identity.prefetch else { return [] }
+            queued.append(assignment)
+            return []
         case .ack(let key):
             unacknowledged[key] = nil
             return []
@@ -110,6 +121,14 @@ public struct WorkerStateMachine {
         case .shutdown(let reason):
             return stop(reason: "coordinator: \(reason)", error: false, now: now)
         case .stop(let stop):
+            if let index = queued.firstIndex(where: { $0.key == stop.key }) {
+                // Not started yet: it ends here, pruned before its first step.
+                queued.remove(at: index)
+                let result = TrialResult(status: .pruned, metrics: [:], reason: stop.reason, durationSeconds: 0)
+                let message = ResultMessage(key: stop.key, result: result)
+                unacknowledged[stop.key] = message
+                return [send(.result(message), now: now)]
+            }
             // Only a trial still running, and only once: a late stop for a finished one is moot.
             guard running[stop.key] != nil, stopping[stop.key] == nil else { return [] }
             stopping[stop.key] = stop.reason
@@ -131,7 +150,9 @@ public struct WorkerStateMachine {
     /// that completed before the stop took effect stays completed.
     public mutating func trialFinished(_ key: TrialKey, _ result: TrialResult, now: Double) -> [WorkerAction] {
         guard running.removeValue(forKey: key) != nil, phase != .stopped else { return [] }
+        slotsFreedAt.append(now)
         var result = result
+        result.slotIdleSeconds = idleBeforeStart.removeValue(forKey: key)
         let last = lastReports.removeValue(forKey: key)
         if let reason = stopping.removeValue(forKey: key), result.status != .completed {
             result.status = .pruned
@@ -141,7 +162,18 @@ public struct WorkerStateMachine {
         }
         let message = ResultMessage(key: key, result: result)
         unacknowledged[key] = message
-        return [send(.result(message), now: now)]
+        // The queued trial first: its slot is free now, the coordinator's answer is a round trip away.
+        var actions: [WorkerAction] = []
+        if !queued.isEmpty { actions.append(begin(queued.removeFirst(), now: now)) }
+        actions.append(send(.result(message), now: now))
+        return actions
+    }
+
+    /// Starts an assignment in a free slot, noting how long that slot stood idle.
+    private mutating func begin(_ assignment: Assignment, now: Double) -> WorkerAction {
+        running[assignment.key] = assignment
+        if !slotsFreedAt.isEmpty { idleBeforeStart[assignment.key] = max(now - slotsFreedAt.removeFirst(), 0) }
+        return .startTrial(assignment)
     }
 
     /// Time passed: hello again while unwelcomed, heartbeats, a silent coordinator.
@@ -180,6 +212,8 @@ public struct WorkerStateMachine {
         var actions: [WorkerAction] = running.keys.sorted { $0.trial < $1.trial }.map {
             .cancelTrial($0, reason: "worker stopping: \(reason)")
         }
+        // Queued assignments never started: the coordinator gives them to others when we leave.
+        queued.removeAll()
         if sayBye { actions.append(send(.bye(reason: reason), now: now)) }
         phase = .stopped
         actions.append(.exit(reason: reason, error: error))
@@ -194,10 +228,10 @@ public struct WorkerStateMachine {
         phase = .registering(lastHello: now)
         // Trials still running and results not yet acknowledged are both still ours: the
         // coordinator takes them back instead of running them again elsewhere.
-        let held = Set(running.keys).union(unacknowledged.keys).sorted { $0.trial < $1.trial }
+        let held = Set(running.keys).union(queued.map(\.key)).union(unacknowledged.keys).sorted { $0.trial < $1.trial }
         let hello = Hello(
             name: identity.name, host: identity.host, pid: identity.pid, slots: identity.slots,
-            software: identity.software, running: held)
+            software: identity.software, running: held, prefetch: identity.prefetch)
         return [send(.hello(hello), now: now)]
     }
 

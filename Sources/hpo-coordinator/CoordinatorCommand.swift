@@ -55,6 +55,9 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Slots (concurrent trials) for each local worker.")
     var workerSlots = 1
 
+    @Option(help: "Trials each local worker keeps queued beyond its slots (see hpo-worker --prefetch).")
+    var workerPrefetch = 1
+
     @Option(help: "Seconds between heartbeats, announced to workers.")
     var heartbeat = 1.0
 
@@ -73,6 +76,7 @@ struct CoordinatorCommand: ParsableCommand {
     func validate() throws {
         guard localWorkers >= 0 else { throw ValidationError("--local-workers must be 0 or more") }
         guard workerSlots >= 1 else { throw ValidationError("--worker-slots must be at least 1") }
+        guard (0...16).contains(workerPrefetch) else { throw ValidationError("--worker-prefetch must be between 0 and 16") }
         if let expectedSlots, expectedSlots < 1 { throw ValidationError("--expected-slots must be at least 1") }
         guard heartbeat > 0, liveness >= 2 else { throw ValidationError("--heartbeat must be > 0 and --liveness >= 2") }
     }
@@ -142,7 +146,7 @@ struct CoordinatorCommand: ParsableCommand {
 
         let curveArguments = localKey.map { ["--curve-key", $0.keyFile, "--server-key", curve?.keyPair.publicKey ?? ""] } ?? []
         let workers = try LocalWorkerPool(
-            count: localWorkers, slots: workerSlots, endpoint: boundEndpoint, extraArguments: curveArguments)
+            count: localWorkers, slots: workerSlots, endpoint: boundEndpoint, extraArguments: ["--prefetch", String(workerPrefetch)] + curveArguments)
 
         let livenessSettings = LivenessSettings(heartbeatIntervalSeconds: heartbeat, liveness: liveness)
         let host = ProcessInfo.processInfo.hostName

@@ -19,6 +19,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "How many trials to run at once.")
     var slots = 1
 
+    @Option(help: "Trials to keep queued beyond the slots, started the moment a slot frees (0: ask for each one when a slot frees).")
+    var prefetch = 1
+
     @Option(help: "The worker's name in the results log (default: host:pid).")
     var name: String?
 
@@ -39,6 +42,7 @@ struct WorkerCommand: ParsableCommand {
 
     func validate() throws {
         guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
+        guard (0...16).contains(prefetch) else { throw ValidationError("--prefetch must be between 0 and 16") }
         guard (curveKey == nil) == (serverKey == nil) else {
             throw ValidationError("--curve-key and --server-key go together (CURVE needs this worker's key pair and the coordinator's public key)")
         }
@@ -57,7 +61,7 @@ struct WorkerCommand: ParsableCommand {
         let host = ProcessInfo.processInfo.hostName
         let pid = getpid()
         let identity = WorkerIdentity(
-            name: name ?? "\(host):\(pid)", host: host, pid: pid, slots: slots, software: HPOVersion.current)
+            name: name ?? "\(host):\(pid)", host: host, pid: pid, slots: slots, software: HPOVersion.current, prefetch: prefetch)
         let logger = Logger(label: "hpo-worker")
 
         let waker = Waker()

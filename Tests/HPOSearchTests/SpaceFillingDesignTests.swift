@@ -23,7 +23,11 @@ import Testing
         for i in 0..<count {
             boxes[(0..<d).reduce(0) { $0 * 2 + (points[i * d + $1] < 0.5 ? 0 : 1) }] += 1
         }
-        #expect(boxes.allSatisfy { abs($0 - count / 16) <= 8 }, "\(boxes)")
+        // Independent uniform points would scatter the counts with a variance of about 240 each
+        // (3,840 in all); a low-discrepancy sequence stays well inside that, whatever its shift.
+        let squares = boxes.reduce(0) { $0 + ($1 - count / 16) * ($1 - count / 16) }
+        #expect(squares < 3840 / 3, "\(boxes)")
+        #expect(boxes.allSatisfy { abs($0 - count / 16) <= 16 }, "\(boxes)")
         let tail = SpaceFillingDesign.kronecker(count: 96, dimension: d, seed: 1, start: 4000)
         #expect(Array(points[(4000 * d)...]) == tail)
     }

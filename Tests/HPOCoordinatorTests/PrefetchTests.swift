@@ -1,0 +1,124 @@
+import HPOCoordinator
+import HPOCore
+import HPOJournal
+import HPOWire
+import HPOWorker
+import Testing
+
+/// A worker that prefetches keeps assignments queued beyond its slots and starts one the moment a
+/// slot frees; the coordinator fills slots and queue places, and hurries only for idle slots.
+@Suite struct PrefetchTests {
+    let identity = WorkerIdentity(name: "w", host: "h", pid: 9, slots: 1, software: "t", prefetch: 1)
+    let welcome = Welcome(worker: WorkerID("w"), study: "s", heartbeatIntervalMilliseconds: 1000, liveness: 3)
+
+    func assignment(_ trial: Int) -> Assignment {
+        Assignment(
+            key: TrialKey(trial: TrialID(trial), attempt: 1), parameters: ["x0": .double(Double(trial))],
+            spec: TrialSpec(program: .builtin("sphere")), objectiveMetric: "objective")
+    }
+
+    func registered() -> WorkerStateMachine {
+        var machine = WorkerStateMachine(identity: identity)
+        _ = machine.start(now: 0)
+        _ = machine.received(.welcome(welcome), now: 0)
+        return machine
+    }
+
+    func completed(after seconds: Double) -> TrialResult {
+        TrialResult(status: .completed, metrics: ["objective": 1], durationSeconds: seconds)
+    }
+
+    func sentResult(_ actions: [WorkerAction]) -> TrialResult? {
+        for case .send(.result(let message)) in actions { return message.result }
+        return nil
+    }
+
+    @Test("worker: one assignment runs, one waits in the queue, a third is refused; the queued one starts as the slot frees")
+    func queueThenStart() {
+        var machine = registered()
+        #expect(machine.received(.assign(assignment(1)), now: 0) == [.startTrial(assignment(1))])
+        #expect(machine.received(.assign(assignment(2)), now: 0).isEmpty)
+        #expect(machine.received(.assign(assignment(3)), now: 0).isEmpty)
+        #expect(machine.queued.map(\.key) == [assignment(2).key])
+        // The queued trial starts in the same turn as the result goes out, before it.
+        let actions = machine.trialFinished(assignment(1).key, completed(after: 0.5), now: 0.5)
+        #expect(actions.first == .startTrial(assignment(2)))
+        #expect(sentResult(actions)?.slotIdleSeconds == nil, "a slot's first trial has no idle time before it")
+        #expect(machine.queued.isEmpty)
+        // Trial 2 started the instant trial 1 ended: its slot stood idle 0 s.
+        let second = machine.trialFinished(assignment(2).key, completed(after: 0.4), now: 0.9)
+        #expect(sentResult(second)?.slotIdleSeconds == 0)
+        // Nothing queued now: the next assignment arrives 0.3 s later, and the result says so.
+        _ = machine.received(.assign(assignment(4)), now: 1.2)
+        let third = machine.trialFinished(assignment(4).key, completed(after: 0.1), now: 1.3)
+        let idle = try? #require(sentResult(third)?.slotIdleSeconds)
+        #expect(abs((idle ?? 0) - 0.3) < 1e-9)
+    }
+
+    @Test("worker: a re-registration lists queued trials as held; a stop for a queued trial prunes it unstarted")
+    func queuedTrialsAreHeld() {
+        var machine = registered()
+        _ = machine.received(.assign(assignment(1)), now: 0)
+        _ = machine.received(.assign(assignment(2)), now: 0)
+        let hello = machine.received(.reregister(reason: "restarted"), now: 1)
+        guard case .send(.hello(let message)) = hello.first else {
+            Issue.record("no hello: \(hello)")
+            return
+        }
+        #expect(Set(message.running) == [assignment(1).key, assignment(2).key])
+        #expect(message.prefetch == 1)
+        _ = machine.received(.welcome(welcome), now: 1)
+        let stopped = machine.received(.stop(StopMessage(key: assignment(2).key, reason: "asha rung 1")), now: 1.1)
+        #expect(sentResult(stopped)?.status == .pruned)
+        #expect(!stopped.contains { if case .startTrial = $0 { true } else { false } })
+        #expect(machine.queued.isEmpty)
+    }
+
+    @Test("worker: shutting down cancels the running trial and drops the queued one without starting it")
+    func shutdownDropsQueue() {
+        var machine = registered()
+        _ = machine.received(.assign(assignment(1)), now: 0)
+        _ = machine.received(.assign(assignment(2)), now: 0)
+        let actions = machine.received(.shutdown(reason: "done"), now: 1)
+        #expect(actions.contains(.cancelTrial(assignment(1).key, reason: "worker stopping: coordinator: done")))
+        #expect(!actions.contains { if case .startTrial = $0 { true } else { false } })
+        #expect(machine.queued.isEmpty)
+    }
+
+    @Test("coordinator: a worker with 1 slot and prefetch 1 gets 2 trials; each result brings one more; its idle time is journaled")
+    func coordinatorFillsQueue() {
+        var h = Harness(budget: 10)
+        let hello = h.send(.hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t", prefetch: 1)), from: Harness.peerA)
+        let first = h.assignments(in: hello)
+        #expect(first.count == 2)
+        let result = TrialResult(status: .completed, metrics: ["objective": 2], durationSeconds: 0.1, slotIdleSeconds: 0.004)
+        let reply = h.send(.result(ResultMessage(key: first[0].key, result: result)), from: Harness.peerA)
+        #expect(h.assignments(in: reply).count == 1)
+        #expect(h.machine.runningCount == 2)
+        guard case .trialCompleted(let done) = h.events("trial_completed").first else {
+            Issue.record("no completion journaled")
+            return
+        }
+        #expect(done.slotIdleSeconds == 0.004)
+    }
+
+    @Test("coordinator: with the model slow, an idle slot gets the fallback after the patience, a queue place only after half a trial")
+    func queuePlaceWaitsLonger() {
+        var h = Harness(budget: 20)
+        h.machine = CoordinatorStateMachine(config: h.machine.config, search: SlowStrategy(), software: "t", host: "t")
+        _ = h.machine.start(now: 0)
+        // Two workers, 1 slot + 1 queue place each; the model never answers.
+        for (peer, name) in [(Harness.peerA, "a"), (Harness.peerB, "b")] {
+            _ = h.machine.received(.hello(Hello(name: name, host: "h", pid: 1, slots: 1, software: "t", prefetch: 1)), from: peer, now: 0)
+        }
+        let start = h.machine.tick(now: 0.03).messages.compactMap { if case .assign(let a) = $0.message { a } else { nil } }
+        #expect(start.count == 4, "idle slots and their queue places alike before any trial has run")
+        // A's first trial ends after 1 s: A is busy with its queued trial, so its free place waits
+        // for the model up to half a typical trial (0.5 s), not the 20 ms patience.
+        let result = TrialResult(status: .completed, metrics: ["objective": 2], durationSeconds: 1)
+        _ = h.machine.received(.result(ResultMessage(key: start[0].key, result: result)), from: Harness.peerA, now: 1)
+        #expect(h.machine.tick(now: 1.1).messages.allSatisfy { if case .assign = $0.message { false } else { true } })
+        let late = h.machine.tick(now: 1.51).messages.compactMap { if case .assign(let a) = $0.message { a } else { nil } }
+        #expect(late.count == 1)
+    }
+}
