@@ -30,12 +30,14 @@ let package = Package(
         .target(name: "HPOSearch", dependencies: ["HPOCore", "HPOGaussianProcess"]),
         // The built-in trainer (an MLP over BLAS on the bundled digits) and the LR range test.
         .target(name: "HPOTraining", dependencies: ["HPOCore", "CBLAS"]),
+        // Hand-written JSON for the hot paths: a strict reader and a writer that match JSONDecoder/JSONEncoder.
+        .target(name: "HPOJSON", dependencies: ["HPOCore"]),
         // The protocol as types, frames, and the transport seam (+ an in-memory transport).
-        .target(name: "HPOWire", dependencies: ["HPOCore"]),
+        .target(name: "HPOWire", dependencies: ["HPOCore", "HPOJSON"]),
         // A small safe wrapper over libzmq and the live transports.
         .target(name: "HPOZeroMQ", dependencies: ["CZeroMQ", "HPOWire"]),
         // The append-only results log: group-committed writer, tolerant reader.
-        .target(name: "HPOJournal", dependencies: ["HPOCore"]),
+        .target(name: "HPOJournal", dependencies: ["HPOCore", "HPOJSON"]),
         // Reading a results log for people: status summary, HTML report with SVG plots, export.
         .target(name: "HPOReport", dependencies: ["HPOCore", "HPOJournal"]),
         // Running one trial: built-in test functions and command trials (child processes).
@@ -80,7 +82,7 @@ let package = Package(
         .testTarget(name: "HPOCoreTests", dependencies: ["HPOCore", "HPOSearch"]),
         .testTarget(name: "HPOStudyFileTests", dependencies: ["HPOStudyFile"]),
         .testTarget(name: "HPOWireTests", dependencies: ["HPOWire", "HPOZeroMQ"]),
-        .testTarget(name: "HPOJournalTests", dependencies: ["HPOJournal"]),
+        .testTarget(name: "HPOJournalTests", dependencies: ["HPOJournal", "HPOJSON"]),
         .testTarget(name: "HPOTrialsTests", dependencies: ["HPOTrials"]),
         .testTarget(name: "HPOReportTests", dependencies: ["HPOReport", "HPOJournal"]),
         .testTarget(name: "HPOTrainingTests", dependencies: ["HPOTraining"]),

@@ -1,4 +1,5 @@
 import Foundation
+import HPOJSON
 
 /// A line of the log as written: `{"event": …, "time": …, <the event's fields>}`.
 public struct JournalRecord: Hashable, Sendable {
@@ -20,28 +21,58 @@ enum JournalCoding {
     /// `{"event":…,"time":…,` then the event's own fields in sorted order: stable bytes, and the
     /// kind of each line is the first thing a person sees in `tail -f`.
     static func encode(_ record: JournalRecord) throws -> Data {
-        let encoder = makeEncoder()
-        let body: Data
-        switch record.event {
-        case .studyStarted(let event): body = try encoder.encode(event)
-        case .studyResumed(let event): body = try encoder.encode(event)
-        case .resultDropped(let event): body = try encoder.encode(event)
-        case .lrRangeTest(let event): body = try encoder.encode(event)
-        case .studyStopped(let event): body = try encoder.encode(event)
-        case .workerJoined(let event): body = try encoder.encode(event)
-        case .workerLeft(let event): body = try encoder.encode(event)
-        case .trialDispatched(let event): body = try encoder.encode(event)
-        case .trialReport(let event): body = try encoder.encode(event)
-        case .trialCompleted(let event): body = try encoder.encode(event)
-        case .trialFailed(let event): body = try encoder.encode(event)
-        case .trialPruned(let event): body = try encoder.encode(event)
-        case .studyFinished(let event): body = try encoder.encode(event)
+        var line: [UInt8] = []
+        try append(record, to: &line)
+        return Data(line)
+    }
+
+    /// Appends one line (without its newline) to `buffer`: the lines of every trial written by
+    /// hand (`JournalFastEncoding`, the same bytes), the rest with JSONEncoder.
+    static func append(_ record: JournalRecord, to buffer: inout [UInt8]) throws {
+        let time = (record.time * 1000).rounded() / 1000
+        var json = JSONWriter(escapesSlashes: false)
+        swap(&json.bytes, &buffer)
+        defer { swap(&json.bytes, &buffer) }
+        json.bytes.append(contentsOf: "{\"event\":\"\(record.event.name)\",\"time\":\(time)".utf8)
+        json.afterValue = true
+        if JournalFastEncoding.appendBody(of: record.event, to: &json) { return }
+        let body = try encodeBodyWithCodable(record.event)
+        // The body is a JSON object: drop its opening brace and join it on.
+        if body.count > 2 {
+            json.bytes.append(UInt8(ascii: ","))
+            json.bytes.append(contentsOf: body.dropFirst())
+        } else {
+            json.bytes.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// The line as JSONEncoder alone writes it: the reference for the fast path.
+    static func encodeWithCodable(_ record: JournalRecord) throws -> Data {
+        let body = try encodeBodyWithCodable(record.event)
         let time = (record.time * 1000).rounded() / 1000
         var line = Data("{\"event\":\"\(record.event.name)\",\"time\":\(time)".utf8)
         // The body is a JSON object: drop its opening brace and join it on.
         line.append(body.count > 2 ? Data(",".utf8) + body.dropFirst() : Data("}".utf8))
         return line
+    }
+
+    private static func encodeBodyWithCodable(_ event: JournalEvent) throws -> Data {
+        let encoder = makeEncoder()
+        switch event {
+        case .studyStarted(let event): return try encoder.encode(event)
+        case .studyResumed(let event): return try encoder.encode(event)
+        case .resultDropped(let event): return try encoder.encode(event)
+        case .lrRangeTest(let event): return try encoder.encode(event)
+        case .studyStopped(let event): return try encoder.encode(event)
+        case .workerJoined(let event): return try encoder.encode(event)
+        case .workerLeft(let event): return try encoder.encode(event)
+        case .trialDispatched(let event): return try encoder.encode(event)
+        case .trialReport(let event): return try encoder.encode(event)
+        case .trialCompleted(let event): return try encoder.encode(event)
+        case .trialFailed(let event): return try encoder.encode(event)
+        case .trialPruned(let event): return try encoder.encode(event)
+        case .studyFinished(let event): return try encoder.encode(event)
+        }
     }
 
     /// Decodes one line; `nil` for an event name this version does not know (newer writers).

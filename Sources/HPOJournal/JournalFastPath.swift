@@ -1,4 +1,5 @@
 import HPOCore
+import HPOJSON
 
 /// Decodes the frequent event kinds (trials and workers) without `JSONDecoder`, into exactly the
 /// records `JSONDecoder` makes of them. `nil` means "not decoded here": another kind, or anything

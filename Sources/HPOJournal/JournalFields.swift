@@ -1,4 +1,5 @@
 import HPOCore
+import HPOJSON
 
 /// The fields of the frequent event kinds, as read from one line by the fast path. Each field is
 /// read once, with its type; a second occurrence, a `null` or a wrong type leaves the line to
@@ -56,29 +57,5 @@ struct JournalFields {
         guard field == nil, let value else { return false }
         field = value
         return true
-    }
-}
-
-extension JSONCursor {
-    /// An object whose values `value` reads; a repeated key leaves the line to `JSONDecoder`.
-    mutating func dictionary<Value>(_ value: (inout JSONCursor) -> Value?) -> [String: Value]? {
-        var result: [String: Value] = [:]
-        let complete = object { cursor, key in
-            guard result[key] == nil, let element = value(&cursor) else { return false }
-            result[key] = element
-            return true
-        }
-        return complete ? result : nil
-    }
-
-    /// An array of integers.
-    mutating func integers() -> [Int]? {
-        var result: [Int] = []
-        let complete = array { cursor in
-            guard let element = cursor.integer() else { return false }
-            result.append(element)
-            return true
-        }
-        return complete ? result : nil
     }
 }

@@ -31,10 +31,11 @@ public final class JournalWriter {
     /// Writes the events (stamped with `time`, seconds since 1970) and fsyncs them.
     public func append(_ events: [JournalEvent], time: Double = Date().timeIntervalSince1970) throws(JournalError) {
         guard !events.isEmpty else { return }
-        var buffer = Data()
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(256 * events.count)
         for event in events {
             do {
-                buffer.append(try JournalCoding.encode(JournalRecord(event: event, time: time)))
+                try JournalCoding.append(JournalRecord(event: event, time: time), to: &buffer)
             } catch {
                 throw JournalError.encoding(path: path, event: event.name, reason: "\(error)")
             }
@@ -45,7 +46,7 @@ public final class JournalWriter {
         syncCount += 1
     }
 
-    private func write(_ data: Data) throws(JournalError) {
+    private func write(_ data: [UInt8]) throws(JournalError) {
         var offset = 0
         while offset < data.count {
             let written = data.withUnsafeBytes { raw in

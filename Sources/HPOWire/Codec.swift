@@ -9,6 +9,35 @@ public enum WireCodec {
     public static let header = Array("\(protocolName)/\(version)".utf8)
 
     public static func encode(_ message: WorkerMessage) -> Frames {
+        // The messages of every trial are written by hand (the same bytes), the rest by JSONEncoder.
+        if let body = WireFastPath.encode(message) { return [header, body] }
+        return encodeWithCodable(message)
+    }
+
+    public static func encode(_ message: CoordinatorMessage) -> Frames {
+        if let body = WireFastPath.encode(message) { return [header, body] }
+        return encodeWithCodable(message)
+    }
+
+    public static func decodeWorkerMessage(_ frames: Frames) throws(WireError) -> WorkerMessage {
+        // The messages of every trial are read by hand; anything else, or anything unusual, by
+        // JSONDecoder, which also words the error of a malformed message.
+        if frames.count == 2, frames[0] == header, let message = WireFastPath.decodeWorkerMessage(frames[1]) {
+            return message
+        }
+        return try decodeWorkerMessageWithCodable(frames)
+    }
+
+    public static func decodeCoordinatorMessage(_ frames: Frames) throws(WireError) -> CoordinatorMessage {
+        if frames.count == 2, frames[0] == header, let message = WireFastPath.decodeCoordinatorMessage(frames[1]) {
+            return message
+        }
+        return try decodeCoordinatorMessageWithCodable(frames)
+    }
+
+    // MARK: - The Codable path (every message; the reference for the fast path)
+
+    static func encodeWithCodable(_ message: WorkerMessage) -> Frames {
         switch message {
         case .hello(let body): frames("hello", body)
         case .heartbeat: frames("heartbeat", Empty())
@@ -18,7 +47,7 @@ public enum WireCodec {
         }
     }
 
-    public static func encode(_ message: CoordinatorMessage) -> Frames {
+    static func encodeWithCodable(_ message: CoordinatorMessage) -> Frames {
         switch message {
         case .welcome(let body): frames("welcome", body)
         case .assign(let body): frames("assign", body)
@@ -31,7 +60,7 @@ public enum WireCodec {
         }
     }
 
-    public static func decodeWorkerMessage(_ frames: Frames) throws(WireError) -> WorkerMessage {
+    static func decodeWorkerMessageWithCodable(_ frames: Frames) throws(WireError) -> WorkerMessage {
         let (type, body) = try split(frames)
         switch type {
         case "hello": return .hello(try decode(Hello.self, type, body))
@@ -43,7 +72,7 @@ public enum WireCodec {
         }
     }
 
-    public static func decodeCoordinatorMessage(_ frames: Frames) throws(WireError) -> CoordinatorMessage {
+    static func decodeCoordinatorMessageWithCodable(_ frames: Frames) throws(WireError) -> CoordinatorMessage {
         let (type, body) = try split(frames)
         switch type {
         case "welcome": return .welcome(try decode(Welcome.self, type, body))

@@ -1,7 +1,8 @@
 extension JSONCursor {
     /// A string: valid UTF-8, no raw control characters, escapes resolved (a lone surrogate is
     /// left to `JSONDecoder`).
-    mutating func string() -> String? {
+    @inlinable
+    public mutating func string() -> String? {
         guard take(UInt8(ascii: "\"")) else { return nil }
         let start = position
         var ascii = true
@@ -25,7 +26,8 @@ extension JSONCursor {
     }
 
     /// The rest of a string that has escapes, from its first byte (after the quote).
-    private mutating func escapedString(from start: Int) -> String? {
+    @inlinable
+    mutating func escapedString(from start: Int) -> String? {
         var utf8 = Array(bytes[start..<position])
         while position < bytes.count {
             let byte = bytes[position]
@@ -46,7 +48,8 @@ extension JSONCursor {
     }
 
     /// The character an escape stands for, after its backslash.
-    private mutating func escape() -> Unicode.Scalar? {
+    @inlinable
+    mutating func escape() -> Unicode.Scalar? {
         guard position < bytes.count else { return nil }
         let letter = bytes[position]
         position += 1
@@ -76,7 +79,8 @@ extension JSONCursor {
     }
 
     /// Four hexadecimal digits.
-    private mutating func hexUnit() -> UInt32? {
+    @inlinable
+    mutating func hexUnit() -> UInt32? {
         guard bytes.count - position >= 4 else { return nil }
         var value: UInt32 = 0
         for _ in 0..<4 {

@@ -1,30 +1,32 @@
 import Foundation
 import HPOCore
 
-/// Reads JSON values off one line's bytes, for the journal's fast path.
+/// Reads JSON values off bytes, for the fast paths of the results log and the wire protocol.
 ///
 /// It accepts a strict subset of what `JSONDecoder` accepts and reads each value the way
 /// `JSONDecoder` would. Every read returns `nil` (or `false`) for anything outside that subset:
 /// the caller then gives the line to `JSONDecoder`, which decides (and words any error).
-struct JSONCursor {
-    let bytes: UnsafeRawBufferPointer
+public struct JSONCursor {
+    public let bytes: UnsafeRawBufferPointer
     /// The next byte to read.
-    var position = 0
+    public var position = 0
 
-    init(_ bytes: UnsafeRawBufferPointer) {
+    @inlinable
+    public init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
     }
 
     /// Nothing but whitespace is left.
-    var atEnd: Bool {
-        mutating get {
+    public var atEnd: Bool {
+        @inlinable mutating get {
             skipWhitespace()
             return position == bytes.count
         }
     }
 
     /// Consumes `byte` (after whitespace) if it is next.
-    mutating func take(_ byte: UInt8) -> Bool {
+    @inlinable
+    public mutating func take(_ byte: UInt8) -> Bool {
         skipWhitespace()
         guard position < bytes.count, bytes[position] == byte else { return false }
         position += 1
@@ -32,7 +34,8 @@ struct JSONCursor {
     }
 
     /// Reads an object, handing each member's key to `member`, which must read its value.
-    mutating func object(_ member: (inout JSONCursor, String) -> Bool) -> Bool {
+    @inlinable
+    public mutating func object(_ member: (inout JSONCursor, String) -> Bool) -> Bool {
         guard take(UInt8(ascii: "{")) else { return false }
         if take(UInt8(ascii: "}")) { return true }
         repeat {
@@ -42,7 +45,8 @@ struct JSONCursor {
     }
 
     /// Reads an array, calling `element` to read each element.
-    mutating func array(_ element: (inout JSONCursor) -> Bool) -> Bool {
+    @inlinable
+    public mutating func array(_ element: (inout JSONCursor) -> Bool) -> Bool {
         guard take(UInt8(ascii: "[")) else { return false }
         if take(UInt8(ascii: "]")) { return true }
         repeat {
@@ -52,13 +56,15 @@ struct JSONCursor {
     }
 
     /// An integer written without fraction or exponent that fits an `Int`.
-    mutating func integer() -> Int? {
+    @inlinable
+    public mutating func integer() -> Int? {
         guard let number = numberToken(), number.isInteger else { return nil }
         return Self.integer(number.text)
     }
 
     /// A number, or one of the strings `"nan"`, `"inf"`, `"-inf"` (the log's non-finite values).
-    mutating func double() -> Double? {
+    @inlinable
+    public mutating func double() -> Double? {
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "\"") {
             switch string() {
@@ -71,7 +77,8 @@ struct JSONCursor {
         return numberToken().flatMap { Self.double($0.text) }
     }
 
-    mutating func bool() -> Bool? {
+    @inlinable
+    public mutating func bool() -> Bool? {
         if literal("true") { return true }
         if literal("false") { return false }
         return nil
@@ -80,7 +87,8 @@ struct JSONCursor {
     /// A parameter value as `ParameterValue.init(from:)` reads it: a string, else an integer, else
     /// a real number. A real number with an integral value is left to `JSONDecoder`, which reads
     /// `2.0` as the integer 2.
-    mutating func parameterValue() -> ParameterValue? {
+    @inlinable
+    public mutating func parameterValue() -> ParameterValue? {
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "\"") { return string().map { .string($0) } }
         guard let number = numberToken() else { return nil }
@@ -90,7 +98,8 @@ struct JSONCursor {
     }
 
     /// Skips any value, checking it as strictly as the reads above; nesting is limited.
-    mutating func skipValue(depth: Int = 0) -> Bool {
+    @inlinable
+    public mutating func skipValue(depth: Int = 0) -> Bool {
         skipWhitespace()
         guard position < bytes.count, depth < 32 else { return false }
         switch bytes[position] {
@@ -105,7 +114,8 @@ struct JSONCursor {
 
     // MARK: Tokens
 
-    mutating func skipWhitespace() {
+    @inlinable
+    public mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x09, 0x0A, 0x0D: position += 1
@@ -114,7 +124,8 @@ struct JSONCursor {
         }
     }
 
-    private mutating func literal(_ word: StaticString) -> Bool {
+    @inlinable
+    mutating func literal(_ word: StaticString) -> Bool {
         skipWhitespace()
         let count = word.utf8CodeUnitCount
         guard bytes.count - position >= count,
@@ -125,7 +136,8 @@ struct JSONCursor {
     }
 
     /// The text of a number in JSON's grammar: `-? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)?`.
-    mutating func numberToken() -> (text: UnsafeRawBufferPointer, isInteger: Bool)? {
+    @inlinable
+    public mutating func numberToken() -> (text: UnsafeRawBufferPointer, isInteger: Bool)? {
         skipWhitespace()
         let start = position
         var isInteger = true
@@ -148,18 +160,21 @@ struct JSONCursor {
     }
 
     /// Consumes `byte` if it is next (no whitespace allowed before it).
-    mutating func next(_ byte: UInt8) -> Bool {
+    @inlinable
+    public mutating func next(_ byte: UInt8) -> Bool {
         guard position < bytes.count, bytes[position] == byte else { return false }
         position += 1
         return true
     }
 
-    private var nextIsDigit: Bool {
+    @inlinable
+    var nextIsDigit: Bool {
         position < bytes.count && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position])
     }
 
     /// One or more digits.
-    private mutating func digits() -> Bool {
+    @inlinable
+    mutating func digits() -> Bool {
         let start = position
         while nextIsDigit { position += 1 }
         return position > start
