@@ -17,7 +17,7 @@ import Testing
     static let doubles: [Double] = {
         var values: [Double] = [
             0, -0.0, 1, -1, 2, 0.1, 0.1 + 0.2, 1e-5, 1e-7, 1e15, 1e16, 1e17, 1e21, 1e22, -1e300, 1.7976931348623157e308,
-            2.2250738585072014e-308, 5e-324, 1e-320, .pi, 9_007_199_254_740_993, 1_795_976_100.125, .nan, .infinity,
+            2.2250738585072014e-308, Double.leastNonzeroMagnitude, Double.leastNonzeroMagnitude * 2024, .pi, Double(1 << 53).nextUp, 1_795_976_100.125, .nan, .infinity,
             -.infinity,
         ]
         var state: UInt64 = 77

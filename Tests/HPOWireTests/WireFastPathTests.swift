@@ -17,8 +17,8 @@ import Testing
 
     static let oddDoubles: [Double] = [
         0, -0.0, 1, -1, 2, 0.1, 0.1 + 0.2, 1e-5, 1e-7, 123456789.0, 1e15, 1e16, 1e17, 1e20, 1e21, 1e22, -1e300,
-        1.7976931348623157e308, 2.2250738585072014e-308, 5e-324, 4.9406564584124654e-324, 1e-320, .pi, -.pi,
-        9_007_199_254_740_992, 9_007_199_254_740_993, 0.5, 100, 1_795_976_100.125, .nan, .infinity, -.infinity,
+        1.7976931348623157e308, 2.2250738585072014e-308, Double.leastNonzeroMagnitude, Double.leastNonzeroMagnitude * 2024, .pi, -.pi,
+        9_007_199_254_740_992, Double(1 << 53).nextUp, 0.5, 100, 1_795_976_100.125, .nan, .infinity, -.infinity,
         -.nan, Double.ulpOfOne, 3.0e-300,
     ]
 
@@ -87,7 +87,7 @@ import Testing
             ["lr": .double(0.01), "units": .int(64), "act": .string("relu"), "mode": .string("nan"), "s": .string("1.5")],
             ["x10": .int(1), "x9": .int(2), "B": .int(3), "a": .int(4), "é": .int(5), "_": .int(7), "": .int(8)],
             ["int": .int(Int.min), "max": .int(Int.max), "zero": .int(0), "neg": .int(-7), "whole": .double(2), "negzero": .double(-0.0)],
-            ["big": .double(1e300), "tiny": .double(5e-324), "nan": .double(.nan), "inf": .double(.infinity)],
+            ["big": .double(1e300), "tiny": .double(Double.leastNonzeroMagnitude), "nan": .double(.nan), "inf": .double(.infinity)],
         ]
         for (index, text) in oddStrings.enumerated() {
             sets.append([text: .string(text), "i\(index)": .int(index)])
