@@ -185,6 +185,9 @@ public struct CoordinatorStateMachine {
     public var createdCount: Int { trials.count }
     /// Attempts running on connected workers (kept per worker, so this is cheap on every result).
     public var runningCount: Int { workers.values.reduce(0) { $0 + $1.running.count } }
+    /// Of those, the ones waiting in a worker's queue (prefetch) rather than in a slot: at most
+    /// `slots` of a worker's attempts can be running.
+    public var queuedCount: Int { workers.values.reduce(0) { $0 + max($1.running.count - $1.slots, 0) } }
     /// Trials of a resumed study still waiting for their workers to come back.
     var orphanCount: Int {
         adoptionDeadline == nil ? 0 : trials.values.count { $0.state == .orphaned }

@@ -8,7 +8,10 @@ public struct ProgressSnapshot: Sendable {
     public var failed: Int
     /// Trials stopped early by the pruner (neither completed nor failed).
     public var pruned: Int
+    /// Attempts dispatched and not finished, queued ones included.
     public var running: Int
+    /// Of `running`, the attempts waiting in a worker's queue (prefetch), not started yet.
+    public var queued: Int
     public var budget: Int
     public var bestTrial: TrialID?
     public var bestObjective: Double?
@@ -19,7 +22,7 @@ public struct ProgressSnapshot: Sendable {
     public var finishReason: String?
 
     public init(
-        study: String, completed: Int, failed: Int, pruned: Int = 0, running: Int, budget: Int, bestTrial: TrialID?,
+        study: String, completed: Int, failed: Int, pruned: Int = 0, running: Int, queued: Int = 0, budget: Int, bestTrial: TrialID?,
         bestObjective: Double?, bestParameters: Parameters?, workers: Int, busyWorkers: Int, elapsedSeconds: Double,
         finishReason: String?
     ) {
@@ -28,6 +31,7 @@ public struct ProgressSnapshot: Sendable {
         self.failed = failed
         self.pruned = pruned
         self.running = running
+        self.queued = queued
         self.budget = budget
         self.bestTrial = bestTrial
         self.bestObjective = bestObjective
@@ -42,9 +46,12 @@ public struct ProgressSnapshot: Sendable {
     public var done: Int { completed + failed + pruned }
 
     /// One line: `branin  done 12/30  running 4  failed 0  best 0.4123 (#7)  workers 4/4 busy  12.3 trials/s  0:05  ~0:08 left`
-    /// (with `pruned N` after `failed` once a trial was pruned).
+    /// (with `+N queued` after the running count while workers hold prefetched trials, and
+    /// `pruned N` after `failed` once a trial was pruned).
     public var line: String {
-        var parts = ["\(study)", "done \(done)/\(budget)", "running \(running)", "failed \(failed)"]
+        var parts = ["\(study)", "done \(done)/\(budget)", "running \(running - queued)"]
+        if queued > 0 { parts.append("+\(queued) queued") }
+        parts.append("failed \(failed)")
         if pruned > 0 { parts.append("pruned \(pruned)") }
         if let bestObjective, let bestTrial {
             parts.append("best \(Self.format(bestObjective)) (\(bestTrial))")

@@ -16,6 +16,14 @@ import Testing
         #expect(line == "s  done 10/40  running 2  failed 1  best 0.41234 (#7)  workers 3/4 busy  1800 trials/h  0:20  ~1:00 left")
     }
 
+    @Test("trials waiting in workers' queues are shown apart from those running")
+    func queued() {
+        var snapshot = snapshot(completed: 9, failed: 1, elapsed: 20)
+        snapshot.running = 6
+        snapshot.queued = 4
+        #expect(snapshot.line.hasPrefix("s  done 10/40  running 2  +4 queued  failed 1  "))
+    }
+
     @Test("a finished study shows no time left, and its summary names the best parameters")
     func finished() {
         let done = snapshot(completed: 40, elapsed: 100, finished: "budget spent")
