@@ -44,6 +44,26 @@ extension CoordinatorStateMachine {
         }
     }
 
+    /// Once the wall time has run out no trial may start, but a worker's queue (prefetch) would
+    /// start what it holds: each worker's most recently dispatched attempts beyond its slots (the
+    /// ones its queue holds, started in order) are asked to stop. One that started just before the
+    /// stop arrived is stopped too; either way it ends as pruned, with this reason.
+    mutating func withdrawQueued() -> CoordinatorActions {
+        var actions = CoordinatorActions()
+        queuedWithdrawn = true
+        for (peer, worker) in workers.sorted(by: { $0.value.id.rawValue < $1.value.id.rawValue }) where worker.running.count > worker.slots {
+            let newestFirst = worker.running.sorted {
+                (trials[$0.trial]?.dispatchedAt ?? 0, $0.trial.rawValue) > (trials[$1.trial]?.dispatchedAt ?? 0, $1.trial.rawValue)
+            }
+            for key in newestFirst.prefix(worker.running.count - worker.slots) where trials[key.trial]?.stopReason == nil {
+                let reason = "the wall time ran out before it started"
+                trials[key.trial]?.stopReason = reason
+                actions.messages.append((peer, .stop(StopMessage(key: key, reason: reason))))
+            }
+        }
+        return actions
+    }
+
     /// `stop` again for attempts a (re)registering worker still runs that were asked to stop
     /// (the message may have been lost with a restart or a reconnection).
     func repeatedStops(for keys: Set<TrialKey>, on peer: PeerID) -> [(peer: PeerID, message: CoordinatorMessage)] {

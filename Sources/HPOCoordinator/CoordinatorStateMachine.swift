@@ -79,6 +79,8 @@ public struct CoordinatorStateMachine {
     /// (prefetch) can wait for the model about half of that, since the trial ahead of it is
     /// still running.
     var typicalTrialSeconds: Double?
+    /// Set once the trials queued on workers were asked to stop because the wall time ran out.
+    var queuedWithdrawn = false
     /// How many trials the fallback proposed (the model did not keep up), for the log and tests.
     public internal(set) var fallbackCount = 0
     public internal(set) var finishReason: String?
@@ -264,6 +266,7 @@ public struct CoordinatorStateMachine {
             actions.append(requeueOrphans(now: now))
         }
         if search.computesAhead { actions.append(dispatchFallback(now: now)) }
+        if !queuedWithdrawn && pastWallTime(now: now) { actions.append(withdrawQueued()) }
         for peer in workers.keys where now - (lastHeartbeatSent[peer] ?? 0) >= liveness.heartbeatIntervalSeconds {
             actions.messages.append((peer, .heartbeat))
             lastHeartbeatSent[peer] = now

@@ -121,4 +121,28 @@ import Testing
         let late = h.machine.tick(now: 1.51).messages.compactMap { if case .assign(let a) = $0.message { a } else { nil } }
         #expect(late.count == 1)
     }
+
+    @Test("coordinator: when the wall time runs out, the trial queued on a worker is asked to stop, the running one finishes")
+    func wallTimeWithdrawsQueue() {
+        var h = Harness(budget: 20, wallTime: 10)
+        let assigned = h.assignments(in: h.send(.hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t", prefetch: 1)), from: Harness.peerA))
+        #expect(assigned.count == 2)
+        // The worker stays in touch (heartbeats) while the clock runs.
+        func tick(at time: Double) -> [StopMessage] {
+            h.now = time
+            _ = h.send(.heartbeat, from: Harness.peerA)
+            return h.tick(at: time).compactMap { if case .stop(let stop) = $0.message { stop } else { nil } }
+        }
+        for time in stride(from: 1.0, through: 9.0, by: 1.0) { #expect(tick(at: time).isEmpty) }
+        let stops = tick(at: 10.5)
+        #expect(stops.map(\.key) == [assigned[1].key], "only the queued one, the later dispatch")
+        #expect(tick(at: 11).isEmpty, "asked once")
+        // The worker ends it unstarted; the running one completes; the study is over.
+        let pruned = TrialResult(status: .pruned, metrics: [:], reason: stops.first?.reason, durationSeconds: 0)
+        _ = h.send(.result(ResultMessage(key: assigned[1].key, result: pruned)), from: Harness.peerA)
+        _ = h.complete(assigned[0].key, objective: 1, from: Harness.peerA)
+        #expect(h.events("trial_pruned").count == 1)
+        #expect(h.events("trial_completed").count == 1)
+        #expect(h.machine.isFinished)
+    }
 }
