@@ -47,6 +47,13 @@ public struct AttemptRecord: Hashable, Sendable {
     /// Pruned attempts: the step of the last report, where it stopped.
     public var stopStep: Int? = nil
 
+    /// When the attempt started running: its end less the worker's `duration_s` when both are
+    /// known, else its dispatch. They differ when the worker queued it (prefetch) behind another.
+    public var started: Double {
+        guard let ended, let durationSeconds else { return dispatched }
+        return min(max(dispatched, ended - durationSeconds), ended)
+    }
+
     /// Seconds the attempt kept its worker slot busy: the worker's `duration_s` when reported,
     /// else from dispatch to its end (or to `asOf` while running).
     public func busySeconds(asOf: Double) -> Double {

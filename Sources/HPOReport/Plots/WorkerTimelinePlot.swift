@@ -56,11 +56,11 @@ public enum WorkerTimelinePlot {
             let inner = band - 6
             let laneHeight = inner / laneCount
             let y = rowTop(row) + 3 + laneHeight * Double(placed.lane)
-            let x0 = x(attempt.dispatched)
+            let x0 = x(attempt.started)
             let x1 = x(attempt.ended ?? history.asOf)
             var text = "trial \(attempt.trial) attempt \(attempt.attempt) on \(attempt.worker): \(attempt.outcome.rawValue)"
             if let step = attempt.stopStep { text += " at step \(step)" }
-            text += ", \(HumanFormat.duration((attempt.ended ?? history.asOf) - attempt.dispatched))"
+            text += ", \(HumanFormat.duration((attempt.ended ?? history.asOf) - attempt.started))"
             if let reason = attempt.reason { text += " (\(reason))" }
             marks.append(Markup("rect", [
                 ("class", "bar outcome-\(attempt.outcome.rawValue)"), ("data-trial", String(attempt.trial.rawValue)),
@@ -77,14 +77,15 @@ public enum WorkerTimelinePlot {
         var lane: Int
     }
 
-    /// Puts each attempt in the first lane of its worker that is free at its dispatch.
+    /// Puts each attempt in the first lane of its worker that is free when it starts (a trial
+    /// queued on its worker starts when the one ahead of it ends, not when it was dispatched).
     static func assignLanes(_ attempts: [AttemptRecord], workers: [WorkerID], asOf: Double) -> [Placed] {
         var laneEnds: [WorkerID: [Double]] = [:]
         var placed: [Placed] = []
-        for attempt in attempts {
+        for attempt in attempts.sorted(by: { ($0.started, $0.trial, $0.attempt) < ($1.started, $1.trial, $1.attempt) }) {
             var ends = laneEnds[attempt.worker] ?? []
             let end = attempt.ended ?? asOf
-            if let lane = ends.firstIndex(where: { $0 <= attempt.dispatched + 1e-6 }) {
+            if let lane = ends.firstIndex(where: { $0 <= attempt.started + 1e-6 }) {
                 ends[lane] = end
                 placed.append(Placed(attempt: attempt, worker: attempt.worker, lane: lane))
             } else {
