@@ -130,13 +130,15 @@ public final class CoordinatorService {
     }
 
     public func snapshot(elapsed: Double) -> ProgressSnapshot {
-        ProgressSnapshot(
+        var snapshot = ProgressSnapshot(
             study: machine.config.name, completed: machine.completedCount, failed: machine.failedCount,
             pruned: machine.prunedCount, running: machine.runningCount, queued: machine.queuedCount, budget: machine.config.budget.trials,
             bestTrial: machine.best?.trial, bestObjective: machine.best?.objective,
             bestParameters: machine.best.flatMap { machine.parameters(of: $0.trial) },
             workers: machine.connectedWorkers, busyWorkers: machine.busyWorkers, elapsedSeconds: elapsed,
             finishReason: machine.finishReason)
+        snapshot.fromFallback = machine.fallbackCount
+        return snapshot
     }
 }
 

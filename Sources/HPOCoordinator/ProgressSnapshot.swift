@@ -20,6 +20,9 @@ public struct ProgressSnapshot: Sendable {
     public var busyWorkers: Int
     public var elapsedSeconds: Double
     public var finishReason: String?
+    /// Trials whose configuration came from the quasi-random fallback because the search's model
+    /// had none ready (see `CoordinatorStateMachine.dispatchFallback`).
+    public var fromFallback = 0
 
     public init(
         study: String, completed: Int, failed: Int, pruned: Int = 0, running: Int, queued: Int = 0, budget: Int, bestTrial: TrialID?,
@@ -76,6 +79,9 @@ public struct ProgressSnapshot: Sendable {
         var lines = ["study \(study) finished: \(finishReason ?? "stopped")"]
         let pruning = pruned > 0 ? ", \(pruned) pruned" : ""
         lines.append("  trials: \(completed) completed, \(failed) failed\(pruning), in \(Self.formatDuration(elapsedSeconds))")
+        if fromFallback > 0 {
+            lines.append("  \(fromFallback) configurations were quasi-random: the model had none ready (see docs/bayes.md)")
+        }
         if let bestTrial, let bestObjective {
             lines.append("  best: trial \(bestTrial) objective \(Self.format(bestObjective))")
             for (name, value) in (bestParameters ?? [:]).sorted(by: { $0.key < $1.key }) {

@@ -31,5 +31,9 @@ import Testing
         #expect(done.summary.contains("study s finished: budget spent"))
         #expect(done.summary.contains("best: trial #7 objective 0.41234"))
         #expect(done.summary.contains("x0 = 1"))
+        #expect(!done.summary.contains("quasi-random"))
+        var hurried = done
+        hurried.fromFallback = 12
+        #expect(hurried.summary.contains("12 configurations were quasi-random"))
     }
 }
