@@ -115,7 +115,7 @@ import Testing
         let counts = try #require(json["counts"] as? [String: Int])
         #expect(counts == [
             "completed": 4, "failed": 1, "pruned": 0, "running": 1, "queued": 0, "interrupted": 0, "done": 5, "attempts": 8,
-            "failed_attempts": 2, "lost_attempts": 1, "retries": 2, "results_dropped": 1,
+            "failed_attempts": 2, "lost_attempts": 1, "retries": 2, "results_dropped": 1, "from_fallback": 0,
         ])
         let best = try #require(json["best"] as? [String: Any])
         #expect(best["trial"] as? Int == 5)
@@ -150,5 +150,23 @@ import Testing
         let table = text.split(separator: "\n").drop { !$0.hasPrefix("top 3") }
         #expect(table.count == 5)  // title, header, three rows
         #expect(table.dropFirst().first?.contains("rank  trial  val_loss") == true)
+    }
+
+    @Test("trials configured by the quasi-random fallback are counted once each and shown in the status")
+    func fallbackCount() {
+        func dispatch(_ trial: Int, _ attempt: Int, fallback: Bool?) -> JournalRecord {
+            JournalRecord(
+                event: .trialDispatched(
+                    TrialDispatched(trial: TrialID(trial), attempt: attempt, worker: KnownLog.w1, params: [:], fallback: fallback)),
+                time: 1001 + Double(trial))
+        }
+        let started = JournalRecord(
+            event: .studyStarted(StudyStarted(study: "s", config: KnownLog.config(), software: "0.1.0", host: "box")), time: 1000)
+        // Trial 1 came from the fallback (and was dispatched again: still one trial), trial 2 from the model.
+        let records = [started, dispatch(1, 1, fallback: true), dispatch(2, 1, fallback: nil), dispatch(1, 2, fallback: true)]
+        let summary = StudySummary(records: records, top: 1)
+        #expect(summary.counts.fromFallback == 1)
+        #expect(StatusText.render(summary).contains("search     1 of the trials quasi-random"))
+        #expect(!StatusText.render(StudySummary(records: KnownLog.records, top: 1)).contains("quasi-random"))
     }
 }

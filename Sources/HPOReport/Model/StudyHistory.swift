@@ -29,6 +29,9 @@ public struct StudyHistory: Sendable {
     public var resultsDropped = 0
     /// `study_resumed` lines.
     public var resumes = 0
+    /// Trials whose configuration came from the quasi-random fallback (`"fallback": true` on
+    /// their first dispatch): the search's model had none ready.
+    public var fallbackTrials = 0
 
     /// Wall-clock seconds the coordinator ran, summed over its runs.
     public var elapsedSeconds: Double { runs.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) } }
@@ -100,6 +103,7 @@ private struct Builder {
             }
         case .trialDispatched(let e):
             _ = worker(e.worker)
+            if e.fallback == true && e.attempt == 1 { history.fallbackTrials += 1 }
             var trial = trials[e.trial] ?? TrialRecord(trial: e.trial, params: e.params, attempts: [], state: .running)
             // An older attempt still open was lost with a restarted coordinator.
             for i in trial.attempts.indices where trial.attempts[i].ended == nil && trial.attempts[i].attempt != e.attempt {

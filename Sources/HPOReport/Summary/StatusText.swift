@@ -22,6 +22,9 @@ public enum StatusText {
         if c.lostAttempts > 0 { attempts += ", \(c.lostAttempts) lost" }
         if c.resultsDropped > 0 { attempts += ", \(c.resultsDropped) results dropped" }
         lines.append("  attempts   " + attempts)
+        if c.fromFallback > 0 {
+            lines.append("  search     \(HumanFormat.count(c.fromFallback)) of the trials quasi-random: the model had none ready")
+        }
 
         let direction = summary.objective.direction.rawValue
         if let best = summary.best {

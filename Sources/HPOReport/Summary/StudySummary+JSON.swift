@@ -52,7 +52,7 @@ private struct StatusDocument: Encodable {
                 ("queued", .int(counts.queued)), ("interrupted", .int(counts.interrupted)), ("done", .int(counts.done)),
                 ("attempts", .int(counts.attempts)), ("failed_attempts", .int(counts.failedAttempts)),
                 ("lost_attempts", .int(counts.lostAttempts)), ("retries", .int(counts.retries)),
-                ("results_dropped", .int(counts.resultsDropped)),
+                ("results_dropped", .int(counts.resultsDropped)), ("from_fallback", .int(counts.fromFallback)),
             ]), forKey: .counts)
         if let best = summary.best {
             try c.encode(

@@ -27,6 +27,8 @@ public struct StudySummary: Hashable, Sendable {
         public var retries = 0
         /// `result_dropped` lines.
         public var resultsDropped = 0
+        /// Trials configured by the quasi-random fallback because the model had nothing ready.
+        public var fromFallback = 0
         /// Trials that ended: completed, failed for good, or pruned.
         public var done: Int { completed + failed + pruned }
     }
@@ -165,6 +167,7 @@ public struct StudySummary: Hashable, Sendable {
             counts.lostAttempts += trial.attempts.filter { $0.outcome == .lost }.count
         }
         counts.resultsDropped = history.resultsDropped
+        counts.fromFallback = history.fallbackTrials
         return counts
     }
 
