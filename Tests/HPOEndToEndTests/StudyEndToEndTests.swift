@@ -250,6 +250,24 @@ import Testing
         #expect(median < 0.001, "median slot idle \(median) s")
     }
 
+    @Test("bayes with 4 workers: proposals computed ahead keep each slot's wait between trials small")
+    func bayesKeepsWorkersBusy() throws {
+        let scratch = try Scratch()
+        let (_, log) = try runStudy(braninStudy(trials: 32, strategy: "{kind: bayes}", sleep: 0.2), workers: 4, scratch: scratch)
+        let events = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").compactMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let completed = events.filter { $0["event"] as? String == "trial_completed" }
+        #expect(completed.count == 32)
+        let waits = completed.compactMap { $0["slot_idle_s"] as? Double }.sorted()
+        #expect(waits.count == 28, "every trial but each worker's first")
+        let p90 = waits.isEmpty ? .infinity : waits[waits.count * 9 / 10]
+        let fallback = events.filter { $0["event"] as? String == "trial_dispatched" && $0["fallback"] as? Bool == true }.count
+        print("bayes e2e: slot wait between trials p50 \((waits.isEmpty ? .nan : waits[waits.count / 2]) * 1000) ms, p90 \(p90 * 1000) ms, max \((waits.last ?? .nan) * 1000) ms; \(fallback) of 32 from the fallback")
+        // Generous: a slot that waited for a model fit (hundreds of ms) would break it.
+        #expect(p90 < 0.05, "slot wait p90 \(p90) s")
+    }
+
     @Test("`hpo version` prints the software and protocol versions")
     func version() throws {
         let scratch = try Scratch()
