@@ -151,11 +151,10 @@ public struct JSONWriter {
     @inlinable
     public mutating func bool(_ value: Bool) {
         separate()
-        if value {
-            bytes.append(contentsOf: [UInt8(ascii: "t"), UInt8(ascii: "r"), UInt8(ascii: "u"), UInt8(ascii: "e")])
-        } else {
-            bytes.append(contentsOf: [UInt8(ascii: "f"), UInt8(ascii: "a"), UInt8(ascii: "l"), UInt8(ascii: "s"), UInt8(ascii: "e")])
-        }
+        // Not `if value { append(contentsOf: [t, r, u, e]) } else { … }`: Swift 6.3.1's optimiser
+        // inverted that in release builds (debug was right; the release run of FastEncodingTests
+        // in scripts/test.sh guards it).
+        bytes.append(contentsOf: value ? "true".utf8 : "false".utf8)
         afterValue = true
     }
 
