@@ -19,9 +19,9 @@ extension CoordinatorStateMachine {
     mutating func dispatch(now: Double) -> CoordinatorActions {
         var actions = CoordinatorActions()
         guard !isFinished else { return actions }
-        let peers = workers.filter { $0.value.freeSlots > 0 }.sorted { $0.value.id.rawValue < $1.value.id.rawValue }
+        let peers = workers.filter { openPlaces($0.value) > 0 }.sorted { $0.value.id.rawValue < $1.value.id.rawValue }
             .map(\.key)
-        let freeSlots = peers.reduce(0) { $0 + (workers[$1]?.freeSlots ?? 0) }
+        let freeSlots = peers.reduce(0) { $0 + (workers[$1].map(openPlaces) ?? 0) }
 
         var trialsToRun: [TrialID] = []
         if freeSlots > 0 && !pastWallTime(now: now) {
@@ -45,7 +45,7 @@ extension CoordinatorStateMachine {
         }
         var next = trialsToRun.makeIterator()
         for peer in peers {
-            while let worker = workers[peer], worker.freeSlots > 0, let trial = next.next() {
+            while let worker = workers[peer], openPlaces(worker) > 0, let trial = next.next() {
                 actions.append(assign(trial, to: peer, now: now))
             }
         }
@@ -63,10 +63,10 @@ extension CoordinatorStateMachine {
         let queuePatience = max(modelPatienceSeconds, 0.5 * (typicalTrialSeconds ?? 0))
         let waiting = workers.filter { entry in
             let patience = entry.value.idleSlots > 0 ? modelPatienceSeconds : queuePatience
-            return entry.value.freeSlots > 0 && (entry.value.freedAt.first.map { now - $0 >= patience } ?? false)
+            return openPlaces(entry.value) > 0 && (entry.value.freedAt.first.map { now - $0 >= patience } ?? false)
         }.sorted { $0.value.id.rawValue < $1.value.id.rawValue }
         for (peer, _) in waiting {
-            while let worker = workers[peer], worker.freeSlots > 0, trials.count < config.budget.trials {
+            while let worker = workers[peer], openPlaces(worker) > 0, trials.count < config.budget.trials {
                 guard let parameters = fallback.propose(1, history: SearchHistory()).first else { break }
                 let id = TrialID(trials.count + 1)
                 trials[id] = TrialEntry(parameters: parameters, attempt: 0, state: .pending, fromFallback: true)
@@ -75,6 +75,21 @@ extension CoordinatorStateMachine {
             }
         }
         return actions
+    }
+
+    /// Places of a worker that may get an assignment now: its free slots, and its free queue
+    /// places (prefetch) when `fillsQueues`.
+    func openPlaces(_ worker: WorkerEntry) -> Int {
+        fillsQueues ? worker.freeSlots : worker.idleSlots
+    }
+
+    /// Whether workers' queue places are filled. A queued trial is chosen without the results of
+    /// the trials ahead of it, which costs a search that learns from results (bayes) some sample
+    /// efficiency; and it saves a round trip, which only shows when trials are short. So: always
+    /// for strategies that ignore the history (random, grid), and for the others once trials are
+    /// known to take under `queueTrialSeconds`.
+    var fillsQueues: Bool {
+        !search.usesHistory || (typicalTrialSeconds.map { $0 < queueTrialSeconds } ?? false)
     }
 
     /// How many proposals to keep ready: enough to cover the results that arrive while the

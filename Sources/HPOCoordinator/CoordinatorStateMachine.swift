@@ -79,6 +79,9 @@ public struct CoordinatorStateMachine {
     /// (prefetch) can wait for the model about half of that, since the trial ahead of it is
     /// still running.
     var typicalTrialSeconds: Double?
+    /// Trials shorter than this (typically) get workers' queue places filled even when the search
+    /// learns from results (see `fillsQueues`).
+    public var queueTrialSeconds = 2.0
     /// Set once the trials queued on workers were asked to stop because the wall time ran out.
     var queuedWithdrawn = false
     /// How many trials the fallback proposed (the model did not keep up), for the log and tests.

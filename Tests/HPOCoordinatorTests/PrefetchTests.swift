@@ -102,8 +102,8 @@ import Testing
         #expect(done.slotIdleSeconds == 0.004)
     }
 
-    @Test("coordinator: with the model slow, an idle slot gets the fallback after the patience, a queue place only after half a trial")
-    func queuePlaceWaitsLonger() {
+    @Test("coordinator, a search that learns from results: queue places wait until trials are known to be short, then for half a trial")
+    func queuePlacesForLearningSearch() {
         var h = Harness(budget: 20)
         h.machine = CoordinatorStateMachine(config: h.machine.config, search: SlowStrategy(), software: "t", host: "t")
         _ = h.machine.start(now: 0)
@@ -111,15 +111,31 @@ import Testing
         for (peer, name) in [(Harness.peerA, "a"), (Harness.peerB, "b")] {
             _ = h.machine.received(.hello(Hello(name: name, host: "h", pid: 1, slots: 1, software: "t", prefetch: 1)), from: peer, now: 0)
         }
-        let start = h.machine.tick(now: 0.03).messages.compactMap { if case .assign(let a) = $0.message { a } else { nil } }
-        #expect(start.count == 4, "idle slots and their queue places alike before any trial has run")
-        // A's first trial ends after 1 s: A is busy with its queued trial, so its free place waits
-        // for the model up to half a typical trial (0.5 s), not the 20 ms patience.
+        func assigned(at time: Double) -> [(peer: PeerID, assignment: Assignment)] {
+            for peer in [Harness.peerA, Harness.peerB] { _ = h.machine.received(.heartbeat, from: peer, now: time) }
+            return h.machine.tick(now: time).messages.compactMap { if case .assign(let a) = $0.message { ($0.peer, a) } else { nil } }
+        }
+        // No trial has run yet: a queued trial would be chosen without results that may matter.
+        let start = assigned(at: 0.03)
+        #expect(start.count == 2, "the idle slots only")
+        // A 1 s trial ends: trials are short, so A's slot and queue place are both filled, and B's
+        // queue place, open since the start, too.
         let result = TrialResult(status: .completed, metrics: ["objective": 2], durationSeconds: 1)
-        _ = h.machine.received(.result(ResultMessage(key: start[0].key, result: result)), from: Harness.peerA, now: 1)
-        #expect(h.machine.tick(now: 1.1).messages.allSatisfy { if case .assign = $0.message { false } else { true } })
-        let late = h.machine.tick(now: 1.51).messages.compactMap { if case .assign(let a) = $0.message { a } else { nil } }
-        #expect(late.count == 1)
+        _ = h.machine.received(.result(ResultMessage(key: start[0].assignment.key, result: result)), from: start[0].peer, now: 1)
+        #expect(assigned(at: 1.03).count == 3)
+        // B's trial ends; its queued one runs; its free queue place waits for the model half a
+        // typical trial (0.5 s), not the 20 ms an idle slot waits.
+        let bKey = start.first { $0.peer == Harness.peerB }!.assignment.key
+        _ = h.machine.received(.result(ResultMessage(key: bKey, result: result)), from: Harness.peerB, now: 2)
+        #expect(assigned(at: 2.1).isEmpty)
+        #expect(assigned(at: 2.51).count == 1)
+    }
+
+    @Test("coordinator, random search: queue places are filled from the start")
+    func queuePlacesForRandomSearch() {
+        var h = Harness(budget: 20)
+        let assigned = h.assignments(in: h.send(.hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t", prefetch: 1)), from: Harness.peerA))
+        #expect(assigned.count == 2)
     }
 
     @Test("coordinator: when the wall time runs out, the trial queued on a worker is asked to stop, the running one finishes")
