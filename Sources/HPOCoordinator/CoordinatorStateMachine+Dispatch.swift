@@ -100,16 +100,23 @@ extension CoordinatorStateMachine {
         return max(min(target, config.budget.trials - trials.count), 0)
     }
 
-    /// A background request for more proposals, when the queue is short and none is in flight.
-    /// The running trials and the proposals already queued are in its history as pending points
-    /// (lies), so what comes back spreads away from them.
+    /// A background request for proposals, when none is in flight and the queue is short or
+    /// stale. Short: it asks for what is missing, with the running trials and the proposals
+    /// already queued as pending points (lies), so what comes back spreads away from them. Stale
+    /// (trials ended since the queue was computed): it asks for a whole fresh queue, which
+    /// replaces the old one when it arrives; until then a freed slot still takes an old proposal.
     private mutating func requestProposalsIfNeeded(now: Double) -> ProposalRequest? {
         guard search.computesAhead, proposalInFlight == nil, !isFinished, canCreateTrials(now: now) else { return nil }
-        let count = readyTarget - ready.count
+        let stale = !ready.isEmpty && readyBasis < endedCount
+        let count = stale ? readyTarget : readyTarget - ready.count
         guard count > 0 else { return nil }
         proposalRequests += 1
         proposalInFlight = proposalRequests
-        return ProposalRequest(id: proposalRequests, search: search, count: count, history: history())
+        inFlightRefreshes = stale
+        inFlightBasis = endedCount
+        var history = history()
+        if stale { history.running.removeLast(ready.count) }
+        return ProposalRequest(id: proposalRequests, search: search, count: count, history: history)
     }
 
     private mutating func assign(_ trial: TrialID, to peer: PeerID, now: Double) -> CoordinatorActions {

@@ -70,6 +70,15 @@ public struct CoordinatorStateMachine {
     var ready: [Parameters] = []
     /// The id of the background proposal request in flight, if any.
     var proposalInFlight: Int?
+    /// How many trials had ended when the oldest proposals in `ready` were asked for: once more
+    /// have ended, the queue is refreshed (see `requestProposalsIfNeeded`).
+    var readyBasis = 0
+    /// Whether the request in flight replaces the queue, and how many trials had ended when it
+    /// was made.
+    var inFlightRefreshes = false
+    var inFlightBasis = 0
+    /// Trials that ended: completed, failed for good, or pruned.
+    var endedCount: Int { completedCount + failedCount + prunedCount }
     var proposalRequests = 0
     /// When the model cannot keep up (no proposal ready and a slot has waited `modelPatience`
     /// seconds), that slot gets a quasi-random configuration from this stream instead of waiting.
@@ -201,6 +210,8 @@ public struct CoordinatorStateMachine {
     public var busyWorkers: Int { workers.values.count { !$0.running.isEmpty } }
     /// Proposals computed ahead and not handed out yet.
     public var readyCount: Int { ready.count }
+    /// The proposals queued, oldest first (for tests and diagnostics).
+    public var readyProposals: [Parameters] { ready }
     public func parameters(of trial: TrialID) -> Parameters? { trials[trial]?.parameters }
 
     // MARK: - Events
@@ -283,7 +294,13 @@ public struct CoordinatorStateMachine {
         guard result.id == proposalInFlight else { return CoordinatorActions() }
         proposalInFlight = nil
         search = result.search
-        ready += result.proposals
+        if inFlightRefreshes || ready.isEmpty {
+            ready = result.proposals
+            readyBasis = inFlightBasis
+        } else {
+            // Appended: the queue is as old as its oldest proposals.
+            ready += result.proposals
+        }
         var actions = dispatch(now: now)
         actions.append(finishIfDone(now: now))
         return actions

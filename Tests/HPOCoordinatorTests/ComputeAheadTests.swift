@@ -99,6 +99,34 @@ final class PendingLog: @unchecked Sendable {
         #expect(h.machine.readyCount == 2)
     }
 
+    @Test("a trial ending makes the ready queue stale: a fresh queue is asked for, without the old proposals as lies, and replaces it")
+    func staleQueueRefreshed() throws {
+        let strategy = SlowStrategy()
+        var h = harness(budget: 40, strategy: strategy)
+        var actions = h.machine.received(
+            .hello(Hello(name: "a", host: "h", pid: 1, slots: 8, software: "t")), from: Harness.peerA, now: 0)
+        var running: [TrialKey] = []
+        for step in 1...12 {
+            guard let request = actions.proposalRequest else { break }
+            actions = h.machine.receivedProposals(request.run(), now: Double(step))
+            running += h.assignments(in: actions.messages.map(\.message)).map(\.key)
+        }
+        #expect(h.machine.readyCount == 2)
+        let before = try #require(h.machine.readyProposals.first)
+        let leftOver = h.machine.readyProposals[1]
+        // A trial ends: its slot takes a queued (older) proposal at once, and the rest is stale.
+        let result = TrialResult(status: .completed, metrics: ["objective": 1], durationSeconds: 1)
+        actions = h.machine.received(.result(ResultMessage(key: running[0], result: result)), from: Harness.peerA, now: 20)
+        #expect(h.assignments(in: actions.messages.map(\.message)).first?.parameters == before)
+        let refresh = try #require(actions.proposalRequest, "a refresh is asked for")
+        _ = h.machine.receivedProposals(refresh.run(), now: 21)
+        // It saw the 8 running trials only (not the stale proposal), asked for a whole queue (2),
+        // and its proposals replaced the old one.
+        #expect(strategy.pendingSeen.all.last == 8)
+        #expect(h.machine.readyCount == 2)
+        #expect(!h.machine.readyProposals.contains(leftOver), "the stale proposal was replaced, not kept")
+    }
+
     @Test("a slot that waits longer than the model's patience gets a quasi-random configuration instead")
     func fallbackWhenTheModelIsSlow() throws {
         var h = harness(budget: 10)
