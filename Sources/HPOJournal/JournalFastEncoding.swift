@@ -20,16 +20,8 @@ enum JournalFastEncoding {
                 json.key("fallback")
                 json.bool(fallback)
             }
-            json.key("params")
-            json.parameters(event.params)
-            if let idle = event.slotIdleSeconds {
-                json.key("slot_idle_s")
-                json.double(idle)
-            }
-            json.key("trial")
-            json.int(event.trial.rawValue)
-            json.key("worker")
-            json.string(event.worker.rawValue)
+            appendTrailingFields(
+                params: event.params, slotIdleSeconds: event.slotIdleSeconds, trial: event.trial, worker: event.worker, to: &json)
         case .trialCompleted(let event):
             json.key("attempt")
             json.int(event.attempt)
@@ -39,20 +31,29 @@ enum JournalFastEncoding {
             json.doubles(event.metrics)
             json.key("objective")
             json.double(event.objective)
-            json.key("params")
-            json.parameters(event.params)
-            if let idle = event.slotIdleSeconds {
-                json.key("slot_idle_s")
-                json.double(idle)
-            }
-            json.key("trial")
-            json.int(event.trial.rawValue)
-            json.key("worker")
-            json.string(event.worker.rawValue)
+            appendTrailingFields(
+                params: event.params, slotIdleSeconds: event.slotIdleSeconds, trial: event.trial, worker: event.worker, to: &json)
         default:
             return false
         }
         json.endObject()
         return true
+    }
+
+    /// The members both kinds end with, in key order: `params`, `slot_idle_s` (when set), `trial`,
+    /// `worker`.
+    private static func appendTrailingFields(
+        params: Parameters, slotIdleSeconds: Double?, trial: TrialID, worker: WorkerID, to json: inout JSONWriter
+    ) {
+        json.key("params")
+        json.parameters(params)
+        if let slotIdleSeconds {
+            json.key("slot_idle_s")
+            json.double(slotIdleSeconds)
+        }
+        json.key("trial")
+        json.int(trial.rawValue)
+        json.key("worker")
+        json.string(worker.rawValue)
     }
 }

@@ -29,33 +29,27 @@ struct JournalFields {
     /// Reads the value of `key` at the cursor; false if the line needs `JSONDecoder`.
     mutating func read(_ key: String, from cursor: inout JSONCursor) -> Bool {
         switch key {
-        case "event": Self.set(&event, cursor.string())
-        case "time": Self.set(&time, cursor.double())
-        case "trial": Self.set(&trial, cursor.integer())
-        case "attempt": Self.set(&attempt, cursor.integer())
-        case "worker": Self.set(&worker, cursor.string())
-        case "params": Self.set(&params, cursor.dictionary { $0.parameterValue() })
-        case "metrics": Self.set(&metrics, cursor.dictionary { $0.double() })
-        case "objective": Self.set(&objective, cursor.double())
-        case "duration_s": Self.set(&durationSeconds, cursor.double())
-        case "step": Self.set(&step, cursor.integer())
-        case "slot_idle_s": Self.set(&slotIdleSeconds, cursor.double())
-        case "fallback": Self.set(&fallback, cursor.bool())
-        case "reason": Self.set(&reason, cursor.string())
-        case "exit_code": Self.set(&exitCode, cursor.integer().flatMap(Int32.init(exactly:)))
-        case "stderr_tail": Self.set(&stderrTail, cursor.string())
-        case "will_retry": Self.set(&willRetry, cursor.bool())
-        case "host": Self.set(&host, cursor.string())
-        case "pid": Self.set(&pid, cursor.integer().flatMap(Int32.init(exactly:)))
-        case "slots": Self.set(&slots, cursor.integer())
-        case "abandoned": Self.set(&abandoned, cursor.integers())
+        case "event": setOnce(&event, cursor.string())
+        case "time": setOnce(&time, cursor.double())
+        case "trial": setOnce(&trial, cursor.integer())
+        case "attempt": setOnce(&attempt, cursor.integer())
+        case "worker": setOnce(&worker, cursor.string())
+        case "params": setOnce(&params, cursor.dictionary { $0.parameterValue() })
+        case "metrics": setOnce(&metrics, cursor.dictionary { $0.double() })
+        case "objective": setOnce(&objective, cursor.double())
+        case "duration_s": setOnce(&durationSeconds, cursor.double())
+        case "step": setOnce(&step, cursor.integer())
+        case "slot_idle_s": setOnce(&slotIdleSeconds, cursor.double())
+        case "fallback": setOnce(&fallback, cursor.bool())
+        case "reason": setOnce(&reason, cursor.string())
+        case "exit_code": setOnce(&exitCode, cursor.integer().flatMap(Int32.init(exactly:)))
+        case "stderr_tail": setOnce(&stderrTail, cursor.string())
+        case "will_retry": setOnce(&willRetry, cursor.bool())
+        case "host": setOnce(&host, cursor.string())
+        case "pid": setOnce(&pid, cursor.integer().flatMap(Int32.init(exactly:)))
+        case "slots": setOnce(&slots, cursor.integer())
+        case "abandoned": setOnce(&abandoned, cursor.integers())
         default: cursor.skipValue()
         }
-    }
-
-    private static func set<Value>(_ field: inout Value?, _ value: Value?) -> Bool {
-        guard field == nil, let value else { return false }
-        field = value
-        return true
     }
 }

@@ -205,14 +205,14 @@ private struct WireFields {
             var fields = WireFields()
             let complete = cursor.object { cursor, key in
                 switch key {
-                case "type": set(&fields.type, cursor.string())
-                case "key": set(&fields.key, cursor.trialKey())
-                case "result": set(&fields.result, cursor.trialResult())
-                case "params": set(&fields.params, cursor.dictionary { $0.parameterValue() })
-                case "spec": set(&fields.spec, cursor.trialSpec())
-                case "objective_metric": set(&fields.objectiveMetric, cursor.string())
-                case "trial": set(&fields.trial, cursor.integer())
-                case "attempt": set(&fields.attempt, cursor.integer())
+                case "type": setOnce(&fields.type, cursor.string())
+                case "key": setOnce(&fields.key, cursor.trialKey())
+                case "result": setOnce(&fields.result, cursor.trialResult())
+                case "params": setOnce(&fields.params, cursor.dictionary { $0.parameterValue() })
+                case "spec": setOnce(&fields.spec, cursor.trialSpec())
+                case "objective_metric": setOnce(&fields.objectiveMetric, cursor.string())
+                case "trial": setOnce(&fields.trial, cursor.integer())
+                case "attempt": setOnce(&fields.attempt, cursor.integer())
                 default: cursor.skipValue()
                 }
             }
@@ -221,21 +221,14 @@ private struct WireFields {
     }
 }
 
-/// Sets an optional field once: false (decline) for a second occurrence or a value that did not read.
-private func set<Value>(_ field: inout Value?, _ value: Value?) -> Bool {
-    guard field == nil, let value else { return false }
-    field = value
-    return true
-}
-
 extension JSONCursor {
     fileprivate mutating func trialKey() -> TrialKey? {
         var trial: Int?
         var attempt: Int?
         let complete = object { cursor, key in
             switch key {
-            case "trial": set(&trial, cursor.integer())
-            case "attempt": set(&attempt, cursor.integer())
+            case "trial": setOnce(&trial, cursor.integer())
+            case "attempt": setOnce(&attempt, cursor.integer())
             default: cursor.skipValue()
             }
         }
@@ -254,14 +247,14 @@ extension JSONCursor {
         var slotIdle: Double?
         let complete = object { cursor, key in
             switch key {
-            case "status": set(&status, cursor.string().flatMap(TrialStatus.init(rawValue:)))
-            case "metrics": set(&metrics, cursor.dictionary { $0.double() })
-            case "reason": set(&reason, cursor.string())
-            case "exit_code": set(&exitCode, cursor.integer().flatMap(Int32.init(exactly:)))
-            case "stderr_tail": set(&stderrTail, cursor.string())
-            case "duration_s": set(&duration, cursor.double())
-            case "step": set(&step, cursor.integer())
-            case "slot_idle_s": set(&slotIdle, cursor.double())
+            case "status": setOnce(&status, cursor.string().flatMap(TrialStatus.init(rawValue:)))
+            case "metrics": setOnce(&metrics, cursor.dictionary { $0.double() })
+            case "reason": setOnce(&reason, cursor.string())
+            case "exit_code": setOnce(&exitCode, cursor.integer().flatMap(Int32.init(exactly:)))
+            case "stderr_tail": setOnce(&stderrTail, cursor.string())
+            case "duration_s": setOnce(&duration, cursor.double())
+            case "step": setOnce(&step, cursor.integer())
+            case "slot_idle_s": setOnce(&slotIdle, cursor.double())
             default: cursor.skipValue()
             }
         }
@@ -280,12 +273,12 @@ extension JSONCursor {
         var workdir: String?
         let complete = object { cursor, key in
             switch key {
-            case "program": set(&program, cursor.trialProgram())
-            case "timeout_s": set(&timeout, cursor.double())
-            case "retries": set(&retries, cursor.integer())
-            case "sleep_s": set(&sleep, cursor.double())
-            case "env": set(&environment, cursor.dictionary { $0.string() })
-            case "workdir": set(&workdir, cursor.string())
+            case "program": setOnce(&program, cursor.trialProgram())
+            case "timeout_s": setOnce(&timeout, cursor.double())
+            case "retries": setOnce(&retries, cursor.integer())
+            case "sleep_s": setOnce(&sleep, cursor.double())
+            case "env": setOnce(&environment, cursor.dictionary { $0.string() })
+            case "workdir": setOnce(&workdir, cursor.string())
             default: cursor.skipValue()
             }
         }
@@ -301,8 +294,8 @@ extension JSONCursor {
         var command: [String]?
         let complete = object { cursor, key in
             switch key {
-            case "builtin": set(&builtin, cursor.string())
-            case "command": set(&command, cursor.strings())
+            case "builtin": setOnce(&builtin, cursor.string())
+            case "command": setOnce(&command, cursor.strings())
             default: cursor.skipValue()
             }
         }
