@@ -124,38 +124,23 @@ private struct Builder {
             history.reports[e.trial, default: [:]][e.attempt, default: []].append(
                 ReportPoint(step: e.step, metrics: e.metrics, time: time))
         case .trialCompleted(let e):
-            ensureAttempt(e.trial, e.attempt, worker: e.worker, params: e.params, start: time - e.durationSeconds)
-            update(e.trial, attempt: e.attempt) { attempt in
-                attempt.ended = time
-                attempt.outcome = .completed
-                attempt.worker = e.worker
-                attempt.durationSeconds = e.durationSeconds
-                attempt.objective = e.objective
-                attempt.metrics = e.metrics
+            end(e.trial, e.attempt, as: .completed, worker: e.worker, params: e.params, duration: e.durationSeconds, at: time) {
+                $0.objective = e.objective
+                $0.metrics = e.metrics
             }
         case .trialFailed(let e):
-            ensureAttempt(e.trial, e.attempt, worker: e.worker, params: e.params, start: time - e.durationSeconds)
-            update(e.trial, attempt: e.attempt) { attempt in
-                attempt.ended = time
-                attempt.outcome = .failed
-                attempt.worker = e.worker
-                attempt.durationSeconds = e.durationSeconds
-                attempt.reason = e.reason
-                attempt.exitCode = e.exitCode
-                attempt.stderrTail = e.stderrTail
-                attempt.willRetry = e.willRetry
-                attempt.metrics = e.metrics
+            end(e.trial, e.attempt, as: .failed, worker: e.worker, params: e.params, duration: e.durationSeconds, at: time) {
+                $0.reason = e.reason
+                $0.exitCode = e.exitCode
+                $0.stderrTail = e.stderrTail
+                $0.willRetry = e.willRetry
+                $0.metrics = e.metrics
             }
         case .trialPruned(let e):
-            ensureAttempt(e.trial, e.attempt, worker: e.worker, params: e.params, start: time - e.durationSeconds)
-            update(e.trial, attempt: e.attempt) { attempt in
-                attempt.ended = time
-                attempt.outcome = .pruned
-                attempt.worker = e.worker
-                attempt.durationSeconds = e.durationSeconds
-                attempt.reason = e.reason
-                attempt.metrics = e.metrics
-                attempt.stopStep = e.step
+            end(e.trial, e.attempt, as: .pruned, worker: e.worker, params: e.params, duration: e.durationSeconds, at: time) {
+                $0.reason = e.reason
+                $0.metrics = e.metrics
+                $0.stopStep = e.step
             }
         case .resultDropped:
             history.resultsDropped += 1
@@ -232,6 +217,22 @@ private struct Builder {
                     outcome: .running, willRetry: false, metrics: [:]))
         }
         trials[id] = trial
+    }
+
+    /// An attempt's outcome line: the attempt (made from the line if its dispatch is missing), its
+    /// end, worker and duration, then what only this kind of outcome carries.
+    private mutating func end(
+        _ id: TrialID, _ number: Attempt, as outcome: AttemptRecord.Outcome, worker: WorkerID, params: Parameters,
+        duration: Double, at time: Double, details: (inout AttemptRecord) -> Void
+    ) {
+        ensureAttempt(id, number, worker: worker, params: params, start: time - duration)
+        update(id, attempt: number) { attempt in
+            attempt.ended = time
+            attempt.outcome = outcome
+            attempt.worker = worker
+            attempt.durationSeconds = duration
+            details(&attempt)
+        }
     }
 
     private mutating func update(_ id: TrialID, attempt number: Attempt? = nil, _ change: (inout AttemptRecord) -> Void) {
