@@ -75,7 +75,7 @@ let package = Package(
             name: "hpo",
             dependencies: [
                 "HPOCore", "HPOJournal", "HPOTraining", "HPOSearch", "HPOTrials", "HPOReport", "HPOZeroMQ",
-                "HPOWorker", "HPOWire",
+                "HPOWorker", "HPOWire", "HPOCoordinator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -13,6 +13,10 @@ public final class CoordinatorService {
     private let journal: JournalWriter
     private let logger: Logger
     private let proposals: ProposalInbox
+    /// Background threads: one for proposals, one for refits of the model (slower), so a refit
+    /// never holds up a proposal. Both are stopped and joined before `run` returns.
+    private let proposalLane: BackgroundLane
+    private let refitLane: BackgroundLane
     /// Called about once a second, and once at the end, with the study's progress.
     public var onProgress: ((ProgressSnapshot) -> Void)?
     /// Called about once a second on the loop's thread, for housekeeping such as reloading the
@@ -27,6 +31,8 @@ public final class CoordinatorService {
         self.journal = journal
         self.logger = logger
         proposals = ProposalInbox(waker: waker)
+        proposalLane = BackgroundLane(name: "proposals")
+        refitLane = BackgroundLane(name: "model refit")
     }
 
     /// Runs the study to its end. Then keeps serving (so late workers are told to shut down)
@@ -36,6 +42,13 @@ public final class CoordinatorService {
         keepServingAfterFinish: (_ secondsSinceFinish: Double) -> Bool = { $0 < 0.5 }
     ) throws -> ProgressSnapshot {
         let started = monotonicSeconds()
+        // Whatever ends the loop (a finished study, an error), background work is finished and
+        // its threads joined before the caller goes on towards exit: a thread still inside BLAS
+        // when the process exits can crash it.
+        defer {
+            proposalLane.stopAndJoin()
+            refitLane.stopAndJoin()
+        }
         var lastTick = started
         var lastProgress = started
         var finishedAt: Double?
@@ -93,24 +106,26 @@ public final class CoordinatorService {
             }
             try transport.send(WireCodec.encode(message), to: peer)
         }
-        if let request = actions.proposalRequest { propose(request) }
+        if let request = actions.proposalRequest { run(request, on: proposalLane) }
+        if let request = actions.refitRequest { run(request, on: refitLane) }
     }
 
-    /// Computes proposals on a thread of their own: model fitting never holds up dispatch,
-    /// heartbeats or the log. The result wakes the loop.
-    private func propose(_ request: ProposalRequest) {
+    /// Runs background work on its lane: model fitting never holds up dispatch, heartbeats or
+    /// the log. The result wakes the loop.
+    private func run(_ request: ProposalRequest, on lane: BackgroundLane) {
         let inbox = proposals
         let logger = logger
-        let thread = Thread {
+        lane.submit {
             let started = monotonicSeconds()
             let result = request.run()
             logger.debug(
-                "proposals computed",
-                metadata: ["count": "\(result.proposals.count)", "ms": "\(Int((monotonicSeconds() - started) * 1000))"])
+                "background work done",
+                metadata: [
+                    "kind": "\(request.kind)", "count": "\(result.proposals.count)",
+                    "ms": "\(Int((monotonicSeconds() - started) * 1000))",
+                ])
             inbox.post(result)
         }
-        thread.name = "proposals"
-        thread.start()
     }
 
     private func log(_ message: WorkerMessage, from peer: PeerID) {
@@ -138,6 +153,7 @@ public final class CoordinatorService {
             workers: machine.connectedWorkers, busyWorkers: machine.busyWorkers, elapsedSeconds: elapsed,
             finishReason: machine.finishReason)
         snapshot.fromFallback = machine.fallbackCount
+        snapshot.staleProposals = machine.staleCount
         return snapshot
     }
 }

@@ -15,7 +15,8 @@ extension CoordinatorStateMachine {
     }
 
     /// Fills every free worker slot: retries first, then new proposals from the search (inline
-    /// for cheap strategies, from the ready queue for those that compute ahead).
+    /// for cheap strategies; for those that compute ahead, fresh proposals from the queue, and a
+    /// background request for the places still waiting).
     mutating func dispatch(now: Double) -> CoordinatorActions {
         var actions = CoordinatorActions()
         guard !isFinished else { return actions }
@@ -30,14 +31,13 @@ extension CoordinatorStateMachine {
         }
         let wanted = min(freeSlots - trialsToRun.count, config.budget.trials - trials.count)
         if wanted > 0 && canCreateTrials(now: now) {
-            let proposals: [Parameters]
+            let proposed: [Parameters]
             if search.computesAhead {
-                proposals = Array(ready.prefix(wanted))
-                ready.removeFirst(proposals.count)
+                proposed = proposals.takeFresh(wanted, ended: endedCount)
             } else {
-                proposals = search.propose(wanted, history: search.usesHistory ? history() : SearchHistory())
+                proposed = search.propose(wanted, history: search.usesHistory ? history() : SearchHistory())
             }
-            for parameters in proposals {
+            for parameters in proposed {
                 let id = TrialID(trials.count + 1)
                 trials[id] = TrialEntry(parameters: parameters, attempt: 0, state: .pending)
                 trialsToRun.append(id)
@@ -49,32 +49,44 @@ extension CoordinatorStateMachine {
                 actions.append(assign(trial, to: peer, now: now))
             }
         }
-        actions.proposalRequest = requestProposalsIfNeeded(now: now)
+        actions.append(requestBackgroundWork(now: now))
         return actions
     }
 
-    /// Slots that have waited longer than `modelPatienceSeconds` for the model get configurations
-    /// from the quasi-random fallback stream: no worker waits on a model that cannot keep up.
-    /// A worker's queue place (prefetch) is in less of a hurry: the trial ahead of it is still
-    /// running, so it waits for the model up to half a typical trial.
+    /// Places that have waited past their patience for a fresh proposal take the freshest stale
+    /// one (still the model's choice, made without the latest results), or, when there is none,
+    /// a configuration from the quasi-random fallback stream: no worker waits on a model that
+    /// cannot keep up. An idle slot waits `idlePatience`; a worker's queue place (prefetch) is in
+    /// less of a hurry, since the trial ahead of it is still running: half a typical trial.
     mutating func dispatchFallback(now: Double) -> CoordinatorActions {
         var actions = CoordinatorActions()
-        guard ready.isEmpty, !isFinished, canCreateTrials(now: now) else { return actions }
-        let queuePatience = max(modelPatienceSeconds, 0.5 * (typicalTrialSeconds ?? 0))
+        guard !isFinished, canCreateTrials(now: now) else { return actions }
+        let queuePatience = max(idlePatience, 0.5 * (typicalTrialSeconds ?? 0))
         let waiting = workers.filter { entry in
-            let patience = entry.value.idleSlots > 0 ? modelPatienceSeconds : queuePatience
+            let patience = entry.value.idleSlots > 0 ? idlePatience : queuePatience
             return openPlaces(entry.value) > 0 && (entry.value.freedAt.first.map { now - $0 >= patience } ?? false)
         }.sorted { $0.value.id.rawValue < $1.value.id.rawValue }
         for (peer, _) in waiting {
             while let worker = workers[peer], openPlaces(worker) > 0, trials.count < config.budget.trials {
-                guard let parameters = fallback.propose(1, history: SearchHistory()).first else { break }
                 let id = TrialID(trials.count + 1)
-                trials[id] = TrialEntry(parameters: parameters, attempt: 0, state: .pending, fromFallback: true)
-                fallbackCount += 1
+                if let stale = proposals.takeFreshest() {
+                    trials[id] = TrialEntry(parameters: stale.parameters, attempt: 0, state: .pending, proposalLag: endedCount - stale.basis)
+                    staleCount += 1
+                } else if let parameters = fallback.propose(1, history: SearchHistory()).first {
+                    trials[id] = TrialEntry(parameters: parameters, attempt: 0, state: .pending, fromFallback: true)
+                    fallbackCount += 1
+                } else {
+                    break
+                }
                 actions.append(assign(id, to: peer, now: now))
             }
         }
         return actions
+    }
+
+    /// How long an idle slot waits for a fresh proposal before it takes what there is.
+    var idlePatience: Double {
+        max(modelPatienceSeconds, min(0.01 * (typicalTrialSeconds ?? 0), 1))
     }
 
     /// Places of a worker that may get an assignment now: its free slots, and its free queue
@@ -92,31 +104,27 @@ extension CoordinatorStateMachine {
         !search.usesHistory || (typicalTrialSeconds.map { $0 < queueTrialSeconds } ?? false)
     }
 
-    /// How many proposals to keep ready: enough to cover the results that arrive while the
-    /// next batch is computed, at most the budget left.
-    var readyTarget: Int {
-        let slots = workers.values.reduce(0) { $0 + $1.slots }
-        let target = min(max((slots + 3) / 4, 1), 8)
-        return max(min(target, config.budget.trials - trials.count), 0)
+    /// Places waiting for a new configuration: open places the retry queue does not fill, at
+    /// most the budget left.
+    private func placesWaiting(now: Double) -> Int {
+        let open = workers.values.reduce(0) { $0 + openPlaces($1) }
+        let retries = pastWallTime(now: now) ? 0 : retryQueue.count
+        return max(min(open - retries, config.budget.trials - trials.count), 0)
     }
 
-    /// A background request for proposals, when none is in flight and the queue is short or
-    /// stale. Short: it asks for what is missing, with the running trials and the proposals
-    /// already queued as pending points (lies), so what comes back spreads away from them. Stale
-    /// (trials ended since the queue was computed): it asks for a whole fresh queue, which
-    /// replaces the old one when it arrives; until then a freed slot still takes an old proposal.
-    private mutating func requestProposalsIfNeeded(now: Double) -> ProposalRequest? {
-        guard search.computesAhead, proposalInFlight == nil, !isFinished, canCreateTrials(now: now) else { return nil }
-        let stale = !ready.isEmpty && readyBasis < endedCount
-        let count = stale ? readyTarget : readyTarget - ready.count
-        guard count > 0 else { return nil }
-        proposalRequests += 1
-        proposalInFlight = proposalRequests
-        inFlightRefreshes = stale
-        inFlightBasis = endedCount
-        var history = history()
-        if stale { history.running.removeLast(ready.count) }
-        return ProposalRequest(id: proposalRequests, search: search, count: count, history: history)
+    /// Background work for a strategy that computes ahead: proposals for the places waiting
+    /// (with the running trials and the fresh proposals as pending points), and a refit of the
+    /// model when trials ended since the last one and the strategy says it is due.
+    private mutating func requestBackgroundWork(now: Double) -> CoordinatorActions {
+        var actions = CoordinatorActions()
+        guard search.computesAhead, !isFinished, canCreateTrials(now: now) else { return actions }
+        guard proposals.inFlight == nil || proposals.refitInFlight == nil else { return actions }
+        let ended = endedCount
+        let history = history()
+        actions.proposalRequest = proposals.requestProposals(
+            search: search, waiting: placesWaiting(now: now), ended: ended, history: history)
+        actions.refitRequest = proposals.requestRefit(search: search, ended: ended, history: history)
+        return actions
     }
 
     private mutating func assign(_ trial: TrialID, to peer: PeerID, now: Double) -> CoordinatorActions {
@@ -137,7 +145,8 @@ extension CoordinatorStateMachine {
             .trialDispatched(
                 TrialDispatched(
                     trial: trial, attempt: entry.attempt, worker: worker.id, params: entry.parameters,
-                    slotIdleSeconds: idle, fallback: entry.fromFallback ? true : nil)))
+                    slotIdleSeconds: idle, fallback: entry.fromFallback ? true : nil,
+                    proposalLag: entry.proposalLag.flatMap { $0 > 0 ? $0 : nil })))
         let assignment = Assignment(
             key: key, parameters: entry.parameters, spec: config.trial, objectiveMetric: config.objective.metric)
         actions.messages.append((peer, .assign(assignment)))
@@ -167,7 +176,7 @@ extension CoordinatorStateMachine {
                 history.pruned.append(PrunedObservation(parameters: entry.parameters, step: step, value: loss))
             }
         }
-        history.running += ready
+        history.running += proposals.freshParameters(ended: endedCount)
         return history
     }
 

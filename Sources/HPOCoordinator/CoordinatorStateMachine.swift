@@ -27,6 +27,9 @@ public struct CoordinatorActions: Sendable {
     /// Proposals to compute in the background; the result comes back through
     /// `CoordinatorStateMachine.receivedProposals(_:now:)`.
     public var proposalRequest: ProposalRequest?
+    /// A refit of the model to run in the background, apart from proposals (it takes longer);
+    /// its result comes back the same way.
+    public var refitRequest: ProposalRequest?
 
     public init() {}
 
@@ -34,6 +37,7 @@ public struct CoordinatorActions: Sendable {
         journal += other.journal
         messages += other.messages
         proposalRequest = other.proposalRequest ?? proposalRequest
+        refitRequest = other.refitRequest ?? refitRequest
     }
 }
 
@@ -66,23 +70,16 @@ public struct CoordinatorStateMachine {
     var lastHeartbeatSent: [PeerID: Double] = [:]
     /// Events to journal right after `study_started` (the learning-rate range test of `--lr-find`).
     public var preludeEvents: [JournalEvent] = []
-    /// Proposals computed ahead (strategies that compute ahead), handed out first come first served.
-    var ready: [Parameters] = []
-    /// The id of the background proposal request in flight, if any.
-    var proposalInFlight: Int?
-    /// How many trials had ended when the oldest proposals in `ready` were asked for: once more
-    /// have ended, the queue is refreshed (see `requestProposalsIfNeeded`).
-    var readyBasis = 0
-    /// Whether the request in flight replaces the queue, and how many trials had ended when it
-    /// was made.
-    var inFlightRefreshes = false
-    var inFlightBasis = 0
+    /// Proposals of a strategy that computes ahead, and the background work in flight.
+    var proposals = ProposalQueue()
     /// Trials that ended: completed, failed for good, or pruned.
     var endedCount: Int { completedCount + failedCount + prunedCount }
-    var proposalRequests = 0
-    /// When the model cannot keep up (no proposal ready and a slot has waited `modelPatience`
-    /// seconds), that slot gets a quasi-random configuration from this stream instead of waiting.
+    /// When the model cannot keep up (no fresh proposal and a slot has waited its patience), that
+    /// slot gets the freshest stale proposal, or, when there is none, a quasi-random configuration
+    /// from this stream instead of waiting.
     var fallback: RandomSearch
+    /// How long an idle slot waits for a fresh proposal: this, or 1 % of a typical trial if
+    /// longer (at most 1 s).
     public var modelPatienceSeconds = 0.02
     /// A moving average of how long attempts run (from the results): a worker's queue place
     /// (prefetch) can wait for the model about half of that, since the trial ahead of it is
@@ -95,6 +92,8 @@ public struct CoordinatorStateMachine {
     var queuedWithdrawn = false
     /// How many trials the fallback proposed (the model did not keep up), for the log and tests.
     public internal(set) var fallbackCount = 0
+    /// How many trials got a proposal computed before the latest results (the model was behind).
+    public internal(set) var staleCount = 0
     public internal(set) var finishReason: String?
     public internal(set) var best: (trial: TrialID, objective: Double)?
     public internal(set) var completedCount = 0
@@ -141,6 +140,8 @@ public struct CoordinatorStateMachine {
         var state: TrialState
         /// Proposed by the quasi-random fallback because the model was not ready.
         var fromFallback = false
+        /// How many results its proposal was computed without (nil or 0: it saw them all).
+        var proposalLag: Int?
         /// The current attempt's last intermediate report, for `trial_pruned`.
         var lastReport: TrialReport?
         /// Set once the pruner asked the current attempt to stop: why. From then on the trial
@@ -151,13 +152,18 @@ public struct CoordinatorStateMachine {
         var dispatchedAt: Double?
     }
 
-    /// A new study. `search` defaults to the strategy the study file names.
+    /// A new study. `search` defaults to the strategy the study file names. With
+    /// `backgroundRefits` (the default), a strategy that computes ahead refits its model in
+    /// background requests apart from its proposals; without, each proposal refits inline first
+    /// (slower proposals: for comparison in `hpo bench`).
     public init(
         config: StudyConfig, search: (any SearchStrategy)? = nil, liveness: LivenessSettings = LivenessSettings(),
-        software: String, host: String
+        software: String, host: String, backgroundRefits: Bool = true
     ) {
         self.config = config
-        self.search = search ?? makeSearchStrategy(for: config)
+        var search = search ?? makeSearchStrategy(for: config)
+        if search.computesAhead && backgroundRefits { search.refitInBackground() }
+        self.search = search
         fallback = RandomSearch(space: config.space, seed: config.seed &+ 0x5EED_FA11)
         self.liveness = liveness
         self.software = software
@@ -208,10 +214,12 @@ public struct CoordinatorStateMachine {
     }
     public var connectedWorkers: Int { workers.count }
     public var busyWorkers: Int { workers.values.count { !$0.running.isEmpty } }
-    /// Proposals computed ahead and not handed out yet.
-    public var readyCount: Int { ready.count }
+    /// Proposals computed ahead and not handed out yet (fresh and stale).
+    public var readyCount: Int { proposals.ready.count }
     /// The proposals queued, oldest first (for tests and diagnostics).
-    public var readyProposals: [Parameters] { ready }
+    public var readyProposals: [Parameters] { proposals.ready.map(\.parameters) }
+    /// Of those, the ones computed with every result in.
+    public var freshReadyCount: Int { proposals.freshCount(ended: endedCount) }
     public func parameters(of trial: TrialID) -> Parameters? { trials[trial]?.parameters }
 
     // MARK: - Events
@@ -289,18 +297,11 @@ public struct CoordinatorStateMachine {
         return actions
     }
 
-    /// Proposals computed in the background arrived: queue them and fill free slots.
+    /// Background work arrived (proposals, or a refit of the model): queue the proposals and
+    /// fill free slots.
     public mutating func receivedProposals(_ result: ProposalResult, now: Double) -> CoordinatorActions {
-        guard result.id == proposalInFlight else { return CoordinatorActions() }
-        proposalInFlight = nil
-        search = result.search
-        if inFlightRefreshes || ready.isEmpty {
-            ready = result.proposals
-            readyBasis = inFlightBasis
-        } else {
-            // Appended: the queue is as old as its oldest proposals.
-            ready += result.proposals
-        }
+        guard let updated = proposals.received(result, current: search) else { return CoordinatorActions() }
+        search = updated
         var actions = dispatch(now: now)
         actions.append(finishIfDone(now: now))
         return actions

@@ -23,6 +23,8 @@ public struct ProgressSnapshot: Sendable {
     /// Trials whose configuration came from the quasi-random fallback because the search's model
     /// had none ready (see `CoordinatorStateMachine.dispatchFallback`).
     public var fromFallback = 0
+    /// Trials whose configuration the model computed before the latest results arrived.
+    public var staleProposals = 0
 
     public init(
         study: String, completed: Int, failed: Int, pruned: Int = 0, running: Int, queued: Int = 0, budget: Int, bestTrial: TrialID?,
@@ -79,8 +81,10 @@ public struct ProgressSnapshot: Sendable {
         var lines = ["study \(study) finished: \(finishReason ?? "stopped")"]
         let pruning = pruned > 0 ? ", \(pruned) pruned" : ""
         lines.append("  trials: \(completed) completed, \(failed) failed\(pruning), in \(Self.formatDuration(elapsedSeconds))")
-        if fromFallback > 0 {
-            lines.append("  \(fromFallback) configurations were quasi-random: the model had none ready (see docs/bayes.md)")
+        if fromFallback > 0 || staleProposals > 0 {
+            lines.append(
+                "  search: \(fromFallback) configurations quasi-random (the model had none ready), \(staleProposals) proposed "
+                    + "before the latest results (see docs/bayes.md)")
         }
         if let bestTrial, let bestObjective {
             lines.append("  best: trial \(bestTrial) objective \(Self.format(bestObjective))")

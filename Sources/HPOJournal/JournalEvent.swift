@@ -194,9 +194,12 @@ public struct TrialDispatched: Hashable, Sendable, Codable {
     /// True when the configuration came from the quasi-random fallback because the search's
     /// model had no proposal ready (absent otherwise).
     public var fallback: Bool?
+    /// How many trials had ended since the search computed this configuration (absent when it saw
+    /// every result): set when a slot could not wait for a fresh proposal and took an older one.
+    public var proposalLag: Int?
     public init(
         trial: TrialID, attempt: Attempt, worker: WorkerID, params: Parameters, slotIdleSeconds: Double? = nil,
-        fallback: Bool? = nil
+        fallback: Bool? = nil, proposalLag: Int? = nil
     ) {
         self.trial = trial
         self.attempt = attempt
@@ -204,10 +207,12 @@ public struct TrialDispatched: Hashable, Sendable, Codable {
         self.params = params
         self.slotIdleSeconds = slotIdleSeconds
         self.fallback = fallback
+        self.proposalLag = proposalLag
     }
     enum CodingKeys: String, CodingKey {
         case trial, attempt, worker, params, fallback
         case slotIdleSeconds = "slot_idle_s"
+        case proposalLag = "proposal_lag"
     }
 }
 

@@ -21,7 +21,8 @@ enum JournalFastEncoding {
                 json.bool(fallback)
             }
             appendTrailingFields(
-                params: event.params, slotIdleSeconds: event.slotIdleSeconds, trial: event.trial, worker: event.worker, to: &json)
+                params: event.params, proposalLag: event.proposalLag, slotIdleSeconds: event.slotIdleSeconds, trial: event.trial,
+                worker: event.worker, to: &json)
         case .trialCompleted(let event):
             json.key("attempt")
             json.int(event.attempt)
@@ -40,13 +41,18 @@ enum JournalFastEncoding {
         return true
     }
 
-    /// The members both kinds end with, in key order: `params`, `slot_idle_s` (when set), `trial`,
-    /// `worker`.
+    /// The members both kinds end with, in key order: `params`, `proposal_lag` (dispatches, when
+    /// set), `slot_idle_s` (when set), `trial`, `worker`.
     private static func appendTrailingFields(
-        params: Parameters, slotIdleSeconds: Double?, trial: TrialID, worker: WorkerID, to json: inout JSONWriter
+        params: Parameters, proposalLag: Int? = nil, slotIdleSeconds: Double?, trial: TrialID, worker: WorkerID,
+        to json: inout JSONWriter
     ) {
         json.key("params")
         json.parameters(params)
+        if let proposalLag {
+            json.key("proposal_lag")
+            json.int(proposalLag)
+        }
         if let slotIdleSeconds {
             json.key("slot_idle_s")
             json.double(slotIdleSeconds)

@@ -22,7 +22,7 @@ enum JournalFastPath {
             return .trialDispatched(
                 TrialDispatched(
                     trial: TrialID(trial), attempt: attempt, worker: WorkerID(worker), params: params,
-                    slotIdleSeconds: f.slotIdleSeconds, fallback: f.fallback))
+                    slotIdleSeconds: f.slotIdleSeconds, fallback: f.fallback, proposalLag: f.proposalLag))
         case "trial_report":
             guard let trial = f.trial, let attempt = f.attempt, let step = f.step, let metrics = f.metrics else { return nil }
             return .trialReport(TrialReported(trial: TrialID(trial), attempt: attempt, step: step, metrics: metrics))

@@ -17,6 +17,7 @@ struct JournalFields {
     var step: Int?
     var slotIdleSeconds: Double?
     var fallback: Bool?
+    var proposalLag: Int?
     var reason: String?
     var exitCode: Int32?
     var stderrTail: String?
@@ -41,6 +42,7 @@ struct JournalFields {
         case "step": setOnce(&step, cursor.integer())
         case "slot_idle_s": setOnce(&slotIdleSeconds, cursor.double())
         case "fallback": setOnce(&fallback, cursor.bool())
+        case "proposal_lag": setOnce(&proposalLag, cursor.integer())
         case "reason": setOnce(&reason, cursor.string())
         case "exit_code": setOnce(&exitCode, cursor.integer().flatMap(Int32.init(exactly:)))
         case "stderr_tail": setOnce(&stderrTail, cursor.string())

@@ -25,6 +25,12 @@ public struct BayesianSearch: SearchStrategy {
 
     /// Knobs of the model and the acquisition optimiser, for benchmarks and tests.
     public var tuning = BayesTuning()
+    /// When set, `propose` never refits the hyperparameters (except for the very first model):
+    /// it conditions the last fit on the results as they are now (one Cholesky), and the caller
+    /// refits apart with `refitModel(history:)`, on a copy in the background, then hands the copy
+    /// back with `adoptModel(from:)`. That keeps a proposal that includes a fresh result to
+    /// milliseconds. See `docs/bayes.md`, "The pipeline".
+    public var refitsInBackground = false
 
     let encoding: UnitCubeEncoding
     private var model = ModelCache()
@@ -52,13 +58,8 @@ public struct BayesianSearch: SearchStrategy {
 
     public mutating func propose(_ count: Int, history: SearchHistory) -> [Parameters] {
         guard count > 0 else { return [] }
-        var observed: [(point: [Double], value: Double)] = []
-        var taken: [[Double]] = []
-        for trial in history.finished {
-            let point = encoding.snap(encoding.encode(trial.parameters))
-            taken.append(point)
-            if let value = trial.objective, value.isFinite { observed.append((point, value)) }
-        }
+        let (observed, finishedPoints) = observations(history)
+        var taken = finishedPoints
         var pending = history.running.map { encoding.snap(encoding.encode($0)) }
         taken += pending
 
@@ -71,8 +72,11 @@ public struct BayesianSearch: SearchStrategy {
             } else {
                 if fitted == nil {
                     let subset = ModelSubset.select(observed, cap: tuning.maxModelPoints)
-                    fitted = model.fitted(
-                        to: subset, total: observed.count, dimension: encoding.dimension, options: options, tuning: tuning, seed: seed)
+                    let d = encoding.dimension
+                    fitted =
+                        refitsInBackground
+                        ? model.posterior(to: subset, total: observed.count, dimension: d, options: options, tuning: tuning, seed: seed)
+                        : model.fitted(to: subset, total: observed.count, dimension: d, options: options, tuning: tuning, seed: seed)
                 }
                 point = fitted.flatMap { proposeFromModel($0, pending: pending, taken: taken) } ?? nextDesignPoint(avoiding: taken)
             }
@@ -86,6 +90,44 @@ public struct BayesianSearch: SearchStrategy {
             proposedCount += 1
         }
         return proposals
+    }
+
+    /// The real results as encoded points with finite values, and every finished point.
+    private func observations(_ history: SearchHistory) -> (observed: [(point: [Double], value: Double)], finished: [[Double]]) {
+        var observed: [(point: [Double], value: Double)] = []
+        var finished: [[Double]] = []
+        for trial in history.finished {
+            let point = encoding.snap(encoding.encode(trial.parameters))
+            finished.append(point)
+            if let value = trial.objective, value.isFinite { observed.append((point, value)) }
+        }
+        return (observed, finished)
+    }
+
+    /// Whether `refitModel(history:)` has work to do: the model is in use (past the design) and
+    /// new results are due a refit on the schedule.
+    public func refitDue(history: SearchHistory) -> Bool {
+        guard refitsInBackground else { return false }
+        let results = history.finished.count { $0.objective?.isFinite ?? false }
+        guard results >= minimumObservations, history.finished.count + history.running.count >= initialDesignSize else {
+            return false
+        }
+        return model.refitDue(total: results, tuning: tuning)
+    }
+
+    /// Refits the hyperparameters to the results in `history` on the schedule (the slow part of
+    /// a proposal). Call on a copy off the dispatch path, then `adoptModel(from:)` the copy.
+    public mutating func refitModel(history: SearchHistory) {
+        let (observed, _) = observations(history)
+        guard !observed.isEmpty else { return }
+        let subset = ModelSubset.select(observed, cap: tuning.maxModelPoints)
+        model.refit(to: subset, total: observed.count, dimension: encoding.dimension, options: options, tuning: tuning, seed: seed)
+    }
+
+    /// Takes the hyperparameters a copy refitted (`refitModel`), if it saw more results than
+    /// the fit in use; everything else (proposals made, the design) stays this value's own.
+    public mutating func adoptModel(from other: BayesianSearch) {
+        model.adoptFit(from: other.model)
     }
 
     /// Real results needed before the model takes over from the design.

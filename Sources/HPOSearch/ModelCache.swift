@@ -22,27 +22,91 @@ struct ModelCache: Sendable {
     private var countAtFullFit = 0
     private var countAtFit = 0
 
+    /// Whether a refit is due for `total` results on the schedule of `docs/bayes.md`: a full fit
+    /// for every new result up to `alwaysFullRefitUpTo`, then a full fit once 1/8 of the data is
+    /// new, a warm one once 2 % is.
+    func refitDue(total: Int, tuning: BayesTuning) -> Bool {
+        guard hyperparameters != nil, warping != nil else { return total > 0 }
+        guard total > countAtFit else { return false }
+        return fullRefitDue(total: total, tuning: tuning)
+            || Double(total - countAtFit) >= tuning.warmRefitFraction * Double(total)
+    }
+
+    private func fullRefitDue(total: Int, tuning: BayesTuning) -> Bool {
+        hyperparameters == nil || warping == nil || total <= tuning.alwaysFullRefitUpTo
+            || Double(total - countAtFullFit) >= tuning.fullRefitFraction * Double(countAtFullFit)
+    }
+
+    /// The model for `observed`, refitting on the schedule first when needed (what a proposal
+    /// does when nobody refits in the background).
+    ///
     /// - Parameter total: how many results exist in all when `observed` is a subset of them (see
     ///   `ModelSubset`); what decides between a full fit, a warm one and none.
     mutating func fitted(
         to observed: [(point: [Double], value: Double)], total: Int? = nil, dimension d: Int, options: BayesOptions,
         tuning: BayesTuning, seed: UInt64
     ) -> FittedModel? {
-        var hasher = Hasher()
-        for (point, value) in observed {
-            hasher.combine(point)
-            hasher.combine(value)
-        }
-        let fingerprint = hasher.finalize()
+        let fingerprint = Self.fingerprint(observed)
         if fingerprint == self.fingerprint, let last { return last }
+        guard let model = refit(to: observed, total: total, dimension: d, options: options, tuning: tuning, seed: seed) else {
+            return nil
+        }
+        self.fingerprint = fingerprint
+        last = model
+        return model
+    }
 
+    /// The posterior on `observed` at the hyperparameters last fitted, without refitting them
+    /// (one Cholesky factorisation): what a proposal does while refits run in the background.
+    /// Fits once, inline, when there are no hyperparameters yet.
+    mutating func posterior(
+        to observed: [(point: [Double], value: Double)], total: Int? = nil, dimension d: Int, options: BayesOptions,
+        tuning: BayesTuning, seed: UInt64
+    ) -> FittedModel? {
+        guard let hyperparameters, let warping else {
+            return fitted(to: observed, total: total, dimension: d, options: options, tuning: tuning, seed: seed)
+        }
+        let fingerprint = Self.fingerprint(observed)
+        if fingerprint == self.fingerprint, let last { return last }
+        let transform = OutputTransform(observations: observed.map(\.value), warping: warping)
+        guard
+            let process = GaussianProcess(
+                inputs: Array(observed.map(\.point).joined()), rows: observed.count, targets: transform.targets,
+                hyperparameters: hyperparameters)
+        else { return fitted(to: observed, total: total, dimension: d, options: options, tuning: tuning, seed: seed) }
+        let model = Self.model(process, observed: observed, transform: transform)
+        self.fingerprint = fingerprint
+        last = model
+        return model
+    }
+
+    /// Takes the hyperparameters of a refit made on a copy of this cache (in the background),
+    /// when it saw more results than the fit in use. The next posterior uses them.
+    mutating func adoptFit(from other: ModelCache) {
+        guard other.hyperparameters != nil, other.countAtFit > countAtFit || hyperparameters == nil else { return }
+        hyperparameters = other.hyperparameters
+        warping = other.warping
+        kernel = other.kernel
+        countAtFullFit = other.countAtFullFit
+        countAtFit = other.countAtFit
+        fingerprint = nil
+        last = nil
+    }
+
+    /// Fits the hyperparameters on the schedule (full, warm-started, or none: the same
+    /// hyperparameters with the new posterior) and keeps them.
+    @discardableResult
+    mutating func refit(
+        to observed: [(point: [Double], value: Double)], total: Int? = nil, dimension d: Int, options: BayesOptions,
+        tuning: BayesTuning, seed: UInt64
+    ) -> FittedModel? {
         let n = observed.count
+        guard n > 0 else { return nil }
         let total = total ?? n
         let values = observed.map(\.value)
         let inputs = Array(observed.map(\.point).joined())
         let fitter = GPFitter(priors: tuning.priors(d), maxIterations: tuning.fullIterations, randomRestarts: tuning.randomRestarts)
-        let full = hyperparameters == nil || warping == nil || total <= tuning.alwaysFullRefitUpTo
-            || Double(total - countAtFullFit) >= tuning.fullRefitFraction * Double(countAtFullFit)
+        let full = fullRefitDue(total: total, tuning: tuning)
 
         var best: (process: GaussianProcess, transform: OutputTransform, score: Double, kernel: Int)?
         if full {
@@ -86,11 +150,25 @@ struct ModelCache: Sendable {
         hyperparameters = best.process.hyperparameters
         warping = best.transform.warping
         kernel = best.kernel
-        let ranked = zip(observed.map(\.point), best.transform.targets).sorted { $0.1 < $1.1 }.map { (point: $0.0, target: $0.1) }
-        let model = FittedModel(process: best.process, ranked: ranked, warping: best.transform.warping)
-        self.fingerprint = fingerprint
-        last = model
-        return model
+        fingerprint = nil
+        last = nil
+        return Self.model(best.process, observed: observed, transform: best.transform)
+    }
+
+    private static func model(
+        _ process: GaussianProcess, observed: [(point: [Double], value: Double)], transform: OutputTransform
+    ) -> FittedModel {
+        let ranked = zip(observed.map(\.point), transform.targets).sorted { $0.1 < $1.1 }.map { (point: $0.0, target: $0.1) }
+        return FittedModel(process: process, ranked: ranked, warping: transform.warping)
+    }
+
+    private static func fingerprint(_ observed: [(point: [Double], value: Double)]) -> Int {
+        var hasher = Hasher()
+        for (point, value) in observed {
+            hasher.combine(point)
+            hasher.combine(value)
+        }
+        return hasher.finalize()
     }
 }
 

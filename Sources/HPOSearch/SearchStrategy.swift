@@ -55,11 +55,24 @@ public protocol SearchStrategy: Sendable {
     /// Whether `propose` looks at the history at all (random and grid search do not, so the
     /// coordinator need not build it on every dispatch).
     var usesHistory: Bool { get }
+
+    /// Model upkeep apart from proposing, for strategies that fit a model (see
+    /// `BayesianSearch.refitsInBackground`): from this call on, `propose` only conditions the
+    /// model on new results, and the caller refits it with `refitModel(history:)` on a copy,
+    /// when `refitDue(history:)`, and hands the copy back with `adoptRefit(from:)`.
+    mutating func refitInBackground()
+    func refitDue(history: SearchHistory) -> Bool
+    mutating func refitModel(history: SearchHistory)
+    mutating func adoptRefit(from other: any SearchStrategy)
 }
 
 extension SearchStrategy {
     public var computesAhead: Bool { false }
     public var usesHistory: Bool { true }
+    public mutating func refitInBackground() {}
+    public func refitDue(history: SearchHistory) -> Bool { false }
+    public mutating func refitModel(history: SearchHistory) {}
+    public mutating func adoptRefit(from other: any SearchStrategy) {}
 }
 
 /// Makes the strategy a study file asks for. `alreadyProposed` is the number of trials a resumed

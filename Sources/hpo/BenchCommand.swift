@@ -1,49 +1,66 @@
 import ArgumentParser
 import Foundation
+import HPOCoordinator
 import HPOCore
 import HPOSearch
 import HPOTrials
 
-/// `hpo bench`: a search strategy on standard test functions, synchronous batches and an
-/// asynchronous simulated worker pool, compared with the peers measured in issue 4.
+/// `hpo bench`: a search strategy on standard test functions, run through the coordinator's own
+/// state machine with simulated workers (what users get), or as synchronous batches of the
+/// strategy alone.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark a search strategy on standard test functions (simple regret, proposal time).",
         discussion: """
-            Synchronous mode asks for q proposals, evaluates them and tells the q results. \
-            Asynchronous mode simulates q workers whose evaluation times are drawn from a seeded \
-            exponential distribution (mean 1): each freed worker gets one proposal with the other \
-            q-1 still running. Regret is best found - global minimum; the table shows the median \
-            and interquartile range of log10(regret) over the seeds.
+            Product mode (the default) runs each study through the coordinator's state machine, \
+            the one hpo-coordinator runs: q simulated workers (one slot, prefetch as hpo-worker's \
+            default), trial durations drawn from a seeded distribution, and the proposals and \
+            model refits computed for real, their results arriving when the measured compute time \
+            has passed on the simulated clock; so the ready queue, the lies, the patience and the \
+            fallback all act as they do for users. Sync mode asks the strategy alone for q \
+            proposals, evaluates them and tells the q results. Regret is best found - global \
+            minimum; the table shows the median and interquartile range of log10(regret) over the \
+            seeds. Peers are measured by benchmarks/bo-product.sh, never quoted here.
             """)
 
-    @Option(help: "bayes or random.") var strategy: String = "bayes"
-    @Option(help: "Bayes: constant-liar or kriging-believer.") var batch: String = BatchHeuristic.krigingBeliever.rawValue
-    @Option(help: "Bayes: the constant liar's lie, min, mean or max.") var lie: String = LieValue.min.rawValue
+    enum Strategy: String, ExpressibleByArgument, CaseIterable { case bayes, random }
+    enum Mode: String, ExpressibleByArgument, CaseIterable { case product, sync }
+    enum DurationKind: String, ExpressibleByArgument, CaseIterable {
+        case fixed, exponential
+        case heavyTailed = "heavy-tailed"
+    }
+    enum ComputeTime: String, ExpressibleByArgument, CaseIterable { case measured, zero }
+
+    @Option(help: "The strategy.") var strategy: Strategy = .bayes
+    @Option(help: "Bayes: the batch heuristic.") var batch: BatchHeuristic = .krigingBeliever
+    @Option(help: "Bayes: the constant liar's lie.") var lie: LieValue = .min
     @Option(help: "Bayes: the size of the initial design (default: by dimension and q).") var initial: Int?
-    @Option(help: "Bayes: output transform, auto, none, log or rank-gaussian.") var output: String = OutputTransformKind.auto.rawValue
+    @Option(help: "Bayes: output transform.") var output: OutputTransformKind = .auto
     @Option(help: "Comma-separated: \(BenchProblem.all.map(\.name).joined(separator: ","))")
     var functions: String = BenchProblem.all.map(\.name).joined(separator: ",")
     @Option(help: "Bayes: the most results the model is fitted to (a subset beyond).") var maxModelPoints: Int = BayesTuning().maxModelPoints
-    @Option(help: "Workers (batch size).") var q: Int = 8
+    @Option(help: "Workers (batch size in sync mode).") var q: Int = 8
     @Option(help: "Evaluations per run.") var budget: Int = 80
     @Option(help: "Seeds: a range and/or list, e.g. 0-9 or 0,3,5-7.") var seeds: String = "0-9"
-    @Option(help: "sync, async or both.") var mode: String = "both"
+    @Option(help: "product (through the coordinator's state machine) or sync (the strategy alone).") var mode: Mode = .product
+    @Option(help: "Product mode: the distribution of trial durations.") var durations: DurationKind = .exponential
+    @Option(help: "Product mode: the mean trial duration, seconds.") var meanDuration: Double = 1
+    @Option(help: "Product mode: trials each worker queues beyond its slot (hpo-worker --prefetch).") var prefetch: Int = 1
+    @Option(help: "Product mode: background work takes the time measured, or none (reproducible).")
+    var computeTime: ComputeTime = .measured
+    @Option(help: "Product mode: --model-patience of hpo-coordinator (default: its default).") var modelPatience: Double?
+    @Flag(help: "Product mode: refit the model inside each proposal instead of in the background (for comparison).")
+    var inlineRefits = false
     @Option(help: "Write one JSON object per run to this file.") var json: String?
-    @Flag(help: "Instead: the median time to propose one point with --finished results and 7 running (Hartmann-6).")
+    @Flag(help: "Instead: the median time to propose one point with --finished results and 8 running (Hartmann-6).")
     var proposeTiming = false
-    @Option(help: "With --propose-timing: finished trials.") var finished: Int = 200
+    @Option(help: "With --propose-timing: finished trials.") var finished: Int = 500
     @Option(help: "With --propose-timing: timed proposals (each after one more result).") var repeats: Int = 31
 
     func validate() throws {
-        guard ["bayes", "random"].contains(strategy) else { throw ValidationError("--strategy must be bayes or random") }
-        guard BatchHeuristic(rawValue: batch) != nil else { throw ValidationError("--batch must be constant-liar or kriging-believer") }
-        guard LieValue(rawValue: lie) != nil else { throw ValidationError("--lie must be min, mean or max") }
-        guard OutputTransformKind(rawValue: output) != nil else { throw ValidationError("--output must be auto, none, log or rank-gaussian") }
-        guard ["sync", "async", "both"].contains(mode) else { throw ValidationError("--mode must be sync, async or both") }
-        guard q > 0, budget > 0, finished > 0, repeats > 0, maxModelPoints > 0 else {
-            throw ValidationError("--q, --budget, --finished, --repeats, --max-model-points must be positive")
+        guard q > 0, budget > 0, finished > 0, repeats > 0, maxModelPoints > 0, meanDuration > 0, prefetch >= 0 else {
+            throw ValidationError("--q, --budget, --finished, --repeats, --max-model-points, --mean-duration must be positive")
         }
         if let initial, initial < 1 { throw ValidationError("--initial must be positive") }
         _ = try problems()
@@ -53,29 +70,35 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         BayesianSearch.useSingleThreadedBLAS()
         if proposeTiming { return runProposeTiming() }
-        let modes: [BenchMode] = mode == "both" ? [.sync, .async] : [mode == "sync" ? .sync : .async]
         let seeds = try seedList()
         var sink = try json.map(JSONLinesSink.init(path:))
         var rows: [BenchSummary] = []
-        for benchMode in modes {
-            for problem in try problems() {
-                var runs: [BenchRun] = []
-                for seed in seeds {
-                    let run = runOnce(problem, mode: benchMode, seed: seed)
-                    runs.append(run)
-                    try sink?.write(run)
-                }
-                let summary = BenchSummary(problem: problem, mode: benchMode, runs: runs)
-                print(summary.progressLine)
-                rows.append(summary)
+        for problem in try problems() {
+            var runs: [BenchRun] = []
+            for seed in seeds {
+                let run = mode == .product ? runThroughCoordinator(problem, seed: seed) : runSynchronous(problem, seed: seed)
+                runs.append(run)
+                try sink?.write(run)
             }
+            let summary = BenchSummary(problem: problem, mode: mode, runs: runs)
+            print(summary.progressLine)
+            rows.append(summary)
         }
         print("")
-        print(BenchSummary.table(rows, title: "\(label), q = \(q), budget = \(budget), seeds \(seeds.map(String.init).joined(separator: ","))"))
+        print(BenchSummary.table(rows, title: "\(label), \(mode.rawValue) mode, \(settingsText), seeds \(seeds.map(String.init).joined(separator: ","))"))
     }
 
     private var label: String {
-        strategy == "random" ? "random" : "bayes (\(batch)\(batch == "constant-liar" ? ", lie \(lie)" : ""))"
+        strategy == .random ? "random" : "bayes (\(batch.rawValue)\(batch == .constantLiar ? ", lie \(lie.rawValue)" : ""))"
+    }
+
+    private var settingsText: String {
+        switch mode {
+        case .sync: "q = \(q), budget = \(budget)"
+        case .product:
+            "\(q) workers, prefetch \(prefetch), \(durations.rawValue) durations (mean \(meanDuration) s), budget = \(budget), "
+                + "compute time \(computeTime.rawValue)"
+        }
     }
 
     private func problems() throws -> [BenchProblem] {
@@ -100,93 +123,94 @@ struct BenchCommand: ParsableCommand {
         return result
     }
 
-    private func makeStrategy(_ problem: BenchProblem, seed: UInt64) -> any SearchStrategy {
-        guard strategy == "bayes" else { return RandomSearch(space: problem.space, seed: seed) }
-        let options = BayesOptions(
-            batch: BatchHeuristic(rawValue: batch) ?? .krigingBeliever, lie: LieValue(rawValue: lie) ?? .min, initial: initial,
-            output: OutputTransformKind(rawValue: output) ?? .auto)
-        var search = BayesianSearch(space: problem.space, seed: seed, options: options, workers: q)
-        search.tuning.maxModelPoints = maxModelPoints
+    private var bayesOptions: BayesOptions { BayesOptions(batch: batch, lie: lie, initial: initial, output: output) }
+
+    /// The study a user would write for `problem`.
+    private func studyConfig(_ problem: BenchProblem, seed: UInt64) -> StudyConfig {
+        StudyConfig(
+            name: "bench-\(problem.name)", objective: Objective(metric: "objective", direction: .minimize),
+            budget: Budget(trials: budget), strategy: StrategyConfig(kind: strategy == .bayes ? .bayes : .random, bayes: bayesOptions),
+            seed: seed, space: problem.space, trial: TrialSpec(program: .builtin(problem.function.name)))
+    }
+
+    private func makeStrategy(_ config: StudyConfig) -> any SearchStrategy {
+        var search = makeSearchStrategy(for: config, expectedSlots: q)
+        if var bayes = search as? BayesianSearch {
+            bayes.tuning.maxModelPoints = maxModelPoints
+            search = bayes
+        }
         return search
     }
 
-    private func runOnce(_ problem: BenchProblem, mode: BenchMode, seed: UInt64) -> BenchRun {
-        var search = makeStrategy(problem, seed: seed)
+    private func runThroughCoordinator(_ problem: BenchProblem, seed: UInt64) -> BenchRun {
+        let config = studyConfig(problem, seed: seed)
+        let distribution: SimulatedStudy.Durations =
+            switch durations {
+            case .fixed: .fixed(meanDuration)
+            case .exponential: .exponential(mean: meanDuration)
+            case .heavyTailed: .heavyTailed(mean: meanDuration)
+            }
+        var settings = SimulatedStudy.Settings(workers: q, durations: distribution, seed: seed)
+        settings.prefetch = prefetch
+        settings.computeTime = computeTime == .measured ? .measured : .zero
+        settings.modelPatienceSeconds = modelPatience
+        settings.backgroundRefits = !inlineRefits
+        let outcome = SimulatedStudy.run(config: config, search: makeStrategy(config), settings: settings) { problem.evaluate($0) }
+        let best = outcome.best ?? .infinity
+        return BenchRun(
+            strategy: label, function: problem.name, mode: .product, seed: seed, best: best,
+            regret: max(best - problem.minimum, 1e-12), proposeSeconds: outcome.proposeSeconds + outcome.refitSeconds,
+            proposals: outcome.dispatches.count, evaluations: outcome.resultOrder.count,
+            fallbackShare: Double(outcome.fallbackCount) / Double(max(outcome.dispatches.count, 1)),
+            staleShare: Double(outcome.staleCount) / Double(max(outcome.dispatches.count, 1)), busyShare: outcome.busyShare)
+    }
+
+    private func runSynchronous(_ problem: BenchProblem, seed: UInt64) -> BenchRun {
+        var search = makeStrategy(studyConfig(problem, seed: seed))
         var history = SearchHistory()
         var best = Double.infinity
         var proposeSeconds = 0.0
         var proposals = 0
         let clock = ContinuousClock()
-        func propose(_ count: Int) -> [Parameters] {
+        while history.finished.count < budget {
             let start = clock.now
-            let result = search.propose(count, history: history)
+            let batch = search.propose(min(q, budget - history.finished.count), history: history)
             proposeSeconds += (clock.now - start).seconds
-            proposals += result.count
-            return result
-        }
-        func evaluate(_ parameters: Parameters) -> Double {
-            let value = problem.evaluate(parameters)
-            best = min(best, value)
-            return value
-        }
-        switch mode {
-        case .sync:
-            var evaluated = 0
-            while evaluated < budget {
-                let batch = propose(min(q, budget - evaluated))
-                guard !batch.isEmpty else { break }
-                for parameters in batch { history.finished.append((parameters, evaluate(parameters))) }
-                evaluated += batch.count
-            }
-        case .async:
-            var random = SplitMix64(seed: seed, stream: 0xA5A5)
-            func duration() -> Double { -Foundation.log(1 - random.nextUnit()) }
-            var running: [(end: Double, parameters: Parameters)] = []
-            var started = 0
-            var now = 0.0
-            func startOne() {
-                guard started < budget, let parameters = propose(1).first else { return }
-                started += 1
-                running.append((now + duration(), parameters))
-                history.running.append(parameters)
-            }
-            for _ in 0..<q { startOne() }
-            while let next = running.indices.min(by: { running[$0].end < running[$1].end }) {
-                let (end, parameters) = running.remove(at: next)
-                now = end
-                if let index = history.running.firstIndex(of: parameters) { history.running.remove(at: index) }
-                history.finished.append((parameters, evaluate(parameters)))
-                startOne()
+            proposals += batch.count
+            guard !batch.isEmpty else { break }
+            for parameters in batch {
+                let value = problem.evaluate(parameters)
+                best = min(best, value)
+                history.finished.append((parameters, value))
             }
         }
-        let regret = max(best - problem.minimum, 1e-12)
         return BenchRun(
-            strategy: label, function: problem.name, mode: mode, seed: seed, best: best, regret: regret,
+            strategy: label, function: problem.name, mode: .sync, seed: seed, best: best, regret: max(best - problem.minimum, 1e-12),
             proposeSeconds: proposeSeconds, proposals: proposals, evaluations: history.finished.count)
     }
 
-    /// Proposals on Hartmann-6 with `finished` random results and 7 running; each timed proposal
-    /// follows one more result, so it includes the model update it needs (warm refit).
+    /// Proposals on Hartmann-6 with `finished` random results and 8 running, as the coordinator
+    /// makes them: each timed proposal follows one more result and conditions the model on it
+    /// (no refit; refits run apart, timed separately).
     private func runProposeTiming() {
         let problem = BenchProblem.hartmann6
         var random = SplitMix64(seed: 2026, stream: 1)
         func randomPoint() -> Parameters { problem.space.configuration(atUnit: (0..<6).map { _ in random.nextUnit() }) }
         let results = (0..<(finished + repeats)).map { _ in randomPoint() }.map { ($0, Optional(problem.evaluate($0))) }
-        let running = (0..<7).map { _ in randomPoint() }
-        var search = BayesianSearch(
-            space: problem.space, seed: 1,
-            options: BayesOptions(
-                batch: BatchHeuristic(rawValue: batch) ?? .krigingBeliever, lie: LieValue(rawValue: lie) ?? .min, initial: initial,
-                output: OutputTransformKind(rawValue: output) ?? .auto),
-            workers: 8)
+        let running = (0..<8).map { _ in randomPoint() }
+        var search = BayesianSearch(space: problem.space, seed: 1, options: bayesOptions, workers: 8)
         search.tuning.maxModelPoints = maxModelPoints
+        search.refitsInBackground = true
         let clock = ContinuousClock()
-        // The first proposal fits from scratch (several restarts); timed separately.
+        // The first proposal fits from scratch (several restarts); timed separately, as is a
+        // refit of the kind the coordinator runs in the background.
         var start = clock.now
-        _ = search.propose(1, history: SearchHistory(finished: Array(results.prefix(finished - 1)), running: running))
+        let first = SearchHistory(finished: Array(results.prefix(finished - 1)), running: running)
+        _ = search.propose(1, history: first)
         let coldSeconds = (clock.now - start).seconds
         var wall: [Double] = []
         var cpu: [Double] = []
+        var refits: [Double] = []
         for r in 0..<repeats {
             let history = SearchHistory(finished: Array(results.prefix(finished + r)), running: running)
             let cpuStart = threadCPUSeconds()
@@ -194,16 +218,27 @@ struct BenchCommand: ParsableCommand {
             _ = search.propose(1, history: history)
             wall.append((clock.now - start).seconds * 1000)
             cpu.append((threadCPUSeconds() - cpuStart) * 1000)
+            if search.refitDue(history: history) {
+                var copy = search
+                start = clock.now
+                copy.refitModel(history: history)
+                refits.append((clock.now - start).seconds * 1000)
+                search.adoptModel(from: copy)
+            }
         }
         func summary(_ times: [Double]) -> String {
+            guard !times.isEmpty else { return "none" }
             let sorted = times.sorted()
             return String(
                 format: "median %.1f ms   min %.1f ms   max %.1f ms   mean %.1f ms", sorted[sorted.count / 2], sorted[0],
                 sorted[sorted.count - 1], times.reduce(0, +) / Double(times.count))
         }
-        print("propose timing: Hartmann-6, \(finished)…\(finished + repeats - 1) finished, 7 running, \(repeats) proposals, each after one new result")
+        print(
+            "propose timing: Hartmann-6, \(finished)…\(finished + repeats - 1) finished, 8 running, \(repeats) proposals, "
+                + "each after one new result (conditioned on it, no refit)")
         print("  wall clock:  " + summary(wall))
         print("  thread CPU:  " + summary(cpu) + "   (what other processes' load does not inflate)")
+        print("  background refits (\(refits.count) due): " + summary(refits))
         print(String(format: "  first proposal (full fit, no cache, %d finished): %.1f ms", finished - 1, coldSeconds * 1000))
     }
 
@@ -215,7 +250,6 @@ struct BenchCommand: ParsableCommand {
     }
 }
 
-enum BenchMode: String, Sendable { case sync, async }
 
 /// A test function on its usual domain, with its global minimum.
 struct BenchProblem: Sendable {
@@ -243,41 +277,30 @@ struct BenchProblem: Sendable {
         BenchProblem(name: "levy6", function: .levy, bounds: Array(repeating: -10...10, count: 6), minimum: 0),
         BenchProblem(name: "styblinski_tang8", function: .styblinskiTang, bounds: Array(repeating: -5...5, count: 8), minimum: -39.16617 * 8),
     ]
-
-    /// The best peer's median log10 regret in issue 4 (q = 8, 80 evaluations, seeds 0-9).
-    func bestPeer(_ mode: BenchMode) -> (value: Double, who: String)? {
-        switch (name, mode) {
-        case ("branin", .sync): (-3.47, "skopt cl_min")
-        case ("hartmann6", .sync): (-1.42, "skopt cl_min")
-        case ("ackley5", .sync): (0.80, "skopt cl_max")
-        case ("rosenbrock4", .sync): (2.00, "Optuna TPE")
-        case ("levy6", .sync): (0.01, "skopt cl_mean")
-        case ("styblinski_tang8", .sync): (1.51, "grid")
-        case ("branin", .async): (-2.77, "skopt cl_min")
-        case ("hartmann6", .async): (-0.67, "skopt cl_mean")
-        case ("ackley5", .async): (0.88, "Optuna TPE cl")
-        case ("levy6", .async): (0.21, "Optuna TPE cl")
-        default: nil
-        }
-    }
 }
 
 struct BenchRun: Sendable {
     var strategy: String
     var function: String
-    var mode: BenchMode
+    var mode: BenchCommand.Mode
     var seed: UInt64
     var best: Double
     var regret: Double
+    /// Wall seconds in proposals and model refits.
     var proposeSeconds: Double
     var proposals: Int
     var evaluations: Int
+    /// Product mode: configurations from the quasi-random fallback, and from proposals made
+    /// before the latest results, over all; the workers' busy share.
+    var fallbackShare: Double?
+    var staleShare: Double?
+    var busyShare: Double?
     var log10Regret: Double { Foundation.log10(regret) }
 }
 
 struct BenchSummary {
     var problem: BenchProblem
-    var mode: BenchMode
+    var mode: BenchCommand.Mode
     var runs: [BenchRun]
 
     var median: Double { quantile(0.5) }
@@ -292,25 +315,32 @@ struct BenchSummary {
     var proposeSeconds: Double { runs.reduce(0) { $0 + $1.proposeSeconds } }
     var proposals: Int { runs.reduce(0) { $0 + $1.proposals } }
 
+    /// The mean of a product-mode share over the runs, as a percentage ("—" in sync mode).
+    func share(_ value: KeyPath<BenchRun, Double?>) -> String {
+        let values = runs.compactMap { $0[keyPath: value] }
+        guard !values.isEmpty else { return "—" }
+        return String(format: "%.1f %%", 100 * values.reduce(0, +) / Double(values.count))
+    }
+
     var progressLine: String {
-        String(format: "%@ %@: median log10 regret %.2f (IQR %.2f…%.2f), proposing %.1f s", mode.rawValue, problem.name, median, quantile(0.25), quantile(0.75), proposeSeconds)
+        String(
+            format: "%@ %@: median log10 regret %.2f (IQR %.2f…%.2f), fallback %@, stale %@, busy %@, computing %.1f s",
+            mode.rawValue, problem.name, median, quantile(0.25), quantile(0.75), share(\.fallbackShare), share(\.staleShare),
+            share(\.busyShare), proposeSeconds)
     }
 
     static func table(_ rows: [BenchSummary], title: String) -> String {
         var lines = [
             title, "",
-            "| mode | function | median log10 regret | IQR | best peer | beats it | proposing total | per proposal |",
+            "| function | median log10 regret | IQR | fallback | stale | busy | computing total | per trial |",
             "|---|---|---|---|---|---|---|---|",
         ]
         for row in rows {
-            let peer = row.problem.bestPeer(row.mode)
-            let peerText = peer.map { String(format: "%.2f (%@)", $0.value, $0.who) } ?? "—"
-            let beats = peer.map { row.median < $0.value ? "yes" : "no" } ?? "—"
             lines.append(
                 String(
-                    format: "| %@ | %@ | %.2f | %.2f … %.2f | %@ | %@ | %.1f s | %.1f ms |", row.mode.rawValue, row.problem.name, row.median,
-                    row.quantile(0.25), row.quantile(0.75), peerText, beats, row.proposeSeconds,
-                    1000 * row.proposeSeconds / Double(max(row.proposals, 1))))
+                    format: "| %@ | %.2f | %.2f … %.2f | %@ | %@ | %@ | %.1f s | %.1f ms |", row.problem.name, row.median,
+                    row.quantile(0.25), row.quantile(0.75), row.share(\.fallbackShare), row.share(\.staleShare),
+                    row.share(\.busyShare), row.proposeSeconds, 1000 * row.proposeSeconds / Double(max(row.proposals, 1))))
         }
         return lines.joined(separator: "\n")
     }
@@ -328,11 +358,14 @@ struct JSONLinesSink {
     }
 
     mutating func write(_ run: BenchRun) throws {
-        let object: [String: Any] = [
+        var object: [String: Any] = [
             "strategy": run.strategy, "function": run.function, "mode": run.mode.rawValue, "seed": run.seed,
             "best": run.best, "regret": run.regret, "log10_regret": run.log10Regret, "propose_s": run.proposeSeconds,
             "proposals": run.proposals, "evaluations": run.evaluations,
         ]
+        if let share = run.fallbackShare { object["fallback_share"] = share }
+        if let share = run.staleShare { object["stale_share"] = share }
+        if let share = run.busyShare { object["busy_share"] = share }
         var data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         data.append(0x0A)
         try handle.write(contentsOf: data)
@@ -345,3 +378,7 @@ extension Duration {
         return Double(s) + Double(attoseconds) * 1e-18
     }
 }
+
+extension BatchHeuristic: ExpressibleByArgument {}
+extension LieValue: ExpressibleByArgument {}
+extension OutputTransformKind: ExpressibleByArgument {}

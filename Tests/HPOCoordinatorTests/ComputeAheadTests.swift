@@ -38,93 +38,97 @@ final class PendingLog: @unchecked Sendable {
         return h
     }
 
-    @Test("proposals are computed off the loop: a request goes out, its result fills the free slots")
+    static let done = TrialResult(status: .completed, metrics: ["objective": 1], durationSeconds: 1)
+
+    /// Hello from one worker with `slots`, then the background work run to completion: every
+    /// slot busy. Returns the running attempts.
+    func fill(_ h: inout Harness, slots: Int) throws -> [TrialKey] {
+        var actions = h.machine.received(
+            .hello(Hello(name: "a", host: "h", pid: 1, slots: slots, software: "t")), from: Harness.peerA, now: 0)
+        var running: [TrialKey] = []
+        for step in 1...4 {
+            running += h.assignments(in: actions.messages.map(\.message)).map(\.key)
+            guard let request = actions.proposalRequest else { break }
+            actions = h.machine.receivedProposals(request.run(), now: Double(step) / 1000)
+        }
+        return running
+    }
+
+    @Test("proposals are computed off the loop: one request for exactly the free places, its result fills them")
     func requestThenDispatch() throws {
         var h = harness(budget: 10)
         let actions = h.machine.received(
             .hello(Hello(name: "a", host: "h", pid: 1, slots: 4, software: "t")), from: Harness.peerA, now: 0)
         #expect(h.assignments(in: actions.messages.map(\.message)).isEmpty, "nothing to hand out before the model has proposed")
         let request = try #require(actions.proposalRequest)
+        #expect(request.kind == .propose(4))
         // A second event while the request is in flight asks for nothing more.
-        #expect(h.machine.tick(now: 0.01).proposalRequest == nil)
-        let result = request.run()
-        #expect(result.proposals.count == 1, "ready target for 4 slots is 1")
-        let after = h.machine.receivedProposals(result, now: 0.02)
-        #expect(h.assignments(in: after.messages.map(\.message)).count == 1)
-        #expect(after.proposalRequest != nil, "the queue is refilled at once")
+        #expect(h.machine.tick(now: 0.001).proposalRequest == nil)
+        let after = h.machine.receivedProposals(request.run(), now: 0.002)
+        #expect(h.assignments(in: after.messages.map(\.message)).count == 4)
+        #expect(after.proposalRequest == nil, "no place waits, so nothing is computed ahead")
+        #expect(h.machine.readyCount == 0)
     }
 
-    @Test("a freed slot is served from the ready queue in the same turn, without waiting for the model")
-    func servedFromReadyQueue() throws {
-        var h = harness(budget: 20)
-        var actions = h.machine.received(
-            .hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t")), from: Harness.peerA, now: 0)
-        var assigned: [Assignment] = []
-        // Let the background work run to completion a few times: one slot, one ready proposal.
-        for step in 1...3 {
-            if let request = actions.proposalRequest {
-                actions = h.machine.receivedProposals(request.run(), now: Double(step))
-            }
-            assigned += h.assignments(in: actions.messages.map(\.message))
-        }
-        #expect(assigned.count == 1)
-        #expect(h.machine.readyCount == 1, "one proposal waits for the next free slot")
-        let result = h.machine.received(
-            .result(ResultMessage(key: assigned[0].key, result: TrialResult(status: .completed, metrics: ["objective": 1], durationSeconds: 1))),
-            from: Harness.peerA, now: 5)
-        let next = h.assignments(in: result.messages.map(\.message))
-        #expect(next.count == 1, "the next trial goes out with the ack, from the ready queue")
-        #expect(result.proposalRequest != nil, "and the queue is refilled in the background")
-        guard case .trialDispatched(let dispatched)? = result.journal.first(where: { $0.name == "trial_dispatched" }) else {
+    @Test("a freed slot gets a proposal computed with its own result: the request goes out with the ack")
+    func freedSlotWaitsForFreshProposal() throws {
+        let strategy = SlowStrategy()
+        var h = harness(budget: 20, strategy: strategy)
+        let running = try fill(&h, slots: 8)
+        #expect(running.count == 8)
+        #expect(strategy.pendingSeen.all == [0], "the first eight in one request, with nothing pending")
+        let result = h.machine.received(.result(ResultMessage(key: running[0], result: Self.done)), from: Harness.peerA, now: 1)
+        #expect(h.assignments(in: result.messages.map(\.message)).isEmpty, "no proposal made before this result is handed out")
+        let request = try #require(result.proposalRequest)
+        #expect(request.kind == .propose(1))
+        let after = h.machine.receivedProposals(request.run(), now: 1.005)
+        #expect(strategy.pendingSeen.all.last == 7, "it saw the seven still running as pending points")
+        let next = h.assignments(in: after.messages.map(\.message))
+        #expect(next.count == 1)
+        guard case .trialDispatched(let dispatched)? = after.journal.first(where: { $0.name == "trial_dispatched" }) else {
             Issue.record("no dispatch journaled")
             return
         }
-        #expect(dispatched.slotIdleSeconds == 0, "the slot did not stand idle")
+        #expect(dispatched.proposalLag == nil && dispatched.fallback == nil, "a fresh proposal from the model")
+        #expect(abs((dispatched.slotIdleSeconds ?? -1) - 0.005) < 1e-9, "the slot waited only for the proposal")
     }
 
-    @Test("the strategy sees running trials and queued proposals as pending points (lies)")
-    func pendingPointsAreLies() throws {
-        let strategy = SlowStrategy()
-        var h = harness(budget: 20, strategy: strategy)
-        var actions = h.machine.received(
-            .hello(Hello(name: "a", host: "h", pid: 1, slots: 8, software: "t")), from: Harness.peerA, now: 0)
-        for step in 1...12 {
-            guard let request = actions.proposalRequest else { break }
-            actions = h.machine.receivedProposals(request.run(), now: Double(step))
-        }
-        #expect(h.machine.runningCount == 8)
-        // Target 2 ready for 8 slots: each request asked for what the queue lacked and saw every
-        // trial dispatched so far (all running) plus the proposals still queued.
-        #expect(strategy.pendingSeen.all == [0, 2, 4, 6, 8])
-        #expect(h.machine.readyCount == 2)
-    }
-
-    @Test("a trial ending makes the ready queue stale: a fresh queue is asked for, without the old proposals as lies, and replaces it")
-    func staleQueueRefreshed() throws {
+    @Test("a proposal that comes back after another trial ended is stale: asked for again, not handed out")
+    func staleProposalAskedAgain() throws {
         let strategy = SlowStrategy()
         var h = harness(budget: 40, strategy: strategy)
-        var actions = h.machine.received(
-            .hello(Hello(name: "a", host: "h", pid: 1, slots: 8, software: "t")), from: Harness.peerA, now: 0)
-        var running: [TrialKey] = []
-        for step in 1...12 {
-            guard let request = actions.proposalRequest else { break }
-            actions = h.machine.receivedProposals(request.run(), now: Double(step))
-            running += h.assignments(in: actions.messages.map(\.message)).map(\.key)
-        }
-        #expect(h.machine.readyCount == 2)
-        let before = try #require(h.machine.readyProposals.first)
-        let leftOver = h.machine.readyProposals[1]
-        // A trial ends: its slot takes a queued (older) proposal at once, and the rest is stale.
-        let result = TrialResult(status: .completed, metrics: ["objective": 1], durationSeconds: 1)
-        actions = h.machine.received(.result(ResultMessage(key: running[0], result: result)), from: Harness.peerA, now: 20)
-        #expect(h.assignments(in: actions.messages.map(\.message)).first?.parameters == before)
-        let refresh = try #require(actions.proposalRequest, "a refresh is asked for")
-        _ = h.machine.receivedProposals(refresh.run(), now: 21)
-        // It saw the 8 running trials only (not the stale proposal), asked for a whole queue (2),
-        // and its proposals replaced the old one.
-        #expect(strategy.pendingSeen.all.last == 8)
-        #expect(h.machine.readyCount == 2)
-        #expect(!h.machine.readyProposals.contains(leftOver), "the stale proposal was replaced, not kept")
+        let running = try fill(&h, slots: 8)
+        let first = h.machine.received(.result(ResultMessage(key: running[0], result: Self.done)), from: Harness.peerA, now: 1)
+        let request = try #require(first.proposalRequest)
+        // A second trial ends while the first request is computed: no second request yet.
+        let second = h.machine.received(.result(ResultMessage(key: running[1], result: Self.done)), from: Harness.peerA, now: 1.001)
+        #expect(second.proposalRequest == nil)
+        let arrived = h.machine.receivedProposals(request.run(), now: 1.002)
+        #expect(h.assignments(in: arrived.messages.map(\.message)).isEmpty, "computed before the second result: stale")
+        let again = try #require(arrived.proposalRequest, "a fresh request for both waiting slots")
+        #expect(again.kind == .propose(2))
+        let fresh = h.machine.receivedProposals(again.run(), now: 1.004)
+        #expect(strategy.pendingSeen.all.last == 6, "the stale proposal is no lie: it may never run")
+        #expect(h.assignments(in: fresh.messages.map(\.message)).count == 2)
+        #expect(h.machine.readyCount == 1, "the stale one is kept aside for a slot that cannot wait")
+        #expect(h.machine.freshReadyCount == 0)
+    }
+
+    @Test("past its patience a slot takes the model's stale proposal before any quasi-random one")
+    func staleBeforeQuasiRandom() throws {
+        var h = harness(budget: 40)
+        let running = try fill(&h, slots: 8)
+        let first = h.machine.received(.result(ResultMessage(key: running[0], result: Self.done)), from: Harness.peerA, now: 1)
+        let request = try #require(first.proposalRequest)
+        _ = h.machine.received(.result(ResultMessage(key: running[1], result: Self.done)), from: Harness.peerA, now: 1.001)
+        _ = h.machine.receivedProposals(request.run(), now: 1.002)
+        let stale = try #require(h.machine.readyProposals.first)
+        // The fresh request never comes back in this test; past the patience both slots are served.
+        let served = h.assignments(in: h.machine.tick(now: 1.05).messages.map(\.message))
+        #expect(served.count == 2)
+        #expect(served.first?.parameters == stale, "the model's proposal first")
+        #expect(h.machine.staleCount == 1)
+        #expect(h.machine.fallbackCount == 1, "then the quasi-random stream")
     }
 
     @Test("a slot that waits longer than the model's patience gets a quasi-random configuration instead")

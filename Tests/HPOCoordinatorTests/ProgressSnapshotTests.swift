@@ -34,6 +34,8 @@ import Testing
         #expect(!done.summary.contains("quasi-random"))
         var hurried = done
         hurried.fromFallback = 12
-        #expect(hurried.summary.contains("12 configurations were quasi-random"))
+        hurried.staleProposals = 3
+        #expect(hurried.summary.contains("12 configurations quasi-random"))
+        #expect(hurried.summary.contains("3 proposed before the latest results"))
     }
 }

@@ -43,6 +43,9 @@ import Testing
         events.append(.trialDispatched(TrialDispatched(trial: TrialID(1), attempt: 1, worker: worker, params: [:], fallback: true)))
         events.append(
             .trialDispatched(
+                TrialDispatched(trial: TrialID(2), attempt: 1, worker: worker, params: ["x": .double(-0.5)], slotIdleSeconds: 0.02, proposalLag: 3)))
+        events.append(
+            .trialDispatched(
                 TrialDispatched(
                     trial: TrialID(2), attempt: 3, worker: worker, params: ["x10": .int(1), "x9": .int(2), "B": .int(3), "a": .int(4)],
                     slotIdleSeconds: 0, fallback: false)))
@@ -123,7 +126,7 @@ import Testing
         let dispatched = TrialDispatched(trial: TrialID(1), attempt: 1, worker: WorkerID("w"), params: [:])
         let completed = TrialCompleted(
             trial: TrialID(1), attempt: 1, params: [:], objective: 0, metrics: [:], worker: WorkerID("w"), durationSeconds: 0)
-        #expect(Mirror(reflecting: dispatched).children.count == 6)
+        #expect(Mirror(reflecting: dispatched).children.count == 7)
         #expect(Mirror(reflecting: completed).children.count == 8)
     }
 }

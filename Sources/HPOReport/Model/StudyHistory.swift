@@ -32,6 +32,9 @@ public struct StudyHistory: Sendable {
     /// Trials whose configuration came from the quasi-random fallback (`"fallback": true` on
     /// their first dispatch): the search's model had none ready.
     public var fallbackTrials = 0
+    /// Trials whose configuration the model computed before the latest results arrived
+    /// (`proposal_lag` on their first dispatch): a slot could not wait for a fresh proposal.
+    public var staleProposalTrials = 0
 
     /// Wall-clock seconds the coordinator ran, summed over its runs.
     public var elapsedSeconds: Double { runs.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) } }
@@ -104,6 +107,7 @@ private struct Builder {
         case .trialDispatched(let e):
             _ = worker(e.worker)
             if e.fallback == true && e.attempt == 1 { history.fallbackTrials += 1 }
+            if (e.proposalLag ?? 0) > 0 && e.attempt == 1 { history.staleProposalTrials += 1 }
             var trial = trials[e.trial] ?? TrialRecord(trial: e.trial, params: e.params, attempts: [], state: .running)
             // An older attempt still open was lost with a restarted coordinator.
             for i in trial.attempts.indices where trial.attempts[i].ended == nil && trial.attempts[i].attempt != e.attempt {

@@ -22,8 +22,10 @@ public enum StatusText {
         if c.lostAttempts > 0 { attempts += ", \(c.lostAttempts) lost" }
         if c.resultsDropped > 0 { attempts += ", \(c.resultsDropped) results dropped" }
         lines.append("  attempts   " + attempts)
-        if c.fromFallback > 0 {
-            lines.append("  search     \(HumanFormat.count(c.fromFallback)) of the trials quasi-random: the model had none ready")
+        if c.fromFallback > 0 || c.staleProposals > 0 {
+            lines.append(
+                "  search     \(HumanFormat.count(c.fromFallback)) of the trials quasi-random (the model had none ready), "
+                    + "\(HumanFormat.count(c.staleProposals)) proposed before the latest results")
         }
 
         let direction = summary.objective.direction.rawValue

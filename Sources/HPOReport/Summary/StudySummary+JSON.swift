@@ -53,6 +53,7 @@ private struct StatusDocument: Encodable {
                 ("attempts", .int(counts.attempts)), ("failed_attempts", .int(counts.failedAttempts)),
                 ("lost_attempts", .int(counts.lostAttempts)), ("retries", .int(counts.retries)),
                 ("results_dropped", .int(counts.resultsDropped)), ("from_fallback", .int(counts.fromFallback)),
+                ("stale_proposals", .int(counts.staleProposals)),
             ]), forKey: .counts)
         if let best = summary.best {
             try c.encode(

@@ -29,6 +29,8 @@ public struct StudySummary: Hashable, Sendable {
         public var resultsDropped = 0
         /// Trials configured by the quasi-random fallback because the model had nothing ready.
         public var fromFallback = 0
+        /// Trials configured by the model before the latest results arrived (a slot could not wait).
+        public var staleProposals = 0
         /// Trials that ended: completed, failed for good, or pruned.
         public var done: Int { completed + failed + pruned }
     }
@@ -168,6 +170,7 @@ public struct StudySummary: Hashable, Sendable {
         }
         counts.resultsDropped = history.resultsDropped
         counts.fromFallback = history.fallbackTrials
+        counts.staleProposals = history.staleProposalTrials
         return counts
     }
 
