@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "hpo-worker",
             dependencies: [
-                "HPOWorker", "HPOZeroMQ",
+                "HPOWorker", "HPOTrials", "HPOZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

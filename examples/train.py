@@ -4,7 +4,7 @@
 It shows the whole contract between a command trial and the worker (docs/trials.md):
 
 * Parameters arrive on the command line, substituted by the worker from the study file:
-      command: ["python3", "examples/train.py", "--lr", "{lr}", "--momentum", "{momentum}"]
+      command: ["python3", "examples/train.py", "--lr={lr}", "--momentum={momentum}"]
   They are also in the environment (HPO_PARAM_LR, HPO_PARAM_MOMENTUM) and in a JSON file named
   by HPO_PARAMS_FILE: {"attempt": 1, "params": {"lr": 0.01, "momentum": 0.9}, "trial": 3}.
   This script falls back to that file for any option not given on the command line.

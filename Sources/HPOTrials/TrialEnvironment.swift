@@ -61,22 +61,34 @@ package enum TrialEnvironment {
 
 /// The files a command trial's runner puts in its scratch directory, removed again by `remove()`:
 /// the parameters file, and the directories it had to create.
+///
+/// Nothing planted there is followed or overwritten: missing directories are made with mode 0700;
+/// the scratch directory itself is opened with `O_NOFOLLOW` (a symbolic link in its place is an
+/// error), and the parameters file is created in it with `O_CREAT | O_EXCL | O_NOFOLLOW`, mode
+/// 0600 (an existing file or link of that name is an error). The worker makes its scratch root
+/// with `PrivateFolder`, so normally nothing can be planted at all; these checks keep it so when
+/// a caller hands the runner a shared directory.
 struct ScratchFiles {
     let paramsFile: String
     /// Deepest first.
     private var createdDirectories: [String] = []
+    /// Whether the parameters file is ours to remove (not something found in its place).
+    private var wroteFile = false
 
     /// Writes the parameters file, creating `directory` (and missing parents) if needed.
     init(directory: String, trial: TrialID, attempt: Attempt, parameters: Parameters) throws(TrialSetupError) {
-        paramsFile = (directory as NSString).appendingPathComponent("params-\(trial.rawValue)-\(attempt).json")
+        let fileName = "params-\(trial.rawValue)-\(attempt).json"
+        paramsFile = (directory as NSString).appendingPathComponent(fileName)
         var missing: [String] = []
         var path = (directory as NSString).standardizingPath
-        while !path.isEmpty, path != "/", access(path, F_OK) != 0 {
+        var status = stat()
+        // lstat, not access: a dangling symbolic link is not "missing" (mkdir would then fail).
+        while !path.isEmpty, path != "/", lstat(path, &status) != 0 {
             missing.append(path)
             path = (path as NSString).deletingLastPathComponent
         }
         for directory in missing.reversed() {
-            if mkdir(directory, 0o755) == 0 {
+            if mkdir(directory, 0o700) == 0 {
                 createdDirectories.insert(directory, at: 0)
             } else if errno != EEXIST {  // EEXIST: another attempt made it meanwhile, and owns it
                 let cause = Errno(errno)
@@ -88,17 +100,35 @@ struct ScratchFiles {
             remove()
             throw TrialSetupError(description: "cannot encode the parameters as JSON")
         }
-        if let cause = Self.writeFile(data, to: paramsFile) {
+        if let failure = Self.writeFile(data, named: fileName, in: directory) {
             remove()
-            throw TrialSetupError(description: "cannot write the parameters file '\(paramsFile)': \(cause)")
+            throw TrialSetupError(description: failure)
         }
+        wroteFile = true
     }
 
-    private static func writeFile(_ data: Data, to path: String) -> Errno? {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return Errno(errno) }
+    /// Creates `directory/name` afresh and writes `data` to it; the reason it failed otherwise.
+    private static func writeFile(_ data: Data, named name: String, in directory: String) -> String? {
+        let folder = open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard folder >= 0 else {
+            let cause = Errno(errno)
+            if cause.code == ELOOP || cause.code == ENOTDIR {
+                return "the scratch directory '\(directory)' is a symbolic link or not a directory: refusing to follow it"
+            }
+            return "cannot open the scratch directory '\(directory)': \(cause)"
+        }
+        defer { close(folder) }
+        let path = (directory as NSString).appendingPathComponent(name)
+        let fd = openat(folder, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            let cause = Errno(errno)
+            if cause.code == EEXIST {
+                return "cannot write the parameters file '\(path)': something (a file or a symbolic link) is already there; refusing to overwrite or follow it"
+            }
+            return "cannot write the parameters file '\(path)': \(cause)"
+        }
         defer { close(fd) }
-        return data.withUnsafeBytes { buffer -> Errno? in
+        let failure = data.withUnsafeBytes { buffer -> Errno? in
             var offset = 0
             while offset < buffer.count {
                 let written = write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
@@ -110,11 +140,16 @@ struct ScratchFiles {
             }
             return nil
         }
+        if let failure {
+            unlink(path)
+            return "cannot write the parameters file '\(path)': \(failure)"
+        }
+        return nil
     }
 
     /// Removes the parameters file and the directories created for it (those left empty).
     func remove() {
-        unlink(paramsFile)
+        if wroteFile { unlink(paramsFile) }
         for directory in createdDirectories where rmdir(directory) != 0 { break }
     }
 }

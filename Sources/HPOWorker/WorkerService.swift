@@ -23,8 +23,20 @@ public final class WorkerService {
         get { machine.welcomeTimeoutHint }
         set { machine.welcomeTimeoutHint = newValue }
     }
+    /// See `WorkerStateMachine.expectedStudy`.
+    public var expectedStudy: String? {
+        get { machine.expectedStudy }
+        set { machine.expectedStudy = newValue }
+    }
+    /// See `WorkerStateMachine.reconnectTimeoutSeconds`.
+    public var reconnectTimeoutSeconds: Double? {
+        get { machine.reconnectTimeoutSeconds }
+        set { machine.reconnectTimeoutSeconds = newValue }
+    }
 
     /// `waker` must be the one the transport polls: trial threads use it to wake the loop.
+    /// `scratchRoot` should be a private folder made for this worker (`PrivateFolder`): each
+    /// attempt's parameters file goes in a folder of its own inside it.
     public init(identity: WorkerIdentity, waker: Waker, scratchRoot: String, logger: Logger) {
         machine = WorkerStateMachine(identity: identity)
         self.logger = logger

@@ -42,6 +42,17 @@ public struct WorkerStateMachine {
     /// trying through coordinator restarts.
     public var welcomeTimeoutSeconds: Double?
     public var welcomeTimeoutHint = "is the coordinator running at that address?"
+    /// The study this worker serves (`hpo-worker --study`): a welcome that names another study is
+    /// refused and the worker exits with an error. Without it, the study of the first welcome is
+    /// kept (`pinnedStudy`) and a coordinator that answers after a reconnect must run that one.
+    public var expectedStudy: String?
+    /// Once welcomed, how long the worker goes on trying to get back to a coordinator it has lost
+    /// (nothing heard) before it exits with an error (nil: for ever). A `shutdown` ends the worker
+    /// at once. Bounding the wait bounds the time in which another process could take the
+    /// coordinator's address over after it died (docs/security.md).
+    public var reconnectTimeoutSeconds: Double?
+    /// The study of the first welcome: every later welcome must name it.
+    public private(set) var pinnedStudy: String?
     private var helloWait: Double
     private var startedAt: Double?
     private var everWelcomed = false
@@ -93,6 +104,10 @@ public struct WorkerStateMachine {
         lastHeard = now
         switch message {
         case .welcome(let welcome):
+            if let refusal = studyRefusal(welcome) {
+                return stop(reason: refusal, error: true, now: now, sayBye: true)
+            }
+            pinnedStudy = welcome.study
             let wasRegistered = isRegistered
             phase = .registered(welcome)
             everWelcomed = true
@@ -186,6 +201,12 @@ public struct WorkerStateMachine {
                 let reason = "no welcome from the coordinator within \(Self.format(limit)) s: \(welcomeTimeoutHint)"
                 return stop(reason: reason, error: true, now: now)
             }
+            if everWelcomed, let limit = reconnectTimeoutSeconds, now - lastHeard >= limit {
+                let reason =
+                    "lost the coordinator: nothing heard from it for \(Self.format(limit)) s (--reconnect-timeout); "
+                    + "the study ended or the coordinator is gone"
+                return stop(reason: reason, error: true, now: now)
+            }
             guard now - lastHello >= helloWait else { return [] }
             helloWait = min(helloWait * 2, maximumHelloRetrySeconds)
             return sayHello(now: now)
@@ -206,6 +227,19 @@ public struct WorkerStateMachine {
     }
 
     // MARK: - Helpers
+
+    /// Why a welcome must be refused: it names another study than `--study`, or than the one this
+    /// worker joined (a different process answering at the coordinator's address).
+    private func studyRefusal(_ welcome: Welcome) -> String? {
+        if let expectedStudy, welcome.study != expectedStudy {
+            return "the coordinator runs study '\(welcome.study)', not '\(expectedStudy)' (--study): refusing its trials"
+        }
+        if let pinnedStudy, welcome.study != pinnedStudy {
+            return "the coordinator that answered after a reconnect runs study '\(welcome.study)', not '\(pinnedStudy)' "
+                + "that this worker joined: refusing its trials (has another process taken the coordinator's address?)"
+        }
+        return nil
+    }
 
     private mutating func stop(reason: String, error: Bool, now: Double, sayBye: Bool = false) -> [WorkerAction] {
         guard phase != .stopped else { return [] }

@@ -64,10 +64,20 @@ public enum CurveKeyFile {
     }
 
     /// Reads a public key: a `.pub` or `.key` file, or the 40-character key itself.
+    /// The key is checked to be valid Z85 for 32 bytes, so a mistyped key fails here, with its
+    /// source, rather than as a handshake that never completes.
     public static func readPublicKey(_ fileOrKey: String) throws -> String {
-        if !FileManager.default.fileExists(atPath: fileOrKey), isZ85Key(fileOrKey) { return fileOrKey }
+        if !FileManager.default.fileExists(atPath: fileOrKey), isZ85Key(fileOrKey) {
+            guard ZeroMQ.isCurveKey(fileOrKey) else {
+                throw CurveKeyError("'\(fileOrKey)' is not a CURVE public key: 40 Z85 characters that decode to 32 bytes")
+            }
+            return fileOrKey
+        }
         guard let key = try readFields(path: fileOrKey)["public-key"] else {
             throw CurveKeyError("\(fileOrKey): no 'public-key = …' line")
+        }
+        guard ZeroMQ.isCurveKey(key) else {
+            throw CurveKeyError("\(fileOrKey): the public key is not valid Z85 for 32 bytes")
         }
         return key
     }
@@ -158,6 +168,13 @@ public enum CurveKeyFile {
 }
 
 extension ZeroMQ {
+    /// Whether `text` is a Z85 CURVE key: 40 characters of Z85's alphabet that decode to 32 bytes.
+    static func isCurveKey(_ text: String) -> Bool {
+        guard CurveKeyFile.isZ85Key(text) else { return false }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        return zmq_z85_decode(&bytes, text) != nil
+    }
+
     /// The public key of a Z85 secret key.
     static func curvePublicKey(fromSecret secret: String, path: String) throws -> String {
         var publicKey = [CChar](repeating: 0, count: 41)

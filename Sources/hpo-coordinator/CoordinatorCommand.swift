@@ -144,9 +144,11 @@ struct CoordinatorCommand: ParsableCommand {
             try Data((boundEndpoint + "\n").utf8).write(to: URL(fileURLWithPath: endpointFile), options: .atomic)
         }
 
-        let curveArguments = localKey.map { ["--curve-key", $0.keyFile, "--server-key", curve?.keyPair.publicKey ?? ""] } ?? []
         let workers = try LocalWorkerPool(
-            count: localWorkers, slots: workerSlots, endpoint: boundEndpoint, extraArguments: ["--prefetch", String(workerPrefetch)] + curveArguments)
+            count: localWorkers,
+            arguments: LocalWorkerPool.arguments(
+                endpoint: boundEndpoint, slots: workerSlots, prefetch: workerPrefetch, study: config.name,
+                curve: localKey.map { ($0.keyFile, curve?.keyPair.publicKey ?? "") }))
 
         let livenessSettings = LivenessSettings(heartbeatIntervalSeconds: heartbeat, liveness: liveness)
         let host = ProcessInfo.processInfo.hostName
@@ -172,15 +174,23 @@ struct CoordinatorCommand: ParsableCommand {
             keysWatcher?.reloadIfNeeded(transport, hangup: hangup, logger: logger)
         }
 
-        let final = try service.run(transport: transport, stopRequested: { SignalTrap.caught }) { sinceFinish in
+        // A local worker that fails on its own (bad arguments, say) stops the study: waiting for
+        // it would be waiting for ever.
+        let final = try service.run(transport: transport, stopRequested: { SignalTrap.caught ?? workers.failure }) { sinceFinish in
             // Keep answering (late hellos get "shutdown") until local workers are gone, or briefly.
             workers.isEmpty ? sinceFinish < 0.5 : workers.anyRunning && sinceFinish < 10
         }
+        let workerFailure = workers.failure
+        let failureDetails = workerFailure != nil ? workers.failureDetails() : ""
         workers.stop()
         console.finish()
         print(final.summary)
         print("  results log: \(logPath)")
         if SignalTrap.caught != nil { throw ExitCode(130) }
+        if let workerFailure {
+            printErr("error: \(workerFailure); the study is stopped (run again on the same log to resume). Its last lines:\n\(failureDetails)")
+            throw ExitCode(2)
+        }
     }
 
     /// The study in an existing, non-empty log, to resume; nil for a new study.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HPOTrials
 import HPOZeroMQ
 import Logging
 
@@ -48,13 +49,7 @@ enum CoordinatorSecurity {
     }
 
     /// Loopback and in-host transports, the only ones allowed without keys.
-    static func isLoopback(_ endpoint: String) -> Bool {
-        if endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") { return true }
-        guard endpoint.hasPrefix("tcp://") else { return false }
-        var host = endpoint.dropFirst("tcp://".count)
-        if let colon = host.lastIndex(of: ":") { host = host[..<colon] }
-        return host.hasPrefix("127.") || host == "localhost" || host == "[::1]" || host == "::1"
-    }
+    static func isLoopback(_ endpoint: String) -> Bool { ZeroMQEndpoint.isLoopback(endpoint) }
 
     /// Logs what the ZAP handler and the socket monitor saw.
     static func log(_ event: SecurityEvent, logger: Logger) {
@@ -93,7 +88,9 @@ final class AuthorizedKeysWatcher {
     }
 }
 
-/// Local workers of a CURVE coordinator get a key pair made for this run, admitted by the coordinator.
+/// Local workers of a CURVE coordinator get a key pair made for this run, admitted by the
+/// coordinator. It lives in a private folder made fresh for the run (`PrivateFolder`: mode 0700,
+/// an unpredictable name), so no other local user can plant or read it.
 struct EphemeralWorkerKey {
     let pair: CurveKeyPair
     let keyFile: String
@@ -101,8 +98,12 @@ struct EphemeralWorkerKey {
 
     init() throws {
         pair = try CurveKeyPair.generate()
-        folder = NSTemporaryDirectory() + "hpo-local-keys-\(getpid())"
-        try CurveKeyFile.write(pair, directory: folder, name: "local-worker", overwrite: true)
+        do {
+            folder = try PrivateFolder.create(in: NSTemporaryDirectory(), prefix: "hpo-local-keys-")
+        } catch {
+            throw SetupFailure("cannot make a folder for the local workers' key: \(error)")
+        }
+        try CurveKeyFile.write(pair, directory: folder, name: "local-worker", overwrite: false)
         keyFile = "\(folder)/local-worker.key"
     }
 

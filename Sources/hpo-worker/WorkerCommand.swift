@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HPOCore
+import HPOTrials
 import HPOWire
 import HPOWorker
 import HPOZeroMQ
@@ -25,17 +26,26 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "The worker's name in the results log (default: host:pid).")
     var name: String?
 
-    @Option(help: "A directory for per-trial scratch files (default: the system's temporary directory).")
+    @Option(help: "A folder in which the worker makes its private scratch folder for trial files (default: the system's temporary directory).")
     var scratch: String?
 
     @Option(help: "CURVE: this worker's key file (from `hpo keygen`).")
     var curveKey: String?
 
-    @Option(help: "CURVE: the coordinator's public key, or its .pub file.")
+    @Option(help: "CURVE: the coordinator's public key, or its .pub file. A key starting with '-' must be given as --server-key=KEY.")
     var serverKey: String?
+
+    @Flag(help: "Connect beyond loopback without encryption or authentication (not recommended): whoever answers at that address can run commands as this user.")
+    var insecure = false
+
+    @Option(help: "Work only for the study of this name: a coordinator running another study is refused.")
+    var study: String?
 
     @Option(help: "Give up if the coordinator has not welcomed this worker within this many seconds (0: wait for ever).")
     var welcomeTimeout = 120.0
+
+    @Option(help: "Once welcomed, give up if the coordinator stays silent this many seconds (0: keep trying for ever).")
+    var reconnectTimeout = 600.0
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
@@ -47,6 +57,7 @@ struct WorkerCommand: ParsableCommand {
             throw ValidationError("--curve-key and --server-key go together (CURVE needs this worker's key pair and the coordinator's public key)")
         }
         guard welcomeTimeout >= 0 else { throw ValidationError("--welcome-timeout must be 0 or more") }
+        guard reconnectTimeout >= 0 else { throw ValidationError("--reconnect-timeout must be 0 or more") }
     }
 
     func run() throws {
@@ -64,20 +75,30 @@ struct WorkerCommand: ParsableCommand {
             name: name ?? "\(host):\(pid)", host: host, pid: pid, slots: slots, software: HPOVersion.current, prefetch: prefetch)
         let logger = Logger(label: "hpo-worker")
 
+        let curve = try curveSettings()
+        let scratchRoot: String
+        do {
+            try WorkerTrust.checkTransport(endpoint: connect, curve: curve != nil, insecure: insecure)
+            scratchRoot = try PrivateFolder.create(in: scratch ?? NSTemporaryDirectory(), prefix: "hpo-worker-")
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        defer { try? FileManager.default.removeItem(atPath: scratchRoot) }
+
         let waker = Waker()
         SignalTrap.install(waking: waker)
         let context = try ZeroMQContext()
-        let curve = try curveSettings()
         let transport = try ZeroMQClientTransport(context: context, connect: connect, waker: waker, curve: curve)
-        let scratchRoot = scratch ?? "\(NSTemporaryDirectory())/hpo-worker-\(pid)"
         let service = WorkerService(identity: identity, waker: waker, scratchRoot: scratchRoot, logger: logger)
         service.welcomeTimeoutSeconds = welcomeTimeout > 0 ? welcomeTimeout : nil
+        service.reconnectTimeoutSeconds = reconnectTimeout > 0 ? reconnectTimeout : nil
+        service.expectedStudy = study
         service.welcomeTimeoutHint =
             curve == nil
             ? "is a coordinator running at \(connect)? (a coordinator using CURVE needs --curve-key and --server-key)"
             : "check that --server-key is the coordinator's public key and that this worker's public key is in the coordinator's --authorized-keys"
         let clean = try service.run(transport: transport) { SignalTrap.caught }
-        try? FileManager.default.removeItem(atPath: scratchRoot)
         if !clean { throw ExitCode(2) }
     }
 }

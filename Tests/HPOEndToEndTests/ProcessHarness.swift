@@ -46,13 +46,20 @@ final class RunningProcess {
     let stdoutPath: String
     let stderrPath: String
 
-    init(_ executable: String, _ arguments: [String], scratch: Scratch, label: String, directory: URL? = nil) throws {
+    /// `environment`: variables set (or replaced) on top of the test's own.
+    init(
+        _ executable: String, _ arguments: [String], scratch: Scratch, label: String, directory: URL? = nil,
+        environment: [String: String] = [:]
+    ) throws {
         stdoutPath = scratch.path("\(label).out")
         stderrPath = scratch.path("\(label).err")
-        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: Binaries.path(executable))
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         process.currentDirectoryURL = directory ?? scratch.url

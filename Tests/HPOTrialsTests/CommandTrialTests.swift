@@ -148,7 +148,7 @@ import Testing
         #expect(run.result.status == .failed)
         #expect(run.result.reason == "timeout after 1 s")
         #expect(run.result.durationSeconds >= 1)
-        #expect(run.result.durationSeconds < 4)
+        #expect(run.result.durationSeconds < 15, "killed at the timeout, not after the 30 s sleep")
         let grandchild = try #require(run.reports.first?.metrics["pid"])
         #expect(processIsGone(Int32(grandchild)))
     }
@@ -161,7 +161,7 @@ import Testing
         )
         #expect(run.result.reason == "timeout after 0.5 s")
         #expect(run.result.durationSeconds >= 2.5)
-        #expect(run.result.durationSeconds < 5)
+        #expect(run.result.durationSeconds < 20, "SIGKILL after the grace, not never")
     }
 
     @Test("cancellation ends a running command promptly with its reason")
@@ -173,7 +173,7 @@ import Testing
         ) { _ in cancellation.cancel(reason: "worker shutting down") }
         #expect(run.result.status == .failed)
         #expect(run.result.reason == "worker shutting down")
-        #expect(run.result.durationSeconds < 2)
+        #expect(run.result.durationSeconds < 15, "cancelled, not after the 30 s sleep")
         #expect(cancellation.reason == "worker shutting down")
     }
 
@@ -182,7 +182,7 @@ import Testing
         let run = await runTrial(shellScript(#"sleep 30 & echo "{\"step\": 0, \"pid\": $!}"; echo '{"val_loss": 1}'"#))
         #expect(run.result.status == .completed)
         #expect(run.result.metrics["val_loss"] == 1)
-        #expect(run.result.durationSeconds < 3)
+        #expect(run.result.durationSeconds < 15, "not held for the grandchild's 30 s")
         let grandchild = try #require(run.reports.first?.metrics["pid"])
         #expect(processIsGone(Int32(grandchild)))
     }

@@ -5,7 +5,7 @@ import Testing
 
 /// examples/train.py, run the way examples/command-study.yaml runs it.
 @Suite struct ExampleScriptTests {
-    private let command = ["python3", "examples/train.py", "--lr", "{lr}", "--momentum", "{momentum}"]
+    private let command = ["python3", "examples/train.py", "--lr={lr}", "--momentum={momentum}"]
 
     @Test("train.py reports every epoch and a final val_loss, the same for the same parameters")
     func trainScript() async {

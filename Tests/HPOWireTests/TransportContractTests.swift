@@ -106,7 +106,7 @@ struct TransportContractTests {
         for frames in sent { try client.send(frames) }
 
         var serverBatches: [[InboundMessage]] = []
-        let deadline = Date().addingTimeInterval(5)
+        let deadline = Date().addingTimeInterval(20)  // a deadline, not an expectation: loaded machines are slow
         while serverBatches.joined().count < sent.count, Date() < deadline {
             serverBatches.append(try harness.server.receive(timeoutMilliseconds: 50, limit: 3))
         }

@@ -12,7 +12,7 @@ enum ZMQTestSupport {
     }
 
     /// Polls a raw socket until one message arrives or `seconds` pass.
-    static func receiveOne(_ socket: ZeroMQSocket, seconds: Double = 5) throws -> Frames? {
+    static func receiveOne(_ socket: ZeroMQSocket, seconds: Double = 20) throws -> Frames? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             _ = try ZeroMQ.poll([.socket(socket)], timeoutMilliseconds: 50)
@@ -22,7 +22,7 @@ enum ZMQTestSupport {
     }
 
     /// Receives until `count` messages arrived or `seconds` pass.
-    static func receive(from server: any ServerTransport, count: Int, seconds: Double = 5) throws -> [InboundMessage] {
+    static func receive(from server: any ServerTransport, count: Int, seconds: Double = 20) throws -> [InboundMessage] {
         let deadline = Date().addingTimeInterval(seconds)
         var received: [InboundMessage] = []
         while received.count < count, Date() < deadline {
@@ -32,7 +32,7 @@ enum ZMQTestSupport {
     }
 
     /// Receives until `count` messages arrived or `seconds` pass.
-    static func receive(from client: any ClientTransport, count: Int, seconds: Double = 5) throws -> [Frames] {
+    static func receive(from client: any ClientTransport, count: Int, seconds: Double = 20) throws -> [Frames] {
         let deadline = Date().addingTimeInterval(seconds)
         var received: [Frames] = []
         while received.count < count, Date() < deadline {
@@ -57,7 +57,7 @@ enum ZMQTestSupport {
             thread.start()
         }
 
-        func wait(seconds: Double = 5) -> Result? {
+        func wait(seconds: Double = 20) -> Result? {
             guard done.wait(timeout: .now() + seconds) == .success else { return nil }
             return lock.withLock { result }
         }

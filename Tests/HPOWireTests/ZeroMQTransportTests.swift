@@ -39,7 +39,7 @@ struct ZeroMQTransportTests {
         #expect(try Support.receive(from: client, count: 1) == [[Support.bytes("welcome")]])
     }
 
-    @Test("the waker ends a 5-second receive promptly, with no messages")
+    @Test("the waker ends a 20-second receive, with no messages")
     func wakerEndsReceive() throws {
         let context = try ZeroMQContext()
         let serverWaker = Waker()
@@ -55,11 +55,12 @@ struct ZeroMQTransportTests {
             }
             let started = Date()
             let count = waker === serverWaker
-                ? try server.receive(timeoutMilliseconds: 5000, limit: 10).count
-                : try client.receive(timeoutMilliseconds: 5000, limit: 10).count
+                ? try server.receive(timeoutMilliseconds: 20_000, limit: 10).count
+                : try client.receive(timeoutMilliseconds: 20_000, limit: 10).count
             let elapsed = Date().timeIntervalSince(started)
             #expect(count == 0)
-            #expect(elapsed < 1.0, "receive took \(elapsed) s")
+            // Woken after 0.05 s; the bound only tells the wake-up from the 20 s timeout.
+            #expect(elapsed < 10, "receive took \(elapsed) s")
             #expect(waking.wait() == true)
         }
         // The wake-up was drained: the next receive waits its full (short) timeout.

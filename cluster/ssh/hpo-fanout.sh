@@ -50,7 +50,7 @@ remote_start='
 mkdir -p "$dir" || exit 1
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 set --
-[ -z "$curve_key" ] || set -- --curve-key "$curve_key" --server-key "$server_key"
+[ -z "$curve_key" ] || set -- "--curve-key=$curve_key" "--server-key=$server_key"
 started=""
 i=1
 while [ "$i" -le "$count" ]; do
