@@ -91,7 +91,10 @@ let package = Package(
         .testTarget(name: "HPOCoordinatorTests", dependencies: ["HPOCoordinator", "HPOWorker", "HPOWire"]),
         .testTarget(
             name: "HPOEndToEndTests",
-            dependencies: ["HPOJournal", "HPOWire", "HPOZeroMQ", "HPOSearch", "hpo-coordinator", "hpo-worker", "hpo"]),
+            dependencies: [
+                "HPOJournal", "HPOWire", "HPOZeroMQ", "HPOSearch", "HPOCoordinator", "HPOTrials", "hpo-coordinator",
+                "hpo-worker", "hpo",
+            ]),
     ]
 )
 

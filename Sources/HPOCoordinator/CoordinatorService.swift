@@ -62,7 +62,7 @@ public final class CoordinatorService {
                 do {
                     let decoded = try WireCodec.decodeWorkerMessage(message.frames)
                     log(decoded, from: message.peer)
-                    actions.append(machine.received(decoded, from: message.peer, now: now))
+                    actions.append(machine.received(decoded, from: message.peer, credential: message.credential, now: now))
                 } catch {
                     logger.warning(
                         "dropped a malformed message", metadata: ["peer": "\(message.peer)", "error": "\(error)"])

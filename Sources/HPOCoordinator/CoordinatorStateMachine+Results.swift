@@ -5,7 +5,8 @@ import HPOWire
 extension CoordinatorStateMachine {
     mutating func record(_ message: ReportMessage, from peer: PeerID) -> CoordinatorActions {
         var actions = CoordinatorActions()
-        guard holds(message.key, from: peer) else { return actions }
+        // Out of bounds (the codec drops these already): not journaled, not judged.
+        guard WireBounds.violation(in: message.report) == nil, holds(message.key, from: peer) else { return actions }
         actions.journal.append(
             .trialReport(
                 TrialReported(
@@ -33,7 +34,9 @@ extension CoordinatorStateMachine {
         }
         workers[peer]?.running.remove(key)
         workers[peer]?.freedAt.append(now)
-        let result = message.result
+        // Within bounds (the codec did this already; see `WireBounds.bounded`): text cut, a field
+        // out of bounds turns the result into a failed one.
+        let result = WireBounds.bounded(message.result)
         typicalTrialSeconds = typicalTrialSeconds.map { 0.9 * $0 + 0.1 * result.durationSeconds } ?? result.durationSeconds
         let objective = result.metrics[config.objective.metric]
         if result.status == .completed, let objective, objective.isFinite {
@@ -85,12 +88,15 @@ extension CoordinatorStateMachine {
     }
 
     /// Whether a message about `key` from `peer` is about the attempt this coordinator holds: the
-    /// one running on that peer, or an orphan of a restart that nobody has taken over yet.
+    /// one running on that peer, or an orphan of a restart that nobody has taken over yet, from
+    /// the worker the log says it was dispatched to.
     func holds(_ key: TrialKey, from peer: PeerID) -> Bool {
         guard let entry = trials[key.trial], entry.attempt == key.attempt else { return false }
         switch entry.state {
         case .running(let runningPeer, _): return runningPeer == peer
-        case .orphaned: return true
+        case .orphaned:
+            guard let worker = workers[peer]?.id else { return false }
+            return resumedFrom?.trials[key.trial]?.worker == worker
         default: return false
         }
     }

@@ -3,10 +3,17 @@ import HPOJournal
 import HPOWire
 
 extension CoordinatorStateMachine {
-    mutating func register(_ hello: Hello, peer: PeerID, now: Double) -> CoordinatorActions {
+    /// A worker says hello. One out of bounds (`WireLimits`) is refused with the reason; one that
+    /// names a worker registered on another connection is decided by `claim` (`+Identity`).
+    mutating func register(_ hello: Hello, peer: PeerID, credential: String?, now: Double) -> CoordinatorActions {
         var actions = CoordinatorActions()
         if isFinished {
             actions.messages.append((peer, .shutdown(reason: "study finished: \(finishReason ?? "")")))
+            return actions
+        }
+        // The codec has checked already; this keeps callers that skip it (tests) just as safe.
+        if let violation = WireBounds.violation(in: hello) {
+            actions.messages.append((peer, .refuse(reason: WireError.outOfBounds(type: "hello", violation).description)))
             return actions
         }
         let id = WorkerID(hello.name)
@@ -20,6 +27,13 @@ extension CoordinatorStateMachine {
         // trials the worker still runs move over with it instead of being run twice.
         let stillRunning = Set(hello.running)
         if let (oldPeer, old) = workers.first(where: { $0.value.id == id }) {
+            switch claim(id, by: peer, credential: credential, from: old, now: now) {
+            case .takeOver: break
+            case .wait: return actions
+            case .refuse(let reason):
+                actions.messages.append((peer, .refuse(reason: reason)))
+                return actions
+            }
             var carried = old
             carried.running = old.running.intersection(stillRunning)
             workers[oldPeer]?.running.subtract(carried.running)
@@ -27,8 +41,8 @@ extension CoordinatorStateMachine {
         }
         let prefetch = min(max(hello.prefetch, 0), Self.maximumPrefetch)
         workers[peer] = WorkerEntry(
-            id: id, slots: max(hello.slots, 1), prefetch: prefetch, lastSeen: now,
-            freedAt: Array(repeating: now, count: max(hello.slots, 1) + prefetch))
+            id: id, slots: hello.slots, prefetch: prefetch, lastSeen: now, credential: credential,
+            freedAt: Array(repeating: now, count: hello.slots + prefetch))
         lastHeartbeatSent[peer] = now
         actions.journal.append(.workerJoined(WorkerJoined(worker: id, host: hello.host, pid: hello.pid, slots: hello.slots)))
         actions.messages.append((peer, .welcome(welcome(for: id))))
@@ -39,21 +53,26 @@ extension CoordinatorStateMachine {
     }
 
     /// Takes back trials a (re)registering worker says it is still running, where this
-    /// coordinator still holds that very attempt: orphans of a restart, or the worker's own.
+    /// coordinator still holds that very attempt *for that worker*: an orphan of a restart whose
+    /// last dispatch (in the log) went to this name, an attempt this name abandoned when it was
+    /// declared lost, or one carried over from this name's previous connection. Trial keys are
+    /// small guessable numbers; the name (bound to the connection or the CURVE key, see
+    /// `+Identity`) is what keeps a peer from taking over attempts it never held.
     private mutating func adopt(_ keys: Set<TrialKey>, on peer: PeerID, worker id: WorkerID) {
         for key in keys.sorted(by: { $0.trial < $1.trial }) {
             guard let entry = trials[key.trial], entry.attempt == key.attempt else { continue }
+            let heldBy: WorkerID?
             switch entry.state {
-            case .orphaned, .pending:
-                retryQueue.removeAll { $0 == key.trial }
-                trials[key.trial]?.state = .running(peer: peer, worker: id)
-                workers[peer]?.running.insert(key)
-            case .running(let otherPeer, _) where workers[otherPeer] == nil:
-                trials[key.trial]?.state = .running(peer: peer, worker: id)
-                workers[peer]?.running.insert(key)
-            default:
-                continue
+            case .orphaned: heldBy = resumedFrom?.trials[key.trial]?.worker
+            case .pending: heldBy = entry.abandonedBy ?? resumedFrom?.trials[key.trial]?.worker
+            case .running(let otherPeer, let worker) where workers[otherPeer] == nil: heldBy = worker
+            default: heldBy = nil
             }
+            guard heldBy == id else { continue }
+            if entry.state == .pending { retryQueue.removeAll { $0 == key.trial } }
+            trials[key.trial]?.state = .running(peer: peer, worker: id)
+            trials[key.trial]?.abandonedBy = nil
+            workers[peer]?.running.insert(key)
         }
     }
 
@@ -69,6 +88,7 @@ extension CoordinatorStateMachine {
         var actions = CoordinatorActions()
         guard let worker = workers.removeValue(forKey: peer) else { return actions }
         lastHeartbeatSent[peer] = nil
+        nameContests[worker.id] = nil
         var abandoned: [TrialKey] = []
         var pruned: [JournalEvent] = []
         for key in worker.running.sorted(by: { $0.trial < $1.trial }) {
@@ -79,11 +99,15 @@ extension CoordinatorStateMachine {
                 continue
             }
             trials[key.trial]?.state = .pending
+            trials[key.trial]?.abandonedBy = worker.id
             retryQueue.append(key.trial)
             abandoned.append(key)
         }
         actions.journal.append(
-            .workerLeft(WorkerLeft(worker: worker.id, reason: reason, abandoned: abandoned.map(\.trial.rawValue))))
+            .workerLeft(
+                WorkerLeft(
+                    worker: worker.id, reason: WireBounds.truncated(reason, maxBytes: WireLimits.maxReasonBytes),
+                    abandoned: abandoned.map(\.trial.rawValue))))
         actions.journal += pruned
         if dispatchAfter {
             actions.append(dispatch(now: now))

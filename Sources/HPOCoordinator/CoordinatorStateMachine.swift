@@ -68,6 +68,9 @@ public struct CoordinatorStateMachine {
     var adoptionDeadline: Double?
     var resumedFrom: RestoredStudy?
     var lastHeartbeatSent: [PeerID: Double] = [:]
+    /// Hellos that named a worker registered on another connection, waiting to see whether that
+    /// connection is dead (see `+Identity`). At most one per registered worker.
+    var nameContests: [WorkerID: NameContest] = [:]
     /// Events to journal right after `study_started` (the learning-rate range test of `--lr-find`).
     public var preludeEvents: [JournalEvent] = []
     /// Proposals of a strategy that computes ahead, and the background work in flight.
@@ -101,7 +104,7 @@ public struct CoordinatorStateMachine {
     public internal(set) var prunedCount = 0
 
     /// The most assignments a worker may queue beyond its slots, whatever its hello asks.
-    static let maximumPrefetch = 16
+    static let maximumPrefetch = WireLimits.maxPrefetch
 
     struct WorkerEntry {
         var id: WorkerID
@@ -111,6 +114,8 @@ public struct CoordinatorStateMachine {
         /// Its attempts, running or queued on the worker.
         var running: Set<TrialKey> = []
         var lastSeen: Double
+        /// With CURVE: the public key libzmq authenticated for this connection; its name is bound to it.
+        var credential: String? = nil
         /// When each free place (slot or queue) became free (a result arrived), oldest first:
         /// how long it waited for its next trial is journaled with that dispatch.
         var freedAt: [Double] = []
@@ -150,6 +155,9 @@ public struct CoordinatorStateMachine {
         /// When the current attempt was dispatched (this coordinator's clock), for the duration
         /// of a trial pruned without a result from its worker.
         var dispatchedAt: Double?
+        /// The worker whose leaving put the current attempt back in the queue: only it may take
+        /// that attempt back (see `adopt`).
+        var abandonedBy: WorkerID? = nil
     }
 
     /// A new study. `search` defaults to the strategy the study file names. With
@@ -246,9 +254,12 @@ public struct CoordinatorStateMachine {
         return actions
     }
 
-    /// A message arrived from a worker.
-    public mutating func received(_ message: WorkerMessage, from peer: PeerID, now: Double) -> CoordinatorActions {
-        if case .hello(let hello) = message { return register(hello, peer: peer, now: now) }
+    /// A message arrived from a worker. `credential`: with CURVE, the public key libzmq
+    /// authenticated for the connection (`InboundMessage.credential`).
+    public mutating func received(
+        _ message: WorkerMessage, from peer: PeerID, credential: String? = nil, now: Double
+    ) -> CoordinatorActions {
+        if case .hello(let hello) = message { return register(hello, peer: peer, credential: credential, now: now) }
         guard workers[peer] != nil else {
             // A worker we do not know (we restarted, or declared it lost): ask it to say hello again.
             var actions = CoordinatorActions()
@@ -269,8 +280,11 @@ public struct CoordinatorStateMachine {
     /// A message from `peer` could not be decoded. A peer speaking another protocol version is told why.
     public mutating func receivedUndecodable(_ error: WireError, from peer: PeerID) -> CoordinatorActions {
         var actions = CoordinatorActions()
-        if case .unsupportedVersion = error {
+        switch error {
+        case .unsupportedVersion, .outOfBounds(type: "hello", _):
             actions.messages.append((peer, .refuse(reason: error.description)))
+        default:
+            break
         }
         return actions
     }

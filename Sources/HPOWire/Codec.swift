@@ -19,20 +19,31 @@ public enum WireCodec {
         return encodeWithCodable(message)
     }
 
+    /// Decodes a message from a worker and applies `WireLimits` to it (`WireBounds.checked`).
     public static func decodeWorkerMessage(_ frames: Frames) throws(WireError) -> WorkerMessage {
+        try checkBodySize(frames)
         // The messages of every trial are read by hand; anything else, or anything unusual, by
         // JSONDecoder, which also words the error of a malformed message.
         if frames.count == 2, frames[0] == header, let message = WireFastPath.decodeWorkerMessage(frames[1]) {
-            return message
+            return try WireBounds.checked(message)
         }
         return try decodeWorkerMessageWithCodable(frames)
     }
 
+    /// Decodes a message from the coordinator and applies `WireLimits` to it (`WireBounds.checked`).
     public static func decodeCoordinatorMessage(_ frames: Frames) throws(WireError) -> CoordinatorMessage {
+        try checkBodySize(frames)
         if frames.count == 2, frames[0] == header, let message = WireFastPath.decodeCoordinatorMessage(frames[1]) {
-            return message
+            return try WireBounds.checked(message)
         }
         return try decodeCoordinatorMessageWithCodable(frames)
+    }
+
+    /// A body past `WireLimits.maxBodyBytes` is not even parsed.
+    private static func checkBodySize(_ frames: Frames) throws(WireError) {
+        if let body = frames.last, frames.count == 2, body.count > WireLimits.maxBodyBytes {
+            throw WireError.outOfBounds(type: "message", "body of \(body.count) bytes, more than \(WireLimits.maxBodyBytes)")
+        }
     }
 
     // MARK: - The Codable path (every message; the reference for the fast path)
@@ -61,6 +72,14 @@ public enum WireCodec {
     }
 
     static func decodeWorkerMessageWithCodable(_ frames: Frames) throws(WireError) -> WorkerMessage {
+        try WireBounds.checked(decodeWorkerMessageUnchecked(frames))
+    }
+
+    static func decodeCoordinatorMessageWithCodable(_ frames: Frames) throws(WireError) -> CoordinatorMessage {
+        try WireBounds.checked(decodeCoordinatorMessageUnchecked(frames))
+    }
+
+    private static func decodeWorkerMessageUnchecked(_ frames: Frames) throws(WireError) -> WorkerMessage {
         let (type, body) = try split(frames)
         switch type {
         case "hello": return .hello(try decode(Hello.self, type, body))
@@ -72,7 +91,7 @@ public enum WireCodec {
         }
     }
 
-    static func decodeCoordinatorMessageWithCodable(_ frames: Frames) throws(WireError) -> CoordinatorMessage {
+    private static func decodeCoordinatorMessageUnchecked(_ frames: Frames) throws(WireError) -> CoordinatorMessage {
         let (type, body) = try split(frames)
         switch type {
         case "welcome": return .welcome(try decode(Welcome.self, type, body))
@@ -182,6 +201,8 @@ public enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
     case unknownType(String)
     /// Wrong frame count, not JSON, a missing or mistyped field.
     case malformed(String)
+    /// A well-formed message of this type with a field out of `WireLimits`: why.
+    case outOfBounds(type: String, String)
 
     public var description: String {
         switch self {
@@ -189,6 +210,7 @@ public enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
             "unsupported protocol version \"\(tag)\" (this side speaks \(WireCodec.protocolName)/\(WireCodec.version))"
         case .unknownType(let type): "unknown message type \"\(type)\""
         case .malformed(let reason): "malformed message: \(reason)"
+        case .outOfBounds(let type, let reason): "\"\(type)\" message out of bounds: \(reason)"
         }
     }
 }

@@ -14,9 +14,13 @@ public struct PeerID: Hashable, Sendable, CustomStringConvertible {
 public struct InboundMessage: Sendable {
     public var peer: PeerID
     public var frames: Frames
-    public init(peer: PeerID, frames: Frames) {
+    /// With CURVE: the sender's public key (Z85) as authenticated by libzmq (the ZAP handler's
+    /// user id), so a worker's name can be bound to its key. Nil without authentication.
+    public var credential: String?
+    public init(peer: PeerID, frames: Frames, credential: String? = nil) {
         self.peer = peer
         self.frames = frames
+        self.credential = credential
     }
 }
 

@@ -64,19 +64,22 @@ public final class ZeroMQServerTransport: ServerTransport {
     }
 
     public func receive(timeoutMilliseconds: Int32, limit: Int) throws -> [InboundMessage] {
-        let batch: [Frames]
+        let batch: [(frames: Frames, property: String?)]
         if let authenticator {
+            // The ZAP handler answers with the client's key as user id: each message carries it.
             batch = try socket.receiveBatch(
                 waker: waker, timeoutMilliseconds: timeoutMilliseconds, limit: limit,
-                alsoPolling: [authenticator.zap, authenticator.monitor])
+                alsoPolling: [authenticator.zap, authenticator.monitor], property: "User-Id")
             for event in try authenticator.service() { onSecurityEvent?(event) }
         } else {
-            batch = try socket.receiveBatch(waker: waker, timeoutMilliseconds: timeoutMilliseconds, limit: limit)
+            batch = try socket.receiveBatch(
+                waker: waker, timeoutMilliseconds: timeoutMilliseconds, limit: limit, alsoPolling: [], property: nil)
         }
         // A ROUTER prefixes the sender's routing id; a DEALER always sends at least one frame.
-        return batch.compactMap { frames in
-            guard let identity = frames.first, frames.count > 1 else { return nil }
-            return InboundMessage(peer: PeerID(identity), frames: Array(frames.dropFirst()))
+        return batch.compactMap { message in
+            guard let identity = message.frames.first, message.frames.count > 1 else { return nil }
+            let credential = message.property.flatMap { $0.isEmpty ? nil : $0 }
+            return InboundMessage(peer: PeerID(identity), frames: Array(message.frames.dropFirst()), credential: credential)
         }
     }
 

@@ -79,6 +79,12 @@ public final class ZeroMQSocket {
     /// `dontWait`, or after a receive timeout). A message's frames arrive together, so only the
     /// first frame can wait.
     public func receive(dontWait: Bool = false) throws -> Frames? {
+        try receive(dontWait: dontWait, property: nil)?.frames
+    }
+
+    /// Receives one multipart message and reads one metadata `property` of it (e.g. `User-Id`,
+    /// which libzmq sets from the ZAP handler's reply: for CURVE, the client's public key).
+    public func receive(dontWait: Bool = false, property: String?) throws -> (frames: Frames, property: String?)? {
         var message = zmq_msg_t()
         guard zmq_msg_init(&message) == 0 else { throw ZeroMQError.last("zmq_msg_init") }
         defer { zmq_msg_close(&message) }
@@ -93,7 +99,11 @@ public final class ZeroMQSocket {
             }
             let bytes = UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: zmq_msg_size(&message))
             frames.append(Array(bytes))
-            if zmq_msg_more(&message) == 0 { return frames }
+            if zmq_msg_more(&message) == 0 {
+                // Metadata is per connection, the same on every frame: read it from the last.
+                let value = property.flatMap { zmq_msg_gets(&message, $0) }.map { String(cString: $0) }
+                return (frames, value)
+            }
         }
     }
 

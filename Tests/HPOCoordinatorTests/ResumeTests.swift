@@ -139,7 +139,11 @@ import Testing
         var h = Harness(budget: 2)
         let key = h.hello(Harness.peerA)[0].key
         let newPeer = PeerID([3])
+        // Its old connection went silent (a cut): after twice the heartbeat interval (and half
+        // the liveness timeout) the new connection takes the name over (see +Identity).
+        h.now = 2
         let reply = h.send(.hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t", running: [key])), from: newPeer)
+        #expect(reply.contains { if case .welcome = $0 { true } else { false } })
         #expect(h.assignments(in: reply).isEmpty)
         _ = h.complete(key, objective: 1, from: newPeer)
         #expect(h.events("trial_completed").count == 1)
