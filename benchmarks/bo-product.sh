@@ -174,8 +174,9 @@ for setting in "${settings[@]}"; do
                     echo "hpo-coordinator exited $rc on $name; its stderr ends:" >&2
                     tail -5 "$scratch/stderr" >&2
                 fi
-                meta=$(printf '{"kind":"%s","duration":"%s","function":"%s","seed":%d,"strategy":"%s","trials":%d,"workers":%d,"exit_code":%d,"wall_s":%s,"coordinator_args":"%s"}' \
-                    "$kind" "$duration" "$function" "$seed" "$strategy" "$trials" "$workers" "$rc" "$wall" "$coordinator_args")
+                binary_mtime=$(date -u -r "$HPO_BIN_DIR/hpo-coordinator" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)
+                meta=$(printf '{"kind":"%s","duration":"%s","function":"%s","seed":%d,"strategy":"%s","trials":%d,"workers":%d,"exit_code":%d,"wall_s":%s,"coordinator_args":"%s","binary_mtime":"%s"}' \
+                    "$kind" "$duration" "$function" "$seed" "$strategy" "$trials" "$workers" "$rc" "$wall" "$coordinator_args" "$binary_mtime")
                 python3 benchmarks/bo_product.py analyse --log "$log" --meta "$meta" | tee -a "$runs" |
                     python3 -c "
 import json, sys

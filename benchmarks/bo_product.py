@@ -193,10 +193,11 @@ def table(args):
         versions = {}
         for r in peers:
             versions.update(r.get("versions") or {})
-        out.append(f"Product runs: {wall / 60:.1f} min in all; peers: "
-                   + ", ".join(f"{p} {w / 60:.1f} min" for p, w in peer_wall.items())
-                   + (f" ({', '.join(f'{k} {v}' for k, v in sorted(versions.items()))})" if versions else "")
-                   + f"; product software {', '.join(sorted({str(r.get('software')) for r in rows}))}.")
+        binaries = sorted({str(r.get("binary_mtime")) for r in rows})
+        out.append(f"Product runs: {wall / 60:.1f} min in all (hpo-coordinator {', '.join(sorted({str(r.get('software')) for r in rows}))}, "
+                   f"binary modified {', '.join(binaries)})"
+                   + ("; peers: " + ", ".join(f"{p} {w / 60:.1f} min" for p, w in peer_wall.items()) if peer_wall else "; no peers")
+                   + (f" ({', '.join(f'{k} {v}' for k, v in sorted(versions.items()))})" if versions else "") + ".")
         out.append("")
     print("\n".join(out))
 
