@@ -34,11 +34,13 @@
 # RUN_TIMEOUT (s per product run, default 900), PEER_TIMEOUT (s per peer run, default 1800).
 #
 # Product runs go one at a time (they load both cores); the peers run after them.
-# Quick run (about 4 minutes here):
+# Quick run (2.4 minutes on the 2-core test machine at load 2-3: 12 product runs of 5-12 s, then
+# the peers, 20 s with 2 jobs):
 #   FUNCTIONS=branin,hartmann6 SEEDS=0-1 TRIALS=24 WORKERS=4 benchmarks/bo-product.sh
-# Time of the default full run on the 2-core test machine, estimated from the quick run: about
-# 60 min of product runs (180 runs of ~20 s: 80 trials of ~1 s over 8 workers, plus proposing
-# and start-up) and about 25 min of peers (scikit-optimize refits its GP at every ask) with 2 jobs.
+# The default full run, estimated from that and from single default-size runs (80 trials, 8
+# workers: 12-17 s each; scikit-optimize alone on Styblinski-Tang-8: 37 s, as it refits its GP at
+# every ask): about 45 min of product runs (180 of them) and 15-20 min of peers, so about an hour
+# (each added duration or trial kind adds as much again).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -183,7 +185,8 @@ import json, sys
 r = json.loads(sys.stdin.read())
 f = lambda v, p=False: '–' if v is None else (f'{100 * v:.1f}%' if p else f'{v:.2f}')
 print(f\"[$index/$total] $kind $duration $function seed $seed $strategy: log10 regret {f(r['log10_regret'])}, \"
-      f\"fallback {r['fallbacks']}/{r['dispatches']}, busy {f(r['busy_share'], True)}, exit {r['exit_code']}, \"
+      f\"fallback {r['fallbacks']}/{r['dispatches']}, busy {f(r['busy_share'], True)} \"
+      f\"({f(r['busy_share_per_worker'], True)} per worker, tail excluded), exit {r['exit_code']}, \"
       f\"{r['wall_s']:.1f} s ({$SECONDS - $started} s so far)\", file=sys.stderr)"
                 [[ ${KEEP_LOGS:-0} == 1 ]] && cp "$log" "$out/logs/"
                 rm -f "$log" "$study"

@@ -75,6 +75,7 @@ def analyse(args):
     busy = 0.0
     best = None
     software = finished = None
+    spans = {}  # worker -> [first dispatch, last result, time in attempts]
     try:
         lines = pathlib.Path(args.log).read_text().splitlines()
     except FileNotFoundError:
@@ -92,9 +93,13 @@ def analyse(args):
             fallbacks += bool(event.get("fallback"))
             if first_dispatch is None:
                 first_dispatch = event["time"]
+            spans.setdefault(event.get("worker"), [event["time"], event["time"], 0.0])
         elif kind in ("trial_completed", "trial_failed", "trial_pruned"):
             busy += event.get("duration_s") or 0.0
             last_result = event["time"]
+            if event.get("worker") in spans:
+                spans[event["worker"]][1] = event["time"]
+                spans[event["worker"]][2] += event.get("duration_s") or 0.0
             if kind == "trial_completed":
                 completed += 1
                 best = event["objective"] if best is None else min(best, event["objective"])
@@ -113,6 +118,10 @@ def analyse(args):
         "fallbacks": fallbacks,
         "fallback_share": fallbacks / dispatches if dispatches else None,
         "busy_share": busy / (workers * span) if span else None,
+        # benchmarks/utilisation.sh's figure: each worker from its first dispatch to its last
+        # result, so without the tail when the budget is spent and workers run out of trials.
+        "busy_share_per_worker": (sum(w[2] for w in spans.values()) / sum(w[1] - w[0] for w in spans.values())
+                                  if spans and sum(w[1] - w[0] for w in spans.values()) > 0 else None),
         "span_s": span,
         "best": best,
         "log10_regret": log10_regret(best, record["function"]),
