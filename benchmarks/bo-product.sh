@@ -165,13 +165,24 @@ for setting in "${settings[@]}"; do
                 log="$scratch/$name.jsonl"
                 python3 benchmarks/bo_product.py study --function "$function" --seed "$seed" --trials "$trials" \
                     --strategy "$strategy" --kind "$kind" --duration "$duration" --python "$python" --out "$study"
-                wait_for_binaries
-                run_start=$(date +%s.%N)
-                rc=0
-                # shellcheck disable=SC2086
-                timeout --kill-after=30 "$run_timeout" "$HPO_BIN_DIR/hpo-coordinator" "$study" --log "$log" \
-                    --local-workers "$workers" $coordinator_args >"$scratch/stdout" 2>"$scratch/stderr" || rc=$?
-                wall=$(python3 -c "import sys; print(round($(date +%s.%N) - $run_start, 3))")
+                # At most 3 attempts, a new one only when the binaries were replaced or removed during a
+                # failed run (someone rebuilding them); the log of a failed attempt is discarded.
+                for attempt in 1 2 3; do
+                    wait_for_binaries
+                    binary_before=$(stat -c %Y "$HPO_BIN_DIR/hpo-coordinator" "$HPO_BIN_DIR/hpo-worker" 2>/dev/null || true)
+                    rm -f "$log"
+                    run_start=$(date +%s.%N)
+                    rc=0
+                    # shellcheck disable=SC2086
+                    timeout --kill-after=30 "$run_timeout" "$HPO_BIN_DIR/hpo-coordinator" "$study" --log "$log" \
+                        --local-workers "$workers" $coordinator_args >"$scratch/stdout" 2>"$scratch/stderr" || rc=$?
+                    wall=$(python3 -c "print(round($(date +%s.%N) - $run_start, 3))")
+                    binary_after=$(stat -c %Y "$HPO_BIN_DIR/hpo-coordinator" "$HPO_BIN_DIR/hpo-worker" 2>/dev/null || true)
+                    ((rc == 0)) || [[ $binary_before != "$binary_after" ]] || break
+                    ((rc == 0)) && break
+                    echo "the binaries changed during a failed run of $name (exit $rc); running it again" >&2
+                    sleep 10
+                done
                 if ((rc != 0)); then
                     echo "hpo-coordinator exited $rc on $name; its stderr ends:" >&2
                     tail -5 "$scratch/stderr" >&2

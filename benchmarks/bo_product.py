@@ -63,7 +63,9 @@ def study(args):
             lines.append(f"  sleep: {float(value)!r}")
     else:
         sys.exit(f"unknown trial kind {args.kind!r} (command or builtin)")
-    lines.append(f"  timeout: {args.timeout}")
+    # Generous: an exponential draw of mean M exceeds 20 M once in 500 million.
+    mean = float(args.duration.partition(":")[2] or 0)
+    lines.append(f"  timeout: {max(120, round(20 * mean))}")
     pathlib.Path(args.out).write_text("\n".join(lines) + "\n")
 
 
@@ -222,7 +224,6 @@ def main():
     s.add_argument("--kind", required=True)
     s.add_argument("--duration", required=True)
     s.add_argument("--python", default=sys.executable)
-    s.add_argument("--timeout", default="2m")
     s.add_argument("--out", required=True)
     a = sub.add_parser("analyse")
     a.add_argument("--log", required=True)

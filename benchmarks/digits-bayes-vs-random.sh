@@ -13,7 +13,7 @@
 # examples/digits-mlp.yaml, out results/digits-bayes-vs-random-DATE/. HPO_BIN_DIR: folder of
 # hpo-coordinator and hpo-worker (default: swift build -c release, .build/release); RUN_TIMEOUT:
 # seconds per run (default 1800); KEEP_LOGS=1 keeps the results logs in OUT/logs/.
-# The default run takes about 10 minutes on 2 cores (10 studies of about a minute); a quick one:
+# The default run takes about 5 minutes on 2 cores (10 studies of 15-40 s each); a quick one:
 #   SEEDS=0-1 TRIALS=6 benchmarks/digits-bayes-vs-random.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
