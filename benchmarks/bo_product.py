@@ -195,9 +195,15 @@ def table(args):
                     cells.append(f"{verdict} ({fmt(regret[s])} vs {fmt(known[best_peer])} {best_peer})")
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
+        out.append("Busy share per worker from its first dispatch to its last result (the tail, when the budget is "
+                   "spent and workers run out of trials, left out; benchmarks/utilisation.sh's measure), median: "
+                   + ", ".join(f"{s} {fmt(median(r.get('busy_share_per_worker') for r in rows if r['strategy'] == s), percent=True)}"
+                               for s in strategies) + ".")
+        out.append("")
         codes = sorted({r.get("exit_code") for r in rows}, key=str)
         out.append(f"Coordinator exit codes: {', '.join(map(str, codes))} over {len(rows)} runs"
                    + ("." if not problems else "; incomplete runs (left out of the regret medians): " + "; ".join(problems) + "."))
+        out.append("")
         wall = sum(r.get("wall_s") or 0 for r in rows)
         peer_wall = {p: sum(r.get("wall_s") or 0 for r in peers if r["duration"] == duration and r["peer"] == p)
                      for p in peer_names}
