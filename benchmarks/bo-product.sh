@@ -81,16 +81,17 @@ expand_seeds() {
     IFS=, read -ra parts <<< "$1"
     for part in "${parts[@]}"; do
         if [[ $part =~ ^([0-9]+)-([0-9]+)$ ]]; then
-            list+=($(seq "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"))
+            mapfile -t -O "${#list[@]}" list < <(seq "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
         elif [[ $part =~ ^[0-9]+$ ]]; then
             list+=("$part")
         else
             echo "bad seed list '$1' (numbers and ranges: 0-2,7)" >&2; exit 2
         fi
     done
-    echo "${list[@]}"
+    printf '%s\n' "${list[@]}"
 }
-seed_list=($(expand_seeds "$seeds"))
+mapfile -t seed_list < <(expand_seeds "$seeds")
+((${#seed_list[@]})) || exit 2
 IFS=, read -ra function_list <<< "$functions"
 IFS=, read -ra strategy_list <<< "$strategies"
 IFS=, read -ra kind_list <<< "$kinds"
@@ -167,7 +168,7 @@ for setting in "${settings[@]}"; do
                     --strategy "$strategy" --kind "$kind" --duration "$duration" --python "$python" --out "$study"
                 # At most 3 attempts, a new one only when the binaries were replaced or removed during a
                 # failed run (someone rebuilding them); the log of a failed attempt is discarded.
-                for attempt in 1 2 3; do
+                for _ in 1 2 3; do
                     wait_for_binaries
                     binary_before=$(stat -c %Y "$HPO_BIN_DIR/hpo-coordinator" "$HPO_BIN_DIR/hpo-worker" 2>/dev/null || true)
                     rm -f "$log"
@@ -209,7 +210,7 @@ done
 # Peers: one run per (duration, function, seed, peer), whatever the trial kind; J at a time.
 if ((${#peer_list[@]})); then
     mkdir -p "$scratch/peers"
-    peer_durations=($(for setting in "${settings[@]}"; do echo "${setting#* }"; done | awk '!seen[$0]++'))
+    mapfile -t peer_durations < <(for setting in "${settings[@]}"; do echo "${setting#* }"; done | awk '!seen[$0]++')
     tasks=()
     for duration in "${peer_durations[@]}"; do
         for function in "${function_list[@]}"; do

@@ -42,7 +42,7 @@ seed_list=()
 IFS=, read -ra parts <<< "$seeds"
 for part in "${parts[@]}"; do
     if [[ $part =~ ^([0-9]+)-([0-9]+)$ ]]; then
-        seed_list+=($(seq "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"))
+        mapfile -t -O "${#seed_list[@]}" seed_list < <(seq "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
     elif [[ $part =~ ^[0-9]+$ ]]; then
         seed_list+=("$part")
     else
