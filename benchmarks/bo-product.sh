@@ -40,7 +40,7 @@
 # The default full run, estimated from that and from single default-size runs (80 trials, 8
 # workers: 12-17 s each; scikit-optimize alone on Styblinski-Tang-8: 37 s, as it refits its GP at
 # every ask): about 45 min of product runs (180 of them) and 15-20 min of peers, so about an hour
-# (each added duration or trial kind adds as much again).
+# (each added duration adds as much again; each added trial kind another ~45 min of product runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
