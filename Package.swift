@@ -88,7 +88,9 @@ let package = Package(
         .testTarget(name: "HPOTrainingTests", dependencies: ["HPOTraining"]),
         .testTarget(name: "HPOGaussianProcessTests", dependencies: ["HPOGaussianProcess"]),
         .testTarget(name: "HPOSearchTests", dependencies: ["HPOSearch", "HPOGaussianProcess", "HPOTrials"]),
-        .testTarget(name: "HPOCoordinatorTests", dependencies: ["HPOCoordinator", "HPOWorker", "HPOWire"]),
+        .testTarget(
+            name: "HPOCoordinatorTests",
+            dependencies: ["HPOCoordinator", "HPOWorker", "HPOWire", "HPOJournal", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "HPOEndToEndTests",
             dependencies: [

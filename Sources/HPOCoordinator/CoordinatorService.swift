@@ -24,6 +24,10 @@ public final class CoordinatorService {
     public var everySecond: (() -> Void)?
     /// How often the state machine gets a tick (heartbeats, liveness, wall time).
     public var tickSeconds = 0.01
+    /// Runs background work (proposals, refits) on the loop's own thread the moment it is asked
+    /// for, its result handed over on the next turn: a reproducible order of events for tests
+    /// (see `SimulatedStudy`'s zero compute time), at the cost of dispatch waiting on the model.
+    public var runsBackgroundWorkInline = false
 
     /// `waker` must be the one the transport polls: background proposal work uses it to wake the loop.
     public init(machine: CoordinatorStateMachine, journal: JournalWriter, waker: Waker, logger: Logger) {
@@ -115,6 +119,7 @@ public final class CoordinatorService {
     private func run(_ request: ProposalRequest, on lane: BackgroundLane) {
         let inbox = proposals
         let logger = logger
+        if runsBackgroundWorkInline { return inbox.post(request.run()) }
         lane.submit {
             let started = monotonicSeconds()
             let result = request.run()
