@@ -95,13 +95,16 @@ extension CoordinatorStateMachine {
         fillsQueues ? worker.freeSlots : worker.idleSlots
     }
 
-    /// Whether workers' queue places are filled. A queued trial is chosen without the results of
-    /// the trials ahead of it, which costs a search that learns from results (bayes) some sample
-    /// efficiency; and it saves a round trip, which only shows when trials are short. So: always
-    /// for strategies that ignore the history (random, grid), and for the others once trials are
-    /// known to take under `queueTrialSeconds`.
+    /// Whether workers' queue places are filled. A queued trial is chosen without the result of
+    /// the trial ahead of it and adds a pending point to every proposal, which costs a search that
+    /// learns from results (bayes) much of its sample efficiency (docs/bayes.md, "The pipeline");
+    /// it saves the wait for a proposal, which only shows when trials are short. So: always for
+    /// strategies that ignore the history (random, grid), and for the others only once waiting
+    /// for a proposal is known to cost a slot more than `queueWhenWaitExceeds` of a trial.
     var fillsQueues: Bool {
-        !search.usesHistory || (typicalTrialSeconds.map { $0 < queueTrialSeconds } ?? false)
+        guard search.usesHistory else { return true }
+        guard let trial = typicalTrialSeconds, let wait = typicalProposalSeconds else { return false }
+        return wait > queueWhenWaitExceeds * trial
     }
 
     /// Places waiting for a new configuration: open places the retry queue does not fill, at
@@ -122,7 +125,7 @@ extension CoordinatorStateMachine {
         let ended = endedCount
         let history = history()
         actions.proposalRequest = proposals.requestProposals(
-            search: search, waiting: placesWaiting(now: now), ended: ended, history: history)
+            search: search, waiting: placesWaiting(now: now), ended: ended, history: history, now: now)
         actions.refitRequest = proposals.requestRefit(search: search, ended: ended, history: history)
         return actions
     }

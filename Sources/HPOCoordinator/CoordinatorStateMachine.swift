@@ -88,9 +88,13 @@ public struct CoordinatorStateMachine {
     /// (prefetch) can wait for the model about half of that, since the trial ahead of it is
     /// still running.
     var typicalTrialSeconds: Double?
-    /// Trials shorter than this (typically) get workers' queue places filled even when the search
-    /// learns from results (see `fillsQueues`).
-    public var queueTrialSeconds = 2.0
+    /// A moving average of how long a proposal request takes to come back (this coordinator's
+    /// clock): how long a freed slot waits for the model.
+    var typicalProposalSeconds: Double?
+    /// Workers' queue places are filled for a search that learns from results only when waiting
+    /// for a proposal would idle a slot for more than this share of a typical trial (see
+    /// `fillsQueues`).
+    public var queueWhenWaitExceeds = 0.01
     /// Set once the trials queued on workers were asked to stop because the wall time ran out.
     var queuedWithdrawn = false
     /// How many trials the fallback proposed (the model did not keep up), for the log and tests.
@@ -316,6 +320,10 @@ public struct CoordinatorStateMachine {
     public mutating func receivedProposals(_ result: ProposalResult, now: Double) -> CoordinatorActions {
         guard let updated = proposals.received(result, current: search) else { return CoordinatorActions() }
         search = updated
+        if case .propose = result.kind, let requestedAt = proposals.lastRequestTime {
+            let elapsed = max(now - requestedAt, 0)
+            typicalProposalSeconds = typicalProposalSeconds.map { 0.9 * $0 + 0.1 * elapsed } ?? elapsed
+        }
         var actions = dispatch(now: now)
         actions.append(finishIfDone(now: now))
         return actions

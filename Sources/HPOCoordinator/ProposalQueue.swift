@@ -24,6 +24,8 @@ struct ProposalQueue {
     private(set) var ready: [Proposal] = []
     /// The proposal request in flight: its id, and how many trials had ended when it was made.
     private(set) var inFlight: (id: Int, basis: Int)?
+    /// When the last proposal request went out (the caller's clock).
+    private(set) var lastRequestTime: Double?
     /// The refit request in flight, and how many trials had ended when the last one was made.
     private(set) var refitInFlight: Int?
     private var refitBasis = -1
@@ -60,13 +62,14 @@ struct ProposalQueue {
     /// A request for the places still waiting that fresh proposals do not cover, when none is
     /// in flight. `history` must hold the running trials and the fresh proposals as running.
     mutating func requestProposals(
-        search: any SearchStrategy, waiting: Int, ended: Int, history: SearchHistory
+        search: any SearchStrategy, waiting: Int, ended: Int, history: SearchHistory, now: Double
     ) -> ProposalRequest? {
         guard inFlight == nil else { return nil }
         let count = waiting - freshCount(ended: ended)
         guard count > 0 else { return nil }
         requests += 1
         inFlight = (requests, ended)
+        lastRequestTime = now
         return ProposalRequest(id: requests, kind: .propose(count), search: search, history: history)
     }
 

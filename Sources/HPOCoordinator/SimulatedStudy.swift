@@ -67,8 +67,12 @@ public struct SimulatedStudy {
         public var best: Double?
         /// Simulated seconds from the first dispatch to the last result.
         public var span = 0.0
-        /// Worker time in trials over workers × slots × span.
+        /// Worker time in trials over workers × slots × span (the tail, when the budget is spent
+        /// and slots run dry, included).
         public var busyShare = 0.0
+        /// Time in trials over time in trials plus the gaps a slot stood idle between one trial
+        /// ending and its next starting (`benchmarks/utilisation.sh`'s measure: the tail left out).
+        public var busyBetweenTrials = 0.0
         /// Wall seconds spent in proposals and in refits, and how many of each.
         public var proposeSeconds = 0.0
         public var proposeRequests = 0
@@ -94,6 +98,8 @@ private struct Simulation {
         /// Attempts running: when each ends.
         var running: [(key: TrialKey, end: Double, duration: Double)] = []
         var queued: [Assignment] = []
+        /// When each slot with nothing queued fell idle, oldest first.
+        var idleSince: [Double] = []
     }
 
     struct Pending {
@@ -113,6 +119,7 @@ private struct Simulation {
     var random: SplitMix64
     var outcome = SimulatedStudy.Outcome()
     var busySeconds = 0.0
+    var idleGapSeconds = 0.0
     var firstDispatch: Double?
     var lastResult = 0.0
     var lag: [TrialID: Int] = [:]
@@ -161,6 +168,7 @@ private struct Simulation {
         let slots = Double(settings.workers * settings.slotsPerWorker)
         outcome.span = lastResult - (firstDispatch ?? 0)
         outcome.busyShare = outcome.span > 0 ? busySeconds / (slots * outcome.span) : 0
+        outcome.busyBetweenTrials = busySeconds > 0 ? busySeconds / (busySeconds + idleGapSeconds) : 0
         return outcome
     }
 
@@ -180,7 +188,11 @@ private struct Simulation {
         }
         outcome.resultOrder.append(attempt.key.trial)
         // The worker starts its queued trial the moment the slot frees, then reports.
-        if !workers[w].queued.isEmpty { start(workers[w].queued.removeFirst(), on: w) }
+        if workers[w].queued.isEmpty {
+            workers[w].idleSince.append(now)
+        } else {
+            start(workers[w].queued.removeFirst(), on: w)
+        }
         apply(machine.received(.result(ResultMessage(key: attempt.key, result: result)), from: workers[w].peer, now: now))
     }
 
@@ -227,6 +239,7 @@ private struct Simulation {
     private mutating func start(_ assignment: Assignment, on w: Int) {
         let duration = drawDuration()
         if firstDispatch == nil { firstDispatch = now }
+        if !workers[w].idleSince.isEmpty { idleGapSeconds += now - workers[w].idleSince.removeFirst() }
         workers[w].running.append((assignment.key, now + duration, duration))
     }
 

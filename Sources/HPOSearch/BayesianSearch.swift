@@ -146,7 +146,17 @@ public struct BayesianSearch: SearchStrategy {
         for point in pending {
             let value: Double
             switch options.batch {
-            case .constantLiar: value = lie
+            case .constantLiar:
+                // The constant, kept within `lieBand` posterior sds of the model's prediction:
+                // a lie the model finds implausible bends the posterior into false plateaus and
+                // overshoots (see docs/bayes.md, "Lies").
+                if let band = tuning.lieBand {
+                    let prediction = process.predict(point, rows: 1)
+                    let sd = prediction.variance[0].squareRoot()
+                    value = Swift.min(Swift.max(lie, prediction.mean[0] - band * sd), prediction.mean[0] + band * sd)
+                } else {
+                    value = lie
+                }
             case .krigingBeliever: value = process.predict(point, rows: 1).mean[0]
             }
             process = process.conditioned(on: point, value: value)

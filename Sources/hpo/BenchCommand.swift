@@ -35,6 +35,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "The strategy.") var strategy: Strategy = .bayes
     @Option(help: "Bayes: the batch heuristic.") var batch: BatchHeuristic = .krigingBeliever
     @Option(help: "Bayes: the constant liar's lie.") var lie: LieValue = .min
+    @Option(help: "Bayes: the constant liar's lie is kept within this many posterior sds of the model's mean (0: the bare constant).")
+    var lieBand: Double = BayesTuning().lieBand ?? 0
     @Option(help: "Bayes: the size of the initial design (default: by dimension and q).") var initial: Int?
     @Option(help: "Bayes: output transform.") var output: OutputTransformKind = .auto
     @Option(help: "Comma-separated: \(BenchProblem.all.map(\.name).joined(separator: ","))")
@@ -137,6 +139,7 @@ struct BenchCommand: ParsableCommand {
         var search = makeSearchStrategy(for: config, expectedSlots: q)
         if var bayes = search as? BayesianSearch {
             bayes.tuning.maxModelPoints = maxModelPoints
+            bayes.tuning.lieBand = lieBand > 0 ? lieBand : nil
             search = bayes
         }
         return search
@@ -162,7 +165,7 @@ struct BenchCommand: ParsableCommand {
             regret: max(best - problem.minimum, 1e-12), proposeSeconds: outcome.proposeSeconds + outcome.refitSeconds,
             proposals: outcome.dispatches.count, evaluations: outcome.resultOrder.count,
             fallbackShare: Double(outcome.fallbackCount) / Double(max(outcome.dispatches.count, 1)),
-            staleShare: Double(outcome.staleCount) / Double(max(outcome.dispatches.count, 1)), busyShare: outcome.busyShare)
+            staleShare: Double(outcome.staleCount) / Double(max(outcome.dispatches.count, 1)), busyShare: outcome.busyBetweenTrials)
     }
 
     private func runSynchronous(_ problem: BenchProblem, seed: UInt64) -> BenchRun {
@@ -200,6 +203,7 @@ struct BenchCommand: ParsableCommand {
         let running = (0..<8).map { _ in randomPoint() }
         var search = BayesianSearch(space: problem.space, seed: 1, options: bayesOptions, workers: 8)
         search.tuning.maxModelPoints = maxModelPoints
+        search.tuning.lieBand = lieBand > 0 ? lieBand : nil
         search.refitsInBackground = true
         let clock = ContinuousClock()
         // The first proposal fits from scratch (several restarts); timed separately, as is a
@@ -291,7 +295,8 @@ struct BenchRun: Sendable {
     var proposals: Int
     var evaluations: Int
     /// Product mode: configurations from the quasi-random fallback, and from proposals made
-    /// before the latest results, over all; the workers' busy share.
+    /// before the latest results, over all; the workers' busy share between trials (time in
+    /// trials over that plus the gaps a slot stood idle between two trials).
     var fallbackShare: Double?
     var staleShare: Double?
     var busyShare: Double?

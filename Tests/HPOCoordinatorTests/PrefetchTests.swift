@@ -102,33 +102,62 @@ import Testing
         #expect(done.slotIdleSeconds == 0.004)
     }
 
-    @Test("coordinator, a search that learns from results: queue places wait until trials are known to be short, then for half a trial")
-    func queuePlacesForLearningSearch() {
+    /// Two workers of 1 slot + 1 queue place, a learning search whose proposals take `latency`
+    /// seconds; the first trial (1 s) ends at t = 1. Returns the harness and how many trials went
+    /// out once the model answered after that result.
+    func learningSearch(latency: Double) throws -> (h: Harness, afterResult: Int, first: [(peer: PeerID, assignment: Assignment)]) {
         var h = Harness(budget: 20)
         h.machine = CoordinatorStateMachine(config: h.machine.config, search: SlowStrategy(), software: "t", host: "t")
         _ = h.machine.start(now: 0)
-        // Two workers, 1 slot + 1 queue place each; the model never answers.
+        var request: ProposalRequest?
         for (peer, name) in [(Harness.peerA, "a"), (Harness.peerB, "b")] {
-            _ = h.machine.received(.hello(Hello(name: name, host: "h", pid: 1, slots: 1, software: "t", prefetch: 1)), from: peer, now: 0)
+            let actions = h.machine.received(
+                .hello(Hello(name: name, host: "h", pid: 1, slots: 1, software: "t", prefetch: 1)), from: peer, now: 0)
+            request = actions.proposalRequest ?? request
         }
-        func assigned(at time: Double) -> [(peer: PeerID, assignment: Assignment)] {
-            for peer in [Harness.peerA, Harness.peerB] { _ = h.machine.received(.heartbeat, from: peer, now: time) }
-            return h.machine.tick(now: time).messages.compactMap { if case .assign(let a) = $0.message { ($0.peer, a) } else { nil } }
+        func assignments(_ actions: CoordinatorActions) -> [(peer: PeerID, assignment: Assignment)] {
+            actions.messages.compactMap { if case .assign(let a) = $0.message { ($0.peer, a) } else { nil } }
         }
         // No trial has run yet: a queued trial would be chosen without results that may matter.
-        let start = assigned(at: 0.03)
-        #expect(start.count == 2, "the idle slots only")
-        // A 1 s trial ends: trials are short, so A's slot and queue place are both filled, and B's
-        // queue place, open since the start, too.
+        var first: [(peer: PeerID, assignment: Assignment)] = []
+        var now = 0.0
+        while let pending = request, now < 1 {
+            now += latency
+            let actions = h.machine.receivedProposals(pending.run(), now: now)
+            first += assignments(actions)
+            request = actions.proposalRequest
+        }
+        #expect(first.count == 2, "the idle slots only")
         let result = TrialResult(status: .completed, metrics: ["objective": 2], durationSeconds: 1)
-        _ = h.machine.received(.result(ResultMessage(key: start[0].assignment.key, result: result)), from: start[0].peer, now: 1)
-        #expect(assigned(at: 1.03).count == 3)
-        // B's trial ends; its queued one runs; its free queue place waits for the model half a
-        // typical trial (0.5 s), not the 20 ms an idle slot waits.
-        let bKey = start.first { $0.peer == Harness.peerB }!.assignment.key
+        let reply = h.machine.received(.result(ResultMessage(key: first[0].assignment.key, result: result)), from: first[0].peer, now: 1)
+        let after = assignments(h.machine.receivedProposals(try #require(reply.proposalRequest).run(), now: 1 + latency))
+        return (h, after.count, first)
+    }
+
+    @Test("coordinator, a learning search with a slow model: queue places are filled, and wait for it half a trial")
+    func queuePlacesWhenTheModelIsSlow() throws {
+        // 50 ms per proposal is 5 % of a 1 s trial: worth a queue place.
+        var (h, afterResult, first) = try learningSearch(latency: 0.05)
+        #expect(afterResult == 3, "A's slot and queue place, and B's queue place, open since the start")
+        func assigned(at time: Double) -> Int {
+            for peer in [Harness.peerA, Harness.peerB] { _ = h.machine.received(.heartbeat, from: peer, now: time) }
+            return h.machine.tick(now: time).messages.count { if case .assign = $0.message { true } else { false } }
+        }
+        // B's trial ends; its queued one runs; its free queue place waits for the model (which
+        // never answers now) half a typical trial (0.5 s), not the 20 ms an idle slot waits.
+        let bKey = first.first { $0.peer == Harness.peerB }!.assignment.key
+        let result = TrialResult(status: .completed, metrics: ["objective": 2], durationSeconds: 1)
         _ = h.machine.received(.result(ResultMessage(key: bKey, result: result)), from: Harness.peerB, now: 2)
-        #expect(assigned(at: 2.1).isEmpty)
-        #expect(assigned(at: 2.51).count == 1)
+        #expect(assigned(at: 2.1) == 0)
+        #expect(assigned(at: 2.51) == 1)
+    }
+
+    @Test("coordinator, a learning search with a fast model: queue places stay empty, every trial sees the result before it")
+    func noQueuePlacesWhenTheModelIsFast() throws {
+        // 5 ms per proposal is 0.5 % of a 1 s trial: a queued trial would cost more than the wait.
+        let (h, afterResult, _) = try learningSearch(latency: 0.005)
+        #expect(afterResult == 1, "A's slot only")
+        #expect(h.machine.runningCount == 2)
     }
 
     @Test("coordinator, random search: queue places are filled from the start")
