@@ -115,6 +115,14 @@ public struct CholeskyFactor: Sendable {
     /// entries and `diagonal` its new diagonal entry (the current jitter is added to it). O(n²).
     /// Returns nil if the grown matrix is not positive definite even so.
     public func appending(column: [Double], diagonal: Double) -> CholeskyFactor? {
+        var grown = self
+        return grown.append(column: column, diagonal: diagonal) ? grown : nil
+    }
+
+    /// `appending`, in place: with the storage uniquely referenced, nothing is copied (a copy of
+    /// the whole factor per appended row was most of the cost of conditioning on lies). Returns
+    /// false, leaving the factor as it was, when the grown matrix cannot be factored.
+    public mutating func append(column: [Double], diagonal: Double) -> Bool {
         precondition(column.count == n)
         var l = column
         solveLower(&l)
@@ -125,13 +133,12 @@ public struct CholeskyFactor: Sendable {
             // A point (nearly) on top of an existing one: keep the factor valid with a tiny pivot.
             pivot = max(1e-10 * max(diagonal, Double.leastNormalMagnitude), 1e-300)
         }
-        guard pivot.isFinite else { return nil }
-        var grown = self
-        if grown.stride <= n { grown.regrow(stride: 2 * n + 8) }
-        for j in 0..<n { grown.storage[n * grown.stride + j] = l[j] }
-        grown.storage[n * grown.stride + n] = pivot.squareRoot()
-        grown.n = n + 1
-        return grown
+        guard pivot.isFinite else { return false }
+        if stride <= n { regrow(stride: n + max(n / 4, 32)) }
+        for j in 0..<n { storage[n * stride + j] = l[j] }
+        storage[n * stride + n] = pivot.squareRoot()
+        n += 1
+        return true
     }
 
     private mutating func regrow(stride newStride: Int) {

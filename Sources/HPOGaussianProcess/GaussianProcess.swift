@@ -12,7 +12,7 @@ public struct GaussianProcess: Sendable {
     public private(set) var inputs: [Double]
     public private(set) var targets: [Double]
     /// How many of the rows are real observations; the rest were added by `conditioned(on:value:)`.
-    public let observedCount: Int
+    public private(set) var observedCount: Int
     public private(set) var factor: CholeskyFactor
     /// K⁻¹ y.
     private(set) var alpha: [Double]
@@ -41,15 +41,42 @@ public struct GaussianProcess: Sendable {
     /// the Cholesky factor grows by one row (O(n²)), nothing is refitted. This is how pending
     /// trials enter as lies. Returns self unchanged if the point cannot be added.
     public func conditioned(on point: [Double], value: Double) -> GaussianProcess {
+        var result = self
+        result.condition(on: point, value: value)
+        return result
+    }
+
+    /// `conditioned(on:value:)` in place: conditioning a process held in one variable on one lie
+    /// after another copies its factor once, not once per lie.
+    public mutating func condition(on point: [Double], value: Double) {
         precondition(point.count == dimension)
         let column = kernel.crossCovariance(point, rows: 1, inputs, rows: count)
-        guard let grown = factor.appending(column: column, diagonal: kernel.priorVariance + hyperparameters.noiseVariance)
-        else { return self }
+        guard factor.append(column: column, diagonal: kernel.priorVariance + hyperparameters.noiseVariance) else { return }
+        inputs += point
+        targets.append(value)
+        alpha = factor.solve(targets)
+    }
+
+    /// The posterior with more observations at `points` (row-major) and every target replaced by
+    /// `targets` (the old rows' first, then the new ones'), hyperparameters unchanged: the factor
+    /// grows by one row per point (O(n²) each) instead of being recomputed (O(n³)). What a new
+    /// result costs between refits; the targets change because the output transform moves with
+    /// every result. Nil if a point cannot be added.
+    public func extended(with points: [Double], targets: [Double]) -> GaussianProcess? {
+        let d = dimension
+        precondition(points.count % d == 0 && targets.count == count + points.count / d)
         var result = self
-        result.factor = grown
-        result.inputs += point
-        result.targets.append(value)
-        result.alpha = grown.solve(result.targets)
+        for row in 0..<(points.count / d) {
+            let point = Array(points[(row * d)..<((row + 1) * d)])
+            let column = kernel.crossCovariance(point, rows: 1, result.inputs, rows: result.count)
+            guard result.factor.append(column: column, diagonal: kernel.priorVariance + hyperparameters.noiseVariance)
+            else { return nil }
+            result.inputs += point
+            result.targets.append(0)
+        }
+        result.targets = targets
+        result.alpha = result.factor.solve(targets)
+        result.observedCount = result.count
         return result
     }
 

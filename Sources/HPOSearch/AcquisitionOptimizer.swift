@@ -7,7 +7,8 @@ import HPOGaussianProcess
 /// continuously (one-hot blocks stay as the candidate had them).
 struct AcquisitionOptimizer: Sendable {
     /// Space-filling candidates (randomly shifted R_d sequence), while the model has at most 100
-    /// points; then fewer, as (100/n)², down to a quarter (and so for the other kinds).
+    /// points; then half of (100/n)² of it, down to 5 % (the other kinds as (100/n)², down to 15 %):
+    /// at 300 points about 100 + 75 + 45 candidates.
     var spaceFillingCount = 2000
     /// Perturbed candidates per incumbent.
     var perturbationsPerIncumbent = 100
@@ -17,7 +18,8 @@ struct AcquisitionOptimizer: Sendable {
     /// coordinates uniformly: long moves along the axes, which find a better basin of one
     /// parameter while keeping the others (separable or nearly separable objectives).
     var axisMoves = 300
-    /// Local refinements, started from the best distinct candidates.
+    /// Local refinements, started from the best distinct candidates (at most 3 once the model
+    /// holds more than 200 points).
     var refinementStarts = 5
     var refinementIterations = 25
     /// Points within this distance (largest coordinate difference) of a taken one are duplicates.
@@ -31,9 +33,11 @@ struct AcquisitionOptimizer: Sendable {
     ) -> (point: [Double], logEI: Double)? {
         let d = encoding.dimension
         var generator = SplitMix64(seed: seed, stream: 0xACC)
-        // Scoring costs O(candidates · n²): fewer candidates of every kind once n is large.
-        let scale = max(0.25, min(1, Foundation.pow(100 / Double(max(model.count, 1)), 2)))
-        let spaceFilling = Int(Double(spaceFillingCount) * scale)
+        // Scoring costs O(candidates · n²): fewer candidates of every kind once n is large; the
+        // space-filling ones most (with hundreds of results, EI lives near the best points).
+        let shrink = min(1, Foundation.pow(100 / Double(max(model.count, 1)), 2))
+        let scale = max(0.15, shrink)
+        let spaceFilling = Int(Double(spaceFillingCount) * max(0.05, shrink < 1 ? shrink / 2 : 1))
         let perturbations = Int(Double(perturbationsPerIncumbent) * scale)
         let axisMoves = Int(Double(self.axisMoves) * scale)
         var flat = SpaceFillingDesign.kronecker(count: spaceFilling, dimension: d, seed: generator.next())
@@ -72,7 +76,9 @@ struct AcquisitionOptimizer: Sendable {
 
         // Refine the best distinct candidates.
         var starts: [[Double]] = []
-        for index in order where starts.count < refinementStarts {
+        // Past 200 points a refinement step costs as much as scoring a dozen candidates: fewer starts.
+        let startCount = model.count > 200 ? min(refinementStarts, 3) : refinementStarts
+        for index in order where starts.count < startCount {
             if !isDuplicate(candidates[index], of: starts, tolerance: 1e-3) { starts.append(candidates[index]) }
         }
         let mask = encoding.continuousMask

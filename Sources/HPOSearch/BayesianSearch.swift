@@ -71,12 +71,13 @@ public struct BayesianSearch: SearchStrategy {
                 point = nextDesignPoint(avoiding: taken)
             } else {
                 if fitted == nil {
-                    let subset = ModelSubset.select(observed, cap: tuning.maxModelPoints)
                     let d = encoding.dimension
-                    fitted =
-                        refitsInBackground
-                        ? model.posterior(to: subset, total: observed.count, dimension: d, options: options, tuning: tuning, seed: seed)
-                        : model.fitted(to: subset, total: observed.count, dimension: d, options: options, tuning: tuning, seed: seed)
+                    if refitsInBackground {
+                        fitted = model.posterior(appendingTo: observed, dimension: d, options: options, tuning: tuning, seed: seed)
+                    } else {
+                        let subset = ModelSubset.select(observed, cap: tuning.maxModelPoints)
+                        fitted = model.fitted(to: subset, total: observed.count, dimension: d, options: options, tuning: tuning, seed: seed)
+                    }
                 }
                 point = fitted.flatMap { proposeFromModel($0, pending: pending, taken: taken) } ?? nextDesignPoint(avoiding: taken)
             }
@@ -121,7 +122,8 @@ public struct BayesianSearch: SearchStrategy {
         let (observed, _) = observations(history)
         guard !observed.isEmpty else { return }
         let subset = ModelSubset.select(observed, cap: tuning.maxModelPoints)
-        model.refit(to: subset, total: observed.count, dimension: encoding.dimension, options: options, tuning: tuning, seed: seed)
+        model.refit(
+            to: subset, total: observed.count, all: observed, dimension: encoding.dimension, options: options, tuning: tuning, seed: seed)
     }
 
     /// Takes the hyperparameters a copy refitted (`refitModel`), if it saw more results than
@@ -159,7 +161,7 @@ public struct BayesianSearch: SearchStrategy {
                 }
             case .krigingBeliever: value = process.predict(point, rows: 1).mean[0]
             }
-            process = process.conditioned(on: point, value: value)
+            process.condition(on: point, value: value)
         }
         let best = process.targets.min() ?? 0
         let incumbents = fitted.ranked.map(\.point)

@@ -15,6 +15,10 @@ struct FittedModel: Sendable {
 struct ModelCache: Sendable {
     private var fingerprint: Int?
     private var last: FittedModel?
+    /// What proposals start from between refits (`posterior(appendingTo:)`): the last fit's
+    /// posterior with every result since appended, its raw values in row order, and the results
+    /// already considered (held, or left out of the fit's subset).
+    private var base: (model: FittedModel, values: [Double], seen: Set<PointKey>)?
     private var hyperparameters: GPHyperparameters?
     private var warping: OutputWarping?
     /// Which of `BayesTuning.kernelPriors` the last fit used.
@@ -80,8 +84,43 @@ struct ModelCache: Sendable {
         return model
     }
 
+    /// The posterior on every result in `observed` at the hyperparameters last fitted, without
+    /// refitting them: the last refit's posterior (fitted to at most `maxModelPoints` results)
+    /// with the results that arrived since appended, O(n²) each, so that a proposal with a fresh
+    /// result costs milliseconds however many results there are. The model may hold up to the cap
+    /// plus the results since the last refit, which comes every 2 % of new results (see
+    /// `refitDue`). Fits once, inline, when there is no fit yet.
+    mutating func posterior(
+        appendingTo observed: [(point: [Double], value: Double)], dimension d: Int, options: BayesOptions, tuning: BayesTuning,
+        seed: UInt64
+    ) -> FittedModel? {
+        if base == nil {
+            let subset = ModelSubset.select(observed, cap: tuning.maxModelPoints)
+            guard let model = posterior(to: subset, total: observed.count, dimension: d, options: options, tuning: tuning, seed: seed)
+            else { return nil }
+            base = (model, subset.map(\.value), Set(observed.map(PointKey.init)))
+            return model
+        }
+        guard var base, let warping else { return nil }
+        let new = observed.filter { !base.seen.contains(PointKey($0)) }
+        if new.isEmpty { return base.model }
+        let values = base.values + new.map(\.value)
+        let transform = OutputTransform(observations: values, warping: warping)
+        guard let process = base.model.process.extended(with: Array(new.map(\.point).joined()), targets: transform.targets)
+        else {
+            self.base = nil
+            return posterior(appendingTo: observed, dimension: d, options: options, tuning: tuning, seed: seed)
+        }
+        let points = (0..<process.count).map { Array(process.inputs[($0 * d)..<(($0 + 1) * d)]) }
+        let model = Self.model(process, observed: zip(points, values).map { (point: $0, value: $1) }, transform: transform)
+        base = (model, values, base.seen.union(new.map(PointKey.init)))
+        self.base = base
+        return model
+    }
+
     /// Takes the hyperparameters of a refit made on a copy of this cache (in the background),
-    /// when it saw more results than the fit in use. The next posterior uses them.
+    /// when it saw more results than the fit in use, and its posterior as the base that new
+    /// results are appended to.
     mutating func adoptFit(from other: ModelCache) {
         guard other.hyperparameters != nil, other.countAtFit > countAtFit || hyperparameters == nil else { return }
         hyperparameters = other.hyperparameters
@@ -91,14 +130,17 @@ struct ModelCache: Sendable {
         countAtFit = other.countAtFit
         fingerprint = nil
         last = nil
+        base = other.base
     }
 
     /// Fits the hyperparameters on the schedule (full, warm-started, or none: the same
     /// hyperparameters with the new posterior) and keeps them.
+    /// - Parameter all: every result, when `observed` is a subset of them: the ones left out are
+    ///   not appended to this fit's posterior later (see `posterior(appendingTo:)`).
     @discardableResult
     mutating func refit(
-        to observed: [(point: [Double], value: Double)], total: Int? = nil, dimension d: Int, options: BayesOptions,
-        tuning: BayesTuning, seed: UInt64
+        to observed: [(point: [Double], value: Double)], total: Int? = nil, all: [(point: [Double], value: Double)]? = nil,
+        dimension d: Int, options: BayesOptions, tuning: BayesTuning, seed: UInt64
     ) -> FittedModel? {
         let n = observed.count
         guard n > 0 else { return nil }
@@ -152,7 +194,9 @@ struct ModelCache: Sendable {
         kernel = best.kernel
         fingerprint = nil
         last = nil
-        return Self.model(best.process, observed: observed, transform: best.transform)
+        let model = Self.model(best.process, observed: observed, transform: best.transform)
+        base = (model, values, Set((all ?? observed).map(PointKey.init)))
+        return model
     }
 
     private static func model(
@@ -169,6 +213,16 @@ struct ModelCache: Sendable {
             hasher.combine(value)
         }
         return hasher.finalize()
+    }
+}
+
+/// One result as the model holds it, to tell which results a posterior already has.
+struct PointKey: Hashable, Sendable {
+    let point: [Double]
+    let value: Double
+    init(_ observation: (point: [Double], value: Double)) {
+        point = observation.point
+        value = observation.value
     }
 }
 

@@ -33,6 +33,33 @@ import Testing
         #expect(kernel.crossCovariance(a, rows: 1, a, rows: 1)[0] == kernel.priorVariance)
     }
 
+    @Test("a posterior extended by new results (new targets for all) predicts as one built from scratch")
+    func extendedMatchesFresh() throws {
+        var generator = SystemRandomNumberGenerator()
+        let all = (0..<40).map { _ in [Double.random(in: 0...1, using: &generator), Double.random(in: 0...1, using: &generator)] }
+        let y = all.map { sin(6 * $0[0]) + $0[1] * $0[1] }
+        let first = try #require(GaussianProcess(inputs: all.prefix(30).flatMap { $0 }, rows: 30, targets: Array(y.prefix(30)), hyperparameters: theta))
+        // New targets for every row, as a re-standardised output transform gives them.
+        let shifted = y.map { 2 * $0 - 1 }
+        let extended = try #require(first.extended(with: all.suffix(10).flatMap { $0 }, targets: shifted))
+        let fresh = try #require(GaussianProcess(inputs: all.flatMap { $0 }, rows: 40, targets: shifted, hyperparameters: theta))
+        #expect(extended.count == 40 && extended.observedCount == 40)
+        var probes: [Double] = []
+        for i in 0..<25 { probes += [Double(i % 5) / 4, Double(i / 5) / 4] }
+        let (m1, v1) = extended.predict(probes, rows: 25)
+        let (m2, v2) = fresh.predict(probes, rows: 25)
+        for i in 0..<25 {
+            #expect(abs(m1[i] - m2[i]) < 1e-8)
+            #expect(abs(v1[i] - v2[i]) < 1e-8)
+        }
+        // Conditioning in place is the same as conditioning a copy, and leaves the original alone.
+        var inPlace = first
+        inPlace.condition(on: [0.5, 0.5], value: 0.25)
+        let copied = first.conditioned(on: [0.5, 0.5], value: 0.25)
+        #expect(first.count == 30)
+        #expect(inPlace.predict([0.4, 0.6], rows: 1).mean == copied.predict([0.4, 0.6], rows: 1).mean)
+    }
+
     @Test("with three observations the posterior matches a direct 3×3 solve")
     func threePoints() throws {
         let points = [[0.1, 0.9], [0.6, 0.4], [0.8, 0.85]]
