@@ -64,7 +64,8 @@ extension CoordinatorStateMachine {
         let queuePatience = max(idlePatience, 0.5 * (typicalTrialSeconds ?? 0))
         let waiting = workers.filter { entry in
             let patience = entry.value.idleSlots > 0 ? idlePatience : queuePatience
-            return openPlaces(entry.value) > 0 && (entry.value.freedAt.first.map { now - $0 >= patience } ?? false)
+            let open = openPlaces(entry.value)
+            return open > 0 && (entry.value.waitingSince(open: open).map { now - $0 >= patience } ?? false)
         }.sorted { $0.value.id.rawValue < $1.value.id.rawValue }
         for (peer, _) in waiting {
             while let worker = workers[peer], openPlaces(worker) > 0, trials.count < config.budget.trials {
@@ -141,9 +142,10 @@ extension CoordinatorStateMachine {
         trials[trial] = entry
         let key = TrialKey(trial: trial, attempt: entry.attempt)
         workers[peer]?.running.insert(key)
-        // How long this slot stood idle since its last result (none for a fresh slot).
-        let idle = worker.freedAt.first.map { max(now - $0, 0) }
-        if idle != nil { workers[peer]?.freedAt.removeFirst() }
+        // How long this place stood free since its last result.
+        let place = worker.openPlaceIndex(open: openPlaces(worker))
+        let idle = place.map { max(now - worker.freedAt[$0], 0) }
+        if let place { workers[peer]?.freedAt.remove(at: place) }
         actions.journal.append(
             .trialDispatched(
                 TrialDispatched(

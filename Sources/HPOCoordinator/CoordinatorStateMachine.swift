@@ -94,7 +94,7 @@ public struct CoordinatorStateMachine {
     /// Workers' queue places are filled for a search that learns from results only when waiting
     /// for a proposal would idle a slot for more than this share of a typical trial (see
     /// `fillsQueues`).
-    public var queueWhenWaitExceeds = 0.01
+    public var queueWhenWaitExceeds = 0.05
     /// Set once the trials queued on workers were asked to stop because the wall time ran out.
     var queuedWithdrawn = false
     /// How many trials the fallback proposed (the model did not keep up), for the log and tests.
@@ -128,6 +128,17 @@ public struct CoordinatorStateMachine {
         /// Slots with nothing to run at all, not even a queued trial: the ones that must not wait
         /// for the model (see `dispatchFallback`).
         var idleSlots: Int { max(slots - running.count, 0) }
+
+        /// Which entry of `freedAt` belongs to the oldest of the `open` places that may get a trial
+        /// now: the most recently freed ones. Older entries are queue places not in use (see
+        /// `fillsQueues`), whose time must not count as a slot waiting for the model.
+        func openPlaceIndex(open: Int) -> Int? {
+            guard !freedAt.isEmpty else { return nil }
+            return max(freedAt.count - max(open, 1), 0)
+        }
+
+        /// Since when the oldest open place has waited.
+        func waitingSince(open: Int) -> Double? { openPlaceIndex(open: open).map { freedAt[$0] } }
     }
 
     enum TrialState: Equatable {

@@ -114,6 +114,28 @@ final class PendingLog: @unchecked Sendable {
         #expect(h.machine.freshReadyCount == 0)
     }
 
+    @Test("a queue place not in use does not make a freed slot look as if it had waited since the start")
+    func unusedQueuePlaceIsNotWaiting() throws {
+        var h = harness(budget: 40)
+        // One worker, 2 slots and a queue place, which a learning search leaves empty here.
+        var actions = h.machine.received(
+            .hello(Hello(name: "a", host: "h", pid: 1, slots: 2, software: "t", prefetch: 1)), from: Harness.peerA, now: 0)
+        var running: [TrialKey] = []
+        while let request = actions.proposalRequest {
+            actions = h.machine.receivedProposals(request.run(), now: 0.001)
+            running += h.assignments(in: actions.messages.map(\.message)).map(\.key)
+        }
+        #expect(running.count == 2)
+        let first = h.machine.received(.result(ResultMessage(key: running[0], result: Self.done)), from: Harness.peerA, now: 10)
+        let request = try #require(first.proposalRequest)
+        _ = h.machine.received(.result(ResultMessage(key: running[1], result: Self.done)), from: Harness.peerA, now: 10.001)
+        _ = h.machine.receivedProposals(request.run(), now: 10.002)
+        #expect(h.machine.readyCount == 1, "a stale proposal waits aside")
+        // 8 ms after the results, inside the 20 ms patience: the slots wait for the fresh request.
+        #expect(h.assignments(in: h.machine.tick(now: 10.008).messages.map(\.message)).isEmpty)
+        #expect(h.machine.staleCount == 0)
+    }
+
     @Test("past its patience a slot takes the model's stale proposal before any quasi-random one")
     func staleBeforeQuasiRandom() throws {
         var h = harness(budget: 40)

@@ -136,8 +136,8 @@ import Testing
 
     @Test("coordinator, a learning search with a slow model: queue places are filled, and wait for it half a trial")
     func queuePlacesWhenTheModelIsSlow() throws {
-        // 50 ms per proposal is 5 % of a 1 s trial: worth a queue place.
-        var (h, afterResult, first) = try learningSearch(latency: 0.05)
+        // 100 ms per proposal is 10 % of a 1 s trial: worth a queue place.
+        var (h, afterResult, first) = try learningSearch(latency: 0.1)
         #expect(afterResult == 3, "A's slot and queue place, and B's queue place, open since the start")
         func assigned(at time: Double) -> Int {
             for peer in [Harness.peerA, Harness.peerB] { _ = h.machine.received(.heartbeat, from: peer, now: time) }
@@ -154,8 +154,8 @@ import Testing
 
     @Test("coordinator, a learning search with a fast model: queue places stay empty, every trial sees the result before it")
     func noQueuePlacesWhenTheModelIsFast() throws {
-        // 5 ms per proposal is 0.5 % of a 1 s trial: a queued trial would cost more than the wait.
-        let (h, afterResult, _) = try learningSearch(latency: 0.005)
+        // 20 ms per proposal is 2 % of a 1 s trial: a queued trial would cost more than the wait.
+        let (h, afterResult, _) = try learningSearch(latency: 0.02)
         #expect(afterResult == 1, "A's slot only")
         #expect(h.machine.runningCount == 2)
     }
