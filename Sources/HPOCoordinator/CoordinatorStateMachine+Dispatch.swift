@@ -70,9 +70,10 @@ extension CoordinatorStateMachine {
         for (peer, _) in waiting {
             while let worker = workers[peer], openPlaces(worker) > 0, trials.count < config.budget.trials {
                 let id = TrialID(trials.count + 1)
-                if let stale = proposals.takeFreshest() {
-                    trials[id] = TrialEntry(parameters: stale.parameters, attempt: 0, state: .pending, proposalLag: endedCount - stale.basis)
-                    staleCount += 1
+                if let older = proposals.takeFreshest() {
+                    let lag = max(endedCount - older.basis, 0)
+                    trials[id] = TrialEntry(parameters: older.parameters, attempt: 0, state: .pending, proposalLag: lag)
+                    if lag > 0 { staleCount += 1 }
                 } else if let parameters = fallback.propose(1, history: SearchHistory()).first {
                     trials[id] = TrialEntry(parameters: parameters, attempt: 0, state: .pending, fromFallback: true)
                     fallbackCount += 1

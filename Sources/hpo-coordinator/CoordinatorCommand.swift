@@ -67,7 +67,11 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Heartbeat intervals of silence after which a worker is considered lost.")
     var liveness = 5
 
-    @Option(help: "bayes: seconds a free slot waits for the model before it gets a quasi-random configuration instead.")
+    @Option(
+        help: """
+            bayes: seconds a free slot waits for a proposal that includes the latest results (or 1 % of a typical \
+            trial, if longer) before it takes an older proposal, or a quasi-random configuration when there is none.
+            """)
     var modelPatience = 0.02
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
@@ -126,7 +130,7 @@ struct CoordinatorCommand: ParsableCommand {
         let context = try ZeroMQContext()
         var transportOptions = ZeroMQTransportOptions()
         // Protocol messages are small; a peer sending more than this is cut off by libzmq.
-        transportOptions.maxMessageSize = 4 << 20
+        transportOptions.maxMessageSize = Int64(WireLimits.maxBodyBytes)
         let localKey = try curve != nil && localWorkers > 0 ? EphemeralWorkerKey() : nil
         defer { localKey?.remove() }
         if let localKey { curve?.authorizedKeys.insert(localKey.pair.publicKey) }

@@ -89,7 +89,12 @@ struct WorkerCommand: ParsableCommand {
         let waker = Waker()
         SignalTrap.install(waking: waker)
         let context = try ZeroMQContext()
-        let transport = try ZeroMQClientTransport(context: context, connect: connect, waker: waker, curve: curve)
+        // A coordinator's messages are small: libzmq cuts off one that sends more than the
+        // protocol's largest body (docs/protocol.md, "Limits") before it is ever in memory here.
+        var transportOptions = ZeroMQTransportOptions()
+        transportOptions.maxMessageSize = Int64(WireLimits.maxBodyBytes)
+        let transport = try ZeroMQClientTransport(
+            context: context, connect: connect, waker: waker, options: transportOptions, curve: curve)
         let service = WorkerService(identity: identity, waker: waker, scratchRoot: scratchRoot, logger: logger)
         service.welcomeTimeoutSeconds = welcomeTimeout > 0 ? welcomeTimeout : nil
         service.reconnectTimeoutSeconds = reconnectTimeout > 0 ? reconnectTimeout : nil
