@@ -1,4 +1,5 @@
 import Foundation
+import HPOWire
 
 /// One long-lived thread that runs submitted jobs in order. `stopAndJoin` lets the job running
 /// finish, drops the ones not started, and returns once the thread has ended, so no background
@@ -38,13 +39,7 @@ final class BackgroundLane: @unchecked Sendable {
     }
 
     private func loop() {
-        // The signals the process handles are delivered to the loop's thread, never to this one.
-        var blocked = sigset_t()
-        sigemptyset(&blocked)
-        sigaddset(&blocked, SIGINT)
-        sigaddset(&blocked, SIGTERM)
-        sigaddset(&blocked, SIGHUP)
-        pthread_sigmask(SIG_BLOCK, &blocked, nil)
+        SignalTrap.blockInThisThread()
         while true {
             condition.lock()
             while jobs.isEmpty && !stopping { condition.wait() }

@@ -34,12 +34,24 @@ public enum SignalTrap {
         // A blocked mask is inherited across exec: a parent (a test runner, a job launcher) may
         // have left these signals blocked, which would make them pend forever. Call this on the
         // main thread before starting others, which inherit the mask.
+        var mask = handledSignals
+        pthread_sigmask(SIG_UNBLOCK, &mask, nil)
+    }
+
+    /// Blocks the trapped signals in the calling thread, so that they are delivered to the loop's
+    /// thread and never interrupt background work (call first thing in a thread of one's own).
+    public static func blockInThisThread() {
+        var mask = handledSignals
+        pthread_sigmask(SIG_BLOCK, &mask, nil)
+    }
+
+    private static var handledSignals: sigset_t {
         var mask = sigset_t()
         sigemptyset(&mask)
         sigaddset(&mask, SIGINT)
         sigaddset(&mask, SIGTERM)
         sigaddset(&mask, SIGHUP)
-        pthread_sigmask(SIG_UNBLOCK, &mask, nil)
+        return mask
     }
 
     /// Whether SIGHUP arrived since the last call (a request to reload configuration, such as
