@@ -103,23 +103,9 @@ command="benchmarks/bo-product.sh --functions $functions --seeds $seeds --trials
 --strategies $strategies --kinds $kinds --durations $durations --peers '$peers'"
 [[ -n $coordinator_args ]] && command="COORDINATOR_ARGS='$coordinator_args' $command"
 
-if [[ -z ${HPO_BIN_DIR:-} ]]; then
-    swift build -c release --product hpo-coordinator >&2
-    swift build -c release --product hpo-worker >&2
-    HPO_BIN_DIR=.build/release
-fi
-# The binaries may be rebuilt by someone else while this runs: wait (at most 10 minutes) for both.
-wait_for_binaries() {
-    local tries
-    for tries in $(seq 120); do
-        [[ -x $HPO_BIN_DIR/hpo-coordinator && -x $HPO_BIN_DIR/hpo-worker ]] && return 0
-        ((tries == 1)) && echo "waiting for $HPO_BIN_DIR/hpo-coordinator and hpo-worker…" >&2
-        sleep 5
-    done
-    echo "no hpo-coordinator / hpo-worker in $HPO_BIN_DIR" >&2
-    exit 1
-}
-wait_for_binaries
+# shellcheck source=benchmarks/binaries.sh
+source benchmarks/binaries.sh
+hpo_binaries
 # Command trials run this interpreter directly (not a pyenv shim: ~100 ms less per trial).
 python=$(python3 -c 'import sys; print(sys.executable)')
 
@@ -169,7 +155,7 @@ for setting in "${settings[@]}"; do
                 # At most 3 attempts, a new one only when the binaries were replaced or removed during a
                 # failed run (someone rebuilding them); the log of a failed attempt is discarded.
                 for _ in 1 2 3; do
-                    wait_for_binaries
+                    hpo_binaries
                     binary_before=$(stat -c %Y "$HPO_BIN_DIR/hpo-coordinator" "$HPO_BIN_DIR/hpo-worker" 2>/dev/null || true)
                     rm -f "$log"
                     run_start=$(date +%s.%N)

@@ -51,22 +51,9 @@ for part in "${parts[@]}"; do
 done
 command="benchmarks/digits-bayes-vs-random.sh --seeds $seeds --workers $workers${trials:+ --trials $trials} --study $study"
 
-if [[ -z ${HPO_BIN_DIR:-} ]]; then
-    swift build -c release --product hpo-coordinator >&2
-    swift build -c release --product hpo-worker >&2
-    HPO_BIN_DIR=.build/release
-fi
-# The binaries may be rebuilt by someone else while this runs: wait (at most 10 minutes) for both.
-wait_for_binaries() {
-    local tries
-    for tries in $(seq 120); do
-        [[ -x $HPO_BIN_DIR/hpo-coordinator && -x $HPO_BIN_DIR/hpo-worker ]] && return 0
-        ((tries == 1)) && echo "waiting for $HPO_BIN_DIR/hpo-coordinator and hpo-worker…" >&2
-        sleep 5
-    done
-    echo "no hpo-coordinator / hpo-worker in $HPO_BIN_DIR" >&2
-    exit 1
-}
+# shellcheck source=benchmarks/binaries.sh
+source benchmarks/binaries.sh
+hpo_binaries
 
 mkdir -p "$out"
 runs="$out/runs.jsonl"
@@ -100,7 +87,7 @@ if trials:
     text = put(text, "budget", f"{{trials: {trials}}}")
 open(target, "w").write(text)
 PY
-        wait_for_binaries
+        hpo_binaries
         start=$SECONDS
         rc=0
         timeout --kill-after=30 "$run_timeout" "$HPO_BIN_DIR/hpo-coordinator" "$copy" --log "$log" \
