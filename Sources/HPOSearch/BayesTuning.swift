@@ -25,6 +25,9 @@ public struct BayesTuning: Sendable {
     /// through the coordinator (`hpo bench`, 8 workers, 10 seeds, lie min): Hartmann-6 median
     /// log10 regret 0.02 bare, -1.04 with 1 sd, -1.72 with 0.5 sd; Branin -0.68, -5.04, -5.37.
     public var lieBand: Double? = 0.5
+    /// Failed trials (crashes, timeouts, NaN) count as the worst value observed so far, so the
+    /// model learns to avoid where they happen (see docs/bayes.md, "Failed trials").
+    public var imputeFailures = true
     /// Points closer than this (largest coordinate difference, unit cube) are the same point.
     public var duplicateTolerance = 1e-6
     var acquisition = AcquisitionOptimizer()

@@ -93,14 +93,26 @@ public struct BayesianSearch: SearchStrategy {
         return proposals
     }
 
-    /// The real results as encoded points with finite values, and every finished point.
+    /// The results as encoded points with finite values, and every finished point. A failed
+    /// trial (not a pruned one) counts, with `tuning.imputeFailures`, as the worst value observed:
+    /// failures cluster (a learning rate that diverges), and a model that never hears of them
+    /// keeps proposing where they happen.
     private func observations(_ history: SearchHistory) -> (observed: [(point: [Double], value: Double)], finished: [[Double]]) {
         var observed: [(point: [Double], value: Double)] = []
+        var failed: [[Double]] = []
         var finished: [[Double]] = []
+        let pruned = Set(history.pruned.map(\.parameters))
         for trial in history.finished {
             let point = encoding.snap(encoding.encode(trial.parameters))
             finished.append(point)
-            if let value = trial.objective, value.isFinite { observed.append((point, value)) }
+            if let value = trial.objective, value.isFinite {
+                observed.append((point, value))
+            } else if !pruned.contains(trial.parameters) {
+                failed.append(point)
+            }
+        }
+        if tuning.imputeFailures, let worst = observed.map(\.value).max() {
+            observed += failed.map { (point: $0, value: worst) }
         }
         return (observed, finished)
     }
