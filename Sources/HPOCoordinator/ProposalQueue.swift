@@ -84,8 +84,8 @@ struct ProposalQueue {
         return ProposalRequest(id: requests, kind: .refit, search: search, history: history)
     }
 
-    /// Background work came back. Returns the strategy to use from now on (nil: keep the one in
-    /// use) and whether the result was expected.
+    /// Background work came back. Returns the strategy to use from now on, or nil when the
+    /// result is not the one in flight (then nothing changes).
     mutating func received(_ result: ProposalResult, current: any SearchStrategy) -> (any SearchStrategy)? {
         switch result.kind {
         case .refit:
