@@ -102,6 +102,11 @@ public final class CoordinatorService {
     }
 
     private func apply(_ actions: CoordinatorActions, transport: any ServerTransport) throws {
+        // Background work starts first: it is computation only, and what it proposes is handed
+        // out on a later turn, after these events are durable; so the fsync (milliseconds on a
+        // slow disk) does not add to the wait of the slot the proposal is for.
+        if let request = actions.proposalRequest { run(request, on: proposalLane) }
+        if let request = actions.refitRequest { run(request, on: refitLane) }
         // Durable first (one fsync for the whole batch), then act.
         try journal.append(actions.journal)
         for (peer, message) in actions.messages {
@@ -110,8 +115,6 @@ public final class CoordinatorService {
             }
             try transport.send(WireCodec.encode(message), to: peer)
         }
-        if let request = actions.proposalRequest { run(request, on: proposalLane) }
-        if let request = actions.refitRequest { run(request, on: refitLane) }
     }
 
     /// Runs background work on its lane: model fitting never holds up dispatch, heartbeats or
