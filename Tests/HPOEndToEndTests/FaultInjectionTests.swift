@@ -6,19 +6,7 @@ import Testing
 /// Real processes on loopback, things going wrong on purpose; each test asserts on the results log.
 @Suite(.serialized) struct FaultInjectionTests {
     func study(name: String, trials: Int, sleep: Double) -> String {
-        """
-        name: \(name)
-        objective: {metric: objective, direction: minimize}
-        budget: {trials: \(trials)}
-        strategy: random
-        seed: 5
-        space:
-          x0: {type: float, low: -5, high: 10}
-          x1: {type: float, low: 0, high: 15}
-        trial:
-          builtin: branin
-          sleep: \(sleep)
-        """
+        braninStudy(name: name, trials: trials, seed: 5, trial: "{builtin: branin, sleep: \(sleep)}")
     }
 
     let fastLiveness = ["--heartbeat", "0.2", "--liveness", "4"]

@@ -25,6 +25,22 @@ enum Binaries {
         .deletingLastPathComponent()
 }
 
+/// A random search on Branin over its usual domain: the study file most end-to-end tests run.
+/// `trial` is the YAML of the study's `trial:` (a flow mapping).
+func braninStudy(name: String, trials: Int, seed: Int, trial: String) -> String {
+    """
+    name: \(name)
+    objective: {metric: objective, direction: minimize}
+    budget: {trials: \(trials)}
+    strategy: random
+    seed: \(seed)
+    space:
+      x0: {type: float, low: -5, high: 10}
+      x1: {type: float, low: 0, high: 15}
+    trial: \(trial)
+    """
+}
+
 /// A scratch folder per test, removed at the end.
 final class Scratch {
     let url: URL

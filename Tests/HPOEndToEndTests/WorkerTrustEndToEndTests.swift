@@ -8,17 +8,7 @@ import Testing
 /// its coordinator, and local workers start whatever their key looks like.
 @Suite(.serialized) struct WorkerTrustEndToEndTests {
     func study(name: String, trials: Int, trial: String = "{builtin: branin, sleep: 0.3}") -> String {
-        """
-        name: \(name)
-        objective: {metric: objective, direction: minimize}
-        budget: {trials: \(trials)}
-        strategy: random
-        seed: 3
-        space:
-          x0: {type: float, low: -5, high: 10}
-          x1: {type: float, low: 0, high: 15}
-        trial: \(trial)
-        """
+        braninStudy(name: name, trials: trials, seed: 3, trial: trial)
     }
 
     @Test("plain text to a non-loopback address is refused at start-up unless --insecure")
