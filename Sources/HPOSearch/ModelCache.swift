@@ -216,14 +216,12 @@ struct ModelCache: Sendable {
     }
 }
 
-/// One result as the model holds it, to tell which results a posterior already has.
+/// Which results a posterior already has, by their point: no two finished trials share one (a
+/// duplicate is never proposed), and a failed trial's imputed value (the worst so far) may change
+/// while its point must not be appended twice; the next refit takes the new value.
 struct PointKey: Hashable, Sendable {
     let point: [Double]
-    let value: Double
-    init(_ observation: (point: [Double], value: Double)) {
-        point = observation.point
-        value = observation.value
-    }
+    init(_ observation: (point: [Double], value: Double)) { point = observation.point }
 }
 
 extension ModelCache {

@@ -99,6 +99,29 @@ func runSync(_ search: inout some SearchStrategy, budget: Int, q: Int, objective
         #expect(Set(history.finished.map(\.parameters)).count == history.finished.count)
     }
 
+    @Test("where trials fail the model learns to stop proposing: failures count as the worst value", arguments: [true, false])
+    func failuresSteerAway(impute: Bool) {
+        // Branin where x0 > 2.5 fails (a region the objective itself finds good: two of its three
+        // minima are there). Once the model is in charge, with failures imputed it proposes few
+        // points there; without, it keeps going back.
+        var search = BayesianSearch(space: braninSpace, seed: 3, options: BayesOptions(initial: 6))
+        search.tuning.imputeFailures = impute
+        var history = SearchHistory()
+        var failedAfterDesign = 0
+        for round in 0..<10 {
+            for p in search.propose(3, history: history) {
+                let fails = (p["x0"]?.doubleValue ?? 0) > 2.5
+                if fails && round >= 4 { failedAfterDesign += 1 }
+                history.finished.append((p, fails ? nil : branin(p)))
+            }
+        }
+        if impute {
+            #expect(failedAfterDesign <= 6, "\(failedAfterDesign) of 18 model proposals went where trials fail")
+        } else {
+            #expect(failedAfterDesign > 6, "without imputation the model keeps proposing there: \(failedAfterDesign)")
+        }
+    }
+
     @Test("the same seed and history give the same proposals; another seed does not")
     func deterministic() {
         // Several BLAS threads sum in a varying order (other suites may have started them), and
