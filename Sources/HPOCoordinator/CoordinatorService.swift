@@ -9,9 +9,9 @@ import Logging
 /// (group commit), and only then sends the replies: no result is acknowledged, and no next trial
 /// handed out, before it is on disk.
 public final class CoordinatorService {
-    public private(set) var machine: CoordinatorStateMachine
+    public internal(set) var machine: CoordinatorStateMachine
     private let journal: JournalWriter
-    private let logger: Logger
+    let logger: Logger
     private let proposals: ProposalInbox
     /// Background threads: one for proposals, one for refits of the model (slower), so a refit
     /// never holds up a proposal. Both are stopped and joined before `run` returns.
@@ -28,6 +28,9 @@ public final class CoordinatorService {
     /// for, its result handed over on the next turn: a reproducible order of events for tests
     /// (see `SimulatedStudy`'s zero compute time), at the cost of dispatch waiting on the model.
     public var runsBackgroundWorkInline = false
+    /// Where uploaded checkpoints are kept (`<log>.checkpoints`); nil: none are (the state
+    /// machine refuses them unless `maxCheckpointBytes` is set).
+    public var checkpointStore: CheckpointStore?
 
     /// `waker` must be the one the transport polls: background proposal work uses it to wake the loop.
     public init(machine: CoordinatorStateMachine, journal: JournalWriter, waker: Waker, logger: Logger) {
@@ -102,6 +105,9 @@ public final class CoordinatorService {
     }
 
     private func apply(_ actions: CoordinatorActions, transport: any ServerTransport) throws {
+        var actions = actions
+        // Checkpoint uploads reach the store (a finished one durable) before the journal names them.
+        let afterJournal = performStorage(&actions)
         // Background work starts first: it is computation only, and what it proposes is handed
         // out on a later turn, after these events are durable; so the fsync (milliseconds on a
         // slow disk) does not add to the wait of the slot the proposal is for.
@@ -109,10 +115,13 @@ public final class CoordinatorService {
         if let request = actions.refitRequest { run(request, on: refitLane) }
         // Durable first (one fsync for the whole batch), then act.
         try journal.append(actions.journal)
+        performAfterJournal(afterJournal)
+        for warning in actions.warnings { logger.warning("\(warning)") }
         for (peer, message) in actions.messages {
             if case .stop(let stop) = message {
                 logger.info("stopping a trial early", metadata: ["trial.key": "\(stop.key)", "reason": "\(stop.reason)"])
             }
+            guard let message = filled(message) else { continue }
             try transport.send(WireCodec.encode(message), to: peer)
         }
     }

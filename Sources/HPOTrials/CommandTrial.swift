@@ -8,7 +8,8 @@ enum CommandTrial {
         _ template: [String],
         _ context: TrialContext,
         cancellation: TrialCancellation,
-        report: @escaping @Sendable (TrialReport) -> Void
+        report: @escaping @Sendable (TrialReport) -> Void,
+        checkpoint: (@Sendable (Int) -> Void)? = nil
     ) -> TrialResult {
         let clock = ContinuousClock()
         let start = clock.now
@@ -49,7 +50,7 @@ enum CommandTrial {
         }
         defer { scratch.remove() }
 
-        let environment = TrialEnvironment.variables(
+        var environment = TrialEnvironment.variables(
             base: ProcessInfo.processInfo.environment,
             spec: context.spec,
             trial: context.trial,
@@ -57,6 +58,8 @@ enum CommandTrial {
             parameters: context.parameters,
             paramsFile: scratch.paramsFile
         )
+        TrialEnvironment.addCheckpointVariables(
+            to: &environment, checkpointDirectory: context.checkpointDirectory, resume: context.resume)
         guard let executable = ChildProcess.resolveExecutable(program, searchPath: environment["PATH"]) else {
             return failed(SpawnError(executable: program, cause: Errno(ENOENT)).description)
         }
@@ -81,6 +84,7 @@ enum CommandTrial {
             if let intermediate = collector.consume(line) {
                 report(TrialReport(step: intermediate.step, metrics: intermediate.metrics.filter { $0.value.isFinite }))
             }
+            if let step = collector.takeCheckpoint() { checkpoint?(step) }
         }
         return result(
             of: outcome,
