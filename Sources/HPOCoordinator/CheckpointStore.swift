@@ -151,7 +151,8 @@ public final class CheckpointStore {
     private func makeFolder(_ path: String) throws(CheckpointStoreError) {
         if mkdir(path, 0o700) == 0 {
             // The new name must survive a crash too: fsync its parent.
-            try syncFolder((path as NSString).deletingLastPathComponent)
+            let parent = (path as NSString).deletingLastPathComponent
+            try syncFolder(parent.isEmpty ? "." : parent)
             return
         }
         guard errno == EEXIST else { throw .io("mkdir", path, errno) }
