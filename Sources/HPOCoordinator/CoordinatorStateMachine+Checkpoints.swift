@@ -252,6 +252,20 @@ extension CoordinatorStateMachine {
         return actions
     }
 
+    /// A draining worker says `bye` while it still holds attempts (assignments that crossed its
+    /// `drain` on the wire, never started): they are preempted too, not abandoned.
+    mutating func handBackOnBye(from peer: PeerID, now: Double) -> CoordinatorActions {
+        var actions = CoordinatorActions()
+        guard let worker = workers[peer], worker.draining else { return actions }
+        for key in worker.running.sorted(by: { $0.trial < $1.trial }) {
+            guard let entry = trials[key.trial], entry.stopReason == nil else { continue }
+            workers[peer]?.running.remove(key)
+            let result = TrialResult(status: .preempted, metrics: [:], reason: "its worker left while draining", durationSeconds: 0)
+            actions.journal.append(recordPreempted(key, entry: entry, worker: worker.id, result: result, now: now))
+        }
+        return actions
+    }
+
     // MARK: Cleaning up
 
     /// Deletes the checkpoints of a trial that ended, unless `checkpointRetention` keeps them;

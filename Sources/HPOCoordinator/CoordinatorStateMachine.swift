@@ -304,7 +304,10 @@ public struct CoordinatorStateMachine {
         case .heartbeat: return CoordinatorActions()
         case .report(let report): return record(report, from: peer)
         case .result(let result): return record(result, from: peer, now: now)
-        case .bye(let reason): return removeWorker(peer, reason: "bye: \(reason)", now: now)
+        case .bye(let reason):
+            var actions = handBackOnBye(from: peer, now: now)
+            actions.append(removeWorker(peer, reason: "bye: \(reason)", now: now))
+            return actions
         case .checkpointChunk(let chunk): return receivedCheckpointChunk(chunk, from: peer)
         case .resumeAck(let ack): return receivedResumeAck(ack, from: peer, now: now)
         case .drain(let drain): return receivedDrain(drain, from: peer)
