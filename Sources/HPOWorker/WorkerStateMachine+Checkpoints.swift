@@ -240,8 +240,10 @@ extension WorkerStateMachine {
     mutating func startAction(for assignment: Assignment) -> WorkerAction {
         switch checkpoints.downloads[assignment.key] {
         case .ready(let step): .resumeTrial(assignment, step: step)
-        case .receiving, .unpacking: .awaitCheckpoint(assignment.key)
-        case .failed, nil: .startTrial(assignment)
+        // A checkpoint that could not be had fails the attempt on the next tick (never used, never
+        // silently replaced by a start from scratch).
+        case .receiving, .unpacking, .failed: .awaitCheckpoint(assignment.key)
+        case nil: .startTrial(assignment)
         }
     }
 
@@ -348,6 +350,10 @@ extension WorkerStateMachine {
             guard case .receiving(_, let last) = download, now - last >= Self.downloadStallSeconds else { continue }
             actions.append(.checkpoint(.discardDownload(key)))
             actions += downloadFinished(key, error: "no chunk for \(Int(Self.downloadStallSeconds)) s", now: now)
+        }
+        for key in checkpoints.downloads.keys.sorted(by: { $0.trial < $1.trial }) {
+            guard case .failed = checkpoints.downloads[key], let assignment = running[key] else { continue }
+            actions += startAwaited(assignment, now: now)
         }
         guard let draining = checkpoints.draining else { return actions }
         let settled =
