@@ -20,23 +20,31 @@ extension WorkerService {
     func attemptFolder(_ key: TrialKey) -> String { "\(scratchRoot)/ckpt-\(key.trial.rawValue)-\(key.attempt)" }
 
     /// Sets up the checkpoint folders of a command trial and returns what to do on each
-    /// `{"checkpoint": STEP}` line (runs on the trial's thread). Built-in trials get none.
+    /// `{"checkpoint": STEP}` line (runs on the trial's thread), and a wait for the packing of the
+    /// checkpoints announced so far (the trial's thread calls it before it reports the end, so a
+    /// last checkpoint is known before the result). Built-in trials get none.
+    ///
+    /// The line's handler only takes the folder (a rename, microseconds) and returns to reading
+    /// the trial's output; packing runs on a queue of the attempt's own. A handler that packed
+    /// in place would read the next lines late, and take the folder when the trial had already
+    /// written a later step into it.
     func prepareCheckpoints(
         for assignment: Assignment, context: inout TrialContext, resumeStep: Int?
-    ) -> (@Sendable (Int) -> Void)? {
-        guard case .command = assignment.spec.program else { return nil }
+    ) -> (checkpoint: (@Sendable (Int) -> Void)?, settle: @Sendable () -> Void) {
+        guard case .command = assignment.spec.program else { return (nil, {}) }
         let key = assignment.key
         let base = attemptFolder(key)
         let out = "\(base)/out"
         guard Self.makeFolder(base), mkdir(out, 0o700) == 0 else {
             logger.error("cannot make the checkpoint folder; the trial runs without one", metadata: ["trial.key": "\(key)"])
-            return nil
+            return (nil, {})
         }
         context.checkpointDirectory = out
         if let resumeStep { context.resume = ("\(base)/resume", resumeStep) }
         let inbox = inbox
         let counter = CheckpointCounter()
-        return { step in
+        let packer = DispatchQueue(label: "checkpoints of \(key)")
+        let checkpoint: @Sendable (Int) -> Void = { step in
             let number = counter.next()
             let snapshot = "\(base)/snap-\(number)"
             // Take the folder as it is now; the trial goes on writing into a fresh one.
@@ -44,20 +52,26 @@ extension WorkerService {
                 inbox.post(.checkpointFailed(key, reason: "cannot take \(out): \(String(cString: strerror(errno)))"))
                 return
             }
-            defer { try? FileManager.default.removeItem(atPath: snapshot) }
-            let archive = "\(base)/up-\(number).ckpt"
-            do {
-                let packed = try CheckpointArchive.pack(folder: snapshot, into: archive)
-                guard packed.size <= WireLimits.maxCheckpointBytes else {
-                    unlink(archive)
-                    inbox.post(.checkpointFailed(key, reason: "checkpoint of \(packed.size) bytes is too large"))
-                    return
-                }
-                inbox.post(.checkpointPacked(key, step: step, archive: archive, size: packed.size, sha256: packed.sha256))
-            } catch let error {
+            packer.async { Self.pack(snapshot, number: number, step: step, key: key, base: base, inbox: inbox) }
+        }
+        return (checkpoint, { packer.sync {} })
+    }
+
+    /// Packs a checkpoint folder taken from a trial into `up-N.ckpt` and tells the loop.
+    static func pack(_ snapshot: String, number: Int, step: Int, key: TrialKey, base: String, inbox: TrialEventInbox) {
+        defer { try? FileManager.default.removeItem(atPath: snapshot) }
+        let archive = "\(base)/up-\(number).ckpt"
+        do {
+            let packed = try CheckpointArchive.pack(folder: snapshot, into: archive)
+            guard packed.size <= WireLimits.maxCheckpointBytes else {
                 unlink(archive)
-                inbox.post(.checkpointFailed(key, reason: "\(error)"))
+                inbox.post(.checkpointFailed(key, reason: "checkpoint of \(packed.size) bytes is too large"))
+                return
             }
+            inbox.post(.checkpointPacked(key, step: step, archive: archive, size: packed.size, sha256: packed.sha256))
+        } catch let error {
+            unlink(archive)
+            inbox.post(.checkpointFailed(key, reason: "\(error)"))
         }
     }
 

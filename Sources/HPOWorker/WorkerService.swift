@@ -145,7 +145,7 @@ public final class WorkerService {
             trial: key.trial, attempt: key.attempt, parameters: assignment.parameters, spec: assignment.spec,
             objectiveMetric: assignment.objectiveMetric,
             scratchDirectory: "\(scratchRoot)/trial-\(key.trial.rawValue)-\(key.attempt)")
-        let checkpoint = prepareCheckpoints(for: assignment, context: &context, resumeStep: resumeStep)
+        let (checkpoint, settleCheckpoints) = prepareCheckpoints(for: assignment, context: &context, resumeStep: resumeStep)
         let trialContext = context
         let inbox = inbox
         let done = trialsDone
@@ -155,6 +155,7 @@ public final class WorkerService {
             let result = TrialRunner.run(
                 trialContext, cancellation: cancellation, report: { report in inbox.post(.report(key, report)) },
                 checkpoint: checkpoint)
+            settleCheckpoints()
             inbox.post(.finished(key, result))
             done.leave()
         }

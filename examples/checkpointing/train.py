@@ -24,6 +24,7 @@ parser.add_argument("--lr", type=float, required=True)
 parser.add_argument("--steps", type=int, default=30)
 parser.add_argument("--step-seconds", type=float, default=0.0)
 parser.add_argument("--checkpoint-every", type=int, default=1)
+parser.add_argument("--ballast-bytes", type=int, default=0, help="extra bytes in each checkpoint (to test big ones)")
 args = parser.parse_args()
 
 # The data: fixed, the same on every run.
@@ -55,6 +56,10 @@ def save(step, w, b):
     with open(path + ".tmp", "w") as f:
         json.dump({"step": step, "w": w, "b": b}, f)
     os.replace(path + ".tmp", path)
+    if args.ballast_bytes:
+        with open(os.path.join(folder, "ballast.bin"), "wb") as f:
+            block = bytes((step + i) % 256 for i in range(256))
+            f.write(block * (args.ballast_bytes // 256) + block[: args.ballast_bytes % 256])
     print(json.dumps({"checkpoint": step}), flush=True)
 
 
