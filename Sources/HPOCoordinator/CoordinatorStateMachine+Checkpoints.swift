@@ -202,6 +202,13 @@ extension CoordinatorStateMachine {
             checkpoints.uploads[key] = nil
             actions.storage.append(.abort(key))
         }
+        // Trials that ended without a result of their own (pruned when their worker left, failed
+        // when the wall time ran out) lose their checkpoints here.
+        if checkpointRetention != .all {
+            for trial in checkpoints.stored.keys.sorted() where isEnded(trial) && trial != best?.trial {
+                actions.append(cleanUpCheckpoints(of: trial))
+            }
+        }
         return actions
     }
 

@@ -9,7 +9,7 @@ import Testing
 /// uninterrupted run of the same trainer.
 @Suite(.serialized) struct CheckpointEndToEndTests {
     static let trainer = Binaries.packageRoot.appendingPathComponent("examples/checkpointing/train.py").path
-    static let steps = 40
+    static let steps = 60
 
     /// One trial of the trainer; `checkpointEvery` 1000: it checkpoints only when told to stop.
     func study(name: String, checkpointEvery: Int = 1, stepSeconds: Double = 0.1) -> String {
