@@ -120,7 +120,7 @@ public final class WorkerService {
                 }
             }
             if let reason = stopRequested() {
-                if let grace = preemptionGraceSeconds, machine.isRegistered || machine.isDraining {
+                if let grace = preemptionGraceSeconds {
                     if !machine.isDraining { logger.notice("preempted: handing the trials back", metadata: ["reason": "\(reason)", "grace_s": "\(grace)"]) }
                     try apply(machine.preempt(reason: reason, graceSeconds: grace, now: monotonicSeconds()))
                     if killRequested() { try apply(machine.killNow(now: monotonicSeconds())) }

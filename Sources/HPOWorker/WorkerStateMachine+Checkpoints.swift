@@ -277,9 +277,14 @@ extension WorkerStateMachine {
     /// trials SIGTERM with `graceSeconds` to write a last checkpoint. Each comes back as
     /// `preempted` once that checkpoint is up; then the worker says `bye` and exits.
     public mutating func preempt(reason: String, graceSeconds: Double, now: Double) -> [WorkerAction] {
-        guard isRegistered || checkpoints.draining == nil else { return [] }
-        guard isRegistered else { return stop(reason: reason, error: false, now: now, sayBye: true) }
         guard checkpoints.draining == nil else { return [] }
+        guard isRegistered else {
+            // Not welcomed (yet, or again): nothing runs here, but the coordinator may already
+            // have assignments on their way to us. `drain` before `bye` makes it hand those back
+            // as preempted instead of abandoned.
+            guard !isStopped else { return [] }
+            return [send(.drain(DrainMessage(reason: reason)), now: now)] + stop(reason: reason, error: false, now: now, sayBye: true)
+        }
         checkpoints.draining = (now, reason)
         checkpoints.exitBy = now + graceSeconds + Self.uploadMarginSeconds
         var actions: [WorkerAction] = [send(.drain(DrainMessage(reason: reason)), now: now)]

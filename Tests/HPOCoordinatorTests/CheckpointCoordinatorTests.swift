@@ -230,6 +230,22 @@ extension CoordinatorActions {
         #expect(retried.willRetry, "retries 1: attempt 2 is its first failure, so one retry is left")
     }
 
+    @Test("a draining worker that says bye while it still holds attempts hands them back as preempted, not abandoned")
+    func byeAfterDrain() throws {
+        var h = CheckpointHarness(retries: 0)
+        _ = h.hello(CheckpointHarness.a, name: "a")
+        _ = h.send(.drain(DrainMessage(reason: "SIGTERM")), from: CheckpointHarness.a)
+        let bye = h.send(.bye(reason: "SIGTERM"), from: CheckpointHarness.a)
+        #expect(bye.journal.map(\.name) == ["trial_preempted", "worker_left"])
+        guard case .workerLeft(let left)? = bye.journal.last else { return }
+        #expect(left.abandoned.isEmpty)
+        // Without a drain, a bye abandons as before.
+        var plain = CheckpointHarness()
+        _ = plain.hello(CheckpointHarness.a, name: "a")
+        let abandoned = plain.send(.bye(reason: "x"), from: CheckpointHarness.a)
+        #expect(abandoned.journal.map(\.name) == ["worker_left"])
+    }
+
     @Test("a restart restores the last checkpoint and the preemptions from the log, and resumes from it")
     func restore() throws {
         var h = CheckpointHarness(retries: 0)

@@ -134,6 +134,17 @@ import Testing
         #expect(leaving.contains(.exit(reason: "SIGTERM", error: false)))
     }
 
+    @Test("preemption before the welcome arrives: drain, then bye, so assignments already on their way come back as preempted")
+    func preemptionUnwelcomed() {
+        var machine = WorkerStateMachine(identity: identity)
+        _ = machine.start(now: 0)
+        let actions = machine.preempt(reason: "SIGTERM", graceSeconds: 30, now: 0.5)
+        #expect(actions.first == .send(.drain(DrainMessage(reason: "SIGTERM"))))
+        #expect(actions.contains(.send(.bye(reason: "SIGTERM"))))
+        #expect(actions.last == .exit(reason: "SIGTERM", error: false))
+        #expect(machine.preempt(reason: "SIGTERM", graceSeconds: 30, now: 0.6).isEmpty)
+    }
+
     @Test("preemption: a second signal kills at once and sends what is held; the grace running out does the same")
     func preemptionKilled() {
         var machine = registered()
