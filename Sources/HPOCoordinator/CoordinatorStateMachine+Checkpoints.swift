@@ -77,10 +77,12 @@ extension CoordinatorStateMachine {
             return refuse(
                 "checkpoint of \(chunk.size) bytes is larger than the coordinator's limit of \(limit) bytes (--max-checkpoint-size)")
         }
-        if chunk.index == 0, checkpoints.uploads[chunk.key].map({ !$0.assembly.belongs(chunk) || $0.assembly.next == 0 }) ?? true,
+        if chunk.index == 0,
+            checkpoints.uploads[chunk.key].map({ !$0.assembly.belongs(chunk) || $0.assembly.next == 0 || $0.peer != peer }) ?? true,
             let assembly = ChunkAssembly(first: chunk)
         {
-            // A new transfer (a later checkpoint, or this one again from the start) replaces any in progress.
+            // A new transfer (a later checkpoint, this one again from the start, or this one from
+            // the worker's new connection after a reconnect) replaces any in progress.
             checkpoints.uploads[chunk.key] = (peer, assembly)
             actions.storage.append(.begin(chunk.key))
         }

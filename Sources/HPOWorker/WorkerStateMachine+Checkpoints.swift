@@ -182,7 +182,10 @@ extension WorkerStateMachine {
                 let places = identity.slots + identity.prefetch
                 let waiting = checkpoints.downloads.count { if case .receiving = $0.value { true } else { false } }
                 let started = running[key] != nil && !isAwaitingCheckpoint(key)
-                guard !started, waiting < places, let assembly = ChunkAssembly(first: chunk) else { return [] }
+                guard !started, waiting < places, let assembly = ChunkAssembly(first: chunk) else {
+                    let why = started ? "the attempt is already running" : "\(waiting) transfers in progress already"
+                    return [.checkpoint(.warning("dropped a checkpoint to resume \(key) from: \(why)"))]
+                }
                 if checkpoints.downloads[key] != nil { actions.append(.checkpoint(.discardDownload(key))) }
                 checkpoints.downloads[key] = .receiving(assembly, lastProgress: now)
                 actions.append(.checkpoint(.beginDownload(key)))

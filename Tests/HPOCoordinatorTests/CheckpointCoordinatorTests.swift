@@ -151,6 +151,21 @@ extension CoordinatorActions {
         #expect(orphan.storage.isEmpty && orphan.acks == [ChunkAck(key: first, step: 2, next: 0, resend: true)])
     }
 
+    @Test("after a reconnect (a new connection of the same worker) an upload starts over from chunk 0 instead of asking for it for ever")
+    func uploadAfterReconnect() {
+        var h = CheckpointHarness()
+        _ = h.hello(CheckpointHarness.a, name: "a")
+        let parts = CheckpointHarness.chunks(first, step: 2, bytes: Array(repeating: 1, count: 2 * WireLimits.maxChunkBytes))
+        _ = h.send(.checkpointChunk(parts[0]), from: CheckpointHarness.a)
+        // The same worker on a new connection, still holding the attempt.
+        h.now = 10
+        _ = h.send(
+            .hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t", running: [first])), from: CheckpointHarness.b)
+        let again = h.send(.checkpointChunk(parts[0]), from: CheckpointHarness.b)
+        #expect(again.storage == [.begin(first), .append(first, parts[0].data)])
+        #expect(again.acks == [ChunkAck(key: first, step: 2, next: 1)])
+    }
+
     @Test("the next attempt resumes: trial_resumed, and its first chunks go out before the assign; acks bring the rest")
     func resumeOnRetry() throws {
         var h = CheckpointHarness()

@@ -93,7 +93,9 @@ import Testing
         let key = assignment(2, attempt: 2).key
         let chunk = CheckpointChunk(key: key, step: 4, index: 0, count: 1, size: 3, sha256: String(repeating: "0", count: 64), data: Data([1, 2, 3]))
         _ = machine.received(.assign(assignment(2, attempt: 2)), now: 0)  // started plain: no chunk came first
-        #expect(machine.received(.resumeChunk(chunk), now: 1).isEmpty, "no resume into a trial already running")
+        let dropped = machine.received(.resumeChunk(chunk), now: 1)
+        #expect(dropped.count == 1 && dropped.allSatisfy { if case .checkpoint(.warning) = $0 { true } else { false } },
+            "no resume into a trial already running (dropped and logged)")
 
         var other = registered()
         let corrupt = other.received(.resumeChunk(chunk), now: 1)
