@@ -22,6 +22,7 @@ public final class CheckpointStore {
     private struct Upload {
         var descriptor: Int32
         var path: String
+        var size = 0
     }
 
     /// The store for the results log at `logPath`.
@@ -53,7 +54,7 @@ public final class CheckpointStore {
     }
 
     public func append(_ key: TrialKey, _ data: Data) throws(CheckpointStoreError) {
-        guard let upload = uploads[key] else { throw .notStarted(key) }
+        guard var upload = uploads[key] else { throw .notStarted(key) }
         var offset = 0
         while offset < data.count {
             let written = data.withUnsafeBytes { write(upload.descriptor, $0.baseAddress! + offset, $0.count - offset) }
@@ -63,6 +64,13 @@ public final class CheckpointStore {
             }
             offset += written
         }
+        // Start writing the chunk back to disk now, without waiting for it (on Linux, DONTNEED
+        // starts the writeback of dirty pages, then drops them from the cache): the `fsync` of
+        // the commit, on the coordinator's loop, then has little left to wait for, however big
+        // the checkpoint.
+        _ = posix_fadvise(upload.descriptor, off_t(upload.size), off_t(data.count), POSIX_FADV_DONTNEED)
+        upload.size += data.count
+        uploads[key] = upload
     }
 
     /// Makes the upload durable under its final name and returns that name.

@@ -11,8 +11,9 @@ import Testing
     static let trainer = Binaries.packageRoot.appendingPathComponent("examples/checkpointing/train.py").path
     static let steps = 60
 
-    /// One trial of the trainer; `checkpointEvery` 1000: it checkpoints only when told to stop.
-    func study(name: String, checkpointEvery: Int = 1, stepSeconds: Double = 0.1) -> String {
+    /// One trial of the trainer; `checkpointEvery` 1000: it checkpoints only when told to stop;
+    /// `ballast` bytes more in each checkpoint make it several chunks long.
+    func study(name: String, checkpointEvery: Int = 1, stepSeconds: Double = 0.1, ballast: Int = 0) -> String {
         """
         name: \(name)
         objective: {metric: val_loss, direction: minimize}
@@ -22,7 +23,7 @@ import Testing
         space:
           lr: {type: float, low: 0.05, high: 0.15}
         trial:
-          command: ["python3", \(jsonString(Self.trainer)), "--lr={lr}", "--steps=\(Self.steps)", "--step-seconds=\(stepSeconds)", "--checkpoint-every=\(checkpointEvery)"]
+          command: ["python3", \(jsonString(Self.trainer)), "--lr={lr}", "--steps=\(Self.steps)", "--step-seconds=\(stepSeconds)", "--checkpoint-every=\(checkpointEvery)", "--ballast-bytes=\(ballast)"]
           retries: 0
           timeout: 5m
         """
@@ -38,7 +39,9 @@ import Testing
     @Test("a worker killed (SIGKILL) mid-trial: the trial completes on another worker from its last durable checkpoint, with the result of an uninterrupted run")
     func killedWorkerResumes() throws {
         let scratch = try Scratch()
-        let studyPath = try scratch.write("study.yaml", study(name: "ckpt-kill"))
+        // 700 kB of ballast: each checkpoint is 3 chunks, and a new one is taken every step while
+        // the last is still going up (the newest waits, older ones are dropped).
+        let studyPath = try scratch.write("study.yaml", study(name: "ckpt-kill", ballast: 700_000))
         let log = scratch.path("results.jsonl")
         let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
         let coordinator = try RunningProcess(
@@ -60,6 +63,7 @@ import Testing
         #expect(resumed.attempt == 2)
         #expect(resumed.step > 0 && resumed.step == lastBeforeKill.step, "resumed from the last durable checkpoint")
         #expect(resumed.sha256 == lastBeforeKill.sha256)
+        #expect(lastBeforeKill.size > 2 * 256 * 1024, "a checkpoint of several chunks")
         let completed = try #require(summary.completed.first)
         #expect(completed.attempt == 2)
         #expect(completed.metrics["first_step"] == Double(resumed.step + 1), "the trainer started after the checkpoint's step")
