@@ -126,7 +126,10 @@ struct CoordinatorCommand: ParsableCommand {
             // A checkpoint the log names but the store lacks (deleted by hand) is forgotten: the
             // trial starts over rather than failing; anything the log does not name goes.
             for (trial, stored) in study.checkpoints where checkpointStore.size(of: trial, file: stored.file) != stored.size {
-                printErr("note: the checkpoint of trial \(trial.rawValue) (\(stored.file)) is missing or damaged; that trial starts over")
+                // Those of trials that ended were deleted on purpose (--keep-checkpoints).
+                if study.trials[trial].map({ $0.state == .queued || $0.state == .running }) ?? false {
+                    printErr("note: the checkpoint of trial \(trial.rawValue) (\(stored.file)) is missing or damaged; that trial starts over")
+                }
                 study.checkpoints[trial] = nil
             }
             checkpointStore.sweep(keeping: study.checkpoints.mapValues(\.file))

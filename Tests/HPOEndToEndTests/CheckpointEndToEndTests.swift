@@ -137,6 +137,32 @@ import Testing
         #expect(completed.objective == Self.uninterrupted(lr: completed.params["lr"]))
     }
 
+    @Test("a checkpoint past --max-checkpoint-size is refused with a clear message on both sides; the trial goes on and completes")
+    func tooLarge() throws {
+        let scratch = try Scratch()
+        let studyPath = try scratch.write("study.yaml", study(name: "ckpt-big", stepSeconds: 0.02, ballast: 200_000))
+        let log = scratch.path("results.jsonl")
+        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
+        let coordinator = try RunningProcess(
+            "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log, "--max-checkpoint-size", "100K", "--log-level", "warning"],
+            scratch: scratch, label: "coordinator")
+        let worker = try worker(endpoint, "worker", scratch: scratch)
+        #expect(coordinator.waitForExit(within: 120) == 0, "\(coordinator.stderr)")
+        #expect(worker.waitForExit(within: 20) == 0)
+        let summary = try LogSummary(path: log)
+        #expect(summary.completed.count == 1)
+        #expect(Self.checkpoints(summary).isEmpty)
+        let message = "larger than the coordinator's limit of 102400 bytes (--max-checkpoint-size)"
+        #expect(worker.stderr.contains(message), "\(worker.stderr)")
+        #expect(coordinator.stderr.contains(message))
+
+        let bad = try RunningProcess(
+            "hpo-coordinator", [studyPath, "--log", scratch.path("other.jsonl"), "--max-checkpoint-size", "lots"], scratch: scratch,
+            label: "bad")
+        #expect(bad.waitForExit(within: 20) != 0)
+        #expect(bad.stderr.contains("--max-checkpoint-size must be a number of bytes"))
+    }
+
     // MARK: Helpers
 
     func jsonString(_ text: String) -> String {
