@@ -286,7 +286,9 @@ public struct WorkerStateMachine {
         phase = .registering(lastHello: now)
         // Trials still running and results not yet acknowledged are both still ours: the
         // coordinator takes them back instead of running them again elsewhere.
-        let held = Set(running.keys).union(queued.map(\.key)).union(unacknowledged.keys).sorted { $0.trial < $1.trial }
+        // So are results held back until their last checkpoint is up (`+Checkpoints`).
+        let held = Set(running.keys).union(queued.map(\.key)).union(unacknowledged.keys)
+            .union(checkpoints.heldResults.keys).sorted { $0.trial < $1.trial }
         let hello = Hello(
             name: identity.name, host: identity.host, pid: identity.pid, slots: identity.slots,
             software: identity.software, running: held, prefetch: identity.prefetch)

@@ -137,6 +137,33 @@ import Testing
         #expect(completed.objective == Self.uninterrupted(lr: completed.params["lr"]))
     }
 
+    @Test("the coordinator killed (SIGKILL) while its worker lives: the worker reconnects, its trial goes on, and its uploads go to the new coordinator")
+    func uploadsSurviveCoordinatorRestart() throws {
+        let scratch = try Scratch()
+        let studyPath = try scratch.write("study.yaml", study(name: "ckpt-live", ballast: 700_000))
+        let log = scratch.path("results.jsonl")
+        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
+        let arguments = [studyPath, "--bind", endpoint, "--log", log] + fastLiveness
+        let firstCoordinator = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator1")
+        let worker = try worker(endpoint, "worker", scratch: scratch)
+        #expect(waitUntil(within: 60) { checkpoints(log).contains { $0.step >= 3 } }, "checkpoints arrive: \(firstCoordinator.stderr)")
+        kill(firstCoordinator.pid, SIGKILL)
+        firstCoordinator.waitForExit(within: 10)
+        let before = Self.checkpoints(try LogSummary(path: log)).count
+
+        let secondCoordinator = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator2")
+        #expect(secondCoordinator.waitForExit(within: 120) == 0, "coordinator:\n\(secondCoordinator.stderr)\nworker:\n\(worker.stderr)")
+        #expect(worker.waitForExit(within: 20) == 0)
+        let summary = try LogSummary(path: log)
+        let completed = try #require(summary.completed.first, "\(worker.stderr)")
+        #expect(completed.attempt == 1, "the same attempt went on through the restart")
+        #expect(completed.objective == Self.uninterrupted(lr: completed.params["lr"]))
+        let resumedAt = try #require(summary.records.firstIndex { $0.event.name == "study_resumed" })
+        let after = summary.records[resumedAt...].compactMap { if case .trialCheckpoint(let e) = $0.event { e } else { nil } }
+        #expect(!after.isEmpty, "the new coordinator stored checkpoints of the running attempt (\(before) before the crash)")
+        #expect(after.allSatisfy { $0.attempt == 1 && $0.size > 2 * 256 * 1024 })
+    }
+
     @Test("a checkpoint past --max-checkpoint-size is refused with a clear message on both sides; the trial goes on and completes")
     func tooLarge() throws {
         let scratch = try Scratch()
