@@ -2,8 +2,8 @@
 import PackageDescription
 
 let package = Package(
+    // Linux only (Glibc, /proc, epoll-era libzmq): no Apple platform is declared because none is built or tested.
     name: "swift-hpo",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "hpo-coordinator", targets: ["hpo-coordinator"]),
         .executable(name: "hpo-worker", targets: ["hpo-worker"]),
