@@ -1,16 +1,15 @@
 import Foundation
+import HPOJournal
 
 /// A learning-rate range test (`lr-range-test-<i>`): the loss against the learning rate on a log
 /// axis, raw as dots and smoothed as a line, with the suggested learning rates as labelled
 /// vertical lines. The loss axis stops a little above the loss at the start, so the explosion at
 /// the end does not squash the interesting part.
 public enum LRRangeTestPlot {
-    public static func make(_ test: LRRangeTestRecord, index: Int, width: Double = 1080, height: Double = 360) -> Markup? {
-        let pairs = zip(test.learningRates, test.losses).filter { $0.0 > 0 && $0.0.isFinite && $0.1.isFinite }
+    public static func make(_ test: LRRangeTestRan, index: Int, width: Double = 1080, height: Double = 360) -> Markup? {
+        let pairs = zip(test.lrs, test.losses).filter { $0.0 > 0 && $0.0.isFinite && $0.1.isFinite }
         guard pairs.count >= 2 else { return nil }
-        let smoothed: [(Double, Double)] = test.smoothed.map { values in
-            zip(test.learningRates, values).filter { $0.0 > 0 && $0.0.isFinite && $0.1.isFinite }
-        } ?? []
+        let smoothed = zip(test.lrs, test.smoothed).filter { $0.0 > 0 && $0.0.isFinite && $0.1.isFinite }
         let losses = pairs.map(\.1)
         let reference = smoothed.isEmpty ? losses : smoothed.map(\.1)
         let head = reference.prefix(max(1, reference.count / 10))
@@ -37,7 +36,7 @@ public enum LRRangeTestPlot {
         var overlay: [Markup] = []
         var markers: [(name: String, lr: Double, main: Bool)] = []
         if let suggestion = test.suggestion { markers.append(("suggestion", suggestion, true)) }
-        for (name, lr) in (test.suggestions ?? [:]).sorted(by: { $0.value < $1.value })
+        for (name, lr) in test.suggestions.sorted(by: { $0.value < $1.value })
         where !(test.suggestion.map { abs($0 - lr) <= 1e-12 * lr } ?? false) {
             markers.append((name.replacingOccurrences(of: "_", with: " "), lr, false))
         }
