@@ -11,7 +11,7 @@ public final class WorkerService {
     private var machine: WorkerStateMachine
     private let logger: Logger
     private let scratchRoot: String
-    private let inbox: TrialEventInbox
+    private let inbox: WakingInbox<TrialEvent>
     private var cancellations: [TrialKey: TrialCancellation] = [:]
     private let trialsDone = DispatchGroup()
 
@@ -42,7 +42,7 @@ public final class WorkerService {
         machine = WorkerStateMachine(identity: identity)
         self.logger = logger
         self.scratchRoot = scratchRoot
-        inbox = TrialEventInbox(waker: waker)
+        inbox = WakingInbox<TrialEvent>(waker: waker)
     }
 
     /// Runs until the coordinator shuts the worker down, refuses it, or `stopRequested` returns a
@@ -136,26 +136,3 @@ enum TrialEvent: Sendable {
     case finished(TrialKey, TrialResult)
 }
 
-/// A lock-protected queue that wakes the loop when something is posted.
-final class TrialEventInbox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var events: [TrialEvent] = []
-    private let waker: Waker
-
-    init(waker: Waker) { self.waker = waker }
-
-    func post(_ event: TrialEvent) {
-        lock.lock()
-        events.append(event)
-        lock.unlock()
-        waker.wake()
-    }
-
-    func drain() -> [TrialEvent] {
-        lock.lock()
-        defer { lock.unlock() }
-        let drained = events
-        events.removeAll()
-        return drained
-    }
-}
