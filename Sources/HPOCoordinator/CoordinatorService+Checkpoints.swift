@@ -1,5 +1,6 @@
 import Foundation
 import HPOCore
+import HPORuntime
 import HPOWire
 import Logging
 

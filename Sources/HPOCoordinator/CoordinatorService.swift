@@ -1,4 +1,5 @@
 import Foundation
+import HPORuntime
 import HPOCore
 import HPOJournal
 import HPOWire
@@ -12,7 +13,7 @@ public final class CoordinatorService {
     public internal(set) var machine: CoordinatorStateMachine
     private let journal: JournalWriter
     let logger: Logger
-    private let proposals: ProposalInbox
+    private let proposals: WakingInbox<ProposalResult>
     /// Background threads: one for proposals, one for refits of the model (slower), so a refit
     /// never holds up a proposal. Both are stopped and joined before `run` returns.
     private let proposalLane: BackgroundLane
@@ -37,7 +38,7 @@ public final class CoordinatorService {
         self.machine = machine
         self.journal = journal
         self.logger = logger
-        proposals = ProposalInbox(waker: waker)
+        proposals = WakingInbox<ProposalResult>(waker: waker)
         proposalLane = BackgroundLane(name: "proposals")
         refitLane = BackgroundLane(name: "model refit")
     }
@@ -175,26 +176,3 @@ public final class CoordinatorService {
     }
 }
 
-/// Proposal results from the background thread to the loop.
-final class ProposalInbox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [ProposalResult] = []
-    private let waker: Waker
-
-    init(waker: Waker) { self.waker = waker }
-
-    func post(_ result: ProposalResult) {
-        lock.lock()
-        results.append(result)
-        lock.unlock()
-        waker.wake()
-    }
-
-    func drain() -> [ProposalResult] {
-        lock.lock()
-        defer { lock.unlock() }
-        let drained = results
-        results.removeAll()
-        return drained
-    }
-}

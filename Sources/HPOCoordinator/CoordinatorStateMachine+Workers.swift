@@ -43,7 +43,7 @@ extension CoordinatorStateMachine {
         workers[peer] = WorkerEntry(
             id: id, slots: hello.slots, prefetch: prefetch, lastSeen: now, credential: credential,
             freedAt: Array(repeating: now, count: hello.slots + prefetch))
-        lastHeartbeatSent[peer] = now
+        lastSentTo[peer] = now
         actions.journal.append(.workerJoined(WorkerJoined(worker: id, host: hello.host, pid: hello.pid, slots: hello.slots)))
         actions.messages.append((peer, .welcome(welcome(for: id))))
         adopt(stillRunning, on: peer, worker: id)
@@ -87,7 +87,7 @@ extension CoordinatorStateMachine {
     mutating func removeWorker(_ peer: PeerID, reason: String, now: Double, dispatchAfter: Bool = true) -> CoordinatorActions {
         var actions = CoordinatorActions()
         guard let worker = workers.removeValue(forKey: peer) else { return actions }
-        lastHeartbeatSent[peer] = nil
+        lastSentTo[peer] = nil
         nameContests[worker.id] = nil
         var abandoned: [TrialKey] = []
         var pruned: [JournalEvent] = []

@@ -111,19 +111,7 @@ enum JournalCoding {
         return JournalRecord(event: event, time: header.time)
     }
 
-    static func makeEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Metrics may be NaN or infinite (a diverged run); JSON has no such numbers.
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return encoder
-    }
+    static func makeEncoder() -> JSONEncoder { JSONCoding.makeEncoder(escapingSlashes: false) }
 
-    static func makeDecoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return decoder
-    }
+    static func makeDecoder() -> JSONDecoder { JSONCoding.makeDecoder() }
 }

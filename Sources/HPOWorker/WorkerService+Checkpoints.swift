@@ -1,5 +1,6 @@
 import Foundation
 import HPOCore
+import HPORuntime
 import HPOTrials
 import HPOWire
 import Logging
@@ -58,7 +59,7 @@ extension WorkerService {
     }
 
     /// Packs a checkpoint folder taken from a trial into `up-N.ckpt` and tells the loop.
-    static func pack(_ snapshot: String, number: Int, step: Int, key: TrialKey, base: String, inbox: TrialEventInbox) {
+    static func pack(_ snapshot: String, number: Int, step: Int, key: TrialKey, base: String, inbox: WakingInbox<TrialEvent>) {
         defer { try? FileManager.default.removeItem(atPath: snapshot) }
         let archive = "\(base)/up-\(number).ckpt"
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import HPORuntime
 import HPOCore
 import HPOTrials
 import HPOWire
@@ -10,7 +11,7 @@ public final class WorkerService {
     var machine: WorkerStateMachine
     let logger: Logger
     let scratchRoot: String
-    let inbox: TrialEventInbox
+    let inbox: WakingInbox<TrialEvent>
     var cancellations: [TrialKey: TrialCancellation] = [:]
     /// Resume downloads being written (`+Checkpoints`).
     var downloadFiles: [TrialKey: FileHandle] = [:]
@@ -48,7 +49,7 @@ public final class WorkerService {
         machine = WorkerStateMachine(identity: identity)
         self.logger = logger
         self.scratchRoot = scratchRoot
-        inbox = TrialEventInbox(waker: waker)
+        inbox = WakingInbox<TrialEvent>(waker: waker)
     }
 
     /// Runs until the coordinator shuts the worker down, refuses it, or `stopRequested` returns a
@@ -173,26 +174,3 @@ enum TrialEvent: Sendable {
     case checkpointFailed(TrialKey, reason: String)
 }
 
-/// A lock-protected queue that wakes the loop when something is posted.
-final class TrialEventInbox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var events: [TrialEvent] = []
-    private let waker: Waker
-
-    init(waker: Waker) { self.waker = waker }
-
-    func post(_ event: TrialEvent) {
-        lock.lock()
-        events.append(event)
-        lock.unlock()
-        waker.wake()
-    }
-
-    func drain() -> [TrialEvent] {
-        lock.lock()
-        defer { lock.unlock() }
-        let drained = events
-        events.removeAll()
-        return drained
-    }
-}

@@ -149,7 +149,7 @@ private struct Builder {
         case .resultDropped:
             history.resultsDropped += 1
         case .lrRangeTest:
-            break  // read from the raw line by LRRangeTestRecord, for the plot
+            break  // drawn from `StudyLog.rangeTests`
         case .trialCheckpoint, .trialResumed:
             break
         case .trialPreempted(let e):
