@@ -161,7 +161,7 @@ import Testing
         let resumedAt = try #require(summary.records.firstIndex { $0.event.name == "study_resumed" })
         let after = summary.records[resumedAt...].compactMap { if case .trialCheckpoint(let e) = $0.event { e } else { nil } }
         #expect(!after.isEmpty, "the new coordinator stored checkpoints of the running attempt (\(before) before the crash)")
-        #expect(after.allSatisfy { $0.attempt == 1 && $0.size > 2 * 256 * 1024 })
+        #expect(after.allSatisfy { $0.attempt == 1 && $0.size > 2 * 256 * 1024 }, "\(after)\n\(secondCoordinator.stderr)\n\(worker.stderr)")
     }
 
     @Test("a checkpoint past --max-checkpoint-size is refused with a clear message on both sides; the trial goes on and completes")

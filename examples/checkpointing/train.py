@@ -4,8 +4,9 @@
 It fits y = 3x - 2 + noise by gradient descent, one step at a time, and follows the checkpoint
 contract of docs/trials.md:
 
-- every --checkpoint-every steps (and when it gets SIGTERM) it writes its state into
-  $HPO_CHECKPOINT_DIR and then prints {"checkpoint": STEP};
+- every --checkpoint-every steps (and when it gets SIGTERM) it waits until the folder
+  $HPO_CHECKPOINT_DIR is empty (the worker has taken the last checkpoint), writes its state
+  there and then prints {"checkpoint": STEP};
 - when $HPO_RESUME_DIR is set it starts from the state found there, at step $HPO_RESUME_STEP.
 
 The result does not depend on where it was interrupted: a resumed run ends with exactly the
@@ -46,10 +47,25 @@ def loss(w, b):
     return sum((w * x + b - y) ** 2 for x, y in zip(xs, ys)) / len(xs)
 
 
+def taken(folder, seconds=60.0):
+    """Waits until the worker has taken the last checkpoint: it empties the folder (moves the
+    files away) when it reads the checkpoint line. Writing before that would mix this
+    checkpoint's files into the last one's."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if not os.listdir(folder):
+                return True
+        except FileNotFoundError:
+            pass  # the worker is swapping in the empty folder
+        time.sleep(0.005)
+    return False
+
+
 def save(step, w, b):
     """Writes the state into the checkpoint folder, then says so on stdout."""
     folder = os.environ.get("HPO_CHECKPOINT_DIR")
-    if not folder:
+    if not folder or not taken(folder):
         return
     # Write to a temporary name and rename: the folder never holds half a file.
     path = os.path.join(folder, "state.json")
