@@ -14,7 +14,7 @@ public enum WireBounds {
         switch message {
         case .hello(let hello):
             if let violation = violation(in: hello) { throw .outOfBounds(type: "hello", violation) }
-            return message
+            return .hello(withUsableResources(hello))
         case .heartbeat:
             return message
         case .report(let report):

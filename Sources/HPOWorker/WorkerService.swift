@@ -110,14 +110,16 @@ public final class WorkerService {
         let key = assignment.key
         let cancellation = TrialCancellation()
         cancellations[key] = cancellation
-        let context = TrialContext(
+        var trialContext = TrialContext(
             trial: key.trial, attempt: key.attempt, parameters: assignment.parameters, spec: assignment.spec,
             objectiveMetric: assignment.objectiveMetric,
             scratchDirectory: "\(scratchRoot)/trial-\(key.trial.rawValue)-\(key.attempt)")
+        trialContext.workerEnvironment = machine.gpus.environment(for: key)
+        let context = trialContext
         let inbox = inbox
         let done = trialsDone
         done.enter()
-        logger.debug("trial starting", metadata: ["trial.key": "\(key)"])
+        logger.debug("trial starting", metadata: ["trial.key": "\(key)", "gpus": "\(context.workerEnvironment["HPO_GPUS"] ?? "-")"])
         let thread = Thread {
             let result = TrialRunner.run(context, cancellation: cancellation) { report in
                 inbox.post(.report(key, report))
