@@ -71,7 +71,7 @@ public enum GPUInventory {
     /// with a memory of `[N/A]` (some MIG or virtual setups) gives a device of unknown memory.
     public static func parse(nvidiaSMIOutput text: String) throws(GPUInventoryError) -> [GPUDevice] {
         var devices: [GPUDevice] = []
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (number, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty { continue }
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
