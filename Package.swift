@@ -63,6 +63,7 @@ let package = Package(
             name: "hpo-coordinator",
             dependencies: [
                 "HPOCoordinator", "HPOStudyFile", "HPOZeroMQ", "HPOJournal", "HPOTrials", "HPOSearch", "HPOTraining", "HPORuntime",
+                "HPOWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

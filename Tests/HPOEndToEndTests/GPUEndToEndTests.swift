@@ -49,7 +49,8 @@ import Testing
 
     /// Runs a study of `trials` trials of `trialYAML` against one `hpo-worker` (default `--gpus
     /// auto`, no `--slots`) that finds the fake GPUs; returns each trial's record.
-    func run(trials: Int, together: Int, resources: String, scratch: Scratch) throws -> [Record] {
+    /// With `localWorkers`, the coordinator starts that many workers itself (`--local-workers`).
+    func run(trials: Int, together: Int, resources: String, scratch: Scratch, localWorkers: Int? = nil) throws -> [Record] {
         let bin = scratch.path("bin")
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         for (name, text) in [("nvidia-smi", Self.fakeNvidiaSMI), ("trial.sh", Self.trialScript)] {
@@ -74,15 +75,22 @@ import Testing
             """)
         let log = scratch.path("results.jsonl")
         let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
-        let coordinator = try RunningProcess(
-            "hpo-coordinator", [study, "--bind", endpoint, "--log", log], scratch: scratch, label: "coordinator")
         let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
-        let worker = try RunningProcess(
-            "hpo-worker", ["--connect", endpoint, "--log-level", "info"], scratch: scratch, label: "worker",
-            environment: ["PATH": path])
-        #expect(coordinator.waitForExit(within: 120) == 0, "coordinator stderr:\n\(coordinator.stderr)")
-        #expect(worker.waitForExit(within: 20) == 0, "worker stderr:\n\(worker.stderr)")
-        #expect(worker.stderr.contains("GPUs 0 (81920 MiB), 1 (81920 MiB), 2 (81920 MiB), 3 (81920 MiB) (nvidia-smi lists 4)"))
+        if let localWorkers {
+            let coordinator = try RunningProcess(
+                "hpo-coordinator", [study, "--log", log, "--local-workers", "\(localWorkers)"], scratch: scratch,
+                label: "coordinator", environment: ["PATH": path])
+            #expect(coordinator.waitForExit(within: 120) == 0, "coordinator stderr:\n\(coordinator.stderr)")
+        } else {
+            let coordinator = try RunningProcess(
+                "hpo-coordinator", [study, "--bind", endpoint, "--log", log], scratch: scratch, label: "coordinator")
+            let worker = try RunningProcess(
+                "hpo-worker", ["--connect", endpoint, "--log-level", "info"], scratch: scratch, label: "worker",
+                environment: ["PATH": path])
+            #expect(coordinator.waitForExit(within: 120) == 0, "coordinator stderr:\n\(coordinator.stderr)")
+            #expect(worker.waitForExit(within: 20) == 0, "worker stderr:\n\(worker.stderr)")
+            #expect(worker.stderr.contains("GPUs 0 (81920 MiB), 1 (81920 MiB), 2 (81920 MiB), 3 (81920 MiB) (nvidia-smi lists 4)"))
+        }
         let summary = try LogSummary(path: log)
         #expect(summary.completed.count == trials, "failures: \(summary.failed.map { $0.reason ?? "" })")
         #expect(summary.failed.isEmpty)
@@ -135,6 +143,19 @@ import Testing
         for a in records {
             for b in records where a.trial < b.trial && a.overlaps(b) {
                 #expect(Set(a.devices).isDisjoint(with: b.devices), "trials \(a.trial) and \(b.trial) overlap: \(a.devices), \(b.devices)")
+            }
+        }
+    }
+
+    @Test("--local-workers 2 on a 4-GPU host: the GPUs are dealt out, so the two workers' trials never share a device")
+    func localWorkers() throws {
+        let scratch = try Scratch()
+        let records = try run(trials: 4, together: 2, resources: "", scratch: scratch, localWorkers: 2)
+        #expect(peakConcurrency(records) == 2)
+        for a in records {
+            #expect(a.devices.count == 1, "trial \(a.trial) got \(a.devices)")
+            for b in records where a.trial < b.trial && a.overlaps(b) {
+                #expect(Set(a.devices).isDisjoint(with: b.devices), "trials \(a.trial) and \(b.trial) overlap on \(a.devices)")
             }
         }
     }

@@ -103,7 +103,9 @@ import Testing
         let json = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(Set(json.keys) == [
             "schema", "log", "study", "state", "finish_reason", "objective", "budget", "counts", "best", "time", "workers", "top",
+            "placement_warning",
         ])
+        #expect(json["placement_warning"] is NSNull)
         #expect(json["schema"] as? Int == 1)
         #expect(json["study"] as? String == "known <study>")
         #expect(json["state"] as? String == "running")

@@ -39,7 +39,7 @@ private struct StatusDocument: Encodable {
         try c.encode(summary.study, forKey: .study)
         try c.encode(summary.state.rawValue, forKey: .state)
         try c.encode(summary.finishReason, forKey: .finishReason)
-        try c.encodeIfPresent(summary.placementWarning, forKey: .placementWarning)
+        try c.encode(summary.placementWarning, forKey: .placementWarning)
         try c.encode(summary.objective, forKey: .objective)
         try c.encode(
             Object([
