@@ -90,6 +90,21 @@ extension WireBounds {
         return nil
     }
 
+    /// Why a study's resource request (`assign.spec.resources`) is out of bounds, or nil: the
+    /// bounds of the study file (`gpus` 0…256, at most 64 valid labels).
+    public static func violation(in request: ResourceRequest) -> String? {
+        if let gpus = request.gpus, !(0...ResourceRequest.maxGPUs).contains(gpus) {
+            return "resources.gpus \(gpus) is not in 0...\(ResourceRequest.maxGPUs)"
+        }
+        guard request.labels.count <= ResourceRequest.maxLabels else {
+            return "\(request.labels.count) labels, more than \(ResourceRequest.maxLabels)"
+        }
+        for label in request.labels {
+            if let violation = ResourceRequest.labelViolation(truncated(label, maxBytes: 200)) { return violation }
+        }
+        return nil
+    }
+
     /// A hello with usable resources: unusable ones removed, and why noted in `droppedResources`.
     static func withUsableResources(_ hello: Hello) -> Hello {
         guard let resources = hello.resources, let violation = violation(in: resources) else { return hello }

@@ -21,7 +21,7 @@ public struct GPUAllocator: Hashable, Sendable {
     }
 
     /// GPUs one trial of `spec` takes here.
-    public func needed(by spec: TrialSpec) -> Int { spec.gpusPerTrial(workerGPUs: total) }
+    public func needed(by spec: TrialSpec) -> Int { max(spec.gpusPerTrial(workerGPUs: total), 0) }
 
     /// Whether a trial of `spec` could start now.
     public func canStart(_ spec: TrialSpec) -> Bool { needed(by: spec) <= free.count }

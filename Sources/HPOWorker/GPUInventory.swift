@@ -131,9 +131,10 @@ public enum GPUInventory {
         public var note: String
     }
 
-    /// The GPUs to hand out. `runNvidiaSMI` returns the program's output, or nil with a reason
-    /// when it is missing or fails. Throws only for a `--gpus` list that `nvidia-smi` contradicts
-    /// (a device it does not list) or for output that cannot be read.
+    /// The GPUs to hand out. `runNvidiaSMI` returns the program's output, or why there is none.
+    /// `auto` with nvidia-smi missing, failing or printing what `parse` cannot read finds no GPUs
+    /// (the note says why). Throws only for a `--gpus` list that `nvidia-smi` contradicts (a
+    /// device it does not list).
     public static func select(
         _ selection: GPUSelection, environment: [String: String],
         runNvidiaSMI: () -> Result<String, GPUInventoryError>
@@ -143,11 +144,11 @@ public enum GPUInventory {
             return Discovery(devices: [], note: "--gpus none: trials see no GPU (CUDA_VISIBLE_DEVICES=\"\")")
         case .auto:
             let listed: [GPUDevice]
-            switch runNvidiaSMI() {
-            case .failure(let error):
+            do {
+                listed = try parse(nvidiaSMIOutput: runNvidiaSMI().get())
+            } catch {
+                // Missing, failing or unreadable: no GPUs, and the log says why.
                 return Discovery(devices: nil, note: "no GPUs: \(error.description)")
-            case .success(let output):
-                listed = try parse(nvidiaSMIOutput: output)
             }
             var devices = listed
             var origin = "nvidia-smi lists \(listed.count)"
@@ -159,11 +160,13 @@ public enum GPUInventory {
             return Discovery(devices: devices, note: "GPUs \(describe(devices)) (\(origin))")
         case .list(let ids):
             // nvidia-smi, when it answers, adds UUIDs and memory, and catches a device that is not there.
-            guard case .success(let output) = runNvidiaSMI() else {
+            let listed: [GPUDevice]
+            do {
+                listed = try parse(nvidiaSMIOutput: runNvidiaSMI().get())
+            } catch {
                 let devices = ids.map { GPUDevice(id: $0) }
-                return Discovery(devices: devices, note: "GPUs \(describe(devices)) (--gpus; nvidia-smi not available to check them)")
+                return Discovery(devices: devices, note: "GPUs \(describe(devices)) (--gpus; not checked: \(error.description))")
             }
-            let listed = try parse(nvidiaSMIOutput: output)
             let devices = try ids.map { (id: String) throws(GPUInventoryError) -> GPUDevice in
                 let found = narrowed(listed, cudaVisibleDevices: id)
                 guard let device = found.first else {

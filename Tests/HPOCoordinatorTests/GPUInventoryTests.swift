@@ -75,7 +75,10 @@ import Testing
         let absent = try select(.auto, smi: nil)
         #expect(absent.devices == nil)
         #expect(absent.note == "no GPUs: nvidia-smi not found on PATH")
-        #expect(throws: GPUInventoryError.self) { try select(.auto, smi: "garbage") }
+        let garbage = try select(.auto, smi: "garbage")
+        #expect(garbage.devices == nil)
+        #expect(garbage.note.hasPrefix("no GPUs: nvidia-smi output line 1 'garbage': expected 3 fields"))
+        #expect(try select(.list(["0", "1"]), smi: "garbage").devices?.map(\.id) == ["0", "1"])
     }
 
     @Test("none hides every GPU; a list is checked against nvidia-smi when it answers")

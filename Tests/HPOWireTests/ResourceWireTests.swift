@@ -71,6 +71,21 @@ import Testing
         #expect(labelled.droppedResources?.contains("100 labels, more than 64") == true)
     }
 
+    @Test("a worker drops an assignment whose resource request is out of bounds")
+    func hostileRequest() {
+        for (request, fragment) in [(#"{"gpus":-1}"#, "resources.gpus -1"), (#"{"gpus":100000}"#, "resources.gpus 100000"),
+            (#"{"labels":["a b"]}"#, "label 'a b'"), (#"{"gpus":"two"}"#, "")]
+        {
+            let body = #"{"type":"assign","key":{"trial":1,"attempt":1},"params":{},"objective_metric":"loss","spec":{"program":{"command":["x"]},"retries":0,"env":{},"resources":\#(request)}}"#
+            let result = Result { () throws(WireError) in try WireCodec.decodeCoordinatorMessage([WireCodec.header, Array(body.utf8)]) }
+            switch result {
+            case .failure(.outOfBounds(let type, let reason)): #expect(type == "assign" && reason.contains(fragment) && !fragment.isEmpty, "\(reason)")
+            case .failure(.malformed): #expect(fragment.isEmpty, "a mistyped request is malformed")
+            default: Issue.record("\(request) was accepted: \(result)")
+            }
+        }
+    }
+
     @Test("an assignment whose spec asks for resources goes through JSONDecoder, both ways, unchanged")
     func specResources() throws {
         var spec = TrialSpec(program: .command(["python3", "train.py"]), retries: 1)
