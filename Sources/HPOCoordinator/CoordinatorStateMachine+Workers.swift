@@ -49,7 +49,8 @@ extension CoordinatorStateMachine {
             freedAt: Array(repeating: now, count: slots + prefetch))
         notePlacement(of: peer, capacity: capacity)
         lastSentTo[peer] = now
-        actions.journal.append(.workerJoined(WorkerJoined(worker: id, host: hello.host, pid: hello.pid, slots: hello.slots)))
+        // The slots it has for this study (what utilisation is measured against), not its hello's.
+        actions.journal.append(.workerJoined(WorkerJoined(worker: id, host: hello.host, pid: hello.pid, slots: slots)))
         actions.messages.append((peer, .welcome(welcome(for: id))))
         adopt(stillRunning, on: peer, worker: id)
         actions.messages += repeatedStops(for: stillRunning, on: peer)

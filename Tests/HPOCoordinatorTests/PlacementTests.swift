@@ -63,6 +63,8 @@ import Testing
         var study = Study(Self.config(gpus: 2))
         let first = study.hello(1, slots: 4, gpus: 4)
         #expect(first.count == 2)
+        // The log records the slots it has for this study: utilisation is measured against them.
+        #expect(study.journal.contains { if case .workerJoined(let e) = $0 { e.slots == 2 } else { false } })
         #expect(study.machine.runningCount == 2)
         // A result frees room for exactly one more.
         #expect(study.complete(first[0].key, on: 1).count == 1)
