@@ -81,7 +81,7 @@ struct WorkerCommand: ParsableCommand {
         let host = ProcessInfo.processInfo.hostName
         let pid = getpid()
         let logger = Logger(label: "hpo-worker")
-        let devices = try discoverGPUs(logger: logger)
+        let (devices, gpuClaims) = try discoverGPUs(logger: logger)
         var identity = WorkerIdentity(
             name: name ?? "\(host):\(pid)", host: host, pid: pid, slots: slots ?? max(devices?.count ?? 0, 1),
             software: HPOVersion.current, prefetch: prefetch)
@@ -117,7 +117,8 @@ struct WorkerCommand: ParsableCommand {
             curve == nil
             ? "is a coordinator running at \(connect)? (a coordinator using CURVE needs --curve-key and --server-key)"
             : "check that --server-key is the coordinator's public key and that this worker's public key is in the coordinator's --authorized-keys"
-        let clean = try service.run(transport: transport) { SignalTrap.caught }
+        // The GPU locks are held until the worker is done.
+        let clean = try withExtendedLifetime(gpuClaims) { try service.run(transport: transport) { SignalTrap.caught } }
         if !clean { throw ExitCode(2) }
     }
 }
@@ -137,23 +138,34 @@ extension WorkerCommand {
     }
 
     /// The GPUs to hand out (`--gpus`), said once in the log; nil when this worker does not
-    /// manage GPUs. A `--gpus` list that nvidia-smi contradicts is an error (exit 2).
-    func discoverGPUs(logger: Logger) throws -> [GPUDevice]? {
+    /// manage GPUs. A `--gpus` list that nvidia-smi contradicts is an error (exit 2). The claims
+    /// keep other workers on this host from handing out the same devices (`GPUClaims`).
+    func discoverGPUs(logger: Logger) throws -> ([GPUDevice]?, GPUClaims) {
         let discovery: GPUInventory.Discovery
+        let selection: GPUSelection
         do {
+            selection = try GPUSelection(parsing: gpus)
             discovery = try GPUInventory.select(
-                try GPUSelection(parsing: gpus), environment: ProcessInfo.processInfo.environment,
-                runNvidiaSMI: { GPUInventory.runNvidiaSMI() })
+                selection, environment: ProcessInfo.processInfo.environment, runNvidiaSMI: { GPUInventory.runNvidiaSMI() })
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
         }
         logger.info("\(discovery.note)")
-        if let devices = discovery.devices, !devices.isEmpty, let slots, slots > devices.count {
+        let claims = GPUClaims(directory: GPUClaims.defaultDirectory())
+        guard let found = discovery.devices, !found.isEmpty else { return (discovery.devices, claims) }
+        let (devices, notes) = claims.take(found, auto: selection == .auto, limit: slots)
+        for note in notes { logger.warning("\(note)") }
+        if devices.isEmpty {
+            logger.warning("every GPU is handed out by other hpo-workers on this host: this worker's trials see none")
+        } else if devices != found {
+            logger.info("this worker hands out GPUs \(GPUInventory.describe(devices))")
+        }
+        if !devices.isEmpty, let slots, slots > devices.count {
             logger.warning(
                 "\(slots) slots and \(devices.count) GPUs: a command trial takes a GPU of its own unless its study says resources: {gpus: 0}, so at most \(devices.count) such trials run at once")
         }
-        return discovery.devices
+        return (devices, claims)
     }
 
     /// The CURVE settings from --curve-key and --server-key, if given.

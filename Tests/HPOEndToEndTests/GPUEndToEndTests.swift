@@ -50,7 +50,11 @@ import Testing
     /// Runs a study of `trials` trials of `trialYAML` against one `hpo-worker` (default `--gpus
     /// auto`, no `--slots`) that finds the fake GPUs; returns each trial's record.
     /// With `localWorkers`, the coordinator starts that many workers itself (`--local-workers`).
-    func run(trials: Int, together: Int, resources: String, scratch: Scratch, localWorkers: Int? = nil) throws -> [Record] {
+    /// Or `workers` worker processes, each with `workerArguments`.
+    func run(
+        trials: Int, together: Int, resources: String, scratch: Scratch, localWorkers: Int? = nil, workers: Int = 1,
+        workerArguments: [String] = []
+    ) throws -> [Record] {
         let bin = scratch.path("bin")
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         for (name, text) in [("nvidia-smi", Self.fakeNvidiaSMI), ("trial.sh", Self.trialScript)] {
@@ -76,20 +80,28 @@ import Testing
         let log = scratch.path("results.jsonl")
         let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
         let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
+        // The workers' GPU locks in this test's folder: nothing else on the machine holds the fake GPUs.
+        let locks = scratch.path("locks")
+        try FileManager.default.createDirectory(atPath: locks, withIntermediateDirectories: true)
+        let environment = ["PATH": path, "HPO_GPU_LOCK_DIR": locks]
         if let localWorkers {
             let coordinator = try RunningProcess(
                 "hpo-coordinator", [study, "--log", log, "--local-workers", "\(localWorkers)"], scratch: scratch,
-                label: "coordinator", environment: ["PATH": path])
+                label: "coordinator", environment: environment)
             #expect(coordinator.waitForExit(within: 120) == 0, "coordinator stderr:\n\(coordinator.stderr)")
         } else {
             let coordinator = try RunningProcess(
                 "hpo-coordinator", [study, "--bind", endpoint, "--log", log], scratch: scratch, label: "coordinator")
-            let worker = try RunningProcess(
-                "hpo-worker", ["--connect", endpoint, "--log-level", "info"], scratch: scratch, label: "worker",
-                environment: ["PATH": path])
+            let processes = try (0..<workers).map { index in
+                try RunningProcess(
+                    "hpo-worker", ["--connect", endpoint, "--log-level", "info"] + workerArguments, scratch: scratch,
+                    label: "worker\(index)", environment: environment)
+            }
             #expect(coordinator.waitForExit(within: 120) == 0, "coordinator stderr:\n\(coordinator.stderr)")
-            #expect(worker.waitForExit(within: 20) == 0, "worker stderr:\n\(worker.stderr)")
-            #expect(worker.stderr.contains("GPUs 0 (81920 MiB), 1 (81920 MiB), 2 (81920 MiB), 3 (81920 MiB) (nvidia-smi lists 4)"))
+            for worker in processes {
+                #expect(worker.waitForExit(within: 20) == 0, "worker stderr:\n\(worker.stderr)")
+                #expect(worker.stderr.contains("GPUs 0 (81920 MiB), 1 (81920 MiB), 2 (81920 MiB), 3 (81920 MiB) (nvidia-smi lists 4)"))
+            }
         }
         let summary = try LogSummary(path: log)
         #expect(summary.completed.count == trials, "failures: \(summary.failed.map { $0.reason ?? "" })")
@@ -160,6 +172,19 @@ import Testing
         }
     }
 
+    @Test("two workers with --slots 1 on one 4-GPU host: each takes a GPU the other does not hold")
+    func twoWorkersOneHost() throws {
+        let scratch = try Scratch()
+        let records = try run(trials: 4, together: 2, resources: "", scratch: scratch, workers: 2, workerArguments: ["--slots", "1"])
+        #expect(peakConcurrency(records) == 2)
+        for a in records {
+            #expect(a.devices.count == 1, "trial \(a.trial) got \(a.devices)")
+            for b in records where a.trial < b.trial && a.overlaps(b) {
+                #expect(Set(a.devices).isDisjoint(with: b.devices), "trials \(a.trial) and \(b.trial) overlap on \(a.devices)")
+            }
+        }
+    }
+
     @Test("a study no connected worker can hold: placement_warning in the log, a warning on stderr and in hpo status")
     func noWorkerFits() throws {
         let scratch = try Scratch()
@@ -176,7 +201,8 @@ import Testing
             "hpo-coordinator", [study, "--bind", endpoint, "--log", log], scratch: scratch, label: "coordinator")
         let worker = try RunningProcess(
             "hpo-worker", ["--connect", endpoint, "--label", "a100,big", "--log-level", "warning"], scratch: scratch,
-            label: "worker", environment: ["PATH": "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"])
+            label: "worker",
+            environment: ["PATH": "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")", "HPO_GPU_LOCK_DIR": scratch.path(".")])
         let warned = waitUntil(within: 60) {
             ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("\"placement_warning\"")
         }
