@@ -168,6 +168,8 @@ public enum GPUInventory {
                 return Discovery(devices: devices, note: "GPUs \(describe(devices)) (--gpus; not checked: \(error.description))")
             }
             let devices = try ids.map { (id: String) throws(GPUInventoryError) -> GPUDevice in
+                // MIG instances are not among --query-gpu's devices (`nvidia-smi -L` lists them): taken as given.
+                if id.hasPrefix("MIG-") { return GPUDevice(id: id, uuid: id) }
                 let found = narrowed(listed, cudaVisibleDevices: id)
                 guard let device = found.first else {
                     let known = listed.map(\.id).joined(separator: ", ")

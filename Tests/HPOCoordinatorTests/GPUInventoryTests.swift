@@ -88,6 +88,8 @@ import Testing
         #expect(listed.devices?.map(\.id) == ["3", "0"])
         #expect(listed.devices?.first?.memoryMiB == 81920)
         #expect(try select(.list(["5"]), smi: nil).devices == [GPUDevice(id: "5")])
+        let mig = "MIG-4b6e0f3c-9a0d-5b8e-8f7c-1d2e3f4a5b6c"
+        #expect(try select(.list([mig, "1"]), smi: Self.fourGPUs).devices?.map(\.id) == [mig, "1"])
         #expect {
             try select(.list(["0", "5"]), smi: Self.fourGPUs)
         } throws: { error in
