@@ -25,7 +25,7 @@ let package = Package(
         // The study file (YAML/JSON) to a validated StudyConfig, errors with file, line, field.
         .target(name: "HPOStudyFile", dependencies: ["HPOCore", .product(name: "Yams", package: "Yams")]),
         // Gaussian-process regression and expected improvement: numbers in, numbers out.
-        .target(name: "HPOGaussianProcess", dependencies: ["CBLAS", "CLAPACK"]),
+        .target(name: "HPOGaussianProcess", dependencies: ["HPOCore", "CBLAS", "CLAPACK"]),
         // Proposing configurations: grid, random, Bayesian optimisation.
         .target(name: "HPOSearch", dependencies: ["HPOCore", "HPOGaussianProcess"]),
         // The built-in trainer (an MLP over BLAS on the bundled digits) and the LR range test.
@@ -63,6 +63,7 @@ let package = Package(
             name: "hpo-coordinator",
             dependencies: [
                 "HPOCoordinator", "HPOStudyFile", "HPOZeroMQ", "HPOJournal", "HPOTrials", "HPOSearch", "HPOTraining", "HPORuntime",
+                "HPOWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

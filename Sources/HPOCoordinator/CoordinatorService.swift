@@ -71,6 +71,7 @@ public final class CoordinatorService {
                     let decoded = try WireCodec.decodeWorkerMessage(message.frames)
                     log(decoded, from: message.peer)
                     actions.append(machine.received(decoded, from: message.peer, credential: message.credential, now: now))
+                    if case .hello(let hello) = decoded { logPlacement(of: hello, on: message.peer) }
                 } catch {
                     logger.warning(
                         "dropped a malformed message", metadata: ["peer": "\(message.peer)", "error": "\(error)"])
@@ -118,6 +119,9 @@ public final class CoordinatorService {
         try journal.append(actions.journal)
         performAfterJournal(afterJournal)
         for warning in actions.warnings { logger.warning("\(warning)") }
+        for case .placementWarning(let warning) in actions.journal {
+            logger.warning("\(warning.reason)")
+        }
         for (peer, message) in actions.messages {
             if case .stop(let stop) = message {
                 logger.info("stopping a trial early", metadata: ["trial.key": "\(stop.key)", "reason": "\(stop.reason)"])
@@ -159,6 +163,18 @@ public final class CoordinatorService {
             logger.info("trial pruned", metadata: ["trial.key": "\(result.key)", "step": "\(result.result.step.map(String.init) ?? "-")"])
         default:
             break
+        }
+    }
+
+    /// A hello whose resources were dropped, or a worker that can hold none of this study's
+    /// trials: said in the log (the study-level warning is `placement_warning`).
+    private func logPlacement(of hello: Hello, on peer: PeerID) {
+        if let dropped = hello.droppedResources {
+            logger.warning("worker resources dropped", metadata: ["worker.name": "\(hello.name)", "reason": "\(dropped)"])
+        }
+        if let problem = machine.placementProblem(of: peer) {
+            logger.warning(
+                "worker cannot run this study's trials", metadata: ["worker.name": "\(hello.name)", "reason": "\(problem)"])
         }
     }
 

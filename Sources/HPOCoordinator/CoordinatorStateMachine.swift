@@ -79,6 +79,8 @@ public struct CoordinatorStateMachine {
     /// Hellos that named a worker registered on another connection, waiting to see whether that
     /// connection is dead (see `+Identity`). At most one per registered worker.
     var nameContests: [WorkerID: NameContest] = [:]
+    /// Which workers can hold this study's trials (GPUs, labels; see `+Placement`).
+    var placement = PlacementState()
     /// Events to journal right after `study_started` (the learning-rate range test of `--lr-find`).
     public var preludeEvents: [JournalEvent] = []
     /// Proposals of a strategy that computes ahead, and the background work in flight.

@@ -7,6 +7,8 @@ public enum JournalEvent: Hashable, Sendable {
     case studyResumed(StudyResumed)
     case workerJoined(WorkerJoined)
     case workerLeft(WorkerLeft)
+    /// No connected worker can hold this study's trials (GPUs, labels): the study waits.
+    case placementWarning(PlacementWarning)
     case trialDispatched(TrialDispatched)
     case trialReport(TrialReported)
     case trialCompleted(TrialCompleted)
@@ -34,6 +36,7 @@ public enum JournalEvent: Hashable, Sendable {
         case .studyResumed: "study_resumed"
         case .workerJoined: "worker_joined"
         case .workerLeft: "worker_left"
+        case .placementWarning: "placement_warning"
         case .trialDispatched: "trial_dispatched"
         case .trialReport: "trial_report"
         case .trialCompleted: "trial_completed"

@@ -58,6 +58,7 @@ enum CommandTrial {
             parameters: context.parameters,
             paramsFile: scratch.paramsFile
         )
+        environment.merge(context.workerEnvironment) { _, worker in worker }
         TrialEnvironment.addCheckpointVariables(
             to: &environment, checkpointDirectory: context.checkpointDirectory, resume: context.resume)
         guard let executable = ChildProcess.resolveExecutable(program, searchPath: environment["PATH"]) else {

@@ -18,6 +18,9 @@ public struct TrialContext: Sendable {
     /// Command trials resuming: the folder holding the last durable checkpoint's files
     /// (`HPO_RESUME_DIR`) and its step (`HPO_RESUME_STEP`).
     public var resume: (directory: String, step: Int)?
+    /// Variables the worker sets for this attempt alone, over everything else (command trials):
+    /// the GPUs it holds (`CUDA_VISIBLE_DEVICES`, `HPO_GPUS`; see `GPUAllocator`).
+    public var workerEnvironment: [String: String] = [:]
 
     public init(
         trial: TrialID,

@@ -146,12 +146,13 @@ public final class WorkerService {
             trial: key.trial, attempt: key.attempt, parameters: assignment.parameters, spec: assignment.spec,
             objectiveMetric: assignment.objectiveMetric,
             scratchDirectory: "\(scratchRoot)/trial-\(key.trial.rawValue)-\(key.attempt)")
+        context.workerEnvironment = machine.gpus.environment(for: key)
         let (checkpoint, settleCheckpoints) = prepareCheckpoints(for: assignment, context: &context, resumeStep: resumeStep)
         let trialContext = context
         let inbox = inbox
         let done = trialsDone
         done.enter()
-        logger.debug("trial starting", metadata: ["trial.key": "\(key)"])
+        logger.debug("trial starting", metadata: ["trial.key": "\(key)", "gpus": "\(context.workerEnvironment["HPO_GPUS"] ?? "-")"])
         let thread = Thread {
             let result = TrialRunner.run(
                 trialContext, cancellation: cancellation, report: { report in inbox.post(.report(key, report)) },

@@ -294,7 +294,7 @@ extension WorkerStateMachine {
         let handBack = queued + running.values.filter { isAwaitingCheckpoint($0.key) }
         queued.removeAll()
         for assignment in handBack.sorted(by: { $0.key.trial < $1.key.trial }) {
-            running[assignment.key] = nil
+            if running.removeValue(forKey: assignment.key) != nil { gpus.release(assignment.key) }
             actions += forgetDownload(assignment.key)
             actions += deliver(preemptedResult(assignment.key, duration: 0), now: now)
         }
