@@ -136,6 +136,27 @@ import Testing
         #expect(leaving.contains(.exit(reason: "SIGTERM", error: false)))
     }
 
+    @Test("an assignment held for its checkpoint holds its GPU, gives it to the resumed trial, and gives it back when handed back on preemption")
+    func resumeHoldsGPU() {
+        var identity = WorkerIdentity(name: "w", host: "h", pid: 9, slots: 1, software: "t", prefetch: 1)
+        identity.gpus = [GPUDevice(id: "0")]
+        var machine = WorkerStateMachine(identity: identity)
+        _ = machine.start(now: 0)
+        _ = machine.received(.welcome(welcome), now: 0)
+        var spec = TrialSpec(program: .command(["train"]))
+        spec.resources = ResourceRequest(gpus: 1)
+        let held = Assignment(key: TrialKey(trial: TrialID(1), attempt: 2), parameters: [:], spec: spec, objectiveMetric: "loss")
+        let chunk = CheckpointChunk(
+            key: held.key, step: 4, index: 0, count: 1, size: 3, sha256: SHA256.hex(of: [1, 2, 3]), data: Data([1, 2, 3]))
+        _ = machine.received(.resumeChunk(chunk), now: 1)
+        #expect(machine.received(.assign(held), now: 1) == [.awaitCheckpoint(held.key)])
+        #expect(machine.gpus.held[held.key] != nil, "the GPU is the waiting attempt's")
+        #expect(machine.gpus.environment(for: held.key)["CUDA_VISIBLE_DEVICES"] == "0")
+        _ = machine.preempt(reason: "SIGTERM", graceSeconds: 30, now: 2)
+        #expect(machine.gpus.held.isEmpty, "handed back, its GPU is free again")
+        #expect(machine.running.isEmpty)
+    }
+
     @Test("preemption before the welcome arrives: drain, then bye, so assignments already on their way come back as preempted")
     func preemptionUnwelcomed() {
         var machine = WorkerStateMachine(identity: identity)
