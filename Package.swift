@@ -19,6 +19,8 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ"),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK"),
+        // CPUID and XCR0: which vector instructions this CPU and OS can run (the BLAS kernel choice).
+        .target(name: "CCPUFeatures"),
 
         // Value types: space, parameters, study configuration. No I/O.
         .target(name: "HPOCore"),
@@ -29,7 +31,7 @@ let package = Package(
         // Proposing configurations: grid, random, Bayesian optimisation.
         .target(name: "HPOSearch", dependencies: ["HPOCore", "HPOGaussianProcess"]),
         // The built-in trainer (an MLP over BLAS on the bundled digits) and the LR range test.
-        .target(name: "HPOTraining", dependencies: ["HPOCore", "CBLAS"]),
+        .target(name: "HPOTraining", dependencies: ["HPOCore", "CBLAS", "CCPUFeatures"]),
         // Hand-written JSON for the hot paths: a strict reader and a writer that match JSONDecoder/JSONEncoder.
         .target(name: "HPOJSON", dependencies: ["HPOCore"]),
         // The protocol as types, frames, and the transport seam (+ an in-memory transport).
@@ -67,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "hpo-worker",
             dependencies: [
-                "HPOWorker", "HPOTrials", "HPOZeroMQ",
+                "HPOWorker", "HPOTrials", "HPOTraining", "HPOZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -94,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "HPOEndToEndTests",
             dependencies: [
-                "HPOJournal", "HPOWire", "HPOZeroMQ", "HPOSearch", "HPOCoordinator", "HPOTrials", "hpo-coordinator",
+                "HPOJournal", "HPOWire", "HPOZeroMQ", "HPOSearch", "HPOCoordinator", "HPOTrials", "HPOTraining", "hpo-coordinator",
                 "hpo-worker", "hpo",
             ]),
     ]
