@@ -50,14 +50,14 @@ print(f"BLAS kernels: swift-hpo {first.get('openblas_kernel', first['openblas_co
 print(f"OPENBLAS_CORETYPE in the environment: {os.environ.get('OPENBLAS_CORETYPE', '(not set)')}; "
       f"load average before {load_before}, after {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 print()
-print(f"{'':36}{'median s/epoch':>16}{'(rounds)':>26}{'val_accuracy':>14}{'val_loss':>10}")
+print(f"{'':36}{'median s/epoch':>16}{'val_accuracy':>14}{'val_loss':>10}  (each round's median)")
 median = {}
 for side, results in runs.items():
     times = [r["median_seconds_per_epoch"] for r in results]
     median[side] = statistics.median(times)
     last = results[-1]
-    print(f"{last['implementation']:36}{median[side]:>16.5f}{' '.join(f'{t:.4f}' for t in times):>26}"
-          f"{last['val_accuracy']:>14.4f}{last['val_loss']:>10.4f}")
+    print(f"{last['implementation']:36}{median[side]:>16.5f}{last['val_accuracy']:>14.4f}{last['val_loss']:>10.4f}  "
+          f"{' '.join(f'{t:.4f}' for t in times)}")
 accuracy = {side: runs[side][-1]["val_accuracy"] for side in runs}
 print()
 print(f"swift-hpo is {median['sklearn'] / median['swift']:.1f}x faster per epoch; accuracy difference "
