@@ -9,7 +9,7 @@
 #                                                agree with each other and the binaries' flags
 #   k8s-schemas cluster/k8s/validate-schemas.sh  the same manifests against the Kubernetes API schemas
 #                                                (kubernetes-validate from PyPI in .build-k8s-venv/: the
-#                                                first run installs it, ~15 s; later runs are offline)
+#                                                first run installs it, ~12 s; later runs are offline, ~2 s)
 #   systemd  cluster/systemd/check-units.sh      systemd-analyze verify: status 0 and no output
 #   ssh      cluster/ssh/test-fanout.sh          hpo-fanout.sh start/status/stop on 2 local "hosts"
 #   netns    cluster/netns/multi-host-test.sh    4 network namespaces, CURVE, a link cut and restored

@@ -6,7 +6,7 @@
 #
 # kubernetes-validate is installed once into a virtual environment in .build-k8s-venv/ at the
 # repository's root (git-ignored; HPO_K8S_VENV chooses another folder): that needs PyPI, about
-# 15 s. It bundles the schemas, so every later run is offline, about 1 s.
+# 12 s. It bundles the schemas, so every later run is offline, 1–3 s.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 VERSION=1.37.0
