@@ -2,8 +2,8 @@
 import PackageDescription
 
 let package = Package(
+    // Linux only (Glibc, /proc, epoll-era libzmq): no Apple platform is declared because none is built or tested.
     name: "swift-hpo",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "hpo-coordinator", targets: ["hpo-coordinator"]),
         .executable(name: "hpo-worker", targets: ["hpo-worker"]),
@@ -27,17 +27,19 @@ let package = Package(
         // The study file (YAML/JSON) to a validated StudyConfig, errors with file, line, field.
         .target(name: "HPOStudyFile", dependencies: ["HPOCore", .product(name: "Yams", package: "Yams")]),
         // Gaussian-process regression and expected improvement: numbers in, numbers out.
-        .target(name: "HPOGaussianProcess", dependencies: ["CBLAS", "CLAPACK"]),
+        .target(name: "HPOGaussianProcess", dependencies: ["HPOCore", "CBLAS", "CLAPACK"]),
         // Proposing configurations: grid, random, Bayesian optimisation.
         .target(name: "HPOSearch", dependencies: ["HPOCore", "HPOGaussianProcess"]),
         // The built-in trainer (an MLP over BLAS on the bundled digits) and the LR range test.
         .target(name: "HPOTraining", dependencies: ["HPOCore", "CBLAS", "CCPUFeatures"]),
+        // The process runtime of the services: the self-pipe Waker, signals as events (SignalTrap), the monotonic clock.
+        .target(name: "HPORuntime"),
         // Hand-written JSON for the hot paths: a strict reader and a writer that match JSONDecoder/JSONEncoder.
         .target(name: "HPOJSON", dependencies: ["HPOCore"]),
         // The protocol as types, frames, and the transport seam (+ an in-memory transport).
-        .target(name: "HPOWire", dependencies: ["HPOCore", "HPOJSON"]),
+        .target(name: "HPOWire", dependencies: ["HPOCore", "HPOJSON", "HPORuntime"]),
         // A small safe wrapper over libzmq and the live transports.
-        .target(name: "HPOZeroMQ", dependencies: ["CZeroMQ", "HPOWire"]),
+        .target(name: "HPOZeroMQ", dependencies: ["CZeroMQ", "HPOWire", "HPORuntime"]),
         // The append-only results log: group-committed writer, tolerant reader.
         .target(name: "HPOJournal", dependencies: ["HPOCore", "HPOJSON"]),
         // Reading a results log for people: status summary, HTML report with SVG plots, export.
@@ -48,28 +50,29 @@ let package = Package(
         .target(
             name: "HPOCoordinator",
             dependencies: [
-                "HPOCore", "HPOSearch", "HPOWire", "HPOJournal",
+                "HPOCore", "HPOSearch", "HPOWire", "HPOJournal", "HPORuntime",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The worker: state machine and its I/O shell.
         .target(
             name: "HPOWorker",
             dependencies: [
-                "HPOCore", "HPOWire", "HPOTrials",
+                "HPOCore", "HPOWire", "HPOTrials", "HPORuntime",
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
         .executableTarget(
             name: "hpo-coordinator",
             dependencies: [
-                "HPOCoordinator", "HPOStudyFile", "HPOZeroMQ", "HPOJournal", "HPOTrials", "HPOSearch", "HPOTraining",
+                "HPOCoordinator", "HPOStudyFile", "HPOZeroMQ", "HPOJournal", "HPOTrials", "HPOSearch", "HPOTraining", "HPORuntime",
+                "HPOWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "hpo-worker",
             dependencies: [
-                "HPOWorker", "HPOTrials", "HPOTraining", "HPOZeroMQ",
+                "HPOWorker", "HPOTrials", "HPOTraining", "HPOZeroMQ", "HPORuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -77,13 +80,13 @@ let package = Package(
             name: "hpo",
             dependencies: [
                 "HPOCore", "HPOJournal", "HPOTraining", "HPOSearch", "HPOTrials", "HPOReport", "HPOZeroMQ",
-                "HPOWorker", "HPOWire", "HPOCoordinator",
+                "HPOWorker", "HPOWire", "HPOCoordinator", "HPORuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "HPOCoreTests", dependencies: ["HPOCore", "HPOSearch"]),
         .testTarget(name: "HPOStudyFileTests", dependencies: ["HPOStudyFile"]),
-        .testTarget(name: "HPOWireTests", dependencies: ["HPOWire", "HPOZeroMQ"]),
+        .testTarget(name: "HPOWireTests", dependencies: ["HPOWire", "HPOZeroMQ", "HPORuntime"]),
         .testTarget(name: "HPOJournalTests", dependencies: ["HPOJournal", "HPOJSON"]),
         .testTarget(name: "HPOTrialsTests", dependencies: ["HPOTrials"]),
         .testTarget(name: "HPOReportTests", dependencies: ["HPOReport", "HPOJournal"]),
@@ -92,11 +95,12 @@ let package = Package(
         .testTarget(name: "HPOSearchTests", dependencies: ["HPOSearch", "HPOGaussianProcess", "HPOTrials"]),
         .testTarget(
             name: "HPOCoordinatorTests",
-            dependencies: ["HPOCoordinator", "HPOWorker", "HPOWire", "HPOJournal", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["HPOCoordinator", "HPOWorker", "HPOWire", "HPOJournal", "HPORuntime", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "HPOEndToEndTests",
             dependencies: [
-                "HPOJournal", "HPOWire", "HPOZeroMQ", "HPOSearch", "HPOCoordinator", "HPOTrials", "HPOTraining", "hpo-coordinator",
+                "HPOJournal", "HPOWire", "HPOZeroMQ", "HPOSearch", "HPOCoordinator", "HPOTrials", "HPOTraining", "HPORuntime",
+                "hpo-coordinator",
                 "hpo-worker", "hpo",
             ]),
     ]

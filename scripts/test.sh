@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/check-docs.sh
 swift build --build-tests
 swift test --skip-build
 # The hand-written JSON of the wire and the log once more, optimised as the binaries that write

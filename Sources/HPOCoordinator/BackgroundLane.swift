@@ -1,4 +1,5 @@
 import Foundation
+import HPORuntime
 import HPOWire
 
 /// One long-lived thread that runs submitted jobs in order. `stopAndJoin` lets the job running

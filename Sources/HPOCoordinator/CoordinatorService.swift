@@ -1,4 +1,5 @@
 import Foundation
+import HPORuntime
 import HPOCore
 import HPOJournal
 import HPOWire
@@ -12,7 +13,7 @@ public final class CoordinatorService {
     public private(set) var machine: CoordinatorStateMachine
     private let journal: JournalWriter
     private let logger: Logger
-    private let proposals: ProposalInbox
+    private let proposals: WakingInbox<ProposalResult>
     /// Background threads: one for proposals, one for refits of the model (slower), so a refit
     /// never holds up a proposal. Both are stopped and joined before `run` returns.
     private let proposalLane: BackgroundLane
@@ -34,7 +35,7 @@ public final class CoordinatorService {
         self.machine = machine
         self.journal = journal
         self.logger = logger
-        proposals = ProposalInbox(waker: waker)
+        proposals = WakingInbox<ProposalResult>(waker: waker)
         proposalLane = BackgroundLane(name: "proposals")
         refitLane = BackgroundLane(name: "model refit")
     }
@@ -67,6 +68,7 @@ public final class CoordinatorService {
                     let decoded = try WireCodec.decodeWorkerMessage(message.frames)
                     log(decoded, from: message.peer)
                     actions.append(machine.received(decoded, from: message.peer, credential: message.credential, now: now))
+                    if case .hello(let hello) = decoded { logPlacement(of: hello, on: message.peer) }
                 } catch {
                     logger.warning(
                         "dropped a malformed message", metadata: ["peer": "\(message.peer)", "error": "\(error)"])
@@ -109,6 +111,9 @@ public final class CoordinatorService {
         if let request = actions.refitRequest { run(request, on: refitLane) }
         // Durable first (one fsync for the whole batch), then act.
         try journal.append(actions.journal)
+        for case .placementWarning(let warning) in actions.journal {
+            logger.warning("\(warning.reason)")
+        }
         for (peer, message) in actions.messages {
             if case .stop(let stop) = message {
                 logger.info("stopping a trial early", metadata: ["trial.key": "\(stop.key)", "reason": "\(stop.reason)"])
@@ -152,6 +157,18 @@ public final class CoordinatorService {
         }
     }
 
+    /// A hello whose resources were dropped, or a worker that can hold none of this study's
+    /// trials: said in the log (the study-level warning is `placement_warning`).
+    private func logPlacement(of hello: Hello, on peer: PeerID) {
+        if let dropped = hello.droppedResources {
+            logger.warning("worker resources dropped", metadata: ["worker.name": "\(hello.name)", "reason": "\(dropped)"])
+        }
+        if let problem = machine.placementProblem(of: peer) {
+            logger.warning(
+                "worker cannot run this study's trials", metadata: ["worker.name": "\(hello.name)", "reason": "\(problem)"])
+        }
+    }
+
     public func snapshot(elapsed: Double) -> ProgressSnapshot {
         var snapshot = ProgressSnapshot(
             study: machine.config.name, completed: machine.completedCount, failed: machine.failedCount,
@@ -166,26 +183,3 @@ public final class CoordinatorService {
     }
 }
 
-/// Proposal results from the background thread to the loop.
-final class ProposalInbox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [ProposalResult] = []
-    private let waker: Waker
-
-    init(waker: Waker) { self.waker = waker }
-
-    func post(_ result: ProposalResult) {
-        lock.lock()
-        results.append(result)
-        lock.unlock()
-        waker.wake()
-    }
-
-    func drain() -> [ProposalResult] {
-        lock.lock()
-        defer { lock.unlock() }
-        let drained = results
-        results.removeAll()
-        return drained
-    }
-}

@@ -39,16 +39,23 @@ extension CoordinatorStateMachine {
             workers[oldPeer]?.running.subtract(carried.running)
             actions.append(removeWorker(oldPeer, reason: "reconnected", now: now, dispatchAfter: false))
         }
-        let prefetch = min(max(hello.prefetch, 0), Self.maximumPrefetch)
+        // Its slots for this study: fewer when trials take GPUs of their own, none when it lacks
+        // GPUs or labels they need (`+Placement`); then no queue either.
+        let capacity = trialCapacity(of: hello)
+        let slots = capacity.count
+        let prefetch = slots == 0 ? 0 : min(max(hello.prefetch, 0), Self.maximumPrefetch)
         workers[peer] = WorkerEntry(
-            id: id, slots: hello.slots, prefetch: prefetch, lastSeen: now, credential: credential,
-            freedAt: Array(repeating: now, count: hello.slots + prefetch))
-        lastHeartbeatSent[peer] = now
-        actions.journal.append(.workerJoined(WorkerJoined(worker: id, host: hello.host, pid: hello.pid, slots: hello.slots)))
+            id: id, slots: slots, prefetch: prefetch, lastSeen: now, credential: credential,
+            freedAt: Array(repeating: now, count: slots + prefetch))
+        notePlacement(of: peer, capacity: capacity)
+        lastSentTo[peer] = now
+        // The slots it has for this study (what utilisation is measured against), not its hello's.
+        actions.journal.append(.workerJoined(WorkerJoined(worker: id, host: hello.host, pid: hello.pid, slots: slots)))
         actions.messages.append((peer, .welcome(welcome(for: id))))
         adopt(stillRunning, on: peer, worker: id)
         actions.messages += repeatedStops(for: stillRunning, on: peer)
         actions.append(dispatch(now: now))
+        actions.append(checkPlacement(now: now))
         return actions
     }
 
@@ -87,7 +94,7 @@ extension CoordinatorStateMachine {
     mutating func removeWorker(_ peer: PeerID, reason: String, now: Double, dispatchAfter: Bool = true) -> CoordinatorActions {
         var actions = CoordinatorActions()
         guard let worker = workers.removeValue(forKey: peer) else { return actions }
-        lastHeartbeatSent[peer] = nil
+        lastSentTo[peer] = nil
         nameContests[worker.id] = nil
         var abandoned: [TrialKey] = []
         var pruned: [JournalEvent] = []
@@ -112,6 +119,7 @@ extension CoordinatorStateMachine {
         if dispatchAfter {
             actions.append(dispatch(now: now))
             actions.append(finishIfDone(now: now))
+            actions.append(checkPlacement(now: now))
         }
         return actions
     }

@@ -67,10 +67,14 @@ public struct CoordinatorStateMachine {
     /// stop waiting for their workers to come back and go back to the queue.
     var adoptionDeadline: Double?
     var resumedFrom: RestoredStudy?
-    var lastHeartbeatSent: [PeerID: Double] = [:]
+    /// When each worker was last sent anything: a heartbeat goes out only after an interval of
+    /// silence (any message shows the coordinator is alive), as the protocol says.
+    var lastSentTo: [PeerID: Double] = [:]
     /// Hellos that named a worker registered on another connection, waiting to see whether that
     /// connection is dead (see `+Identity`). At most one per registered worker.
     var nameContests: [WorkerID: NameContest] = [:]
+    /// Which workers can hold this study's trials (GPUs, labels; see `+Placement`).
+    var placement = PlacementState()
     /// Events to journal right after `study_started` (the learning-rate range test of `--lr-find`).
     public var preludeEvents: [JournalEvent] = []
     /// Proposals of a strategy that computes ahead, and the background work in flight.
@@ -274,6 +278,14 @@ public struct CoordinatorStateMachine {
     public mutating func received(
         _ message: WorkerMessage, from peer: PeerID, credential: String? = nil, now: Double
     ) -> CoordinatorActions {
+        let actions = handle(message, from: peer, credential: credential, now: now)
+        noteSent(actions, now: now)
+        return actions
+    }
+
+    private mutating func handle(
+        _ message: WorkerMessage, from peer: PeerID, credential: String?, now: Double
+    ) -> CoordinatorActions {
         if case .hello(let hello) = message { return register(hello, peer: peer, credential: credential, now: now) }
         guard workers[peer] != nil else {
             // A worker we do not know (we restarted, or declared it lost): ask it to say hello again.
@@ -318,9 +330,10 @@ public struct CoordinatorStateMachine {
         }
         if search.computesAhead { actions.append(dispatchFallback(now: now)) }
         if !queuedWithdrawn && pastWallTime(now: now) { actions.append(withdrawQueued()) }
-        for peer in workers.keys where now - (lastHeartbeatSent[peer] ?? 0) >= liveness.heartbeatIntervalSeconds {
+        noteSent(actions, now: now)
+        for peer in workers.keys where now - (lastSentTo[peer] ?? 0) >= liveness.heartbeatIntervalSeconds {
             actions.messages.append((peer, .heartbeat))
-            lastHeartbeatSent[peer] = now
+            lastSentTo[peer] = now
         }
         actions.append(finishIfDone(now: now))
         return actions
@@ -337,7 +350,13 @@ public struct CoordinatorStateMachine {
         }
         var actions = dispatch(now: now)
         actions.append(finishIfDone(now: now))
+        noteSent(actions, now: now)
         return actions
+    }
+
+    /// Records that these messages go out now (see `lastSentTo`).
+    private mutating func noteSent(_ actions: CoordinatorActions, now: Double) {
+        for (peer, _) in actions.messages where workers[peer] != nil { lastSentTo[peer] = now }
     }
 
     /// The user asked to stop (SIGINT/SIGTERM): no new trials, workers are told to shut down.

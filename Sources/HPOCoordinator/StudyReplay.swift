@@ -110,7 +110,7 @@ public enum StudyReplay {
             study.finishReason = e.reason
         case .studyResumed, .studyStopped:
             study.finishReason = nil
-        case .studyStarted, .workerJoined, .trialReport, .resultDropped, .lrRangeTest:
+        case .studyStarted, .workerJoined, .trialReport, .resultDropped, .lrRangeTest, .placementWarning:
             break
         }
     }

@@ -157,10 +157,13 @@ public struct TrialSpec: Hashable, Sendable, Codable {
     public var environment: [String: String]
     /// Command trials only: the working directory (default: the worker's).
     public var workingDirectory: String?
+    /// GPUs and labels each trial needs from its worker (`ResourceRequest`); nil, and absent from
+    /// the JSON, when the study asks for nothing.
+    public var resources: ResourceRequest?
 
     public init(
         program: TrialProgram, timeoutSeconds: Double? = nil, retries: Int = 0, sleepSeconds: Double? = nil,
-        environment: [String: String] = [:], workingDirectory: String? = nil
+        environment: [String: String] = [:], workingDirectory: String? = nil, resources: ResourceRequest? = nil
     ) {
         self.program = program
         self.timeoutSeconds = timeoutSeconds
@@ -168,10 +171,12 @@ public struct TrialSpec: Hashable, Sendable, Codable {
         self.sleepSeconds = sleepSeconds
         self.environment = environment
         self.workingDirectory = workingDirectory
+        self.resources = resources
     }
 
     enum CodingKeys: String, CodingKey {
         case program
+        case resources
         case timeoutSeconds = "timeout_s"
         case retries
         case sleepSeconds = "sleep_s"

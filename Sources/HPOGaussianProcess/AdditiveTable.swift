@@ -63,3 +63,79 @@ struct AdditiveTable {
         return (s, e)
     }
 }
+
+/// The additive part (σ²_add/d) Σ_k m(|a_ik − b_jk|/ℓ_k) of `Matern52.crossCovariance`, added
+/// row by row: the exponentials come from `AdditiveTable`s (n·d + m·d of them instead of n·m·d),
+/// and `b` and its table are transposed so that the loop over the columns of `b` vectorises.
+struct AdditivePart {
+    let d: Int
+    let m: Int
+    let scale: Double
+    let a: [Double]
+    let left: AdditiveTable
+    let rates: [Double]
+    let usable: [Bool]
+    /// Column-major (k-major) copies of `b` and of its table's factors.
+    let columns: [Double]
+    let plusColumns: [Double]
+    let minusColumns: [Double]
+
+    init(_ kernel: Matern52, _ a: [Double], rows n: Int, _ b: [Double], rows m: Int) {
+        let d = kernel.dimension
+        self.d = d
+        self.m = m
+        self.a = a
+        scale = kernel.additiveVariance / Double(d)
+        left = AdditiveTable(a, rows: n, kernel: kernel)
+        let right = AdditiveTable(b, rows: m, kernel: kernel)
+        rates = left.rates
+        usable = zip(left.usable, right.usable).map { $0 && $1 }
+        var columns = [Double](repeating: 0, count: d * m)
+        var plusColumns = [Double](repeating: 1, count: d * m)
+        var minusColumns = [Double](repeating: 1, count: d * m)
+        for j in 0..<m {
+            for k in 0..<d {
+                columns[k * m + j] = b[j * d + k]
+                plusColumns[k * m + j] = right.plus[j * d + k]
+                minusColumns[k * m + j] = right.minus[j * d + k]
+            }
+        }
+        self.columns = columns
+        self.plusColumns = plusColumns
+        self.minusColumns = minusColumns
+    }
+
+    /// Adds the additive part of row i (against every row of `b`) to `row`.
+    func add(row i: Int, into row: UnsafeMutableBufferPointer<Double>) {
+        columns.withUnsafeBufferPointer { columns in
+            plusColumns.withUnsafeBufferPointer { plusColumns in
+                minusColumns.withUnsafeBufferPointer { minusColumns in
+                    for k in 0..<d {
+                        let x = a[i * d + k]
+                        let rate = rates[k]
+                        let scale = self.scale
+                        let range = (k * m)..<((k + 1) * m)
+                        let y = UnsafeBufferPointer(rebasing: columns[range])
+                        if usable[k] {
+                            // exp(−rate·|x − y|) = exp(−rate(x − ½))·exp(rate(y − ½)) when x ≥ y, and symmetrically.
+                            let leftPlus = left.plus[i * d + k], leftMinus = left.minus[i * d + k]
+                            let rightPlus = UnsafeBufferPointer(rebasing: plusColumns[range])
+                            let rightMinus = UnsafeBufferPointer(rebasing: minusColumns[range])
+                            for j in 0..<m {
+                                let t = x - y[j]
+                                let s = rate * abs(t)
+                                let e = t >= 0 ? leftMinus * rightPlus[j] : rightMinus[j] * leftPlus
+                                row[j] += scale * (1 + s + s * s / 3) * e
+                            }
+                        } else {
+                            for j in 0..<m {
+                                let s = rate * abs(x - y[j])
+                                row[j] += scale * (1 + s + s * s / 3) * Foundation.exp(-s)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import HPOCore
 
 /// Fits a GP's hyperparameters by maximising log marginal likelihood + log prior with the
 /// bounded L-BFGS, from several starts, and returns the posterior at the best.
@@ -40,7 +41,7 @@ public struct GPFitter: Sendable {
         if let warmStart, warmStart.dimension == d { starts.append(warmStart.vector) }
         if !warmOnly || starts.isEmpty {
             starts.append(priors.center(dimension: d).vector)
-            var random = SeededGenerator(seed: seed)
+            var random = SplitMix64(rawState: seed ^ 0xD1B5_4A32_D192_ED03)
             for _ in 0..<randomRestarts {
                 let ls = (0..<d).map { _ in priors.lengthScale.mode + 2 * priors.lengthScale.spread * (random.nextUnit() * 2 - 1) }
                 starts.append(ls + [priors.signalVariance.mean, priors.additiveVariance?.mean ?? -.infinity, priors.noiseVariance.mean])
@@ -58,18 +59,4 @@ public struct GPFitter: Sendable {
         guard let process = GaussianProcess(inputs: inputs, rows: n, targets: targets, hyperparameters: chosen) else { return nil }
         return (process, -(best?.value ?? .infinity))
     }
-}
-
-/// SplitMix64, for the fitter's random starts (the search module has its own generators).
-struct SeededGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed ^ 0xD1B5_4A32_D192_ED03 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 }

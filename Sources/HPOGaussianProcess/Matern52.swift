@@ -59,92 +59,39 @@ public struct Matern52: Sendable, Hashable {
     /// The inverse squared length scales, the form every loop uses.
     var inverseSquaredLengthScales: [Double] { lengthScales.map { 1 / ($0 * $0) } }
 
-    /// k between row i of `a` and row j of `b` (both with `dimension` columns).
-    @inline(__always)
-    func covariance(_ a: UnsafeBufferPointer<Double>, _ i: Int, _ b: UnsafeBufferPointer<Double>, _ j: Int, _ w: [Double]) -> Double {
-        let d = dimension
-        var r2 = 0.0
-        for k in 0..<d {
-            let t = a[i * d + k] - b[j * d + k]
-            r2 += t * t * w[k]
-        }
-        var total = value(r: r2.squareRoot())
-        if hasAdditivePart {
-            var sum = 0.0
-            for k in 0..<d {
-                let t = a[i * d + k] - b[j * d + k]
-                sum += Self.unit((t * t * w[k]).squareRoot())
-            }
-            total += additiveVariance / Double(d) * sum
-        }
-        return total
-    }
-
     /// The n×m cross-covariance between the rows of `a` (n×d) and `b` (m×d), row-major.
+    ///
+    /// This is the cost of scoring acquisition candidates (thousands of rows against the model's
+    /// points), so it is laid out for the vector units: `b` is scaled by 1/ℓ and transposed once,
+    /// so that each row of the result is built by loops over the columns of `b` that the compiler
+    /// vectorises, and σ² m(r) is applied to a finished row of r² values.
     public func crossCovariance(_ a: [Double], rows n: Int, _ b: [Double], rows m: Int) -> [Double] {
-        let w = inverseSquaredLengthScales
-        var result = [Double](repeating: 0, count: n * m)
-        guard hasAdditivePart else {
-            a.withUnsafeBufferPointer { a in
-                b.withUnsafeBufferPointer { b in
-                    result.withUnsafeMutableBufferPointer { out in
-                        for i in 0..<n {
-                            for j in 0..<m { out[i * m + j] = covariance(a, i, b, j, w) }
-                        }
-                    }
-                }
-            }
-            return result
-        }
-        // The additive part's factors come from tables (see `AdditiveTable`): n·d + m·d
-        // exponentials instead of n·m·d.
-        let left = AdditiveTable(a, rows: n, kernel: self), right = AdditiveTable(b, rows: m, kernel: self)
         let d = dimension
-        let scale = additiveVariance / Double(d)
-        guard left.usable.allSatisfy({ $0 }) && right.usable.allSatisfy({ $0 }) else {
-            for i in 0..<n {
-                for j in 0..<m {
-                    var r2 = 0.0
-                    var sum = 0.0
-                    for k in 0..<d {
-                        let t = a[i * d + k] - b[j * d + k]
-                        r2 += t * t * w[k]
-                        sum += AdditiveTable.unit(left, i, right, j, k, t)
-                    }
-                    result[i * m + j] = value(r: r2.squareRoot()) + scale * sum
-                }
-            }
-            return result
+        var result = [Double](repeating: 0, count: n * m)
+        guard n > 0, m > 0 else { return result }
+        let inverseScales = lengthScales.map { 1 / $0 }
+        // bᵀ scaled: column j of row k is b_jk / ℓ_k.
+        var scaledColumns = [Double](repeating: 0, count: d * m)
+        for j in 0..<m {
+            for k in 0..<d { scaledColumns[k * m + j] = b[j * d + k] * inverseScales[k] }
         }
-        // The common case, every coordinate tabulated: a tight loop over raw buffers.
+        let additive = hasAdditivePart ? AdditivePart(self, a, rows: n, b, rows: m) : nil
+        let variance = signalVariance
         a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                left.plus.withUnsafeBufferPointer { lp in
-                    left.minus.withUnsafeBufferPointer { lm in
-                        right.plus.withUnsafeBufferPointer { rp in
-                            right.minus.withUnsafeBufferPointer { rm in
-                                left.rates.withUnsafeBufferPointer { rate in
-                                    w.withUnsafeBufferPointer { w in
-                                        result.withUnsafeMutableBufferPointer { out in
-                                            for i in 0..<n {
-                                                for j in 0..<m {
-                                                    var r2 = 0.0
-                                                    var sum = 0.0
-                                                    for k in 0..<d {
-                                                        let t = a[i * d + k] - b[j * d + k]
-                                                        r2 += t * t * w[k]
-                                                        let s = rate[k] * abs(t)
-                                                        let e = t >= 0 ? lm[i * d + k] * rp[j * d + k] : rm[j * d + k] * lp[i * d + k]
-                                                        sum += (1 + s + s * s / 3) * e
-                                                    }
-                                                    out[i * m + j] = value(r: r2.squareRoot()) + scale * sum
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
+            scaledColumns.withUnsafeBufferPointer { columns in
+                result.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<n {
+                        let row = UnsafeMutableBufferPointer(rebasing: out[(i * m)..<((i + 1) * m)])
+                        for k in 0..<d {
+                            let x = a[i * d + k] * inverseScales[k]
+                            let column = UnsafeBufferPointer(rebasing: columns[(k * m)..<((k + 1) * m)])
+                            for j in 0..<m {
+                                let t = x - column[j]
+                                row[j] += t * t
                             }
                         }
+                        for j in 0..<m { row[j] = variance * Self.unit(row[j].squareRoot()) }
+                        additive?.add(row: i, into: row)
                     }
                 }
             }

@@ -66,6 +66,7 @@ enum JournalCoding {
         case .studyStopped(let event): return try encoder.encode(event)
         case .workerJoined(let event): return try encoder.encode(event)
         case .workerLeft(let event): return try encoder.encode(event)
+        case .placementWarning(let event): return try encoder.encode(event)
         case .trialDispatched(let event): return try encoder.encode(event)
         case .trialReport(let event): return try encoder.encode(event)
         case .trialCompleted(let event): return try encoder.encode(event)
@@ -90,6 +91,7 @@ enum JournalCoding {
         case "study_started": event = .studyStarted(try decoder.decode(StudyStarted.self, from: line))
         case "worker_joined": event = .workerJoined(try decoder.decode(WorkerJoined.self, from: line))
         case "worker_left": event = .workerLeft(try decoder.decode(WorkerLeft.self, from: line))
+        case "placement_warning": event = .placementWarning(try decoder.decode(PlacementWarning.self, from: line))
         case "trial_dispatched": event = .trialDispatched(try decoder.decode(TrialDispatched.self, from: line))
         case "trial_report": event = .trialReport(try decoder.decode(TrialReported.self, from: line))
         case "trial_completed": event = .trialCompleted(try decoder.decode(TrialCompleted.self, from: line))
@@ -105,19 +107,7 @@ enum JournalCoding {
         return JournalRecord(event: event, time: header.time)
     }
 
-    static func makeEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Metrics may be NaN or infinite (a diverged run); JSON has no such numbers.
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return encoder
-    }
+    static func makeEncoder() -> JSONEncoder { JSONCoding.makeEncoder(escapingSlashes: false) }
 
-    static func makeDecoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return decoder
-    }
+    static func makeDecoder() -> JSONDecoder { JSONCoding.makeDecoder() }
 }

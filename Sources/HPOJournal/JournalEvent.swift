@@ -7,6 +7,8 @@ public enum JournalEvent: Hashable, Sendable {
     case studyResumed(StudyResumed)
     case workerJoined(WorkerJoined)
     case workerLeft(WorkerLeft)
+    /// No connected worker can hold this study's trials (GPUs, labels): the study waits.
+    case placementWarning(PlacementWarning)
     case trialDispatched(TrialDispatched)
     case trialReport(TrialReported)
     case trialCompleted(TrialCompleted)
@@ -28,6 +30,7 @@ public enum JournalEvent: Hashable, Sendable {
         case .studyResumed: "study_resumed"
         case .workerJoined: "worker_joined"
         case .workerLeft: "worker_left"
+        case .placementWarning: "placement_warning"
         case .trialDispatched: "trial_dispatched"
         case .trialReport: "trial_report"
         case .trialCompleted: "trial_completed"
@@ -106,11 +109,19 @@ public struct LRRangeTestRan: Hashable, Sendable, Codable {
     public var originalHigh: Double?
     public var low: Double?
     public var high: Double?
+    /// Who ran it, when a trial did (the report names the trial in the plot's title).
+    public var trial: Int?
+    public var attempt: Int?
+    public var worker: String?
 
     public init(
         parameter: String, lrs: [Double], losses: [Double], smoothed: [Double], suggestion: Double?,
-        suggestions: [String: Double], originalLow: Double?, originalHigh: Double?, low: Double?, high: Double?
+        suggestions: [String: Double], originalLow: Double?, originalHigh: Double?, low: Double?, high: Double?,
+        trial: Int? = nil, attempt: Int? = nil, worker: String? = nil
     ) {
+        self.trial = trial
+        self.attempt = attempt
+        self.worker = worker
         self.parameter = parameter
         self.lrs = lrs
         self.losses = losses
@@ -124,7 +135,7 @@ public struct LRRangeTestRan: Hashable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case parameter, lrs, losses, smoothed, suggestion, suggestions, low, high
+        case parameter, lrs, losses, smoothed, suggestion, suggestions, low, high, trial, attempt, worker
         case originalLow = "original_low"
         case originalHigh = "original_high"
     }
@@ -141,6 +152,9 @@ public struct LRRangeTestRan: Hashable, Sendable, Codable {
         originalHigh = try container.decodeIfPresent(Double.self, forKey: .originalHigh)
         low = try container.decodeIfPresent(Double.self, forKey: .low)
         high = try container.decodeIfPresent(Double.self, forKey: .high)
+        trial = try container.decodeIfPresent(Int.self, forKey: .trial)
+        attempt = try container.decodeIfPresent(Int.self, forKey: .attempt)
+        worker = try container.decodeIfPresent(String.self, forKey: .worker)
     }
 }
 

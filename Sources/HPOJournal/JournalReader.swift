@@ -1,4 +1,5 @@
 import Foundation
+import HPOJSON
 
 /// Reads a results log back: every event in order.
 public enum JournalReader {
@@ -36,22 +37,10 @@ public enum JournalReader {
             guard let failure = chunk.failure else { continue }
             // Only an unterminated final line can be a torn write; anything else is corruption.
             guard failure.line == unterminatedLine else {
-                throw JournalError.corruptLine(path: path, line: failure.line, reason: Self.describe(failure.error))
+                throw JournalError.corruptLine(path: path, line: failure.line, reason: JSONCoding.describe(failure.error))
             }
             contents.tornTail = true
         }
         return contents
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        guard let error = error as? DecodingError else { return "\(error)" }
-        switch error {
-        case .keyNotFound(let key, _): return "missing field \"\(key.stringValue)\""
-        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return "field \"\(path)\": expected \(type)"
-        case .dataCorrupted(let context): return context.debugDescription
-        @unknown default: return "\(error)"
-        }
     }
 }

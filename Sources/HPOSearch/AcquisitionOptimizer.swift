@@ -1,4 +1,5 @@
 import Foundation
+import HPOCore
 import HPOGaussianProcess
 
 /// Maximises log expected improvement over the unit cube: a space-filling candidate set plus

@@ -1,4 +1,5 @@
 import Foundation
+import HPOCore
 
 /// Space-filling point sets in [0, 1)^d, reproducible from a seed.
 enum SpaceFillingDesign {

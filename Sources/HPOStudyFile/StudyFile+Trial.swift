@@ -3,7 +3,7 @@ import Yams
 
 /// The `trial` section: what a worker runs for each trial, checked against the space.
 extension StudyFile {
-    private static let commonTrialKeys = ["timeout", "retries"]
+    private static let commonTrialKeys = ["timeout", "retries"] + resourceTrialKeys
     private static let builtinTrialKeys = ["builtin"] + commonTrialKeys + ["sleep"]
     private static let commandTrialKeys = ["command"] + commonTrialKeys + ["env", "workdir"]
 
@@ -43,6 +43,7 @@ extension StudyFile {
             trial.retries = try retriesField.int()
             guard trial.retries >= 0 else { throw retriesField.expected("an integer of at least 0") }
         }
+        trial.resources = try readResources(mapping)
         return trial
     }
 

@@ -1,3 +1,5 @@
+import HPOCore
+
 /// A YAML mapping of the study file: its entries in file order, looked up by key.
 struct YAMLMapping {
     struct Entry {
@@ -40,22 +42,6 @@ struct YAMLMapping {
 
     /// The allowed key within edit distance 2 of `key`, if there is one.
     static func closest(to key: String, in allowed: [String]) -> String? {
-        let scored = allowed.map { ($0, editDistance(key.lowercased(), $0)) }
-        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= 2, best.1 < key.count else { return nil }
-        return best.0
-    }
-
-    /// Levenshtein distance between two strings.
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let b = Array(b)
-        var previous = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var current = [i + 1]
-            for (j, y) in b.enumerated() {
-                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
-            }
-            previous = current
-        }
-        return previous[b.count]
+        Spelling.closest(to: key, in: allowed, maxDistance: 2)
     }
 }

@@ -136,4 +136,19 @@ public struct LRSuggestions: Sendable, Equatable, Codable {
         case lowerBound = "cyclical_lower"
         case upperBound = "cyclical_upper"
     }
+
+    /// Each suggestion by the name the results log and the JSON report use.
+    public var named: [String: Double] {
+        [
+            "steepest": steepest, "minimum_over_ten": minimumOverTen, "minimum": minimum,
+            "cyclical_lower": lowerBound, "cyclical_upper": upperBound,
+        ]
+    }
+
+    /// A learning rate printed short: three significant digits (`0.0453`), with an exponent
+    /// outside [1e-3, 1e3) (`1.20e-5`).
+    public static func format(_ value: Double) -> String {
+        if value >= 1e-3 && value < 1e3 { return String(format: "%.3g", value) }
+        return String(format: "%.2e", value).replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+0", with: "e+")
+    }
 }

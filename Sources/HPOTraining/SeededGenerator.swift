@@ -1,6 +1,8 @@
 import Foundation
+import HPOCore
 
-/// A small, fast, seedable random number generator (xoshiro256**, seeded through SplitMix64).
+/// A small, fast, seedable random number generator (xoshiro256**, seeded through HPOCore's
+/// SplitMix64): the trainer's, for its speed and its long period over millions of draws per run.
 ///
 /// The trainer draws everything random from it (initial weights, shuffling, dropout masks) with
 /// its own conversions below, so the same seed gives the same numbers on every platform and
@@ -9,15 +11,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: (UInt64, UInt64, UInt64, UInt64)
 
     public init(seed: UInt64) {
-        var mixer = seed
-        func splitMix() -> UInt64 {
-            mixer &+= 0x9E37_79B9_7F4A_7C15
-            var z = mixer
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        state = (splitMix(), splitMix(), splitMix(), splitMix())
+        var mixer = SplitMix64(rawState: seed)
+        state = (mixer.next(), mixer.next(), mixer.next(), mixer.next())
     }
 
     /// An independent stream for one purpose (`stream` 1, 2, …), so that e.g. adding dropout does

@@ -49,7 +49,7 @@ enum CommandTrial {
         }
         defer { scratch.remove() }
 
-        let environment = TrialEnvironment.variables(
+        var environment = TrialEnvironment.variables(
             base: ProcessInfo.processInfo.environment,
             spec: context.spec,
             trial: context.trial,
@@ -57,6 +57,7 @@ enum CommandTrial {
             parameters: context.parameters,
             paramsFile: scratch.paramsFile
         )
+        environment.merge(context.workerEnvironment) { _, worker in worker }
         guard let executable = ChildProcess.resolveExecutable(program, searchPath: environment["PATH"]) else {
             return failed(SpawnError(executable: program, cause: Errno(ENOENT)).description)
         }

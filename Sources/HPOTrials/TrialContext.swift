@@ -12,6 +12,9 @@ public struct TrialContext: Sendable {
     /// A directory for this attempt's files (the parameters JSON file), best one per attempt
     /// inside a directory that exists. The runner creates it if needed and removes what it created.
     public var scratchDirectory: String
+    /// Variables the worker sets for this attempt alone, over everything else (command trials):
+    /// the GPUs it holds (`CUDA_VISIBLE_DEVICES`, `HPO_GPUS`; see `GPUAllocator`).
+    public var workerEnvironment: [String: String] = [:]
 
     public init(
         trial: TrialID,

@@ -1,5 +1,6 @@
 import Foundation
 import HPOCore
+import HPOJSON
 
 /// Protocol v1 framing (see docs/protocol.md): every message is two frames,
 /// `["hpo/1", <JSON object with a "type" field>]`.
@@ -161,36 +162,11 @@ public enum WireCodec {
         }
     }
 
-    static func makeEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return encoder
-    }
+    static func makeEncoder() -> JSONEncoder { JSONCoding.makeEncoder() }
 
-    static func makeDecoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return decoder
-    }
+    static func makeDecoder() -> JSONDecoder { JSONCoding.makeDecoder() }
 
-    /// A short account of a decoding error: the path of the offending field and what went wrong.
-    static func describe(_ error: any Error) -> String {
-        guard let error = error as? DecodingError else { return "\(error)" }
-        func path(_ context: DecodingError.Context) -> String {
-            let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-            return path.isEmpty ? "" : "\(path): "
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "\(path(context))missing field \"\(key.stringValue)\""
-        case .typeMismatch(let type, let context): return "\(path(context))expected \(type)"
-        case .valueNotFound(let type, let context): return "\(path(context))expected \(type), found null"
-        case .dataCorrupted(let context): return "\(path(context))\(context.debugDescription)"
-        @unknown default: return "\(error)"
-        }
-    }
+    static func describe(_ error: any Error) -> String { JSONCoding.describe(error) }
 }
 
 /// Why a message on the wire could not be decoded. The receiver drops the message and logs this.

@@ -1,4 +1,5 @@
 import Foundation
+import HPORuntime
 
 /// An in-process transport for tests of the coordinator and worker shells: one hub, any number
 /// of clients. Messages are delivered in order; wake-ups use the same `Waker` as the live transport.

@@ -16,9 +16,15 @@ public struct Hello: Hashable, Sendable, Codable {
     /// How many assignments the worker keeps queued beyond its slots, to start the moment a slot
     /// frees instead of waiting a round trip for the next one (absent on the wire: 0).
     public var prefetch: Int
+    /// GPUs, cores and labels (absent on the wire, or dropped as malformed or out of bounds: nil,
+    /// a worker with no GPUs and no labels).
+    public var resources: WorkerResources?
+    /// Not on the wire: why the sender's `resources` were dropped on receipt, for the log.
+    public var droppedResources: String?
 
     public init(
-        name: String, host: String, pid: Int32, slots: Int, software: String, running: [TrialKey] = [], prefetch: Int = 0
+        name: String, host: String, pid: Int32, slots: Int, software: String, running: [TrialKey] = [], prefetch: Int = 0,
+        resources: WorkerResources? = nil
     ) {
         self.name = name
         self.host = host
@@ -27,10 +33,11 @@ public struct Hello: Hashable, Sendable, Codable {
         self.software = software
         self.running = running
         self.prefetch = prefetch
+        self.resources = resources
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, host, pid, slots, software, running, prefetch
+        case name, host, pid, slots, software, running, prefetch, resources
     }
 
     public init(from decoder: any Decoder) throws {
@@ -42,6 +49,12 @@ public struct Hello: Hashable, Sendable, Codable {
         software = try container.decode(String.self, forKey: .software)
         running = try container.decode([TrialKey].self, forKey: .running)
         prefetch = try container.decodeIfPresent(Int.self, forKey: .prefetch) ?? 0
+        // A malformed `resources` costs the worker its resources, not its registration.
+        do {
+            resources = try container.decodeIfPresent(WorkerResources.self, forKey: .resources)
+        } catch {
+            droppedResources = "malformed resources: \(WireCodec.describe(error))"
+        }
     }
 }
 

@@ -14,7 +14,7 @@ public enum WireBounds {
         switch message {
         case .hello(let hello):
             if let violation = violation(in: hello) { throw .outOfBounds(type: "hello", violation) }
-            return message
+            return .hello(withUsableResources(hello))
         case .heartbeat:
             return message
         case .report(let report):
@@ -180,6 +180,7 @@ public enum WireBounds {
         if let workdir = spec.workingDirectory, workdir.utf8.count > WireLimits.maxArgumentBytes {
             return "workdir is \(workdir.utf8.count) bytes long, more than \(WireLimits.maxArgumentBytes)"
         }
+        if let resources = spec.resources, let violation = violation(in: resources) { return violation }
         guard (0...WireLimits.maxRetries).contains(spec.retries) else {
             return "retries \(spec.retries) is not in 0...\(WireLimits.maxRetries)"
         }

@@ -20,6 +20,8 @@ enum WireFastPath {
         var json = JSONWriter(escapesSlashes: true)
         switch message {
         case .assign(let assignment):
+            // A study's resource request is rare and its trials long: JSONEncoder writes it.
+            guard assignment.spec.resources == nil else { return nil }
             json.beginObject()
             json.key("key")
             json.trialKey(assignment.key)
@@ -279,6 +281,7 @@ extension JSONCursor {
             case "sleep_s": setOnce(&sleep, cursor.double())
             case "env": setOnce(&environment, cursor.dictionary { $0.string() })
             case "workdir": setOnce(&workdir, cursor.string())
+            case "resources": false  // a resource request is left to JSONDecoder (see the encoder)
             default: cursor.skipValue()
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import HPORuntime
 import HPOCore
 import HPOTrials
 import HPOWire
@@ -10,7 +11,7 @@ public final class WorkerService {
     private var machine: WorkerStateMachine
     private let logger: Logger
     private let scratchRoot: String
-    private let inbox: TrialEventInbox
+    private let inbox: WakingInbox<TrialEvent>
     private var cancellations: [TrialKey: TrialCancellation] = [:]
     private let trialsDone = DispatchGroup()
 
@@ -41,7 +42,7 @@ public final class WorkerService {
         machine = WorkerStateMachine(identity: identity)
         self.logger = logger
         self.scratchRoot = scratchRoot
-        inbox = TrialEventInbox(waker: waker)
+        inbox = WakingInbox<TrialEvent>(waker: waker)
     }
 
     /// Runs until the coordinator shuts the worker down, refuses it, or `stopRequested` returns a
@@ -109,14 +110,16 @@ public final class WorkerService {
         let key = assignment.key
         let cancellation = TrialCancellation()
         cancellations[key] = cancellation
-        let context = TrialContext(
+        var trialContext = TrialContext(
             trial: key.trial, attempt: key.attempt, parameters: assignment.parameters, spec: assignment.spec,
             objectiveMetric: assignment.objectiveMetric,
             scratchDirectory: "\(scratchRoot)/trial-\(key.trial.rawValue)-\(key.attempt)")
+        trialContext.workerEnvironment = machine.gpus.environment(for: key)
+        let context = trialContext
         let inbox = inbox
         let done = trialsDone
         done.enter()
-        logger.debug("trial starting", metadata: ["trial.key": "\(key)"])
+        logger.debug("trial starting", metadata: ["trial.key": "\(key)", "gpus": "\(context.workerEnvironment["HPO_GPUS"] ?? "-")"])
         let thread = Thread {
             let result = TrialRunner.run(context, cancellation: cancellation) { report in
                 inbox.post(.report(key, report))
@@ -135,26 +138,3 @@ enum TrialEvent: Sendable {
     case finished(TrialKey, TrialResult)
 }
 
-/// A lock-protected queue that wakes the loop when something is posted.
-final class TrialEventInbox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var events: [TrialEvent] = []
-    private let waker: Waker
-
-    init(waker: Waker) { self.waker = waker }
-
-    func post(_ event: TrialEvent) {
-        lock.lock()
-        events.append(event)
-        lock.unlock()
-        waker.wake()
-    }
-
-    func drain() -> [TrialEvent] {
-        lock.lock()
-        defer { lock.unlock() }
-        let drained = events
-        events.removeAll()
-        return drained
-    }
-}

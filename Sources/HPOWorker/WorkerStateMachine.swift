@@ -10,6 +10,15 @@ public struct WorkerIdentity: Hashable, Sendable {
     public var software: String
     /// Assignments kept queued beyond the slots, started the moment a slot frees (see `Hello`).
     public var prefetch: Int
+    /// The GPUs the worker hands out to its trials (`--gpus`): nil when it does not manage GPUs
+    /// (trials keep the environment they inherit), empty for `--gpus none` (see `GPUAllocator`).
+    public var gpus: [GPUDevice]? = nil
+    /// `--label`, and the cores the process may use: announced in the hello with the GPUs.
+    public var labels: [String] = []
+    public var cores: Int? = nil
+
+    /// What the hello announces besides the slots.
+    public var resources: WorkerResources { WorkerResources(gpus: gpus ?? [], cores: cores, labels: labels) }
 
     public init(name: String, host: String, pid: Int32, slots: Int, software: String, prefetch: Int = 0) {
         self.name = name
@@ -81,9 +90,12 @@ public struct WorkerStateMachine {
     private var lastReports: [TrialKey: TrialReport] = [:]
     private var lastHeard: Double = 0
     private var lastSent: Double = 0
+    /// Which GPUs each running trial holds: a queued trial starts only when its GPUs are free.
+    public private(set) var gpus: GPUAllocator
 
     public init(identity: WorkerIdentity, helloRetrySeconds: Double = 1) {
         self.identity = identity
+        gpus = GPUAllocator(devices: identity.gpus)
         self.helloRetrySeconds = helloRetrySeconds
         helloWait = helloRetrySeconds
     }
@@ -120,7 +132,10 @@ public struct WorkerStateMachine {
             }
         case .assign(let assignment):
             guard isRegistered, running[assignment.key] == nil, !queued.contains(where: { $0.key == assignment.key }) else { return [] }
-            if running.count < identity.slots { return [begin(assignment, now: now)] }
+            if let reason = gpus.neverFits(assignment.spec) { return [refuseAtOnce(assignment, reason: reason, now: now)] }
+            if running.count < identity.slots, queued.isEmpty, gpus.canStart(assignment.spec) {
+                return [begin(assignment, now: now)]
+            }
             guard queued.count < identity.prefetch else { return [] }
             queued.append(assignment)
             return []
@@ -165,6 +180,7 @@ public struct WorkerStateMachine {
     /// that completed before the stop took effect stays completed.
     public mutating func trialFinished(_ key: TrialKey, _ result: TrialResult, now: Double) -> [WorkerAction] {
         guard running.removeValue(forKey: key) != nil, phase != .stopped else { return [] }
+        gpus.release(key)
         slotsFreedAt.append(now)
         var result = result
         result.slotIdleSeconds = idleBeforeStart.removeValue(forKey: key)
@@ -179,7 +195,10 @@ public struct WorkerStateMachine {
         unacknowledged[key] = message
         // The queued trial first: its slot is free now, the coordinator's answer is a round trip away.
         var actions: [WorkerAction] = []
-        if !queued.isEmpty { actions.append(begin(queued.removeFirst(), now: now)) }
+        // As many as the free slots and GPUs allow (a trial of two GPUs may free room for two of one).
+        while let next = queued.first, running.count < identity.slots, gpus.canStart(next.spec) {
+            actions.append(begin(queued.removeFirst(), now: now))
+        }
         actions.append(send(.result(message), now: now))
         return actions
     }
@@ -187,8 +206,18 @@ public struct WorkerStateMachine {
     /// Starts an assignment in a free slot, noting how long that slot stood idle.
     private mutating func begin(_ assignment: Assignment, now: Double) -> WorkerAction {
         running[assignment.key] = assignment
+        gpus.allocate(assignment.key, spec: assignment.spec)
         if !slotsFreedAt.isEmpty { idleBeforeStart[assignment.key] = max(now - slotsFreedAt.removeFirst(), 0) }
         return .startTrial(assignment)
+    }
+
+    /// An assignment this worker can never run (it needs more GPUs than there are: a
+    /// coordinator that does not place by resources) ends at once as failed, with the reason.
+    private mutating func refuseAtOnce(_ assignment: Assignment, reason: String, now: Double) -> WorkerAction {
+        let result = TrialResult(status: .failed, metrics: [:], reason: reason, durationSeconds: 0)
+        let message = ResultMessage(key: assignment.key, result: result)
+        unacknowledged[assignment.key] = message
+        return send(.result(message), now: now)
     }
 
     /// Time passed: hello again while unwelcomed, heartbeats, a silent coordinator.
@@ -265,7 +294,7 @@ public struct WorkerStateMachine {
         let held = Set(running.keys).union(queued.map(\.key)).union(unacknowledged.keys).sorted { $0.trial < $1.trial }
         let hello = Hello(
             name: identity.name, host: identity.host, pid: identity.pid, slots: identity.slots,
-            software: identity.software, running: held, prefetch: identity.prefetch)
+            software: identity.software, running: held, prefetch: identity.prefetch, resources: identity.resources)
         return [send(.hello(hello), now: now)]
     }
 

@@ -1,4 +1,5 @@
 import HPOWire
+import HPORuntime
 
 extension ZeroMQSocket {
     /// The receive step both transports share: wait for this socket or the waker (draining a

@@ -1,4 +1,5 @@
 import HPOWire
+import HPORuntime
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HPORuntime
 import Foundation
 import HPOCoordinator
 import HPOCore
@@ -159,7 +160,8 @@ struct CoordinatorCommand: ParsableCommand {
             count: localWorkers,
             arguments: LocalWorkerPool.arguments(
                 endpoint: boundEndpoint, slots: workerSlots, prefetch: workerPrefetch, study: config.name,
-                curve: localKey.map { ($0.keyFile, curve?.keyPair.publicKey ?? "") }))
+                curve: localKey.map { ($0.keyFile, curve?.keyPair.publicKey ?? "") }),
+            gpus: LocalWorkerPool.gpuArguments(count: localWorkers, devices: localWorkers > 1 ? LocalWorkerPool.hostGPUs() : nil))
 
         let livenessSettings = LivenessSettings(heartbeatIntervalSeconds: heartbeat, liveness: liveness)
         let host = ProcessInfo.processInfo.hostName

@@ -25,12 +25,7 @@ enum LearningRateStep {
         let suggestions = found.analysis.suggestions
         let event = LRRangeTestRan(
             parameter: parameter, lrs: found.analysis.series.learningRates, losses: found.analysis.series.losses,
-            smoothed: found.analysis.smoothed, suggestion: suggestions.steepest,
-            suggestions: [
-                "steepest": suggestions.steepest, "minimum_over_ten": suggestions.minimumOverTen,
-                "minimum": suggestions.minimum, "cyclical_lower": suggestions.lowerBound,
-                "cyclical_upper": suggestions.upperBound,
-            ],
+            smoothed: found.analysis.smoothed, suggestion: suggestions.steepest, suggestions: suggestions.named,
             originalLow: low, originalHigh: high, low: found.low, high: found.high)
         return (narrowed, .lrRangeTest(event))
     }

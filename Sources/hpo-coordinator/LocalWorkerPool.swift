@@ -22,7 +22,8 @@ final class LocalWorkerPool {
         return arguments
     }
 
-    init(count: Int, arguments: [String]) throws {
+    /// `init`'s `arguments` plus, per worker, `gpus[i]` (see `gpuArguments`).
+    init(count: Int, arguments: [String], gpus: [[String]] = []) throws {
         guard count > 0 else { return }
         let executable = Self.workerExecutable()
         guard FileManager.default.isExecutableFile(atPath: executable) else {
@@ -31,7 +32,7 @@ final class LocalWorkerPool {
         for _ in 0..<count {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
+            process.arguments = arguments + (workers.count < gpus.count ? gpus[workers.count] : [])
             let relay = StderrRelay()
             process.standardError = relay.pipe
             try process.run()

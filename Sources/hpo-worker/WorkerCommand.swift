@@ -1,4 +1,5 @@
 import ArgumentParser
+import HPORuntime
 import Foundation
 import HPOCore
 import HPOTraining
@@ -25,8 +26,14 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "The coordinator's address, e.g. tcp://coord-host:5555.")
     var connect: String
 
-    @Option(help: "How many trials to run at once.")
-    var slots = 1
+    @Option(help: "How many trials to run at once (default: one per GPU, or 1 without GPUs).")
+    var slots: Int?
+
+    @Option(help: "GPUs to give trials, each to one trial at a time: auto (nvidia-smi's, narrowed to CUDA_VISIBLE_DEVICES if set), none (trials see no GPU), or a list of indices or UUIDs such as 0,1,3.")
+    var gpus = "auto"
+
+    @Option(name: .customLong("label"), help: "A label a study's trial.labels can ask for (repeat the option, or give a comma-separated list).")
+    var labels: [String] = []
 
     @Option(help: "Trials to keep queued beyond the slots, started the moment a slot frees (0: ask for each one when a slot frees).")
     var prefetch = 1
@@ -59,7 +66,9 @@ struct WorkerCommand: ParsableCommand {
     var logLevel: Logger.Level = .info
 
     func validate() throws {
-        guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
+        if let slots { guard slots >= 1 else { throw ValidationError("--slots must be at least 1") } }
+        do { _ = try GPUSelection(parsing: gpus) } catch { throw ValidationError(error.description) }
+        _ = try labelList()
         guard (0...16).contains(prefetch) else { throw ValidationError("--prefetch must be between 0 and 16") }
         guard (curveKey == nil) == (serverKey == nil) else {
             throw ValidationError("--curve-key and --server-key go together (CURVE needs this worker's key pair and the coordinator's public key)")
@@ -79,9 +88,14 @@ struct WorkerCommand: ParsableCommand {
         }
         let host = ProcessInfo.processInfo.hostName
         let pid = getpid()
-        let identity = WorkerIdentity(
-            name: name ?? "\(host):\(pid)", host: host, pid: pid, slots: slots, software: HPOVersion.current, prefetch: prefetch)
         let logger = Logger(label: "hpo-worker")
+        let (devices, gpuClaims) = try discoverGPUs(logger: logger)
+        var identity = WorkerIdentity(
+            name: name ?? "\(host):\(pid)", host: host, pid: pid, slots: slots ?? max(devices?.count ?? 0, 1),
+            software: HPOVersion.current, prefetch: prefetch)
+        identity.gpus = devices
+        identity.labels = try labelList()
+        identity.cores = ProcessInfo.processInfo.activeProcessorCount
 
         let curve = try curveSettings()
         let scratchRoot: String
@@ -111,12 +125,57 @@ struct WorkerCommand: ParsableCommand {
             curve == nil
             ? "is a coordinator running at \(connect)? (a coordinator using CURVE needs --curve-key and --server-key)"
             : "check that --server-key is the coordinator's public key and that this worker's public key is in the coordinator's --authorized-keys"
-        let clean = try service.run(transport: transport) { SignalTrap.caught }
+        // The GPU locks are held until the worker is done.
+        let clean = try withExtendedLifetime(gpuClaims) { try service.run(transport: transport) { SignalTrap.caught } }
         if !clean { throw ExitCode(2) }
     }
 }
 
 extension WorkerCommand {
+    /// `--label`: every value split at commas, each checked, duplicates dropped.
+    func labelList() throws -> [String] {
+        var list: [String] = []
+        for label in labels.flatMap({ $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }) {
+            if let violation = ResourceRequest.labelViolation(label) { throw ValidationError("--label: \(violation)") }
+            if !list.contains(label) { list.append(label) }
+        }
+        guard list.count <= ResourceRequest.maxLabels else {
+            throw ValidationError("--label: \(list.count) labels, more than \(ResourceRequest.maxLabels)")
+        }
+        return list
+    }
+
+    /// The GPUs to hand out (`--gpus`), said once in the log; nil when this worker does not
+    /// manage GPUs. A `--gpus` list that nvidia-smi contradicts is an error (exit 2). The claims
+    /// keep other workers on this host from handing out the same devices (`GPUClaims`).
+    func discoverGPUs(logger: Logger) throws -> ([GPUDevice]?, GPUClaims) {
+        let discovery: GPUInventory.Discovery
+        let selection: GPUSelection
+        do {
+            selection = try GPUSelection(parsing: gpus)
+            discovery = try GPUInventory.select(
+                selection, environment: ProcessInfo.processInfo.environment, runNvidiaSMI: { GPUInventory.runNvidiaSMI() })
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        logger.info("\(discovery.note)")
+        let claims = GPUClaims(directory: GPUClaims.defaultDirectory())
+        guard let found = discovery.devices, !found.isEmpty else { return (discovery.devices, claims) }
+        let (devices, notes) = claims.take(found, auto: selection == .auto, limit: slots)
+        for note in notes { logger.warning("\(note)") }
+        if devices.isEmpty {
+            logger.warning("every GPU is handed out by other hpo-workers on this host: this worker's trials see none")
+        } else if devices != found {
+            logger.info("this worker hands out GPUs \(GPUInventory.describe(devices))")
+        }
+        if !devices.isEmpty, let slots, slots > devices.count {
+            logger.warning(
+                "\(slots) slots and \(devices.count) GPUs: a command trial takes a GPU of its own unless its study says resources: {gpus: 0}, so at most \(devices.count) such trials run at once")
+        }
+        return (devices, claims)
+    }
+
     /// The CURVE settings from --curve-key and --server-key, if given.
     func curveSettings() throws -> CurveClientSettings? {
         guard let curveKey, let serverKey else { return nil }

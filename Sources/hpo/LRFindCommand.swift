@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import HPOCore
+import HPOJournal
+import HPOReport
 import HPOTraining
 
 /// `hpo lr-find`: Leslie Smith's learning-rate range test on the built-in trainer, or the same
@@ -78,17 +80,24 @@ struct LRFindCommand: ParsableCommand {
         let s = run.analysis.suggestions
         let range = LRFinderAnalysis.narrowedRange(for: s)
         let rows: [(String, String)] = [
-            ("steepest descent (suggested)", LRFinderPlot.formatLR(s.steepest)),
-            ("minimum loss / 10", LRFinderPlot.formatLR(s.minimumOverTen)),
-            ("cyclical lower (lr_min)", LRFinderPlot.formatLR(s.lowerBound)),
-            ("cyclical upper (learning_rate)", LRFinderPlot.formatLR(s.upperBound)),
-            ("minimum of the smoothed loss", LRFinderPlot.formatLR(s.minimum)),
-            ("narrowed study range", "\(LRFinderPlot.formatLR(range.low)) … \(LRFinderPlot.formatLR(range.high))"),
+            ("steepest descent (suggested)", LRSuggestions.format(s.steepest)),
+            ("minimum loss / 10", LRSuggestions.format(s.minimumOverTen)),
+            ("cyclical lower (lr_min)", LRSuggestions.format(s.lowerBound)),
+            ("cyclical upper (learning_rate)", LRSuggestions.format(s.upperBound)),
+            ("minimum of the smoothed loss", LRSuggestions.format(s.minimum)),
+            ("narrowed study range", "\(LRSuggestions.format(range.low)) … \(LRSuggestions.format(range.high))"),
         ]
         var lines = run.header + [""]
         lines += rows.map { "  " + $0.0.padding(toLength: 34, withPad: " ", startingAt: 0) + $0.1 }
         lines += run.analysis.warnings.map { "warning: \($0)" }
-        try write(Data(LRFinderPlot.svg(run.analysis, subtitle: run.subtitle).utf8), to: svg)
+        let event = LRRangeTestRan(
+            parameter: "learning_rate", lrs: run.analysis.series.learningRates, losses: run.analysis.series.losses,
+            smoothed: run.analysis.smoothed, suggestion: s.steepest, suggestions: s.named, originalLow: nil,
+            originalHigh: nil, low: range.low, high: range.high)
+        guard let plot = LRRangeTestPlot.standaloneSVG(event, title: "Learning-rate range test: \(run.subtitle)") else {
+            throw ValidationError("fewer than two finite (learning rate, loss) points: nothing to plot")
+        }
+        try write(Data(plot.utf8), to: svg)
         lines += ["", "plot: \(svg)"]
         if let json {
             try write(try run.report.json(), to: json)
@@ -105,7 +114,7 @@ struct LRFindCommand: ParsableCommand {
         let analysis = try LRFinderAnalysis(result.series, smoothing: smoothing)
         let network = "\(hyperparameters.layers)×\(hyperparameters.units) \(hyperparameters.activation.rawValue), "
             + "\(hyperparameters.optimizer.rawValue), batch \(hyperparameters.batchSize)"
-        let (first, last) = (LRFinderPlot.formatLR(start), LRFinderPlot.formatLR(result.series.learningRates.last ?? start))
+        let (first, last) = (LRSuggestions.format(start), LRSuggestions.format(result.series.learningRates.last ?? start))
         let seconds = String(format: "%.2f s", Date().timeIntervalSince(started))
         return Run(
             analysis: analysis,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HPORuntime
 import Foundation
 import HPOCore
 import HPOTrials

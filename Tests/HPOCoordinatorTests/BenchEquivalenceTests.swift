@@ -1,4 +1,5 @@
 import Foundation
+import HPORuntime
 import HPOCoordinator
 import HPOCore
 import HPOJournal

@@ -255,4 +255,16 @@ struct Harness {
         #expect(h.tick(at: 1.0).map(\.message) == [.heartbeat])
         #expect(h.tick(at: 1.5).isEmpty)
     }
+
+    @Test("a worker sent anything else (an ack, the next trial) gets no heartbeat until an interval of silence")
+    func noHeartbeatAfterOtherMessages() throws {
+        var h = Harness(budget: 5)
+        let first = try #require(h.hello(Harness.peerA).first)
+        h.now = 0.8
+        let reply = h.complete(first.key, objective: 1, from: Harness.peerA)
+        #expect(reply.contains(.ack(first.key)))
+        #expect(!h.tick(at: 1.0).contains { $0.message == .heartbeat })
+        #expect(!h.tick(at: 1.7).contains { $0.message == .heartbeat })
+        #expect(h.tick(at: 1.8).map(\.message) == [.heartbeat])
+    }
 }

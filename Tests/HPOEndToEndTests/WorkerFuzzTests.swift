@@ -1,4 +1,5 @@
 import Foundation
+import HPORuntime
 import HPOCore
 import HPOSearch
 import HPOTrials

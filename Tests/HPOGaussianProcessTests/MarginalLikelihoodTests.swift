@@ -41,4 +41,23 @@ enum Fixture {
             #expect(abs(numeric - gradient[i]) <= 1e-4 * max(1, abs(numeric)), "parameter \(i): analytic \(gradient[i]), numeric \(numeric)")
         }
     }
+
+    @Test("the value is the log density of the targets under K plus the log prior", arguments: [false, true])
+    func valueMatchesDirectComputation(additive: Bool) throws {
+        let n = 20, d = 3
+        let (x, y) = Fixture.data(n: n, d: d)
+        var priors = GPPriors.standard(dimension: d)
+        if additive { priors.additiveVariance = NormalPrior(mean: -1, sd: 2) }
+        let likelihood = MarginalLikelihood(inputs: x, rows: n, targets: y, priors: priors)
+        let vector = [-0.5, -0.2, 0.1, 0.3, additive ? -0.6 : -.infinity, -5]
+        let theta = GPHyperparameters(vector: vector)
+        var k = theta.kernel.crossCovariance(x, rows: n, x, rows: n)
+        for i in 0..<n { k[i * n + i] += theta.noiseVariance }
+        let factor = try #require(CholeskyFactor(matrix: k, n: n))
+        let alpha = factor.solve(y)
+        let fit = zip(y, alpha).reduce(0) { $0 + $1.0 * $1.1 }
+        let expected = -0.5 * fit - 0.5 * factor.logDeterminant - 0.5 * Double(n) * log(2 * Double.pi) + priors.logDensity(vector).value
+        let value = try #require(likelihood.valueAndGradient(vector)).value
+        #expect(abs(value - expected) < 1e-9 * max(1, abs(expected)))
+    }
 }

@@ -33,6 +33,28 @@ import Testing
         #expect(kernel.crossCovariance(a, rows: 1, a, rows: 1)[0] == kernel.priorVariance)
     }
 
+    @Test("the cross-covariance of many rows is the formula's, pair by pair, with and without the additive part")
+    func crossCovarianceMatchesFormula() {
+        var generator = SystemRandomNumberGenerator()
+        let d = 3, n = 7, m = 37
+        let a = (0..<(n * d)).map { _ in Double.random(in: 0...1, using: &generator) }
+        let b = (0..<(m * d)).map { _ in Double.random(in: 0...1, using: &generator) }
+        let unit = { (r: Double) in (1 + sqrt(5) * r + 5 * r * r / 3) * exp(-sqrt(5) * r) }
+        // A length scale of 0.001 is too short for the additive part's tables: computed directly.
+        for (scales, additive) in [([0.3, 0.8, 2.0], 0.0), ([0.3, 0.8, 2.0], 0.7), ([0.3, 0.001, 2.0], 0.7)] {
+            let kernel = Matern52(lengthScales: scales, signalVariance: 1.3, additiveVariance: additive)
+            let cross = kernel.crossCovariance(a, rows: n, b, rows: m)
+            for i in 0..<n {
+                for j in 0..<m {
+                    let t = (0..<d).map { abs(a[i * d + $0] - b[j * d + $0]) / scales[$0] }
+                    let r = sqrt(t.reduce(0) { $0 + $1 * $1 })
+                    let expected = 1.3 * unit(r) + additive / Double(d) * t.reduce(0) { $0 + unit($1) }
+                    #expect(abs(cross[i * m + j] - expected) < 1e-12 * max(1, abs(expected)))
+                }
+            }
+        }
+    }
+
     @Test("a posterior extended by new results (new targets for all) predicts as one built from scratch")
     func extendedMatchesFresh() throws {
         var generator = SystemRandomNumberGenerator()

@@ -103,7 +103,9 @@ import Testing
         let json = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(Set(json.keys) == [
             "schema", "log", "study", "state", "finish_reason", "objective", "budget", "counts", "best", "time", "workers", "top",
+            "placement_warning",
         ])
+        #expect(json["placement_warning"] is NSNull)
         #expect(json["schema"] as? Int == 1)
         #expect(json["study"] as? String == "known <study>")
         #expect(json["state"] as? String == "running")
@@ -169,5 +171,26 @@ import Testing
         #expect(summary.counts.fromFallback == 1)
         #expect(StatusText.render(summary).contains("search     1 of the trials quasi-random"))
         #expect(!StatusText.render(StudySummary(records: KnownLog.records, top: 1)).contains("quasi-random"))
+    }
+}
+
+@Suite struct PlacementStatusTests {
+    @Test("hpo status shows a placement warning until a trial is dispatched again")
+    func placementWarning() {
+        let started = JournalRecord(
+            event: .studyStarted(StudyStarted(study: "s", config: KnownLog.config(), software: "0.1.0", host: "box")), time: 1000)
+        let warning = JournalRecord(
+            event: .placementWarning(
+                PlacementWarning(
+                    reason: "no connected worker can run this study's trials (each needs 2 GPUs); w1: has 1 GPU, a trial needs 2",
+                    gpus: 2, labels: [], workers: [.init(worker: KnownLog.w1, reason: "has 1 GPU, a trial needs 2")])),
+            time: 1001)
+        let waiting = StudySummary(records: [started, warning], top: 1)
+        #expect(waiting.placementWarning?.contains("each needs 2 GPUs") == true)
+        #expect(StatusText.render(waiting).contains("\n  warning    no connected worker can run this study's trials"))
+        let dispatched = JournalRecord(
+            event: .trialDispatched(TrialDispatched(trial: TrialID(1), attempt: 1, worker: KnownLog.w1, params: [:])), time: 1002)
+        #expect(StudySummary(records: [started, warning, dispatched], top: 1).placementWarning == nil)
+        #expect(!StatusText.render(StudySummary(records: KnownLog.records, top: 1)).contains("warning"))
     }
 }

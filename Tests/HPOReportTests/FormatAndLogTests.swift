@@ -112,21 +112,20 @@ import Testing
         }
     }
 
-    @Test("lr_range_test lines are read by the report (NaN losses allowed), malformed ones skipped")
-    func rangeTestLines() {
-        let lines = [
+    @Test("lr_range_test lines are read by the journal for the report (NaN losses allowed); undrawable ones left out")
+    func rangeTestLines() throws {
+        let path = try KnownLog.write(extraLines: [
             KnownLog.rangeTestLine,
             #"{"event":"lr_range_test","time":1,"lrs":[1,2],"losses":[1]}"#,  // lengths differ
-            #"{"event":"trial_report","time":2,"note":"lr_range_test"}"#,  // mentions it, is another kind
-        ]
-        let scan = LRRangeTestRecord.scan(Data(lines.joined(separator: "\n").utf8))
-        #expect(scan.records.count == 1)
-        #expect(scan.skipped == 1)
-        let test = scan.records.first
-        #expect(test?.learningRates.count == 6)
+        ])
+        defer { unlink(path) }
+        let log = try StudyLog.load(path: path)
+        #expect(log.rangeTests.count == 1)
+        let test = log.rangeTests.first
+        #expect(test?.lrs.count == 6)
         #expect(test?.losses.last?.isNaN == true)
         #expect(test?.suggestion == 0.001)
-        #expect(test?.suggestions?["minimum"] == 0.01)
+        #expect(test?.suggestions["minimum"] == 0.01)
         #expect(test?.trial == 1)
     }
 }

@@ -152,4 +152,11 @@ import Testing
         #expect(result.stopReason == "reached --end after 30 steps")
         #expect(abs((result.series.learningRates.last ?? 0) - 1e-4) < 1e-15)
     }
+
+    @Test("learning rates are printed short")
+    func formatting() {
+        #expect(LRSuggestions.format(0.0453) == "0.0453")
+        #expect(LRSuggestions.format(1.2e-5) == "1.20e-5")
+        #expect(LRSuggestions.format(3) == "3")
+    }
 }

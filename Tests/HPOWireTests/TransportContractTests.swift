@@ -1,4 +1,5 @@
 import Foundation
+import HPORuntime
 import HPOWire
 import HPOZeroMQ
 import Testing

@@ -161,7 +161,8 @@ import Testing
         #expect(Mirror(reflecting: key).children.count == 2)
         #expect(Mirror(reflecting: TrialResult(status: .completed, metrics: [:], durationSeconds: 0)).children.count == 8)
         #expect(Mirror(reflecting: ResultMessage(key: key, result: Self.results[0])).children.count == 2)
-        #expect(Mirror(reflecting: TrialSpec(program: .builtin("x"))).children.count == 6)
+        // 7: `resources` is the seventh, left to the Codable path on purpose (see `ResourceWireTests`).
+        #expect(Mirror(reflecting: TrialSpec(program: .builtin("x"))).children.count == 7)
         #expect(
             Mirror(reflecting: Assignment(key: key, parameters: [:], spec: TrialSpec(program: .builtin("x")), objectiveMetric: "o"))
                 .children.count == 4)

@@ -2,26 +2,30 @@ import Foundation
 import HPOCore
 import HPOJournal
 
-/// A results log as read for people: its records (through `JournalReader`), and the
-/// `lr_range_test` lines the journal does not know yet.
+/// A results log as read for people: its records (through `JournalReader`).
 public struct StudyLog: Sendable {
     /// The file it was read from (for messages and the report's header).
     public var path: String
     public var records: [JournalRecord]
-    /// Learning-rate range tests recorded in the log.
-    public var rangeTests: [LRRangeTestRecord]
+    /// Learning-rate range tests recorded in the log that can be drawn (as many losses as
+    /// learning rates, at least one); others are left out of the report.
+    public var rangeTests: [LRRangeTestRan] {
+        records.compactMap {
+            guard case .lrRangeTest(let test) = $0.event, !test.lrs.isEmpty, test.lrs.count == test.losses.count else { return nil }
+            return test
+        }
+    }
     /// The last line was cut short (the study is being written, or crashed) and was skipped.
     public var tornTail: Bool
-    /// Lines of event kinds this version does not know (including `lr_range_test`).
+    /// Lines of event kinds this version does not know.
     public var unknownEvents: Int
 
     public init(
-        path: String, records: [JournalRecord], rangeTests: [LRRangeTestRecord] = [], tornTail: Bool = false,
+        path: String, records: [JournalRecord], tornTail: Bool = false,
         unknownEvents: Int = 0
     ) {
         self.path = path
         self.records = records
-        self.rangeTests = rangeTests
         self.tornTail = tornTail
         self.unknownEvents = unknownEvents
     }
@@ -57,9 +61,8 @@ public struct StudyLog: Sendable {
         guard case .studyStarted = contents.records[0].event else {
             throw .notAResultsLog(path: path, reason: "the first event is \(contents.records[0].event.name), not study_started")
         }
-        let scan = LRRangeTestRecord.scan(data)
         return StudyLog(
-            path: path, records: contents.records, rangeTests: scan.records, tornTail: contents.tornTail,
+            path: path, records: contents.records, tornTail: contents.tornTail,
             unknownEvents: contents.unknownEvents)
     }
 

@@ -35,6 +35,9 @@ public struct StudyHistory: Sendable {
     /// Trials whose configuration the model computed before the latest results arrived
     /// (`proposal_lag` on their first dispatch): a slot could not wait for a fresh proposal.
     public var staleProposalTrials = 0
+    /// The last `placement_warning` (no connected worker can hold a trial), while it stands: no
+    /// trial dispatched since, the study not ended.
+    public var placementWarning: PlacementWarning?
 
     /// Wall-clock seconds the coordinator ran, summed over its runs.
     public var elapsedSeconds: Double { runs.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) } }
@@ -91,6 +94,8 @@ private struct Builder {
             if !history.workers[index].isConnected {
                 history.workers[index].connections.append(.init(joined: time, left: nil))
             }
+        case .placementWarning(let e):
+            history.placementWarning = e
         case .workerLeft(let e):
             let index = worker(e.worker)
             if history.workers[index].isConnected {
@@ -105,6 +110,7 @@ private struct Builder {
                 }
             }
         case .trialDispatched(let e):
+            history.placementWarning = nil
             _ = worker(e.worker)
             if e.fallback == true && e.attempt == 1 { history.fallbackTrials += 1 }
             if (e.proposalLag ?? 0) > 0 && e.attempt == 1 { history.staleProposalTrials += 1 }
@@ -149,14 +155,16 @@ private struct Builder {
         case .resultDropped:
             history.resultsDropped += 1
         case .lrRangeTest:
-            break  // read from the raw line by LRRangeTestRecord, for the plot
+            break  // drawn from `StudyLog.rangeTests`
         case .studyFinished(let e):
             history.state = .finished
             history.finishReason = e.reason
+            history.placementWarning = nil
             disconnectAll(at: time)
         case .studyStopped(let e):
             history.state = .stopped
             history.finishReason = e.reason
+            history.placementWarning = nil
             disconnectAll(at: time)
         }
         lastTime = max(lastTime ?? time, time)

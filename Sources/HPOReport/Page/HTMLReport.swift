@@ -99,7 +99,7 @@ public enum HTMLReport {
                            + (pruned ? [("line pruned", "pruned (× where it stopped)")] : [])))
     }
 
-    private static func rangeTests(_ tests: [LRRangeTestRecord]) -> [Markup] {
+    private static func rangeTests(_ tests: [LRRangeTestRan]) -> [Markup] {
         let plots = tests.enumerated().compactMap { LRRangeTestPlot.make($1, index: $0 + 1) }
         guard !plots.isEmpty else { return [] }
         let how = "The loss while the learning rate grows step by step (dots: raw, line: smoothed). Good learning "

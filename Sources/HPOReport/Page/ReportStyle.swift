@@ -1,7 +1,28 @@
+import Foundation
+
 /// The report's stylesheet: light and dark (`prefers-color-scheme`), one set of colour variables
 /// for the page and its SVG plots. It must not contain `<` or `&` (the page is also XML).
 enum ReportStyle {
-    static let css = """
+    static let css = [lightColours, darkColours, pageRules, plotRules].joined(separator: "\n")
+
+    /// What a plot needs on its own (`hpo lr-find`'s SVG file): the plot rules with the light
+    /// colours written in, since SVG renderers outside browsers (librsvg, so most image viewers)
+    /// know no CSS variables, and a font, since there is no page to inherit one from.
+    static var standalonePlotCSS: String {
+        var rules = plotRules
+        for line in lightColours.split(separator: "\n") {
+            for declaration in line.split(separator: ";") {
+                let parts = declaration.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, parts[0].hasPrefix("--") else { continue }
+                rules = rules.replacingOccurrences(of: "var(\(parts[0]))", with: parts[1])
+            }
+        }
+        return "svg.plot { font-family: \(fontFamily); }\n" + rules
+    }
+
+    static let fontFamily = #"system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Arial, sans-serif"#
+
+    static let lightColours = """
         :root {
           color-scheme: light dark;
           --bg: #ffffff; --fg: #1c2230; --muted: #5d6677; --panel: #f5f6f8; --border: #d8dce4;
@@ -11,6 +32,9 @@ enum ReportStyle {
           --q0: #a0da39; --q1: #5ac664; --q2: #2dab7f; --q3: #238e8b;
           --q4: #2e708e; --q5: #3b5089; --q6: #462c79; --q7: #440154;
         }
+        """
+
+    static let darkColours = """
         @media (prefers-color-scheme: dark) {
           :root {
             --bg: #14171d; --fg: #e3e6ed; --muted: #9aa3b4; --panel: #1c2029; --border: #333a47;
@@ -21,6 +45,9 @@ enum ReportStyle {
             --q4: #3cb775; --q5: #70cc56; --q6: #b3dd35; --q7: #fde725;
           }
         }
+        """
+
+    static let pageRules = """
         * { box-sizing: border-box; }
         body {
           margin: 0; padding: 24px 28px 48px; background: var(--bg); color: var(--fg);
@@ -48,6 +75,31 @@ enum ReportStyle {
         .plots.pair { grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); }
         .plots svg.plot { width: 100%; height: auto; }
         figure { margin: 0; min-width: 0; }
+        .legend { display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 12px; color: var(--muted); margin: 4px 0 0 8px; }
+        .legend .sw { display: inline-block; width: 12px; height: 12px; border-radius: 2px; vertical-align: -2px; margin-right: 5px; }
+        .legend .sw.line { height: 3px; vertical-align: 3px; width: 16px; }
+        .legend .sw.ramp { width: 64px; height: 8px; vertical-align: 0;
+          background: linear-gradient(to right, var(--q0), var(--q2), var(--q4), var(--q6), var(--q7)); }
+        .sw.ok { background: var(--ok); } .sw.fail { background: var(--fail); } .sw.lost { background: var(--lost); }
+        .sw.run { background: var(--run); } .sw.interrupted { background: var(--interrupted); }
+        .sw.pruned { background: var(--pruned); }
+        .sw.dot { border-radius: 50%; background: var(--accent); width: 9px; height: 9px; }
+        .sw.best { background: var(--best); } .sw.q7 { background: var(--q7); } .sw.down { background: var(--down); border: 1px solid var(--border); }
+        table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; margin-top: 6px; }
+        th, td { padding: 4px 10px; border-bottom: 1px solid var(--border); text-align: left; vertical-align: top; }
+        th { color: var(--muted); font-weight: 600; background: var(--panel); }
+        td.num, th.num { text-align: right; white-space: nowrap; }
+        td.nowrap { white-space: nowrap; }
+        tr.best td { font-weight: 600; }
+        .scroll { overflow-x: auto; }
+        details summary { cursor: pointer; color: var(--accent); }
+        pre { background: var(--panel); border: 1px solid var(--border); border-radius: 6px; padding: 10px 12px;
+          overflow-x: auto; font-size: 12px; line-height: 1.4; margin: 6px 0; }
+        code { font-size: 12.5px; }
+        footer { margin-top: 36px; font-size: 12px; color: var(--muted); }
+        """
+
+    static let plotRules = """
         svg.plot { display: block; max-width: 100%; height: auto; background: var(--bg); }
         .plot text { fill: var(--fg); font-size: 11px; font-family: inherit; }
         .plot .plot-title { font-size: 13px; font-weight: 600; }
@@ -89,29 +141,9 @@ enum ReportStyle {
         .lr-smoothed { fill: none; stroke: var(--accent); stroke-width: 2.2; }
         .lr-suggestion { stroke: var(--best); stroke-width: 2; }
         .lr-marker { stroke: var(--muted); stroke-width: 1; stroke-dasharray: 4 3; }
-        .plot .lr-label { font-size: 11px; fill: var(--muted); }
+        .plot .lr-label { font-size: 11px; fill: var(--muted); paint-order: stroke; stroke: var(--bg); stroke-width: 3px;
+          stroke-linejoin: round; }
         .plot .lr-label.main { fill: var(--best); font-weight: 600; }
-        .legend { display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 12px; color: var(--muted); margin: 4px 0 0 8px; }
-        .legend .sw { display: inline-block; width: 12px; height: 12px; border-radius: 2px; vertical-align: -2px; margin-right: 5px; }
-        .legend .sw.line { height: 3px; vertical-align: 3px; width: 16px; }
-        .legend .sw.ramp { width: 64px; height: 8px; vertical-align: 0;
-          background: linear-gradient(to right, var(--q0), var(--q2), var(--q4), var(--q6), var(--q7)); }
-        .sw.ok { background: var(--ok); } .sw.fail { background: var(--fail); } .sw.lost { background: var(--lost); }
-        .sw.run { background: var(--run); } .sw.interrupted { background: var(--interrupted); }
-        .sw.pruned { background: var(--pruned); }
-        .sw.dot { border-radius: 50%; background: var(--accent); width: 9px; height: 9px; }
-        .sw.best { background: var(--best); } .sw.q7 { background: var(--q7); } .sw.down { background: var(--down); border: 1px solid var(--border); }
-        table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; margin-top: 6px; }
-        th, td { padding: 4px 10px; border-bottom: 1px solid var(--border); text-align: left; vertical-align: top; }
-        th { color: var(--muted); font-weight: 600; background: var(--panel); }
-        td.num, th.num { text-align: right; white-space: nowrap; }
-        td.nowrap { white-space: nowrap; }
-        tr.best td { font-weight: 600; }
-        .scroll { overflow-x: auto; }
-        details summary { cursor: pointer; color: var(--accent); }
-        pre { background: var(--panel); border: 1px solid var(--border); border-radius: 6px; padding: 10px 12px;
-          overflow-x: auto; font-size: 12px; line-height: 1.4; margin: 6px 0; }
-        code { font-size: 12.5px; }
-        footer { margin-top: 36px; font-size: 12px; color: var(--muted); }
+        .lr-band { fill: var(--lost); fill-opacity: 0.14; }
         """
 }

@@ -18,6 +18,7 @@ public enum StatusText {
         if c.queued > 0 { trials += ", \(c.queued) queued" }
         if c.interrupted > 0 { trials += ", \(c.interrupted) interrupted" }
         lines.append("  trials     " + trials)
+        if let warning = summary.placementWarning { lines.append("  warning    " + warning) }
         var attempts = "\(HumanFormat.count(c.attempts)) attempts, \(c.failedAttempts) failed, \(c.retries) retries"
         if c.lostAttempts > 0 { attempts += ", \(c.lostAttempts) lost" }
         if c.resultsDropped > 0 { attempts += ", \(c.resultsDropped) results dropped" }

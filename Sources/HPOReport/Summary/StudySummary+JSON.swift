@@ -26,6 +26,7 @@ private struct StatusDocument: Encodable {
     enum Keys: String, CodingKey {
         case schema, log, study, state, objective, budget, counts, best, time, workers, top
         case finishReason = "finish_reason"
+        case placementWarning = "placement_warning"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -38,6 +39,7 @@ private struct StatusDocument: Encodable {
         try c.encode(summary.study, forKey: .study)
         try c.encode(summary.state.rawValue, forKey: .state)
         try c.encode(summary.finishReason, forKey: .finishReason)
+        try c.encode(summary.placementWarning, forKey: .placementWarning)
         try c.encode(summary.objective, forKey: .objective)
         try c.encode(
             Object([

@@ -73,6 +73,8 @@ public struct StudySummary: Hashable, Sendable {
     public var plannedTrials: Int
     public var state: StudyState
     public var finishReason: String?
+    /// Why no connected worker can run the study's trials (`placement_warning`), while it stands.
+    public var placementWarning: String?
     public var counts: Counts
     public var best: Best?
     /// Log times (seconds since 1970) of the first and the last line.
@@ -103,6 +105,7 @@ public struct StudySummary: Hashable, Sendable {
         if let config, config.strategy.kind == .grid { plannedTrials = min(budget.trials, config.space.gridSize) }
         state = history.state
         finishReason = history.finishReason
+        placementWarning = history.placementWarning?.reason
         startTime = history.startTime
         asOf = history.asOf
         elapsedSeconds = history.elapsedSeconds

@@ -1,0 +1,32 @@
+import HPOCore
+
+/// `placement_warning`: workers are connected and trials wait, but no connected worker can ever
+/// hold one of this study's trials (too few GPUs, a missing label). The study waits for one that
+/// can; `hpo status` shows the warning until a trial is dispatched again. Journaled once each
+/// time the study gets into that state.
+public struct PlacementWarning: Hashable, Sendable, Codable {
+    /// One sentence: what the trials need and that no connected worker has it.
+    public var reason: String
+    /// GPUs each trial needs (nil: the default, one per command trial where there are GPUs).
+    public var gpus: Int?
+    /// Labels each trial's worker needs.
+    public var labels: [String]
+    /// Connected workers (at most 32) and why each cannot hold a trial.
+    public var workers: [WorkerMismatch]
+
+    public struct WorkerMismatch: Hashable, Sendable, Codable {
+        public var worker: WorkerID
+        public var reason: String
+        public init(worker: WorkerID, reason: String) {
+            self.worker = worker
+            self.reason = reason
+        }
+    }
+
+    public init(reason: String, gpus: Int?, labels: [String], workers: [WorkerMismatch]) {
+        self.reason = reason
+        self.gpus = gpus
+        self.labels = labels
+        self.workers = workers
+    }
+}

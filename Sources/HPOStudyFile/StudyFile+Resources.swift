@@ -1,0 +1,36 @@
+import HPOCore
+
+/// `trial.resources` (`{gpus: N}`) and `trial.labels` (`[a100, zone-eu]`): what each trial needs
+/// from its worker (docs/study-file.md, "Resources and labels").
+extension StudyFile {
+    /// The keys `readTrial` accepts for both kinds of trial.
+    static let resourceTrialKeys = ["resources", "labels"]
+
+    /// nil when the study asks for nothing.
+    static func readResources(_ trial: YAMLMapping) throws -> ResourceRequest? {
+        var request = ResourceRequest()
+        if let field = trial.optional("resources") {
+            let mapping = try field.mapping()
+            try mapping.checkKeys(allowed: ["gpus"])
+            if let gpus = mapping.optional("gpus") {
+                let count = try gpus.int()
+                guard (0...ResourceRequest.maxGPUs).contains(count) else {
+                    throw gpus.expected("a number of GPUs per trial from 0 to \(ResourceRequest.maxGPUs)")
+                }
+                request.gpus = count
+            }
+        }
+        if let field = trial.optional("labels") {
+            let elements = try field.list()
+            guard elements.count <= ResourceRequest.maxLabels else {
+                throw field.error("at most \(ResourceRequest.maxLabels) labels, found \(elements.count)")
+            }
+            for element in elements {
+                let label = try element.string()
+                if let violation = ResourceRequest.labelViolation(label) { throw element.error(violation) }
+                if !request.labels.contains(label) { request.labels.append(label) }
+            }
+        }
+        return request.isEmpty ? nil : request
+    }
+}
