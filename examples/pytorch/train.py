@@ -21,6 +21,8 @@ The contract with the worker (docs/trials.md; checkpoints: issue 16):
   algorithms; check-resume.sh checks it).
 * SIGTERM (preemption): the epoch under way is finished, checkpointed, and the script exits 0;
   the worker hands the trial back to be resumed elsewhere.
+* Device: --device auto trains on the GPU the worker gives the trial (CUDA_VISIBLE_DEVICES), if
+  there is one, else on the CPU. (Checked here on the CPU only: the test machines have no GPU.)
 
 The data: data/digits.csv.gz (1,797 8x8 images, see data/README.md), split per class with
 --split-seed, 20% to validation; pixels standardised with the training rows' mean and max(sd, 1),
@@ -60,6 +62,7 @@ def options():
     parser.add_argument("--seed", type=int, help="seed of the initial weights, batch order and dropout (default 0)")
     parser.add_argument("--split-seed", type=int, help="seed of the train/validation split (default 0)")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads (1: one trial per slot, and bit-for-bit results)")
+    parser.add_argument("--device", default="auto", help="auto (the GPU the worker gives the trial, if any, else the CPU), cpu or cuda")
     parser.add_argument("--data", default=os.path.join(ROOT, "data", "digits.csv.gz"))
     args = parser.parse_args()
     from_file = {}
@@ -137,13 +140,17 @@ class Checkpoints:
 def main():
     args = options()
     torch.set_num_threads(args.threads)
+    # Deterministic kernels; cuBLAS needs a fixed workspace for that (set before CUDA starts).
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.use_deterministic_algorithms(True)
+    cuda = args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
+    device = torch.device("cuda" if cuda else "cpu")
     terminated = []
     signal.signal(signal.SIGTERM, lambda signum, frame: terminated.append(signum))
 
-    train_x, train_y, val_x, val_y = load_digits(args.data, args.split_seed)
-    torch.manual_seed(args.seed)  # initial weights, then dropout
-    model = DigitsCNN(args.channels, args.dropout)
+    train_x, train_y, val_x, val_y = (t.to(device) for t in load_digits(args.data, args.split_seed))
+    torch.manual_seed(args.seed)  # initial weights, then dropout (on the GPU: its own generator, seeded too)
+    model = DigitsCNN(args.channels, args.dropout).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
     order = torch.Generator().manual_seed(args.seed + 1)  # batch order, a stream of its own
     best = {"val_loss": math.inf, "val_accuracy": 0.0}
@@ -151,15 +158,17 @@ def main():
 
     resume_dir, resume_step = os.environ.get("HPO_RESUME_DIR"), os.environ.get("HPO_RESUME_STEP")
     if resume_dir and resume_step:
-        state = torch.load(os.path.join(resume_dir, CHECKPOINT), weights_only=False)
+        state = torch.load(os.path.join(resume_dir, CHECKPOINT), map_location=device, weights_only=False)
         if state["epoch"] != int(resume_step):
             sys.exit(f"HPO_RESUME_STEP is {resume_step} but the checkpoint holds epoch {state['epoch']}")
         if state["args"] != {k: getattr(args, k) for k in DEFAULTS}:
             sys.exit(f"the checkpoint was made with other parameters: {state['args']}")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
-        order.set_state(state["order_rng"])
-        torch.set_rng_state(state["torch_rng"])
+        order.set_state(state["order_rng"].cpu())
+        torch.set_rng_state(state["torch_rng"].cpu())
+        if cuda and state.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(state["cuda_rng"].cpu())
         best = state["best"]
         first = state["epoch"] + 1
         print(f"resuming after epoch {state['epoch']} from {resume_dir}", file=sys.stderr, flush=True)
@@ -172,7 +181,7 @@ def main():
         permutation = torch.randperm(len(train_y), generator=order)
         total = 0.0
         for start in range(0, len(train_y), args.batch_size):
-            batch = permutation[start:start + args.batch_size]
+            batch = permutation[start:start + args.batch_size].to(device)
             optimizer.zero_grad()
             loss = F.cross_entropy(model(train_x[batch]), train_y[batch])
             loss.backward()
@@ -192,6 +201,7 @@ def main():
         checkpoints.save(epoch, {
             "epoch": epoch, "args": {k: getattr(args, k) for k in DEFAULTS}, "model": model.state_dict(),
             "optimizer": optimizer.state_dict(), "order_rng": order.get_state(), "torch_rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state() if cuda else None,
             "best": best, "metrics": metrics,
         })
         if terminated and epoch < args.epochs:
