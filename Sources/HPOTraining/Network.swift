@@ -108,8 +108,9 @@ struct MLPNetwork<S: TrainingScalar> {
             guard l < layerCount - 1 else { break }
             activation.apply(out, count: rows * fanOut)
             if dropout != nil {
-                dropout!.fill(w.masks[l], count: rows * fanOut)
-                for i in 0..<(rows * fanOut) { w.dropped[l][i] = out[i] * w.masks[l][i] }
+                let (mask, dropped) = (w.masks[l], w.dropped[l])
+                dropout!.fill(mask, count: rows * fanOut)
+                for i in 0..<(rows * fanOut) { dropped[i] = out[i] * mask[i] }
             }
         }
         // Backward.
