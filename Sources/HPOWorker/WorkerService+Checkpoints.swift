@@ -49,9 +49,13 @@ extension WorkerService {
             let number = counter.next()
             let snapshot = "\(base)/snap-\(number)"
             // Take the folder as it is now; the trial goes on writing into a fresh one.
-            guard rename(out, snapshot) == 0, mkdir(out, 0o700) == 0 else {
+            guard rename(out, snapshot) == 0 else {
                 inbox.post(.checkpointFailed(key, reason: "cannot take \(out): \(String(cString: strerror(errno)))"))
                 return
+            }
+            // The trial may have made the folder again itself in the meantime: that is fine.
+            if !Self.makeFolder(out) {
+                inbox.post(.checkpointFailed(key, reason: "cannot make \(out) again: \(String(cString: strerror(errno)))"))
             }
             packer.async { Self.pack(snapshot, number: number, step: step, key: key, base: base, inbox: inbox) }
         }
