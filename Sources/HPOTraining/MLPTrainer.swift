@@ -30,22 +30,54 @@ public struct MLPTrainer: Sendable {
     /// (status `.stopped`). `isCancelled` is polled before every mini-batch, for a prompt stop
     /// in the middle of a long epoch (a worker's timeout or shutdown). Never traps on a diverging
     /// run: a NaN, infinite or exploding loss ends it with status `.diverged` and a reason.
+    ///
+    /// Checkpoints (`checkpointing`): after every `every`-th epoch short of the last, and after the
+    /// epoch in which `preempt` first returns true (which then stops the run, status `.stopped`),
+    /// `save` gets the run's whole state. With `resume`, the run restores such a state and goes on
+    /// from the epoch after it, exactly as if it had never stopped; a checkpoint that does not fit
+    /// (another architecture, hyperparameters, precision or seed) ends it at once with status
+    /// `.rejectedCheckpoint` and the mismatch as reason.
     public func train(
-        _ hyperparameters: TrainerHyperparameters, seed: UInt64 = 0,
+        _ hyperparameters: TrainerHyperparameters, seed: UInt64 = 0, resume: TrainerCheckpoint? = nil,
+        checkpointing: Checkpointing? = nil,
         report: (TrialReport) -> Bool = { _ in true }, isCancelled: () -> Bool = { false }
     ) throws(HyperparameterError) -> TrainingOutcome {
         try hyperparameters.validate()
         BLASThreads.configure()
+        let plan = Plan(seed: seed, resume: resume, checkpointing: checkpointing)
         switch precision {
-        case .single: return train(Float.self, hyperparameters, seed: seed, isCancelled: isCancelled, report: report)
-        case .double: return train(Double.self, hyperparameters, seed: seed, isCancelled: isCancelled, report: report)
+        case .single: return train(Float.self, hyperparameters, plan, isCancelled: isCancelled, report: report)
+        case .double: return train(Double.self, hyperparameters, plan, isCancelled: isCancelled, report: report)
         }
     }
 
+    /// When and where the trainer hands its state over (see `train`).
+    public struct Checkpointing {
+        /// Checkpoint after every `every`-th epoch (at least 1).
+        public var every: Int
+        /// Polled at each epoch's end: true asks for a last checkpoint and a stop (preemption).
+        public var preempt: () -> Bool
+        /// Receives each checkpoint (and writes it: `TrainerCheckpoint.write(to:)`).
+        public var save: (TrainerCheckpoint) -> Void
+
+        public init(every: Int = 1, preempt: @escaping () -> Bool = { false }, save: @escaping (TrainerCheckpoint) -> Void) {
+            self.every = max(1, every)
+            self.preempt = preempt
+            self.save = save
+        }
+    }
+
+    private struct Plan {
+        var seed: UInt64
+        var resume: TrainerCheckpoint?
+        var checkpointing: Checkpointing?
+    }
+
     private func train<S: TrainingScalar>(
-        _: S.Type, _ hyperparameters: TrainerHyperparameters, seed: UInt64, isCancelled: () -> Bool,
+        _: S.Type, _ hyperparameters: TrainerHyperparameters, _ plan: Plan, isCancelled: () -> Bool,
         report: (TrialReport) -> Bool
     ) -> TrainingOutcome {
+        let seed = plan.seed
         let split = dataset.split(seed: UInt64(hyperparameters.splitSeed))
         var run = TrainingRun<S>(hyperparameters, data: split.training, seed: seed)
         let validationFeatures = split.validation.features.values.map { S($0) }
@@ -57,8 +89,21 @@ public struct MLPTrainer: Sendable {
         func outcome(_ status: TrainingStatus, _ reason: String?) -> TrainingOutcome {
             TrainingOutcome(status: status, history: history, failureReason: reason)
         }
+        var firstEpoch = 1
+        if let resume = plan.resume {
+            do {
+                run.restore(try resume.state(for: run, seed: seed))
+            } catch {
+                return outcome(.rejectedCheckpoint, error.description)
+            }
+            history = resume.history
+            initialLoss = resume.document.initialLoss
+            step = resume.document.step
+            firstEpoch = resume.epoch + 1
+        }
+        var preempted = false
 
-        for epoch in 1...hyperparameters.epochs {
+        for epoch in firstEpoch..<(hyperparameters.epochs + 1) {
             let start = clock.now
             var lossSum = 0.0
             for _ in 0..<run.batchesPerEpoch {
@@ -86,8 +131,18 @@ public struct MLPTrainer: Sendable {
                 epoch: epoch, trainLoss: trainLoss, validationLoss: validation.loss,
                 validationAccuracy: validation.accuracy, trainSeconds: trainSeconds)
             history.append(record)
+            if let checkpointing = plan.checkpointing, epoch < hyperparameters.epochs {
+                preempted = preempted || checkpointing.preempt()
+                if preempted || epoch % checkpointing.every == 0 {
+                    checkpointing.save(TrainerCheckpoint(
+                        run: run, seed: seed, epoch: epoch, step: step, initialLoss: initialLoss, history: history))
+                }
+            }
             if !report(TrialReport(step: epoch, metrics: record.metrics)) {
                 return outcome(.stopped, "stopped after epoch \(epoch) of \(hyperparameters.epochs)")
+            }
+            if preempted {
+                return outcome(.stopped, "preempted after epoch \(epoch) of \(hyperparameters.epochs), checkpointed")
             }
         }
         return outcome(.completed, nil)
@@ -97,9 +152,12 @@ public struct MLPTrainer: Sendable {
     /// `TrainerHyperparameters.init(_:)`) and trains.
     public func train(
         parameters: Parameters, seed: UInt64 = 0,
+        resume: TrainerCheckpoint? = nil, checkpointing: Checkpointing? = nil,
         report: (TrialReport) -> Bool = { _ in true }, isCancelled: () -> Bool = { false }
     ) throws(HyperparameterError) -> TrainingOutcome {
-        try train(TrainerHyperparameters(parameters), seed: seed, report: report, isCancelled: isCancelled)
+        try train(
+            TrainerHyperparameters(parameters), seed: seed, resume: resume, checkpointing: checkpointing, report: report,
+            isCancelled: isCancelled)
     }
 
     static func describe(_ value: Double) -> String {

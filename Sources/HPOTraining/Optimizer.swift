@@ -19,9 +19,12 @@ struct Optimizer<S: TrainingScalar> {
     let beta1: Double
     let beta2: Double
     let epsilon = 1e-8
-    private var first: [[S]]
-    private var second: [[S]]
-    private var steps = 0
+    /// SGD's velocities or Adam's first moments, one per tensor (internal for checkpoints).
+    var first: [[S]]
+    /// Adam's second moments (empty for SGD).
+    var second: [[S]]
+    /// Updates made so far (Adam's bias correction depends on it).
+    var steps = 0
 
     init(kind: OptimizerKind, nesterov: Bool, beta1: Double, beta2: Double, shapes: [[S]]) {
         self.kind = kind

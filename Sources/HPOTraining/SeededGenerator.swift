@@ -21,6 +21,15 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         self.init(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
     }
 
+    /// The four state words, for a checkpoint: `init(rawState:)` continues the exact stream.
+    var rawState: [UInt64] { [state.0, state.1, state.2, state.3] }
+
+    /// A generator in the state `rawState` returned (four words, not all zero); nil otherwise.
+    init?(rawState words: [UInt64]) {
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else { return nil }
+        state = (words[0], words[1], words[2], words[3])
+    }
+
     public mutating func next() -> UInt64 {
         let result = rotate(state.1 &* 5, 7) &* 9
         let t = state.1 << 17

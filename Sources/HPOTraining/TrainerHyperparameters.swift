@@ -27,6 +27,9 @@ public struct TrainerHyperparameters: Sendable, Equatable {
     public var cycleMomentum = true
     /// Which stratified train/validation split of the digits (keep it fixed within a study).
     public var splitSeed = Int(DigitsDataset.standardSplitSeed)
+    /// Trials on a worker: checkpoint after every this many epochs. Not part of what a
+    /// checkpoint must match to resume.
+    public var checkpointEvery = 1
 
     /// The defaults.
     public init() {}
@@ -35,7 +38,7 @@ public struct TrainerHyperparameters: Sendable, Equatable {
     public static let knownNames = [
         "learning_rate", "momentum", "nesterov", "dropout", "layers", "units", "activation", "batch_size",
         "epochs", "weight_decay", "optimizer", "beta1", "beta2", "schedule", "lr_min", "cycle_epochs",
-        "cycle_momentum", "split_seed",
+        "cycle_momentum", "split_seed", "checkpoint_every",
     ]
 
     /// Reads and checks hyperparameters; the ones not given keep their defaults.
@@ -62,6 +65,7 @@ public struct TrainerHyperparameters: Sendable, Equatable {
         cycleEpochs = try read.double("cycle_epochs", default: cycleEpochs)
         cycleMomentum = try read.bool("cycle_momentum", default: cycleMomentum)
         splitSeed = try read.int("split_seed", default: splitSeed)
+        checkpointEvery = try read.int("checkpoint_every", default: checkpointEvery)
         try validate()
     }
 
@@ -77,6 +81,7 @@ public struct TrainerHyperparameters: Sendable, Equatable {
         static let weightDecay = ValueRange<Double>.closed(0, 1)
         static let cycleEpochs = ValueRange<Double>(low: 0, lowOpen: true, high: 10_000)
         static let splitSeed = ValueRange<Int>.atLeast(0)
+        static let checkpointEvery = ValueRange<Int>.closed(1, 100_000)
     }
 
     /// Checks the ranges (and that a cyclical schedule's `lr_min` is below `learning_rate`); for
@@ -94,6 +99,7 @@ public struct TrainerHyperparameters: Sendable, Equatable {
         try Range.unit.check(beta2, "beta2")
         try Range.cycleEpochs.check(cycleEpochs, "cycle_epochs")
         try Range.splitSeed.check(splitSeed, "split_seed")
+        try Range.checkpointEvery.check(checkpointEvery, "checkpoint_every")
         if let lrMin { try Range.learningRate.check(lrMin, "lr_min") }
         if schedule != .constant, effectiveLRMin >= learningRate {
             throw HyperparameterError(
@@ -115,7 +121,7 @@ public struct TrainerHyperparameters: Sendable, Equatable {
             "epochs": .int(epochs), "weight_decay": .double(weightDecay), "optimizer": .string(optimizer.rawValue),
             "beta1": .double(beta1), "beta2": .double(beta2), "schedule": .string(schedule.rawValue),
             "cycle_epochs": .double(cycleEpochs), "cycle_momentum": .string(String(cycleMomentum)),
-            "split_seed": .int(splitSeed),
+            "split_seed": .int(splitSeed), "checkpoint_every": .int(checkpointEvery),
         ]
         if let lrMin { values["lr_min"] = .double(lrMin) }
         return values

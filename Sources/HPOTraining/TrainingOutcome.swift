@@ -6,6 +6,8 @@ public enum TrainingStatus: String, Sendable, Equatable {
     case diverged
     /// The report callback returned false or `isCancelled` returned true (cancellation, timeout).
     case stopped
+    /// The checkpoint to resume from does not fit the run (`TrainerCheckpointError`); nothing ran.
+    case rejectedCheckpoint
 }
 
 /// The metrics of one epoch.

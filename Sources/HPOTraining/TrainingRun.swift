@@ -73,3 +73,44 @@ struct TrainingRun<S: TrainingScalar> {
         return (result.loss, rows)
     }
 }
+
+extension TrainingRun {
+    /// Everything that changes as the run trains, taken between mini-batches: restoring it into a
+    /// fresh run with the same hyperparameters, data and seed continues the exact same stream of
+    /// updates, shuffles and dropout masks.
+    struct State {
+        var tensors: [[S]]
+        var velocities: [[S]]
+        var secondMoments: [[S]]
+        var optimizerSteps: Int
+        var shuffler: [UInt64]
+        var dropout: [UInt64]?
+        /// The current order of the training rows: each pass shuffles the previous pass's order.
+        var order: [Int]
+        var position: Int
+    }
+
+    var state: State {
+        State(
+            tensors: network.tensors, velocities: optimizer.first, secondMoments: optimizer.second,
+            optimizerSteps: optimizer.steps, shuffler: shuffler.rawState, dropout: dropout?.generator.rawState,
+            order: order, position: position)
+    }
+
+    /// Takes `state` over; the caller has checked it fits (`TrainerCheckpoint.restore`).
+    mutating func restore(_ state: State) {
+        network.tensors = state.tensors
+        optimizer.first = state.velocities
+        optimizer.second = state.secondMoments
+        optimizer.steps = state.optimizerSteps
+        if let words = state.shuffler as [UInt64]?, let generator = SeededGenerator(rawState: words) { shuffler = generator }
+        if let words = state.dropout, let generator = SeededGenerator(rawState: words) { dropout?.generator = generator }
+        order = state.order
+        position = state.position
+    }
+
+    /// The shapes a state must have to fit this run.
+    var tensorCounts: [Int] { network.tensors.map(\.count) }
+    var hasDropout: Bool { dropout != nil }
+    var rowCount: Int { data.count }
+}

@@ -5,6 +5,18 @@ public enum TrialRunner {
     /// Runs the attempt to its end, blocking the calling thread. `report` is called (on any
     /// thread) for each intermediate report. Never throws and never crashes the process: every
     /// failure is a `TrialResult` with status `.failed` and a reason.
+    /// Whether attempts of `program` write checkpoints, so the worker should give them a
+    /// checkpoint folder and the `checkpoint` hook of `run`: command trials (their
+    /// `{"checkpoint": STEP}` lines) and the built-in trainer (after its epochs).
+    public static func checkpoints(_ program: TrialProgram) -> Bool {
+        switch program {
+        case .command, .builtin(MLPTrial.name): true
+        case .builtin: false
+        }
+    }
+
+    /// Runs the attempt; `checkpoint(step)` announces that the attempt's checkpoint folder
+    /// holds a whole checkpoint of `step` (the worker takes the folder and uploads it).
     public static func run(
         _ context: TrialContext,
         cancellation: TrialCancellation,
@@ -13,7 +25,7 @@ public enum TrialRunner {
     ) -> TrialResult {
         switch context.spec.program {
         case .builtin(MLPTrial.name):
-            MLPTrial.run(context, cancellation: cancellation, report: report)
+            MLPTrial.run(context, cancellation: cancellation, report: report, checkpoint: checkpoint)
         case .builtin(let name):
             BuiltinTrial.run(name, context, cancellation: cancellation)
         case .command(let arguments):

@@ -23,7 +23,8 @@ extension WorkerService {
     /// Sets up the checkpoint folders of a command trial and returns what to do on each
     /// `{"checkpoint": STEP}` line (runs on the trial's thread), and a wait for the packing of the
     /// checkpoints announced so far (the trial's thread calls it before it reports the end, so a
-    /// last checkpoint is known before the result). Built-in trials get none.
+    /// last checkpoint is known before the result). Built-in functions get none; the built-in
+    /// trainer calls the same hook after writing its epoch's checkpoint.
     ///
     /// The line's handler only takes the folder (a rename, microseconds) and returns to reading
     /// the trial's output; packing runs on a queue of the attempt's own. A handler that packed
@@ -32,7 +33,7 @@ extension WorkerService {
     func prepareCheckpoints(
         for assignment: Assignment, context: inout TrialContext, resumeStep: Int?
     ) -> (checkpoint: (@Sendable (Int) -> Void)?, settle: @Sendable () -> Void) {
-        guard case .command = assignment.spec.program else { return (nil, {}) }
+        guard TrialRunner.checkpoints(assignment.spec.program) else { return (nil, {}) }
         let key = assignment.key
         let base = attemptFolder(key)
         let out = "\(base)/out"

@@ -8,7 +8,7 @@ import Testing
         let h = try TrainerHyperparameters([:])
         #expect(h == TrainerHyperparameters())
         #expect(Set(TrainerHyperparameters().parameters.keys).union(["lr_min"]) == Set(TrainerHyperparameters.knownNames))
-        #expect(TrainerHyperparameters.knownNames.count == 18)
+        #expect(TrainerHyperparameters.knownNames.count == 19)
     }
 
     @Test("every field can be set, and reads back through parameters")
@@ -47,7 +47,7 @@ import Testing
 
     static let badInputs: [BadInput] = [
         BadInput(["learning_rat": .double(0.1)], "learning_rat",
-         "unknown hyperparameter 'learning_rat' (did you mean 'learning_rate'?); the mlp trainer knows: learning_rate, momentum, nesterov, dropout, layers, units, activation, batch_size, epochs, weight_decay, optimizer, beta1, beta2, schedule, lr_min, cycle_epochs, cycle_momentum, split_seed"),
+         "unknown hyperparameter 'learning_rat' (did you mean 'learning_rate'?); the mlp trainer knows: learning_rate, momentum, nesterov, dropout, layers, units, activation, batch_size, epochs, weight_decay, optimizer, beta1, beta2, schedule, lr_min, cycle_epochs, cycle_momentum, split_seed, checkpoint_every"),
         BadInput(["x0": .double(1)], "x0", nil),
         BadInput(["momentum": .double(1)], "momentum", "hyperparameter 'momentum' must be in [0, 1), got 1"),
         BadInput(["learning_rate": .double(0)], "learning_rate", "hyperparameter 'learning_rate' must be in (0, 1000], got 0"),
