@@ -159,7 +159,7 @@ extension CoordinatorStateMachine {
     /// until the whole checkpoint is in and verified).
     mutating func beginResume(_ key: TrialKey, to peer: PeerID, worker: WorkerID, now: Double) -> CoordinatorActions {
         var actions = CoordinatorActions()
-        guard let checkpoint = checkpoints.stored[key.trial], case .command = config.trial.program else { return actions }
+        guard let checkpoint = checkpoints.stored[key.trial], config.trial.program.checkpoints else { return actions }
         actions.journal.append(
             .trialResumed(
                 TrialResumed(trial: key.trial, attempt: key.attempt, worker: worker, step: checkpoint.step, sha256: checkpoint.sha256)))

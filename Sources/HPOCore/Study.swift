@@ -125,6 +125,16 @@ public enum TrialProgram: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey { case command, builtin }
 
+    /// Whether attempts write checkpoints and resume from them (docs/trials.md, "Checkpoints and
+    /// resume"): command trials (their `{"checkpoint": STEP}` lines) and the built-in trainer
+    /// `mlp`; not the built-in test functions, which have no state.
+    public var checkpoints: Bool {
+        switch self {
+        case .command: true
+        case .builtin(let name): name == "mlp"
+        }
+    }
+
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         if let arguments = try container.decodeIfPresent([String].self, forKey: .command) {

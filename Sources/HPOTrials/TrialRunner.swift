@@ -9,10 +9,8 @@ public enum TrialRunner {
     /// checkpoint folder and the `checkpoint` hook of `run`: command trials (their
     /// `{"checkpoint": STEP}` lines) and the built-in trainer (after its epochs).
     public static func checkpoints(_ program: TrialProgram) -> Bool {
-        switch program {
-        case .command, .builtin(MLPTrial.name): true
-        case .builtin: false
-        }
+        assert(TrialProgram.builtin(MLPTrial.name).checkpoints)
+        return program.checkpoints
     }
 
     /// Runs the attempt; `checkpoint(step)` announces that the attempt's checkpoint folder
