@@ -43,7 +43,12 @@ enum MLPTrial {
                     every: hyperparameters.checkpointEvery, preempt: { preemption.requested },
                     save: { state in
                         // The folder is empty again once the worker has taken the last checkpoint.
-                        guard CheckpointFolder.waitUntilEmpty(folder, giveUp: { cancellation.killRequested }),
+                        // Given up when the attempt must end now (a kill, plain cancellation, the timeout).
+                        let mustEnd = {
+                            cancellation.killRequested || (cancellation.reason != nil && !preemption.mayFinishEpoch)
+                                || deadline.map { clock.now >= $0 } ?? false
+                        }
+                        guard CheckpointFolder.waitUntilEmpty(folder, giveUp: mustEnd),
                               (try? state.write(to: folder)) != nil
                         else { return }
                         announce(state.epoch)
