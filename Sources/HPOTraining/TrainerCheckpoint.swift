@@ -84,17 +84,12 @@ public struct TrainerCheckpoint: Sendable, Equatable {
 
     // MARK: Files
 
-    /// Writes `mlp-checkpoint.json` into `folder` (through a temporary file and a rename, so the
-    /// file is whole or absent).
+    /// Writes `mlp-checkpoint.json` into `folder` (atomically: through a temporary file and a
+    /// rename, so the file is whole or absent).
     public func write(to folder: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(document)
-        let path = "\(folder)/\(Self.fileName)"
-        try data.write(to: URL(fileURLWithPath: path + ".tmp"))
-        guard rename(path + ".tmp", path) == 0 else {
-            throw TrainerCheckpointError("cannot rename \(path).tmp: \(String(cString: strerror(errno)))")
-        }
+        try encoder.encode(document).write(to: URL(fileURLWithPath: "\(folder)/\(Self.fileName)"), options: .atomic)
     }
 
     /// Reads the checkpoint in `folder`; a missing, truncated or corrupt file is an error saying so.
