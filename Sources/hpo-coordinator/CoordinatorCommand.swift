@@ -4,6 +4,7 @@ import Foundation
 import HPOCoordinator
 import HPOCore
 import HPOJournal
+import HPOMetrics
 import HPOSearch
 import HPOStudyFile
 import HPOTraining
@@ -75,6 +76,13 @@ struct CoordinatorCommand: ParsableCommand {
             """)
     var modelPatience = 0.02
 
+    @Option(
+        help: """
+            Serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464 (off by default). \
+            Unauthenticated: beyond loopback, only on a network you trust (docs/operations.md, "Metrics").
+            """)
+    var metrics: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .notice
 
@@ -124,6 +132,15 @@ struct CoordinatorCommand: ParsableCommand {
             print("study \(config.name) already finished (\(restored.finishReason ?? "")): \(restored.completedCount) completed, \(restored.prunedCount) pruned, \(restored.failedCount) failed")
             print("  results log: \(logPath)")
             return
+        }
+        // Bound before anything starts, so a taken port fails at once.
+        let studyMetrics = CoordinatorMetrics(study: config.name, strategy: config.strategy.kind.rawValue)
+        let metricsServer: MetricsHTTPServer?
+        do {
+            metricsServer = try metrics.map { try MetricsHTTPServer(listen: $0) { studyMetrics.render() } }
+        } catch let error as MetricsServerError {
+            printErr("error: \(error)")
+            throw ExitCode(2)
         }
         let journal = try JournalWriter(path: logPath)
         let waker = Waker()
@@ -175,6 +192,12 @@ struct CoordinatorCommand: ParsableCommand {
         let service = CoordinatorService(machine: machine, journal: journal, waker: waker, logger: logger)
         let console = ProgressConsole()
         service.onProgress = { console.show($0) }
+        if let metricsServer {
+            service.metrics = studyMetrics
+            metricsServer.start()
+            printErr("metrics on http://\(metricsServer.boundAddress)/metrics")
+        }
+        defer { metricsServer?.stopAndJoin() }
         service.everySecond = {
             let hangup = SignalTrap.takeHangup()
             keysWatcher?.reloadIfNeeded(transport, hangup: hangup, logger: logger)
