@@ -5,6 +5,11 @@ public struct HTTPRequestHead: Equatable, Sendable {
     /// The request target without its query string.
     public var path: String
 
+    public init(method: String, path: String) {
+        self.method = method
+        self.path = path
+    }
+
     /// The bounds a request must keep.
     public struct Limits: Sendable {
         /// Bytes of the whole head (request line and headers, with the blank line).

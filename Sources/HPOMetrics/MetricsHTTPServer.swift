@@ -28,6 +28,7 @@ public final class MetricsHTTPServer: @unchecked Sendable {
     private let waker = Waker()
     private let lock = NSLock()
     private var stopping = false
+    private var listenerClosed = false
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
@@ -39,7 +40,7 @@ public final class MetricsHTTPServer: @unchecked Sendable {
         (listener, boundAddress) = try Self.listen(on: address)
     }
 
-    deinit { close(listener) }
+    deinit { if !listenerClosed { close(listener) } }
 
     public func start() {
         lock.lock()
@@ -51,7 +52,8 @@ public final class MetricsHTTPServer: @unchecked Sendable {
         thread.start()
     }
 
-    /// Stops serving, closes every connection, and returns once the thread has ended.
+    /// Stops serving, closes every connection and the listening socket (connections not yet
+    /// accepted are refused with it), and returns once the thread has ended.
     public func stopAndJoin() {
         lock.lock()
         let wasStarted = thread != nil && !stopping
@@ -59,6 +61,12 @@ public final class MetricsHTTPServer: @unchecked Sendable {
         lock.unlock()
         waker.wake()
         if wasStarted { finished.wait() }
+        lock.lock()
+        if !listenerClosed {
+            listenerClosed = true
+            close(listener)
+        }
+        lock.unlock()
     }
 
     private var isStopping: Bool {
