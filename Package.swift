@@ -19,6 +19,8 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ"),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK"),
+        // CPUID and XCR0: which vector instructions this CPU and OS can run (the BLAS kernel choice).
+        .target(name: "CCPUFeatures"),
 
         // Value types: space, parameters, study configuration. No I/O.
         .target(name: "HPOCore"),
@@ -29,7 +31,7 @@ let package = Package(
         // Proposing configurations: grid, random, Bayesian optimisation.
         .target(name: "HPOSearch", dependencies: ["HPOCore", "HPOGaussianProcess"]),
         // The built-in trainer (an MLP over BLAS on the bundled digits) and the LR range test.
-        .target(name: "HPOTraining", dependencies: ["HPOCore", "CBLAS"]),
+        .target(name: "HPOTraining", dependencies: ["HPOCore", "CBLAS", "CCPUFeatures"]),
         // The process runtime of the services: the self-pipe Waker, signals as events (SignalTrap), the monotonic clock.
         .target(name: "HPORuntime"),
         // Hand-written JSON for the hot paths: a strict reader and a writer that match JSONDecoder/JSONEncoder.
@@ -72,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "hpo-worker",
             dependencies: [
-                "HPOWorker", "HPOTrials", "HPOZeroMQ", "HPORuntime",
+                "HPOWorker", "HPOTrials", "HPOTraining", "HPOZeroMQ", "HPORuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -100,7 +102,8 @@ let package = Package(
         .testTarget(
             name: "HPOEndToEndTests",
             dependencies: [
-                "HPOJournal", "HPOWire", "HPOZeroMQ", "HPOSearch", "HPOCoordinator", "HPOTrials", "HPORuntime", "HPOMetrics", "hpo-coordinator",
+                "HPOJournal", "HPOWire", "HPOZeroMQ", "HPOSearch", "HPOCoordinator", "HPOTrials", "HPOTraining", "HPORuntime", "HPOMetrics",
+                "hpo-coordinator",
                 "hpo-worker", "hpo",
             ]),
     ]

@@ -27,6 +27,7 @@ if [[ -z "${HPO:-}" ]]; then
     HPO="$scratch/release/hpo"
 fi
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for round in $(seq "$rounds"); do
@@ -36,24 +37,27 @@ for round in $(seq "$rounds"); do
         > "$work/sklearn-$round.json"
 done
 
-python3 - "$work" "$rounds" <<'PY'
-import json, statistics, sys
-work, rounds = sys.argv[1], int(sys.argv[2])
+python3 - "$work" "$rounds" "$load_before" <<'PY'
+import json, os, statistics, sys
+work, rounds, load_before = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 runs = {side: [json.load(open(f"{work}/{side}-{r}.json")) for r in range(1, rounds + 1)] for side in ("swift", "sklearn")}
 split = json.load(open(f"{work}/split.json"))
 first = runs["swift"][0]
 print(f"2x128 relu, batch 64, SGD momentum 0.9, lr {first['learning_rate']}, {first['epochs']} epochs, "
       f"same {len(split['train'])} training rows, 1 BLAS thread, {rounds} alternating rounds")
-print(f"OPENBLAS_CORETYPE for swift-hpo: {first['openblas_coretype']}")
+print(f"BLAS kernels: swift-hpo {first.get('openblas_kernel', first['openblas_coretype'])}; "
+      f"scikit-learn {runs['sklearn'][0].get('blas_kernel', 'unknown')}")
+print(f"OPENBLAS_CORETYPE in the environment: {os.environ.get('OPENBLAS_CORETYPE', '(not set)')}; "
+      f"load average before {load_before}, after {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 print()
-print(f"{'':36}{'median s/epoch':>16}{'(rounds)':>26}{'val_accuracy':>14}{'val_loss':>10}")
+print(f"{'':36}{'median s/epoch':>16}{'val_accuracy':>14}{'val_loss':>10}  (each round's median)")
 median = {}
 for side, results in runs.items():
     times = [r["median_seconds_per_epoch"] for r in results]
     median[side] = statistics.median(times)
     last = results[-1]
-    print(f"{last['implementation']:36}{median[side]:>16.5f}{' '.join(f'{t:.4f}' for t in times):>26}"
-          f"{last['val_accuracy']:>14.4f}{last['val_loss']:>10.4f}")
+    print(f"{last['implementation']:36}{median[side]:>16.5f}{last['val_accuracy']:>14.4f}{last['val_loss']:>10.4f}  "
+          f"{' '.join(f'{t:.4f}' for t in times)}")
 accuracy = {side: runs[side][-1]["val_accuracy"] for side in runs}
 print()
 print(f"swift-hpo is {median['sklearn'] / median['swift']:.1f}x faster per epoch; accuracy difference "

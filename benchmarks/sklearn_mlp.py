@@ -58,11 +58,15 @@ def main() -> None:
         loss = log_loss(y_val, model.predict_proba(x_val), labels=classes)
 
     import sklearn
+    from threadpoolctl import threadpool_info
+    kernels = sorted({f"{i['internal_api']} {i.get('version')} {i.get('architecture')}" for i in threadpool_info()
+                      if i.get("user_api") == "blas"})
     print(json.dumps({
         "implementation": f"scikit-learn {sklearn.__version__} (numpy {np.__version__})",
         "epochs": args.epochs, "learning_rate": args.learning_rate, "seed": args.seed,
         "median_seconds_per_epoch": statistics.median(seconds), "seconds_per_epoch": seconds,
         "val_accuracy": accuracy, "val_loss": loss, "blas_threads": args.threads,
+        "blas_kernel": ", ".join(kernels) or "unknown",
     }, sort_keys=True))
 
 

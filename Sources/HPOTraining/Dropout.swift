@@ -13,4 +13,10 @@ struct Dropout {
         }
         return mask
     }
+
+    /// The same factors as `mask(count:)`, drawn in the same order, written into `mask`.
+    mutating func fill<S: TrainingScalar>(_ mask: UnsafeMutablePointer<S>, count: Int) {
+        let kept = S(1 / (1 - rate))
+        for i in 0..<count { mask[i] = generator.uniform() >= rate ? kept : 0 }
+    }
 }

@@ -31,13 +31,16 @@ enum SoftmaxCrossEntropy {
                 }
             }
             var sum = 0.0
-            for c in 0..<classes { sum += exp(z[c] - largest) }
+            for c in 0..<classes {
+                z[c] = exp(z[c] - largest)  // from here on z holds the exponentials
+                sum += z[c]
+            }
             let label = labels[row]
-            total += log(sum) + largest - z[label]
+            total += log(sum) + largest - Double(logits[row * classes + label])
             if predicted == label { correct += 1 }
             if let gradient {
                 for c in 0..<classes {
-                    gradient[row * classes + c] = S((exp(z[c] - largest) / sum - (c == label ? 1 : 0)) * scale)
+                    gradient[row * classes + c] = S((z[c] / sum - (c == label ? 1 : 0)) * scale)
                 }
             }
         }

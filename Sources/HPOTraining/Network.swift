@@ -74,31 +74,69 @@ struct MLPNetwork<S: TrainingScalar> {
 
     /// The mean cross-entropy of the batch (without the weight-decay term), and in `gradient`
     /// (one array per tensor, overwritten) the gradient of
-    /// `mean cross-entropy + weightDecay / 2 · Σ ‖W‖²` (weights only, not biases).
+    /// `mean cross-entropy + weightDecay / 2 · Σ ‖W‖²` (weights only, not biases). Allocates its
+    /// buffers; training uses the workspace form below.
     func lossAndGradient(
         _ x: [S], labels: [Int], weightDecay: Double, dropout: inout Dropout?, gradient: inout [[S]]
     ) -> SoftmaxCrossEntropy.Evaluation {
-        let rows = labels.count
-        let pass = forward(x, rows: rows, dropout: &dropout)
-        var delta = [S](repeating: 0, count: rows * classes)
-        let result = SoftmaxCrossEntropy.evaluate(logits: pass.logits, rows: rows, classes: classes, labels: labels, gradient: &delta)
-        let ones = [S](repeating: 1, count: rows)
+        let workspace = BatchWorkspace<S>(sizes: sizes, capacity: labels.count, dropout: dropout != nil)
+        x.withUnsafeBufferPointer { workspace.x.update(from: $0.baseAddress!, count: x.count) }
+        workspace.labels = labels
+        return lossAndGradient(rows: labels.count, workspace: workspace, weightDecay: weightDecay, dropout: &dropout, gradient: &gradient)
+    }
+
+    /// The same on the first `rows` rows of `workspace.x` and `workspace.labels`, with no
+    /// allocation: the forward pass writes the workspace's activations, the backward pass its
+    /// deltas. The same BLAS calls in the same order as the allocating form, so the same numbers.
+    func lossAndGradient(
+        rows: Int, workspace w: BatchWorkspace<S>, weightDecay: Double, dropout: inout Dropout?, gradient: inout [[S]]
+    ) -> SoftmaxCrossEntropy.Evaluation {
+        precondition(rows <= w.capacity && w.sizes == sizes && (dropout == nil || w.masks.count == layerCount - 1))
+        let dropping = dropout != nil
+        // Forward.
+        for l in 0..<layerCount {
+            let (fanIn, fanOut) = (sizes[l], sizes[l + 1])
+            let out = l == layerCount - 1 ? w.logits : w.activated[l]
+            tensors[2 * l + 1].withUnsafeBufferPointer { bias in  // a loop: a memmove call per row cost more
+                for r in 0..<rows {
+                    let row = out + r * fanOut
+                    for c in 0..<fanOut { row[c] = bias[c] }
+                }
+            }
+            S.multiply(m: rows, n: fanOut, k: fanIn, a: w.input(ofLayer: l, dropping: dropping), lda: fanIn,
+                       b: tensors[2 * l], ldb: fanOut, beta: 1, c: out, ldc: fanOut)
+            guard l < layerCount - 1 else { break }
+            activation.apply(out, count: rows * fanOut)
+            if dropout != nil {
+                let (mask, dropped) = (w.masks[l], w.dropped[l])
+                dropout!.fill(mask, count: rows * fanOut)
+                for i in 0..<(rows * fanOut) { dropped[i] = out[i] * mask[i] }
+            }
+        }
+        // Backward.
+        let result = SoftmaxCrossEntropy.evaluate(logits: w.logits, rows: rows, classes: classes, labels: w.labels, gradient: w.delta)
         for l in stride(from: layerCount - 1, through: 0, by: -1) {
             let (fanIn, fanOut) = (sizes[l], sizes[l + 1])
             // dW = inputsᵀ · delta + λ·W
-            if weightDecay > 0 { gradient[2 * l] = tensors[2 * l] }
-            S.multiply(transposeA: true, m: fanIn, n: fanOut, k: rows, a: pass.layerInputs[l], lda: fanIn,
-                       b: delta, ldb: fanOut, beta: S(weightDecay), c: &gradient[2 * l], ldc: fanOut)
+            if weightDecay > 0 {  // copied element by element: assigning the array would share it and copy on write
+                tensors[2 * l].withUnsafeBufferPointer { weights in
+                    gradient[2 * l].withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: weights.baseAddress!, count: weights.count) }
+                }
+            }
+            S.multiply(transposeA: true, m: fanIn, n: fanOut, k: rows, a: w.input(ofLayer: l, dropping: dropping), lda: fanIn,
+                       b: w.delta, ldb: fanOut, beta: S(weightDecay), c: &gradient[2 * l], ldc: fanOut)
             // db = column sums of delta
-            S.gemvTransposed(m: rows, n: fanOut, a: delta, x: ones, beta: 0, y: &gradient[2 * l + 1])
+            S.gemvTransposed(m: rows, n: fanOut, a: w.delta, x: w.ones, beta: 0, y: &gradient[2 * l + 1])
             guard l > 0 else { break }
             // delta of the layer below = (delta · Wᵀ) ⊙ mask ⊙ activation′
-            var below = [S](repeating: 0, count: rows * fanIn)
-            S.multiply(transposeB: true, m: rows, n: fanIn, k: fanOut, a: delta, lda: fanOut,
-                       b: tensors[2 * l], ldb: fanOut, beta: 0, c: &below, ldc: fanIn)
-            if let mask = pass.masks[l - 1] { Self.multiply(&below, by: mask) }
-            activation.backward(gradient: &below, outputs: pass.activated[l - 1], count: below.count)
-            delta = below
+            S.multiply(transposeB: true, m: rows, n: fanIn, k: fanOut, a: w.delta, lda: fanOut,
+                       b: tensors[2 * l], ldb: fanOut, beta: 0, c: w.below, ldc: fanIn)
+            if dropping {
+                let mask = w.masks[l - 1]
+                for i in 0..<(rows * fanIn) { w.below[i] *= mask[i] }
+            }
+            activation.backward(gradient: w.below, outputs: w.activated[l - 1], count: rows * fanIn)
+            (w.delta, w.below) = (w.below, w.delta)
         }
         return result
     }

@@ -36,21 +36,25 @@ struct Optimizer<S: TrainingScalar> {
     mutating func step(_ tensors: inout [[S]], gradients: [[S]], lr: Double, momentum: Double) {
         steps += 1
         switch kind {
+        // The updates are static functions: calling a method of `self` while passing `&first[t]`
+        // made Swift copy `self` for the call, so every step copied each velocity buffer
+        // (copy on write) before updating it.
         case .sgd:
             for t in tensors.indices {
-                sgd(&tensors[t], gradients[t], &first[t], lr: S(lr), momentum: S(momentum))
+                Self.sgd(&tensors[t], gradients[t], &first[t], lr: S(lr), momentum: S(momentum), nesterov: nesterov)
             }
         case .adam:
             let correction1 = S(1 - pow(beta1, Double(steps)))
             let correction2 = S(1 - pow(beta2, Double(steps)))
+            let (beta1, beta2, epsilon) = (S(beta1), S(beta2), S(epsilon))
             for t in tensors.indices {
-                adam(&tensors[t], gradients[t], &first[t], &second[t],
-                     lr: S(lr), correction1: correction1, correction2: correction2)
+                Self.adam(&tensors[t], gradients[t], &first[t], &second[t], lr: S(lr), beta1: beta1, beta2: beta2,
+                          epsilon: epsilon, correction1: correction1, correction2: correction2)
             }
         }
     }
 
-    private func sgd(_ theta: inout [S], _ g: [S], _ v: inout [S], lr: S, momentum: S) {
+    private static func sgd(_ theta: inout [S], _ g: [S], _ v: inout [S], lr: S, momentum: S, nesterov: Bool) {
         let count = theta.count
         theta.withUnsafeMutableBufferPointer { theta in
             g.withUnsafeBufferPointer { g in
@@ -73,11 +77,11 @@ struct Optimizer<S: TrainingScalar> {
         }
     }
 
-    private func adam(
+    private static func adam(
         _ theta: inout [S], _ g: [S], _ m: inout [S], _ v: inout [S],
-        lr: S, correction1: S, correction2: S
+        lr: S, beta1: S, beta2: S, epsilon: S, correction1: S, correction2: S
     ) {
-        let (beta1, beta2, epsilon, count) = (S(beta1), S(beta2), S(epsilon), theta.count)
+        let count = theta.count
         theta.withUnsafeMutableBufferPointer { theta in
             g.withUnsafeBufferPointer { g in
                 m.withUnsafeMutableBufferPointer { m in

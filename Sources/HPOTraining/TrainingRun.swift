@@ -13,6 +13,8 @@ struct TrainingRun<S: TrainingScalar> {
     private var order: [Int]
     private var position: Int
     private var gradient: [[S]]
+    /// The buffers of a batch's passes (shared by copies of this value: step one copy only).
+    private let workspace: BatchWorkspace<S>
     /// Rows per mini-batch (the batch size, at most the training set).
     let batchSize: Int
 
@@ -40,6 +42,7 @@ struct TrainingRun<S: TrainingScalar> {
         position = data.count  // shuffle before the first batch
         gradient = network.tensors.map { Array(repeating: 0, count: $0.count) }
         batchSize = min(hyperparameters.batchSize, data.count)
+        workspace = BatchWorkspace(sizes: sizes, capacity: batchSize, dropout: dropout != nil)
     }
 
     /// Whether the next batch starts a new pass over the data.
@@ -55,18 +58,17 @@ struct TrainingRun<S: TrainingScalar> {
         }
         let rows = min(batchSize, data.count - position)
         let columns = data.features.columns
-        var x = [S](repeating: 0, count: rows * columns)
-        var labels = [Int](repeating: 0, count: rows)
         features.withUnsafeBufferPointer { source in
             for r in 0..<rows {
                 let index = order[position + r]
-                labels[r] = data.labels[index]
-                for c in 0..<columns { x[r * columns + c] = source[index * columns + c] }
+                workspace.labels[r] = data.labels[index]
+                let (row, from) = (workspace.x + r * columns, source.baseAddress! + index * columns)
+                for c in 0..<columns { row[c] = from[c] }
             }
         }
         position += rows
         let result = network.lossAndGradient(
-            x, labels: labels, weightDecay: hyperparameters.weightDecay, dropout: &dropout, gradient: &gradient)
+            rows: rows, workspace: workspace, weightDecay: hyperparameters.weightDecay, dropout: &dropout, gradient: &gradient)
         optimizer.step(&network.tensors, gradients: gradient, lr: lr, momentum: momentum)
         return (result.loss, rows)
     }

@@ -24,6 +24,13 @@ struct CoordinatorCommand: ParsableCommand {
               hpo-coordinator examples/branin.yaml --bind tcp://127.0.0.1:5555 --log results.jsonl
             """)
 
+    /// Chooses OpenBLAS's kernels for this CPU before anything else (it may re-execute the
+    /// program, see `BLASKernel.selectAtStartup`), then runs the command.
+    static func main() {
+        BLASKernel.selectAtStartup()
+        main(nil)
+    }
+
     @Argument(help: "The study file (YAML or JSON); see docs/study-file.md.")
     var study: String
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import HPORuntime
 import Foundation
 import HPOCore
+import HPOTraining
 import HPOTrials
 import HPOWire
 import HPOWorker
@@ -14,6 +15,13 @@ struct WorkerCommand: ParsableCommand {
         commandName: "hpo-worker",
         abstract: "Run trials for an hpo-coordinator.",
         discussion: "Connects to the coordinator, registers its slots, runs the trials it is given and reports their results until the study ends.")
+
+    /// Chooses OpenBLAS's kernels for this CPU before anything else (it may re-execute the
+    /// program, see `BLASKernel.selectAtStartup`), then runs the command.
+    static func main() {
+        BLASKernel.selectAtStartup()
+        main(nil)
+    }
 
     @Option(help: "The coordinator's address, e.g. tcp://coord-host:5555.")
     var connect: String

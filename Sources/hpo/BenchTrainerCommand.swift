@@ -77,6 +77,7 @@ struct BenchTrainerCommand: ParsableCommand {
               val_accuracy        \(String(format: "%.4f", last.validationAccuracy))
               val_loss            \(String(format: "%.4f", last.validationLoss))
               total               \(String(format: "%.2f", total)) s (with validation after each epoch)
+              OpenBLAS kernels    \(BLASKernel.description)
             """)
         if let json {
             let object: [String: Any] = [
@@ -85,6 +86,7 @@ struct BenchTrainerCommand: ParsableCommand {
                 "val_accuracy": last.validationAccuracy, "val_loss": last.validationLoss, "total_seconds": total,
                 "openblas_num_threads": environment["OPENBLAS_NUM_THREADS"] ?? "1 (set by the trainer)",
                 "openblas_coretype": environment["OPENBLAS_CORETYPE"] ?? "(autodetected)",
+                "openblas_kernel": BLASKernel.description,
             ]
             try write(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), to: json)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import HPOCore
+import HPOTraining
 
 @main
 struct HPOCommand: ParsableCommand {
@@ -7,6 +8,13 @@ struct HPOCommand: ParsableCommand {
         commandName: "hpo",
         abstract: "Tools for swift-hpo studies.",
         subcommands: [Version.self, KeygenCommand.self, StatusCommand.self, ReportCommand.self, ExportCommand.self, LoadGenCommand.self, LRFindCommand.self, BenchTrainerCommand.self, BenchCommand.self])
+
+    /// Chooses OpenBLAS's kernels for this CPU before anything else (it may re-execute the
+    /// program, see `BLASKernel.selectAtStartup`), then runs the command.
+    static func main() {
+        BLASKernel.selectAtStartup()
+        main(nil)
+    }
 
     struct Version: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the software and protocol versions.")

@@ -3,9 +3,13 @@
 #
 #   Tests/ClusterChecks/run.sh                  # k8s, systemd, ssh fan-out, netns (~40 s)
 #   Tests/ClusterChecks/run.sh --with-slurm     # and the local Slurm test (+20 s, +20 s to install it)
-#   Tests/ClusterChecks/run.sh --only netns     # one check (k8s, systemd, ssh, netns, slurm)
+#   Tests/ClusterChecks/run.sh --only netns     # one check (k8s, k8s-schemas, systemd, ssh, netns, slurm)
 #
-#   k8s      cluster/k8s/check-manifests.py      manifests agree with each other and the binaries' flags
+#   k8s      cluster/k8s/check-manifests.py      manifests (cluster/k8s and the GPU overlay cluster/k8s-gpu)
+#                                                agree with each other and the binaries' flags
+#   k8s-schemas cluster/k8s/validate-schemas.sh  the same manifests against the Kubernetes API schemas
+#                                                (kubernetes-validate from PyPI in .build-k8s-venv/: the
+#                                                first run installs it, ~12 s; later runs are offline, ~2 s)
 #   systemd  cluster/systemd/check-units.sh      systemd-analyze verify: status 0 and no output
 #   ssh      cluster/ssh/test-fanout.sh          hpo-fanout.sh start/status/stop on 2 local "hosts"
 #   netns    cluster/netns/multi-host-test.sh    4 network namespaces, CURVE, a link cut and restored
@@ -76,6 +80,7 @@ check() {
 }
 
 check k8s 120 python3 cluster/k8s/check-manifests.py
+check k8s-schemas 300 cluster/k8s/validate-schemas.sh
 check systemd 300 cluster/systemd/check-units.sh
 check ssh 180 cluster/ssh/test-fanout.sh
 check netns 240 cluster/netns/multi-host-test.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks the Kubernetes manifests of swift-hpo without a cluster.
 
-  cluster/k8s/check-manifests.py [--bin DIR] [--dir DIR] [--no-self-test]
+  cluster/k8s/check-manifests.py [--bin DIR] [--dir DIR ...] [--no-self-test]
 
 Loads the files kustomization.yaml lists (and its secretGenerator), then checks that they agree
 with each other and with the binaries:
@@ -22,7 +22,12 @@ with each other and with the binaries:
 - the secretGenerator's files are the ones `hpo keygen --out keys` writes, and the study file in
   the ConfigMap is accepted by hpo-coordinator.
 
-Then a self-test breaks copies of the manifests in typical ways (a misspelt flag, a wrong port, a
+- in a kustomization with GPUs (cluster/k8s-gpu/, rendered by kustomize_lite.py): each worker's
+  `nvidia.com/gpu` is a whole number of at least 1, in limits (a request must equal the limit),
+  and the worker runs no more slots than GPUs.
+
+Both kustomizations are checked: cluster/k8s/ and the GPU overlay cluster/k8s-gpu/ (--dir, may be
+repeated). Then a self-test breaks copies of the manifests in typical ways (a misspelt flag, a wrong port, a
 wrong label, ...) and requires that each is caught.
 
 Needs Python 3 and PyYAML (`apt-get install python3-yaml` or `pip install pyyaml`), and the built
@@ -45,12 +50,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import hpoflags  # noqa: E402
+sys.path.insert(0, HERE)
 
 try:
     import yaml
 except ImportError:
     print("check-manifests.py needs PyYAML: apt-get install python3-yaml (or pip install pyyaml)", file=sys.stderr)
     sys.exit(2)
+
+import kustomize_lite  # noqa: E402
 
 NAMESPACED = {"ConfigMap", "Secret", "Service", "StatefulSet", "Deployment", "Job", "DaemonSet",
               "PersistentVolumeClaim", "Pod", "ServiceAccount"}
@@ -99,6 +107,27 @@ class Manifests:
                 for entry in generator.get("literals", []) or []:
                     keys.add(entry.split("=", 1)[0])
                 self.generated[kind][generator["name"]] = keys
+
+
+class RenderedManifests:
+    """The same view as `Manifests` of a kustomization that kustomize_lite renders (an overlay
+    with bases and patches)."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.objects, info = kustomize_lite.render(directory)
+        self.kustomization = {"namespace": info.namespace}
+        self.load_errors = [f"{name} is not listed in its kustomization.yaml's resources or patches" for name in info.unlisted]
+        self.generated = info.generated
+        self.generator_files = info.generator_files
+
+
+def load(directory):
+    """`Manifests` for a folder of plain resources (the base), else the rendered kustomization."""
+    with open(os.path.join(directory, "kustomization.yaml")) as handle:
+        kustomization = yaml.safe_load(handle) or {}
+    plain = all(os.path.isfile(os.path.join(directory, r)) for r in kustomization.get("resources", []) or [])
+    return Manifests(directory) if plain and not kustomization.get("patches") else RenderedManifests(directory)
 
 
 def data_keys(kind, name, manifests, objects):
@@ -360,6 +389,7 @@ def check(manifests, objects, options, keygen_layout):
             cpu = (wcontainer.get("resources", {}).get("limits") or {}).get("cpu")
             if slots is not None and cpu is not None and slots > math.ceil(quantity(cpu)):
                 errors.append(f"{wname}: --slots {slots} is more than its CPU limit {cpu}")
+            errors += gpu_errors(wname, wcontainer, slots)
 
     # The generated Secret holds what `hpo keygen` writes.
     if keygen_layout is not None:
@@ -367,6 +397,28 @@ def check(manifests, objects, options, keygen_layout):
             parts = file.split("/")
             if parts[0] == "keys" and "/".join(parts[1:]) not in keygen_layout:
                 errors.append(f"kustomization.yaml: the generator of {kind} {name} takes {file}, which `hpo keygen --out keys` does not write ({sorted(keygen_layout)})")
+    return errors
+
+
+GPU = "nvidia.com/gpu"
+
+
+def gpu_errors(name, container, slots):
+    """A worker that asks for GPUs: a whole number in limits, any request equal to it (extended
+    resources cannot be overcommitted), and no more slots than GPUs (a trial per GPU)."""
+    resources = container.get("resources", {}) or {}
+    limit, request = (resources.get("limits") or {}).get(GPU), (resources.get("requests") or {}).get(GPU)
+    if limit is None and request is None:
+        return []
+    errors = []
+    if limit is None:
+        errors.append(f"{name}: {GPU} is requested but not in limits (extended resources go in limits)")
+    elif not re.fullmatch(r"[1-9][0-9]*", str(limit)):
+        errors.append(f"{name}: {GPU} limit {limit!r} is not a whole number of GPUs, at least 1")
+    elif request is not None and str(request) != str(limit):
+        errors.append(f"{name}: {GPU} request {request} differs from its limit {limit} (they must be equal)")
+    elif slots is not None and slots > int(str(limit)):
+        errors.append(f"{name}: --slots {slots} is more than its {limit} GPU(s): trials would share a GPU")
     return errors
 
 
@@ -520,8 +572,9 @@ def replace_arg(objects, binary, old, new):
     args[index] = str(args[index]).replace(old, new, 1)
 
 
-def mutations():
-    """(description, function that breaks a deep copy of the objects)."""
+def mutations(base_objects):
+    """(description, function that breaks a deep copy of the objects): for a kustomization with
+    GPUs, the GPU mistakes and two general ones; else the general ones."""
     def service_selector(objects):
         service = next(o for o in objects if o.get("kind") == "Service")
         key = sorted(service["spec"]["selector"])[0]
@@ -555,6 +608,28 @@ def mutations():
         service = next(o for o in objects if o.get("kind") == "Service")
         service["spec"]["ports"][0]["targetPort"] = "hpo-typo"
 
+    def gpu_request(objects):
+        _, container = find_container(objects, "hpo-worker")
+        container["resources"]["requests"][GPU] = 2
+
+    def gpu_fraction(objects):
+        _, container = find_container(objects, "hpo-worker")
+        container["resources"]["limits"][GPU] = "500m"
+
+    def gpu_slots(objects):
+        _, container = find_container(objects, "hpo-worker")
+        args = container["args"]
+        args[args.index("--slots") + 1] = "2"  # the CPU limit is 2, the GPU limit 1
+
+    if any(GPU in ((c.get("resources") or {}).get("limits") or {})
+           for o in base_objects if o.get("kind") in WORKLOADS for c in pod_spec(o).get("containers", [])):
+        return [
+            ("a GPU request different from its limit", gpu_request),
+            ("a fraction of a GPU", gpu_fraction),
+            ("more worker slots than GPUs", gpu_slots),
+            ("a misspelt worker flag (--curve-key -> --curve-keys)", lambda o: replace_arg(o, "hpo-worker", "--curve-key", "--curve-keys")),
+            ("workers connecting to the wrong port", lambda o: replace_arg(o, "hpo-worker", ":5555", ":5556")),
+        ]
     return [
         ("a misspelt worker flag (--curve-key -> --curve-keys)", lambda o: replace_arg(o, "hpo-worker", "--curve-key", "--curve-keys")),
         ("a misspelt coordinator flag (--authorized-keys -> --authorised-keys)", lambda o: replace_arg(o, "hpo-coordinator", "--authorized-keys", "--authorised-keys")),
@@ -586,28 +661,53 @@ def find_bin(option):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin", help="folder with hpo-coordinator, hpo-worker and hpo")
-    parser.add_argument("--dir", default=HERE, help="the manifests' folder (default: this script's)")
+    parser.add_argument("--dir", action="append",
+                        help="a kustomization folder (repeatable; default: cluster/k8s and cluster/k8s-gpu)")
     parser.add_argument("--no-self-test", action="store_true")
     args = parser.parse_args()
 
     bindir = find_bin(args.bin)
     options = {b: hpoflags.options_of([os.path.join(bindir, b)]) for b in BINARIES}
     layout = keygen_layout(os.path.join(bindir, "hpo"))
-    manifests = Manifests(args.dir)
-    kinds = sorted(f"{o.get('kind')}/{o.get('metadata', {}).get('name')}" for o in manifests.objects)
-    print(f"  {len(manifests.objects)} objects from {len(manifests.kustomization.get('resources', []))} files: {', '.join(kinds)}")
     print(f"  flags from {bindir}: hpo-coordinator {len(options['hpo-coordinator'])}, hpo-worker {len(options['hpo-worker'])}")
+    failed = False
+    for directory in args.dir or [HERE, os.path.join(HERE, "..", "k8s-gpu")]:
+        failed |= not check_folder(os.path.normpath(directory), bindir, options, layout, args.no_self_test)
+    if failed:
+        return 1
+    print("PASS: Kubernetes manifests")
+    return 0
+
+
+CHECKED_STUDIES = set()
+
+
+def check_folder(directory, bindir, options, layout, no_self_test):
+    """All checks and the self-test on one kustomization; True when all passed."""
+    label = os.path.relpath(directory, os.path.join(HERE, "..", ".."))
+    try:
+        manifests = load(directory)
+    except kustomize_lite.RenderError as error:
+        print(f"FAIL: {label}: {error}", file=sys.stderr)
+        return False
+    kinds = sorted(f"{o.get('kind')}/{o.get('metadata', {}).get('name')}" for o in manifests.objects)
+    print(f"  {label}: {len(manifests.objects)} objects: {', '.join(kinds)}")
 
     errors = check(manifests, manifests.objects, options, layout)
-    errors += check_study(os.path.join(bindir, "hpo-coordinator"), manifests.objects)
+    study = next((o["data"]["study.yaml"] for o in manifests.objects
+                  if o.get("kind") == "ConfigMap" and "study.yaml" in (o.get("data") or {})), None)
+    if study is None or study not in CHECKED_STUDIES:  # an overlay that keeps the base's study: checked once
+        errors += check_study(os.path.join(bindir, "hpo-coordinator"), manifests.objects)
+        CHECKED_STUDIES.add(study)
     for error in errors:
-        print(f"FAIL: {error}", file=sys.stderr)
+        print(f"FAIL: {label}: {error}", file=sys.stderr)
     if not errors:
-        print("  ok: names, labels and selectors, ports, volumes, Secrets and ConfigMaps, flags, study file")
+        print(f"  ok: {label}: names, labels and selectors, ports, volumes, Secrets and ConfigMaps, flags, GPUs, study file")
 
     missed = []
-    if not args.no_self_test:
-        for description, mutate in mutations():
+    if not no_self_test:
+        cases = mutations(manifests.objects)
+        for description, mutate in cases:
             broken = copy.deepcopy(manifests.objects)
             mutate(broken)
             found = check(manifests, broken, options, layout)
@@ -616,13 +716,10 @@ def main():
             elif os.environ.get("HPO_K8S_VERBOSE"):
                 print(f"    self-test: {description}: {found[0]}")
         for description in missed:
-            print(f"FAIL: self-test: {description} was not caught", file=sys.stderr)
+            print(f"FAIL: {label}: self-test: {description} was not caught", file=sys.stderr)
         if not missed:
-            print(f"  ok: self-test: {len(mutations())} broken copies (a misspelt flag, a wrong port, ...) all caught")
-    if errors or missed:
-        return 1
-    print("PASS: Kubernetes manifests")
-    return 0
+            print(f"  ok: {label}: self-test: {len(cases)} broken copies ({cases[0][0]}, ...) all caught")
+    return not errors and not missed
 
 
 if __name__ == "__main__":
