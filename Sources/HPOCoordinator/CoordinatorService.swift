@@ -11,9 +11,9 @@ import Logging
 /// (group commit), and only then sends the replies: no result is acknowledged, and no next trial
 /// handed out, before it is on disk.
 public final class CoordinatorService {
-    public private(set) var machine: CoordinatorStateMachine
+    public internal(set) var machine: CoordinatorStateMachine
     private let journal: JournalWriter
-    private let logger: Logger
+    let logger: Logger
     private let proposals: WakingInbox<ProposalResult>
     /// Background threads: one for proposals, one for refits of the model (slower), so a refit
     /// never holds up a proposal. Both are stopped and joined before `run` returns.
@@ -32,6 +32,9 @@ public final class CoordinatorService {
     public var runsBackgroundWorkInline = false
     /// Where the loop publishes its progress and records its timings for `--metrics`; nil: off.
     public var metrics: CoordinatorMetrics?
+    /// Where uploaded checkpoints are kept (`<log>.checkpoints`); nil: none are (the state
+    /// machine refuses them unless `maxCheckpointBytes` is set).
+    public var checkpointStore: CheckpointStore?
 
     /// `waker` must be the one the transport polls: background proposal work uses it to wake the loop.
     public init(machine: CoordinatorStateMachine, journal: JournalWriter, waker: Waker, logger: Logger) {
@@ -114,6 +117,9 @@ public final class CoordinatorService {
     }
 
     private func apply(_ actions: CoordinatorActions, transport: any ServerTransport) throws {
+        var actions = actions
+        // Checkpoint uploads reach the store (a finished one durable) before the journal names them.
+        let afterJournal = performStorage(&actions)
         // Background work starts first: it is computation only, and what it proposes is handed
         // out on a later turn, after these events are durable; so the fsync (milliseconds on a
         // slow disk) does not add to the wait of the slot the proposal is for.
@@ -123,6 +129,8 @@ public final class CoordinatorService {
         let syncs = journal.syncCount
         try journal.append(actions.journal)
         if let metrics { record(actions.journal, syncs: syncs, into: metrics) }
+        performAfterJournal(afterJournal)
+        for warning in actions.warnings { logger.warning("\(warning)") }
         for case .placementWarning(let warning) in actions.journal {
             logger.warning("\(warning.reason)")
         }
@@ -130,6 +138,7 @@ public final class CoordinatorService {
             if case .stop(let stop) = message {
                 logger.info("stopping a trial early", metadata: ["trial.key": "\(stop.key)", "reason": "\(stop.reason)"])
             }
+            guard let message = filled(message) else { continue }
             try transport.send(WireCodec.encode(message), to: peer)
         }
     }

@@ -153,6 +153,7 @@ extension CoordinatorStateMachine {
                     trial: trial, attempt: entry.attempt, worker: worker.id, params: entry.parameters,
                     slotIdleSeconds: idle, fallback: entry.fromFallback ? true : nil,
                     proposalLag: entry.proposalLag.flatMap { $0 > 0 ? $0 : nil })))
+        actions.append(beginResume(key, to: peer, worker: worker.id, now: now))
         let assignment = Assignment(
             key: key, parameters: entry.parameters, spec: config.trial, objectiveMetric: config.objective.metric)
         actions.messages.append((peer, .assign(assignment)))

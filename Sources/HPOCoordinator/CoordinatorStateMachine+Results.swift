@@ -51,6 +51,8 @@ extension CoordinatorStateMachine {
                         trial: key.trial, attempt: key.attempt, params: entry.parameters, objective: objective,
                         metrics: result.metrics, worker: workerID, durationSeconds: result.durationSeconds,
                         slotIdleSeconds: result.slotIdleSeconds)))
+        } else if result.status == .preempted && entry.stopReason == nil {
+            actions.journal.append(recordPreempted(key, entry: entry, worker: workerID, result: result, now: now))
         } else if result.status == .pruned || entry.stopReason != nil {
             // Asked to stop (by this coordinator, or by the one before a restart): pruned, whatever
             // else made the attempt end, and never retried. A completed result above still stands.
@@ -67,7 +69,7 @@ extension CoordinatorStateMachine {
             } else {
                 reason = "objective metric '\(config.objective.metric)' missing from the result"
             }
-            let willRetry = key.attempt <= config.trial.retries && !pastWallTime(now: now)
+            let willRetry = countedAttempts(key) <= config.trial.retries && !pastWallTime(now: now)
             if willRetry {
                 trials[key.trial]?.state = .pending
                 retryQueue.append(key.trial)
@@ -82,6 +84,7 @@ extension CoordinatorStateMachine {
                         reason: reason, exitCode: result.exitCode, stderrTail: result.stderrTail,
                         metrics: result.metrics, durationSeconds: result.durationSeconds, willRetry: willRetry)))
         }
+        actions.append(cleanUpCheckpoints(of: key.trial))
         actions.append(dispatch(now: now))
         actions.append(finishIfDone(now: now))
         return actions

@@ -30,12 +30,18 @@ public struct CoordinatorActions: Sendable {
     /// A refit of the model to run in the background, apart from proposals (it takes longer);
     /// its result comes back the same way.
     public var refitRequest: ProposalRequest?
+    /// Work for the checkpoint store (see `CheckpointStorageAction` for when each runs).
+    public var storage: [CheckpointStorageAction] = []
+    /// Hostile or refused input worth a line in the coordinator's log (dropped checkpoint chunks).
+    public var warnings: [String] = []
 
     public init() {}
 
     mutating func append(_ other: CoordinatorActions) {
         journal += other.journal
         messages += other.messages
+        storage += other.storage
+        warnings += other.warnings
         proposalRequest = other.proposalRequest ?? proposalRequest
         refitRequest = other.refitRequest ?? refitRequest
     }
@@ -110,6 +116,12 @@ public struct CoordinatorStateMachine {
     public internal(set) var completedCount = 0
     public internal(set) var failedCount = 0
     public internal(set) var prunedCount = 0
+    /// Checkpoints: stored, arriving, being sent (`+Checkpoints`).
+    var checkpoints = CheckpointBook()
+    /// The largest checkpoint accepted, in bytes; nil: checkpoints are refused (no store).
+    public var maxCheckpointBytes: Int?
+    /// Which checkpoints outlive their trial.
+    public var checkpointRetention = CheckpointRetention.best
 
     /// The most assignments a worker may queue beyond its slots, whatever its hello asks.
     static let maximumPrefetch = WireLimits.maxPrefetch
@@ -127,11 +139,13 @@ public struct CoordinatorStateMachine {
         /// When each free place (slot or queue) became free (a result arrived), oldest first:
         /// how long it waited for its next trial is journaled with that dispatch.
         var freedAt: [Double] = []
+        /// Set when the worker said it is leaving (`drain`): it gets no more assignments.
+        var draining = false
         /// Places for more assignments: slots and queue.
-        var freeSlots: Int { slots + prefetch - running.count }
+        var freeSlots: Int { draining ? 0 : slots + prefetch - running.count }
         /// Slots with nothing to run at all, not even a queued trial: the ones that must not wait
         /// for the model (see `dispatchFallback`).
-        var idleSlots: Int { max(slots - running.count, 0) }
+        var idleSlots: Int { draining ? 0 : max(slots - running.count, 0) }
 
         /// Which entry of `freedAt` belongs to the oldest of the `open` places that may get a trial
         /// now: the most recently freed ones. Older entries are queue places not in use (see
@@ -219,6 +233,8 @@ public struct CoordinatorStateMachine {
             trials[id] = TrialEntry(parameters: trial.parameters, attempt: trial.attempt, state: state)
         }
         retryQueue = restored.queue
+        checkpoints.stored = restored.checkpoints
+        checkpoints.preemptions = restored.preemptions
         completedCount = restored.completedCount
         failedCount = restored.failedCount
         prunedCount = restored.prunedCount
@@ -300,7 +316,13 @@ public struct CoordinatorStateMachine {
         case .heartbeat: return CoordinatorActions()
         case .report(let report): return record(report, from: peer)
         case .result(let result): return record(result, from: peer, now: now)
-        case .bye(let reason): return removeWorker(peer, reason: "bye: \(reason)", now: now)
+        case .bye(let reason):
+            var actions = handBackOnBye(from: peer, now: now)
+            actions.append(removeWorker(peer, reason: "bye: \(reason)", now: now))
+            return actions
+        case .checkpointChunk(let chunk): return receivedCheckpointChunk(chunk, from: peer)
+        case .resumeAck(let ack): return receivedResumeAck(ack, from: peer, now: now)
+        case .drain(let drain): return receivedDrain(drain, from: peer)
         }
     }
 
@@ -329,6 +351,7 @@ public struct CoordinatorStateMachine {
             actions.append(requeueOrphans(now: now))
         }
         if search.computesAhead { actions.append(dispatchFallback(now: now)) }
+        actions.append(tickCheckpoints(now: now))
         if !queuedWithdrawn && pastWallTime(now: now) { actions.append(withdrawQueued()) }
         noteSent(actions, now: now)
         for peer in workers.keys where now - (lastSentTo[peer] ?? 0) >= liveness.heartbeatIntervalSeconds {

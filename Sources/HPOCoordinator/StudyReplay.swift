@@ -33,6 +33,10 @@ public struct RestoredStudy: Sendable {
     /// it decides as before the restart.
     public var reports: [TrialReported] = []
     public var best: (trial: TrialID, objective: Double)?
+    /// The last `trial_checkpoint` of each trial: what its next attempt resumes from.
+    public var checkpoints: [TrialID: StoredCheckpoint] = [:]
+    /// How many attempts of each trial were preempted (`trial_preempted`): not counted against `retries`.
+    public var preemptions: [TrialID: Int] = [:]
     /// Wall-clock seconds between the first and the last line of the log.
     public var elapsedSeconds: Double = 0
     /// Set when the log ends with `study_finished`.
@@ -106,6 +110,16 @@ public enum StudyReplay {
                 study.trials[TrialID(number)]?.state = .queued
                 study.queue.append(TrialID(number))
             }
+        case .trialCheckpoint(let e):
+            study.checkpoints[e.trial] = StoredCheckpoint(step: e.step, size: e.size, sha256: e.sha256, file: e.file)
+        case .trialPreempted(let e):
+            study.preemptions[e.trial, default: 0] += 1
+            if study.trials[e.trial]?.state == .running {
+                study.trials[e.trial]?.state = .queued
+                study.queue.append(e.trial)
+            }
+        case .trialResumed:
+            break
         case .studyFinished(let e):
             study.finishReason = e.reason
         case .studyResumed, .studyStopped:

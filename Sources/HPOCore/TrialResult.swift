@@ -7,6 +7,10 @@ public enum TrialStatus: String, Hashable, Sendable, Codable {
     /// The coordinator stopped it early (`stop`) because it looked hopeless: its metrics are
     /// those of its last report, at `step`. Not a failure, and not retried.
     case pruned
+    /// The worker was told to leave (SIGTERM: preemption, eviction) and handed the attempt back
+    /// after its last checkpoint: run it again, from that checkpoint. Not a failure, and not
+    /// counted against `retries`.
+    case preempted
 }
 
 /// What a worker reports at the end of one attempt of a trial.

@@ -73,6 +73,9 @@ enum JournalCoding {
         case .trialFailed(let event): return try encoder.encode(event)
         case .trialPruned(let event): return try encoder.encode(event)
         case .studyFinished(let event): return try encoder.encode(event)
+        case .trialCheckpoint(let event): return try encoder.encode(event)
+        case .trialResumed(let event): return try encoder.encode(event)
+        case .trialPreempted(let event): return try encoder.encode(event)
         }
     }
 
@@ -102,6 +105,9 @@ enum JournalCoding {
         case "result_dropped": event = .resultDropped(try decoder.decode(ResultDropped.self, from: line))
         case "study_stopped": event = .studyStopped(try decoder.decode(StudyFinished.self, from: line))
         case "study_finished": event = .studyFinished(try decoder.decode(StudyFinished.self, from: line))
+        case "trial_checkpoint": event = .trialCheckpoint(try decoder.decode(TrialCheckpointed.self, from: line))
+        case "trial_resumed": event = .trialResumed(try decoder.decode(TrialResumed.self, from: line))
+        case "trial_preempted": event = .trialPreempted(try decoder.decode(TrialPreempted.self, from: line))
         default: return nil
         }
         return JournalRecord(event: event, time: header.time)

@@ -22,6 +22,12 @@ public enum JournalEvent: Hashable, Sendable {
     case studyFinished(StudyFinished)
     /// The coordinator was stopped (a signal) before the budget was spent: the study can resume.
     case studyStopped(StudyFinished)
+    /// A trial's checkpoint is durable in the checkpoint store (see `CheckpointEvents.swift`).
+    case trialCheckpoint(TrialCheckpointed)
+    /// An attempt starts from a stored checkpoint.
+    case trialResumed(TrialResumed)
+    /// An attempt handed back by a worker that was told to leave: the trial runs again.
+    case trialPreempted(TrialPreempted)
 
     /// The value of the line's `"event"` field.
     public var name: String {
@@ -40,6 +46,9 @@ public enum JournalEvent: Hashable, Sendable {
         case .resultDropped: "result_dropped"
         case .studyFinished: "study_finished"
         case .studyStopped: "study_stopped"
+        case .trialCheckpoint: "trial_checkpoint"
+        case .trialResumed: "trial_resumed"
+        case .trialPreempted: "trial_preempted"
         }
     }
 }

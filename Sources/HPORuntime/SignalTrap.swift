@@ -9,18 +9,23 @@ import Darwin
 nonisolated(unsafe) private var trapWakeDescriptor: Int32 = -1
 nonisolated(unsafe) private var trapCaughtSignal: sig_atomic_t = 0
 nonisolated(unsafe) private var trapHangups: sig_atomic_t = 0
+nonisolated(unsafe) private var trapExitOnSecond: sig_atomic_t = 1
+nonisolated(unsafe) private var trapCount: sig_atomic_t = 0
 
 /// Turns SIGINT and SIGTERM (stop) and SIGHUP (reload) into polled flags plus a wake-up of the loop (the self-pipe trick),
 /// so the owning loop stops cleanly and flushes the results log last. A second signal exits at
 /// once (status 130): everything acted on is already durable, so nothing is lost by it.
 public enum SignalTrap {
-    /// Installs the handlers. `waker` is the one the loop polls.
-    public static func install(waking waker: Waker) {
+    /// Installs the handlers. `waker` is the one the loop polls. `exitOnSecondSignal: false`
+    /// (the worker, which kills its trials itself on a second signal) only counts it (`count`).
+    public static func install(waking waker: Waker, exitOnSecondSignal: Bool = true) {
         trapWakeDescriptor = waker.rawWriteDescriptor
+        trapExitOnSecond = exitOnSecondSignal ? 1 : 0
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber) { caught in
-                if trapCaughtSignal != 0 { _exit(130) }
-                trapCaughtSignal = caught
+                if trapCaughtSignal != 0 && trapExitOnSecond != 0 { _exit(130) }
+                trapCount += 1
+                if trapCaughtSignal == 0 { trapCaughtSignal = caught }
                 var byte: UInt8 = 1
                 _ = write(trapWakeDescriptor, &byte, 1)
             }
@@ -61,6 +66,9 @@ public enum SignalTrap {
         trapHangups = 0
         return true
     }
+
+    /// How many SIGINT/SIGTERM arrived so far.
+    public static var count: Int { Int(trapCount) }
 
     /// The name of the signal caught so far (`SIGINT`), if any.
     public static var caught: String? {

@@ -74,9 +74,10 @@ struct ChildSupervisor {
                 }
                 if let cause {
                     child.signalGroup(SIGTERM)
-                    phase = .terminating(cause: cause, killAt: now + killGrace)
+                    let grace = cancellation.graceSeconds.map { Duration.milliseconds(Int64($0 * 1000)) } ?? killGrace
+                    phase = .terminating(cause: cause, killAt: now + grace)
                 }
-            case .terminating(let cause, let killAt) where exitedAt == nil && now >= killAt:
+            case .terminating(let cause, let killAt) where exitedAt == nil && (now >= killAt || cancellation.killRequested):
                 child.signalGroup(SIGKILL)
                 phase = .killed(cause: cause)
             default:

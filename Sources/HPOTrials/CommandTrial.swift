@@ -8,7 +8,8 @@ enum CommandTrial {
         _ template: [String],
         _ context: TrialContext,
         cancellation: TrialCancellation,
-        report: @escaping @Sendable (TrialReport) -> Void
+        report: @escaping @Sendable (TrialReport) -> Void,
+        checkpoint: (@Sendable (Int) -> Void)? = nil
     ) -> TrialResult {
         let clock = ContinuousClock()
         let start = clock.now
@@ -58,6 +59,8 @@ enum CommandTrial {
             paramsFile: scratch.paramsFile
         )
         environment.merge(context.workerEnvironment) { _, worker in worker }
+        TrialEnvironment.addCheckpointVariables(
+            to: &environment, checkpointDirectory: context.checkpointDirectory, resume: context.resume)
         guard let executable = ChildProcess.resolveExecutable(program, searchPath: environment["PATH"]) else {
             return failed(SpawnError(executable: program, cause: Errno(ENOENT)).description)
         }
@@ -82,6 +85,7 @@ enum CommandTrial {
             if let intermediate = collector.consume(line) {
                 report(TrialReport(step: intermediate.step, metrics: intermediate.metrics.filter { $0.value.isFinite }))
             }
+            if let step = collector.takeCheckpoint() { checkpoint?(step) }
         }
         return result(
             of: outcome,

@@ -12,6 +12,12 @@ public struct TrialContext: Sendable {
     /// A directory for this attempt's files (the parameters JSON file), best one per attempt
     /// inside a directory that exists. The runner creates it if needed and removes what it created.
     public var scratchDirectory: String
+    /// Command trials: the empty folder the attempt writes its checkpoints in (`HPO_CHECKPOINT_DIR`);
+    /// nil: the attempt gets none.
+    public var checkpointDirectory: String?
+    /// Command trials resuming: the folder holding the last durable checkpoint's files
+    /// (`HPO_RESUME_DIR`) and its step (`HPO_RESUME_STEP`).
+    public var resume: (directory: String, step: Int)?
     /// Variables the worker sets for this attempt alone, over everything else (command trials):
     /// the GPUs it holds (`CUDA_VISIBLE_DEVICES`, `HPO_GPUS`; see `GPUAllocator`).
     public var workerEnvironment: [String: String] = [:]
@@ -51,4 +57,31 @@ public final class TrialCancellation: @unchecked Sendable {
 
     /// Why the trial was cancelled, or `nil` while it has not been.
     public var reason: String? { lock.withLock { storedReason } }
+
+    private var storedGrace: Double?
+    private var storedKill = false
+
+    /// Preemption: asks the trial to stop (SIGTERM to its process group) but waits up to `grace`
+    /// seconds before SIGKILL, not the usual 2, so it can write a last checkpoint.
+    public func preempt(reason: String, graceSeconds: Double) {
+        lock.withLock {
+            if storedReason == nil {
+                storedReason = reason
+                storedGrace = graceSeconds
+            }
+        }
+    }
+
+    /// Ends the grace at once: the process group gets SIGKILL now (a second signal to the worker).
+    public func killNow(reason: String) {
+        lock.withLock {
+            if storedReason == nil { storedReason = reason }
+            storedKill = true
+        }
+    }
+
+    /// The grace between SIGTERM and SIGKILL that `preempt` asked for, if any.
+    public var graceSeconds: Double? { lock.withLock { storedGrace } }
+    /// Whether `killNow` was called.
+    public var killRequested: Bool { lock.withLock { storedKill } }
 }

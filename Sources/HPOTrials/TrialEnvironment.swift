@@ -33,6 +33,20 @@ package enum TrialEnvironment {
         return environment
     }
 
+    /// The checkpoint variables (docs/trials.md, "Checkpoints"): set for every attempt that has a
+    /// checkpoint folder, and the resume pair for one that continues from a checkpoint. A study's
+    /// `env` cannot set or clear them.
+    package static func addCheckpointVariables(
+        to environment: inout [String: String], checkpointDirectory: String?, resume: (directory: String, step: Int)?
+    ) {
+        for name in ["HPO_CHECKPOINT_DIR", "HPO_RESUME_DIR", "HPO_RESUME_STEP"] { environment[name] = nil }
+        if let checkpointDirectory { environment["HPO_CHECKPOINT_DIR"] = checkpointDirectory }
+        if let resume {
+            environment["HPO_RESUME_DIR"] = resume.directory
+            environment["HPO_RESUME_STEP"] = String(resume.step)
+        }
+    }
+
     /// `HPO_PARAM_` and the name uppercased, with anything but ASCII letters and digits as `_`:
     /// `learning-rate` → `HPO_PARAM_LEARNING_RATE`.
     package static func variableName(forParameter name: String) -> String {

@@ -6,6 +6,9 @@ package enum TrialOutputLine: Equatable, Sendable {
     case report(TrialReport)
     /// A final result: a JSON object without `step`. The last one printed wins.
     case final([String: Double])
+    /// A checkpoint is written (`{"checkpoint": STEP}`): the files in `HPO_CHECKPOINT_DIR` are
+    /// the state at STEP. Metrics riding along are a report at that step (`report` non-nil).
+    case checkpoint(step: Int, report: TrialReport?)
     /// Anything else: text, JSON that is not an object, an object with no numeric value.
     case other
 }
@@ -39,8 +42,17 @@ package enum TrialOutputParser {
 
     static func classify(_ members: [String: JSONMember]) -> TrialOutputLine {
         var metrics: [String: Double] = [:]
-        for (key, member) in members where key != "step" {
+        for (key, member) in members where key != "step" && key != "checkpoint" {
             if let value = metricValue(member) { metrics[key] = value }
+        }
+        if let checkpoint = members["checkpoint"] {
+            // A checkpoint line is never a final result; a step that is not a whole number in
+            // range makes it nothing at all.
+            guard case .number(let value, _) = checkpoint, value == value.rounded(), value >= 0, value <= 1e9 else {
+                return .other
+            }
+            let step = Int(value)
+            return .checkpoint(step: step, report: metrics.isEmpty ? nil : TrialReport(step: step, metrics: metrics))
         }
         guard let step = members["step"] else {
             return metrics.isEmpty ? .other : .final(metrics)
@@ -74,8 +86,16 @@ package struct TrialOutputCollector: Sendable {
     package private(set) var finalMetrics: [String: Double]?
     package private(set) var lastReport: TrialReport?
     private var usesPrefix = false
+    /// The step of a checkpoint line just read, until `takeCheckpoint` takes it.
+    private var pendingCheckpoint: Int?
 
     package init() {}
+
+    /// The step of the checkpoint announced by the last line consumed, once.
+    package mutating func takeCheckpoint() -> Int? {
+        defer { pendingCheckpoint = nil }
+        return pendingCheckpoint
+    }
 
     /// Takes one line; returns the intermediate report it holds, if any.
     package mutating func consume(_ line: String) -> TrialReport? {
@@ -88,6 +108,10 @@ package struct TrialOutputCollector: Sendable {
         case .final(let metrics):
             finalMetrics = metrics
             return nil
+        case .checkpoint(let step, let report):
+            pendingCheckpoint = step
+            if let report { lastReport = report }
+            return report
         case .other:
             return nil
         }

@@ -8,7 +8,8 @@ public enum TrialRunner {
     public static func run(
         _ context: TrialContext,
         cancellation: TrialCancellation,
-        report: @escaping @Sendable (TrialReport) -> Void
+        report: @escaping @Sendable (TrialReport) -> Void,
+        checkpoint: (@Sendable (Int) -> Void)? = nil
     ) -> TrialResult {
         switch context.spec.program {
         case .builtin(MLPTrial.name):
@@ -16,7 +17,7 @@ public enum TrialRunner {
         case .builtin(let name):
             BuiltinTrial.run(name, context, cancellation: cancellation)
         case .command(let arguments):
-            CommandTrial.run(arguments, context, cancellation: cancellation, report: report)
+            CommandTrial.run(arguments, context, cancellation: cancellation, report: report, checkpoint: checkpoint)
         }
     }
 }

@@ -56,6 +56,9 @@ public enum WireCodec {
         case .report(let body): frames("report", body)
         case .result(let body): frames("result", body)
         case .bye(let reason): frames("bye", Reason(reason: reason))
+        case .checkpointChunk(let body): frames("checkpoint_chunk", body)
+        case .resumeAck(let body): frames("resume_ack", body)
+        case .drain(let body): frames("drain", body)
         }
     }
 
@@ -69,6 +72,8 @@ public enum WireCodec {
         case .refuse(let reason): frames("refuse", Reason(reason: reason))
         case .shutdown(let reason): frames("shutdown", Reason(reason: reason))
         case .stop(let body): frames("stop", body)
+        case .checkpointAck(let body): frames("checkpoint_ack", body)
+        case .resumeChunk(let body): frames("resume_chunk", body)
         }
     }
 
@@ -88,6 +93,9 @@ public enum WireCodec {
         case "report": return .report(try decode(ReportMessage.self, type, body))
         case "result": return .result(try decode(ResultMessage.self, type, body))
         case "bye": return .bye(reason: try decode(Reason.self, type, body).reason)
+        case "checkpoint_chunk": return .checkpointChunk(try decode(CheckpointChunk.self, type, body))
+        case "resume_ack": return .resumeAck(try decode(ChunkAck.self, type, body))
+        case "drain": return .drain(try decode(DrainMessage.self, type, body))
         default: throw WireError.unknownType(type)
         }
     }
@@ -103,6 +111,8 @@ public enum WireCodec {
         case "refuse": return .refuse(reason: try decode(Reason.self, type, body).reason)
         case "shutdown": return .shutdown(reason: try decode(Reason.self, type, body).reason)
         case "stop": return .stop(try decode(StopMessage.self, type, body))
+        case "checkpoint_ack": return .checkpointAck(try decode(ChunkAck.self, type, body))
+        case "resume_chunk": return .resumeChunk(try decode(CheckpointChunk.self, type, body))
         default: throw WireError.unknownType(type)
         }
     }

@@ -152,6 +152,12 @@ public enum WorkerMessage: Hashable, Sendable {
     case result(ResultMessage)
     /// The worker is leaving (shutting down); its running trials, if any, are abandoned.
     case bye(reason: String)
+    /// A piece of a trial's checkpoint (see `CheckpointChunk`).
+    case checkpointChunk(CheckpointChunk)
+    /// How far a checkpoint sent to resume from (`resume_chunk`) has arrived.
+    case resumeAck(ChunkAck)
+    /// The worker is leaving once its trials are handed back: assign it nothing more.
+    case drain(DrainMessage)
 }
 
 /// Messages from the coordinator to a worker.
@@ -170,4 +176,8 @@ public enum CoordinatorMessage: Hashable, Sendable {
     case shutdown(reason: String)
     /// Stop this running attempt early (pruned): end it and report status `pruned`.
     case stop(StopMessage)
+    /// How far a worker's checkpoint upload has arrived; `done` once it is durable.
+    case checkpointAck(ChunkAck)
+    /// A piece of the checkpoint an assigned attempt resumes from (sent right before its `assign`).
+    case resumeChunk(CheckpointChunk)
 }

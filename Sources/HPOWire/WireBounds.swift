@@ -27,6 +27,14 @@ public enum WireBounds {
             return .result(ResultMessage(key: result.key, result: bounded(result.result)))
         case .bye(let reason):
             return .bye(reason: truncated(reason, maxBytes: WireLimits.maxReasonBytes))
+        case .checkpointChunk(let chunk):
+            if let violation = violation(in: chunk) { throw .outOfBounds(type: "checkpoint_chunk", violation) }
+            return message
+        case .resumeAck(let ack):
+            if let violation = violation(in: ack) { throw .outOfBounds(type: "resume_ack", violation) }
+            return .resumeAck(bounded(ack))
+        case .drain(let drain):
+            return .drain(DrainMessage(reason: truncated(drain.reason, maxBytes: WireLimits.maxReasonBytes)))
         }
     }
 
@@ -117,6 +125,12 @@ public enum WireBounds {
         case .stop(let stop):
             if let violation = violation(in: stop.key) { throw .outOfBounds(type: "stop", violation) }
             return .stop(StopMessage(key: stop.key, reason: truncated(stop.reason, maxBytes: maxReason)))
+        case .checkpointAck(let ack):
+            if let violation = violation(in: ack) { throw .outOfBounds(type: "checkpoint_ack", violation) }
+            return .checkpointAck(bounded(ack))
+        case .resumeChunk(let chunk):
+            if let violation = violation(in: chunk) { throw .outOfBounds(type: "resume_chunk", violation) }
+            return message
         }
     }
 

@@ -8,11 +8,18 @@ import Logging
 /// The worker's I/O shell: drives `WorkerStateMachine` from a transport, runs each trial on a
 /// thread of its own, and feeds trial events back through a queue that wakes the loop.
 public final class WorkerService {
-    private var machine: WorkerStateMachine
-    private let logger: Logger
-    private let scratchRoot: String
-    private let inbox: WakingInbox<TrialEvent>
-    private var cancellations: [TrialKey: TrialCancellation] = [:]
+    var machine: WorkerStateMachine
+    let logger: Logger
+    let scratchRoot: String
+    let inbox: WakingInbox<TrialEvent>
+    var cancellations: [TrialKey: TrialCancellation] = [:]
+    /// Resume downloads being written (`+Checkpoints`).
+    var downloadFiles: [TrialKey: FileHandle] = [:]
+    /// Preemption: on the first stop request, trials get SIGTERM and this many seconds to write a
+    /// last checkpoint before they are handed back (nil: the old way, cancel at once and leave).
+    public var preemptionGraceSeconds: Double?
+    /// Whether a second signal asks to kill the trials now instead of waiting out the grace.
+    public var killRequested: () -> Bool = { false }
     private let trialsDone = DispatchGroup()
 
     /// See `WorkerStateMachine.welcomeTimeoutSeconds`.
@@ -59,6 +66,16 @@ public final class WorkerService {
                     startTrial(assignment)
                 case .cancelTrial(let key, let reason):
                     cancellations[key]?.cancel(reason: reason)
+                case .resumeTrial(let assignment, let step):
+                    startTrial(assignment, resumeStep: step)
+                case .awaitCheckpoint(let key):
+                    logger.debug("trial waits for its checkpoint", metadata: ["trial.key": "\(key)"])
+                case .preemptTrial(let key, let reason, let grace):
+                    cancellations[key]?.preempt(reason: reason, graceSeconds: grace)
+                case .killTrial(let key, let reason):
+                    cancellations[key]?.killNow(reason: reason)
+                case .checkpoint(let work):
+                    try applyCheckpoint(work, transport: transport, then: apply)
                 case .exit(let reason, let error):
                     exiting = true
                     clean = !error
@@ -94,9 +111,24 @@ public final class WorkerService {
                     cancellations[key] = nil
                     logger.debug("trial finished", metadata: ["trial.key": "\(key)", "status": "\(result.status.rawValue)"])
                     try apply(machine.trialFinished(key, result, now: monotonicSeconds()))
+                    try apply(machine.forgetDownload(key))
+                    removeAttemptFiles(key)
+                case .checkpointPacked(let key, let step, let archive, let size, let sha256):
+                    logger.info("checkpoint packed", metadata: ["trial.key": "\(key)", "step": "\(step)", "bytes": "\(size)"])
+                    try apply(machine.checkpointPacked(key, step: step, archive: archive, size: size, sha256: sha256, now: monotonicSeconds()))
+                case .checkpointFailed(let key, let reason):
+                    logger.error("checkpoint not packed", metadata: ["trial.key": "\(key)", "reason": "\(reason)"])
                 }
             }
-            if let reason = stopRequested() { try apply(machine.stop(reason: reason, now: monotonicSeconds())) }
+            if let reason = stopRequested() {
+                if let grace = preemptionGraceSeconds {
+                    if !machine.isDraining { logger.notice("preempted: handing the trials back", metadata: ["reason": "\(reason)", "grace_s": "\(grace)"]) }
+                    try apply(machine.preempt(reason: reason, graceSeconds: grace, now: monotonicSeconds()))
+                    if killRequested() { try apply(machine.killNow(now: monotonicSeconds())) }
+                } else {
+                    try apply(machine.stop(reason: reason, now: monotonicSeconds()))
+                }
+            }
             try apply(machine.tick(now: monotonicSeconds()))
         }
         // Cancelled trials end their process groups promptly; wait so no child outlives us.
@@ -106,24 +138,26 @@ public final class WorkerService {
         return clean
     }
 
-    private func startTrial(_ assignment: Assignment) {
+    private func startTrial(_ assignment: Assignment, resumeStep: Int? = nil) {
         let key = assignment.key
         let cancellation = TrialCancellation()
         cancellations[key] = cancellation
-        var trialContext = TrialContext(
+        var context = TrialContext(
             trial: key.trial, attempt: key.attempt, parameters: assignment.parameters, spec: assignment.spec,
             objectiveMetric: assignment.objectiveMetric,
             scratchDirectory: "\(scratchRoot)/trial-\(key.trial.rawValue)-\(key.attempt)")
-        trialContext.workerEnvironment = machine.gpus.environment(for: key)
-        let context = trialContext
+        context.workerEnvironment = machine.gpus.environment(for: key)
+        let (checkpoint, settleCheckpoints) = prepareCheckpoints(for: assignment, context: &context, resumeStep: resumeStep)
+        let trialContext = context
         let inbox = inbox
         let done = trialsDone
         done.enter()
         logger.debug("trial starting", metadata: ["trial.key": "\(key)", "gpus": "\(context.workerEnvironment["HPO_GPUS"] ?? "-")"])
         let thread = Thread {
-            let result = TrialRunner.run(context, cancellation: cancellation) { report in
-                inbox.post(.report(key, report))
-            }
+            let result = TrialRunner.run(
+                trialContext, cancellation: cancellation, report: { report in inbox.post(.report(key, report)) },
+                checkpoint: checkpoint)
+            settleCheckpoints()
             inbox.post(.finished(key, result))
             done.leave()
         }
@@ -136,5 +170,8 @@ public final class WorkerService {
 enum TrialEvent: Sendable {
     case report(TrialKey, TrialReport)
     case finished(TrialKey, TrialResult)
+    /// A checkpoint the trial announced, packed into `archive` (see `+Checkpoints`).
+    case checkpointPacked(TrialKey, step: Int, archive: String, size: Int, sha256: String)
+    case checkpointFailed(TrialKey, reason: String)
 }
 

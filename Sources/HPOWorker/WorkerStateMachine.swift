@@ -35,6 +35,16 @@ public enum WorkerAction: Hashable, Sendable {
     case send(WorkerMessage)
     case startTrial(Assignment)
     case cancelTrial(TrialKey, reason: String)
+    /// Start an attempt that resumes from the checkpoint just received for it (see `+Checkpoints`).
+    case resumeTrial(Assignment, step: Int)
+    /// An assignment holds its slot while the checkpoint it resumes from is still arriving.
+    case awaitCheckpoint(TrialKey)
+    /// Preemption: SIGTERM to the trial's process group, SIGKILL only after `graceSeconds`.
+    case preemptTrial(TrialKey, reason: String, graceSeconds: Double)
+    /// SIGKILL to the trial's process group now (a second signal, or the grace is over).
+    case killTrial(TrialKey, reason: String)
+    /// Work on checkpoint files: sending chunks, receiving a resume (see `WorkerCheckpointAction`).
+    case checkpoint(WorkerCheckpointAction)
     /// Leave the loop: `error` is set when the exit is a failure (refused by the coordinator).
     case exit(reason: String, error: Bool)
 }
@@ -73,25 +83,27 @@ public struct WorkerStateMachine {
         case stopped
     }
 
-    private var phase: Phase = .idle
+    var phase: Phase = .idle
     /// Trials this worker is running.
-    public private(set) var running: [TrialKey: Assignment] = [:]
+    public internal(set) var running: [TrialKey: Assignment] = [:]
     /// Assignments received while every slot was busy (at most `identity.prefetch`), oldest first.
-    public private(set) var queued: [Assignment] = []
+    public internal(set) var queued: [Assignment] = []
     /// When each slot that is free now became free (oldest first), and how long each running
     /// trial's slot had stood idle before it started: the result carries it.
     private var slotsFreedAt: [Double] = []
     private var idleBeforeStart: [TrialKey: Double] = [:]
     /// Results sent but not yet acknowledged as durable: resent after a re-registration.
-    public private(set) var unacknowledged: [TrialKey: ResultMessage] = [:]
+    public internal(set) var unacknowledged: [TrialKey: ResultMessage] = [:]
+    /// Checkpoints going up, resumes coming down, preemption (`+Checkpoints`).
+    var checkpoints = WorkerCheckpointBook()
     /// Running trials the coordinator asked to stop (pruning), with its reason.
     public private(set) var stopping: [TrialKey: String] = [:]
     /// The last intermediate report of each running trial: what a pruned result carries.
     private var lastReports: [TrialKey: TrialReport] = [:]
     private var lastHeard: Double = 0
-    private var lastSent: Double = 0
+    var lastSent: Double = 0
     /// Which GPUs each running trial holds: a queued trial starts only when its GPUs are free.
-    public private(set) var gpus: GPUAllocator
+    public internal(set) var gpus: GPUAllocator
 
     public init(identity: WorkerIdentity, helloRetrySeconds: Double = 1) {
         self.identity = identity
@@ -129,9 +141,10 @@ public struct WorkerStateMachine {
             guard !wasRegistered else { return [] }
             return unacknowledged.keys.sorted { $0.trial < $1.trial }.compactMap { key in
                 unacknowledged[key].map { send(.result($0), now: now) }
-            }
+            } + restartUploads(now: now)
         case .assign(let assignment):
             guard isRegistered, running[assignment.key] == nil, !queued.contains(where: { $0.key == assignment.key }) else { return [] }
+            if let handedBack = refuseWhileDraining(assignment, now: now) { return handedBack }
             if let reason = gpus.neverFits(assignment.spec) { return [refuseAtOnce(assignment, reason: reason, now: now)] }
             if running.count < identity.slots, queued.isEmpty, gpus.canStart(assignment.spec) {
                 return [begin(assignment, now: now)]
@@ -163,6 +176,10 @@ public struct WorkerStateMachine {
             guard running[stop.key] != nil, stopping[stop.key] == nil else { return [] }
             stopping[stop.key] = stop.reason
             return [.cancelTrial(stop.key, reason: Self.pruneCancellation(stop.reason))]
+        case .checkpointAck(let ack):
+            return receivedCheckpointAck(ack, now: now)
+        case .resumeChunk(let chunk):
+            return receivedResumeChunk(chunk, now: now)
         }
     }
 
@@ -191,24 +208,24 @@ public struct WorkerStateMachine {
             result.step = result.step ?? last?.step
             if result.metrics.isEmpty { result.metrics = last?.metrics ?? [:] }
         }
+        markPreempted(key, &result)
         let message = ResultMessage(key: key, result: result)
-        unacknowledged[key] = message
         // The queued trial first: its slot is free now, the coordinator's answer is a round trip away.
         var actions: [WorkerAction] = []
         // As many as the free slots and GPUs allow (a trial of two GPUs may free room for two of one).
         while let next = queued.first, running.count < identity.slots, gpus.canStart(next.spec) {
             actions.append(begin(queued.removeFirst(), now: now))
         }
-        actions.append(send(.result(message), now: now))
+        actions += deliver(message, now: now)
         return actions
     }
 
     /// Starts an assignment in a free slot, noting how long that slot stood idle.
-    private mutating func begin(_ assignment: Assignment, now: Double) -> WorkerAction {
+    mutating func begin(_ assignment: Assignment, now: Double) -> WorkerAction {
         running[assignment.key] = assignment
         gpus.allocate(assignment.key, spec: assignment.spec)
         if !slotsFreedAt.isEmpty { idleBeforeStart[assignment.key] = max(now - slotsFreedAt.removeFirst(), 0) }
-        return .startTrial(assignment)
+        return startAction(for: assignment)
     }
 
     /// An assignment this worker can never run (it needs more GPUs than there are: a
@@ -220,8 +237,15 @@ public struct WorkerStateMachine {
         return send(.result(message), now: now)
     }
 
-    /// Time passed: hello again while unwelcomed, heartbeats, a silent coordinator.
+    /// Time passed: hello again while unwelcomed, heartbeats, a silent coordinator; checkpoint
+    /// chunks to resend and, while draining, leaving once everything is handed back (`+Checkpoints`).
     public mutating func tick(now: Double) -> [WorkerAction] {
+        let checkpointActions = phase == .idle || phase == .stopped ? [] : tickCheckpoints(now: now)
+        if phase == .stopped { return checkpointActions }
+        return checkpointActions + tickPhase(now: now)
+    }
+
+    private mutating func tickPhase(now: Double) -> [WorkerAction] {
         switch phase {
         case .idle, .stopped:
             return []
@@ -270,7 +294,7 @@ public struct WorkerStateMachine {
         return nil
     }
 
-    private mutating func stop(reason: String, error: Bool, now: Double, sayBye: Bool = false) -> [WorkerAction] {
+    mutating func stop(reason: String, error: Bool, now: Double, sayBye: Bool = false) -> [WorkerAction] {
         guard phase != .stopped else { return [] }
         var actions: [WorkerAction] = running.keys.sorted { $0.trial < $1.trial }.map {
             .cancelTrial($0, reason: "worker stopping: \(reason)")
@@ -291,14 +315,16 @@ public struct WorkerStateMachine {
         phase = .registering(lastHello: now)
         // Trials still running and results not yet acknowledged are both still ours: the
         // coordinator takes them back instead of running them again elsewhere.
-        let held = Set(running.keys).union(queued.map(\.key)).union(unacknowledged.keys).sorted { $0.trial < $1.trial }
+        // So are results held back until their last checkpoint is up (`+Checkpoints`).
+        let held = Set(running.keys).union(queued.map(\.key)).union(unacknowledged.keys)
+            .union(checkpoints.heldResults.keys).sorted { $0.trial < $1.trial }
         let hello = Hello(
             name: identity.name, host: identity.host, pid: identity.pid, slots: identity.slots,
             software: identity.software, running: held, prefetch: identity.prefetch, resources: identity.resources)
         return [send(.hello(hello), now: now)]
     }
 
-    private mutating func send(_ message: WorkerMessage, now: Double) -> WorkerAction {
+    mutating func send(_ message: WorkerMessage, now: Double) -> WorkerAction {
         lastSent = now
         return .send(message)
     }

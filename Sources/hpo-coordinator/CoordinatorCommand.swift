@@ -28,6 +28,7 @@ struct CoordinatorCommand: ParsableCommand {
     /// program, see `BLASKernel.selectAtStartup`), then runs the command.
     static func main() {
         BLASKernel.selectAtStartup()
+        BLASThreads.configure()
         main(nil)
     }
 
@@ -90,6 +91,12 @@ struct CoordinatorCommand: ParsableCommand {
             """)
     var metrics: String?
 
+    @Option(help: "The largest checkpoint a worker may upload, in bytes, or with a suffix K, M, G (powers of 1024). Checkpoints are kept in <log>.checkpoints/.")
+    var maxCheckpointSize = "1G"
+
+    @Option(help: "Which checkpoints outlive their trial: best (the best completed trial's), none, all.")
+    var keepCheckpoints = "best"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .notice
 
@@ -99,6 +106,13 @@ struct CoordinatorCommand: ParsableCommand {
         guard (0...16).contains(workerPrefetch) else { throw ValidationError("--worker-prefetch must be between 0 and 16") }
         if let expectedSlots, expectedSlots < 1 { throw ValidationError("--expected-slots must be at least 1") }
         guard heartbeat > 0, liveness >= 2 else { throw ValidationError("--heartbeat must be > 0 and --liveness >= 2") }
+        guard let size = Self.byteCount(maxCheckpointSize), size >= 0, size <= WireLimits.maxCheckpointBytes else {
+            throw ValidationError(
+                "--max-checkpoint-size must be a number of bytes (with K, M or G) up to 64G, not '\(maxCheckpointSize)'")
+        }
+        guard CheckpointRetention(rawValue: keepCheckpoints) != nil else {
+            throw ValidationError("--keep-checkpoints must be best, none or all, not '\(keepCheckpoints)'")
+        }
     }
 
     func run() throws {
@@ -123,7 +137,21 @@ struct CoordinatorCommand: ParsableCommand {
         var curve = try CoordinatorSecurity.settings(
             endpoint: endpoint, curveSecret: curveSecret, authorizedKeys: authorizedKeys, insecure: insecure)
         let logPath = try resultsLogPath(for: config)
-        let restored = try restoredStudy(at: logPath, config: &config)
+        var restored = try restoredStudy(at: logPath, config: &config)
+        let checkpointStore = CheckpointStore(logPath: logPath)
+        if var study = restored {
+            // A checkpoint the log names but the store lacks (deleted by hand) is forgotten: the
+            // trial starts over rather than failing; anything the log does not name goes.
+            for (trial, stored) in study.checkpoints where checkpointStore.size(of: trial, file: stored.file) != stored.size {
+                // Those of trials that ended were deleted on purpose (--keep-checkpoints).
+                if study.trials[trial].map({ $0.state == .queued || $0.state == .running }) ?? false {
+                    printErr("note: the checkpoint of trial \(trial.rawValue) (\(stored.file)) is missing or damaged; that trial starts over")
+                }
+                study.checkpoints[trial] = nil
+            }
+            checkpointStore.sweep(keeping: study.checkpoints.mapValues(\.file))
+            restored = study
+        }
         var prelude: [JournalEvent] = []
         if lrFind && restored == nil {
             let event: JournalEvent
@@ -194,9 +222,10 @@ struct CoordinatorCommand: ParsableCommand {
             }
         machine.preludeEvents = prelude
         machine.modelPatienceSeconds = modelPatience
-        // The model's matrices are small: a second BLAS thread only competes with the loop.
-        if config.strategy.kind == .bayes { BayesianSearch.useSingleThreadedBLAS() }
+        machine.maxCheckpointBytes = Self.byteCount(maxCheckpointSize)
+        machine.checkpointRetention = CheckpointRetention(rawValue: keepCheckpoints) ?? .best
         let service = CoordinatorService(machine: machine, journal: journal, waker: waker, logger: logger)
+        service.checkpointStore = checkpointStore
         let console = ProgressConsole()
         service.onProgress = { console.show($0) }
         if let metricsServer {
@@ -227,6 +256,20 @@ struct CoordinatorCommand: ParsableCommand {
             printErr("error: \(workerFailure); the study is stopped (run again on the same log to resume). Its last lines:\n\(failureDetails)")
             throw ExitCode(2)
         }
+    }
+
+    /// `1073741824`, `512M`, `1G`: bytes (K, M, G are powers of 1024); nil if not such a number.
+    static func byteCount(_ text: String) -> Int? {
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        var digits = Substring(text.uppercased())
+        var factor = 1
+        if let last = digits.last, let unit = units[last] {
+            factor = unit
+            digits = digits.dropLast()
+        }
+        guard let value = Int(digits), value >= 0 else { return nil }
+        let (product, overflow) = value.multipliedReportingOverflow(by: factor)
+        return overflow ? nil : product
     }
 
     /// The study in an existing, non-empty log, to resume; nil for a new study.

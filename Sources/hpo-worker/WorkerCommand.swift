@@ -20,6 +20,7 @@ struct WorkerCommand: ParsableCommand {
     /// program, see `BLASKernel.selectAtStartup`), then runs the command.
     static func main() {
         BLASKernel.selectAtStartup()
+        BLASThreads.configure()
         main(nil)
     }
 
@@ -62,6 +63,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Once welcomed, give up if the coordinator stays silent this many seconds (0: keep trying for ever).")
     var reconnectTimeout = 600.0
 
+    @Option(help: "On SIGTERM (preemption): seconds the trials get to write a last checkpoint before they are killed and handed back. A second SIGTERM or SIGINT kills them at once.")
+    var grace = 30.0
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -75,11 +79,10 @@ struct WorkerCommand: ParsableCommand {
         }
         guard welcomeTimeout >= 0 else { throw ValidationError("--welcome-timeout must be 0 or more") }
         guard reconnectTimeout >= 0 else { throw ValidationError("--reconnect-timeout must be 0 or more") }
+        guard grace >= 0, grace <= 86400 else { throw ValidationError("--grace must be between 0 and 86400 seconds") }
     }
 
     func run() throws {
-        // One BLAS thread per worker: several workers per host share its cores.
-        setenv("OPENBLAS_NUM_THREADS", "1", 0)
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -109,7 +112,8 @@ struct WorkerCommand: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: scratchRoot) }
 
         let waker = Waker()
-        SignalTrap.install(waking: waker)
+        // A second signal is the worker's to handle: it kills its trials (docs/trials.md, "Preemption").
+        SignalTrap.install(waking: waker, exitOnSecondSignal: false)
         let context = try ZeroMQContext()
         // A coordinator's messages are small: libzmq cuts off one that sends more than the
         // protocol's largest body (docs/protocol.md, "Limits") before it is ever in memory here.
@@ -121,6 +125,8 @@ struct WorkerCommand: ParsableCommand {
         service.welcomeTimeoutSeconds = welcomeTimeout > 0 ? welcomeTimeout : nil
         service.reconnectTimeoutSeconds = reconnectTimeout > 0 ? reconnectTimeout : nil
         service.expectedStudy = study
+        service.preemptionGraceSeconds = grace
+        service.killRequested = { SignalTrap.count >= 2 }
         service.welcomeTimeoutHint =
             curve == nil
             ? "is a coordinator running at \(connect)? (a coordinator using CURVE needs --curve-key and --server-key)"

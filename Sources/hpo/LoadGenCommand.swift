@@ -114,6 +114,8 @@ struct SimulatedWorker {
                 running = nil
             case .exit:
                 exited = true
+            case .resumeTrial, .awaitCheckpoint, .preemptTrial, .killTrial, .checkpoint:
+                break  // built-in functions only: no checkpoints, no preemption
             }
         }
     }

@@ -70,7 +70,7 @@ import Testing
         #expect(lost.worker.rawValue.hasSuffix(":\(frozenPid)"))
     }
 
-    @Test("SIGTERM on a worker hands its trial back at once (bye), and it finishes elsewhere")
+    @Test("SIGTERM on a worker hands its trials back as preempted (drain, then bye), and they finish elsewhere")
     func terminatedWorker() throws {
         let scratch = try Scratch()
         let (_, log) = try runWithWorkers(
@@ -87,7 +87,10 @@ import Testing
         #expect(summary.completed.count == 6)
         let left = try #require(summary.workersLeft.first)
         #expect(left.reason == "bye: SIGTERM")
-        #expect(!left.abandoned.isEmpty)
+        #expect(left.abandoned.isEmpty, "handed back, not abandoned")
+        let preempted = summary.records.filter { $0.event.name == "trial_preempted" }
+        #expect(!preempted.isEmpty)
+        #expect(summary.failed.isEmpty)
     }
 
     @Test("SIGINT on the coordinator stops the study (study_stopped); a restart on the log finishes it")

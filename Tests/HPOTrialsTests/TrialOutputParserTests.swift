@@ -153,3 +153,23 @@ import Testing
         #expect(OutputTail().isEmpty)
     }
 }
+
+@Suite struct CheckpointLineTests {
+    @Test("a checkpoint line is a checkpoint, never a final result; metrics riding along are a report at its step")
+    func checkpointLines() {
+        #expect(TrialOutputParser.parse(#"{"checkpoint": 12}"#).line == .checkpoint(step: 12, report: nil))
+        #expect(
+            TrialOutputParser.parse(#"{"checkpoint": 3, "loss": 0.5}"#).line
+                == .checkpoint(step: 3, report: TrialReport(step: 3, metrics: ["loss": 0.5])))
+        #expect(TrialOutputParser.parse(#"{"checkpoint": 1.5}"#).line == .other)
+        #expect(TrialOutputParser.parse(#"{"checkpoint": -1}"#).line == .other)
+        #expect(TrialOutputParser.parse(#"{"checkpoint": "7"}"#).line == .other)
+        var collector = TrialOutputCollector()
+        _ = collector.consume(#"{"step": 1, "loss": 2}"#)
+        #expect(collector.takeCheckpoint() == nil)
+        _ = collector.consume(#"{"checkpoint": 1}"#)
+        #expect(collector.takeCheckpoint() == 1)
+        #expect(collector.takeCheckpoint() == nil, "taken once")
+        #expect(collector.resultMetrics == ["loss": 2], "a checkpoint line is not the result")
+    }
+}

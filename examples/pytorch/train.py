@@ -12,9 +12,10 @@ The contract with the worker (docs/trials.md; checkpoints: issue 16):
   and at the end a final result line without "step" (the study's objective is val_loss).
 * Checkpoints: when HPO_CHECKPOINT_DIR is set, after every epoch the whole training state
   (weights, optimizer momentum, both random generators, the best values so far) is written there
-  with torch.save, then the line {"checkpoint": EPOCH} is printed. The worker may take the folder
-  away as soon as it reads the line and give the script a new empty one under the same name, so
-  the state is written anew each time, to a temporary name then renamed (never half a file).
+  with torch.save, then the line {"checkpoint": EPOCH} is printed. The worker takes the folder
+  away when it reads the line and gives the script a new empty one under the same name, so each
+  checkpoint waits until the folder is empty (the last one taken), and the state is written anew
+  each time, to a temporary name then renamed (never half a file).
 * Resume: when HPO_RESUME_DIR and HPO_RESUME_STEP are set, the state is loaded from there and
   training continues after that epoch. A resumed run ends with exactly the numbers of an
   uninterrupted one with the same parameters and seed (one CPU thread, deterministic
@@ -127,10 +128,23 @@ class Checkpoints:
     def __init__(self):
         self.folder = os.environ.get("HPO_CHECKPOINT_DIR")
 
+    def taken(self, seconds=60.0):
+        """Waits until the worker has taken the last checkpoint (docs/trials.md, "The contract"):
+        it empties the folder when it reads the checkpoint line, and files written before that
+        would be taken with the last checkpoint."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                if not os.listdir(self.folder):
+                    return True
+            except FileNotFoundError:
+                pass  # the worker is swapping in the empty folder
+            time.sleep(0.005)
+        return False
+
     def save(self, epoch, state):
-        if not self.folder:
+        if not self.folder or not self.taken():
             return
-        os.makedirs(self.folder, exist_ok=True)  # the worker may have taken the last one away
         path = os.path.join(self.folder, CHECKPOINT)
         torch.save(state, path + ".tmp")
         os.replace(path + ".tmp", path)

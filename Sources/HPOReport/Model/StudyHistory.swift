@@ -156,6 +156,16 @@ private struct Builder {
             history.resultsDropped += 1
         case .lrRangeTest:
             break  // drawn from `StudyLog.rangeTests`
+        case .trialCheckpoint, .trialResumed:
+            break
+        case .trialPreempted(let e):
+            // Handed back by a worker that was told to leave: the trial runs again, like a lost one.
+            update(e.trial) { attempt in
+                guard attempt.attempt == e.attempt, attempt.ended == nil else { return }
+                attempt.ended = time
+                attempt.outcome = .lost
+                attempt.reason = "preempted: \(e.reason)"
+            }
         case .studyFinished(let e):
             history.state = .finished
             history.finishReason = e.reason

@@ -35,6 +35,7 @@ enum SummarySection {
         cards.append(card("running", HumanFormat.count(counts.running), activity))
         var attempts = "\(counts.retries) retries"
         if counts.lostAttempts > 0 { attempts += ", \(counts.lostAttempts) lost" }
+        if counts.preemptedAttempts > 0 { attempts += " (\(counts.preemptedAttempts) of them preempted)" }
         if counts.resultsDropped > 0 { attempts += ", \(counts.resultsDropped) dropped" }
         cards.append(card("failed attempts", HumanFormat.count(counts.failedAttempts), attempts))
         cards.append(card("pace", summary.trialsPerHour.map { HumanFormat.rate(perHour: $0) } ?? "–",

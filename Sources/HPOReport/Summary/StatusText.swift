@@ -21,6 +21,7 @@ public enum StatusText {
         if let warning = summary.placementWarning { lines.append("  warning    " + warning) }
         var attempts = "\(HumanFormat.count(c.attempts)) attempts, \(c.failedAttempts) failed, \(c.retries) retries"
         if c.lostAttempts > 0 { attempts += ", \(c.lostAttempts) lost" }
+        if c.preemptedAttempts > 0 { attempts += " (\(c.preemptedAttempts) of them preempted)" }
         if c.resultsDropped > 0 { attempts += ", \(c.resultsDropped) results dropped" }
         lines.append("  attempts   " + attempts)
         if c.fromFallback > 0 || c.staleProposals > 0 {

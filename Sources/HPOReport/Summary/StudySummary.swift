@@ -23,6 +23,8 @@ public struct StudySummary: Hashable, Sendable {
         public var failedAttempts = 0
         /// Attempts whose worker left (or whose coordinator restarted) before they reported.
         public var lostAttempts = 0
+        /// Of those, attempts handed back by a preempted worker (`trial_preempted`).
+        public var preemptedAttempts = 0
         /// Attempts after a trial's first: retries after failures and re-runs after lost attempts.
         public var retries = 0
         /// `result_dropped` lines.
@@ -170,6 +172,7 @@ public struct StudySummary: Hashable, Sendable {
             counts.retries += max(0, trial.attempts.count - 1)
             counts.failedAttempts += trial.attempts.filter { $0.outcome == .failed }.count
             counts.lostAttempts += trial.attempts.filter { $0.outcome == .lost }.count
+            counts.preemptedAttempts += trial.attempts.filter { $0.outcome == .lost && $0.reason?.hasPrefix("preempted") == true }.count
         }
         counts.resultsDropped = history.resultsDropped
         counts.fromFallback = history.fallbackTrials
