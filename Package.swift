@@ -31,9 +31,9 @@ let package = Package(
         // Proposing configurations: grid, random, Bayesian optimisation.
         .target(name: "HPOSearch", dependencies: ["HPOCore", "HPOGaussianProcess"]),
         // The built-in trainer (an MLP over BLAS on the bundled digits) and the LR range test.
-        .target(name: "HPOTraining", dependencies: ["HPOCore", "CBLAS", "CCPUFeatures"]),
+        .target(name: "HPOTraining", dependencies: ["HPOCore", "HPORuntime", "CBLAS", "CCPUFeatures"]),
         // The process runtime of the services: the self-pipe Waker, signals as events (SignalTrap), the monotonic clock.
-        .target(name: "HPORuntime"),
+        .target(name: "HPORuntime", dependencies: ["CBLAS"]),
         // Hand-written JSON for the hot paths: a strict reader and a writer that match JSONDecoder/JSONEncoder.
         .target(name: "HPOJSON", dependencies: ["HPOCore"]),
         // The protocol as types, frames, and the transport seam (+ an in-memory transport).
@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "HPOReportTests", dependencies: ["HPOReport", "HPOJournal"]),
         .testTarget(name: "HPOTrainingTests", dependencies: ["HPOTraining"]),
         .testTarget(name: "HPOGaussianProcessTests", dependencies: ["HPOGaussianProcess"]),
-        .testTarget(name: "HPOSearchTests", dependencies: ["HPOSearch", "HPOGaussianProcess", "HPOTrials"]),
+        .testTarget(name: "HPOSearchTests", dependencies: ["HPOSearch", "HPOGaussianProcess", "HPOTrials", "HPORuntime"]),
         .testTarget(
             name: "HPOCoordinatorTests",
             dependencies: ["HPOCoordinator", "HPOWorker", "HPOWire", "HPOJournal", "HPORuntime", .product(name: "Logging", package: "swift-log")]),

@@ -207,9 +207,3 @@ public struct BayesianSearch: SearchStrategy {
         return nil
     }
 }
-
-extension BayesianSearch {
-    /// Makes the BLAS calls of the model single-threaded, process-wide: faster for these small
-    /// matrices, and no oversubscription next to workers. Call once at start-up.
-    public static func useSingleThreadedBLAS() { BLASThreads.useOne() }
-}

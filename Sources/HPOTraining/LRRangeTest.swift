@@ -1,4 +1,5 @@
 import Foundation
+import HPORuntime
 
 /// Leslie Smith's learning-rate range test ("LR finder", as in fastai and pytorch-lr-finder):
 /// train the network for `steps` mini-batches while the learning rate grows from `start` to `end`,

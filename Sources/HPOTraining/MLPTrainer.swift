@@ -1,4 +1,5 @@
 import Foundation
+import HPORuntime
 import HPOCore
 
 /// The built-in trainer (`trial: {builtin: mlp}`): trains an `MLPNetwork` on a stratified split

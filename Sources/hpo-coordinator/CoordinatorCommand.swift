@@ -27,6 +27,7 @@ struct CoordinatorCommand: ParsableCommand {
     /// program, see `BLASKernel.selectAtStartup`), then runs the command.
     static func main() {
         BLASKernel.selectAtStartup()
+        BLASThreads.configure()
         main(nil)
     }
 
@@ -206,8 +207,6 @@ struct CoordinatorCommand: ParsableCommand {
         machine.modelPatienceSeconds = modelPatience
         machine.maxCheckpointBytes = Self.byteCount(maxCheckpointSize)
         machine.checkpointRetention = CheckpointRetention(rawValue: keepCheckpoints) ?? .best
-        // The model's matrices are small: a second BLAS thread only competes with the loop.
-        if config.strategy.kind == .bayes { BayesianSearch.useSingleThreadedBLAS() }
         let service = CoordinatorService(machine: machine, journal: journal, waker: waker, logger: logger)
         service.checkpointStore = checkpointStore
         let console = ProgressConsole()

@@ -20,6 +20,7 @@ struct WorkerCommand: ParsableCommand {
     /// program, see `BLASKernel.selectAtStartup`), then runs the command.
     static func main() {
         BLASKernel.selectAtStartup()
+        BLASThreads.configure()
         main(nil)
     }
 
@@ -82,8 +83,6 @@ struct WorkerCommand: ParsableCommand {
     }
 
     func run() throws {
-        // One BLAS thread per worker: several workers per host share its cores.
-        setenv("OPENBLAS_NUM_THREADS", "1", 0)
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -70,7 +70,6 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        BayesianSearch.useSingleThreadedBLAS()
         if proposeTiming { return runProposeTiming() }
         let seeds = try seedList()
         var sink = try json.map(JSONLinesSink.init(path:))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HPORuntime
 import HPOCore
 import HPOTraining
 
@@ -13,6 +14,7 @@ struct HPOCommand: ParsableCommand {
     /// program, see `BLASKernel.selectAtStartup`), then runs the command.
     static func main() {
         BLASKernel.selectAtStartup()
+        BLASThreads.configure()
         main(nil)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HPORuntime
 import HPOCore
 import HPOTrials
 import Testing
@@ -125,8 +126,8 @@ func runSync(_ search: inout some SearchStrategy, budget: Int, q: Int, objective
     @Test("the same seed and history give the same proposals; another seed does not")
     func deterministic() {
         // Several BLAS threads sum in a varying order (other suites may have started them), and
-        // the last bits then differ; the coordinator and `hpo bench` use one thread, as here.
-        BayesianSearch.useSingleThreadedBLAS()
+        // the last bits then differ; every executable uses one thread (`BLASThreads`), as here.
+        BLASThreads.configure()
         func run(seed: UInt64) -> [Parameters] {
             var search = BayesianSearch(space: mixedSpace, seed: seed, workers: 2)
             return runSync(&search, budget: 24, q: 3, objective: mixedObjective).history.finished.map(\.parameters)
