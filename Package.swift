@@ -40,6 +40,8 @@ let package = Package(
         .target(name: "HPOWire", dependencies: ["HPOCore", "HPOJSON", "HPORuntime"]),
         // A small safe wrapper over libzmq and the live transports.
         .target(name: "HPOZeroMQ", dependencies: ["CZeroMQ", "HPOWire", "HPORuntime"]),
+        // Prometheus metrics: histograms, the text format, a tiny bounded HTTP responder on its own thread.
+        .target(name: "HPOMetrics", dependencies: ["HPORuntime"]),
         // The append-only results log: group-committed writer, tolerant reader.
         .target(name: "HPOJournal", dependencies: ["HPOCore", "HPOJSON"]),
         // Reading a results log for people: status summary, HTML report with SVG plots, export.
@@ -50,7 +52,7 @@ let package = Package(
         .target(
             name: "HPOCoordinator",
             dependencies: [
-                "HPOCore", "HPOSearch", "HPOWire", "HPOJournal", "HPORuntime",
+                "HPOCore", "HPOSearch", "HPOWire", "HPOJournal", "HPORuntime", "HPOMetrics",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The worker: state machine and its I/O shell.
@@ -65,7 +67,7 @@ let package = Package(
             name: "hpo-coordinator",
             dependencies: [
                 "HPOCoordinator", "HPOStudyFile", "HPOZeroMQ", "HPOJournal", "HPOTrials", "HPOSearch", "HPOTraining", "HPORuntime",
-                "HPOWorker",
+                "HPOWorker", "HPOMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -90,16 +92,17 @@ let package = Package(
         .testTarget(name: "HPOJournalTests", dependencies: ["HPOJournal", "HPOJSON"]),
         .testTarget(name: "HPOTrialsTests", dependencies: ["HPOTrials"]),
         .testTarget(name: "HPOReportTests", dependencies: ["HPOReport", "HPOJournal"]),
+        .testTarget(name: "HPOMetricsTests", dependencies: ["HPOMetrics"]),
         .testTarget(name: "HPOTrainingTests", dependencies: ["HPOTraining"]),
         .testTarget(name: "HPOGaussianProcessTests", dependencies: ["HPOGaussianProcess"]),
         .testTarget(name: "HPOSearchTests", dependencies: ["HPOSearch", "HPOGaussianProcess", "HPOTrials", "HPORuntime"]),
         .testTarget(
             name: "HPOCoordinatorTests",
-            dependencies: ["HPOCoordinator", "HPOWorker", "HPOWire", "HPOJournal", "HPORuntime", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["HPOCoordinator", "HPOWorker", "HPOWire", "HPOJournal", "HPORuntime", "HPOMetrics", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "HPOEndToEndTests",
             dependencies: [
-                "HPOJournal", "HPOWire", "HPOZeroMQ", "HPOSearch", "HPOCoordinator", "HPOTrials", "HPOTraining", "HPORuntime",
+                "HPOJournal", "HPOWire", "HPOZeroMQ", "HPOSearch", "HPOCoordinator", "HPOTrials", "HPOTraining", "HPORuntime", "HPOMetrics",
                 "hpo-coordinator",
                 "hpo-worker", "hpo",
             ]),

@@ -2,6 +2,7 @@ import Foundation
 import HPORuntime
 import HPOCore
 import HPOJournal
+import HPOMetrics
 import HPOWire
 import Logging
 
@@ -29,6 +30,8 @@ public final class CoordinatorService {
     /// for, its result handed over on the next turn: a reproducible order of events for tests
     /// (see `SimulatedStudy`'s zero compute time), at the cost of dispatch waiting on the model.
     public var runsBackgroundWorkInline = false
+    /// Where the loop publishes its progress and records its timings for `--metrics`; nil: off.
+    public var metrics: CoordinatorMetrics?
     /// Where uploaded checkpoints are kept (`<log>.checkpoints`); nil: none are (the state
     /// machine refuses them unless `maxCheckpointBytes` is set).
     public var checkpointStore: CheckpointStore?
@@ -59,8 +62,10 @@ public final class CoordinatorService {
         }
         var lastTick = started
         var lastProgress = started
+        var lastPublished = started
         var finishedAt: Double?
         try apply(machine.start(now: started), transport: transport)
+        metrics?.publish(snapshot(elapsed: 0))
 
         while true {
             let inbound = try transport.receive(timeoutMilliseconds: Int32(tickSeconds * 1000), limit: 4096)
@@ -89,6 +94,10 @@ public final class CoordinatorService {
                 lastTick = now
             }
             try apply(actions, transport: transport)
+            if let metrics, now - lastPublished >= tickSeconds {
+                metrics.publish(snapshot(elapsed: now - started))
+                lastPublished = now
+            }
 
             if now - lastProgress >= 1 {
                 everySecond?()
@@ -99,6 +108,7 @@ public final class CoordinatorService {
                 if finishedAt == nil {
                     finishedAt = now
                     onProgress?(snapshot(elapsed: now - started))
+                    metrics?.publish(snapshot(elapsed: now - started))
                 }
                 if let finishedAt, !keepServingAfterFinish(now - finishedAt) { break }
             }
@@ -116,7 +126,9 @@ public final class CoordinatorService {
         if let request = actions.proposalRequest { run(request, on: proposalLane) }
         if let request = actions.refitRequest { run(request, on: refitLane) }
         // Durable first (one fsync for the whole batch), then act.
+        let syncs = journal.syncCount
         try journal.append(actions.journal)
+        if let metrics { record(actions.journal, syncs: syncs, into: metrics) }
         performAfterJournal(afterJournal)
         for warning in actions.warnings { logger.warning("\(warning)") }
         for case .placementWarning(let warning) in actions.journal {
@@ -131,15 +143,35 @@ public final class CoordinatorService {
         }
     }
 
+    /// Dispatches (with their slot's wait and whether the fallback chose them) and the fsync, for `--metrics`.
+    private func record(_ events: [JournalEvent], syncs: Int, into metrics: CoordinatorMetrics) {
+        if journal.syncCount > syncs { metrics.journalFsync.observe(journal.lastSyncSeconds) }
+        var dispatched = 0
+        var fallback = 0
+        for case .trialDispatched(let dispatch) in events {
+            dispatched += 1
+            if dispatch.fallback == true { fallback += 1 }
+            if let idle = dispatch.slotIdleSeconds { metrics.dispatchLatency.observe(idle) }
+        }
+        metrics.recordDispatches(dispatched, fallback: fallback)
+    }
+
     /// Runs background work on its lane: model fitting never holds up dispatch, heartbeats or
     /// the log. The result wakes the loop.
     private func run(_ request: ProposalRequest, on lane: BackgroundLane) {
         let inbox = proposals
         let logger = logger
-        if runsBackgroundWorkInline { return inbox.post(request.run()) }
+        let histogram = request.kind == .refit ? metrics?.refit : metrics?.proposal
+        if runsBackgroundWorkInline {
+            let started = monotonicSeconds()
+            let result = request.run()
+            histogram?.observe(monotonicSeconds() - started)
+            return inbox.post(result)
+        }
         lane.submit {
             let started = monotonicSeconds()
             let result = request.run()
+            histogram?.observe(monotonicSeconds() - started)
             logger.debug(
                 "background work done",
                 metadata: [

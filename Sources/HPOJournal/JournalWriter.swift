@@ -14,6 +14,8 @@ public final class JournalWriter {
     private let descriptor: Int32
     /// How many `fsync` calls were made, for benchmarks and tests.
     public private(set) var syncCount = 0
+    /// Seconds the latest `fsync` took (for `hpo-coordinator --metrics`).
+    public private(set) var lastSyncSeconds = 0.0
 
     /// Opens (creating if needed) the log for appending. A torn last line (no newline at the end of
     /// the file: a crash mid-write) is cut off first. Nothing was acted on because of it, since a
@@ -42,6 +44,8 @@ public final class JournalWriter {
             buffer.append(0x0A)
         }
         try write(buffer)
+        let syncStarted = DispatchTime.now().uptimeNanoseconds
+        defer { lastSyncSeconds = Double(DispatchTime.now().uptimeNanoseconds &- syncStarted) / 1e9 }
         guard fsync(descriptor) == 0 else { throw JournalError.io(path: path, operation: "fsync", errno: errno) }
         syncCount += 1
     }

@@ -4,6 +4,7 @@ import Foundation
 import HPOCoordinator
 import HPOCore
 import HPOJournal
+import HPOMetrics
 import HPOSearch
 import HPOStudyFile
 import HPOTraining
@@ -83,6 +84,13 @@ struct CoordinatorCommand: ParsableCommand {
             """)
     var modelPatience = 0.02
 
+    @Option(
+        help: """
+            Serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464 (off by default). \
+            Unauthenticated: beyond loopback, only on a network you trust (docs/operations.md, "Metrics").
+            """)
+    var metrics: String?
+
     @Option(help: "The largest checkpoint a worker may upload, in bytes, or with a suffix K, M, G (powers of 1024). Checkpoints are kept in <log>.checkpoints/.")
     var maxCheckpointSize = "1G"
 
@@ -160,6 +168,15 @@ struct CoordinatorCommand: ParsableCommand {
             print("  results log: \(logPath)")
             return
         }
+        // Bound before anything starts, so a taken port fails at once.
+        let studyMetrics = CoordinatorMetrics(study: config.name, strategy: config.strategy.kind.rawValue)
+        let metricsServer: MetricsHTTPServer?
+        do {
+            metricsServer = try metrics.map { try MetricsHTTPServer(listen: $0) { studyMetrics.render() } }
+        } catch let error as MetricsServerError {
+            printErr("error: \(error)")
+            throw ExitCode(2)
+        }
         let journal = try JournalWriter(path: logPath)
         let waker = Waker()
         SignalTrap.install(waking: waker)
@@ -211,6 +228,12 @@ struct CoordinatorCommand: ParsableCommand {
         service.checkpointStore = checkpointStore
         let console = ProgressConsole()
         service.onProgress = { console.show($0) }
+        if let metricsServer {
+            service.metrics = studyMetrics
+            metricsServer.start()
+            printErr("metrics on http://\(metricsServer.boundAddress)/metrics")
+        }
+        defer { metricsServer?.stopAndJoin() }
         service.everySecond = {
             let hangup = SignalTrap.takeHangup()
             keysWatcher?.reloadIfNeeded(transport, hangup: hangup, logger: logger)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The cluster checks, in one command (CI runs this):
 #
-#   Tests/ClusterChecks/run.sh                  # k8s, systemd, ssh fan-out, netns (~40 s)
-#   Tests/ClusterChecks/run.sh --with-slurm     # and the local Slurm test (+20 s, +20 s to install it)
+#   Tests/ClusterChecks/run.sh                  # k8s, schemas, systemd, ssh fan-out, netns, slurm (~90 s)
+#   Tests/ClusterChecks/run.sh --without-slurm  # all but the local Slurm test (~50 s in all)
 #   Tests/ClusterChecks/run.sh --only netns     # one check (k8s, k8s-schemas, systemd, ssh, netns, slurm)
 #
 #   k8s      cluster/k8s/check-manifests.py      manifests (cluster/k8s and the GPU overlay cluster/k8s-gpu)
@@ -14,24 +14,27 @@
 #   ssh      cluster/ssh/test-fanout.sh          hpo-fanout.sh start/status/stop on 2 local "hosts"
 #   netns    cluster/netns/multi-host-test.sh    4 network namespaces, CURVE, a link cut and restored
 #                                                (skipped when namespaces are not allowed, e.g. not root)
-#   slurm    cluster/slurm/local-slurm-test.sh   a private slurmctld + slurmd, sbatch, resume, worker array
-#                                                (opt-in: --with-slurm or HPO_CLUSTER_WITH_SLURM=1)
+#   slurm    cluster/slurm/local-slurm-test.sh   a private slurmctld + slurmd, sbatch, resume, worker array,
+#                                                a worker job preempted mid-trial (~50 s; installs Slurm
+#                                                first if missing, ~25 s; skipped when not root)
 #
 # The binaries: --bin DIR or HPO_BIN; otherwise `swift build $HPO_SWIFT_BUILD_FLAGS` (by default
-# debug in .build, as CI builds it) and its output folder. Prints one line per check and a final summary "N passed, M failed, K skipped";
-# exits 1 if any check failed.
+# debug in .build, as CI builds it) and its output folder. Prints one line per check (a skipped
+# one with its reason) and a final summary "N passed, M failed, K skipped"; exits 1 if any check
+# failed. HPO_CLUSTER_WITH_SLURM=0 is --without-slurm (reported as skipped, never as passed).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT" || exit 1
 
-with_slurm=${HPO_CLUSTER_WITH_SLURM:-0}
+with_slurm=${HPO_CLUSTER_WITH_SLURM:-1}
 only=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --with-slurm) with_slurm=1 ;;
+    --with-slurm) with_slurm=1 ;; # the default; kept for old command lines
+    --without-slurm) with_slurm=0 ;;
     --bin) shift; export HPO_BIN="${1:?--bin needs a folder}" ;;
     --only) shift; only+=("${1:?--only needs a check name}") ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -68,12 +71,25 @@ check() {
   echo
   echo "== $name: $*"
   start=$SECONDS
-  timeout --kill-after=10 "$limit" "$@"
+  # Its stdout also goes to a file, through a FIFO and tee, for the reason of a skip.
+  local out fifo tee_pid _
+  out=$(mktemp) fifo=$(mktemp -u)
+  mkfifo "$fifo"
+  tee "$out" <"$fifo" &
+  tee_pid=$!
+  timeout --kill-after=10 "$limit" "$@" >"$fifo"
   status=$?
-  local took=$((SECONDS - start))
+  # Let tee write the last lines (bounded: a stray process of the check may hold the FIFO open).
+  for _ in $(seq 30); do kill -0 "$tee_pid" 2>/dev/null || break; sleep 0.1; done
+  kill "$tee_pid" 2>/dev/null; wait "$tee_pid" 2>/dev/null
+  rm -f "$fifo"
+  local took=$((SECONDS - start)) reason
+  # A skipped check says why on a line "SKIP: reason"; the summary repeats it.
+  reason=$(sed -n 's/^SKIP: //p' "$out" | tail -n 1)
+  rm -f "$out"
   case "$status" in
     0) passed=$((passed + 1)); results+=("passed   $name (${took} s)") ;;
-    77) skipped=$((skipped + 1)); results+=("skipped  $name (${took} s)") ;;
+    77) skipped=$((skipped + 1)); results+=("skipped  $name (${took} s): ${reason:-no reason given}") ;;
     124|137) failed=$((failed + 1)); results+=("FAILED   $name: timed out after $limit s") ;;
     *) failed=$((failed + 1)); results+=("FAILED   $name (status $status, ${took} s)") ;;
   esac
@@ -88,8 +104,8 @@ if [ "$with_slurm" = 1 ]; then
   check slurm 600 cluster/slurm/local-slurm-test.sh
 elif [ ${#only[@]} -eq 0 ]; then
   echo
-  echo "== slurm: SKIP: opt-in (Tests/ClusterChecks/run.sh --with-slurm, or HPO_CLUSTER_WITH_SLURM=1)"
-  skipped=$((skipped + 1)); results+=("skipped  slurm (opt-in: --with-slurm)")
+  echo "== slurm: SKIP: left out on request (--without-slurm or HPO_CLUSTER_WITH_SLURM=0)"
+  skipped=$((skipped + 1)); results+=("skipped  slurm: left out on request (--without-slurm or HPO_CLUSTER_WITH_SLURM=0)")
 fi
 
 echo

@@ -17,6 +17,10 @@ exits 1 with a reason when it does not hold.
       trial it abandoned was completed exactly once, by another worker, as a later attempt.
   hpolog.py check-rejoin LOG --workers A,B,...
       Each named worker joined again (worker_joined) after it was declared lost.
+  hpolog.py check-preemption LOG --trial N --worker W --expect-objective X
+      Trial N was preempted on worker W (trial_preempted, with a checkpoint at step > 0), resumed
+      on another worker from that step (trial_resumed), and completed there exactly once with the
+      objective X (an uninterrupted run's), no trial_failed line.
 """
 
 import argparse
@@ -210,6 +214,43 @@ def command_check_rejoin(args):
     return checks.finish("; ".join(lines))
 
 
+def command_check_preemption(args):
+    events = [event for _, event in read_events(args.log)]
+    checks = Checks("preemption")
+    mine = [e for e in events if e.get("trial") == args.trial]
+    preempted = [e for e in mine if e.get("event") == "trial_preempted"]
+    resumed = [e for e in mine if e.get("event") == "trial_resumed"]
+    completed = [e for e in mine if e.get("event") == "trial_completed"]
+    failed = [e for e in events if e.get("event") == "trial_failed"]
+    checks.expect(not failed, f"{len(failed)} trial_failed lines")
+    step = None
+    if checks.expect(len(preempted) == 1, f"{len(preempted)} trial_preempted lines for trial {args.trial}, expected 1"):
+        p = preempted[0]
+        checks.expect(p.get("worker") == args.worker, f"preempted on {p.get('worker')}, expected {args.worker}")
+        checks.expect(str(p.get("reason", "")).startswith("preempted"), f"preemption reason {p.get('reason')!r}")
+        step = p.get("checkpoint_step")
+        checks.expect(isinstance(step, int) and step > 0, f"preempted with checkpoint_step {step!r}, expected > 0")
+    if checks.expect(len(resumed) == 1, f"{len(resumed)} trial_resumed lines for trial {args.trial}, expected 1"):
+        r = resumed[0]
+        checks.expect(r.get("worker") != args.worker, f"resumed on {r.get('worker')}, the preempted worker")
+        checks.expect(r.get("step") == step, f"resumed from step {r.get('step')}, the last durable checkpoint was {step}")
+    if checks.expect(len(completed) == 1, f"trial {args.trial} completed {len(completed)} times, expected 1"):
+        c = completed[0]
+        checks.expect(resumed and c.get("worker") == resumed[0].get("worker"),
+                      f"completed by {c.get('worker')}, not the worker it resumed on")
+        checks.expect(resumed and c.get("attempt") == resumed[0].get("attempt"),
+                      f"completed as attempt {c.get('attempt')}, resumed as {resumed and resumed[0].get('attempt')}")
+        first = (c.get("metrics") or {}).get("first_step")
+        checks.expect(step is not None and first == step + 1,
+                      f"the completed attempt's program started at step {first}, expected {step and step + 1}")
+        checks.expect(c.get("objective") == args.expect_objective,
+                      f"objective {c.get('objective')!r}, an uninterrupted run gives {args.expect_objective!r}")
+    c = completed[0] if completed else {}
+    return checks.finish(f"trial {args.trial} preempted on {args.worker} at checkpoint step {step}, resumed on "
+                         f"{c.get('worker')} (attempt {c.get('attempt')}), objective {c.get('objective')!r} "
+                         f"= uninterrupted run's")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -237,10 +278,17 @@ def main():
     rejoin.add_argument("log")
     rejoin.add_argument("--workers", required=True)
 
+    preemption = commands.add_parser("check-preemption")
+    preemption.add_argument("log")
+    preemption.add_argument("--trial", type=int, required=True)
+    preemption.add_argument("--worker", required=True)
+    preemption.add_argument("--expect-objective", type=float, required=True)
+
     args = parser.parse_args()
     handler = {
         "wait": command_wait, "count": command_count, "check-study": command_check_study,
         "check-requeue": command_check_requeue, "check-rejoin": command_check_rejoin,
+        "check-preemption": command_check_preemption,
     }[args.command]
     return handler(args)
 

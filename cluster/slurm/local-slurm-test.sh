@@ -13,7 +13,14 @@
 #
 # Waits for the queue to drain before `scontrol shutdown`, stops munged, and removes the base
 # folder (kept on failure). Loopback addresses only. Every wait has a deadline.
-# Installs slurm-wlm and munge with apt-get if they are missing (needs root, ~20 s).
+# Installs Slurm (slurmctld, slurmd, slurm-client, munge) with scripts/install-deps.sh if missing.
+#
+#   3. A worker job preempted mid-trial: a command trial that checkpoints every step
+#      (examples/checkpointing/train.py) on one of two hpo-workers-array.sbatch jobs gets
+#      `scancel --signal=TERM --full` once a checkpoint is durable; the log must show
+#      trial_preempted (checkpoint_step > 0), trial_resumed on the other job's worker from that
+#      step, and the trial completed there (retries: 0) with an uninterrupted run's val_loss; the
+#      preempted job's worker left by itself (COMPLETED 0:0) within KillWait.
 #
 # Exit status: 0 passed, 1 failed, 77 skipped (not root). Environment: HPO_BIN (see
 # cluster/lib/common.sh), HPO_SLURM_KEEP=1 keeps the base folder.
@@ -22,14 +29,13 @@ source "$(dirname "$0")/../lib/common.sh"
 SLURM_DIR="$CLUSTER_LIB/../slurm"
 STARTED=$SECONDS
 
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: the private Slurm runs its daemons as root"; exit "$EXIT_SKIP"; }
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: not root: the private Slurm runs its daemons (munged, slurmctld, slurmd) as root"; exit "$EXIT_SKIP"; }
 find_binaries
 if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v munged >/dev/null \
    || ! command -v sbatch >/dev/null; then
-  say "installing slurm-wlm and munge"
-  apt-get update -qq >/dev/null 2>&1 || true
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null 2>&1 \
-    || die "apt-get install slurm-wlm munge failed (run it by hand to see why)"
+  # scripts/install-deps.sh --with-slurm (scripts/test.sh) has usually done this already.
+  "$REPO_ROOT/scripts/install-deps.sh" --slurm-only \
+    || die "installing Slurm failed: scripts/install-deps.sh --slurm-only (run it by hand to see why)"
 fi
 
 BASE="$(mktemp -d /tmp/hpo-slurm.XXXXXX)"
@@ -96,6 +102,9 @@ done
 
 # ---------------------------------------------------------------- slurm.conf
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# Slurm's kill grace (SIGTERM, KillWait seconds, SIGKILL) must exceed the worker's --grace, so that a
+# preempted worker hands its trials back before Slurm kills it (cluster/README.md, "Preemption").
+KILL_WAIT=20 GRACE=8 STEPS=60
 node_line=$(slurmd -C 2>/dev/null | head -n 1)
 [[ "$node_line" == NodeName=* ]] || die "slurmd -C printed no NodeName line: $node_line"
 node=$(sed 's/^NodeName=\([^ ]*\).*/\1/' <<<"$node_line")
@@ -127,7 +136,7 @@ MpiDefault=none
 SwitchType=switch/none
 ReturnToService=2
 MailProg=/bin/true
-KillWait=10
+KillWait=$KILL_WAIT
 MinJobAge=600
 $node_line NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=test Nodes=$node Default=YES MaxTime=INFINITE State=UP
@@ -165,7 +174,7 @@ wait_job() {
 job_field() { scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
 
 HPO_BIN="$(dirname "$COORDINATOR")"
-export HPO_BIN HPO_BIND_HOST=127.0.0.1 HPO_CONNECT_HOST=127.0.0.1
+export HPO_BIN HPO_BIND_HOST=127.0.0.1 HPO_CONNECT_HOST=127.0.0.1 HPO_GRACE=$GRACE
 
 # ---------------------------------------------------------------- 1. the study in one job, cancelled and resumed
 phase=$SECONDS
@@ -222,5 +231,69 @@ for task in 0 1; do
 done
 say "2. passed in $((SECONDS - phase)) s: both array tasks worked and COMPLETED"
 
+# ---------------------------------------------------------------- 3. a worker job preempted mid-trial
+# A command trial that checkpoints every step (examples/checkpointing/train.py), two worker jobs
+# (hpo-workers-array.sbatch, --grace GRACE < KillWait). The job whose worker runs the trial gets
+# `scancel --signal=TERM --full` once a checkpoint is durable: the worker forwards SIGTERM, the
+# trial writes a last checkpoint, the worker hands it back (trial_preempted) and leaves; the other
+# job's worker resumes it from that checkpoint (trial_resumed, step > 0), and it completes with the
+# result of an uninterrupted run, with retries: 0 (a preemption is not a failure).
+phase=$SECONDS
+lr=0.0123
+cat >"$BASE/job/preempt.yaml" <<EOF
+name: slurm-preempt
+objective: {metric: val_loss, direction: minimize}
+budget: {trials: 1}
+strategy: random
+seed: 5
+space:
+  lr: {type: choice, values: [$lr]}
+trial:
+  command: ["python3", "$REPO_ROOT/examples/checkpointing/train.py", "--lr={lr}", "--steps=$STEPS", "--step-seconds=0.2"]
+  timeout: 5m
+  retries: 0
+EOF
+expected=$(python3 "$REPO_ROOT/examples/checkpointing/train.py" --lr=$lr --steps=$STEPS | tail -n 1 \
+  | python3 -c 'import json, sys; print(repr(json.load(sys.stdin)["val_loss"]))')
+LOG3="$BASE/job/preempt.jsonl"
+"$HPO" keygen --out "$BASE/job/preempt-keys" >/dev/null
+"$COORDINATOR" "$BASE/job/preempt.yaml" --bind tcp://127.0.0.1:0 --endpoint-file "$BASE/job/preempt-endpoint" \
+  --log "$LOG3" --curve-secret "$BASE/job/preempt-keys/coordinator.key" \
+  --authorized-keys "$BASE/job/preempt-keys/workers" >"$BASE/job/preempt-coordinator.out" 2>&1 &
+COORD_PID=$!
+wait_file "$BASE/job/preempt-endpoint" 15 || die "the coordinator for the preemption test did not start"
+preempt_array=$(HPO_KEYS="$BASE/job/preempt-keys" HPO_GRACE=$GRACE HPO_SLOTS=1 submit --array=0-1 \
+  --output="$BASE/job/preempt-%A_%a.out" "$SLURM_DIR/hpo-workers-array.sbatch" "$BASE/job/preempt-endpoint")
+say "3. coordinator outside Slurm; worker jobs ${preempt_array}_0 and _1 (--grace $GRACE, KillWait $KILL_WAIT)"
+dispatched=$(python3 "$HPOLOG" wait "$LOG3" --timeout 60 --event trial_dispatched --where trial=1) \
+  || die "trial 1 was not dispatched (squeue: $(queue))"
+victim=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["worker"])' "$dispatched")
+task=$(sed -n "s/^array${preempt_array}-\([0-9]*\)-.*/\1/p" <<<"$victim")
+[ -n "$task" ] || die "trial 1 went to $victim, not a worker of job $preempt_array"
+other=$((1 - task))
+# The other job's worker must be there to take the trial over.
+python3 "$HPOLOG" wait "$LOG3" --timeout 60 --event worker_joined --where-prefix "worker=array${preempt_array}-$other-" >/dev/null \
+  || die "the worker of task $other did not join (squeue: $(queue))"
+# Mid-trial: as soon as a checkpoint is durable (the trial has $STEPS steps of 0.2 s, ~12 s).
+ckpt=$(python3 "$HPOLOG" wait "$LOG3" --timeout 60 --event trial_checkpoint --where trial=1) \
+  || die "trial 1 wrote no durable checkpoint within 60 s"
+[ "$(python3 "$HPOLOG" count "$LOG3" --event trial_completed)" -eq 0 ] || die "trial 1 finished before it could be preempted"
+scancel --signal=TERM --full "${preempt_array}_$task"
+say "3. trial 1 running on $victim, checkpoint of step $(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["step"])' "$ckpt") durable: scancel --signal=TERM --full ${preempt_array}_$task"
+python3 "$HPOLOG" wait "$LOG3" --timeout $((GRACE + 15)) --event trial_preempted --where trial=1 >/dev/null \
+  || die "no trial_preempted line within $((GRACE + 15)) s of the SIGTERM"
+# The worker leaves by itself (status 0) well within KillWait.
+wait_job "${preempt_array}_$task" "$KILL_WAIT"
+state=$(job_field "${preempt_array}_$task" JobState) exit_code=$(job_field "${preempt_array}_$task" ExitCode)
+[ "$state" = COMPLETED ] && [ "$exit_code" = "0:0" ] \
+  || die "the preempted job: state $state, exit code $exit_code (its worker should leave by itself with 0)"
+wait_exit "$COORD_PID" 90 || die "the preemption study did not finish within 90 s"
+[ "$WAIT_RC" -eq 0 ] || die "the preemption study's coordinator exited with $WAIT_RC"
+COORD_PID=""
+python3 "$HPOLOG" check-study "$LOG3" --budget 1
+python3 "$HPOLOG" check-preemption "$LOG3" --trial 1 --worker "$victim" --expect-objective "$expected"
+wait_job "${preempt_array}_$other" 60
+say "3. passed in $((SECONDS - phase)) s: job ${preempt_array}_$task preempted mid-trial left by itself (COMPLETED 0:0); the trial resumed on task $other"
+
 wait_drained 30 || die "jobs left in the queue: $(queue)"
-echo "PASS: local Slurm (sbatch study cancelled and resumed, worker array) in $((SECONDS - STARTED)) s"
+echo "PASS: local Slurm (sbatch study cancelled and resumed, worker array, a worker job preempted mid-trial) in $((SECONDS - STARTED)) s"

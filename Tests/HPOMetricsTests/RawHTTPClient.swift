@@ -1,0 +1,74 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking TCP client on loopback for tests that speak HTTP byte by byte: what a browser or
+/// `curl` would never send, and clients that send nothing at all.
+final class RawHTTPClient {
+    let fd: Int32
+
+    /// Connects to `address` (`127.0.0.1:PORT`).
+    init(_ address: String) throws {
+        let port = UInt16(address.split(separator: ":").last.flatMap { Int($0) } ?? 0)
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var sin = sockaddr_in()
+        sin.sin_family = sa_family_t(AF_INET)
+        sin.sin_addr.s_addr = inet_addr("127.0.0.1")
+        sin.sin_port = port.bigEndian
+        let status = withUnsafePointer(to: &sin) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard status == 0 else {
+            close(fd)
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Sends all of `text`; false when the server closed or reset the connection first.
+    @discardableResult
+    func send(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if sent <= 0 { return false }
+            offset += sent
+        }
+        return true
+    }
+
+    /// Reads until the server closes (true) or `seconds` pass (false), with what arrived.
+    func readToEnd(within seconds: Double) -> (text: String, closed: Bool) {
+        var received: [UInt8] = []
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            let left = deadline.timeIntervalSinceNow
+            if left <= 0 { return (String(decoding: received, as: UTF8.self), false) }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&pfd, 1, Int32(left * 1000) + 1) <= 0 { continue }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { return (String(decoding: received, as: UTF8.self), true) }  // EOF or reset
+            received += chunk[0..<count]
+        }
+    }
+
+    /// One request, and the answer's status code and body (nil status: no answer before the close or the deadline).
+    static func exchange(_ address: String, _ request: String, within seconds: Double = 10) throws -> (status: Int?, headers: String, body: String) {
+        let client = try RawHTTPClient(address)
+        client.send(request)
+        let (text, _) = client.readToEnd(within: seconds)
+        return parse(text)
+    }
+
+    static func parse(_ text: String) -> (status: Int?, headers: String, body: String) {
+        guard let split = text.range(of: "\r\n\r\n") else { return (nil, text, "") }
+        let headers = String(text[..<split.lowerBound])
+        let status = headers.split(separator: " ", maxSplits: 2).dropFirst().first.flatMap { Int($0) }
+        return (headers.hasPrefix("HTTP/1.1 ") ? status : nil, headers, String(text[split.upperBound...]))
+    }
+}
