@@ -225,14 +225,17 @@ import Testing
         // ahead (PrefetchTests), which with 24 trials of 50 ms on 3 workers left it at random
         // search's level in some runs.
         let (_, log) = try runStudy(
-            braninStudy(trials: 24, strategy: "{kind: bayes}", sleep: 0.05), workers: 3, scratch: scratch,
+            braninStudy(trials: 36, strategy: "{kind: bayes}", sleep: 0.05), workers: 3, scratch: scratch,
             coordinatorArguments: ["--model-patience", "30"], workerArguments: ["--prefetch", "0"])
         let summary = try LogSummary(path: log)
-        #expect(summary.completed.count == 24)
-        #expect(Set(summary.completed.map(\.params)).count == 24, "no configuration proposed twice")
+        #expect(summary.completed.count == 36)
+        #expect(Set(summary.completed.map(\.params)).count == 36, "no configuration proposed twice")
         let space = try #require(summary.started?.config.space)
         #expect(summary.completed.allSatisfy { space.contains($0.params) })
-        // Random search's median best after 24 Branin trials is about 1.5; the model should do far better.
+        // Random search's median best after 24 Branin trials is about 1.5; the model should do far
+        // better. With 24 trials 1 run in 100 stayed above 1.0 (hpo bench --functions branin
+        // --budget 24 --q 3 --prefetch 0 --compute-time zero, seeds 0-99), a flake; with 36 none
+        // of 300 went above 0.48 (the same with --budget 36 --seeds 0-299).
         let best = try #require(summary.completed.map(\.objective).min())
         #expect(best < 1.0, "best \(best)")
     }
