@@ -48,7 +48,7 @@ import Testing
             "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log] + fastLiveness, scratch: scratch,
             label: "coordinator")
         let first = try worker(endpoint, "worker1", scratch: scratch)
-        #expect(waitUntil(within: 60) { checkpoints(log).contains { $0.step >= 5 } }, "checkpoints arrive: \(coordinator.stderr)")
+        #expect(waitUntil(within: 60) { checkpointsIn(log).contains { $0.step >= 5 } }, "checkpoints arrive: \(coordinator.stderr)")
         // The second worker joins only now, so the trial started on the first.
         let second = try worker(endpoint, "worker2", scratch: scratch)
         kill(first.pid, SIGKILL)
@@ -57,9 +57,9 @@ import Testing
         #expect(second.waitForExit(within: 20) == 0)
 
         let summary = try LogSummary(path: log)
-        let resumed = try #require(Self.resumed(summary).first, "the trial resumed: \(second.stderr)")
+        let resumed = try #require(summary.resumed.first, "the trial resumed: \(second.stderr)")
         let lastBeforeKill = try #require(
-            Self.checkpoints(summary).filter { $0.attempt == 1 }.last, "attempt 1 stored checkpoints")
+            summary.checkpoints.filter { $0.attempt == 1 }.last, "attempt 1 stored checkpoints")
         #expect(resumed.attempt == 2)
         #expect(resumed.step > 0 && resumed.step == lastBeforeKill.step, "resumed from the last durable checkpoint")
         #expect(resumed.sha256 == lastBeforeKill.sha256)
@@ -85,7 +85,7 @@ import Testing
             "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log] + fastLiveness, scratch: scratch,
             label: "coordinator")
         let first = try worker(endpoint, "worker1", scratch: scratch, extra: ["--grace", "20"])
-        #expect(waitUntil(within: 60) { reports(log) >= 5 }, "the trial runs: \(coordinator.stderr)")
+        #expect(waitUntil(within: 60) { reportCount(log) >= 5 }, "the trial runs: \(coordinator.stderr)")
         let second = try worker(endpoint, "worker2", scratch: scratch)
         kill(first.pid, SIGTERM)
         #expect(first.waitForExit(within: 30) == 0, "the preempted worker leaves cleanly: \(first.stderr)")
@@ -93,11 +93,11 @@ import Testing
         #expect(second.waitForExit(within: 20) == 0)
 
         let summary = try LogSummary(path: log)
-        let preempted = try #require(Self.preempted(summary).first, "\(first.stderr)")
+        let preempted = try #require(summary.preempted.first, "\(first.stderr)")
         let step = try #require(preempted.checkpointStep, "a checkpoint written within the grace")
         #expect(step > 0 && step < Self.steps)
         #expect(preempted.attempt == 1)
-        let resumed = try #require(Self.resumed(summary).first)
+        let resumed = try #require(summary.resumed.first)
         #expect(resumed.attempt == 2 && resumed.step == step)
         let completed = try #require(summary.completed.first, "completed despite retries: 0")
         #expect(completed.metrics["first_step"] == Double(step + 1))
@@ -115,13 +115,13 @@ import Testing
         let arguments = [studyPath, "--bind", endpoint, "--log", log] + fastLiveness
         let firstCoordinator = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator1")
         let first = try worker(endpoint, "worker1", scratch: scratch)
-        #expect(waitUntil(within: 60) { checkpoints(log).contains { $0.step >= 5 } }, "checkpoints arrive: \(firstCoordinator.stderr)")
+        #expect(waitUntil(within: 60) { checkpointsIn(log).contains { $0.step >= 5 } }, "checkpoints arrive: \(firstCoordinator.stderr)")
         // The host is gone: coordinator and worker at once.
         kill(firstCoordinator.pid, SIGKILL)
         kill(first.pid, SIGKILL)
         firstCoordinator.waitForExit(within: 10)
         first.waitForExit(within: 10)
-        let stored = try #require(Self.checkpoints(try LogSummary(path: log)).last)
+        let stored = try #require((try LogSummary(path: log)).checkpoints.last)
 
         let secondCoordinator = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator2")
         let second = try worker(endpoint, "worker2", scratch: scratch)
@@ -130,7 +130,7 @@ import Testing
 
         let summary = try LogSummary(path: log)
         #expect(summary.records.contains { $0.event.name == "study_resumed" })
-        let resumed = try #require(Self.resumed(summary).first, "\(secondCoordinator.stderr)")
+        let resumed = try #require(summary.resumed.first, "\(secondCoordinator.stderr)")
         #expect(resumed.step == stored.step && resumed.sha256 == stored.sha256, "from the checkpoint stored before the crash")
         let completed = try #require(summary.completed.first)
         #expect(completed.metrics["first_step"] == Double(stored.step + 1))
@@ -146,10 +146,10 @@ import Testing
         let arguments = [studyPath, "--bind", endpoint, "--log", log] + fastLiveness
         let firstCoordinator = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator1")
         let worker = try worker(endpoint, "worker", scratch: scratch)
-        #expect(waitUntil(within: 60) { checkpoints(log).contains { $0.step >= 3 } }, "checkpoints arrive: \(firstCoordinator.stderr)")
+        #expect(waitUntil(within: 60) { checkpointsIn(log).contains { $0.step >= 3 } }, "checkpoints arrive: \(firstCoordinator.stderr)")
         kill(firstCoordinator.pid, SIGKILL)
         firstCoordinator.waitForExit(within: 10)
-        let before = Self.checkpoints(try LogSummary(path: log)).count
+        let before = (try LogSummary(path: log)).checkpoints.count
 
         let secondCoordinator = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator2")
         #expect(secondCoordinator.waitForExit(within: 120) == 0, "coordinator:\n\(secondCoordinator.stderr)\nworker:\n\(worker.stderr)")
@@ -178,7 +178,7 @@ import Testing
         #expect(worker.waitForExit(within: 20) == 0)
         let summary = try LogSummary(path: log)
         #expect(summary.completed.count == 1)
-        #expect(Self.checkpoints(summary).isEmpty)
+        #expect(summary.checkpoints.isEmpty)
         let message = "larger than the coordinator's limit of 102400 bytes (--max-checkpoint-size)"
         #expect(worker.stderr.contains(message), "\(worker.stderr)")
         #expect(coordinator.stderr.contains(message))
@@ -195,26 +195,6 @@ import Testing
     func jsonString(_ text: String) -> String {
         let data = try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])
         return String(String(decoding: data ?? Data(), as: UTF8.self).dropFirst().dropLast())
-    }
-
-    func checkpoints(_ log: String) -> [TrialCheckpointed] {
-        (try? LogSummary(path: log)).map(Self.checkpoints) ?? []
-    }
-
-    func reports(_ log: String) -> Int {
-        (try? LogSummary(path: log))?.records.count { $0.event.name == "trial_report" } ?? 0
-    }
-
-    static func checkpoints(_ summary: LogSummary) -> [TrialCheckpointed] {
-        summary.records.compactMap { if case .trialCheckpoint(let e) = $0.event { e } else { nil } }
-    }
-
-    static func resumed(_ summary: LogSummary) -> [TrialResumed] {
-        summary.records.compactMap { if case .trialResumed(let e) = $0.event { e } else { nil } }
-    }
-
-    static func preempted(_ summary: LogSummary) -> [TrialPreempted] {
-        summary.records.compactMap { if case .trialPreempted(let e) = $0.event { e } else { nil } }
     }
 
     /// The trainer's objective when nothing interrupts it (no checkpoint folder at all).

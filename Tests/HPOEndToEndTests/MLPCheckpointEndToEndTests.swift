@@ -49,7 +49,7 @@ import Testing
             "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log] + fastLiveness, scratch: scratch,
             label: "coordinator")
         let first = try worker(endpoint, "worker1", scratch: scratch)
-        #expect(waitUntil(within: 60) { checkpoints(log).contains { $0.step >= 2 } }, "checkpoints arrive: \(coordinator.stderr)")
+        #expect(waitUntil(within: 60) { checkpointsIn(log).contains { $0.step >= 2 } }, "checkpoints arrive: \(coordinator.stderr)")
         let second = try worker(endpoint, "worker2", scratch: scratch)
         kill(first.pid, SIGKILL)
         first.waitForExit(within: 10)
@@ -57,8 +57,8 @@ import Testing
         #expect(second.waitForExit(within: 20) == 0)
 
         let summary = try LogSummary(path: log)
-        let resumed = try #require(Self.resumed(summary).first, "the trial resumed: \(second.stderr)")
-        let lastBeforeKill = try #require(Self.checkpoints(summary).filter { $0.attempt == 1 }.last)
+        let resumed = try #require(summary.resumed.first, "the trial resumed: \(second.stderr)")
+        let lastBeforeKill = try #require(summary.checkpoints.filter { $0.attempt == 1 }.last)
         #expect(resumed.attempt == 2)
         #expect(resumed.step > 0 && resumed.step == lastBeforeKill.step, "resumed from the last durable checkpoint")
         #expect(resumed.step < Self.epochs, "killed mid-trial")
@@ -81,7 +81,7 @@ import Testing
             "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log] + fastLiveness, scratch: scratch,
             label: "coordinator")
         let first = try worker(endpoint, "worker1", scratch: scratch, extra: ["--grace", "20"])
-        #expect(waitUntil(within: 60) { reports(log) >= 3 }, "the trial runs: \(coordinator.stderr)")
+        #expect(waitUntil(within: 60) { reportCount(log) >= 3 }, "the trial runs: \(coordinator.stderr)")
         let second = try worker(endpoint, "worker2", scratch: scratch)
         kill(first.pid, SIGTERM)
         #expect(first.waitForExit(within: 30) == 0, "the preempted worker leaves cleanly: \(first.stderr)")
@@ -89,10 +89,10 @@ import Testing
         #expect(second.waitForExit(within: 20) == 0)
 
         let summary = try LogSummary(path: log)
-        let preempted = try #require(Self.preempted(summary).first, "\(first.stderr)")
+        let preempted = try #require(summary.preempted.first, "\(first.stderr)")
         let step = try #require(preempted.checkpointStep, "a checkpoint written within the grace")
         #expect(step >= 3 && step < Self.epochs)
-        let resumed = try #require(Self.resumed(summary).first)
+        let resumed = try #require(summary.resumed.first)
         #expect(resumed.attempt == 2 && resumed.step == step)
         let completed = try #require(summary.completed.first, "completed despite retries: 0")
         let straight = try uninterrupted(scratch: scratch)
@@ -102,26 +102,6 @@ import Testing
     }
 
     // MARK: Helpers
-
-    func checkpoints(_ log: String) -> [TrialCheckpointed] {
-        (try? LogSummary(path: log)).map(Self.checkpoints) ?? []
-    }
-
-    func reports(_ log: String) -> Int {
-        (try? LogSummary(path: log))?.records.count { $0.event.name == "trial_report" } ?? 0
-    }
-
-    static func checkpoints(_ summary: LogSummary) -> [TrialCheckpointed] {
-        summary.records.compactMap { if case .trialCheckpoint(let e) = $0.event { e } else { nil } }
-    }
-
-    static func resumed(_ summary: LogSummary) -> [TrialResumed] {
-        summary.records.compactMap { if case .trialResumed(let e) = $0.event { e } else { nil } }
-    }
-
-    static func preempted(_ summary: LogSummary) -> [TrialPreempted] {
-        summary.records.compactMap { if case .trialPreempted(let e) = $0.event { e } else { nil } }
-    }
 
     static func reportSteps(_ summary: LogSummary, attempt: Int) -> [Int] {
         summary.records.compactMap {
@@ -143,7 +123,7 @@ import Testing
         #expect(coordinator.waitForExit(within: 120) == 0, "\(coordinator.stderr)")
         #expect(only.waitForExit(within: 20) == 0)
         let summary = try LogSummary(path: log)
-        #expect(Self.resumed(summary).isEmpty && summary.completed.first?.attempt == 1)
+        #expect(summary.resumed.isEmpty && summary.completed.first?.attempt == 1)
         return summary.completed.first.map { ($0.params, $0.objective) }
     }
 }
