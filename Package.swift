@@ -92,7 +92,9 @@ let package = Package(
         .testTarget(name: "HPOJournalTests", dependencies: ["HPOJournal", "HPOJSON"]),
         .testTarget(name: "HPOTrialsTests", dependencies: ["HPOTrials"]),
         .testTarget(name: "HPOReportTests", dependencies: ["HPOReport", "HPOJournal"]),
-        .testTarget(name: "HPOMetricsTests", dependencies: ["HPOMetrics"]),
+        // What more than one test target needs: a raw HTTP client that sends what browsers never would.
+        .target(name: "HPOTestSupport", path: "Tests/HPOTestSupport"),
+        .testTarget(name: "HPOMetricsTests", dependencies: ["HPOMetrics", "HPOTestSupport"]),
         .testTarget(name: "HPOTrainingTests", dependencies: ["HPOTraining"]),
         .testTarget(name: "HPOGaussianProcessTests", dependencies: ["HPOGaussianProcess"]),
         .testTarget(name: "HPOSearchTests", dependencies: ["HPOSearch", "HPOGaussianProcess", "HPOTrials", "HPORuntime"]),
@@ -103,6 +105,7 @@ let package = Package(
             name: "HPOEndToEndTests",
             dependencies: [
                 "HPOJournal", "HPOWire", "HPOZeroMQ", "HPOSearch", "HPOCoordinator", "HPOTrials", "HPOTraining", "HPORuntime", "HPOMetrics",
+                "HPOTestSupport",
                 "hpo-coordinator",
                 "hpo-worker", "hpo",
             ]),

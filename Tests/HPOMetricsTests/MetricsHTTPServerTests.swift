@@ -1,4 +1,5 @@
 import Foundation
+import HPOTestSupport
 import HPOMetrics
 import Testing
 

@@ -6,11 +6,11 @@ import Glibc
 
 /// A blocking TCP client on loopback for tests that speak HTTP byte by byte: what a browser or
 /// `curl` would never send, and clients that send nothing at all.
-final class RawHTTPClient {
-    let fd: Int32
+package final class RawHTTPClient {
+    package let fd: Int32
 
     /// Connects to `address` (`127.0.0.1:PORT`).
-    init(_ address: String) throws {
+    package init(_ address: String) throws {
         let port = UInt16(address.split(separator: ":").last.flatMap { Int($0) } ?? 0)
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var sin = sockaddr_in()
@@ -30,7 +30,7 @@ final class RawHTTPClient {
 
     /// Sends all of `text`; false when the server closed or reset the connection first.
     @discardableResult
-    func send(_ text: String) -> Bool {
+    package func send(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
@@ -42,7 +42,7 @@ final class RawHTTPClient {
     }
 
     /// Reads until the server closes (true) or `seconds` pass (false), with what arrived.
-    func readToEnd(within seconds: Double) -> (text: String, closed: Bool) {
+    package func readToEnd(within seconds: Double) -> (text: String, closed: Bool) {
         var received: [UInt8] = []
         let deadline = Date().addingTimeInterval(seconds)
         while true {
@@ -58,14 +58,14 @@ final class RawHTTPClient {
     }
 
     /// One request, and the answer's status code and body (nil status: no answer before the close or the deadline).
-    static func exchange(_ address: String, _ request: String, within seconds: Double = 10) throws -> (status: Int?, headers: String, body: String) {
+    package static func exchange(_ address: String, _ request: String, within seconds: Double = 10) throws -> (status: Int?, headers: String, body: String) {
         let client = try RawHTTPClient(address)
         client.send(request)
         let (text, _) = client.readToEnd(within: seconds)
         return parse(text)
     }
 
-    static func parse(_ text: String) -> (status: Int?, headers: String, body: String) {
+    package static func parse(_ text: String) -> (status: Int?, headers: String, body: String) {
         guard let split = text.range(of: "\r\n\r\n") else { return (nil, text, "") }
         let headers = String(text[..<split.lowerBound])
         let status = headers.split(separator: " ", maxSplits: 2).dropFirst().first.flatMap { Int($0) }
