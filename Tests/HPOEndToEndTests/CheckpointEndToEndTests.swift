@@ -29,13 +29,6 @@ import Testing
         """
     }
 
-    let fastLiveness = ["--heartbeat", "0.2", "--liveness", "5"]
-
-    func worker(_ endpoint: String, _ label: String, scratch: Scratch, extra: [String] = []) throws -> RunningProcess {
-        try RunningProcess(
-            "hpo-worker", ["--connect", endpoint, "--log-level", "info"] + extra, scratch: scratch, label: label)
-    }
-
     @Test("a worker killed (SIGKILL) mid-trial: the trial completes on another worker from its last durable checkpoint, with the result of an uninterrupted run")
     func killedWorkerResumes() throws {
         let scratch = try Scratch()
@@ -43,20 +36,7 @@ import Testing
         // the last is still going up (the newest waits, older ones are dropped).
         let studyPath = try scratch.write("study.yaml", study(name: "ckpt-kill", ballast: 700_000))
         let log = scratch.path("results.jsonl")
-        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
-        let coordinator = try RunningProcess(
-            "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log] + fastLiveness, scratch: scratch,
-            label: "coordinator")
-        let first = try worker(endpoint, "worker1", scratch: scratch)
-        #expect(waitUntil(within: 60) { checkpointsIn(log).contains { $0.step >= 5 } }, "checkpoints arrive: \(coordinator.stderr)")
-        // The second worker joins only now, so the trial started on the first.
-        let second = try worker(endpoint, "worker2", scratch: scratch)
-        kill(first.pid, SIGKILL)
-        first.waitForExit(within: 10)
-        #expect(coordinator.waitForExit(within: 120) == 0, "coordinator:\n\(coordinator.stderr)\nworker2:\n\(second.stderr)")
-        #expect(second.waitForExit(within: 20) == 0)
-
-        let summary = try LogSummary(path: log)
+        let (summary, second) = try runKilledWorkerScenario(studyPath: studyPath, log: log, scratch: scratch, checkpointAtLeast: 5)
         let resumed = try #require(summary.resumed.first, "the trial resumed: \(second.stderr)")
         let lastBeforeKill = try #require(
             summary.checkpoints.filter { $0.attempt == 1 }.last, "attempt 1 stored checkpoints")
@@ -82,11 +62,11 @@ import Testing
         let log = scratch.path("results.jsonl")
         let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
         let coordinator = try RunningProcess(
-            "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log] + fastLiveness, scratch: scratch,
+            "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log] + checkpointTestLiveness, scratch: scratch,
             label: "coordinator")
-        let first = try worker(endpoint, "worker1", scratch: scratch, extra: ["--grace", "20"])
+        let first = try checkpointTestWorker(endpoint, "worker1", scratch: scratch, extra: ["--grace", "20"])
         #expect(waitUntil(within: 60) { reportCount(log) >= 5 }, "the trial runs: \(coordinator.stderr)")
-        let second = try worker(endpoint, "worker2", scratch: scratch)
+        let second = try checkpointTestWorker(endpoint, "worker2", scratch: scratch)
         kill(first.pid, SIGTERM)
         #expect(first.waitForExit(within: 30) == 0, "the preempted worker leaves cleanly: \(first.stderr)")
         #expect(coordinator.waitForExit(within: 120) == 0, "coordinator:\n\(coordinator.stderr)\nworker2:\n\(second.stderr)")
@@ -112,9 +92,9 @@ import Testing
         let studyPath = try scratch.write("study.yaml", study(name: "ckpt-crash"))
         let log = scratch.path("results.jsonl")
         let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
-        let arguments = [studyPath, "--bind", endpoint, "--log", log] + fastLiveness
+        let arguments = [studyPath, "--bind", endpoint, "--log", log] + checkpointTestLiveness
         let firstCoordinator = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator1")
-        let first = try worker(endpoint, "worker1", scratch: scratch)
+        let first = try checkpointTestWorker(endpoint, "worker1", scratch: scratch)
         #expect(waitUntil(within: 60) { checkpointsIn(log).contains { $0.step >= 5 } }, "checkpoints arrive: \(firstCoordinator.stderr)")
         // The host is gone: coordinator and worker at once.
         kill(firstCoordinator.pid, SIGKILL)
@@ -124,7 +104,7 @@ import Testing
         let stored = try #require((try LogSummary(path: log)).checkpoints.last)
 
         let secondCoordinator = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator2")
-        let second = try worker(endpoint, "worker2", scratch: scratch)
+        let second = try checkpointTestWorker(endpoint, "worker2", scratch: scratch)
         #expect(secondCoordinator.waitForExit(within: 120) == 0, "coordinator:\n\(secondCoordinator.stderr)\nworker2:\n\(second.stderr)")
         #expect(second.waitForExit(within: 20) == 0)
 
@@ -143,9 +123,9 @@ import Testing
         let studyPath = try scratch.write("study.yaml", study(name: "ckpt-live", ballast: 700_000))
         let log = scratch.path("results.jsonl")
         let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
-        let arguments = [studyPath, "--bind", endpoint, "--log", log] + fastLiveness
+        let arguments = [studyPath, "--bind", endpoint, "--log", log] + checkpointTestLiveness
         let firstCoordinator = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator1")
-        let worker = try worker(endpoint, "worker", scratch: scratch)
+        let worker = try checkpointTestWorker(endpoint, "worker", scratch: scratch)
         #expect(waitUntil(within: 60) { checkpointsIn(log).contains { $0.step >= 3 } }, "checkpoints arrive: \(firstCoordinator.stderr)")
         kill(firstCoordinator.pid, SIGKILL)
         firstCoordinator.waitForExit(within: 10)
@@ -173,7 +153,7 @@ import Testing
         let coordinator = try RunningProcess(
             "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log, "--max-checkpoint-size", "100K", "--log-level", "warning"],
             scratch: scratch, label: "coordinator")
-        let worker = try worker(endpoint, "worker", scratch: scratch)
+        let worker = try checkpointTestWorker(endpoint, "worker", scratch: scratch)
         #expect(coordinator.waitForExit(within: 120) == 0, "\(coordinator.stderr)")
         #expect(worker.waitForExit(within: 20) == 0)
         let summary = try LogSummary(path: log)

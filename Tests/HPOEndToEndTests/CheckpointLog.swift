@@ -1,4 +1,6 @@
+import Foundation
 import HPOJournal
+import Testing
 
 /// What the checkpoint end-to-end tests read from a results log.
 extension LogSummary {
@@ -23,4 +25,34 @@ func checkpointsIn(_ log: String) -> [TrialCheckpointed] {
 /// How many trial_report lines the log at `log` holds so far.
 func reportCount(_ log: String) -> Int {
     (try? LogSummary(path: log))?.records.count { $0.event.name == "trial_report" } ?? 0
+}
+
+/// Heartbeats every 0.2 s, lost after 5 silent intervals: a killed worker's trial goes back to
+/// the queue in about a second.
+let checkpointTestLiveness = ["--heartbeat", "0.2", "--liveness", "5"]
+
+/// A worker for the checkpoint scenarios, logging at info.
+func checkpointTestWorker(_ endpoint: String, _ label: String, scratch: Scratch, extra: [String] = []) throws -> RunningProcess {
+    try RunningProcess("hpo-worker", ["--connect", endpoint, "--log-level", "info"] + extra, scratch: scratch, label: label)
+}
+
+/// The killed-worker scenario: a coordinator on `studyPath` and a first worker; once a
+/// checkpoint at `step` or later is stored, a second worker joins (so the trial started on the
+/// first) and the first is SIGKILLed; the coordinator and the second worker must then finish
+/// with exit 0. Returns the log and the second worker (for messages).
+func runKilledWorkerScenario(
+    studyPath: String, log: String, scratch: Scratch, checkpointAtLeast step: Int
+) throws -> (summary: LogSummary, second: RunningProcess) {
+    let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
+    let coordinator = try RunningProcess(
+        "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log] + checkpointTestLiveness, scratch: scratch,
+        label: "coordinator")
+    let first = try checkpointTestWorker(endpoint, "worker1", scratch: scratch)
+    #expect(waitUntil(within: 60) { checkpointsIn(log).contains { $0.step >= step } }, "checkpoints arrive: \(coordinator.stderr)")
+    let second = try checkpointTestWorker(endpoint, "worker2", scratch: scratch)
+    kill(first.pid, SIGKILL)
+    first.waitForExit(within: 10)
+    #expect(coordinator.waitForExit(within: 120) == 0, "coordinator:\n\(coordinator.stderr)\nworker2:\n\(second.stderr)")
+    #expect(second.waitForExit(within: 20) == 0)
+    return (try LogSummary(path: log), second)
 }

@@ -32,31 +32,12 @@ import Testing
         """
     }
 
-    let fastLiveness = ["--heartbeat", "0.2", "--liveness", "5"]
-
-    func worker(_ endpoint: String, _ label: String, scratch: Scratch, extra: [String] = []) throws -> RunningProcess {
-        try RunningProcess(
-            "hpo-worker", ["--connect", endpoint, "--log-level", "info"] + extra, scratch: scratch, label: label)
-    }
-
     @Test("builtin mlp, its worker killed (SIGKILL) after a checkpoint: the trial resumes on another worker and ends with an uninterrupted run's val_loss")
     func killedWorkerResumes() throws {
         let scratch = try Scratch()
         let studyPath = try scratch.write("study.yaml", study(name: "mlp-kill"))
         let log = scratch.path("results.jsonl")
-        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
-        let coordinator = try RunningProcess(
-            "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log] + fastLiveness, scratch: scratch,
-            label: "coordinator")
-        let first = try worker(endpoint, "worker1", scratch: scratch)
-        #expect(waitUntil(within: 60) { checkpointsIn(log).contains { $0.step >= 2 } }, "checkpoints arrive: \(coordinator.stderr)")
-        let second = try worker(endpoint, "worker2", scratch: scratch)
-        kill(first.pid, SIGKILL)
-        first.waitForExit(within: 10)
-        #expect(coordinator.waitForExit(within: 120) == 0, "coordinator:\n\(coordinator.stderr)\nworker2:\n\(second.stderr)")
-        #expect(second.waitForExit(within: 20) == 0)
-
-        let summary = try LogSummary(path: log)
+        let (summary, second) = try runKilledWorkerScenario(studyPath: studyPath, log: log, scratch: scratch, checkpointAtLeast: 2)
         let resumed = try #require(summary.resumed.first, "the trial resumed: \(second.stderr)")
         let lastBeforeKill = try #require(summary.checkpoints.filter { $0.attempt == 1 }.last)
         #expect(resumed.attempt == 2)
@@ -78,11 +59,11 @@ import Testing
         let log = scratch.path("results.jsonl")
         let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
         let coordinator = try RunningProcess(
-            "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log] + fastLiveness, scratch: scratch,
+            "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log] + checkpointTestLiveness, scratch: scratch,
             label: "coordinator")
-        let first = try worker(endpoint, "worker1", scratch: scratch, extra: ["--grace", "20"])
+        let first = try checkpointTestWorker(endpoint, "worker1", scratch: scratch, extra: ["--grace", "20"])
         #expect(waitUntil(within: 60) { reportCount(log) >= 3 }, "the trial runs: \(coordinator.stderr)")
-        let second = try worker(endpoint, "worker2", scratch: scratch)
+        let second = try checkpointTestWorker(endpoint, "worker2", scratch: scratch)
         kill(first.pid, SIGTERM)
         #expect(first.waitForExit(within: 30) == 0, "the preempted worker leaves cleanly: \(first.stderr)")
         #expect(coordinator.waitForExit(within: 120) == 0, "coordinator:\n\(coordinator.stderr)\nworker2:\n\(second.stderr)")
@@ -117,9 +98,9 @@ import Testing
         let log = scratch.path("straight.jsonl")
         let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
         let coordinator = try RunningProcess(
-            "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log] + fastLiveness, scratch: scratch,
+            "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log] + checkpointTestLiveness, scratch: scratch,
             label: "straight-coordinator")
-        let only = try worker(endpoint, "straight-worker", scratch: scratch)
+        let only = try checkpointTestWorker(endpoint, "straight-worker", scratch: scratch)
         #expect(coordinator.waitForExit(within: 120) == 0, "\(coordinator.stderr)")
         #expect(only.waitForExit(within: 20) == 0)
         let summary = try LogSummary(path: log)
