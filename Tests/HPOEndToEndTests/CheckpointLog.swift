@@ -56,3 +56,24 @@ func runKilledWorkerScenario(
     #expect(second.waitForExit(within: 20) == 0)
     return (try LogSummary(path: log), second)
 }
+
+/// The preemption scenario: a coordinator on `studyPath` and a first worker with a 20 s grace;
+/// once the trial has sent `reports` reports, a second worker joins and the first gets SIGTERM,
+/// which it must survive with exit 0 (its trial handed back); the coordinator and the second
+/// worker must then finish with exit 0. Returns the log and the first worker (for messages).
+func runPreemptedWorkerScenario(
+    studyPath: String, log: String, scratch: Scratch, reportsAtLeast reports: Int
+) throws -> (summary: LogSummary, first: RunningProcess) {
+    let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
+    let coordinator = try RunningProcess(
+        "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log] + checkpointTestLiveness, scratch: scratch,
+        label: "coordinator")
+    let first = try checkpointTestWorker(endpoint, "worker1", scratch: scratch, extra: ["--grace", "20"])
+    #expect(waitUntil(within: 60) { reportCount(log) >= reports }, "the trial runs: \(coordinator.stderr)")
+    let second = try checkpointTestWorker(endpoint, "worker2", scratch: scratch)
+    kill(first.pid, SIGTERM)
+    #expect(first.waitForExit(within: 30) == 0, "the preempted worker leaves cleanly: \(first.stderr)")
+    #expect(coordinator.waitForExit(within: 120) == 0, "coordinator:\n\(coordinator.stderr)\nworker2:\n\(second.stderr)")
+    #expect(second.waitForExit(within: 20) == 0)
+    return (try LogSummary(path: log), first)
+}

@@ -57,19 +57,7 @@ import Testing
         let scratch = try Scratch()
         let studyPath = try scratch.write("study.yaml", study(name: "mlp-term"))
         let log = scratch.path("results.jsonl")
-        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
-        let coordinator = try RunningProcess(
-            "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log] + checkpointTestLiveness, scratch: scratch,
-            label: "coordinator")
-        let first = try checkpointTestWorker(endpoint, "worker1", scratch: scratch, extra: ["--grace", "20"])
-        #expect(waitUntil(within: 60) { reportCount(log) >= 3 }, "the trial runs: \(coordinator.stderr)")
-        let second = try checkpointTestWorker(endpoint, "worker2", scratch: scratch)
-        kill(first.pid, SIGTERM)
-        #expect(first.waitForExit(within: 30) == 0, "the preempted worker leaves cleanly: \(first.stderr)")
-        #expect(coordinator.waitForExit(within: 120) == 0, "coordinator:\n\(coordinator.stderr)\nworker2:\n\(second.stderr)")
-        #expect(second.waitForExit(within: 20) == 0)
-
-        let summary = try LogSummary(path: log)
+        let (summary, first) = try runPreemptedWorkerScenario(studyPath: studyPath, log: log, scratch: scratch, reportsAtLeast: 3)
         let preempted = try #require(summary.preempted.first, "\(first.stderr)")
         let step = try #require(preempted.checkpointStep, "a checkpoint written within the grace")
         #expect(step >= 3 && step < Self.epochs)
