@@ -7,12 +7,12 @@ let package = Package(
     products: [
         .executable(name: "hpo-coordinator", targets: ["hpo-coordinator"]),
         .executable(name: "hpo-worker", targets: ["hpo-worker"]),
-        .executable(name: "hpo", targets: ["hpo"]),
+        .executable(name: "hpo", targets: ["hpo"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2")
     ],
     targets: [
         // C libraries from Debian packages.
@@ -53,37 +53,38 @@ let package = Package(
             name: "HPOCoordinator",
             dependencies: [
                 "HPOCore", "HPOSearch", "HPOWire", "HPOJournal", "HPORuntime", "HPOMetrics",
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log")
             ]),
         // The worker: state machine and its I/O shell.
         .target(
             name: "HPOWorker",
             dependencies: [
                 "HPOCore", "HPOWire", "HPOTrials", "HPORuntime",
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log")
             ]),
 
         .executableTarget(
             name: "hpo-coordinator",
             dependencies: [
-                "HPOCoordinator", "HPOStudyFile", "HPOZeroMQ", "HPOJournal", "HPOTrials", "HPOSearch", "HPOTraining", "HPORuntime",
+                "HPOCoordinator", "HPOStudyFile", "HPOZeroMQ", "HPOJournal", "HPOTrials", "HPOSearch", "HPOTraining",
+                "HPORuntime",
                 "HPOWorker", "HPOMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log")
             ]),
         .executableTarget(
             name: "hpo-worker",
             dependencies: [
                 "HPOWorker", "HPOTrials", "HPOTraining", "HPOZeroMQ", "HPORuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log")
             ]),
         .executableTarget(
             name: "hpo",
             dependencies: [
                 "HPOCore", "HPOJournal", "HPOTraining", "HPOSearch", "HPOTrials", "HPOReport", "HPOZeroMQ",
                 "HPOWorker", "HPOWire", "HPOCoordinator", "HPORuntime",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]),
 
         .testTarget(name: "HPOCoreTests", dependencies: ["HPOCore", "HPOSearch"]),
@@ -97,18 +98,23 @@ let package = Package(
         .testTarget(name: "HPOMetricsTests", dependencies: ["HPOMetrics", "HPOTestSupport"]),
         .testTarget(name: "HPOTrainingTests", dependencies: ["HPOTraining"]),
         .testTarget(name: "HPOGaussianProcessTests", dependencies: ["HPOGaussianProcess"]),
-        .testTarget(name: "HPOSearchTests", dependencies: ["HPOSearch", "HPOGaussianProcess", "HPOTrials", "HPORuntime"]),
+        .testTarget(
+            name: "HPOSearchTests", dependencies: ["HPOSearch", "HPOGaussianProcess", "HPOTrials", "HPORuntime"]),
         .testTarget(
             name: "HPOCoordinatorTests",
-            dependencies: ["HPOCoordinator", "HPOWorker", "HPOWire", "HPOJournal", "HPORuntime", "HPOMetrics", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "HPOCoordinator", "HPOWorker", "HPOWire", "HPOJournal", "HPORuntime", "HPOMetrics",
+                .product(name: "Logging", package: "swift-log")
+            ]),
         .testTarget(
             name: "HPOEndToEndTests",
             dependencies: [
-                "HPOJournal", "HPOWire", "HPOZeroMQ", "HPOSearch", "HPOCoordinator", "HPOTrials", "HPOTraining", "HPORuntime", "HPOMetrics",
+                "HPOJournal", "HPOWire", "HPOZeroMQ", "HPOSearch", "HPOCoordinator", "HPOTrials", "HPOTraining",
+                "HPORuntime", "HPOMetrics",
                 "HPOTestSupport",
                 "hpo-coordinator",
-                "hpo-worker", "hpo",
-            ]),
+                "hpo-worker", "hpo"
+            ])
     ]
 )
 

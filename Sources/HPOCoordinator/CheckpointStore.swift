@@ -3,7 +3,7 @@ import HPOCore
 import HPOWire
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The coordinator's checkpoint store, beside the results log: `<log>.checkpoints/trial-N/`,
@@ -15,8 +15,8 @@ import Glibc
 /// and only after that line is durable does it delete the archive it replaces: a crash at any
 /// point leaves the log naming an archive that exists. Names come from numbers and hex digits
 /// only (never from a peer's text), so nothing is ever written outside the store.
-public final class CheckpointStore {
-    public let root: String
+package final class CheckpointStore {
+    package let root: String
     private var uploads: [TrialKey: Upload] = [:]
 
     private struct Upload {
@@ -26,7 +26,7 @@ public final class CheckpointStore {
     }
 
     /// The store for the results log at `logPath`.
-    public init(logPath: String) {
+    package init(logPath: String) {
         root = logPath + ".checkpoints"
     }
 
@@ -34,16 +34,16 @@ public final class CheckpointStore {
         for upload in uploads.values { close(upload.descriptor) }
     }
 
-    public static func fileName(step: Int, sha256: String) -> String {
+    package static func fileName(step: Int, sha256: String) -> String {
         "step-\(step)-\(sha256.prefix(16)).ckpt"
     }
 
-    public func folder(of trial: TrialID) -> String { "\(root)/trial-\(trial.rawValue)" }
+    package func folder(of trial: TrialID) -> String { "\(root)/trial-\(trial.rawValue)" }
 
-    public func path(of trial: TrialID, file: String) -> String { "\(folder(of: trial))/\(file)" }
+    package func path(of trial: TrialID, file: String) -> String { "\(folder(of: trial))/\(file)" }
 
     /// Starts (or restarts) the upload of `key`: an empty temporary file.
-    public func begin(_ key: TrialKey) throws(CheckpointStoreError) {
+    package func begin(_ key: TrialKey) throws(CheckpointStoreError) {
         abort(key)
         try makeFolder(root)
         try makeFolder(folder(of: key.trial))
@@ -53,7 +53,7 @@ public final class CheckpointStore {
         uploads[key] = Upload(descriptor: fd, path: path)
     }
 
-    public func append(_ key: TrialKey, _ data: Data) throws(CheckpointStoreError) {
+    package func append(_ key: TrialKey, _ data: Data) throws(CheckpointStoreError) {
         guard var upload = uploads[key] else { throw .notStarted(key) }
         var offset = 0
         while offset < data.count {
@@ -74,7 +74,7 @@ public final class CheckpointStore {
     }
 
     /// Makes the upload durable under its final name and returns that name.
-    public func commit(_ key: TrialKey, step: Int, sha256: String) throws(CheckpointStoreError) -> String {
+    package func commit(_ key: TrialKey, step: Int, sha256: String) throws(CheckpointStoreError) -> String {
         guard let upload = uploads.removeValue(forKey: key) else { throw .notStarted(key) }
         let name = Self.fileName(step: step, sha256: sha256)
         let final = path(of: key.trial, file: name)
@@ -95,25 +95,25 @@ public final class CheckpointStore {
     }
 
     /// Drops an upload in progress (its temporary file goes).
-    public func abort(_ key: TrialKey) {
+    package func abort(_ key: TrialKey) {
         guard let upload = uploads.removeValue(forKey: key) else { return }
         close(upload.descriptor)
         unlink(upload.path)
     }
 
     /// Deletes one archive (one that a newer durable checkpoint replaced).
-    public func remove(_ trial: TrialID, file: String) {
+    package func remove(_ trial: TrialID, file: String) {
         unlink(path(of: trial, file: file))
     }
 
     /// Deletes a trial's folder (its trial ended and its checkpoint is not kept).
-    public func removeTrial(_ trial: TrialID) {
+    package func removeTrial(_ trial: TrialID) {
         for (key, _) in uploads where key.trial == trial { abort(key) }
         try? FileManager.default.removeItem(atPath: folder(of: trial))
     }
 
     /// Reads `count` bytes at `offset` of an archive: one chunk of a resume.
-    public func read(_ trial: TrialID, file: String, offset: Int, count: Int) throws(CheckpointStoreError) -> Data {
+    package func read(_ trial: TrialID, file: String, offset: Int, count: Int) throws(CheckpointStoreError) -> Data {
         let path = path(of: trial, file: file)
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw .io("open", path, errno) }
@@ -121,7 +121,9 @@ public final class CheckpointStore {
         var data = Data(count: count)
         var done = 0
         while done < count {
-            let got = data.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+            let got = data.withUnsafeMutableBytes {
+                pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done))
+            }
             if got < 0 {
                 if errno == EINTR { continue }
                 throw .io("read", path, errno)
@@ -133,7 +135,7 @@ public final class CheckpointStore {
     }
 
     /// The size of an archive, or nil if it is missing.
-    public func size(of trial: TrialID, file: String) -> Int? {
+    package func size(of trial: TrialID, file: String) -> Int? {
         var info = stat()
         guard lstat(path(of: trial, file: file), &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         return Int(info.st_size)
@@ -141,7 +143,7 @@ public final class CheckpointStore {
 
     /// After a restart: deletes what the log does not name (temporary files of uploads cut off
     /// by the crash, archives replaced but not yet deleted, folders of trials that ended).
-    public func sweep(keeping kept: [TrialID: String]) {
+    package func sweep(keeping kept: [TrialID: String]) {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: root) else { return }
         for entry in entries {
             guard entry.hasPrefix("trial-"), let number = Int(entry.dropFirst(6)) else { continue }
@@ -150,7 +152,8 @@ public final class CheckpointStore {
                 removeTrial(trial)
                 continue
             }
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder(of: trial))) ?? [] where name != file {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder(of: trial))) ?? []
+            where name != file {
                 unlink("\(folder(of: trial))/\(name)")
             }
         }
@@ -177,13 +180,13 @@ public final class CheckpointStore {
 }
 
 /// What went wrong in the checkpoint store: the upload is refused with this reason (and logged).
-public enum CheckpointStoreError: Error, CustomStringConvertible, Sendable {
+package enum CheckpointStoreError: Error, CustomStringConvertible, Sendable {
     case io(String, String, Int32)
     case notStarted(TrialKey)
     case notAFolder(String)
     case short(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .io(let operation, let path, let code): "\(operation) \(path): \(String(cString: strerror(code)))"
         case .notStarted(let key): "no upload of \(key) in progress"

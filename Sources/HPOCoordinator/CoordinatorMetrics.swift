@@ -5,36 +5,36 @@ import HPOMetrics
 /// its `ProgressSnapshot` each tick and adds up its dispatches each turn; it and the background
 /// threads record into the histograms; the metrics server's thread renders from the latest of all
 /// that. Every operation is one short lock, so a scrape never holds up the loop.
-public final class CoordinatorMetrics: @unchecked Sendable {
-    public let study: String
-    public let strategy: String
+package final class CoordinatorMetrics: @unchecked Sendable {
+    package let study: String
+    package let strategy: String
     /// From a slot (or queue place) becoming free to its assignment being sent (`slot_idle_s`).
-    public let dispatchLatency = LockedHistogram()
+    package let dispatchLatency = LockedHistogram()
     /// One `fsync` of the results log's group commit.
-    public let journalFsync = LockedHistogram()
+    package let journalFsync = LockedHistogram()
     /// One background proposal computation (strategies that fit a model).
-    public let proposal = LockedHistogram()
+    package let proposal = LockedHistogram()
     /// One background refit of the model's hyperparameters.
-    public let refit = LockedHistogram()
+    package let refit = LockedHistogram()
 
     private let lock = NSLock()
     private var snapshot: ProgressSnapshot?
     private var dispatched: UInt64 = 0
     private var fallback: UInt64 = 0
 
-    public init(study: String, strategy: String) {
+    package init(study: String, strategy: String) {
         self.study = study
         self.strategy = strategy
     }
 
-    public func publish(_ snapshot: ProgressSnapshot) {
+    package func publish(_ snapshot: ProgressSnapshot) {
         lock.lock()
         self.snapshot = snapshot
         lock.unlock()
     }
 
     /// Adds one turn's dispatches: attempts sent, and of those, configurations from the fallback.
-    public func recordDispatches(_ count: Int, fallback: Int) {
+    package func recordDispatches(_ count: Int, fallback: Int) {
         guard count > 0 else { return }
         lock.lock()
         dispatched += UInt64(count)
@@ -43,7 +43,7 @@ public final class CoordinatorMetrics: @unchecked Sendable {
     }
 
     /// The exposition text (Prometheus 0.0.4).
-    public func render() -> String {
+    package func render() -> String {
         lock.lock()
         let snapshot = snapshot
         let dispatched = dispatched
@@ -57,22 +57,27 @@ public final class CoordinatorMetrics: @unchecked Sendable {
         if let snapshot {
             out.family(
                 "hpo_trials", .gauge,
-                help: "Trials by state: queued (on a worker, not started), running, completed, failed (for good), pruned.",
+                help:
+                    "Trials by state: queued (on a worker, not started), running, completed, failed (for good), pruned.",
                 samples: [
                     ([("state", "queued")], Double(snapshot.queued)),
                     ([("state", "running")], Double(snapshot.running - snapshot.queued)),
                     ([("state", "completed")], Double(snapshot.completed)),
                     ([("state", "failed")], Double(snapshot.failed)),
-                    ([("state", "pruned")], Double(snapshot.pruned)),
+                    ([("state", "pruned")], Double(snapshot.pruned))
                 ])
             out.single("hpo_trials_budget", .gauge, help: "The study's budget of trials.", Double(snapshot.budget))
             out.single(
                 "hpo_study_finished", .gauge, help: "1 once the study has finished (budget spent, stopped), else 0.",
                 snapshot.finishReason == nil ? 0 : 1)
             out.single("hpo_workers_connected", .gauge, help: "Workers registered and alive.", Double(snapshot.workers))
-            out.single("hpo_workers_busy", .gauge, help: "Workers with at least one trial running or queued.", Double(snapshot.busyWorkers))
+            out.single(
+                "hpo_workers_busy", .gauge, help: "Workers with at least one trial running or queued.",
+                Double(snapshot.busyWorkers))
             if let best = snapshot.bestObjective {
-                out.single("hpo_best_objective", .gauge, help: "The best objective value so far (in the study's direction).", best)
+                out.single(
+                    "hpo_best_objective", .gauge, help: "The best objective value so far (in the study's direction).",
+                    best)
             }
             out.single(
                 "hpo_proposals_stale_total", .counter,
@@ -80,20 +85,29 @@ public final class CoordinatorMetrics: @unchecked Sendable {
                 Double(snapshot.staleProposals))
         }
         out.single(
-            "hpo_trials_dispatched_total", .counter, help: "Attempts dispatched to workers by this process (retries included).",
+            "hpo_trials_dispatched_total", .counter,
+            help: "Attempts dispatched to workers by this process (retries included).",
             Double(dispatched))
         out.single(
             "hpo_dispatch_fallback_total", .counter,
-            help: "Attempts whose configuration came from the quasi-random fallback (the model had none ready).", Double(fallback))
+            help: "Attempts whose configuration came from the quasi-random fallback (the model had none ready).",
+            Double(fallback))
         out.single(
-            "hpo_fallback_ratio", .gauge, help: "hpo_dispatch_fallback_total / hpo_trials_dispatched_total (0 before any dispatch).",
+            "hpo_fallback_ratio", .gauge,
+            help: "hpo_dispatch_fallback_total / hpo_trials_dispatched_total (0 before any dispatch).",
             dispatched == 0 ? 0 : Double(fallback) / Double(dispatched))
         out.histogram(
-            "hpo_dispatch_latency_seconds", help: "From a worker's slot or queue place becoming free to its next assignment being sent.",
+            "hpo_dispatch_latency_seconds",
+            help: "From a worker's slot or queue place becoming free to its next assignment being sent.",
             dispatchLatency.snapshot())
-        out.histogram("hpo_journal_fsync_seconds", help: "One fsync of the results log (one per group commit).", journalFsync.snapshot())
-        out.histogram("hpo_proposal_seconds", help: "One background proposal computation of the search's model.", proposal.snapshot())
-        out.histogram("hpo_model_refit_seconds", help: "One background refit of the model's hyperparameters.", refit.snapshot())
+        out.histogram(
+            "hpo_journal_fsync_seconds", help: "One fsync of the results log (one per group commit).",
+            journalFsync.snapshot())
+        out.histogram(
+            "hpo_proposal_seconds", help: "One background proposal computation of the search's model.",
+            proposal.snapshot())
+        out.histogram(
+            "hpo_model_refit_seconds", help: "One background refit of the model's hyperparameters.", refit.snapshot())
         return out.text
     }
 }

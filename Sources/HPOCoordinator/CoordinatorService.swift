@@ -1,8 +1,8 @@
 import Foundation
-import HPORuntime
 import HPOCore
 import HPOJournal
 import HPOMetrics
+import HPORuntime
 import HPOWire
 import Logging
 
@@ -10,8 +10,8 @@ import Logging
 /// feeds them to the state machine, makes the resulting journal events durable with one fsync
 /// (group commit), and only then sends the replies: no result is acknowledged, and no next trial
 /// handed out, before it is on disk.
-public final class CoordinatorService {
-    public internal(set) var machine: CoordinatorStateMachine
+package final class CoordinatorService {
+    package internal(set) var machine: CoordinatorStateMachine
     private let journal: JournalWriter
     let logger: Logger
     private let proposals: WakingInbox<ProposalResult>
@@ -20,24 +20,24 @@ public final class CoordinatorService {
     private let proposalLane: BackgroundLane
     private let refitLane: BackgroundLane
     /// Called about once a second, and once at the end, with the study's progress.
-    public var onProgress: ((ProgressSnapshot) -> Void)?
+    package var onProgress: ((ProgressSnapshot) -> Void)?
     /// Called about once a second on the loop's thread, for housekeeping such as reloading the
     /// authorised keys (which touches the transport, owned by this thread).
-    public var everySecond: (() -> Void)?
+    package var everySecond: (() -> Void)?
     /// How often the state machine gets a tick (heartbeats, liveness, wall time).
-    public var tickSeconds = 0.01
+    package var tickSeconds = 0.01
     /// Runs background work (proposals, refits) on the loop's own thread the moment it is asked
     /// for, its result handed over on the next turn: a reproducible order of events for tests
     /// (see `SimulatedStudy`'s zero compute time), at the cost of dispatch waiting on the model.
-    public var runsBackgroundWorkInline = false
+    package var runsBackgroundWorkInline = false
     /// Where the loop publishes its progress and records its timings for `--metrics`; nil: off.
-    public var metrics: CoordinatorMetrics?
+    package var metrics: CoordinatorMetrics?
     /// Where uploaded checkpoints are kept (`<log>.checkpoints`); nil: none are (the state
     /// machine refuses them unless `maxCheckpointBytes` is set).
-    public var checkpointStore: CheckpointStore?
+    package var checkpointStore: CheckpointStore?
 
     /// `waker` must be the one the transport polls: background proposal work uses it to wake the loop.
-    public init(machine: CoordinatorStateMachine, journal: JournalWriter, waker: Waker, logger: Logger) {
+    package init(machine: CoordinatorStateMachine, journal: JournalWriter, waker: Waker, logger: Logger) {
         self.machine = machine
         self.journal = journal
         self.logger = logger
@@ -48,7 +48,7 @@ public final class CoordinatorService {
 
     /// Runs the study to its end. Then keeps serving (so late workers are told to shut down)
     /// while `keepServingAfterFinish` says so. Call on the thread that created `transport`.
-    public func run(
+    package func run(
         transport: any ServerTransport, stopRequested: () -> String?,
         keepServingAfterFinish: (_ secondsSinceFinish: Double) -> Bool = { $0 < 0.5 }
     ) throws -> ProgressSnapshot {
@@ -75,7 +75,8 @@ public final class CoordinatorService {
                 do {
                     let decoded = try WireCodec.decodeWorkerMessage(message.frames)
                     log(decoded, from: message.peer)
-                    actions.append(machine.received(decoded, from: message.peer, credential: message.credential, now: now))
+                    actions.append(
+                        machine.received(decoded, from: message.peer, credential: message.credential, now: now))
                     if case .hello(let hello) = decoded { logPlacement(of: hello, on: message.peer) }
                 } catch {
                     logger.warning(
@@ -136,7 +137,8 @@ public final class CoordinatorService {
         }
         for (peer, message) in actions.messages {
             if case .stop(let stop) = message {
-                logger.info("stopping a trial early", metadata: ["trial.key": "\(stop.key)", "reason": "\(stop.reason)"])
+                logger.info(
+                    "stopping a trial early", metadata: ["trial.key": "\(stop.key)", "reason": "\(stop.reason)"])
             }
             guard let message = filled(message) else { continue }
             try transport.send(WireCodec.encode(message), to: peer)
@@ -176,7 +178,7 @@ public final class CoordinatorService {
                 "background work done",
                 metadata: [
                     "kind": "\(request.kind)", "count": "\(result.proposals.count)",
-                    "ms": "\(Int((monotonicSeconds() - started) * 1000))",
+                    "ms": "\(Int((monotonicSeconds() - started) * 1000))"
                 ])
             inbox.post(result)
         }
@@ -185,14 +187,18 @@ public final class CoordinatorService {
     private func log(_ message: WorkerMessage, from peer: PeerID) {
         switch message {
         case .hello(let hello):
-            logger.info("worker hello", metadata: ["worker.name": "\(hello.name)", "slots": "\(hello.slots)", "peer": "\(peer)"])
+            logger.info(
+                "worker hello", metadata: ["worker.name": "\(hello.name)", "slots": "\(hello.slots)", "peer": "\(peer)"]
+            )
         case .bye(let reason):
             logger.info("worker bye", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
         case .result(let result) where result.result.status == .failed:
             logger.notice(
                 "trial failed", metadata: ["trial.key": "\(result.key)", "reason": "\(result.result.reason ?? "")"])
         case .result(let result) where result.result.status == .pruned:
-            logger.info("trial pruned", metadata: ["trial.key": "\(result.key)", "step": "\(result.result.step.map(String.init) ?? "-")"])
+            logger.info(
+                "trial pruned",
+                metadata: ["trial.key": "\(result.key)", "step": "\(result.result.step.map(String.init) ?? "-")"])
         default:
             break
         }
@@ -202,18 +208,21 @@ public final class CoordinatorService {
     /// trials: said in the log (the study-level warning is `placement_warning`).
     private func logPlacement(of hello: Hello, on peer: PeerID) {
         if let dropped = hello.droppedResources {
-            logger.warning("worker resources dropped", metadata: ["worker.name": "\(hello.name)", "reason": "\(dropped)"])
+            logger.warning(
+                "worker resources dropped", metadata: ["worker.name": "\(hello.name)", "reason": "\(dropped)"])
         }
         if let problem = machine.placementProblem(of: peer) {
             logger.warning(
-                "worker cannot run this study's trials", metadata: ["worker.name": "\(hello.name)", "reason": "\(problem)"])
+                "worker cannot run this study's trials",
+                metadata: ["worker.name": "\(hello.name)", "reason": "\(problem)"])
         }
     }
 
-    public func snapshot(elapsed: Double) -> ProgressSnapshot {
+    package func snapshot(elapsed: Double) -> ProgressSnapshot {
         var snapshot = ProgressSnapshot(
             study: machine.config.name, completed: machine.completedCount, failed: machine.failedCount,
-            pruned: machine.prunedCount, running: machine.runningCount, queued: machine.queuedCount, budget: machine.config.budget.trials,
+            pruned: machine.prunedCount, running: machine.runningCount, queued: machine.queuedCount,
+            budget: machine.config.budget.trials,
             bestTrial: machine.best?.trial, bestObjective: machine.best?.objective,
             bestParameters: machine.best.flatMap { machine.parameters(of: $0.trial) },
             workers: machine.connectedWorkers, busyWorkers: machine.busyWorkers, elapsedSeconds: elapsed,
@@ -223,4 +232,3 @@ public final class CoordinatorService {
         return snapshot
     }
 }
-

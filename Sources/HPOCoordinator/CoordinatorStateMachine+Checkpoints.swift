@@ -4,7 +4,7 @@ import HPOJournal
 import HPOWire
 
 /// Which checkpoints outlive their trial (`hpo-coordinator --keep-checkpoints`).
-public enum CheckpointRetention: String, Sendable, CaseIterable {
+package enum CheckpointRetention: String, Sendable, CaseIterable {
     /// The best completed trial's last checkpoint (the model worth keeping); the rest are deleted
     /// when their trial ends.
     case best
@@ -15,13 +15,13 @@ public enum CheckpointRetention: String, Sendable, CaseIterable {
 }
 
 /// A checkpoint durable in the store and journaled (`trial_checkpoint`).
-public struct StoredCheckpoint: Hashable, Sendable {
-    public var step: Int
-    public var size: Int
-    public var sha256: String
+package struct StoredCheckpoint: Hashable, Sendable {
+    package var step: Int
+    package var size: Int
+    package var sha256: String
     /// The archive's name in the trial's folder of the store.
-    public var file: String
-    public init(step: Int, size: Int, sha256: String, file: String) {
+    package var file: String
+    package init(step: Int, size: Int, sha256: String, file: String) {
         self.step = step
         self.size = size
         self.sha256 = sha256
@@ -32,7 +32,7 @@ public struct StoredCheckpoint: Hashable, Sendable {
 /// What the coordinator's shell does with the checkpoint store. `begin`, `append`, `commit` and
 /// `abort` run before the turn's journal is written (a `commit` reports back through
 /// `checkpointCommitted`/`checkpointFailed`); `remove` and `removeTrial` only after it is durable.
-public enum CheckpointStorageAction: Hashable, Sendable {
+package enum CheckpointStorageAction: Hashable, Sendable {
     case begin(TrialKey)
     case append(TrialKey, Data)
     case commit(TrialKey, step: Int, size: Int, sha256: String)
@@ -55,7 +55,7 @@ struct CheckpointBook {
 
 extension CoordinatorStateMachine {
     /// The last durable checkpoint of a trial, if any.
-    public func storedCheckpoint(of trial: TrialID) -> StoredCheckpoint? { checkpoints.stored[trial] }
+    package func storedCheckpoint(of trial: TrialID) -> StoredCheckpoint? { checkpoints.stored[trial] }
 
     // MARK: Uploads (worker → coordinator)
 
@@ -64,21 +64,26 @@ extension CoordinatorStateMachine {
         func refuse(_ reason: String) -> CoordinatorActions {
             var refused = CoordinatorActions()
             refused.warnings.append("checkpoint chunk of \(chunk.key) dropped: \(reason)")
-            refused.messages.append((peer, .checkpointAck(ChunkAck(key: chunk.key, step: chunk.step, next: 0, error: reason))))
+            refused.messages.append(
+                (peer, .checkpointAck(ChunkAck(key: chunk.key, step: chunk.step, next: 0, error: reason))))
             return refused
         }
         guard let limit = maxCheckpointBytes else { return refuse("this coordinator keeps no checkpoints") }
         // The codec has checked already; this keeps callers that skip it (tests) just as safe.
         if let violation = WireBounds.violation(in: chunk) { return refuse(violation) }
         guard holds(chunk.key, from: peer) else {
-            return refuse("trial \(chunk.key.trial.rawValue) attempt \(chunk.key.attempt) is not running on this worker")
+            return refuse(
+                "trial \(chunk.key.trial.rawValue) attempt \(chunk.key.attempt) is not running on this worker")
         }
         guard chunk.size <= limit else {
             return refuse(
-                "checkpoint of \(chunk.size) bytes is larger than the coordinator's limit of \(limit) bytes (--max-checkpoint-size)")
+                "checkpoint of \(chunk.size) bytes is larger than the coordinator's limit of \(limit) bytes (--max-checkpoint-size)"
+            )
         }
         if chunk.index == 0,
-            checkpoints.uploads[chunk.key].map({ !$0.assembly.belongs(chunk) || $0.assembly.next == 0 || $0.peer != peer }) ?? true,
+            checkpoints.uploads[chunk.key].map({
+                !$0.assembly.belongs(chunk) || $0.assembly.next == 0 || $0.peer != peer
+            }) ?? true,
             let assembly = ChunkAssembly(first: chunk)
         {
             // A new transfer (a later checkpoint, this one again from the start, or this one from
@@ -88,7 +93,8 @@ extension CoordinatorStateMachine {
         }
         guard var upload = checkpoints.uploads[chunk.key], upload.peer == peer else {
             // Nothing in progress (this coordinator restarted mid-upload): ask for the start.
-            actions.messages.append((peer, .checkpointAck(ChunkAck(key: chunk.key, step: chunk.step, next: 0, resend: true))))
+            actions.messages.append(
+                (peer, .checkpointAck(ChunkAck(key: chunk.key, step: chunk.step, next: 0, resend: true))))
             return actions
         }
         let verdict = upload.assembly.accept(chunk)
@@ -101,7 +107,8 @@ extension CoordinatorStateMachine {
             checkpoints.uploads[chunk.key] = upload
             actions.storage.append(.append(chunk.key, data))
             actions.storage.append(
-                .commit(chunk.key, step: upload.assembly.step, size: upload.assembly.size, sha256: upload.assembly.sha256))
+                .commit(
+                    chunk.key, step: upload.assembly.step, size: upload.assembly.size, sha256: upload.assembly.sha256))
         case .duplicate:
             actions.messages.append((peer, .checkpointAck(upload.assembly.ack(for: verdict))))
         case .outOfOrder:
@@ -119,7 +126,7 @@ extension CoordinatorStateMachine {
 
     /// The shell made an upload durable under `file`: journal it, tell the worker, and delete the
     /// archive it replaces once the line is durable.
-    public mutating func checkpointCommitted(_ key: TrialKey, file: String, now: Double) -> CoordinatorActions {
+    package mutating func checkpointCommitted(_ key: TrialKey, file: String, now: Double) -> CoordinatorActions {
         var actions = CoordinatorActions()
         guard let upload = checkpoints.uploads.removeValue(forKey: key) else { return actions }
         let assembly = upload.assembly
@@ -142,13 +149,16 @@ extension CoordinatorStateMachine {
 
     /// The shell could not store an upload (disk full, say): the worker is told; the trial keeps
     /// its previous checkpoint.
-    public mutating func checkpointFailed(_ key: TrialKey, reason: String) -> CoordinatorActions {
+    package mutating func checkpointFailed(_ key: TrialKey, reason: String) -> CoordinatorActions {
         var actions = CoordinatorActions()
         guard let upload = checkpoints.uploads.removeValue(forKey: key) else { return actions }
         actions.warnings.append("checkpoint of \(key) not stored: \(reason)")
         actions.storage.append(.abort(key))
         actions.messages.append(
-            (upload.peer, .checkpointAck(upload.assembly.ack(for: .rejected("the coordinator could not store it: \(reason)")))))
+            (
+                upload.peer,
+                .checkpointAck(upload.assembly.ack(for: .rejected("the coordinator could not store it: \(reason)")))
+            ))
         return actions
     }
 
@@ -162,7 +172,9 @@ extension CoordinatorStateMachine {
         guard let checkpoint = checkpoints.stored[key.trial], config.trial.program.checkpoints else { return actions }
         actions.journal.append(
             .trialResumed(
-                TrialResumed(trial: key.trial, attempt: key.attempt, worker: worker, step: checkpoint.step, sha256: checkpoint.sha256)))
+                TrialResumed(
+                    trial: key.trial, attempt: key.attempt, worker: worker, step: checkpoint.step,
+                    sha256: checkpoint.sha256)))
         let window = ChunkWindow(count: CheckpointChunk.chunkCount(size: checkpoint.size), now: now)
         checkpoints.resumes[key] = (peer, checkpoint, window)
         actions.messages += resumeChunksDue(key, now: now)
@@ -217,7 +229,8 @@ extension CoordinatorStateMachine {
     /// The `resume_chunk` messages due for `key`, with their bytes left empty: the shell fills
     /// them from the store as it sends them (`CheckpointStore.fill`), so the state machine never
     /// reads a file and the chunks keep their place before the `assign`.
-    private mutating func resumeChunksDue(_ key: TrialKey, now: Double) -> [(peer: PeerID, message: CoordinatorMessage)] {
+    private mutating func resumeChunksDue(_ key: TrialKey, now: Double) -> [(peer: PeerID, message: CoordinatorMessage)]
+    {
         guard var resume = checkpoints.resumes[key] else { return [] }
         let due = resume.window.due(now: now)
         checkpoints.resumes[key] = resume
@@ -227,7 +240,8 @@ extension CoordinatorStateMachine {
                 resume.peer,
                 .resumeChunk(
                     CheckpointChunk(
-                        key: key, step: checkpoint.step, index: index, count: resume.window.count, size: checkpoint.size,
+                        key: key, step: checkpoint.step, index: index, count: resume.window.count,
+                        size: checkpoint.size,
                         sha256: checkpoint.sha256, data: Data()))
             )
         }
@@ -269,7 +283,8 @@ extension CoordinatorStateMachine {
         for key in worker.running.sorted(by: { $0.trial < $1.trial }) {
             guard let entry = trials[key.trial], entry.stopReason == nil else { continue }
             workers[peer]?.running.remove(key)
-            let result = TrialResult(status: .preempted, metrics: [:], reason: "its worker left while draining", durationSeconds: 0)
+            let result = TrialResult(
+                status: .preempted, metrics: [:], reason: "its worker left while draining", durationSeconds: 0)
             actions.journal.append(recordPreempted(key, entry: entry, worker: worker.id, result: result, now: now))
         }
         return actions
@@ -281,7 +296,9 @@ extension CoordinatorStateMachine {
     /// with `best`, a trial that stops being the best loses its checkpoints.
     mutating func cleanUpCheckpoints(of trial: TrialID) -> CoordinatorActions {
         var actions = CoordinatorActions()
-        guard checkpointRetention != .all, checkpoints.stored[trial] != nil, let entry = trials[trial] else { return actions }
+        guard checkpointRetention != .all, checkpoints.stored[trial] != nil, let entry = trials[trial] else {
+            return actions
+        }
         switch entry.state {
         case .pending, .running, .orphaned: return actions
         case .completed where checkpointRetention == .best:

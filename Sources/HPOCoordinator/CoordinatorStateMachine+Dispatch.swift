@@ -220,7 +220,9 @@ extension CoordinatorStateMachine {
             bestObjective: best?.objective, bestParams: best.flatMap { trials[$0.trial]?.parameters })
         actions.journal.append(interrupted ? .studyStopped(summary) : .studyFinished(summary))
         for (peer, _) in workers.sorted(by: { $0.value.id.rawValue < $1.value.id.rawValue }) {
-            actions.messages.append((peer, .shutdown(reason: interrupted ? "coordinator stopping: \(reason)" : "study finished: \(reason)")))
+            actions.messages.append(
+                (peer, .shutdown(reason: interrupted ? "coordinator stopping: \(reason)" : "study finished: \(reason)"))
+            )
         }
         return actions
     }

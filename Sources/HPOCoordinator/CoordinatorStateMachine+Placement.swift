@@ -36,7 +36,7 @@ extension CoordinatorStateMachine {
     }
 
     /// Why the worker on `peer` can hold none of this study's trials, or nil (for the log).
-    public func placementProblem(of peer: PeerID) -> String? {
+    package func placementProblem(of peer: PeerID) -> String? {
         guard workers[peer] != nil else { return nil }
         return placement.unfit[peer]
     }

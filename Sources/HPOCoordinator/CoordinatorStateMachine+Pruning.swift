@@ -35,7 +35,8 @@ extension CoordinatorStateMachine {
                 trials[report.trial]?.lastReport = TrialReport(step: report.step, metrics: report.metrics)
             }
             guard !stopped.contains(key) else { continue }
-            let decision = pruner?.report(trial: report.trial, attempt: report.attempt, step: report.step, metrics: report.metrics)
+            let decision = pruner?.report(
+                trial: report.trial, attempt: report.attempt, step: report.step, metrics: report.metrics)
             guard case .stop(let reason)? = decision else { continue }
             stopped.insert(key)
             if trials[report.trial]?.attempt == report.attempt, trials[report.trial]?.state == .orphaned {
@@ -51,11 +52,15 @@ extension CoordinatorStateMachine {
     mutating func withdrawQueued() -> CoordinatorActions {
         var actions = CoordinatorActions()
         queuedWithdrawn = true
-        for (peer, worker) in workers.sorted(by: { $0.value.id.rawValue < $1.value.id.rawValue }) where worker.running.count > worker.slots {
+        for (peer, worker) in workers.sorted(by: { $0.value.id.rawValue < $1.value.id.rawValue })
+        where worker.running.count > worker.slots {
             let newestFirst = worker.running.sorted {
-                (trials[$0.trial]?.dispatchedAt ?? 0, $0.trial.rawValue) > (trials[$1.trial]?.dispatchedAt ?? 0, $1.trial.rawValue)
+                (trials[$0.trial]?.dispatchedAt ?? 0, $0.trial.rawValue) > (
+                    trials[$1.trial]?.dispatchedAt ?? 0, $1.trial.rawValue
+                )
             }
-            for key in newestFirst.prefix(worker.running.count - worker.slots) where trials[key.trial]?.stopReason == nil {
+            for key in newestFirst.prefix(worker.running.count - worker.slots)
+            where trials[key.trial]?.stopReason == nil {
                 let reason = "the wall time ran out before it started"
                 trials[key.trial]?.stopReason = reason
                 actions.messages.append((peer, .stop(StopMessage(key: key, reason: reason))))

@@ -37,7 +37,8 @@ extension CoordinatorStateMachine {
         // Within bounds (the codec did this already; see `WireBounds.bounded`): text cut, a field
         // out of bounds turns the result into a failed one.
         let result = WireBounds.bounded(message.result)
-        typicalTrialSeconds = typicalTrialSeconds.map { 0.9 * $0 + 0.1 * result.durationSeconds } ?? result.durationSeconds
+        typicalTrialSeconds =
+            typicalTrialSeconds.map { 0.9 * $0 + 0.1 * result.durationSeconds } ?? result.durationSeconds
         let objective = result.metrics[config.objective.metric]
         if result.status == .completed, let objective, objective.isFinite {
             trials[key.trial]?.state = .completed(objective: objective)

@@ -13,7 +13,8 @@ extension CoordinatorStateMachine {
         }
         // The codec has checked already; this keeps callers that skip it (tests) just as safe.
         if let violation = WireBounds.violation(in: hello) {
-            actions.messages.append((peer, .refuse(reason: WireError.outOfBounds(type: "hello", violation).description)))
+            actions.messages.append(
+                (peer, .refuse(reason: WireError.outOfBounds(type: "hello", violation).description)))
             return actions
         }
         let id = WorkerID(hello.name)
@@ -91,7 +92,9 @@ extension CoordinatorStateMachine {
 
     /// Forgets a worker; the trials it was running go back to the queue as new attempts, except
     /// those already asked to stop, which end as pruned.
-    mutating func removeWorker(_ peer: PeerID, reason: String, now: Double, dispatchAfter: Bool = true) -> CoordinatorActions {
+    mutating func removeWorker(_ peer: PeerID, reason: String, now: Double, dispatchAfter: Bool = true)
+        -> CoordinatorActions
+    {
         var actions = CoordinatorActions()
         guard let worker = workers.removeValue(forKey: peer) else { return actions }
         lastSentTo[peer] = nil
@@ -100,7 +103,8 @@ extension CoordinatorStateMachine {
         var pruned: [JournalEvent] = []
         for key in worker.running.sorted(by: { $0.trial < $1.trial }) {
             if trials[key.trial]?.stopReason != nil,
-                let event = prune(key, worker: worker.id, result: nil, now: now, note: "its worker left before confirming")
+                let event = prune(
+                    key, worker: worker.id, result: nil, now: now, note: "its worker left before confirming")
             {
                 pruned.append(event)
                 continue

@@ -4,38 +4,38 @@ import HPOSearch
 import HPOWire
 
 /// Timing rules the coordinator announces to workers in `welcome`.
-public struct LivenessSettings: Hashable, Sendable {
+package struct LivenessSettings: Hashable, Sendable {
     /// A side sends a heartbeat when it has sent nothing else for this long.
-    public var heartbeatIntervalSeconds: Double
+    package var heartbeatIntervalSeconds: Double
     /// A peer silent for this many intervals is considered lost.
-    public var liveness: Int
+    package var liveness: Int
 
-    public init(heartbeatIntervalSeconds: Double = 1, liveness: Int = 5) {
+    package init(heartbeatIntervalSeconds: Double = 1, liveness: Int = 5) {
         self.heartbeatIntervalSeconds = heartbeatIntervalSeconds
         self.liveness = liveness
     }
 
-    public var timeoutSeconds: Double { heartbeatIntervalSeconds * Double(liveness) }
+    package var timeoutSeconds: Double { heartbeatIntervalSeconds * Double(liveness) }
 }
 
 /// What the coordinator shell must do after feeding the state machine one event.
 ///
 /// Order matters and the shell keeps it: first make `journal` durable, then send `messages`.
-public struct CoordinatorActions: Sendable {
-    public var journal: [JournalEvent] = []
-    public var messages: [(peer: PeerID, message: CoordinatorMessage)] = []
+package struct CoordinatorActions: Sendable {
+    package var journal: [JournalEvent] = []
+    package var messages: [(peer: PeerID, message: CoordinatorMessage)] = []
     /// Proposals to compute in the background; the result comes back through
     /// `CoordinatorStateMachine.receivedProposals(_:now:)`.
-    public var proposalRequest: ProposalRequest?
+    package var proposalRequest: ProposalRequest?
     /// A refit of the model to run in the background, apart from proposals (it takes longer);
     /// its result comes back the same way.
-    public var refitRequest: ProposalRequest?
+    package var refitRequest: ProposalRequest?
     /// Work for the checkpoint store (see `CheckpointStorageAction` for when each runs).
-    public var storage: [CheckpointStorageAction] = []
+    package var storage: [CheckpointStorageAction] = []
     /// Hostile or refused input worth a line in the coordinator's log (dropped checkpoint chunks).
-    public var warnings: [String] = []
+    package var warnings: [String] = []
 
-    public init() {}
+    package init() {}
 
     mutating func append(_ other: CoordinatorActions) {
         journal += other.journal
@@ -53,11 +53,11 @@ public struct CoordinatorActions: Sendable {
 /// The parts live in extensions: workers (`+Workers`), results (`+Results`), early stopping
 /// (`+Pruning`), dispatch and the end of the study (`+Dispatch`); a study restored from its log
 /// starts from `RestoredStudy`.
-public struct CoordinatorStateMachine {
-    public let config: StudyConfig
-    public let liveness: LivenessSettings
-    public let software: String
-    public let host: String
+package struct CoordinatorStateMachine {
+    package let config: StudyConfig
+    package let liveness: LivenessSettings
+    package let software: String
+    package let host: String
 
     var search: any SearchStrategy
     /// Early stopping, when the study has a `pruner`.
@@ -82,7 +82,7 @@ public struct CoordinatorStateMachine {
     /// Which workers can hold this study's trials (GPUs, labels; see `+Placement`).
     var placement = PlacementState()
     /// Events to journal right after `study_started` (the learning-rate range test of `--lr-find`).
-    public var preludeEvents: [JournalEvent] = []
+    package var preludeEvents: [JournalEvent] = []
     /// Proposals of a strategy that computes ahead, and the background work in flight.
     var proposals = ProposalQueue()
     /// Trials that ended: completed, failed for good, or pruned.
@@ -93,7 +93,7 @@ public struct CoordinatorStateMachine {
     var fallback: RandomSearch
     /// How long an idle slot waits for a fresh proposal: this, or 1 % of a typical trial if
     /// longer (at most 1 s).
-    public var modelPatienceSeconds = 0.02
+    package var modelPatienceSeconds = 0.02
     /// A moving average of how long attempts run (from the results): a worker's queue place
     /// (prefetch) can wait for the model about half of that, since the trial ahead of it is
     /// still running.
@@ -104,24 +104,24 @@ public struct CoordinatorStateMachine {
     /// Workers' queue places are filled for a search that learns from results only when waiting
     /// for a proposal would idle a slot for more than this share of a typical trial (see
     /// `fillsQueues`).
-    public var queueWhenWaitExceeds = 0.05
+    package var queueWhenWaitExceeds = 0.05
     /// Set once the trials queued on workers were asked to stop because the wall time ran out.
     var queuedWithdrawn = false
     /// How many trials the fallback proposed (the model did not keep up), for the log and tests.
-    public internal(set) var fallbackCount = 0
+    package internal(set) var fallbackCount = 0
     /// How many trials got a proposal computed before the latest results (the model was behind).
-    public internal(set) var staleCount = 0
-    public internal(set) var finishReason: String?
-    public internal(set) var best: (trial: TrialID, objective: Double)?
-    public internal(set) var completedCount = 0
-    public internal(set) var failedCount = 0
-    public internal(set) var prunedCount = 0
+    package internal(set) var staleCount = 0
+    package internal(set) var finishReason: String?
+    package internal(set) var best: (trial: TrialID, objective: Double)?
+    package internal(set) var completedCount = 0
+    package internal(set) var failedCount = 0
+    package internal(set) var prunedCount = 0
     /// Checkpoints: stored, arriving, being sent (`+Checkpoints`).
     var checkpoints = CheckpointBook()
     /// The largest checkpoint accepted, in bytes; nil: checkpoints are refused (no store).
-    public var maxCheckpointBytes: Int?
+    package var maxCheckpointBytes: Int?
     /// Which checkpoints outlive their trial.
-    public var checkpointRetention = CheckpointRetention.best
+    package var checkpointRetention = CheckpointRetention.best
 
     /// The most assignments a worker may queue beyond its slots, whatever its hello asks.
     static let maximumPrefetch = WireLimits.maxPrefetch
@@ -197,7 +197,7 @@ public struct CoordinatorStateMachine {
     /// `backgroundRefits` (the default), a strategy that computes ahead refits its model in
     /// background requests apart from its proposals; without, each proposal refits inline first
     /// (slower proposals: for comparison in `hpo bench`).
-    public init(
+    package init(
         config: StudyConfig, search: (any SearchStrategy)? = nil, liveness: LivenessSettings = LivenessSettings(),
         software: String, host: String, backgroundRefits: Bool = true
     ) {
@@ -214,7 +214,7 @@ public struct CoordinatorStateMachine {
 
     /// A study continued from its results log. `search` must already account for the trials the
     /// log holds (a random stream or grid cursor advanced past them).
-    public init(
+    package init(
         restoring restored: RestoredStudy, search: any SearchStrategy, liveness: LivenessSettings = LivenessSettings(),
         software: String, host: String
     ) {
@@ -244,31 +244,31 @@ public struct CoordinatorStateMachine {
 
     // MARK: - Queries
 
-    public var isFinished: Bool { finishReason != nil }
-    public var createdCount: Int { trials.count }
+    package var isFinished: Bool { finishReason != nil }
+    package var createdCount: Int { trials.count }
     /// Attempts running on connected workers (kept per worker, so this is cheap on every result).
-    public var runningCount: Int { workers.values.reduce(0) { $0 + $1.running.count } }
+    package var runningCount: Int { workers.values.reduce(0) { $0 + $1.running.count } }
     /// Of those, the ones waiting in a worker's queue (prefetch) rather than in a slot: at most
     /// `slots` of a worker's attempts can be running.
-    public var queuedCount: Int { workers.values.reduce(0) { $0 + max($1.running.count - $1.slots, 0) } }
+    package var queuedCount: Int { workers.values.reduce(0) { $0 + max($1.running.count - $1.slots, 0) } }
     /// Trials of a resumed study still waiting for their workers to come back.
     var orphanCount: Int {
         adoptionDeadline == nil ? 0 : trials.values.count { $0.state == .orphaned }
     }
-    public var connectedWorkers: Int { workers.count }
-    public var busyWorkers: Int { workers.values.count { !$0.running.isEmpty } }
+    package var connectedWorkers: Int { workers.count }
+    package var busyWorkers: Int { workers.values.count { !$0.running.isEmpty } }
     /// Proposals computed ahead and not handed out yet (fresh and stale).
-    public var readyCount: Int { proposals.ready.count }
+    package var readyCount: Int { proposals.ready.count }
     /// The proposals queued, oldest first (for tests and diagnostics).
-    public var readyProposals: [Parameters] { proposals.ready.map(\.parameters) }
+    package var readyProposals: [Parameters] { proposals.ready.map(\.parameters) }
     /// Of those, the ones computed with every result in.
-    public var freshReadyCount: Int { proposals.freshCount(ended: endedCount) }
-    public func parameters(of trial: TrialID) -> Parameters? { trials[trial]?.parameters }
+    package var freshReadyCount: Int { proposals.freshCount(ended: endedCount) }
+    package func parameters(of trial: TrialID) -> Parameters? { trials[trial]?.parameters }
 
     // MARK: - Events
 
     /// The study begins (or resumes): the log records its configuration (or what was restored).
-    public mutating func start(now: Double) -> CoordinatorActions {
+    package mutating func start(now: Double) -> CoordinatorActions {
         startTime = now
         var actions = CoordinatorActions()
         if let restored = resumedFrom {
@@ -278,7 +278,8 @@ public struct CoordinatorStateMachine {
                 .studyResumed(
                     StudyResumed(
                         study: config.name, software: software, host: host, completed: completedCount,
-                        failed: failedCount, pruned: prunedCount, created: trials.count, queued: restored.queue.map(\.rawValue),
+                        failed: failedCount, pruned: prunedCount, created: trials.count,
+                        queued: restored.queue.map(\.rawValue),
                         awaitingWorkers: orphans.map(\.rawValue))))
         } else {
             actions.journal.append(
@@ -291,7 +292,7 @@ public struct CoordinatorStateMachine {
 
     /// A message arrived from a worker. `credential`: with CURVE, the public key libzmq
     /// authenticated for the connection (`InboundMessage.credential`).
-    public mutating func received(
+    package mutating func received(
         _ message: WorkerMessage, from peer: PeerID, credential: String? = nil, now: Double
     ) -> CoordinatorActions {
         let actions = handle(message, from: peer, credential: credential, now: now)
@@ -327,7 +328,7 @@ public struct CoordinatorStateMachine {
     }
 
     /// A message from `peer` could not be decoded. A peer speaking another protocol version is told why.
-    public mutating func receivedUndecodable(_ error: WireError, from peer: PeerID) -> CoordinatorActions {
+    package mutating func receivedUndecodable(_ error: WireError, from peer: PeerID) -> CoordinatorActions {
         var actions = CoordinatorActions()
         switch error {
         case .unsupportedVersion, .outOfBounds(type: "hello", _):
@@ -339,7 +340,7 @@ public struct CoordinatorStateMachine {
     }
 
     /// Time passed: heartbeats to send, silent workers to declare lost, orphans to re-queue, the wall time.
-    public mutating func tick(now: Double) -> CoordinatorActions {
+    package mutating func tick(now: Double) -> CoordinatorActions {
         var actions = CoordinatorActions()
         guard !isFinished else { return actions }
         for (peer, worker) in workers.sorted(by: { $0.value.id.rawValue < $1.value.id.rawValue })
@@ -364,7 +365,7 @@ public struct CoordinatorStateMachine {
 
     /// Background work arrived (proposals, or a refit of the model): queue the proposals and
     /// fill free slots.
-    public mutating func receivedProposals(_ result: ProposalResult, now: Double) -> CoordinatorActions {
+    package mutating func receivedProposals(_ result: ProposalResult, now: Double) -> CoordinatorActions {
         guard let updated = proposals.received(result, current: search) else { return CoordinatorActions() }
         search = updated
         if case .propose = result.kind, let requestedAt = proposals.lastRequestTime {
@@ -383,7 +384,7 @@ public struct CoordinatorStateMachine {
     }
 
     /// The user asked to stop (SIGINT/SIGTERM): no new trials, workers are told to shut down.
-    public mutating func stop(reason: String, now: Double) -> CoordinatorActions {
+    package mutating func stop(reason: String, now: Double) -> CoordinatorActions {
         guard !isFinished else { return CoordinatorActions() }
         return finish(reason: reason, interrupted: true)
     }

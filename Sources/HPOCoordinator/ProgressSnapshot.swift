@@ -2,32 +2,33 @@ import Foundation
 import HPOCore
 
 /// How the study is going, for the console.
-public struct ProgressSnapshot: Sendable {
-    public var study: String
-    public var completed: Int
-    public var failed: Int
+package struct ProgressSnapshot: Sendable {
+    package var study: String
+    package var completed: Int
+    package var failed: Int
     /// Trials stopped early by the pruner (neither completed nor failed).
-    public var pruned: Int
+    package var pruned: Int
     /// Attempts dispatched and not finished, queued ones included.
-    public var running: Int
+    package var running: Int
     /// Of `running`, the attempts waiting in a worker's queue (prefetch), not started yet.
-    public var queued: Int
-    public var budget: Int
-    public var bestTrial: TrialID?
-    public var bestObjective: Double?
-    public var bestParameters: Parameters?
-    public var workers: Int
-    public var busyWorkers: Int
-    public var elapsedSeconds: Double
-    public var finishReason: String?
+    package var queued: Int
+    package var budget: Int
+    package var bestTrial: TrialID?
+    package var bestObjective: Double?
+    package var bestParameters: Parameters?
+    package var workers: Int
+    package var busyWorkers: Int
+    package var elapsedSeconds: Double
+    package var finishReason: String?
     /// Trials whose configuration came from the quasi-random fallback because the search's model
     /// had none ready (see `CoordinatorStateMachine.dispatchFallback`).
-    public var fromFallback = 0
+    package var fromFallback = 0
     /// Trials whose configuration the model computed before the latest results arrived.
-    public var staleProposals = 0
+    package var staleProposals = 0
 
-    public init(
-        study: String, completed: Int, failed: Int, pruned: Int = 0, running: Int, queued: Int = 0, budget: Int, bestTrial: TrialID?,
+    package init(
+        study: String, completed: Int, failed: Int, pruned: Int = 0, running: Int, queued: Int = 0, budget: Int,
+        bestTrial: TrialID?,
         bestObjective: Double?, bestParameters: Parameters?, workers: Int, busyWorkers: Int, elapsedSeconds: Double,
         finishReason: String?
     ) {
@@ -48,12 +49,12 @@ public struct ProgressSnapshot: Sendable {
     }
 
     /// Trials that ended: completed, failed for good, or pruned.
-    public var done: Int { completed + failed + pruned }
+    package var done: Int { completed + failed + pruned }
 
     /// One line: `branin  done 12/30  running 4  failed 0  best 0.4123 (#7)  workers 4/4 busy  12.3 trials/s  0:05  ~0:08 left`
     /// (with `+N queued` after the running count while workers hold prefetched trials, and
     /// `pruned N` after `failed` once a trial was pruned).
-    public var line: String {
+    package var line: String {
         var parts = ["\(study)", "done \(done)/\(budget)", "running \(running - queued)"]
         if queued > 0 { parts.append("+\(queued) queued") }
         parts.append("failed \(failed)")
@@ -66,7 +67,8 @@ public struct ProgressSnapshot: Sendable {
         parts.append("workers \(busyWorkers)/\(workers) busy")
         if elapsedSeconds > 0 {
             let rate = Double(done) / elapsedSeconds
-            parts.append(rate >= 1 ? String(format: "%.1f trials/s", rate) : String(format: "%.0f trials/h", rate * 3600))
+            parts.append(
+                rate >= 1 ? String(format: "%.1f trials/s", rate) : String(format: "%.0f trials/h", rate * 3600))
         }
         parts.append(Self.formatDuration(elapsedSeconds))
         if finishReason == nil, done > 0, done < budget {
@@ -77,10 +79,11 @@ public struct ProgressSnapshot: Sendable {
     }
 
     /// The closing summary: why it ended, the counts and the best parameters.
-    public var summary: String {
+    package var summary: String {
         var lines = ["study \(study) finished: \(finishReason ?? "stopped")"]
         let pruning = pruned > 0 ? ", \(pruned) pruned" : ""
-        lines.append("  trials: \(completed) completed, \(failed) failed\(pruning), in \(Self.formatDuration(elapsedSeconds))")
+        lines.append(
+            "  trials: \(completed) completed, \(failed) failed\(pruning), in \(Self.formatDuration(elapsedSeconds))")
         if fromFallback > 0 || staleProposals > 0 {
             lines.append(
                 "  search: \(fromFallback) configurations quasi-random (the model had none ready), \(staleProposals) proposed "

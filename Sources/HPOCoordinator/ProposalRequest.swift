@@ -4,21 +4,21 @@ import HPOSearch
 /// Work for the background, off the dispatch loop (strategies that fit a model): proposals, or a
 /// refit of the model's hyperparameters. The strategy itself travels with the request, so the
 /// loop's copy is never touched by another thread.
-public struct ProposalRequest: Sendable {
-    public enum Kind: Sendable, Equatable {
+package struct ProposalRequest: Sendable {
+    package enum Kind: Sendable, Equatable {
         /// This many proposals, with `history.running` as pending points.
         case propose(Int)
         /// Refit the model to `history.finished` (see `SearchStrategy.refitModel`).
         case refit
     }
 
-    public let id: Int
-    public let kind: Kind
+    package let id: Int
+    package let kind: Kind
     let search: any SearchStrategy
     let history: SearchHistory
 
     /// Runs the work; call on any thread. Returns the proposals and the strategy's new state.
-    public func run() -> ProposalResult {
+    package func run() -> ProposalResult {
         var search = search
         switch kind {
         case .propose(let count):
@@ -32,9 +32,9 @@ public struct ProposalRequest: Sendable {
 }
 
 /// The outcome of a `ProposalRequest`, handed back to the state machine.
-public struct ProposalResult: Sendable {
-    public let id: Int
-    public let kind: ProposalRequest.Kind
+package struct ProposalResult: Sendable {
+    package let id: Int
+    package let kind: ProposalRequest.Kind
     let search: any SearchStrategy
-    public let proposals: [Parameters]
+    package let proposals: [Parameters]
 }

@@ -12,38 +12,38 @@ import HPOWire
 /// runs for real, at once, and its result reaches the state machine when its lane would have
 /// finished it: the request's start (or when the lane frees) plus the compute time measured, or
 /// plus nothing with `computeTime: .zero` (a reproducible run: what the equivalence test uses).
-public struct SimulatedStudy {
-    public enum Durations: Sendable, Equatable {
+package struct SimulatedStudy {
+    package enum Durations: Sendable, Equatable {
         case fixed(Double)
         case exponential(mean: Double)
         /// Pareto with shape 2 (a heavy tail: a few trials take many times the mean), scaled to `mean`.
         case heavyTailed(mean: Double)
     }
 
-    public enum ComputeTime: Sendable, Equatable {
+    package enum ComputeTime: Sendable, Equatable {
         /// The wall time the work took here.
         case measured
         /// None: background work completes the moment it is asked for.
         case zero
     }
 
-    public struct Settings: Sendable {
-        public var workers: Int
-        public var slotsPerWorker = 1
+    package struct Settings: Sendable {
+        package var workers: Int
+        package var slotsPerWorker = 1
         /// Assignments each worker queues beyond its slots (as `hpo-worker --prefetch`, default 1).
-        public var prefetch = 1
-        public var durations: Durations
+        package var prefetch = 1
+        package var durations: Durations
         /// Seeds the durations.
-        public var seed: UInt64
-        public var computeTime: ComputeTime = .measured
+        package var seed: UInt64
+        package var computeTime: ComputeTime = .measured
         /// How often the state machine is ticked (the coordinator's loop: 10 ms).
-        public var tickSeconds = 0.01
+        package var tickSeconds = 0.01
         /// `CoordinatorStateMachine.modelPatienceSeconds`.
-        public var modelPatienceSeconds: Double?
+        package var modelPatienceSeconds: Double?
         /// False: every proposal refits the model inline first (for comparison).
-        public var backgroundRefits = true
+        package var backgroundRefits = true
 
-        public init(workers: Int, durations: Durations, seed: UInt64) {
+        package init(workers: Int, durations: Durations, seed: UInt64) {
             self.workers = workers
             self.durations = durations
             self.seed = seed
@@ -51,39 +51,39 @@ public struct SimulatedStudy {
     }
 
     /// One trial as dispatched: in dispatch order.
-    public struct Dispatch: Sendable, Equatable {
-        public var trial: TrialID
-        public var parameters: Parameters
-        public var fromFallback: Bool
+    package struct Dispatch: Sendable, Equatable {
+        package var trial: TrialID
+        package var parameters: Parameters
+        package var fromFallback: Bool
         /// Results the proposal was computed without (0: it saw every result in).
-        public var proposalLag: Int
+        package var proposalLag: Int
     }
 
-    public struct Outcome: Sendable {
-        public var dispatches: [Dispatch] = []
+    package struct Outcome: Sendable {
+        package var dispatches: [Dispatch] = []
         /// Trials in the order their results reached the coordinator.
-        public var resultOrder: [TrialID] = []
+        package var resultOrder: [TrialID] = []
         /// The best value reached (minimised), nil when no trial completed.
-        public var best: Double?
+        package var best: Double?
         /// Simulated seconds from the first dispatch to the last result.
-        public var span = 0.0
+        package var span = 0.0
         /// Worker time in trials over workers × slots × span (the tail, when the budget is spent
         /// and slots run dry, included).
-        public var busyShare = 0.0
+        package var busyShare = 0.0
         /// Time in trials over time in trials plus the gaps a slot stood idle between one trial
         /// ending and its next starting (`benchmarks/utilisation.sh`'s measure: the tail left out).
-        public var busyBetweenTrials = 0.0
+        package var busyBetweenTrials = 0.0
         /// Wall seconds spent in proposals and in refits, and how many of each.
-        public var proposeSeconds = 0.0
-        public var proposeRequests = 0
-        public var refitSeconds = 0.0
-        public var refitRequests = 0
-        public var fallbackCount: Int { dispatches.count { $0.fromFallback } }
-        public var staleCount: Int { dispatches.count { $0.proposalLag > 0 } }
+        package var proposeSeconds = 0.0
+        package var proposeRequests = 0
+        package var refitSeconds = 0.0
+        package var refitRequests = 0
+        package var fallbackCount: Int { dispatches.count { $0.fromFallback } }
+        package var staleCount: Int { dispatches.count { $0.proposalLag > 0 } }
     }
 
     /// Runs the study to its end. `evaluate` gives a configuration's objective (nil: the trial fails).
-    public static func run(
+    package static func run(
         config: StudyConfig, search: any SearchStrategy, settings: Settings, evaluate: (Parameters) -> Double?
     ) -> Outcome {
         var simulation = Simulation(config: config, search: search, settings: settings)
@@ -147,9 +147,13 @@ private struct Simulation {
         // Bounded: every trial ends, and background work is finite; the tick count guards the rest.
         var ticksLeft = 100_000_000
         while !machine.isFinished && ticksLeft > 0 {
-            let trialEnd = workers.indices.flatMap { w in workers[w].running.indices.map { (w, $0, workers[w].running[$0].end) } }
-                .min { $0.2 < $1.2 }
-            let work = background.indices.min { (background[$0].time, background[$0].order) < (background[$1].time, background[$1].order) }
+            let trialEnd = workers.indices.flatMap { w in
+                workers[w].running.indices.map { (w, $0, workers[w].running[$0].end) }
+            }
+            .min { $0.2 < $1.2 }
+            let work = background.indices.min {
+                (background[$0].time, background[$0].order) < (background[$1].time, background[$1].order)
+            }
             let workTime = work.map { background[$0].time } ?? .infinity
             let endTime = trialEnd?.2 ?? .infinity
             let next = min(workTime, endTime, nextTick)
@@ -182,7 +186,9 @@ private struct Simulation {
         if let value, value.isFinite {
             let loss = machine.config.objective.direction == .minimize ? value : -value
             outcome.best = min(outcome.best ?? .infinity, loss)
-            result = TrialResult(status: .completed, metrics: [machine.config.objective.metric: value], durationSeconds: attempt.duration)
+            result = TrialResult(
+                status: .completed, metrics: [machine.config.objective.metric: value], durationSeconds: attempt.duration
+            )
         } else {
             result = TrialResult(status: .failed, metrics: [:], reason: "no value", durationSeconds: attempt.duration)
         }
@@ -193,7 +199,8 @@ private struct Simulation {
         } else {
             start(workers[w].queued.removeFirst(), on: w)
         }
-        apply(machine.received(.result(ResultMessage(key: attempt.key, result: result)), from: workers[w].peer, now: now))
+        apply(
+            machine.received(.result(ResultMessage(key: attempt.key, result: result)), from: workers[w].peer, now: now))
     }
 
     private mutating func apply(_ actions: CoordinatorActions) {
@@ -205,7 +212,9 @@ private struct Simulation {
                     proposalLag: dispatched.proposalLag ?? 0))
         }
         for (peer, message) in actions.messages {
-            guard case .assign(let assignment) = message, let w = workers.firstIndex(where: { $0.peer == peer }) else { continue }
+            guard case .assign(let assignment) = message, let w = workers.firstIndex(where: { $0.peer == peer }) else {
+                continue
+            }
             if workers[w].running.count < settings.slotsPerWorker {
                 start(assignment, on: w)
             } else {

@@ -2,8 +2,8 @@ import HPOCore
 import HPOJournal
 
 /// A study as its results log left it: what a restarted coordinator continues from.
-public struct RestoredStudy: Sendable {
-    public enum TrialState: Hashable, Sendable {
+package struct RestoredStudy: Sendable {
+    package enum TrialState: Hashable, Sendable {
         /// Waiting for another attempt.
         case queued
         /// Dispatched and not finished when the log ends.
@@ -14,45 +14,45 @@ public struct RestoredStudy: Sendable {
         case pruned(step: Int?, objective: Double?)
     }
 
-    public struct Trial: Sendable {
-        public var parameters: Parameters
-        public var attempt: Attempt
-        public var state: TrialState
+    package struct Trial: Sendable {
+        package var parameters: Parameters
+        package var attempt: Attempt
+        package var state: TrialState
         /// The worker of the last dispatch.
-        public var worker: WorkerID?
+        package var worker: WorkerID?
     }
 
-    public var config: StudyConfig
-    public var trials: [TrialID: Trial] = [:]
+    package var config: StudyConfig
+    package var trials: [TrialID: Trial] = [:]
     /// Trials waiting for another attempt, in the order they were queued.
-    public var queue: [TrialID] = []
-    public var completedCount = 0
-    public var failedCount = 0
-    public var prunedCount = 0
+    package var queue: [TrialID] = []
+    package var completedCount = 0
+    package var failedCount = 0
+    package var prunedCount = 0
     /// The intermediate reports, in log order, when the study has a pruner: fed to it again so
     /// it decides as before the restart.
-    public var reports: [TrialReported] = []
-    public var best: (trial: TrialID, objective: Double)?
+    package var reports: [TrialReported] = []
+    package var best: (trial: TrialID, objective: Double)?
     /// The last `trial_checkpoint` of each trial: what its next attempt resumes from.
-    public var checkpoints: [TrialID: StoredCheckpoint] = [:]
+    package var checkpoints: [TrialID: StoredCheckpoint] = [:]
     /// How many attempts of each trial were preempted (`trial_preempted`): not counted against `retries`.
-    public var preemptions: [TrialID: Int] = [:]
+    package var preemptions: [TrialID: Int] = [:]
     /// Wall-clock seconds between the first and the last line of the log.
-    public var elapsedSeconds: Double = 0
+    package var elapsedSeconds: Double = 0
     /// Set when the log ends with `study_finished`.
-    public var finishReason: String?
+    package var finishReason: String?
 }
 
 /// Rebuilds a study's state from its results log.
-public enum StudyReplay {
+package enum StudyReplay {
     /// Why a log cannot be continued.
-    public struct Mismatch: Error, CustomStringConvertible, Sendable {
-        public var description: String
+    package struct Mismatch: Error, CustomStringConvertible, Sendable {
+        package var description: String
     }
 
     /// Folds the log's records into the state of the study. `config` is the study file's; it must
     /// equal the logged one except for the budget (a study may be extended), unless `allowChanges`.
-    public static func restore(
+    package static func restore(
         _ records: [JournalRecord], path: String, config: StudyConfig, allowChanges: Bool = false
     ) throws(Mismatch) -> RestoredStudy {
         guard case .studyStarted(let started)? = records.first?.event else {

@@ -1,12 +1,12 @@
 /// One value of one hyperparameter: an integer, a real number or a string (for categoricals).
 ///
 /// Encodes as a bare JSON number or string, so parameters read naturally in the results log.
-public enum ParameterValue: Hashable, Sendable, Codable, CustomStringConvertible {
+package enum ParameterValue: Hashable, Sendable, Codable, CustomStringConvertible {
     case int(Int)
     case double(Double)
     case string(String)
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         // A JSON string first: decoders that map "nan"/"inf" strings to non-finite doubles (as the
         // wire and the log do for metrics) must not turn a choice value "nan" into a number.
@@ -19,7 +19,7 @@ public enum ParameterValue: Hashable, Sendable, Codable, CustomStringConvertible
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .int(let value): try container.encode(value)
@@ -29,7 +29,7 @@ public enum ParameterValue: Hashable, Sendable, Codable, CustomStringConvertible
     }
 
     /// The value as a real number, if it is numeric.
-    public var doubleValue: Double? {
+    package var doubleValue: Double? {
         switch self {
         case .int(let value): Double(value)
         case .double(let value): value
@@ -38,7 +38,7 @@ public enum ParameterValue: Hashable, Sendable, Codable, CustomStringConvertible
     }
 
     /// How the value is written into a command line or an environment variable.
-    public var description: String {
+    package var description: String {
         switch self {
         case .int(let value): String(value)
         case .double(let value): Self.format(value)
@@ -54,4 +54,4 @@ public enum ParameterValue: Hashable, Sendable, Codable, CustomStringConvertible
 }
 
 /// A configuration: one value per parameter of the search space, by name.
-public typealias Parameters = [String: ParameterValue]
+package typealias Parameters = [String: ParameterValue]

@@ -1,5 +1,5 @@
 /// Which rule stops hopeless trials early (`pruner: {kind: …}`); see `docs/pruning.md`.
-public enum PrunerKind: String, Hashable, Sendable, Codable, CaseIterable {
+package enum PrunerKind: String, Hashable, Sendable, Codable, CaseIterable {
     /// Asynchronous successive halving: rungs at `min_resource × η^k`; past each rung only the
     /// top 1/η of the trials that reached it continue.
     case asha
@@ -10,40 +10,42 @@ public enum PrunerKind: String, Hashable, Sendable, Codable, CaseIterable {
 
 /// What a trial has spent so far, as ASHA measures it: the report's `step`, or the value of a
 /// reported metric (e.g. `epoch`, `samples`) that grows as the trial runs.
-public enum PrunerResource: Hashable, Sendable, Codable, CustomStringConvertible {
+package enum PrunerResource: Hashable, Sendable, Codable, CustomStringConvertible {
     case step
     case metric(String)
 
-    public init(_ name: String) { self = name == "step" ? .step : .metric(name) }
+    package init(_ name: String) { self = name == "step" ? .step : .metric(name) }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .step: "step"
         case .metric(let name): name
         }
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         self.init(try decoder.singleValueContainer().decode(String.self))
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }
 }
 
 /// The settings of `kind: asha`.
-public struct ASHASettings: Hashable, Sendable, Codable {
-    public var resource: PrunerResource
+package struct ASHASettings: Hashable, Sendable, Codable {
+    package var resource: PrunerResource
     /// The first rung, in units of `resource`.
-    public var minResource: Double
+    package var minResource: Double
     /// η: rungs are `minResource × η^k`, and the top 1/η of a rung continues.
-    public var reductionFactor: Int
+    package var reductionFactor: Int
     /// No rung at or above this (a trial that gets there finishes anyway); nil: no limit.
-    public var maxResource: Double?
+    package var maxResource: Double?
 
-    public init(resource: PrunerResource = .step, minResource: Double = 1, reductionFactor: Int = 3, maxResource: Double? = nil) {
+    package init(
+        resource: PrunerResource = .step, minResource: Double = 1, reductionFactor: Int = 3, maxResource: Double? = nil
+    ) {
         self.resource = resource
         self.minResource = minResource
         self.reductionFactor = reductionFactor
@@ -57,7 +59,7 @@ public struct ASHASettings: Hashable, Sendable, Codable {
         case maxResource = "max_resource"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         resource = try container.decodeIfPresent(PrunerResource.self, forKey: .resource) ?? .step
         minResource = try container.decodeIfPresent(Double.self, forKey: .minResource) ?? 1
@@ -67,13 +69,13 @@ public struct ASHASettings: Hashable, Sendable, Codable {
 }
 
 /// The settings of `kind: median`.
-public struct MedianSettings: Hashable, Sendable, Codable {
+package struct MedianSettings: Hashable, Sendable, Codable {
     /// Reports at steps up to this one are never judged.
-    public var warmupSteps: Int
+    package var warmupSteps: Int
     /// A step is judged only once this many other trials reported it.
-    public var minTrials: Int
+    package var minTrials: Int
 
-    public init(warmupSteps: Int = 0, minTrials: Int = 5) {
+    package init(warmupSteps: Int = 0, minTrials: Int = 5) {
         self.warmupSteps = warmupSteps
         self.minTrials = minTrials
     }
@@ -83,7 +85,7 @@ public struct MedianSettings: Hashable, Sendable, Codable {
         case minTrials = "min_trials"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         warmupSteps = try container.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? 0
         minTrials = try container.decodeIfPresent(Int.self, forKey: .minTrials) ?? 5
@@ -94,23 +96,23 @@ public struct MedianSettings: Hashable, Sendable, Codable {
 /// trial is ever stopped early.
 ///
 /// Written flat, as in the study file: `{"kind": "asha", "metric": "val_loss", "min_resource": 1, …}`.
-public struct PrunerConfig: Hashable, Sendable, Codable {
-    public enum Rule: Hashable, Sendable {
+package struct PrunerConfig: Hashable, Sendable, Codable {
+    package enum Rule: Hashable, Sendable {
         case asha(ASHASettings)
         case median(MedianSettings)
     }
 
     /// The reported metric the rule judges; nil: the objective's metric (and always in the
     /// objective's direction).
-    public var metric: String?
-    public var rule: Rule
+    package var metric: String?
+    package var rule: Rule
 
-    public init(metric: String? = nil, rule: Rule) {
+    package init(metric: String? = nil, rule: Rule) {
         self.metric = metric
         self.rule = rule
     }
 
-    public var kind: PrunerKind {
+    package var kind: PrunerKind {
         switch rule {
         case .asha: .asha
         case .median: .median
@@ -118,11 +120,11 @@ public struct PrunerConfig: Hashable, Sendable, Codable {
     }
 
     /// The metric judged in a study with this objective.
-    public func metric(for objective: Objective) -> String { metric ?? objective.metric }
+    package func metric(for objective: Objective) -> String { metric ?? objective.metric }
 
     enum CodingKeys: String, CodingKey { case kind, metric }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         metric = try container.decodeIfPresent(String.self, forKey: .metric)
         switch try container.decode(PrunerKind.self, forKey: .kind) {
@@ -131,7 +133,7 @@ public struct PrunerConfig: Hashable, Sendable, Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(kind, forKey: .kind)
         try container.encodeIfPresent(metric, forKey: .metric)

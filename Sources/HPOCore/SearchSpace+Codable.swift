@@ -6,7 +6,7 @@ extension ParameterSpec: Codable {
         case gridValues = "grid_values"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         gridSteps = try container.decodeIfPresent(Int.self, forKey: .steps)
@@ -29,7 +29,7 @@ extension ParameterSpec: Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)
         switch domain {
@@ -53,11 +53,11 @@ extension ParameterSpec: Codable {
 }
 
 extension SearchSpace: Codable {
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         parameters = try decoder.singleValueContainer().decode([ParameterSpec].self)
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(parameters)
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The set of values one parameter may take.
-public enum ParameterDomain: Hashable, Sendable {
+package enum ParameterDomain: Hashable, Sendable {
     /// A real number in `[low, high]`, sampled uniformly in `log` space when `log` is set.
     case float(low: Double, high: Double, log: Bool)
     /// An integer in `[low, high]` (both included), sampled uniformly in log space when `log` is set.
@@ -11,15 +11,15 @@ public enum ParameterDomain: Hashable, Sendable {
 }
 
 /// One named parameter of the search space, with how grid search walks it.
-public struct ParameterSpec: Hashable, Sendable {
-    public var name: String
-    public var domain: ParameterDomain
+package struct ParameterSpec: Hashable, Sendable {
+    package var name: String
+    package var domain: ParameterDomain
     /// Grid search: the number of evenly spaced points (in log space if `log`) for a numeric domain.
-    public var gridSteps: Int?
+    package var gridSteps: Int?
     /// Grid search: explicit values for a numeric domain (take precedence over `gridSteps`).
-    public var gridValues: [ParameterValue]?
+    package var gridValues: [ParameterValue]?
 
-    public init(name: String, domain: ParameterDomain, gridSteps: Int? = nil, gridValues: [ParameterValue]? = nil) {
+    package init(name: String, domain: ParameterDomain, gridSteps: Int? = nil, gridValues: [ParameterValue]? = nil) {
         self.name = name
         self.domain = domain
         self.gridSteps = gridSteps
@@ -27,16 +27,20 @@ public struct ParameterSpec: Hashable, Sendable {
     }
 
     /// Maps `u` in `[0, 1)` onto the domain: uniform (or log-uniform) for numbers, equal shares for choices.
-    public func value(atUnit u: Double) -> ParameterValue {
+    package func value(atUnit u: Double) -> ParameterValue {
         let u = min(max(u, 0), 1)
         switch domain {
         case .float(let low, let high, let log):
-            let value = log ? Foundation.exp(Foundation.log(low) + u * (Foundation.log(high) - Foundation.log(low))) : low + u * (high - low)
+            let value =
+                log
+                ? Foundation.exp(Foundation.log(low) + u * (Foundation.log(high) - Foundation.log(low)))
+                : low + u * (high - low)
             return .double(min(max(value, low), high))
         case .int(let low, let high, let log):
             let value: Double
             if log {
-                let a = Foundation.log(Double(low)), b = Foundation.log(Double(high) + 1)
+                let a = Foundation.log(Double(low))
+                let b = Foundation.log(Double(high) + 1)
                 value = Foundation.exp(a + u * (b - a))
             } else {
                 value = Double(low) + u * Double(high - low + 1)
@@ -48,7 +52,7 @@ public struct ParameterSpec: Hashable, Sendable {
     }
 
     /// Whether `value` is a valid value of this parameter.
-    public func contains(_ value: ParameterValue) -> Bool {
+    package func contains(_ value: ParameterValue) -> Bool {
         switch (domain, value) {
         case (.float(let low, let high, _), _):
             guard let x = value.doubleValue else { return false }
@@ -63,7 +67,7 @@ public struct ParameterSpec: Hashable, Sendable {
     }
 
     /// The values grid search visits for this parameter, in order.
-    public var gridPoints: [ParameterValue] {
+    package var gridPoints: [ParameterValue] {
         if let gridValues { return gridValues }
         switch domain {
         case .choice(let values):
@@ -73,7 +77,10 @@ public struct ParameterSpec: Hashable, Sendable {
             guard steps > 1 else { return [.double(low)] }
             return (0..<steps).map { i in
                 let t = Double(i) / Double(steps - 1)
-                let x = log ? Foundation.exp(Foundation.log(low) + t * (Foundation.log(high) - Foundation.log(low))) : low + t * (high - low)
+                let x =
+                    log
+                    ? Foundation.exp(Foundation.log(low) + t * (Foundation.log(high) - Foundation.log(low)))
+                    : low + t * (high - low)
                 return .double(i == steps - 1 ? high : x)
             }
         case .int(let low, let high, let log):
@@ -82,8 +89,10 @@ public struct ParameterSpec: Hashable, Sendable {
             var seen = Set<Int>()
             return (0..<steps).compactMap { i in
                 let t = Double(i) / Double(steps - 1)
-                let x = log
-                    ? Foundation.exp(Foundation.log(Double(low)) + t * (Foundation.log(Double(high)) - Foundation.log(Double(low))))
+                let x =
+                    log
+                    ? Foundation.exp(
+                        Foundation.log(Double(low)) + t * (Foundation.log(Double(high)) - Foundation.log(Double(low))))
                     : Double(low) + t * Double(high - low)
                 let value = min(max(Int(x.rounded()), low), high)
                 return seen.insert(value).inserted ? .int(value) : nil
@@ -92,33 +101,34 @@ public struct ParameterSpec: Hashable, Sendable {
     }
 
     /// Points per continuous parameter when the study file gives neither `steps` nor `values`.
-    public static let defaultGridSteps = 5
+    package static let defaultGridSteps = 5
 }
 
 /// The parameters a study searches over, in the order the study file lists them.
-public struct SearchSpace: Hashable, Sendable {
-    public var parameters: [ParameterSpec]
+package struct SearchSpace: Hashable, Sendable {
+    package var parameters: [ParameterSpec]
 
-    public init(_ parameters: [ParameterSpec]) { self.parameters = parameters }
+    package init(_ parameters: [ParameterSpec]) { self.parameters = parameters }
 
-    public var names: [String] { parameters.map(\.name) }
+    package var names: [String] { parameters.map(\.name) }
 
     /// Maps a point of the unit cube (one coordinate per parameter) to a configuration.
-    public func configuration(atUnit point: [Double]) -> Parameters {
-        precondition(point.count == parameters.count, "unit point has \(point.count) coordinates, space has \(parameters.count)")
+    package func configuration(atUnit point: [Double]) -> Parameters {
+        precondition(
+            point.count == parameters.count, "unit point has \(point.count) coordinates, space has \(parameters.count)")
         var result = Parameters()
         for (spec, u) in zip(parameters, point) { result[spec.name] = spec.value(atUnit: u) }
         return result
     }
 
     /// Whether `parameters` names exactly this space's parameters, each with a valid value.
-    public func contains(_ configuration: Parameters) -> Bool {
+    package func contains(_ configuration: Parameters) -> Bool {
         configuration.count == parameters.count
             && parameters.allSatisfy { spec in configuration[spec.name].map(spec.contains) ?? false }
     }
 
     /// The number of grid points (the product over parameters), saturating at `Int.max`.
-    public var gridSize: Int {
+    package var gridSize: Int {
         parameters.reduce(1) { size, spec in
             let (product, overflow) = size.multipliedReportingOverflow(by: spec.gridPoints.count)
             return overflow ? Int.max : product
@@ -126,7 +136,7 @@ public struct SearchSpace: Hashable, Sendable {
     }
 
     /// The grid point with the given index (mixed radix, the last parameter varying fastest).
-    public func gridConfiguration(at index: Int) -> Parameters {
+    package func gridConfiguration(at index: Int) -> Parameters {
         var remainder = index
         var result = Parameters()
         for spec in parameters.reversed() {

@@ -1,7 +1,7 @@
 /// "Did you mean …?" for the names a user types: study-file keys, trainer hyperparameters.
-public enum Spelling {
+package enum Spelling {
     /// The Levenshtein distance between two strings (insertions, deletions, substitutions).
-    public static func distance(_ a: String, _ b: String) -> Int {
+    package static func distance(_ a: String, _ b: String) -> Int {
         let (a, b) = (Array(a), Array(b))
         var previous = Array(0...b.count)
         for (i, x) in a.enumerated() {
@@ -16,7 +16,7 @@ public enum Spelling {
 
     /// The candidate nearest to `name` (compared in lower case), if it is within `maxDistance`
     /// edits and closer than the length of `name` (so that "x" does not suggest "lr").
-    public static func closest(to name: String, in candidates: [String], maxDistance: Int) -> String? {
+    package static func closest(to name: String, in candidates: [String], maxDistance: Int) -> String? {
         let lowered = name.lowercased()
         let scored = candidates.map { ($0, distance(lowered, $0.lowercased())) }
         guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= maxDistance, best.1 < name.count else { return nil }

@@ -4,11 +4,11 @@
 /// start is the seed XOR a *hash* of the stream index, so streams start at unrelated points of
 /// the sequence; starting stream k at seed + γ·k (as an earlier version did) made stream k+1 the
 /// same sequence as stream k shifted by one value.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
     private static let gamma: UInt64 = 0x9E37_79B9_7F4A_7C15
 
-    public init(seed: UInt64, stream: UInt64 = 0) {
+    package init(seed: UInt64, stream: UInt64 = 0) {
         state = seed ^ Self.mix(stream &+ 0x632B_E59B_D9B4_E019)
         // Mix once so nearby seeds start far apart.
         _ = next()
@@ -16,11 +16,11 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     /// The generator whose next state is `state` plus γ: the plain SplitMix64 sequence from a
     /// raw state, without stream mixing or warm-up (what the trainer and the GP fitter seed from).
-    public init(rawState state: UInt64) {
+    package init(rawState state: UInt64) {
         self.state = state
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= Self.gamma
         return Self.mix(state)
     }
@@ -34,5 +34,5 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform double in `[0, 1)` with 53 random bits.
-    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    package mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 }

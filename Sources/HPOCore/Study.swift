@@ -1,32 +1,32 @@
 /// Which way the objective metric is better.
-public enum Direction: String, Hashable, Sendable, Codable {
+package enum Direction: String, Hashable, Sendable, Codable {
     case minimize, maximize
 }
 
 /// The metric a study optimises and which way.
-public struct Objective: Hashable, Sendable, Codable {
-    public var metric: String
-    public var direction: Direction
+package struct Objective: Hashable, Sendable, Codable {
+    package var metric: String
+    package var direction: Direction
 
-    public init(metric: String, direction: Direction) {
+    package init(metric: String, direction: Direction) {
         self.metric = metric
         self.direction = direction
     }
 
     /// Whether `value` is strictly better than `other` for this objective.
-    public func isBetter(_ value: Double, than other: Double) -> Bool {
+    package func isBetter(_ value: Double, than other: Double) -> Bool {
         direction == .minimize ? value < other : value > other
     }
 }
 
 /// When a study stops proposing new trials.
-public struct Budget: Hashable, Sendable, Codable {
+package struct Budget: Hashable, Sendable, Codable {
     /// The number of trials to run (retries of a trial do not count again).
-    public var trials: Int
+    package var trials: Int
     /// Wall-clock seconds after which no new trial starts; running trials finish.
-    public var wallTimeSeconds: Double?
+    package var wallTimeSeconds: Double?
 
-    public init(trials: Int, wallTimeSeconds: Double? = nil) {
+    package init(trials: Int, wallTimeSeconds: Double? = nil) {
         self.trials = trials
         self.wallTimeSeconds = wallTimeSeconds
     }
@@ -38,23 +38,23 @@ public struct Budget: Hashable, Sendable, Codable {
 }
 
 /// How the study chooses configurations.
-public enum StrategyKind: String, Hashable, Sendable, Codable, CaseIterable {
+package enum StrategyKind: String, Hashable, Sendable, Codable, CaseIterable {
     case grid, random, bayes
 }
 
-public struct StrategyConfig: Hashable, Sendable, Codable {
-    public var kind: StrategyKind
+package struct StrategyConfig: Hashable, Sendable, Codable {
+    package var kind: StrategyKind
     /// Settings of the `bayes` strategy (ignored by the others).
-    public var bayes: BayesOptions
+    package var bayes: BayesOptions
 
-    public init(kind: StrategyKind, bayes: BayesOptions = BayesOptions()) {
+    package init(kind: StrategyKind, bayes: BayesOptions = BayesOptions()) {
         self.kind = kind
         self.bayes = bayes
     }
 
     enum CodingKeys: String, CodingKey { case kind, bayes }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         kind = try container.decode(StrategyKind.self, forKey: .kind)
         bayes = try container.decodeIfPresent(BayesOptions.self, forKey: .bayes) ?? BayesOptions()
@@ -62,7 +62,7 @@ public struct StrategyConfig: Hashable, Sendable, Codable {
 }
 
 /// How a batch (or the slots of running trials) is filled with distinct proposals.
-public enum BatchHeuristic: String, Hashable, Sendable, Codable, CaseIterable {
+package enum BatchHeuristic: String, Hashable, Sendable, Codable, CaseIterable {
     /// Every pending point is assumed to have returned a constant value (`LieValue`).
     case constantLiar = "constant-liar"
     /// Every pending point is assumed to have returned the model's posterior mean there.
@@ -70,12 +70,12 @@ public enum BatchHeuristic: String, Hashable, Sendable, Codable, CaseIterable {
 }
 
 /// The constant a constant liar pretends pending points returned, from the observed values.
-public enum LieValue: String, Hashable, Sendable, Codable, CaseIterable {
+package enum LieValue: String, Hashable, Sendable, Codable, CaseIterable {
     case min, mean, max
 }
 
 /// How observed objective values are transformed before the Gaussian process sees them.
-public enum OutputTransformKind: String, Hashable, Sendable, Codable, CaseIterable {
+package enum OutputTransformKind: String, Hashable, Sendable, Codable, CaseIterable {
     /// `none` or `log`, whichever explains the results better (marginal likelihood with the
     /// transform's Jacobian), chosen again at every full refit.
     case auto
@@ -88,17 +88,20 @@ public enum OutputTransformKind: String, Hashable, Sendable, Codable, CaseIterab
 }
 
 /// Settings of Bayesian optimisation (`strategy: {kind: bayes, ...}`); see `docs/bayes.md`.
-public struct BayesOptions: Hashable, Sendable, Codable {
-    public var batch: BatchHeuristic
+package struct BayesOptions: Hashable, Sendable, Codable {
+    package var batch: BatchHeuristic
     /// The constant liar's lie (ignored by the kriging believer).
-    public var lie: LieValue
+    package var lie: LieValue
     /// Points of the space-filling initial design; nil for the default that depends on the
     /// dimension and the number of workers.
-    public var initial: Int?
+    package var initial: Int?
     /// How the objective values are transformed for the model.
-    public var output: OutputTransformKind
+    package var output: OutputTransformKind
 
-    public init(batch: BatchHeuristic = .krigingBeliever, lie: LieValue = .min, initial: Int? = nil, output: OutputTransformKind = .auto) {
+    package init(
+        batch: BatchHeuristic = .krigingBeliever, lie: LieValue = .min, initial: Int? = nil,
+        output: OutputTransformKind = .auto
+    ) {
         self.batch = batch
         self.lie = lie
         self.initial = initial
@@ -107,7 +110,7 @@ public struct BayesOptions: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey { case batch, lie, initial, output }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         batch = try container.decodeIfPresent(BatchHeuristic.self, forKey: .batch) ?? .krigingBeliever
         lie = try container.decodeIfPresent(LieValue.self, forKey: .lie) ?? .min
@@ -117,7 +120,7 @@ public struct BayesOptions: Hashable, Sendable, Codable {
 }
 
 /// What a worker runs for one trial.
-public enum TrialProgram: Hashable, Sendable, Codable {
+package enum TrialProgram: Hashable, Sendable, Codable {
     /// A child process: arguments with `{name}` placeholders for parameters.
     case command([String])
     /// A function evaluated in the worker process (`branin`, `hartmann6`, ...).
@@ -128,14 +131,14 @@ public enum TrialProgram: Hashable, Sendable, Codable {
     /// Whether attempts write checkpoints and resume from them (docs/trials.md, "Checkpoints and
     /// resume"): command trials (their `{"checkpoint": STEP}` lines) and the built-in trainer
     /// `mlp`; not the built-in test functions, which have no state.
-    public var checkpoints: Bool {
+    package var checkpoints: Bool {
         switch self {
         case .command: true
         case .builtin(let name): name == "mlp"
         }
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         if let arguments = try container.decodeIfPresent([String].self, forKey: .command) {
             self = .command(arguments)
@@ -144,7 +147,7 @@ public enum TrialProgram: Hashable, Sendable, Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         switch self {
         case .command(let arguments): try container.encode(arguments, forKey: .command)
@@ -155,23 +158,23 @@ public enum TrialProgram: Hashable, Sendable, Codable {
 
 /// How to run each trial of a study: sent to workers with every assignment, so a worker needs
 /// nothing but the coordinator's address.
-public struct TrialSpec: Hashable, Sendable, Codable {
-    public var program: TrialProgram
+package struct TrialSpec: Hashable, Sendable, Codable {
+    package var program: TrialProgram
     /// Seconds after which the trial (its whole process group) is killed and recorded as failed.
-    public var timeoutSeconds: Double?
+    package var timeoutSeconds: Double?
     /// How many more attempts a failed trial gets.
-    public var retries: Int
+    package var retries: Int
     /// Built-in functions only: seconds to sleep, to imitate training time.
-    public var sleepSeconds: Double?
+    package var sleepSeconds: Double?
     /// Command trials only: extra environment variables.
-    public var environment: [String: String]
+    package var environment: [String: String]
     /// Command trials only: the working directory (default: the worker's).
-    public var workingDirectory: String?
+    package var workingDirectory: String?
     /// GPUs and labels each trial needs from its worker (`ResourceRequest`); nil, and absent from
     /// the JSON, when the study asks for nothing.
-    public var resources: ResourceRequest?
+    package var resources: ResourceRequest?
 
-    public init(
+    package init(
         program: TrialProgram, timeoutSeconds: Double? = nil, retries: Int = 0, sleepSeconds: Double? = nil,
         environment: [String: String] = [:], workingDirectory: String? = nil, resources: ResourceRequest? = nil
     ) {
@@ -196,19 +199,19 @@ public struct TrialSpec: Hashable, Sendable, Codable {
 }
 
 /// A whole study, as validated from its study file.
-public struct StudyConfig: Hashable, Sendable, Codable {
-    public var name: String
-    public var objective: Objective
-    public var budget: Budget
-    public var strategy: StrategyConfig
-    public var seed: UInt64
-    public var space: SearchSpace
-    public var trial: TrialSpec
+package struct StudyConfig: Hashable, Sendable, Codable {
+    package var name: String
+    package var objective: Objective
+    package var budget: Budget
+    package var strategy: StrategyConfig
+    package var seed: UInt64
+    package var space: SearchSpace
+    package var trial: TrialSpec
     /// Early stopping of hopeless trials; nil (the default, and every log written before it
     /// existed): none. Left out of the JSON when nil.
-    public var pruner: PrunerConfig?
+    package var pruner: PrunerConfig?
 
-    public init(
+    package init(
         name: String, objective: Objective, budget: Budget, strategy: StrategyConfig, seed: UInt64,
         space: SearchSpace, trial: TrialSpec, pruner: PrunerConfig? = nil
     ) {

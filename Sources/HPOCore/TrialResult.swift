@@ -1,5 +1,5 @@
 /// How a trial attempt ended.
-public enum TrialStatus: String, Hashable, Sendable, Codable {
+package enum TrialStatus: String, Hashable, Sendable, Codable {
     /// It ran to the end and reported the objective metric.
     case completed
     /// It crashed, timed out, exited non-zero, diverged, or reported no usable objective.
@@ -14,26 +14,26 @@ public enum TrialStatus: String, Hashable, Sendable, Codable {
 }
 
 /// What a worker reports at the end of one attempt of a trial.
-public struct TrialResult: Hashable, Sendable, Codable {
-    public var status: TrialStatus
+package struct TrialResult: Hashable, Sendable, Codable {
+    package var status: TrialStatus
     /// The final metrics, by name (the objective metric among them when completed).
-    public var metrics: [String: Double]
+    package var metrics: [String: Double]
     /// Why the attempt failed, in words a person can act on (`exit code 2`, `timeout after 10 s`).
-    public var reason: String?
+    package var reason: String?
     /// The process's exit code, for command trials.
-    public var exitCode: Int32?
+    package var exitCode: Int32?
     /// The last lines of the trial's stderr (bounded), for failures.
-    public var stderrTail: String?
+    package var stderrTail: String?
     /// Wall-clock seconds the attempt ran on the worker.
-    public var durationSeconds: Double
+    package var durationSeconds: Double
     /// Pruned attempts: the step of the last intermediate report, where the attempt stopped.
-    public var step: Int?
+    package var step: Int?
     /// Seconds the worker's slot stood idle between its previous attempt ending and this one
     /// starting, on the worker's clock (nil for a slot's first attempt): what a worker that
     /// prefetches trials measures, since the coordinator cannot see when a queued trial starts.
-    public var slotIdleSeconds: Double?
+    package var slotIdleSeconds: Double?
 
-    public init(
+    package init(
         status: TrialStatus, metrics: [String: Double], reason: String? = nil, exitCode: Int32? = nil,
         stderrTail: String? = nil, durationSeconds: Double, step: Int? = nil, slotIdleSeconds: Double? = nil
     ) {
@@ -57,11 +57,11 @@ public struct TrialResult: Hashable, Sendable, Codable {
 }
 
 /// An intermediate report from a running trial: metrics at a step (an epoch, a batch count).
-public struct TrialReport: Hashable, Sendable, Codable {
-    public var step: Int
-    public var metrics: [String: Double]
+package struct TrialReport: Hashable, Sendable, Codable {
+    package var step: Int
+    package var metrics: [String: Double]
 
-    public init(step: Int, metrics: [String: Double]) {
+    package init(step: Int, metrics: [String: Double]) {
         self.step = step
         self.metrics = metrics
     }

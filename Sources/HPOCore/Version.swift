@@ -1,4 +1,4 @@
 /// The software version, reported by `hpo version`, in `hello` and in the results log.
-public enum HPOVersion {
-    public static let current = "0.1.0"
+package enum HPOVersion {
+    package static let current = "0.1.0"
 }

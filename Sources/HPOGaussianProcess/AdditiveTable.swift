@@ -37,26 +37,34 @@ struct AdditiveTable {
 
     /// m(|t|/ℓ_k) for t = x_ik − y_jk, row i of `left`, row j of `right`.
     @inline(__always)
-    static func unit(_ left: AdditiveTable, _ i: Int, _ right: AdditiveTable, _ j: Int, _ k: Int, _ t: Double) -> Double {
+    static func unit(_ left: AdditiveTable, _ i: Int, _ right: AdditiveTable, _ j: Int, _ k: Int, _ t: Double) -> Double
+    {
         let (s, e) = exponential(left, i, right, j, k, t)
         return (1 + s + s * s / 3) * e
     }
 
     /// m(r_k) and −m′(r_k)/r_k for r_k = |t|/ℓ_k.
     @inline(__always)
-    static func unitAndRadial(_ left: AdditiveTable, _ i: Int, _ right: AdditiveTable, _ j: Int, _ k: Int, _ t: Double) -> (Double, Double) {
+    static func unitAndRadial(_ left: AdditiveTable, _ i: Int, _ right: AdditiveTable, _ j: Int, _ k: Int, _ t: Double)
+        -> (Double, Double)
+    {
         let (s, e) = exponential(left, i, right, j, k, t)
         return ((1 + s + s * s / 3) * e, (5.0 / 3.0) * (1 + s) * e)
     }
 
     /// √5 r_k and exp(−√5 r_k).
     @inline(__always)
-    static func exponential(_ left: AdditiveTable, _ i: Int, _ right: AdditiveTable, _ j: Int, _ k: Int, _ t: Double) -> (Double, Double) {
+    static func exponential(_ left: AdditiveTable, _ i: Int, _ right: AdditiveTable, _ j: Int, _ k: Int, _ t: Double)
+        -> (Double, Double)
+    {
         let s = left.rates[k] * abs(t)
         let e: Double
         if left.usable[k] && right.usable[k] {
             // exp(−rate·|x − y|) = exp(−rate(x − ½))·exp(rate(y − ½)) when x ≥ y, and symmetrically.
-            e = t >= 0 ? left.minus[i * left.d + k] * right.plus[j * right.d + k] : right.minus[j * right.d + k] * left.plus[i * left.d + k]
+            e =
+                t >= 0
+                ? left.minus[i * left.d + k] * right.plus[j * right.d + k]
+                : right.minus[j * right.d + k] * left.plus[i * left.d + k]
         } else {
             e = Foundation.exp(-s)
         }
@@ -118,7 +126,8 @@ struct AdditivePart {
                         let y = UnsafeBufferPointer(rebasing: columns[range])
                         if usable[k] {
                             // exp(−rate·|x − y|) = exp(−rate(x − ½))·exp(rate(y − ½)) when x ≥ y, and symmetrically.
-                            let leftPlus = left.plus[i * d + k], leftMinus = left.minus[i * d + k]
+                            let leftPlus = left.plus[i * d + k]
+                            let leftMinus = left.minus[i * d + k]
                             let rightPlus = UnsafeBufferPointer(rebasing: plusColumns[range])
                             let rightMinus = UnsafeBufferPointer(rebasing: minusColumns[range])
                             for j in 0..<m {

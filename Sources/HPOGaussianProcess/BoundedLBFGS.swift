@@ -6,31 +6,33 @@
 /// projected path x(t) = P(x + t·d) accepts the first t meeting the Armijo condition. When the
 /// direction is not a descent direction the memory is cleared and the projected steepest descent
 /// is used instead.
-public struct BoundedLBFGS: Sendable {
-    public var maxIterations: Int
-    public var memory: Int
+package struct BoundedLBFGS: Sendable {
+    package var maxIterations: Int
+    package var memory: Int
     /// Stop when the projected gradient's largest component is below this.
-    public var gradientTolerance: Double
+    package var gradientTolerance: Double
     /// Stop when an iteration lowers f by less than this, relative to max(|f|, 1).
-    public var relativeTolerance: Double
+    package var relativeTolerance: Double
 
-    public init(maxIterations: Int = 50, memory: Int = 8, gradientTolerance: Double = 1e-6, relativeTolerance: Double = 1e-9) {
+    package init(
+        maxIterations: Int = 50, memory: Int = 8, gradientTolerance: Double = 1e-6, relativeTolerance: Double = 1e-9
+    ) {
         self.maxIterations = maxIterations
         self.memory = memory
         self.gradientTolerance = gradientTolerance
         self.relativeTolerance = relativeTolerance
     }
 
-    public struct Result: Sendable {
-        public var x: [Double]
-        public var value: Double
-        public var iterations: Int
-        public var evaluations: Int
+    package struct Result: Sendable {
+        package var x: [Double]
+        package var value: Double
+        package var iterations: Int
+        package var evaluations: Int
     }
 
     /// Minimises `f` (value and gradient, or nil where it cannot be evaluated) from `start`
     /// within `lower`…`upper`. Returns nil only if `f` fails at the (projected) start.
-    public func minimize(
+    package func minimize(
         start: [Double], lower: [Double], upper: [Double], _ f: ([Double]) -> (value: Double, gradient: [Double])?
     ) -> Result? {
         // Variables whose bounds coincide are constants: optimise the others.
@@ -43,9 +45,11 @@ public struct BoundedLBFGS: Sendable {
                 return x
             }
             guard
-                var result = minimize(start: free.map { start[$0] }, lower: free.map { lower[$0] }, upper: free.map { upper[$0] }, { sub in
-                    f(full(sub)).map { evaluation in (evaluation.value, free.map { evaluation.gradient[$0] }) }
-                })
+                var result = minimize(
+                    start: free.map { start[$0] }, lower: free.map { lower[$0] }, upper: free.map { upper[$0] },
+                    { sub in
+                        f(full(sub)).map { evaluation in (evaluation.value, free.map { evaluation.gradient[$0] }) }
+                    })
             else { return nil }
             result.x = full(result.x)
             return result

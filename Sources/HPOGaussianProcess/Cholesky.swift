@@ -8,17 +8,17 @@ import Foundation
 /// Stored row-major in the lower triangle with a leading dimension `stride` ≥ n, so that appending
 /// a row (conditioning on one more point) is O(n²) and rarely copies. Row-major lower is
 /// column-major upper, which is what LAPACK is asked to factor.
-public struct CholeskyFactor: Sendable {
-    public private(set) var n: Int
+package struct CholeskyFactor: Sendable {
+    package private(set) var n: Int
     /// The diagonal jitter added before the factorisation succeeded (0 when none was needed).
-    public let jitter: Double
+    package let jitter: Double
     private(set) var stride: Int
     private(set) var storage: [Double]
 
     /// Factors the n×n row-major symmetric `matrix`, adding jitter to the diagonal (from 1e-10 of
     /// the mean diagonal, ×10 each time, up to 1e-1 of it) while LAPACK reports it is not
     /// positive definite. Returns nil if even the largest jitter fails or the matrix is not finite.
-    public init?(matrix: [Double], n: Int, spareRows: Int = 0) {
+    package init?(matrix: [Double], n: Int, spareRows: Int = 0) {
         precondition(matrix.count == n * n, "matrix is not n×n")
         guard n > 0 else { return nil }
         guard matrix.allSatisfy(\.isFinite) else { return nil }
@@ -48,29 +48,29 @@ public struct CholeskyFactor: Sendable {
     }
 
     /// L[i][j] for j ≤ i.
-    public subscript(i: Int, j: Int) -> Double { storage[i * stride + j] }
+    package subscript(i: Int, j: Int) -> Double { storage[i * stride + j] }
 
     /// log det K = 2 Σ log L_ii.
-    public var logDeterminant: Double {
+    package var logDeterminant: Double {
         var total = 0.0
         for i in 0..<n { total += Foundation.log(storage[i * stride + i]) }
         return 2 * total
     }
 
     /// Solves L x = b in place.
-    public func solveLower(_ b: inout [Double]) {
+    package func solveLower(_ b: inout [Double]) {
         precondition(b.count == n)
         cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, Int32(n), storage, Int32(stride), &b, 1)
     }
 
     /// Solves Lᵀ x = b in place.
-    public func solveUpper(_ b: inout [Double]) {
+    package func solveUpper(_ b: inout [Double]) {
         precondition(b.count == n)
         cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, Int32(n), storage, Int32(stride), &b, 1)
     }
 
     /// K⁻¹ b.
-    public func solve(_ b: [Double]) -> [Double] {
+    package func solve(_ b: [Double]) -> [Double] {
         var x = b
         solveLower(&x)
         solveUpper(&x)
@@ -87,7 +87,7 @@ public struct CholeskyFactor: Sendable {
     }
 
     /// K⁻¹, as a full symmetric n×n row-major matrix (LAPACK dpotri on a copy).
-    public func inverse() -> [Double] {
+    package func inverse() -> [Double] {
         var a = storage
         _ = LAPACKE_dpotri(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")), Int32(n), &a, Int32(stride))
         var result = [Double](repeating: 0, count: n * n)
@@ -108,14 +108,15 @@ public struct CholeskyFactor: Sendable {
         }
         // Row-major lower is column-major upper. The `_work` form skips LAPACKE's scan for NaN:
         // a factor is finite by construction, and the scan cost as much as a tenth of a proposal.
-        let info = LAPACKE_dtrtri_work(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")), Int8(UInt8(ascii: "N")), Int32(n), &a, Int32(n))
+        let info = LAPACKE_dtrtri_work(
+            LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")), Int8(UInt8(ascii: "N")), Int32(n), &a, Int32(n))
         return info == 0 ? a : nil
     }
 
     /// The factor of the matrix grown by one row and column: `column` holds K's new off-diagonal
     /// entries and `diagonal` its new diagonal entry (the current jitter is added to it). O(n²).
     /// Returns nil if the grown matrix is not positive definite even so.
-    public func appending(column: [Double], diagonal: Double) -> CholeskyFactor? {
+    package func appending(column: [Double], diagonal: Double) -> CholeskyFactor? {
         var grown = self
         return grown.append(column: column, diagonal: diagonal) ? grown : nil
     }
@@ -123,7 +124,7 @@ public struct CholeskyFactor: Sendable {
     /// `appending`, in place: with the storage uniquely referenced, nothing is copied (a copy of
     /// the whole factor per appended row was most of the cost of conditioning on lies). Returns
     /// false, leaving the factor as it was, when the grown matrix cannot be factored.
-    public mutating func append(column: [Double], diagonal: Double) -> Bool {
+    package mutating func append(column: [Double], diagonal: Double) -> Bool {
         precondition(column.count == n)
         var l = column
         solveLower(&l)

@@ -3,33 +3,36 @@ import Foundation
 /// The GP's hyperparameters, kept as the logarithms the fitter optimises:
 /// `[log ℓ_1 … log ℓ_d, log σ²_signal, log σ²_additive, log σ²_noise]`, in units of the
 /// standardised outputs (see `Matern52` for the additive part; −∞ turns it off).
-public struct GPHyperparameters: Sendable, Hashable {
-    public var logLengthScales: [Double]
-    public var logSignalVariance: Double
-    public var logAdditiveVariance: Double
-    public var logNoiseVariance: Double
+package struct GPHyperparameters: Sendable, Hashable {
+    package var logLengthScales: [Double]
+    package var logSignalVariance: Double
+    package var logAdditiveVariance: Double
+    package var logNoiseVariance: Double
 
-    public init(logLengthScales: [Double], logSignalVariance: Double, logAdditiveVariance: Double = -.infinity, logNoiseVariance: Double) {
+    package init(
+        logLengthScales: [Double], logSignalVariance: Double, logAdditiveVariance: Double = -.infinity,
+        logNoiseVariance: Double
+    ) {
         self.logLengthScales = logLengthScales
         self.logSignalVariance = logSignalVariance
         self.logAdditiveVariance = logAdditiveVariance
         self.logNoiseVariance = logNoiseVariance
     }
 
-    public var dimension: Int { logLengthScales.count }
+    package var dimension: Int { logLengthScales.count }
 
-    public var kernel: Matern52 {
+    package var kernel: Matern52 {
         Matern52(
             lengthScales: logLengthScales.map(Foundation.exp), signalVariance: Foundation.exp(logSignalVariance),
             additiveVariance: Foundation.exp(logAdditiveVariance))
     }
 
-    public var noiseVariance: Double { Foundation.exp(logNoiseVariance) }
+    package var noiseVariance: Double { Foundation.exp(logNoiseVariance) }
 
     /// The flat vector the optimiser works on.
-    public var vector: [Double] { logLengthScales + [logSignalVariance, logAdditiveVariance, logNoiseVariance] }
+    package var vector: [Double] { logLengthScales + [logSignalVariance, logAdditiveVariance, logNoiseVariance] }
 
-    public init(vector: [Double]) {
+    package init(vector: [Double]) {
         precondition(vector.count >= 4)
         let d = vector.count - 3
         logLengthScales = Array(vector[..<d])
@@ -41,17 +44,17 @@ public struct GPHyperparameters: Sendable, Hashable {
 
 /// Box bounds and Gaussian priors on the log-hyperparameters (a log-normal prior on each length
 /// scale, signal and noise variance). The fit maximises log marginal likelihood + log prior.
-public struct GPPriors: Sendable, Hashable {
+package struct GPPriors: Sendable, Hashable {
     /// The prior of each length scale.
-    public var lengthScale: LengthScalePrior
-    public var signalVariance: NormalPrior
+    package var lengthScale: LengthScalePrior
+    package var signalVariance: NormalPrior
     /// The additive part's variance; nil leaves the additive part out (fixed at 0).
-    public var additiveVariance: NormalPrior?
-    public var noiseVariance: NormalPrior
-    public var lengthScaleBounds: ClosedRange<Double>
-    public var signalVarianceBounds: ClosedRange<Double>
-    public var additiveVarianceBounds: ClosedRange<Double>
-    public var noiseVarianceBounds: ClosedRange<Double>
+    package var additiveVariance: NormalPrior?
+    package var noiseVariance: NormalPrior
+    package var lengthScaleBounds: ClosedRange<Double>
+    package var signalVarianceBounds: ClosedRange<Double>
+    package var additiveVarianceBounds: ClosedRange<Double>
+    package var noiseVarianceBounds: ClosedRange<Double>
 
     /// Defaults for inputs in the unit cube and standardised outputs.
     ///
@@ -59,7 +62,7 @@ public struct GPPriors: Sendable, Hashable {
     /// "Vanilla Bayesian optimization performs great in high dimensions"), BoTorch's default:
     /// log ℓ ~ N(√2 + ½ log d, √3). The noise prior leans small (objectives are often nearly
     /// deterministic) but lets the data raise it.
-    public static func standard(dimension d: Int) -> GPPriors {
+    package static func standard(dimension d: Int) -> GPPriors {
         GPPriors(
             lengthScale: .gamma(shape: 3, rate: 6),
             signalVariance: NormalPrior(mean: 0, sd: 1.5),
@@ -72,21 +75,29 @@ public struct GPPriors: Sendable, Hashable {
     }
 
     /// Lower and upper bounds of the log-parameter vector for `dimension` inputs.
-    public func bounds(dimension d: Int) -> (lower: [Double], upper: [Double]) {
+    package func bounds(dimension d: Int) -> (lower: [Double], upper: [Double]) {
         let l: (Double) -> Double = Foundation.log
         // Without an additive part its log variance is pinned at −∞.
-        let additive = additiveVariance == nil ? (-Double.infinity, -Double.infinity) : (l(additiveVarianceBounds.lowerBound), l(additiveVarianceBounds.upperBound))
-        let lower = [Double](repeating: l(lengthScaleBounds.lowerBound), count: d)
+        let additive =
+            additiveVariance == nil
+            ? (-Double.infinity, -Double.infinity)
+            : (l(additiveVarianceBounds.lowerBound), l(additiveVarianceBounds.upperBound))
+        let lower =
+            [Double](repeating: l(lengthScaleBounds.lowerBound), count: d)
             + [l(signalVarianceBounds.lowerBound), additive.0, l(noiseVarianceBounds.lowerBound)]
-        let upper = [Double](repeating: l(lengthScaleBounds.upperBound), count: d)
+        let upper =
+            [Double](repeating: l(lengthScaleBounds.upperBound), count: d)
             + [l(signalVarianceBounds.upperBound), additive.1, l(noiseVarianceBounds.upperBound)]
         return (lower, upper)
     }
 
     /// The prior means, clamped into the bounds: the default starting point of a fit.
-    public func center(dimension d: Int) -> GPHyperparameters {
+    package func center(dimension d: Int) -> GPHyperparameters {
         let (lower, upper) = bounds(dimension: d)
-        let mean = [Double](repeating: lengthScale.mode, count: d) + [signalVariance.mean, additiveVariance?.mean ?? -.infinity, noiseVariance.mean]
+        let mean =
+            [Double](repeating: lengthScale.mode, count: d) + [
+                signalVariance.mean, additiveVariance?.mean ?? -.infinity, noiseVariance.mean
+            ]
         return GPHyperparameters(vector: zip(mean, zip(lower, upper)).map { min(max($0, $1.0), $1.1) })
     }
 
@@ -118,14 +129,14 @@ public struct GPPriors: Sendable, Hashable {
 }
 
 /// The prior of each length scale (inputs in the unit cube).
-public enum LengthScalePrior: Sendable, Hashable {
+package enum LengthScalePrior: Sendable, Hashable {
     /// log ℓ ~ N(mean, sd).
     case logNormal(NormalPrior)
     /// ℓ ~ Gamma(shape, rate).
     case gamma(shape: Double, rate: Double)
 
     /// The most likely log ℓ: where fits start.
-    public var mode: Double {
+    package var mode: Double {
         switch self {
         case .logNormal(let prior): prior.mean
         case .gamma(let shape, let rate): Foundation.log(shape / rate)
@@ -133,7 +144,7 @@ public enum LengthScalePrior: Sendable, Hashable {
     }
 
     /// A plausible spread of log ℓ around the mode, for random restarts.
-    public var spread: Double {
+    package var spread: Double {
         switch self {
         case .logNormal(let prior): prior.sd
         case .gamma(let shape, _): 1 / shape.squareRoot()
@@ -142,10 +153,10 @@ public enum LengthScalePrior: Sendable, Hashable {
 }
 
 /// A normal prior on a log-parameter (a log-normal one on the parameter).
-public struct NormalPrior: Sendable, Hashable {
-    public var mean: Double
-    public var sd: Double
-    public init(mean: Double, sd: Double) {
+package struct NormalPrior: Sendable, Hashable {
+    package var mean: Double
+    package var sd: Double
+    package init(mean: Double, sd: Double) {
         self.mean = mean
         self.sd = sd
     }

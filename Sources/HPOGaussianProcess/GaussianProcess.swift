@@ -5,24 +5,26 @@ import Foundation
 /// Gaussian noise. Targets are taken as given (standardise them first, see `OutputTransform`).
 ///
 /// A value type: conditioning on a pending point returns a new process and leaves this one alone.
-public struct GaussianProcess: Sendable {
-    public let hyperparameters: GPHyperparameters
-    public let kernel: Matern52
+package struct GaussianProcess: Sendable {
+    package let hyperparameters: GPHyperparameters
+    package let kernel: Matern52
     /// The inputs conditioned on, row-major, `count` rows of `dimension` coordinates.
-    public private(set) var inputs: [Double]
-    public private(set) var targets: [Double]
+    package private(set) var inputs: [Double]
+    package private(set) var targets: [Double]
     /// How many of the rows are real observations; the rest were added by `conditioned(on:value:)`.
-    public private(set) var observedCount: Int
-    public private(set) var factor: CholeskyFactor
+    package private(set) var observedCount: Int
+    package private(set) var factor: CholeskyFactor
     /// K⁻¹ y.
     private(set) var alpha: [Double]
 
-    public var dimension: Int { kernel.dimension }
-    public var count: Int { targets.count }
+    package var dimension: Int { kernel.dimension }
+    package var count: Int { targets.count }
 
     /// The posterior given `rows` observations (`inputs` row-major) at fixed hyperparameters;
     /// nil when the covariance cannot be factored even with jitter.
-    public init?(inputs: [Double], rows n: Int, targets: [Double], hyperparameters: GPHyperparameters, spareRows: Int = 16) {
+    package init?(
+        inputs: [Double], rows n: Int, targets: [Double], hyperparameters: GPHyperparameters, spareRows: Int = 16
+    ) {
         precondition(n > 0 && inputs.count == n * hyperparameters.dimension && targets.count == n)
         let kernel = hyperparameters.kernel
         var k = kernel.crossCovariance(inputs, rows: n, inputs, rows: n)
@@ -40,7 +42,7 @@ public struct GaussianProcess: Sendable {
     /// The posterior with one more observation `value` at `point`, hyperparameters unchanged:
     /// the Cholesky factor grows by one row (O(n²)), nothing is refitted. This is how pending
     /// trials enter as lies. Returns self unchanged if the point cannot be added.
-    public func conditioned(on point: [Double], value: Double) -> GaussianProcess {
+    package func conditioned(on point: [Double], value: Double) -> GaussianProcess {
         var result = self
         result.condition(on: point, value: value)
         return result
@@ -48,10 +50,12 @@ public struct GaussianProcess: Sendable {
 
     /// `conditioned(on:value:)` in place: conditioning a process held in one variable on one lie
     /// after another copies its factor once, not once per lie.
-    public mutating func condition(on point: [Double], value: Double) {
+    package mutating func condition(on point: [Double], value: Double) {
         precondition(point.count == dimension)
         let column = kernel.crossCovariance(point, rows: 1, inputs, rows: count)
-        guard factor.append(column: column, diagonal: kernel.priorVariance + hyperparameters.noiseVariance) else { return }
+        guard factor.append(column: column, diagonal: kernel.priorVariance + hyperparameters.noiseVariance) else {
+            return
+        }
         inputs += point
         targets.append(value)
         alpha = factor.solve(targets)
@@ -62,7 +66,7 @@ public struct GaussianProcess: Sendable {
     /// grows by one row per point (O(n²) each) instead of being recomputed (O(n³)). What a new
     /// result costs between refits; the targets change because the output transform moves with
     /// every result. Nil if a point cannot be added.
-    public func extended(with points: [Double], targets: [Double]) -> GaussianProcess? {
+    package func extended(with points: [Double], targets: [Double]) -> GaussianProcess? {
         let d = dimension
         precondition(points.count % d == 0 && targets.count == count + points.count / d)
         var result = self
@@ -82,13 +86,13 @@ public struct GaussianProcess: Sendable {
 
     /// The leave-one-out predictive means at the observations, μ₋ᵢ = yᵢ − αᵢ/[K⁻¹]ᵢᵢ (Rasmussen &
     /// Williams §5.4.2): what the model predicts at each point from all the others, in one pass.
-    public func leaveOneOutMeans() -> [Double] {
+    package func leaveOneOutMeans() -> [Double] {
         let inverse = factor.inverse()
         return (0..<count).map { targets[$0] - alpha[$0] / inverse[$0 * count + $0] }
     }
 
     /// Posterior means and variances (of the latent function, noise excluded) at `rows` points.
-    public func predict(_ points: [Double], rows m: Int) -> (mean: [Double], variance: [Double]) {
+    package func predict(_ points: [Double], rows m: Int) -> (mean: [Double], variance: [Double]) {
         precondition(points.count == m * dimension)
         guard m > 0 else { return ([], []) }
         let n = count
@@ -109,7 +113,7 @@ public struct GaussianProcess: Sendable {
     /// to all points by one triangular matrix product (dtrmm), which runs several times faster
     /// than the triangular solve of `predict` for hundreds of points, at the same accuracy in
     /// practice (the variance is still σ² minus a sum of squares).
-    public func predictMany(_ points: [Double], rows m: Int) -> (mean: [Double], variance: [Double]) {
+    package func predictMany(_ points: [Double], rows m: Int) -> (mean: [Double], variance: [Double]) {
         precondition(points.count == m * dimension)
         guard m > 0 else { return ([], []) }
         let n = count
@@ -118,7 +122,9 @@ public struct GaussianProcess: Sendable {
         cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1, cross, Int32(n), alpha, 1, 0, &mean, 1)
         guard let inverse = factor.lowerInverse() else { return predict(points, rows: m) }
         // Row c becomes (L⁻¹ k_c)ᵀ = k_cᵀ L⁻ᵀ.
-        cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, Int32(m), Int32(n), 1, inverse, Int32(n), &cross, Int32(n))
+        cblas_dtrmm(
+            CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, Int32(m), Int32(n), 1, inverse, Int32(n),
+            &cross, Int32(n))
         var variance = [Double](repeating: 0, count: m)
         for c in 0..<m {
             var squared = 0.0
@@ -129,7 +135,7 @@ public struct GaussianProcess: Sendable {
     }
 
     /// The posterior mean and variance at one point, with their gradients with respect to it.
-    public func predictWithGradient(at x: [Double]) -> Prediction {
+    package func predictWithGradient(at x: [Double]) -> Prediction {
         precondition(x.count == dimension)
         let n = count
         let d = dimension
@@ -152,10 +158,10 @@ public struct GaussianProcess: Sendable {
             varianceGradient: varianceGradient)
     }
 
-    public struct Prediction: Sendable {
-        public var mean: Double
-        public var variance: Double
-        public var meanGradient: [Double]
-        public var varianceGradient: [Double]
+    package struct Prediction: Sendable {
+        package var mean: Double
+        package var variance: Double
+        package var meanGradient: [Double]
+        package var varianceGradient: [Double]
     }
 }

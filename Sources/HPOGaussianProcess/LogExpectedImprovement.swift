@@ -10,15 +10,17 @@ import Foundation
 ///     log h(z) = −z²/2 − ½ log 2π + log1mexp(log(erfcx(−z/√2)·|z|) + ½ log(π/2))
 ///
 /// and from its asymptotic series for z ≪ 0.
-public enum LogExpectedImprovement {
+package enum LogExpectedImprovement {
     /// log EI for a Gaussian with `mean` and `variance` against the incumbent `best`.
-    public static func value(mean: Double, variance: Double, best: Double) -> Double {
+    package static func value(mean: Double, variance: Double, best: Double) -> Double {
         let sigma = max(variance, minimumVariance).squareRoot()
         return Foundation.log(sigma) + logH((best - mean) / sigma)
     }
 
     /// log EI and its gradient, from a prediction with gradients.
-    public static func valueAndGradient(_ p: GaussianProcess.Prediction, best: Double) -> (value: Double, gradient: [Double]) {
+    package static func valueAndGradient(_ p: GaussianProcess.Prediction, best: Double) -> (
+        value: Double, gradient: [Double]
+    ) {
         let variance = max(p.variance, minimumVariance)
         let sigma = variance.squareRoot()
         let z = (best - p.mean) / sigma
@@ -41,7 +43,7 @@ public enum LogExpectedImprovement {
     static let halfLogPiOver2 = 0.5 * Foundation.log(Double.pi / 2)
 
     /// log h(z), h(z) = φ(z) + zΦ(z) > 0.
-    public static func logH(_ z: Double) -> Double {
+    package static func logH(_ z: Double) -> Double {
         if z > -1 {
             let h = standardNormalDensity(z) + z * standardNormalCDF(z)
             return Foundation.log(h)
@@ -62,7 +64,7 @@ public enum LogExpectedImprovement {
     }
 
     /// d log h / dz = Φ(z)/h(z), computed in log space.
-    public static func logHDerivative(_ z: Double) -> Double {
+    package static func logHDerivative(_ z: Double) -> Double {
         if z > -1 { return standardNormalCDF(z) / (standardNormalDensity(z) + z * standardNormalCDF(z)) }
         return Foundation.exp(logStandardNormalCDF(z) - logH(z))
     }

@@ -8,16 +8,16 @@ import Foundation
 ///
 /// The squared coordinate differences of every pair of inputs do not depend on θ: they are
 /// computed once, so one evaluation costs one pass over the pairs, a Cholesky and an inverse.
-public struct MarginalLikelihood: Sendable {
-    public let n: Int
-    public let d: Int
-    public let y: [Double]
-    public let priors: GPPriors
+package struct MarginalLikelihood: Sendable {
+    package let n: Int
+    package let d: Int
+    package let y: [Double]
+    package let priors: GPPriors
     /// (x_ik − x_jk)² for i > j, pair after pair (pair index i(i−1)/2 + j), d values each.
     private let squaredDifferences: [Double]
     private let inputs: [Double]
 
-    public init(inputs: [Double], rows n: Int, targets y: [Double], priors: GPPriors) {
+    package init(inputs: [Double], rows n: Int, targets y: [Double], priors: GPPriors) {
         precondition(n > 0 && inputs.count % n == 0 && y.count == n)
         let d = inputs.count / n
         self.n = n
@@ -87,7 +87,9 @@ public struct MarginalLikelihood: Sendable {
                     var v = kernel.signalVariance * terms.unit[p]
                     if let table = terms.table {
                         var sum = 0.0
-                        for m in 0..<d { sum += AdditiveTable.unit(table, i, table, j, m, inputs[i * d + m] - inputs[j * d + m]) }
+                        for m in 0..<d {
+                            sum += AdditiveTable.unit(table, i, table, j, m, inputs[i * d + m] - inputs[j * d + m])
+                        }
                         v += additive * sum
                     }
                     k[i * n + j] = v
@@ -102,7 +104,7 @@ public struct MarginalLikelihood: Sendable {
 
     /// The log marginal likelihood plus log prior at θ (a log-parameter vector), and its
     /// gradient; nil when K cannot be factored.
-    public func valueAndGradient(_ vector: [Double]) -> (value: Double, gradient: [Double])? {
+    package func valueAndGradient(_ vector: [Double]) -> (value: Double, gradient: [Double])? {
         let theta = GPHyperparameters(vector: vector)
         let kernel = theta.kernel
         let terms = pairTerms(kernel)
@@ -132,7 +134,8 @@ public struct MarginalLikelihood: Sendable {
                         let g = wij * kernel.signalVariance * terms.radial[p]
                         if let table = terms.table {
                             for m in 0..<d {
-                                let (unit, radial) = AdditiveTable.unitAndRadial(table, i, table, j, m, inputs[i * d + m] - inputs[j * d + m])
+                                let (unit, radial) = AdditiveTable.unitAndRadial(
+                                    table, i, table, j, m, inputs[i * d + m] - inputs[j * d + m])
                                 additiveGradient += wij * additive * unit
                                 gradient[m] += (g + wij * additive * radial) * sq[p * d + m]
                             }

@@ -12,21 +12,21 @@ import Foundation
 ///
 /// Inputs are rows of a row-major matrix. Kernel matrices are plain loops: they are cheap next to
 /// the Cholesky factorisation and triangular solves, which go to LAPACK/BLAS.
-public struct Matern52: Sendable, Hashable {
-    public var lengthScales: [Double]
-    public var signalVariance: Double
-    public var additiveVariance: Double
+package struct Matern52: Sendable, Hashable {
+    package var lengthScales: [Double]
+    package var signalVariance: Double
+    package var additiveVariance: Double
 
-    public init(lengthScales: [Double], signalVariance: Double, additiveVariance: Double = 0) {
+    package init(lengthScales: [Double], signalVariance: Double, additiveVariance: Double = 0) {
         self.lengthScales = lengthScales
         self.signalVariance = signalVariance
         self.additiveVariance = additiveVariance
     }
 
-    public var dimension: Int { lengthScales.count }
+    package var dimension: Int { lengthScales.count }
 
     /// k(x, x): the prior variance at any point.
-    public var priorVariance: Double { signalVariance + additiveVariance }
+    package var priorVariance: Double { signalVariance + additiveVariance }
 
     /// Whether the additive part is worth computing.
     var hasAdditivePart: Bool { additiveVariance > 1e-9 * signalVariance && additiveVariance > 0 }
@@ -65,7 +65,7 @@ public struct Matern52: Sendable, Hashable {
     /// points), so it is laid out for the vector units: `b` is scaled by 1/ℓ and transposed once,
     /// so that each row of the result is built by loops over the columns of `b` that the compiler
     /// vectorises, and σ² m(r) is applied to a finished row of r² values.
-    public func crossCovariance(_ a: [Double], rows n: Int, _ b: [Double], rows m: Int) -> [Double] {
+    package func crossCovariance(_ a: [Double], rows n: Int, _ b: [Double], rows m: Int) -> [Double] {
         let d = dimension
         var result = [Double](repeating: 0, count: n * m)
         guard n > 0, m > 0 else { return result }

@@ -2,7 +2,7 @@ import Foundation
 
 /// How raw observations are warped before they are standardised for the GP. All are monotone,
 /// so the best observation stays the best and expected improvement keeps its meaning.
-public enum OutputWarping: String, Sendable, Hashable, Codable, CaseIterable {
+package enum OutputWarping: String, Sendable, Hashable, Codable, CaseIterable {
     /// Standardise only.
     case none
     /// log(y − min y + c) with c = median − min: nearly linear among the better half, compresses
@@ -14,18 +14,18 @@ public enum OutputWarping: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// Raw observations → the GP's targets: warped, then standardised to mean 0, variance 1.
-public struct OutputTransform: Sendable {
-    public let warping: OutputWarping
+package struct OutputTransform: Sendable {
+    package let warping: OutputWarping
     /// The standardised targets, in the order of the observations.
-    public let targets: [Double]
+    package let targets: [Double]
     private let shift: Double
     private let mean: Double
     private let scale: Double
     /// log |d targets / d y| summed over the observations (nil for the rank warping): added to
     /// a fit's log likelihood, it makes fits under different warpings comparable.
-    public let logJacobian: Double?
+    package let logJacobian: Double?
 
-    public init(observations y: [Double], warping: OutputWarping) {
+    package init(observations y: [Double], warping: OutputWarping) {
         precondition(!y.isEmpty)
         self.warping = warping
         var shift = 0.0
@@ -61,7 +61,7 @@ public struct OutputTransform: Sendable {
 
     /// A raw value on the targets' scale; nil for the rank warping (which has no closed form) or
     /// for a value below the log warping's shifted minimum.
-    public func apply(_ value: Double) -> Double? {
+    package func apply(_ value: Double) -> Double? {
         switch warping {
         case .none: return (value - mean) / scale
         case .log: return value + shift > 0 ? (Foundation.log(value + shift) - mean) / scale : nil
@@ -90,22 +90,37 @@ public struct OutputTransform: Sendable {
 
     /// Φ⁻¹(p) for p in (0, 1): Acklam's rational approximation and one Halley step.
     static func inverseNormalCDF(_ p: Double) -> Double {
-        let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
-        let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
-        let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+        let a = [
+            -3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
+            -3.066479806614716e+01, 2.506628277459239e+00
+        ]
+        let b = [
+            -5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
+            -1.328068155288572e+01
+        ]
+        let c = [
+            -7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
+            4.374664141464968e+00, 2.938163982698783e+00
+        ]
         let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
         let low = 0.02425
         var x: Double
         if p < low {
             let q = (-2 * Foundation.log(p)).squareRoot()
-            x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+            x =
+                (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+                / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
         } else if p <= 1 - low {
             let q = p - 0.5
             let r = q * q
-            x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+            x =
+                (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+                / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
         } else {
             let q = (-2 * Foundation.log(1 - p)).squareRoot()
-            x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+            x =
+                -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+                / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
         }
         let e = 0.5 * Foundation.erfc(-x / 2.0.squareRoot()) - p
         let u = e * (2 * Double.pi).squareRoot() * Foundation.exp(x * x / 2)

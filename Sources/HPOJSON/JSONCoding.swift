@@ -3,10 +3,10 @@ import Foundation
 /// Foundation's JSON coders as the results log and the wire configure them (for what the
 /// hand-written paths do not cover), and a short account of a decoding error for the warnings
 /// and errors of both.
-public enum JSONCoding {
+package enum JSONCoding {
     /// Sorted keys; metrics may be NaN or infinite (a diverged run) and JSON has no such numbers,
     /// so they are the strings "inf", "-inf" and "nan".
-    public static func makeEncoder(escapingSlashes: Bool = true) -> JSONEncoder {
+    package static func makeEncoder(escapingSlashes: Bool = true) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = escapingSlashes ? [.sortedKeys] : [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
@@ -14,7 +14,7 @@ public enum JSONCoding {
         return encoder
     }
 
-    public static func makeDecoder() -> JSONDecoder {
+    package static func makeDecoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -23,7 +23,7 @@ public enum JSONCoding {
 
     /// Which field and what went wrong, in the words the hand-written readers use too:
     /// `field "params.lr": expected Double`, `missing field "objective"`.
-    public static func describe(_ error: any Error) -> String {
+    package static func describe(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return "\(error)" }
         func path(_ context: DecodingError.Context, _ last: (any CodingKey)? = nil) -> String {
             (context.codingPath + (last.map { [$0] } ?? [])).map { $0.intValue.map(String.init) ?? $0.stringValue }

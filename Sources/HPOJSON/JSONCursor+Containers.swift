@@ -1,7 +1,7 @@
 extension JSONCursor {
     /// An object whose values `value` reads; a repeated key leaves the input to `JSONDecoder`.
     @inlinable
-    public mutating func dictionary<Value>(_ value: (inout JSONCursor) -> Value?) -> [String: Value]? {
+    package mutating func dictionary<Value>(_ value: (inout JSONCursor) -> Value?) -> [String: Value]? {
         var result: [String: Value] = [:]
         let complete = object { cursor, key in
             guard result[key] == nil, let element = value(&cursor) else { return false }
@@ -13,7 +13,7 @@ extension JSONCursor {
 
     /// An array of integers.
     @inlinable
-    public mutating func integers() -> [Int]? {
+    package mutating func integers() -> [Int]? {
         var result: [Int] = []
         let complete = array { cursor in
             guard let element = cursor.integer() else { return false }
@@ -25,7 +25,7 @@ extension JSONCursor {
 
     /// An array of strings.
     @inlinable
-    public mutating func strings() -> [String]? {
+    package mutating func strings() -> [String]? {
         var result: [String] = []
         let complete = array { cursor in
             guard let element = cursor.string() else { return false }

@@ -1,7 +1,7 @@
 extension JSONCursor {
     /// The value of an integer's text (`-?[0-9]+`), if it fits an `Int`.
     @inlinable
-    public static func integer(_ text: UnsafeRawBufferPointer) -> Int? {
+    package static func integer(_ text: UnsafeRawBufferPointer) -> Int? {
         let negative = text.first == UInt8(ascii: "-")
         var value = 0
         for digit in text.dropFirst(negative ? 1 : 0) {
@@ -17,7 +17,7 @@ extension JSONCursor {
     /// reads it). Numbers `JSONDecoder` refuses (too large, too small) or that would land on a
     /// subnormal are left to it.
     @inlinable
-    public static func double(_ text: UnsafeRawBufferPointer) -> Double? {
+    package static func double(_ text: UnsafeRawBufferPointer) -> Double? {
         guard let value = Double(String(decoding: text, as: UTF8.self)), value.isFinite, value == 0 || value.isNormal
         else { return nil }
         // An underflow reads as zero.

@@ -2,7 +2,7 @@ extension JSONCursor {
     /// A string: valid UTF-8, no raw control characters, escapes resolved (a lone surrogate is
     /// left to `JSONDecoder`).
     @inlinable
-    public mutating func string() -> String? {
+    package mutating func string() -> String? {
         guard take(UInt8(ascii: "\"")) else { return nil }
         let start = position
         var ascii = true
@@ -65,7 +65,8 @@ extension JSONCursor {
             switch unit {
             case 0xD800..<0xDC00:
                 // A high surrogate must be followed by an escaped low one.
-                guard next(UInt8(ascii: "\\")), next(UInt8(ascii: "u")), let low = hexUnit(), (0xDC00..<0xE000).contains(low)
+                guard next(UInt8(ascii: "\\")), next(UInt8(ascii: "u")), let low = hexUnit(),
+                    (0xDC00..<0xE000).contains(low)
                 else { return nil }
                 return Unicode.Scalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
             case 0xDC00..<0xE000:

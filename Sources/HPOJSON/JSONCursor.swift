@@ -6,18 +6,18 @@ import HPOCore
 /// It accepts a strict subset of what `JSONDecoder` accepts and reads each value the way
 /// `JSONDecoder` would. Every read returns `nil` (or `false`) for anything outside that subset:
 /// the caller then gives the line to `JSONDecoder`, which decides (and words any error).
-public struct JSONCursor {
-    public let bytes: UnsafeRawBufferPointer
+package struct JSONCursor {
+    package let bytes: UnsafeRawBufferPointer
     /// The next byte to read.
-    public var position = 0
+    package var position = 0
 
     @inlinable
-    public init(_ bytes: UnsafeRawBufferPointer) {
+    package init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
     }
 
     /// Nothing but whitespace is left.
-    public var atEnd: Bool {
+    package var atEnd: Bool {
         @inlinable mutating get {
             skipWhitespace()
             return position == bytes.count
@@ -26,7 +26,7 @@ public struct JSONCursor {
 
     /// Consumes `byte` (after whitespace) if it is next.
     @inlinable
-    public mutating func take(_ byte: UInt8) -> Bool {
+    package mutating func take(_ byte: UInt8) -> Bool {
         skipWhitespace()
         guard position < bytes.count, bytes[position] == byte else { return false }
         position += 1
@@ -35,7 +35,7 @@ public struct JSONCursor {
 
     /// Reads an object, handing each member's key to `member`, which must read its value.
     @inlinable
-    public mutating func object(_ member: (inout JSONCursor, String) -> Bool) -> Bool {
+    package mutating func object(_ member: (inout JSONCursor, String) -> Bool) -> Bool {
         guard take(UInt8(ascii: "{")) else { return false }
         if take(UInt8(ascii: "}")) { return true }
         repeat {
@@ -46,7 +46,7 @@ public struct JSONCursor {
 
     /// Reads an array, calling `element` to read each element.
     @inlinable
-    public mutating func array(_ element: (inout JSONCursor) -> Bool) -> Bool {
+    package mutating func array(_ element: (inout JSONCursor) -> Bool) -> Bool {
         guard take(UInt8(ascii: "[")) else { return false }
         if take(UInt8(ascii: "]")) { return true }
         repeat {
@@ -57,14 +57,14 @@ public struct JSONCursor {
 
     /// An integer written without fraction or exponent that fits an `Int`.
     @inlinable
-    public mutating func integer() -> Int? {
+    package mutating func integer() -> Int? {
         guard let number = numberToken(), number.isInteger else { return nil }
         return Self.integer(number.text)
     }
 
     /// A number, or one of the strings `"nan"`, `"inf"`, `"-inf"` (the log's non-finite values).
     @inlinable
-    public mutating func double() -> Double? {
+    package mutating func double() -> Double? {
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "\"") {
             switch string() {
@@ -78,7 +78,7 @@ public struct JSONCursor {
     }
 
     @inlinable
-    public mutating func bool() -> Bool? {
+    package mutating func bool() -> Bool? {
         if literal("true") { return true }
         if literal("false") { return false }
         return nil
@@ -88,7 +88,7 @@ public struct JSONCursor {
     /// a real number. A real number with an integral value is left to `JSONDecoder`, which reads
     /// `2.0` as the integer 2.
     @inlinable
-    public mutating func parameterValue() -> ParameterValue? {
+    package mutating func parameterValue() -> ParameterValue? {
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "\"") { return string().map { .string($0) } }
         guard let number = numberToken() else { return nil }
@@ -99,7 +99,7 @@ public struct JSONCursor {
 
     /// Skips any value, checking it as strictly as the reads above; nesting is limited.
     @inlinable
-    public mutating func skipValue(depth: Int = 0) -> Bool {
+    package mutating func skipValue(depth: Int = 0) -> Bool {
         skipWhitespace()
         guard position < bytes.count, depth < 32 else { return false }
         switch bytes[position] {
@@ -115,7 +115,7 @@ public struct JSONCursor {
     // MARK: Tokens
 
     @inlinable
-    public mutating func skipWhitespace() {
+    package mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x09, 0x0A, 0x0D: position += 1
@@ -137,7 +137,7 @@ public struct JSONCursor {
 
     /// The text of a number in JSON's grammar: `-? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)?`.
     @inlinable
-    public mutating func numberToken() -> (text: UnsafeRawBufferPointer, isInteger: Bool)? {
+    package mutating func numberToken() -> (text: UnsafeRawBufferPointer, isInteger: Bool)? {
         skipWhitespace()
         let start = position
         var isInteger = true
@@ -161,7 +161,7 @@ public struct JSONCursor {
 
     /// Consumes `byte` if it is next (no whitespace allowed before it).
     @inlinable
-    public mutating func next(_ byte: UInt8) -> Bool {
+    package mutating func next(_ byte: UInt8) -> Bool {
         guard position < bytes.count, bytes[position] == byte else { return false }
         position += 1
         return true

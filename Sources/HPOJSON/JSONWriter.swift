@@ -16,16 +16,16 @@ import HPOCore
 ///
 /// The separators are written for the caller: `key(_:)` and every value put a comma before
 /// themselves when a value came before them in the same object or array.
-public struct JSONWriter {
-    public var bytes: [UInt8]
+package struct JSONWriter {
+    package var bytes: [UInt8]
     /// Whether `/` is written as `\/` (JSONEncoder's default; not with `.withoutEscapingSlashes`).
-    public let escapesSlashes: Bool
+    package let escapesSlashes: Bool
     /// A value (or a whole object or array) was just written: the next member or element needs a
     /// comma. Set it after appending members to `bytes` directly.
-    public var afterValue = false
+    package var afterValue = false
 
     @inlinable
-    public init(escapesSlashes: Bool, capacity: Int = 256) {
+    package init(escapesSlashes: Bool, capacity: Int = 256) {
         bytes = []
         bytes.reserveCapacity(capacity)
         self.escapesSlashes = escapesSlashes
@@ -39,34 +39,34 @@ public struct JSONWriter {
     }
 
     @inlinable
-    public mutating func beginObject() {
+    package mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))
         afterValue = false
     }
 
     @inlinable
-    public mutating func endObject() {
+    package mutating func endObject() {
         bytes.append(UInt8(ascii: "}"))
         afterValue = true
     }
 
     @inlinable
-    public mutating func beginArray() {
+    package mutating func beginArray() {
         separate()
         bytes.append(UInt8(ascii: "["))
         afterValue = false
     }
 
     @inlinable
-    public mutating func endArray() {
+    package mutating func endArray() {
         bytes.append(UInt8(ascii: "]"))
         afterValue = true
     }
 
     /// A member's key, a fixed name that needs no escaping (ASCII letters, digits, `_`).
     @inlinable
-    public mutating func key(_ name: StaticString) {
+    package mutating func key(_ name: StaticString) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
@@ -77,7 +77,7 @@ public struct JSONWriter {
 
     /// A member's key taken from data (a dictionary key): escaped like any string.
     @inlinable
-    public mutating func key(_ name: String) {
+    package mutating func key(_ name: String) {
         string(name)
         bytes.append(UInt8(ascii: ":"))
         afterValue = false
@@ -86,7 +86,7 @@ public struct JSONWriter {
     // MARK: Values
 
     @inlinable
-    public mutating func string(_ value: String) {
+    package mutating func string(_ value: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         var value = value
@@ -100,8 +100,9 @@ public struct JSONWriter {
         var start = 0
         for index in utf8.indices {
             let byte = utf8[index]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
-                || (byte == UInt8(ascii: "/") && escapesSlashes)
+            guard
+                byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+                    || (byte == UInt8(ascii: "/") && escapesSlashes)
             else { continue }
             if index > start { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index])) }
             start = index + 1
@@ -128,7 +129,7 @@ public struct JSONWriter {
     }
 
     @inlinable
-    public mutating func int(_ value: Int) {
+    package mutating func int(_ value: Int) {
         separate()
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
@@ -146,10 +147,10 @@ public struct JSONWriter {
     }
 
     @inlinable
-    public mutating func int32(_ value: Int32) { int(Int(value)) }
+    package mutating func int32(_ value: Int32) { int(Int(value)) }
 
     @inlinable
-    public mutating func bool(_ value: Bool) {
+    package mutating func bool(_ value: Bool) {
         separate()
         // Not `if value { append(contentsOf: [t, r, u, e]) } else { … }`: Swift 6.3.1's optimiser
         // inverted that in release builds (debug was right; the release run of FastEncodingTests
@@ -161,7 +162,7 @@ public struct JSONWriter {
     /// A real number as JSONEncoder writes it: `description` less a trailing `.0`; NaN and the
     /// infinities as the strings `"nan"`, `"inf"`, `"-inf"`.
     @inlinable
-    public mutating func double(_ value: Double) {
+    package mutating func double(_ value: Double) {
         guard value.isFinite else {
             string(value.isNaN ? "nan" : value < 0 ? "-inf" : "inf")
             return
@@ -178,7 +179,7 @@ public struct JSONWriter {
 
     /// The bytes of a value already written as JSON (by this writer or by JSONEncoder).
     @inlinable
-    public mutating func rawValue(_ json: some Collection<UInt8>) {
+    package mutating func rawValue(_ json: some Collection<UInt8>) {
         separate()
         bytes.append(contentsOf: json)
         afterValue = true
@@ -188,13 +189,13 @@ public struct JSONWriter {
 
     /// A dictionary's keys in JSONEncoder's `.sortedKeys` order: by their UTF-8 bytes.
     @inlinable
-    public static func sortedKeys<Value>(_ dictionary: [String: Value]) -> [String] {
+    package static func sortedKeys<Value>(_ dictionary: [String: Value]) -> [String] {
         dictionary.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// An object with a dictionary's members, keys sorted, each value written by `value`.
     @inlinable
-    public mutating func dictionary<Value>(_ dictionary: [String: Value], _ value: (inout JSONWriter, Value) -> Void) {
+    package mutating func dictionary<Value>(_ dictionary: [String: Value], _ value: (inout JSONWriter, Value) -> Void) {
         beginObject()
         if dictionary.count == 1, let (key, element) = dictionary.first {
             self.key(key)
@@ -209,12 +210,12 @@ public struct JSONWriter {
     }
 
     @inlinable
-    public mutating func doubles(_ dictionary: [String: Double]) {
+    package mutating func doubles(_ dictionary: [String: Double]) {
         self.dictionary(dictionary) { $0.double($1) }
     }
 
     @inlinable
-    public mutating func strings(_ dictionary: [String: String]) {
+    package mutating func strings(_ dictionary: [String: String]) {
         self.dictionary(dictionary) { $0.string($1) }
     }
 }
@@ -222,7 +223,7 @@ public struct JSONWriter {
 extension JSONWriter {
     /// A parameter value as `ParameterValue.encode(to:)` writes it: a bare number or string.
     @inlinable
-    public mutating func parameterValue(_ value: ParameterValue) {
+    package mutating func parameterValue(_ value: ParameterValue) {
         switch value {
         case .int(let value): int(value)
         case .double(let value): double(value)
@@ -231,7 +232,7 @@ extension JSONWriter {
     }
 
     @inlinable
-    public mutating func parameters(_ parameters: Parameters) {
+    package mutating func parameters(_ parameters: Parameters) {
         dictionary(parameters) { $0.parameterValue($1) }
     }
 }

@@ -4,18 +4,19 @@ import HPOCore
 /// (`<log>.checkpoints/trial-N/<file>`, written to a temporary name, fsynced, renamed, the folder
 /// fsynced) before this line is written. The last such line of a trial names the checkpoint its
 /// next attempt resumes from.
-public struct TrialCheckpointed: Hashable, Sendable, Codable {
-    public var trial: TrialID
-    public var attempt: Attempt
-    public var worker: WorkerID
+package struct TrialCheckpointed: Hashable, Sendable, Codable {
+    package var trial: TrialID
+    package var attempt: Attempt
+    package var worker: WorkerID
     /// The training step it was taken at.
-    public var step: Int
+    package var step: Int
     /// The archive's size in bytes and SHA-256 (hex).
-    public var size: Int
-    public var sha256: String
+    package var size: Int
+    package var sha256: String
     /// The archive's file name inside the trial's folder of the store.
-    public var file: String
-    public init(trial: TrialID, attempt: Attempt, worker: WorkerID, step: Int, size: Int, sha256: String, file: String) {
+    package var file: String
+    package init(trial: TrialID, attempt: Attempt, worker: WorkerID, step: Int, size: Int, sha256: String, file: String)
+    {
         self.trial = trial
         self.attempt = attempt
         self.worker = worker
@@ -28,14 +29,14 @@ public struct TrialCheckpointed: Hashable, Sendable, Codable {
 
 /// `trial_resumed`: the attempt just dispatched starts from a stored checkpoint (it gets
 /// `HPO_RESUME_DIR` and `HPO_RESUME_STEP`).
-public struct TrialResumed: Hashable, Sendable, Codable {
-    public var trial: TrialID
-    public var attempt: Attempt
-    public var worker: WorkerID
+package struct TrialResumed: Hashable, Sendable, Codable {
+    package var trial: TrialID
+    package var attempt: Attempt
+    package var worker: WorkerID
     /// The checkpoint's step (`HPO_RESUME_STEP`) and SHA-256.
-    public var step: Int
-    public var sha256: String
-    public init(trial: TrialID, attempt: Attempt, worker: WorkerID, step: Int, sha256: String) {
+    package var step: Int
+    package var sha256: String
+    package init(trial: TrialID, attempt: Attempt, worker: WorkerID, step: Int, sha256: String) {
         self.trial = trial
         self.attempt = attempt
         self.worker = worker
@@ -47,15 +48,15 @@ public struct TrialResumed: Hashable, Sendable, Codable {
 /// `trial_preempted`: the worker was told to leave (SIGTERM) and handed the attempt back; the
 /// trial is queued again to resume from its last durable checkpoint (`checkpoint_step`, absent
 /// when it has none). Not a failure and not counted against `retries`.
-public struct TrialPreempted: Hashable, Sendable, Codable {
-    public var trial: TrialID
-    public var attempt: Attempt
-    public var params: Parameters
-    public var worker: WorkerID
-    public var reason: String
-    public var checkpointStep: Int?
-    public var durationSeconds: Double
-    public init(
+package struct TrialPreempted: Hashable, Sendable, Codable {
+    package var trial: TrialID
+    package var attempt: Attempt
+    package var params: Parameters
+    package var worker: WorkerID
+    package var reason: String
+    package var checkpointStep: Int?
+    package var durationSeconds: Double
+    package init(
         trial: TrialID, attempt: Attempt, params: Parameters, worker: WorkerID, reason: String, checkpointStep: Int?,
         durationSeconds: Double
     ) {

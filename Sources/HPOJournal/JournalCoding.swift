@@ -2,11 +2,11 @@ import Foundation
 import HPOJSON
 
 /// A line of the log as written: `{"event": …, "time": …, <the event's fields>}`.
-public struct JournalRecord: Hashable, Sendable {
-    public var event: JournalEvent
+package struct JournalRecord: Hashable, Sendable {
+    package var event: JournalEvent
     /// Seconds since 1970 (UTC) when the coordinator wrote the line.
-    public var time: Double
-    public init(event: JournalEvent, time: Double) {
+    package var time: Double
+    package init(event: JournalEvent, time: Double) {
         self.event = event
         self.time = time
     }

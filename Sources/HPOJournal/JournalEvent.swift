@@ -1,7 +1,7 @@
 import HPOCore
 
 /// One line of the results log. See docs/results-log.md for every field.
-public enum JournalEvent: Hashable, Sendable {
+package enum JournalEvent: Hashable, Sendable {
     case studyStarted(StudyStarted)
     /// A coordinator took over the study from its log after a restart.
     case studyResumed(StudyResumed)
@@ -30,7 +30,7 @@ public enum JournalEvent: Hashable, Sendable {
     case trialPreempted(TrialPreempted)
 
     /// The value of the line's `"event"` field.
-    public var name: String {
+    package var name: String {
         switch self {
         case .studyStarted: "study_started"
         case .studyResumed: "study_resumed"
@@ -53,12 +53,12 @@ public enum JournalEvent: Hashable, Sendable {
     }
 }
 
-public struct StudyStarted: Hashable, Sendable, Codable {
-    public var study: String
-    public var config: StudyConfig
-    public var software: String
-    public var host: String
-    public init(study: String, config: StudyConfig, software: String, host: String) {
+package struct StudyStarted: Hashable, Sendable, Codable {
+    package var study: String
+    package var config: StudyConfig
+    package var software: String
+    package var host: String
+    package init(study: String, config: StudyConfig, software: String, host: String) {
         self.study = study
         self.config = config
         self.software = software
@@ -66,21 +66,21 @@ public struct StudyStarted: Hashable, Sendable, Codable {
     }
 }
 
-public struct StudyResumed: Hashable, Sendable, Codable {
-    public var study: String
-    public var software: String
-    public var host: String
+package struct StudyResumed: Hashable, Sendable, Codable {
+    package var study: String
+    package var software: String
+    package var host: String
     /// What the log held when the study resumed.
-    public var completed: Int
-    public var failed: Int
+    package var completed: Int
+    package var failed: Int
     /// Trials stopped early (absent in logs written before pruning existed).
-    public var pruned: Int?
-    public var created: Int
+    package var pruned: Int?
+    package var created: Int
     /// Trials waiting for another attempt.
-    public var queued: [Int]
+    package var queued: [Int]
     /// Trials that were running: their workers may still report them, else they run again.
-    public var awaitingWorkers: [Int]
-    public init(
+    package var awaitingWorkers: [Int]
+    package init(
         study: String, software: String, host: String, completed: Int, failed: Int, pruned: Int? = nil, created: Int,
         queued: [Int], awaitingWorkers: [Int]
     ) {
@@ -102,28 +102,28 @@ public struct StudyResumed: Hashable, Sendable, Codable {
 
 /// A learning-rate range test. Only `lrs` and `losses` are required when reading (docs/report.md
 /// lists the fields); the coordinator's `--lr-find` writes all of them.
-public struct LRRangeTestRan: Hashable, Sendable, Codable {
+package struct LRRangeTestRan: Hashable, Sendable, Codable {
     /// The parameter whose range was narrowed (`learning_rate`).
-    public var parameter: String
+    package var parameter: String
     /// The learning rate and raw loss at each step, and the smoothed loss.
-    public var lrs: [Double]
-    public var losses: [Double]
-    public var smoothed: [Double]
+    package var lrs: [Double]
+    package var losses: [Double]
+    package var smoothed: [Double]
     /// The single suggestion (steepest descent of the smoothed loss) and the others by name.
-    public var suggestion: Double?
-    public var suggestions: [String: Double]
+    package var suggestion: Double?
+    package var suggestions: [String: Double]
     /// The study file's range and the range the study searched instead (absent when the test
     /// narrowed nothing).
-    public var originalLow: Double?
-    public var originalHigh: Double?
-    public var low: Double?
-    public var high: Double?
+    package var originalLow: Double?
+    package var originalHigh: Double?
+    package var low: Double?
+    package var high: Double?
     /// Who ran it, when a trial did (the report names the trial in the plot's title).
-    public var trial: Int?
-    public var attempt: Int?
-    public var worker: String?
+    package var trial: Int?
+    package var attempt: Int?
+    package var worker: String?
 
-    public init(
+    package init(
         parameter: String, lrs: [Double], losses: [Double], smoothed: [Double], suggestion: Double?,
         suggestions: [String: Double], originalLow: Double?, originalHigh: Double?, low: Double?, high: Double?,
         trial: Int? = nil, attempt: Int? = nil, worker: String? = nil
@@ -149,7 +149,7 @@ public struct LRRangeTestRan: Hashable, Sendable, Codable {
         case originalHigh = "original_high"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         parameter = try container.decodeIfPresent(String.self, forKey: .parameter) ?? "learning_rate"
         lrs = try container.decode([Double].self, forKey: .lrs)
@@ -167,12 +167,12 @@ public struct LRRangeTestRan: Hashable, Sendable, Codable {
     }
 }
 
-public struct ResultDropped: Hashable, Sendable, Codable {
-    public var trial: TrialID
-    public var attempt: Attempt
-    public var worker: WorkerID
-    public var reason: String
-    public init(trial: TrialID, attempt: Attempt, worker: WorkerID, reason: String) {
+package struct ResultDropped: Hashable, Sendable, Codable {
+    package var trial: TrialID
+    package var attempt: Attempt
+    package var worker: WorkerID
+    package var reason: String
+    package init(trial: TrialID, attempt: Attempt, worker: WorkerID, reason: String) {
         self.trial = trial
         self.attempt = attempt
         self.worker = worker
@@ -180,12 +180,12 @@ public struct ResultDropped: Hashable, Sendable, Codable {
     }
 }
 
-public struct WorkerJoined: Hashable, Sendable, Codable {
-    public var worker: WorkerID
-    public var host: String
-    public var pid: Int32
-    public var slots: Int
-    public init(worker: WorkerID, host: String, pid: Int32, slots: Int) {
+package struct WorkerJoined: Hashable, Sendable, Codable {
+    package var worker: WorkerID
+    package var host: String
+    package var pid: Int32
+    package var slots: Int
+    package init(worker: WorkerID, host: String, pid: Int32, slots: Int) {
         self.worker = worker
         self.host = host
         self.pid = pid
@@ -193,34 +193,34 @@ public struct WorkerJoined: Hashable, Sendable, Codable {
     }
 }
 
-public struct WorkerLeft: Hashable, Sendable, Codable {
-    public var worker: WorkerID
+package struct WorkerLeft: Hashable, Sendable, Codable {
+    package var worker: WorkerID
     /// `bye: …` when the worker said goodbye, `lost: …` when it went silent.
-    public var reason: String
+    package var reason: String
     /// Attempts it was running, which go back to the queue.
-    public var abandoned: [Int]
-    public init(worker: WorkerID, reason: String, abandoned: [Int]) {
+    package var abandoned: [Int]
+    package init(worker: WorkerID, reason: String, abandoned: [Int]) {
         self.worker = worker
         self.reason = reason
         self.abandoned = abandoned
     }
 }
 
-public struct TrialDispatched: Hashable, Sendable, Codable {
-    public var trial: TrialID
-    public var attempt: Attempt
-    public var worker: WorkerID
-    public var params: Parameters
+package struct TrialDispatched: Hashable, Sendable, Codable {
+    package var trial: TrialID
+    package var attempt: Attempt
+    package var worker: WorkerID
+    package var params: Parameters
     /// How long the worker's slot stood idle between its previous result arriving and this
     /// dispatch (absent for a slot's first trial): the coordinator's own dispatch latency.
-    public var slotIdleSeconds: Double?
+    package var slotIdleSeconds: Double?
     /// True when the configuration came from the quasi-random fallback because the search's
     /// model had no proposal ready (absent otherwise).
-    public var fallback: Bool?
+    package var fallback: Bool?
     /// How many trials had ended since the search computed this configuration (absent when it saw
     /// every result): set when a slot could not wait for a fresh proposal and took an older one.
-    public var proposalLag: Int?
-    public init(
+    package var proposalLag: Int?
+    package init(
         trial: TrialID, attempt: Attempt, worker: WorkerID, params: Parameters, slotIdleSeconds: Double? = nil,
         fallback: Bool? = nil, proposalLag: Int? = nil
     ) {
@@ -239,12 +239,12 @@ public struct TrialDispatched: Hashable, Sendable, Codable {
     }
 }
 
-public struct TrialReported: Hashable, Sendable, Codable {
-    public var trial: TrialID
-    public var attempt: Attempt
-    public var step: Int
-    public var metrics: [String: Double]
-    public init(trial: TrialID, attempt: Attempt, step: Int, metrics: [String: Double]) {
+package struct TrialReported: Hashable, Sendable, Codable {
+    package var trial: TrialID
+    package var attempt: Attempt
+    package var step: Int
+    package var metrics: [String: Double]
+    package init(trial: TrialID, attempt: Attempt, step: Int, metrics: [String: Double]) {
         self.trial = trial
         self.attempt = attempt
         self.step = step
@@ -252,18 +252,18 @@ public struct TrialReported: Hashable, Sendable, Codable {
     }
 }
 
-public struct TrialCompleted: Hashable, Sendable, Codable {
-    public var trial: TrialID
-    public var attempt: Attempt
-    public var params: Parameters
-    public var objective: Double
-    public var metrics: [String: Double]
-    public var worker: WorkerID
-    public var durationSeconds: Double
+package struct TrialCompleted: Hashable, Sendable, Codable {
+    package var trial: TrialID
+    package var attempt: Attempt
+    package var params: Parameters
+    package var objective: Double
+    package var metrics: [String: Double]
+    package var worker: WorkerID
+    package var durationSeconds: Double
     /// How long the worker's slot stood idle before this attempt started, measured by the worker
     /// (see `TrialResult.slotIdleSeconds`); absent from workers that do not measure it.
-    public var slotIdleSeconds: Double?
-    public init(
+    package var slotIdleSeconds: Double?
+    package init(
         trial: TrialID, attempt: Attempt, params: Parameters, objective: Double, metrics: [String: Double],
         worker: WorkerID, durationSeconds: Double, slotIdleSeconds: Double? = nil
     ) {
@@ -283,19 +283,19 @@ public struct TrialCompleted: Hashable, Sendable, Codable {
     }
 }
 
-public struct TrialFailed: Hashable, Sendable, Codable {
-    public var trial: TrialID
-    public var attempt: Attempt
-    public var params: Parameters
-    public var worker: WorkerID
-    public var reason: String
-    public var exitCode: Int32?
-    public var stderrTail: String?
-    public var metrics: [String: Double]
-    public var durationSeconds: Double
+package struct TrialFailed: Hashable, Sendable, Codable {
+    package var trial: TrialID
+    package var attempt: Attempt
+    package var params: Parameters
+    package var worker: WorkerID
+    package var reason: String
+    package var exitCode: Int32?
+    package var stderrTail: String?
+    package var metrics: [String: Double]
+    package var durationSeconds: Double
     /// Whether another attempt of this trial follows.
-    public var willRetry: Bool
-    public init(
+    package var willRetry: Bool
+    package init(
         trial: TrialID, attempt: Attempt, params: Parameters, worker: WorkerID, reason: String, exitCode: Int32?,
         stderrTail: String?, metrics: [String: Double], durationSeconds: Double, willRetry: Bool
     ) {
@@ -319,17 +319,17 @@ public struct TrialFailed: Hashable, Sendable, Codable {
     }
 }
 
-public struct StudyFinished: Hashable, Sendable, Codable {
+package struct StudyFinished: Hashable, Sendable, Codable {
     /// `budget spent`, `grid exhausted`, `wall time reached`, `interrupted (SIGINT)`.
-    public var reason: String
-    public var completed: Int
-    public var failed: Int
+    package var reason: String
+    package var completed: Int
+    package var failed: Int
     /// Trials stopped early (absent in logs written before pruning existed).
-    public var pruned: Int?
-    public var bestTrial: TrialID?
-    public var bestObjective: Double?
-    public var bestParams: Parameters?
-    public init(
+    package var pruned: Int?
+    package var bestTrial: TrialID?
+    package var bestObjective: Double?
+    package var bestParams: Parameters?
+    package init(
         reason: String, completed: Int, failed: Int, pruned: Int? = nil, bestTrial: TrialID?, bestObjective: Double?,
         bestParams: Parameters?
     ) {
@@ -352,19 +352,19 @@ public struct StudyFinished: Hashable, Sendable, Codable {
 /// A trial the coordinator stopped early. `step` and `metrics` are those of its last report (where
 /// it stopped); `objective` is the objective metric's value in that report, an intermediate value
 /// and not a final result (absent when the report did not carry it).
-public struct TrialPruned: Hashable, Sendable, Codable {
-    public var trial: TrialID
-    public var attempt: Attempt
-    public var params: Parameters
-    public var worker: WorkerID
+package struct TrialPruned: Hashable, Sendable, Codable {
+    package var trial: TrialID
+    package var attempt: Attempt
+    package var params: Parameters
+    package var worker: WorkerID
     /// The step of the last report (absent if the trial never reported).
-    public var step: Int?
-    public var metrics: [String: Double]
-    public var objective: Double?
+    package var step: Int?
+    package var metrics: [String: Double]
+    package var objective: Double?
     /// The pruner's reason: `asha: rung 2 (step 3): val_loss 0.52 not in the top 1/3 of 6 (cutoff 0.31)`.
-    public var reason: String
-    public var durationSeconds: Double
-    public init(
+    package var reason: String
+    package var durationSeconds: Double
+    package init(
         trial: TrialID, attempt: Attempt, params: Parameters, worker: WorkerID, step: Int?, metrics: [String: Double],
         objective: Double?, reason: String, durationSeconds: Double
     ) {

@@ -21,7 +21,8 @@ enum JournalFastEncoding {
                 json.bool(fallback)
             }
             appendTrailingFields(
-                params: event.params, proposalLag: event.proposalLag, slotIdleSeconds: event.slotIdleSeconds, trial: event.trial,
+                params: event.params, proposalLag: event.proposalLag, slotIdleSeconds: event.slotIdleSeconds,
+                trial: event.trial,
                 worker: event.worker, to: &json)
         case .trialCompleted(let event):
             json.key("attempt")
@@ -33,7 +34,8 @@ enum JournalFastEncoding {
             json.key("objective")
             json.double(event.objective)
             appendTrailingFields(
-                params: event.params, slotIdleSeconds: event.slotIdleSeconds, trial: event.trial, worker: event.worker, to: &json)
+                params: event.params, slotIdleSeconds: event.slotIdleSeconds, trial: event.trial, worker: event.worker,
+                to: &json)
         default:
             return false
         }

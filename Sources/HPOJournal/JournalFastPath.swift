@@ -18,13 +18,17 @@ enum JournalFastPath {
     private static func event(named name: String, _ f: JournalFields) -> JournalEvent? {
         switch name {
         case "trial_dispatched":
-            guard let trial = f.trial, let attempt = f.attempt, let worker = f.worker, let params = f.params else { return nil }
+            guard let trial = f.trial, let attempt = f.attempt, let worker = f.worker, let params = f.params else {
+                return nil
+            }
             return .trialDispatched(
                 TrialDispatched(
                     trial: TrialID(trial), attempt: attempt, worker: WorkerID(worker), params: params,
                     slotIdleSeconds: f.slotIdleSeconds, fallback: f.fallback, proposalLag: f.proposalLag))
         case "trial_report":
-            guard let trial = f.trial, let attempt = f.attempt, let step = f.step, let metrics = f.metrics else { return nil }
+            guard let trial = f.trial, let attempt = f.attempt, let step = f.step, let metrics = f.metrics else {
+                return nil
+            }
             return .trialReport(TrialReported(trial: TrialID(trial), attempt: attempt, step: step, metrics: metrics))
         case "trial_completed":
             guard let trial = f.trial, let attempt = f.attempt, let params = f.params, let objective = f.objective,

@@ -45,7 +45,9 @@ enum JournalLineBatch {
         let decoder = JournalCoding.makeDecoder()
         for line in lines {
             do {
-                if let record = try JournalCoding.decode(UnsafeRawBufferPointer(rebasing: bytes[line.bytes]), using: decoder) {
+                if let record = try JournalCoding.decode(
+                    UnsafeRawBufferPointer(rebasing: bytes[line.bytes]), using: decoder)
+                {
                     chunk.records.append(record)
                 } else {
                     chunk.unknownEvents += 1

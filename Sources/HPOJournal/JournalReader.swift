@@ -2,18 +2,18 @@ import Foundation
 import HPOJSON
 
 /// Reads a results log back: every event in order.
-public enum JournalReader {
+package enum JournalReader {
     /// What a log holds.
-    public struct Contents: Sendable {
-        public var records: [JournalRecord]
+    package struct Contents: Sendable {
+        package var records: [JournalRecord]
         /// The last line was cut short (a crash mid-write) and was skipped.
-        public var tornTail: Bool
+        package var tornTail: Bool
         /// Lines with an event name this version does not know, skipped.
-        public var unknownEvents: Int
+        package var unknownEvents: Int
     }
 
     /// Reads the whole log. A torn last line is tolerated; any other bad line is an error naming it.
-    public static func read(path: String) throws(JournalError) -> Contents {
+    package static func read(path: String) throws(JournalError) -> Contents {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -24,7 +24,7 @@ public enum JournalReader {
     }
 
     /// Parses a log's bytes; `path` names it in errors.
-    public static func parse(_ data: Data, path: String) throws(JournalError) -> Contents {
+    package static func parse(_ data: Data, path: String) throws(JournalError) -> Contents {
         let (chunks, unterminatedLine) = data.withUnsafeBytes { bytes in
             let lines = JournalLines(bytes)
             return (JournalLineBatch.decode(lines.lines, in: bytes), lines.unterminatedLine)
@@ -37,7 +37,8 @@ public enum JournalReader {
             guard let failure = chunk.failure else { continue }
             // Only an unterminated final line can be a torn write; anything else is corruption.
             guard failure.line == unterminatedLine else {
-                throw JournalError.corruptLine(path: path, line: failure.line, reason: JSONCoding.describe(failure.error))
+                throw JournalError.corruptLine(
+                    path: path, line: failure.line, reason: JSONCoding.describe(failure.error))
             }
             contents.tornTail = true
         }

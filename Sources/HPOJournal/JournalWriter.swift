@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Appends events to the results log, durably.
@@ -9,18 +9,18 @@ import Glibc
 /// `append(_:)` writes a whole batch with one `write` and makes it durable with one `fsync`
 /// before returning (group commit): the coordinator hands it everything that happened in one turn
 /// of its loop, and acts on none of it (acks, next trials) until it returns.
-public final class JournalWriter {
-    public let path: String
+package final class JournalWriter {
+    package let path: String
     private let descriptor: Int32
     /// How many `fsync` calls were made, for benchmarks and tests.
-    public private(set) var syncCount = 0
+    package private(set) var syncCount = 0
     /// Seconds the latest `fsync` took (for `hpo-coordinator --metrics`).
-    public private(set) var lastSyncSeconds = 0.0
+    package private(set) var lastSyncSeconds = 0.0
 
     /// Opens (creating if needed) the log for appending. A torn last line (no newline at the end of
     /// the file: a crash mid-write) is cut off first. Nothing was acted on because of it, since a
     /// batch is acted on only after its write and fsync returned.
-    public init(path: String) throws(JournalError) {
+    package init(path: String) throws(JournalError) {
         self.path = path
         try Self.cutTornTail(path: path)
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
@@ -31,7 +31,7 @@ public final class JournalWriter {
     deinit { close(descriptor) }
 
     /// Writes the events (stamped with `time`, seconds since 1970) and fsyncs them.
-    public func append(_ events: [JournalEvent], time: Double = Date().timeIntervalSince1970) throws(JournalError) {
+    package func append(_ events: [JournalEvent], time: Double = Date().timeIntervalSince1970) throws(JournalError) {
         guard !events.isEmpty else { return }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(256 * events.count)
@@ -75,7 +75,9 @@ public final class JournalWriter {
         var end = lseek(fd, 0, SEEK_END)
         var byte: UInt8 = 0
         while end > 0 {
-            guard pread(fd, &byte, 1, end - 1) == 1 else { throw JournalError.io(path: path, operation: "read", errno: errno) }
+            guard pread(fd, &byte, 1, end - 1) == 1 else {
+                throw JournalError.io(path: path, operation: "read", errno: errno)
+            }
             if byte == 0x0A { break }
             end -= 1
         }
@@ -88,13 +90,13 @@ public final class JournalWriter {
 }
 
 /// A results log that cannot be written or read.
-public enum JournalError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum JournalError: Error, Hashable, Sendable, CustomStringConvertible {
     case io(path: String, operation: String, errno: Int32)
     case encoding(path: String, event: String, reason: String)
     /// A line other than the last one is not a valid event.
     case corruptLine(path: String, line: Int, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .io(let path, let operation, let code):
             "\(path): \(operation) failed: \(String(cString: strerror(code)))"

@@ -4,26 +4,26 @@ import HPOCore
 /// hold one of this study's trials (too few GPUs, a missing label). The study waits for one that
 /// can; `hpo status` shows the warning until a trial is dispatched again. Journaled once each
 /// time the study gets into that state.
-public struct PlacementWarning: Hashable, Sendable, Codable {
+package struct PlacementWarning: Hashable, Sendable, Codable {
     /// One sentence: what the trials need and that no connected worker has it.
-    public var reason: String
+    package var reason: String
     /// GPUs each trial needs (nil: the default, one per command trial where there are GPUs).
-    public var gpus: Int?
+    package var gpus: Int?
     /// Labels each trial's worker needs.
-    public var labels: [String]
+    package var labels: [String]
     /// Connected workers (at most 32) and why each cannot hold a trial.
-    public var workers: [WorkerMismatch]
+    package var workers: [WorkerMismatch]
 
-    public struct WorkerMismatch: Hashable, Sendable, Codable {
-        public var worker: WorkerID
-        public var reason: String
-        public init(worker: WorkerID, reason: String) {
+    package struct WorkerMismatch: Hashable, Sendable, Codable {
+        package var worker: WorkerID
+        package var reason: String
+        package init(worker: WorkerID, reason: String) {
             self.worker = worker
             self.reason = reason
         }
     }
 
-    public init(reason: String, gpus: Int?, labels: [String], workers: [WorkerMismatch]) {
+    package init(reason: String, gpus: Int?, labels: [String], workers: [WorkerMismatch]) {
         self.reason = reason
         self.gpus = gpus
         self.labels = labels

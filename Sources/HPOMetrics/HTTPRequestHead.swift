@@ -1,31 +1,31 @@
 /// The head of an HTTP/1.x request, parsed strictly and within bounds: what a metrics endpoint
 /// needs (method and path) and nothing more. Anything else is a 4xx, never a trap.
-public struct HTTPRequestHead: Equatable, Sendable {
-    public var method: String
+package struct HTTPRequestHead: Equatable, Sendable {
+    package var method: String
     /// The request target without its query string.
-    public var path: String
+    package var path: String
 
-    public init(method: String, path: String) {
+    package init(method: String, path: String) {
         self.method = method
         self.path = path
     }
 
     /// The bounds a request must keep.
-    public struct Limits: Sendable {
+    package struct Limits: Sendable {
         /// Bytes of the whole head (request line and headers, with the blank line).
-        public var maxHeadBytes = 8 * 1024
-        public var maxHeaders = 64
-        public init() {}
+        package var maxHeadBytes = 8 * 1024
+        package var maxHeaders = 64
+        package init() {}
     }
 
     /// Why a head was refused, with the status to answer.
-    public enum Refusal: Error, Equatable, Sendable {
+    package enum Refusal: Error, Equatable, Sendable {
         case malformed(String)
         case tooLarge
         case tooManyHeaders
         case unsupportedVersion
 
-        public var status: HTTPStatus {
+        package var status: HTTPStatus {
             switch self {
             case .malformed: .badRequest
             case .tooLarge, .tooManyHeaders: .headersTooLarge
@@ -35,7 +35,7 @@ public struct HTTPRequestHead: Equatable, Sendable {
     }
 
     /// What `buffer` holds so far: a complete head, or more bytes are needed, or a refusal.
-    public enum Outcome: Equatable, Sendable {
+    package enum Outcome: Equatable, Sendable {
         case complete(HTTPRequestHead)
         case needMore
         case refused(Refusal)
@@ -43,7 +43,7 @@ public struct HTTPRequestHead: Equatable, Sendable {
 
     /// Parses the head at the start of `buffer` (bytes as received). Lines end in CRLF (a bare
     /// LF is accepted, as RFC 9112 allows); the head ends at the first empty line.
-    public static func parse(_ buffer: [UInt8], limits: Limits = Limits()) -> Outcome {
+    package static func parse(_ buffer: [UInt8], limits: Limits = Limits()) -> Outcome {
         guard let end = headEnd(buffer) else {
             return buffer.count >= limits.maxHeadBytes ? .refused(.tooLarge) : .needMore
         }
@@ -70,7 +70,9 @@ public struct HTTPRequestHead: Equatable, Sendable {
         guard version.hasPrefix("HTTP/") else { return .refused(.malformed("bad request line")) }
         guard version == "HTTP/1.1" || version == "HTTP/1.0" else { return .refused(.unsupportedVersion) }
         let target = String(decoding: parts[1], as: UTF8.self)
-        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? target
+        let path =
+            target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)
+            ?? target
         return .complete(HTTPRequestHead(method: String(decoding: parts[0], as: UTF8.self), path: path))
     }
 
@@ -101,7 +103,7 @@ public struct HTTPRequestHead: Equatable, Sendable {
 }
 
 /// The statuses the metrics endpoint answers with.
-public enum HTTPStatus: Int, Sendable {
+package enum HTTPStatus: Int, Sendable {
     case ok = 200
     case badRequest = 400
     case notFound = 404
@@ -111,7 +113,7 @@ public enum HTTPStatus: Int, Sendable {
     case serviceUnavailable = 503
     case versionNotSupported = 505
 
-    public var reason: String {
+    package var reason: String {
         switch self {
         case .ok: "OK"
         case .badRequest: "Bad Request"

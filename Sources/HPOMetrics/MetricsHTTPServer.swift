@@ -2,7 +2,7 @@ import Foundation
 import HPORuntime
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A tiny HTTP/1.1 responder for `GET /metrics`, on a thread of its own, so that no client can
@@ -11,18 +11,18 @@ import Glibc
 /// A request head is bounded in bytes and header lines, and a client has `requestTimeout`
 /// seconds from its accept to send its request and read the answer; past that it is dropped.
 /// A malformed request gets a 4xx; nothing a client sends can trap.
-public final class MetricsHTTPServer: @unchecked Sendable {
-    public struct Settings: Sendable {
-        public var maxConnections = 4
+package final class MetricsHTTPServer: @unchecked Sendable {
+    package struct Settings: Sendable {
+        package var maxConnections = 4
         /// Seconds from accept to the last byte of the answer sent.
-        public var requestTimeout = 5.0
-        public var limits = HTTPRequestHead.Limits()
-        public init() {}
+        package var requestTimeout = 5.0
+        package var limits = HTTPRequestHead.Limits()
+        package init() {}
     }
 
     /// The address listened on, `HOST:PORT` (the port the kernel chose when 0 was asked for).
-    public let boundAddress: String
-    public let settings: Settings
+    package let boundAddress: String
+    package let settings: Settings
     private let listener: Int32
     private let render: @Sendable () -> String
     private let waker = Waker()
@@ -34,7 +34,9 @@ public final class MetricsHTTPServer: @unchecked Sendable {
 
     /// Binds and listens on `address` (`HOST:PORT`, `[IPv6]:PORT`); `render` gives the body of
     /// each `GET /metrics` and runs on the server's thread. Call `start` to serve.
-    public init(listen address: String, settings: Settings = Settings(), render: @escaping @Sendable () -> String) throws {
+    package init(listen address: String, settings: Settings = Settings(), render: @escaping @Sendable () -> String)
+        throws
+    {
         self.settings = settings
         self.render = render
         (listener, boundAddress) = try Self.listen(on: address)
@@ -42,7 +44,7 @@ public final class MetricsHTTPServer: @unchecked Sendable {
 
     deinit { if !listenerClosed { close(listener) } }
 
-    public func start() {
+    package func start() {
         lock.lock()
         defer { lock.unlock() }
         guard thread == nil, !stopping else { return }
@@ -54,7 +56,7 @@ public final class MetricsHTTPServer: @unchecked Sendable {
 
     /// Stops serving, closes every connection and the listening socket (connections not yet
     /// accepted are refused with it), and returns once the thread has ended.
-    public func stopAndJoin() {
+    package func stopAndJoin() {
         lock.lock()
         let wasStarted = thread != nil && !stopping
         stopping = true
@@ -180,12 +182,17 @@ public final class MetricsHTTPServer: @unchecked Sendable {
 
     private func respond(_ connection: Connection, to head: HTTPRequestHead) {
         guard head.method == "GET" || head.method == "HEAD" else {
-            return queue(connection, status: .methodNotAllowed, body: "only GET\n", head: false, extra: "Allow: GET, HEAD\r\n")
+            return queue(
+                connection, status: .methodNotAllowed, body: "only GET\n", head: false, extra: "Allow: GET, HEAD\r\n")
         }
         guard head.path == "/metrics" else {
-            return queue(connection, status: .notFound, body: "not found: the metrics are at /metrics\n", head: head.method == "HEAD")
+            return queue(
+                connection, status: .notFound, body: "not found: the metrics are at /metrics\n",
+                head: head.method == "HEAD")
         }
-        queue(connection, status: .ok, body: render(), head: head.method == "HEAD", contentType: PrometheusText.contentType)
+        queue(
+            connection, status: .ok, body: render(), head: head.method == "HEAD",
+            contentType: PrometheusText.contentType)
     }
 
     private func queue(
@@ -205,7 +212,9 @@ public final class MetricsHTTPServer: @unchecked Sendable {
     private func flush(_ connection: Connection) {
         while connection.written < connection.output.count {
             let sent = connection.output.withUnsafeBytes { raw in
-                send(connection.fd, raw.baseAddress! + connection.written, raw.count - connection.written, Int32(MSG_NOSIGNAL))
+                send(
+                    connection.fd, raw.baseAddress! + connection.written, raw.count - connection.written,
+                    Int32(MSG_NOSIGNAL))
             }
             if sent > 0 {
                 connection.written += sent
@@ -243,7 +252,9 @@ public final class MetricsHTTPServer: @unchecked Sendable {
             throw MetricsServerError(address: address, reason: String(cString: gai_strerror(status)))
         }
         defer { freeaddrinfo(list) }
-        let fd = socket(first.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(
+            first.pointee.ai_family,
+            Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw MetricsServerError(address: address, reason: String(cString: strerror(errno))) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -254,11 +265,17 @@ public final class MetricsHTTPServer: @unchecked Sendable {
         }
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         let boundPort: UInt16 =
             storage.ss_family == sa_family_t(AF_INET6)
-            ? withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) } }
-            : withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) } }
+            ? withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
+            }
+            : withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+            }
         let shownHost = host.contains(":") ? "[\(host)]" : host
         return (fd, "\(shownHost):\(boundPort)")
     }
@@ -279,8 +296,8 @@ public final class MetricsHTTPServer: @unchecked Sendable {
 }
 
 /// The metrics address cannot be listened on.
-public struct MetricsServerError: Error, CustomStringConvertible {
-    public let address: String
-    public let reason: String
-    public var description: String { "cannot serve metrics on \(address): \(reason)" }
+package struct MetricsServerError: Error, CustomStringConvertible {
+    package let address: String
+    package let reason: String
+    package var description: String { "cannot serve metrics on \(address): \(reason)" }
 }

@@ -4,28 +4,28 @@ import Foundation
 /// `PrometheusText` writes: every line is `# HELP`, `# TYPE` or a sample `name{labels} value`;
 /// every sample belongs to a family typed before it; a histogram's buckets are cumulative with
 /// ascending bounds and end at `+Inf`, equal to its `_count`.
-public struct PrometheusExposition: Sendable {
-    public struct Sample: Sendable, Equatable {
-        public var name: String
-        public var labels: [String: String]
-        public var value: Double
+package struct PrometheusExposition: Sendable {
+    package struct Sample: Sendable, Equatable {
+        package var name: String
+        package var labels: [String: String]
+        package var value: Double
     }
 
-    public struct Family: Sendable {
-        public var type: String
-        public var help: String?
+    package struct Family: Sendable {
+        package var type: String
+        package var help: String?
     }
 
-    public private(set) var families: [String: Family] = [:]
-    public private(set) var samples: [Sample] = []
+    package private(set) var families: [String: Family] = [:]
+    package private(set) var samples: [Sample] = []
 
-    public struct Invalid: Error, CustomStringConvertible {
-        public let line: Int
-        public let reason: String
-        public var description: String { "line \(line): \(reason)" }
+    package struct Invalid: Error, CustomStringConvertible {
+        package let line: Int
+        package let reason: String
+        package var description: String { "line \(line): \(reason)" }
     }
 
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         guard text.isEmpty || text.hasSuffix("\n") else { throw Invalid(line: 0, reason: "no newline at the end") }
         var current: String?
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().enumerated() {
@@ -38,7 +38,8 @@ public struct PrometheusExposition: Sendable {
                 if parts[1] == "HELP" {
                     families[parts[2], default: Family(type: "untyped")].help = parts.count > 3 ? parts[3] : ""
                 } else if parts[1] == "TYPE" {
-                    guard parts.count == 4, ["counter", "gauge", "histogram", "summary", "untyped"].contains(parts[3]) else {
+                    guard parts.count == 4, ["counter", "gauge", "histogram", "summary", "untyped"].contains(parts[3])
+                    else {
                         throw Invalid(line: number, reason: "bad TYPE: \(line)")
                     }
                     guard samples.allSatisfy({ Self.family(of: $0.name, in: families) != parts[2] }) else {
@@ -59,12 +60,13 @@ public struct PrometheusExposition: Sendable {
     }
 
     /// The samples named `name` (with the labels given, if any).
-    public func values(_ name: String, _ labels: [String: String] = [:]) -> [Double] {
-        samples.filter { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }.map(\.value)
+    package func values(_ name: String, _ labels: [String: String] = [:]) -> [Double] {
+        samples.filter { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }.map(
+            \.value)
     }
 
     /// The one value of `name` with `labels`, nil when there is none or several.
-    public func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+    package func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
         let found = values(name, labels)
         return found.count == 1 ? found[0] : nil
     }
@@ -82,7 +84,9 @@ public struct PrometheusExposition: Sendable {
     static func sample(_ line: String, line number: Int) throws -> Sample {
         var rest = Substring(line)
         let name = rest.prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ":") }
-        guard !name.isEmpty, PrometheusText.isValidName(String(name)) else { throw Invalid(line: number, reason: "bad name: \(line)") }
+        guard !name.isEmpty, PrometheusText.isValidName(String(name)) else {
+            throw Invalid(line: number, reason: "bad name: \(line)")
+        }
         rest = rest.dropFirst(name.count)
         var labels: [String: String] = [:]
         if rest.first == "{" {
@@ -99,7 +103,9 @@ public struct PrometheusExposition: Sendable {
                 while let character = rest.first, character != "\"" {
                     rest = rest.dropFirst()
                     if character == "\\" {
-                        guard let escaped = rest.first else { throw Invalid(line: number, reason: "bad escape: \(line)") }
+                        guard let escaped = rest.first else {
+                            throw Invalid(line: number, reason: "bad escape: \(line)")
+                        }
                         rest = rest.dropFirst()
                         switch escaped {
                         case "\\": value.append("\\")
@@ -111,12 +117,16 @@ public struct PrometheusExposition: Sendable {
                         value.append(character)
                     }
                 }
-                guard rest.first == "\"" else { throw Invalid(line: number, reason: "unterminated label value: \(line)") }
+                guard rest.first == "\"" else {
+                    throw Invalid(line: number, reason: "unterminated label value: \(line)")
+                }
                 rest = rest.dropFirst()
                 guard labels.updateValue(value, forKey: String(key)) == nil else {
                     throw Invalid(line: number, reason: "label repeated: \(line)")
                 }
-                if rest.first == "," { rest = rest.dropFirst() } else if rest.first != "}" {
+                if rest.first == "," {
+                    rest = rest.dropFirst()
+                } else if rest.first != "}" {
                     throw Invalid(line: number, reason: "bad label list: \(line)")
                 }
             }
@@ -159,11 +169,14 @@ public struct PrometheusExposition: Sendable {
                     previousBound = bound
                     previousCount = bucket.value
                 }
-                guard previousBound == .infinity else { throw Invalid(line: 0, reason: "histogram \(name): no +Inf bucket") }
+                guard previousBound == .infinity else {
+                    throw Invalid(line: 0, reason: "histogram \(name): no +Inf bucket")
+                }
                 let count = samples.filter { $0.name == name + "_count" && $0.labels == labels }.map(\.value)
                 let sum = samples.filter { $0.name == name + "_sum" && $0.labels == labels }
                 guard count == [previousCount], sum.count == 1 else {
-                    throw Invalid(line: 0, reason: "histogram \(name): +Inf bucket \(previousCount) but _count \(count)")
+                    throw Invalid(
+                        line: 0, reason: "histogram \(name): +Inf bucket \(previousCount) but _count \(count)")
                 }
             }
         }

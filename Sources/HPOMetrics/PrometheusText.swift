@@ -4,28 +4,32 @@ import Foundation
 /// `# HELP` and `# TYPE` lines and their samples. Names must match `[a-zA-Z_:][a-zA-Z0-9_:]*`
 /// (checked: the names are this program's own, so a bad one is a programming error); label
 /// values are escaped (a study name is user text).
-public struct PrometheusText {
-    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+package struct PrometheusText {
+    package static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    public private(set) var text = ""
+    package private(set) var text = ""
 
-    public init() {}
+    package init() {}
 
-    public enum Kind: String { case counter, gauge, histogram, untyped }
+    package enum Kind: String { case counter, gauge, histogram, untyped }
 
     /// One family with one sample per label set.
-    public mutating func family(_ name: String, _ kind: Kind, help: String, samples: [(labels: [(String, String)], value: Double)]) {
+    package mutating func family(
+        _ name: String, _ kind: Kind, help: String, samples: [(labels: [(String, String)], value: Double)]
+    ) {
         header(name, kind, help: help)
         for sample in samples { line(name, sample.labels, sample.value) }
     }
 
     /// One family with a single unlabelled sample.
-    public mutating func single(_ name: String, _ kind: Kind, help: String, _ value: Double) {
+    package mutating func single(_ name: String, _ kind: Kind, help: String, _ value: Double) {
         family(name, kind, help: help, samples: [([], value)])
     }
 
     /// A histogram: `_bucket{le="…"}` (cumulative, ending with `+Inf` equal to `_count`), `_sum`, `_count`.
-    public mutating func histogram(_ name: String, help: String, labels: [(String, String)] = [], _ histogram: HistogramSnapshot) {
+    package mutating func histogram(
+        _ name: String, help: String, labels: [(String, String)] = [], _ histogram: HistogramSnapshot
+    ) {
         header(name, .histogram, help: help)
         for (bound, cumulative) in zip(histogram.bounds, histogram.cumulative) {
             line(name + "_bucket", labels + [("le", Self.format(bound))], Double(cumulative))
@@ -51,7 +55,7 @@ public struct PrometheusText {
     }
 
     /// Integers without a fraction, `+Inf`/`-Inf`/`NaN` as the format spells them, others in full precision.
-    public static func format(_ value: Double) -> String {
+    package static func format(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
@@ -59,7 +63,7 @@ public struct PrometheusText {
     }
 
     /// `\` → `\\`, newline → `\n`, `"` → `\"`.
-    public static func escapeLabelValue(_ value: String) -> String {
+    package static func escapeLabelValue(_ value: String) -> String {
         var out = ""
         for character in value {
             switch character {
@@ -77,7 +81,7 @@ public struct PrometheusText {
         value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
     }
 
-    public static func isValidName(_ name: String) -> Bool {
+    package static func isValidName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, first.isASCII,
             first.properties.isAlphabetic || first == "_" || first == ":"
         else { return false }

@@ -10,7 +10,7 @@ import Foundation
 ///
 /// Each executable calls `configure()` first thing in `main`; the trainer calls it too, for
 /// programs that use the library directly (tests).
-public enum BLASThreads {
+package enum BLASThreads {
     private static let configured: Bool = {
         if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil {
             openblas_set_num_threads(1)
@@ -19,7 +19,7 @@ public enum BLASThreads {
     }()
 
     /// Applies the rule above (idempotent and thread-safe: a `static let` runs once).
-    public static func configure() {
+    package static func configure() {
         _ = configured
     }
 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The write end of the trap's waker, and the last signal caught, for the C signal handler.
@@ -15,10 +15,10 @@ nonisolated(unsafe) private var trapCount: sig_atomic_t = 0
 /// Turns SIGINT and SIGTERM (stop) and SIGHUP (reload) into polled flags plus a wake-up of the loop (the self-pipe trick),
 /// so the owning loop stops cleanly and flushes the results log last. A second signal exits at
 /// once (status 130): everything acted on is already durable, so nothing is lost by it.
-public enum SignalTrap {
+package enum SignalTrap {
     /// Installs the handlers. `waker` is the one the loop polls. `exitOnSecondSignal: false`
     /// (the worker, which kills its trials itself on a second signal) only counts it (`count`).
-    public static func install(waking waker: Waker, exitOnSecondSignal: Bool = true) {
+    package static func install(waking waker: Waker, exitOnSecondSignal: Bool = true) {
         trapWakeDescriptor = waker.rawWriteDescriptor
         trapExitOnSecond = exitOnSecondSignal ? 1 : 0
         for signalNumber in [SIGINT, SIGTERM] {
@@ -45,7 +45,7 @@ public enum SignalTrap {
 
     /// Blocks the trapped signals in the calling thread, so that they are delivered to the loop's
     /// thread and never interrupt background work (call first thing in a thread of one's own).
-    public static func blockInThisThread() {
+    package static func blockInThisThread() {
         var mask = handledSignals
         pthread_sigmask(SIG_BLOCK, &mask, nil)
     }
@@ -61,17 +61,17 @@ public enum SignalTrap {
 
     /// Whether SIGHUP arrived since the last call (a request to reload configuration, such as
     /// the authorised keys). Resets the flag.
-    public static func takeHangup() -> Bool {
+    package static func takeHangup() -> Bool {
         guard trapHangups != 0 else { return false }
         trapHangups = 0
         return true
     }
 
     /// How many SIGINT/SIGTERM arrived so far.
-    public static var count: Int { Int(trapCount) }
+    package static var count: Int { Int(trapCount) }
 
     /// The name of the signal caught so far (`SIGINT`), if any.
-    public static var caught: String? {
+    package static var caught: String? {
         switch trapCaughtSignal {
         case 0: nil
         case SIGINT: "SIGINT"

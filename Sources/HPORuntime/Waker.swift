@@ -1,20 +1,20 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A thread-safe way to wake a loop that is blocked in `poll`: a non-blocking self-pipe.
 ///
 /// The loop puts `fileDescriptor` in its poll set and calls `drain()` when it is readable; any
 /// thread (or a signal handler, through `rawWriteDescriptor`) calls `wake()`.
-public final class Waker: Sendable {
+package final class Waker: Sendable {
     /// The read end, for a poll set.
-    public let fileDescriptor: Int32
+    package let fileDescriptor: Int32
     /// The write end. Writing one byte is async-signal-safe, so signal handlers may use it.
-    public let rawWriteDescriptor: Int32
+    package let rawWriteDescriptor: Int32
 
-    public init() {
+    package init() {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { fatalError("pipe() failed: errno \(errno)") }
         for fd in fds {
@@ -31,20 +31,20 @@ public final class Waker: Sendable {
     }
 
     /// Makes the next (or current) poll on `fileDescriptor` return. Never blocks.
-    public func wake() {
+    package func wake() {
         var byte: UInt8 = 1
         _ = write(rawWriteDescriptor, &byte, 1)
     }
 
     /// Empties the pipe after a wake-up.
-    public func drain() {
+    package func drain() {
         var buffer = [UInt8](repeating: 0, count: 64)
         while read(fileDescriptor, &buffer, buffer.count) > 0 {}
     }
 
     /// Blocks until woken or until `timeout` (milliseconds, -1 for ever) passes. Returns whether it was woken.
     @discardableResult
-    public func wait(timeoutMilliseconds: Int32) -> Bool {
+    package func wait(timeoutMilliseconds: Int32) -> Bool {
         var descriptor = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
         let ready = poll(&descriptor, 1, timeoutMilliseconds)
         if ready > 0 { drain() }

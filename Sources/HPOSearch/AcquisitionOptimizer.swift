@@ -85,7 +85,8 @@ struct AcquisitionOptimizer: Sendable {
         let mask = encoding.continuousMask
         let free = (0..<d).filter { mask[$0] }
         guard !free.isEmpty else { return result }
-        let optimiser = BoundedLBFGS(maxIterations: refinementIterations, gradientTolerance: 1e-9, relativeTolerance: 1e-10)
+        let optimiser = BoundedLBFGS(
+            maxIterations: refinementIterations, gradientTolerance: 1e-9, relativeTolerance: 1e-10)
         for start in starts {
             func full(_ sub: [Double]) -> [Double] {
                 var x = start
@@ -95,7 +96,8 @@ struct AcquisitionOptimizer: Sendable {
             let refined = optimiser.minimize(
                 start: free.map { start[$0] }, lower: free.map { _ in 0 }, upper: free.map { _ in 1 }
             ) { sub in
-                let (value, gradient) = LogExpectedImprovement.valueAndGradient(model.predictWithGradient(at: full(sub)), best: best)
+                let (value, gradient) = LogExpectedImprovement.valueAndGradient(
+                    model.predictWithGradient(at: full(sub)), best: best)
                 guard value.isFinite else { return nil }
                 return (-value, free.map { -gradient[$0] })
             }
@@ -114,7 +116,8 @@ struct AcquisitionOptimizer: Sendable {
         scores.reserveCapacity(points.count)
         let (mean, variance) =
             points.count > 64
-            ? model.predictMany(Array(points.joined()), rows: points.count) : model.predict(Array(points.joined()), rows: points.count)
+            ? model.predictMany(Array(points.joined()), rows: points.count)
+            : model.predict(Array(points.joined()), rows: points.count)
         for i in points.indices {
             let value = LogExpectedImprovement.value(mean: mean[i], variance: variance[i], best: best)
             scores.append(value.isNaN ? -.infinity : value)

@@ -13,24 +13,24 @@ import HPOGaussianProcess
 /// A value type: the fitted model is cached inside, so keep the same value between calls (a
 /// copy starts from the copy's cache). For a given seed, the proposals depend only on the history
 /// passed to each call in turn.
-public struct BayesianSearch: SearchStrategy {
-    public let space: SearchSpace
-    public let seed: UInt64
-    public let options: BayesOptions
+package struct BayesianSearch: SearchStrategy {
+    package let space: SearchSpace
+    package let seed: UInt64
+    package let options: BayesOptions
     /// The design size in use (the option, or the default for this space and worker count).
-    public let initialDesignSize: Int
-    public private(set) var proposedCount = 0
+    package let initialDesignSize: Int
+    package private(set) var proposedCount = 0
     /// Set once no untried configuration could be found (a small discrete space, all tried).
-    public private(set) var isExhausted = false
+    package private(set) var isExhausted = false
 
     /// Knobs of the model and the acquisition optimiser, for benchmarks and tests.
-    public var tuning = BayesTuning()
+    package var tuning = BayesTuning()
     /// When set, `propose` never refits the hyperparameters (except for the very first model):
     /// it conditions the last fit on the results as they are now (one Cholesky), and the caller
     /// refits apart with `refitModel(history:)`, on a copy in the background, then hands the copy
     /// back with `adoptModel(from:)`. That keeps a proposal that includes a fresh result to
     /// milliseconds. See `docs/bayes.md`, "The pipeline".
-    public var refitsInBackground = false
+    package var refitsInBackground = false
 
     let encoding: UnitCubeEncoding
     private var model = ModelCache()
@@ -38,25 +38,27 @@ public struct BayesianSearch: SearchStrategy {
 
     /// - Parameter workers: how many trials run at once, when known: the default initial design
     ///   grows to cover the first proposals, which are all made without any result.
-    public init(space: SearchSpace, seed: UInt64, options: BayesOptions = BayesOptions(), workers: Int? = nil) {
+    package init(space: SearchSpace, seed: UInt64, options: BayesOptions = BayesOptions(), workers: Int? = nil) {
         self.space = space
         self.seed = seed
         self.options = options
         self.encoding = UnitCubeEncoding(space: space)
-        self.initialDesignSize = max(options.initial ?? Self.defaultInitialDesignSize(parameters: space.parameters.count, workers: workers ?? 1), 1)
+        self.initialDesignSize = max(
+            options.initial ?? Self.defaultInitialDesignSize(parameters: space.parameters.count, workers: workers ?? 1),
+            1)
     }
 
-    public init(config: StudyConfig, workers: Int? = nil) {
+    package init(config: StudyConfig, workers: Int? = nil) {
         self.init(space: config.space, seed: config.seed, options: config.strategy.bayes, workers: workers)
     }
 
     /// max(2·d + 2, workers + 2): enough to give each length scale a chance, and more than the
     /// blind first round of parallel proposals.
-    public static func defaultInitialDesignSize(parameters d: Int, workers: Int) -> Int {
+    package static func defaultInitialDesignSize(parameters d: Int, workers: Int) -> Int {
         max(2 * d + 2, workers + 2)
     }
 
-    public mutating func propose(_ count: Int, history: SearchHistory) -> [Parameters] {
+    package mutating func propose(_ count: Int, history: SearchHistory) -> [Parameters] {
         guard count > 0 else { return [] }
         let (observed, finishedPoints) = observations(history)
         var taken = finishedPoints
@@ -73,13 +75,18 @@ public struct BayesianSearch: SearchStrategy {
                 if fitted == nil {
                     let d = encoding.dimension
                     if refitsInBackground {
-                        fitted = model.posterior(appendingTo: observed, dimension: d, options: options, tuning: tuning, seed: seed)
+                        fitted = model.posterior(
+                            appendingTo: observed, dimension: d, options: options, tuning: tuning, seed: seed)
                     } else {
                         let subset = ModelSubset.select(observed, cap: tuning.maxModelPoints)
-                        fitted = model.fitted(to: subset, total: observed.count, dimension: d, options: options, tuning: tuning, seed: seed)
+                        fitted = model.fitted(
+                            to: subset, total: observed.count, dimension: d, options: options, tuning: tuning,
+                            seed: seed)
                     }
                 }
-                point = fitted.flatMap { proposeFromModel($0, pending: pending, taken: taken) } ?? nextDesignPoint(avoiding: taken)
+                point =
+                    fitted.flatMap { proposeFromModel($0, pending: pending, taken: taken) }
+                    ?? nextDesignPoint(avoiding: taken)
             }
             guard let point else {
                 isExhausted = true
@@ -97,7 +104,9 @@ public struct BayesianSearch: SearchStrategy {
     /// trial (not a pruned one) counts, with `tuning.imputeFailures`, as the worst value observed:
     /// failures cluster (a learning rate that diverges), and a model that never hears of them
     /// keeps proposing where they happen.
-    private func observations(_ history: SearchHistory) -> (observed: [(point: [Double], value: Double)], finished: [[Double]]) {
+    private func observations(_ history: SearchHistory) -> (
+        observed: [(point: [Double], value: Double)], finished: [[Double]]
+    ) {
         var observed: [(point: [Double], value: Double)] = []
         var failed: [[Double]] = []
         var finished: [[Double]] = []
@@ -119,7 +128,7 @@ public struct BayesianSearch: SearchStrategy {
 
     /// Whether `refitModel(history:)` has work to do: the model is in use (past the design) and
     /// new results are due a refit on the schedule.
-    public func refitDue(history: SearchHistory) -> Bool {
+    package func refitDue(history: SearchHistory) -> Bool {
         guard refitsInBackground else { return false }
         let results = history.finished.count { $0.objective?.isFinite ?? false }
         guard results >= minimumObservations, history.finished.count + history.running.count >= initialDesignSize else {
@@ -130,17 +139,18 @@ public struct BayesianSearch: SearchStrategy {
 
     /// Refits the hyperparameters to the results in `history` on the schedule (the slow part of
     /// a proposal). Call on a copy off the dispatch path, then `adoptModel(from:)` the copy.
-    public mutating func refitModel(history: SearchHistory) {
+    package mutating func refitModel(history: SearchHistory) {
         let (observed, _) = observations(history)
         guard !observed.isEmpty else { return }
         let subset = ModelSubset.select(observed, cap: tuning.maxModelPoints)
         model.refit(
-            to: subset, total: observed.count, all: observed, dimension: encoding.dimension, options: options, tuning: tuning, seed: seed)
+            to: subset, total: observed.count, all: observed, dimension: encoding.dimension, options: options,
+            tuning: tuning, seed: seed)
     }
 
     /// Takes the hyperparameters a copy refitted (`refitModel`), if it saw more results than
     /// the fit in use; everything else (proposals made, the design) stays this value's own.
-    public mutating func adoptModel(from other: BayesianSearch) {
+    package mutating func adoptModel(from other: BayesianSearch) {
         model.adoptFit(from: other.model)
     }
 

@@ -52,7 +52,8 @@ struct ModelCache: Sendable {
     ) -> FittedModel? {
         let fingerprint = Self.fingerprint(observed)
         if fingerprint == self.fingerprint, let last { return last }
-        guard let model = refit(to: observed, total: total, dimension: d, options: options, tuning: tuning, seed: seed) else {
+        guard let model = refit(to: observed, total: total, dimension: d, options: options, tuning: tuning, seed: seed)
+        else {
             return nil
         }
         self.fingerprint = fingerprint
@@ -91,12 +92,15 @@ struct ModelCache: Sendable {
     /// plus the results since the last refit, which comes every 2 % of new results (see
     /// `refitDue`). Fits once, inline, when there is no fit yet.
     mutating func posterior(
-        appendingTo observed: [(point: [Double], value: Double)], dimension d: Int, options: BayesOptions, tuning: BayesTuning,
+        appendingTo observed: [(point: [Double], value: Double)], dimension d: Int, options: BayesOptions,
+        tuning: BayesTuning,
         seed: UInt64
     ) -> FittedModel? {
         if base == nil {
             let subset = ModelSubset.select(observed, cap: tuning.maxModelPoints)
-            guard let model = posterior(to: subset, total: observed.count, dimension: d, options: options, tuning: tuning, seed: seed)
+            guard
+                let model = posterior(
+                    to: subset, total: observed.count, dimension: d, options: options, tuning: tuning, seed: seed)
             else { return nil }
             base = (model, subset.map(\.value), Set(observed.map(PointKey.init)))
             return model
@@ -106,13 +110,16 @@ struct ModelCache: Sendable {
         if new.isEmpty { return base.model }
         let values = base.values + new.map(\.value)
         let transform = OutputTransform(observations: values, warping: warping)
-        guard let process = base.model.process.extended(with: Array(new.map(\.point).joined()), targets: transform.targets)
+        guard
+            let process = base.model.process.extended(
+                with: Array(new.map(\.point).joined()), targets: transform.targets)
         else {
             self.base = nil
             return posterior(appendingTo: observed, dimension: d, options: options, tuning: tuning, seed: seed)
         }
         let points = (0..<process.count).map { Array(process.inputs[($0 * d)..<(($0 + 1) * d)]) }
-        let model = Self.model(process, observed: zip(points, values).map { (point: $0, value: $1) }, transform: transform)
+        let model = Self.model(
+            process, observed: zip(points, values).map { (point: $0, value: $1) }, transform: transform)
         base = (model, values, base.seen.union(new.map(PointKey.init)))
         self.base = base
         return model
@@ -139,7 +146,8 @@ struct ModelCache: Sendable {
     ///   not appended to this fit's posterior later (see `posterior(appendingTo:)`).
     @discardableResult
     mutating func refit(
-        to observed: [(point: [Double], value: Double)], total: Int? = nil, all: [(point: [Double], value: Double)]? = nil,
+        to observed: [(point: [Double], value: Double)], total: Int? = nil,
+        all: [(point: [Double], value: Double)]? = nil,
         dimension d: Int, options: BayesOptions, tuning: BayesTuning, seed: UInt64
     ) -> FittedModel? {
         let n = observed.count
@@ -147,7 +155,8 @@ struct ModelCache: Sendable {
         let total = total ?? n
         let values = observed.map(\.value)
         let inputs = Array(observed.map(\.point).joined())
-        let fitter = GPFitter(priors: tuning.priors(d), maxIterations: tuning.fullIterations, randomRestarts: tuning.randomRestarts)
+        let fitter = GPFitter(
+            priors: tuning.priors(d), maxIterations: tuning.fullIterations, randomRestarts: tuning.randomRestarts)
         let full = fullRefitDue(total: total, tuning: tuning)
 
         var best: (process: GaussianProcess, transform: OutputTransform, score: Double, kernel: Int)?
@@ -161,7 +170,8 @@ struct ModelCache: Sendable {
                     let same = warping == self.warping && kernel == self.kernel
                     guard
                         let process = fitter.fit(
-                            inputs: inputs, rows: n, targets: transform.targets, warmStart: same ? hyperparameters : nil,
+                            inputs: inputs, rows: n, targets: transform.targets,
+                            warmStart: same ? hyperparameters : nil,
                             seed: seed &+ UInt64(n))
                     else { continue }
                     // The warpings are monotone and the kernels differ only in their priors:
@@ -179,10 +189,12 @@ struct ModelCache: Sendable {
                 var warm = fitter
                 warm.priors = tuning.priors(d, kernel: kernel)
                 warm.maxIterations = tuning.warmIterations
-                process = warm.fit(inputs: inputs, rows: n, targets: transform.targets, warmStart: hyperparameters, warmOnly: true)
+                process = warm.fit(
+                    inputs: inputs, rows: n, targets: transform.targets, warmStart: hyperparameters, warmOnly: true)
             } else {
                 // Few new results among many: the same hyperparameters, the new posterior.
-                process = GaussianProcess(inputs: inputs, rows: n, targets: transform.targets, hyperparameters: hyperparameters)
+                process = GaussianProcess(
+                    inputs: inputs, rows: n, targets: transform.targets, hyperparameters: hyperparameters)
             }
             if let process { best = (process, transform, 0, kernel) }
         }
@@ -202,7 +214,9 @@ struct ModelCache: Sendable {
     private static func model(
         _ process: GaussianProcess, observed: [(point: [Double], value: Double)], transform: OutputTransform
     ) -> FittedModel {
-        let ranked = zip(observed.map(\.point), transform.targets).sorted { $0.1 < $1.1 }.map { (point: $0.0, target: $0.1) }
+        let ranked = zip(observed.map(\.point), transform.targets).sorted { $0.1 < $1.1 }.map {
+            (point: $0.0, target: $0.1)
+        }
         return FittedModel(process: process, ranked: ranked, warping: transform.warping)
     }
 
@@ -232,7 +246,8 @@ extension ModelCache {
             for (rank, index) in v.indices.sorted(by: { v[$0] < v[$1] }).enumerated() { r[index] = Double(rank) }
             return r
         }
-        let ra = ranks(a), rb = ranks(b)
+        let ra = ranks(a)
+        let rb = ranks(b)
         let n = Double(a.count)
         guard n > 2 else { return 0 }
         var squared = 0.0

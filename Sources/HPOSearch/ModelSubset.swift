@@ -8,7 +8,9 @@ enum ModelSubset {
     static func select(_ observed: [(point: [Double], value: Double)], cap: Int) -> [(point: [Double], value: Double)] {
         guard cap > 0, observed.count > cap else { return observed }
         let best = cap / 2
-        let byValue = observed.indices.sorted { observed[$0].value < observed[$1].value || (observed[$0].value == observed[$1].value && $0 < $1) }
+        let byValue = observed.indices.sorted {
+            observed[$0].value < observed[$1].value || (observed[$0].value == observed[$1].value && $0 < $1)
+        }
         var chosen = Set(byValue.prefix(best))
         let rest = observed.indices.filter { !chosen.contains($0) }
         let spread = cap - best

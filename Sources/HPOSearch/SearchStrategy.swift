@@ -1,20 +1,20 @@
 import HPOCore
 
 /// What the search knows when it proposes: configurations already tried and the ones running.
-public struct SearchHistory: Sendable {
+package struct SearchHistory: Sendable {
     /// Finished trials: the configuration and its objective as a value to *minimise* (the
     /// coordinator negates the objective of a `maximize` study), `nil` when the trial failed or
     /// was pruned (stopped early: it has no final value).
-    public var finished: [(parameters: Parameters, objective: Double?)]
+    package var finished: [(parameters: Parameters, objective: Double?)]
     /// Configurations dispatched and not finished yet.
-    public var running: [Parameters]
+    package var running: [Parameters]
     /// The pruned trials among `finished` (there with `nil`), with what is known of them: the
     /// step where they stopped and the objective metric's value at their last report, to
     /// minimise. An early value, not a final one: a strategy that models it must say how (and
     /// must not count the trial's `nil` entry in `finished` as a failure too). See docs/pruning.md.
-    public var pruned: [PrunedObservation]
+    package var pruned: [PrunedObservation]
 
-    public init(
+    package init(
         finished: [(parameters: Parameters, objective: Double?)] = [], running: [Parameters] = [],
         pruned: [PrunedObservation] = []
     ) {
@@ -25,15 +25,15 @@ public struct SearchHistory: Sendable {
 }
 
 /// A trial stopped early by the pruner, as the search sees it.
-public struct PrunedObservation: Hashable, Sendable {
-    public var parameters: Parameters
+package struct PrunedObservation: Hashable, Sendable {
+    package var parameters: Parameters
     /// The step of its last report (nil if it never reported).
-    public var step: Int?
+    package var step: Int?
     /// The objective metric at its last report, to minimise (negated for a `maximize` study);
     /// nil when that report did not carry the objective metric.
-    public var value: Double?
+    package var value: Double?
 
-    public init(parameters: Parameters, step: Int?, value: Double?) {
+    package init(parameters: Parameters, step: Int?, value: Double?) {
         self.parameters = parameters
         self.step = step
         self.value = value
@@ -41,7 +41,7 @@ public struct PrunedObservation: Hashable, Sendable {
 }
 
 /// The one seam between the coordinator and the ways of choosing what to try next.
-public protocol SearchStrategy: Sendable {
+package protocol SearchStrategy: Sendable {
     /// Proposes up to `count` new configurations. Returns fewer (possibly none) when the strategy
     /// has nothing left to propose (a grid that is exhausted).
     mutating func propose(_ count: Int, history: SearchHistory) -> [Parameters]
@@ -67,19 +67,21 @@ public protocol SearchStrategy: Sendable {
 }
 
 extension SearchStrategy {
-    public var computesAhead: Bool { false }
-    public var usesHistory: Bool { true }
-    public mutating func refitInBackground() {}
-    public func refitDue(history: SearchHistory) -> Bool { false }
-    public mutating func refitModel(history: SearchHistory) {}
-    public mutating func adoptRefit(from other: any SearchStrategy) {}
+    package var computesAhead: Bool { false }
+    package var usesHistory: Bool { true }
+    package mutating func refitInBackground() {}
+    package func refitDue(history: SearchHistory) -> Bool { false }
+    package mutating func refitModel(history: SearchHistory) {}
+    package mutating func adoptRefit(from other: any SearchStrategy) {}
 }
 
 /// Makes the strategy a study file asks for. `alreadyProposed` is the number of trials a resumed
 /// study's log already holds: a random stream or a grid cursor continues after them.
 /// `expectedSlots`, when known (local workers), is how many trials will run at once: the Bayesian
 /// initial design grows to cover the first round of proposals, all made without a result.
-public func makeSearchStrategy(for config: StudyConfig, alreadyProposed: Int = 0, expectedSlots: Int? = nil) -> any SearchStrategy {
+package func makeSearchStrategy(for config: StudyConfig, alreadyProposed: Int = 0, expectedSlots: Int? = nil)
+    -> any SearchStrategy
+{
     switch config.strategy.kind {
     case .random: RandomSearch(space: config.space, seed: config.seed, alreadyProposed: alreadyProposed)
     case .grid: GridSearch(space: config.space, alreadyProposed: alreadyProposed)

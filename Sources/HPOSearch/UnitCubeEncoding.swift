@@ -71,27 +71,28 @@ struct UnitCubeEncoding: Sendable {
     }
 
     private func encode(_ value: ParameterValue?, slot: Slot, into point: inout [Double]) {
-            switch slot.spec.domain {
-            case .float(let low, let high, let log):
-                let x = min(max(value?.doubleValue ?? low, low), high)
-                point[slot.offset] = log ? Foundation.log(x / low) / Foundation.log(high / low) : (x - low) / (high - low)
-            case .int(let low, let high, let log):
-                let v = Double(min(max(Int((value?.doubleValue ?? Double(low)).rounded()), low), high))
-                if log {
-                    let a = Foundation.log(Double(low)), b = Foundation.log(Double(high) + 1)
-                    let centre = 0.5 * (Foundation.log(v) + Foundation.log(v + 1))
-                    point[slot.offset] = (centre - a) / (b - a)
-                } else {
-                    point[slot.offset] = (v - Double(low) + 0.5) / Double(high - low + 1)
-                }
-            case .choice(let values):
-                let index = value.flatMap { values.firstIndex(of: $0) } ?? 0
-                if case .oneHot = slot.kind {
-                    point[slot.offset + index] = 1
-                } else {
-                    point[slot.offset] = (Double(index) + 0.5) / Double(values.count)
-                }
+        switch slot.spec.domain {
+        case .float(let low, let high, let log):
+            let x = min(max(value?.doubleValue ?? low, low), high)
+            point[slot.offset] = log ? Foundation.log(x / low) / Foundation.log(high / low) : (x - low) / (high - low)
+        case .int(let low, let high, let log):
+            let v = Double(min(max(Int((value?.doubleValue ?? Double(low)).rounded()), low), high))
+            if log {
+                let a = Foundation.log(Double(low))
+                let b = Foundation.log(Double(high) + 1)
+                let centre = 0.5 * (Foundation.log(v) + Foundation.log(v + 1))
+                point[slot.offset] = (centre - a) / (b - a)
+            } else {
+                point[slot.offset] = (v - Double(low) + 0.5) / Double(high - low + 1)
             }
+        case .choice(let values):
+            let index = value.flatMap { values.firstIndex(of: $0) } ?? 0
+            if case .oneHot = slot.kind {
+                point[slot.offset + index] = 1
+            } else {
+                point[slot.offset] = (Double(index) + 0.5) / Double(values.count)
+            }
+        }
     }
 
     /// The configuration a point of the cube stands for: always a valid one.

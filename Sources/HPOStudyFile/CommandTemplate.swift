@@ -21,7 +21,8 @@ enum CommandTemplate {
                 rest = rest.dropFirst()
             case "{":
                 guard let close = rest.firstIndex(of: "}"), !rest[..<close].contains("{") else {
-                    throw SyntaxError(message: "'{' without a closing '}' in '\(argument)' (write '{{' for a literal brace)")
+                    throw SyntaxError(
+                        message: "'{' without a closing '}' in '\(argument)' (write '{{' for a literal brace)")
                 }
                 let name = String(rest[..<close])
                 guard !name.isEmpty else { throw SyntaxError(message: "empty placeholder '{}' in '\(argument)'") }

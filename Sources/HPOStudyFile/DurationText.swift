@@ -1,9 +1,12 @@
 import Yams
+
 /// Durations in the study file: seconds as a number (`90`, `0.5`), or a string of amounts with
 /// units from the largest to the smallest: `90s`, `10m`, `2h`, `1h30m`, `1.5h`, `500ms`, `1d`.
 enum DurationText {
     /// The units in the order they must appear, with their length in seconds.
-    static let units: [(name: String, seconds: Double)] = [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1), ("ms", 0.001)]
+    static let units: [(name: String, seconds: Double)] = [
+        ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1), ("ms", 0.001)
+    ]
 
     /// What a duration looks like, for error messages.
     static let expectation = "a duration (seconds as a number, or a string like '90s', '10m', '2h', '1h30m')"

@@ -22,12 +22,14 @@ extension StudyFile {
         case .asha:
             try mapping.checkKeys(
                 allowed: prunerCommonKeys + ashaKeys, context: "for an asha pruner",
-                misplaced: Dictionary(uniqueKeysWithValues: medianKeys.map { ($0, "'\($0)' applies only to kind: median") }))
+                misplaced: Dictionary(
+                    uniqueKeysWithValues: medianKeys.map { ($0, "'\($0)' applies only to kind: median") }))
             return PrunerConfig(metric: try metric(), rule: .asha(try readASHA(mapping)))
         case .median:
             try mapping.checkKeys(
                 allowed: prunerCommonKeys + medianKeys, context: "for a median pruner",
-                misplaced: Dictionary(uniqueKeysWithValues: ashaKeys.map { ($0, "'\($0)' applies only to kind: asha") }))
+                misplaced: Dictionary(uniqueKeysWithValues: ashaKeys.map { ($0, "'\($0)' applies only to kind: asha") })
+            )
             return PrunerConfig(metric: try metric(), rule: .median(try readMedian(mapping)))
         }
     }

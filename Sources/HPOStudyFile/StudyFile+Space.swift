@@ -33,14 +33,16 @@ extension StudyFile {
         let mapping = try field.mapping()
         try mapping.checkKeys(allowed: ParameterType.allKeys)  // typos first, then a missing `type`
         let type = try mapping.required("type").oneOf(ParameterType.allCases, named: \.rawValue)
-        let misplaced = Dictionary(uniqueKeysWithValues: ["low", "high", "log", "steps"].map {
-            ($0, "'\($0)' applies only to float and int parameters, not to a choice")
-        })
+        let misplaced = Dictionary(
+            uniqueKeysWithValues: ["low", "high", "log", "steps"].map {
+                ($0, "'\($0)' applies only to float and int parameters, not to a choice")
+            })
         try mapping.checkKeys(allowed: type.keys, misplaced: misplaced)
         switch type {
         case .float: return try readFloat(name: name, mapping)
         case .int: return try readInt(name: name, mapping)
-        case .choice: return ParameterSpec(name: name, domain: .choice(try readChoiceValues(mapping.required("values"))))
+        case .choice:
+            return ParameterSpec(name: name, domain: .choice(try readChoiceValues(mapping.required("values"))))
         }
     }
 
@@ -52,8 +54,10 @@ extension StudyFile {
     }
 
     private static func readFloat(name: String, _ mapping: YAMLMapping) throws -> ParameterSpec {
-        let lowField = try mapping.required("low"), highField = try mapping.required("high")
-        let low = try lowField.number(), high = try highField.number()
+        let lowField = try mapping.required("low")
+        let highField = try mapping.required("high")
+        let low = try lowField.number()
+        let high = try highField.number()
         let log = try mapping.optional("log")?.bool() ?? false
         guard high > low else { throw highField.expected("a number greater than low (\(describe(low)))") }
         if log, low <= 0 { throw lowField.expected("a number above 0, as the scale is log") }
@@ -72,8 +76,10 @@ extension StudyFile {
     }
 
     private static func readInt(name: String, _ mapping: YAMLMapping) throws -> ParameterSpec {
-        let lowField = try mapping.required("low"), highField = try mapping.required("high")
-        let low = try lowField.int(), high = try highField.int()
+        let lowField = try mapping.required("low")
+        let highField = try mapping.required("high")
+        let low = try lowField.int()
+        let high = try highField.int()
         let log = try mapping.optional("log")?.bool() ?? false
         guard high >= low else { throw highField.expected("an integer of at least low (\(low))") }
         if log, low < 1 { throw lowField.expected("an integer of at least 1, as the scale is log") }

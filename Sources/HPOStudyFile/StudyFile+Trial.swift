@@ -17,18 +17,22 @@ extension StudyFile {
         var trial: TrialSpec
         switch (mapping.optional("builtin"), mapping.optional("command")) {
         case (let builtin?, nil):
-            try mapping.checkKeys(allowed: builtinTrialKeys, misplaced: [
-                "env": "'env' applies only to command trials",
-                "workdir": "'workdir' applies only to command trials",
-            ])
+            try mapping.checkKeys(
+                allowed: builtinTrialKeys,
+                misplaced: [
+                    "env": "'env' applies only to command trials",
+                    "workdir": "'workdir' applies only to command trials"
+                ])
             let name = try readBuiltin(
                 builtin, space: space, spaceField: spaceField, builtins: builtins, namedBuiltins: namedBuiltins)
             trial = TrialSpec(program: .builtin(name))
             trial.sleepSeconds = try mapping.optional("sleep")?.duration(positive: false)
         case (nil, let command?):
-            try mapping.checkKeys(allowed: commandTrialKeys, misplaced: [
-                "sleep": "'sleep' applies only to builtin trials"
-            ])
+            try mapping.checkKeys(
+                allowed: commandTrialKeys,
+                misplaced: [
+                    "sleep": "'sleep' applies only to builtin trials"
+                ])
             trial = TrialSpec(program: .command(try readCommand(command, space: space)))
             trial.environment = try mapping.optional("env").map(readEnvironment) ?? [:]
             trial.workingDirectory = try mapping.optional("workdir")?.nonEmptyString()
@@ -70,7 +74,8 @@ extension StudyFile {
         let missing = expected.filter { !space.names.contains($0) }
         let extra = space.names.filter { !expected.contains($0) }
         if !missing.isEmpty || !extra.isEmpty {
-            var message = dimension == nil
+            var message =
+                dimension == nil
                 ? "builtin '\(name)' takes parameters x0, x1, … without gaps; with \(expected.count) they are \(list(expected))"
                 : "builtin '\(name)' takes exactly the parameters \(list(expected))"
             if !missing.isEmpty { message += "; missing: \(list(missing))" }

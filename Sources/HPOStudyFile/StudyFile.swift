@@ -6,12 +6,12 @@ import Yams
 ///
 /// Every problem is a `StudyFileError` naming the file, the line and the field; unknown keys are
 /// errors. The format is described in `docs/study-file.md`.
-public enum StudyFile {
+package enum StudyFile {
     /// Reads and parses the study file at `path`; an unreadable file is a `StudyFileError` too.
     ///
     /// - Parameter builtins: the built-in trial functions by name, with the number of parameters
     ///   each takes (`nil`: any number from 1).
-    public static func load(
+    package static func load(
         path: String, builtins: [String: Int?], namedBuiltins: [String: [String]] = [:]
     ) throws -> StudyConfig {
         try parse(readText(path: path), file: path, builtins: builtins, namedBuiltins: namedBuiltins)
@@ -23,12 +23,13 @@ public enum StudyFile {
     ///   each takes (`nil`: any number from 1).
     /// - Parameter namedBuiltins: built-in trainers by name, with the hyperparameters they take
     ///   (the space may tune any subset of them, of any type).
-    public static func parse(
+    package static func parse(
         _ text: String, file: String, builtins: [String: Int?], namedBuiltins: [String: [String]] = [:]
     ) throws -> StudyConfig {
         let root = try YAMLDocument.root(of: text, file: file)
         guard case .mapping = root.node else {
-            throw root.error("expected a mapping of \(topLevelKeys.joined(separator: ", ")) at the top level, found \(root.found)")
+            throw root.error(
+                "expected a mapping of \(topLevelKeys.joined(separator: ", ")) at the top level, found \(root.found)")
         }
         let top = try root.mapping()
         try top.checkKeys(allowed: topLevelKeys)
@@ -41,10 +42,12 @@ public enum StudyFile {
         let spaceField = try top.required("space")
         let space = try readSpace(spaceField)
         let trial = try readTrial(
-            top.required("trial"), space: space, spaceField: spaceField, builtins: builtins, namedBuiltins: namedBuiltins)
+            top.required("trial"), space: space, spaceField: spaceField, builtins: builtins,
+            namedBuiltins: namedBuiltins)
         let pruner = try top.optional("pruner").map(readPruner)
         return StudyConfig(
-            name: name, objective: objective, budget: budget, strategy: strategy, seed: seed, space: space, trial: trial,
+            name: name, objective: objective, budget: budget, strategy: strategy, seed: seed, space: space,
+            trial: trial,
             pruner: pruner)
     }
 
@@ -59,7 +62,8 @@ public enum StudyFile {
             throw StudyFileError(file: path, field: "", message: "cannot read the study file: it is a directory")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw StudyFileError(file: path, field: "", message: "cannot read the study file: permission denied or I/O error")
+            throw StudyFileError(
+                file: path, field: "", message: "cannot read the study file: permission denied or I/O error")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw StudyFileError(file: path, field: "", message: "cannot read the study file: it is not UTF-8 text")

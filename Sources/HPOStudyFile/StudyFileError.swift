@@ -4,20 +4,20 @@ import Foundation
 ///
 /// Its `description` is what a user sees:
 /// `examples/x.yaml:12:7: space.learning_rate.low: expected a number, found 'abc'`.
-public struct StudyFileError: Error, CustomStringConvertible, Equatable, Sendable {
+package struct StudyFileError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The file as the user named it.
-    public var file: String
+    package var file: String
     /// The 1-based line of the offending node, when known.
-    public var line: Int?
+    package var line: Int?
     /// The 1-based column of the offending node, when known.
-    public var column: Int?
+    package var column: Int?
     /// The dotted path of the field, e.g. `space.learning_rate.low`, `trial.command[2]`;
     /// empty for problems that belong to no field (YAML syntax, unreadable file).
-    public var field: String
+    package var field: String
     /// What was expected and what was found.
-    public var message: String
+    package var message: String
 
-    public init(file: String, line: Int? = nil, column: Int? = nil, field: String, message: String) {
+    package init(file: String, line: Int? = nil, column: Int? = nil, field: String, message: String) {
         self.file = file
         self.line = line
         self.column = column
@@ -25,7 +25,7 @@ public struct StudyFileError: Error, CustomStringConvertible, Equatable, Sendabl
         self.message = message
     }
 
-    public var description: String {
+    package var description: String {
         var location = file
         if let line {
             location += ":\(line)"
@@ -36,5 +36,5 @@ public struct StudyFileError: Error, CustomStringConvertible, Equatable, Sendabl
 }
 
 extension StudyFileError: LocalizedError {
-    public var errorDescription: String? { description }
+    package var errorDescription: String? { description }
 }

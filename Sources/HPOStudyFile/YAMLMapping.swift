@@ -35,7 +35,9 @@ struct YAMLMapping {
             }
             var message = "unknown key '\(entry.key)'"
             if let context { message += " \(context)" }
-            if let suggestion = Self.closest(to: entry.key, in: allowed) { message += " (did you mean '\(suggestion)'?)" }
+            if let suggestion = Self.closest(to: entry.key, in: allowed) {
+                message += " (did you mean '\(suggestion)'?)"
+            }
             throw entry.value.keyError("\(message); allowed keys: \(allowedList)")
         }
     }

@@ -1,5 +1,5 @@
 /// The nonlinearity of the hidden layers.
-public enum Activation: String, Sendable, CaseIterable {
+package enum Activation: String, Sendable, CaseIterable {
     case relu
     case tanh
 

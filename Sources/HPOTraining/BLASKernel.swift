@@ -18,7 +18,7 @@ import Foundation
 /// never lowers OpenBLAS's own choice, leaves kernel names it does not know alone (a newer
 /// OpenBLAS knows better), and never overrides an `OPENBLAS_CORETYPE` already set: an operator
 /// may pin the kernels, for instance so that every host of a cluster rounds the same way.
-public enum BLASKernel {
+package enum BLASKernel {
     /// Set by `selectAtStartup()` before it re-executes: the kernel set OpenBLAS had detected.
     static let detectedVariable = "HPO_OPENBLAS_DETECTED"
     /// For tests: act as if OpenBLAS had detected this kernel set (there is no other way to see
@@ -26,11 +26,11 @@ public enum BLASKernel {
     static let simulateVariable = "HPO_BLAS_SIMULATE_DETECTED_CORE"
 
     /// The kernel set OpenBLAS uses in this process, as it names it ("Haswell", "SkylakeX", …).
-    public static var current: String { String(cString: openblas_get_corename()) }
+    package static var current: String { String(cString: openblas_get_corename()) }
 
     /// `current` and who chose it, for reports: "SkylakeX (chosen by swift-hpo; OpenBLAS detected
     /// Prescott)", "Haswell (OPENBLAS_CORETYPE=Haswell)" or "Cooperlake (detected by OpenBLAS)".
-    public static var description: String {
+    package static var description: String {
         let environment = ProcessInfo.processInfo.environment
         let core = current
         if let detected = environment[detectedVariable], environment["OPENBLAS_CORETYPE"] != nil {
@@ -73,7 +73,7 @@ public enum BLASKernel {
         case "haswell", "zen", "excavator": .avx2
         case "sandybridge", "bulldozer", "piledriver", "steamroller": .avx
         case "unknown", "prescott", "core2", "nehalem", "penryn", "dunnington", "atom", "nano", "barcelona",
-             "opteron", "opteron_sse3", "bobcat", "athlon", "katmai", "coppermine", "northwood", "banias":
+            "opteron", "opteron_sse3", "bobcat", "athlon", "katmai", "coppermine", "northwood", "banias":
             .sse
         default: nil
         }
@@ -103,7 +103,7 @@ public enum BLASKernel {
     /// is opened: when a better kernel set is safe, re-executes the program with
     /// `OPENBLAS_CORETYPE` set (it does not return then). Otherwise returns at once (a CPUID
     /// read); if `execv` fails the program carries on with the kernels it has.
-    public static func selectAtStartup() {
+    package static func selectAtStartup() {
         let environment = ProcessInfo.processInfo.environment
         let loaded = environment[simulateVariable] ?? current
         guard let choice = upgrade(loaded: loaded, cpu: .this, environment: environment) else { return }

@@ -2,18 +2,18 @@ import Foundation
 
 /// The bundled handwritten-digits data (UCI, 1,797 8×8 images, classes 0…9), decoded from the
 /// copy embedded in the binary, so a worker needs nothing but its executable.
-public struct DigitsDataset: Sendable {
-    public static let featureCount = 64
-    public static let classCount = 10
+package struct DigitsDataset: Sendable {
+    package static let featureCount = 64
+    package static let classCount = 10
 
     /// The pixel intensities 0…16, row-major, `count × featureCount`.
-    public let pixels: [Double]
+    package let pixels: [Double]
     /// One label 0…9 per row.
-    public let labels: [Int]
-    public var count: Int { labels.count }
+    package let labels: [Int]
+    package var count: Int { labels.count }
 
     /// The embedded data set, decoded once per process.
-    public static let bundled = DigitsDataset()
+    package static let bundled = DigitsDataset()
 
     private init() {
         guard let bytes = Data(base64Encoded: DigitsData.base64, options: .ignoreUnknownCharacters),
@@ -36,17 +36,17 @@ public struct DigitsDataset: Sendable {
     }
 
     /// The raw integers of row `index` (64 pixels 0…16, then the label), as in `data/digits.csv.gz`.
-    public func rawRow(_ index: Int) -> [Int] {
+    package func rawRow(_ index: Int) -> [Int] {
         pixels[(index * Self.featureCount)..<((index + 1) * Self.featureCount)].map { Int($0) } + [labels[index]]
     }
 
     /// The seed of the standard split: the one every study and benchmark uses unless told otherwise.
-    public static let standardSplitSeed: UInt64 = 0
+    package static let standardSplitSeed: UInt64 = 0
 
     /// A stratified, seeded split with standardised features. Within each class the rows are
     /// shuffled with `seed` and the first `round(validationFraction × class size)` go to
     /// validation, so both sets keep the class proportions of the whole. Index lists are sorted.
-    public func split(validationFraction: Double = 0.2, seed: UInt64 = standardSplitSeed) -> DataSplit {
+    package func split(validationFraction: Double = 0.2, seed: UInt64 = standardSplitSeed) -> DataSplit {
         precondition(validationFraction > 0 && validationFraction < 1, "validationFraction must be in (0, 1)")
         var generator = SeededGenerator(seed: seed, stream: 101)
         var training: [Int] = []
@@ -63,8 +63,10 @@ public struct DigitsDataset: Sendable {
         let scaler = Standardizer(pixels: pixels, rows: training, columns: Self.featureCount)
         return DataSplit(
             trainingIndices: training, validationIndices: validation, seed: seed,
-            training: LabelledData(features: scaler.features(pixels, rows: training), labels: training.map { labels[$0] }),
-            validation: LabelledData(features: scaler.features(pixels, rows: validation), labels: validation.map { labels[$0] }))
+            training: LabelledData(
+                features: scaler.features(pixels, rows: training), labels: training.map { labels[$0] }),
+            validation: LabelledData(
+                features: scaler.features(pixels, rows: validation), labels: validation.map { labels[$0] }))
     }
 }
 
@@ -106,12 +108,12 @@ struct Standardizer {
 }
 
 /// Features (one row per example) and their labels.
-public struct LabelledData: Sendable {
-    public let features: Matrix
-    public let labels: [Int]
-    public var count: Int { labels.count }
+package struct LabelledData: Sendable {
+    package let features: Matrix
+    package let labels: [Int]
+    package var count: Int { labels.count }
 
-    public init(features: Matrix, labels: [Int]) {
+    package init(features: Matrix, labels: [Int]) {
         precondition(features.rows == labels.count)
         self.features = features
         self.labels = labels
@@ -119,10 +121,10 @@ public struct LabelledData: Sendable {
 }
 
 /// The training and validation sets, with the row indices (into the data set) they came from.
-public struct DataSplit: Sendable {
-    public let trainingIndices: [Int]
-    public let validationIndices: [Int]
-    public let seed: UInt64
-    public let training: LabelledData
-    public let validation: LabelledData
+package struct DataSplit: Sendable {
+    package let trainingIndices: [Int]
+    package let validationIndices: [Int]
+    package let seed: UInt64
+    package let training: LabelledData
+    package let validation: LabelledData
 }

@@ -7,26 +7,28 @@ import Foundation
 /// the first 10 and last 5 points (a tenth and a twentieth of shorter series) are ignored when
 /// looking for the steepest descent and the minimum (as fastai does: the start is noise on a
 /// plateau, the end is the explosion). docs/lr-finder.md explains how to read the results.
-public struct LRFinderAnalysis: Sendable {
+package struct LRFinderAnalysis: Sendable {
     /// β = 0.9 rather than fastai's 0.98: the average lags by about β / (1 − β) steps, which at
     /// 0.98 is half of a 100-step test (docs/lr-finder.md).
-    public static let defaultSmoothing = 0.9
+    package static let defaultSmoothing = 0.9
 
     /// The series analysed: the input up to (not including) its first non-finite loss.
-    public let series: LRSeries
-    public let smoothed: [Double]
-    public let suggestions: LRSuggestions
+    package let series: LRSeries
+    package let smoothed: [Double]
+    package let suggestions: LRSuggestions
     /// β of the moving average.
-    public let smoothing: Double
+    package let smoothing: Double
     /// Things the reader should know (the loss never fell, the series was cut at a NaN, …).
-    public let warnings: [String]
+    package let warnings: [String]
     /// The index range searched for the steepest descent and the minimum.
-    public let window: ClosedRange<Int>
+    package let window: ClosedRange<Int>
 
     /// Analyses `series`, whose learning rates must be positive and strictly increasing. Throws
     /// when fewer than 5 usable points remain.
-    public init(_ series: LRSeries, smoothing: Double = defaultSmoothing) throws(LRFinderError) {
-        guard smoothing >= 0, smoothing < 1 else { throw LRFinderError("smoothing must be in [0, 1), got \(smoothing)") }
+    package init(_ series: LRSeries, smoothing: Double = defaultSmoothing) throws(LRFinderError) {
+        guard smoothing >= 0, smoothing < 1 else {
+            throw LRFinderError("smoothing must be in [0, 1), got \(smoothing)")
+        }
         var warnings: [String] = []
         var usable = series
         if let cut = series.losses.firstIndex(where: { !$0.isFinite }) {
@@ -34,9 +36,13 @@ public struct LRFinderAnalysis: Sendable {
             warnings.append("the series was cut at point \(cut + 1), whose loss is not finite")
         }
         for (i, lr) in usable.learningRates.enumerated() {
-            guard lr > 0, lr.isFinite else { throw LRFinderError("point \(i + 1): the learning rate must be positive, got \(lr)") }
+            guard lr > 0, lr.isFinite else {
+                throw LRFinderError("point \(i + 1): the learning rate must be positive, got \(lr)")
+            }
             guard i == 0 || lr > usable.learningRates[i - 1] else {
-                throw LRFinderError("point \(i + 1): the learning rates must increase along the series (\(lr) after \(usable.learningRates[i - 1]))")
+                throw LRFinderError(
+                    "point \(i + 1): the learning rates must increase along the series (\(lr) after \(usable.learningRates[i - 1]))"
+                )
             }
         }
         let n = usable.count
@@ -93,10 +99,12 @@ public struct LRFinderAnalysis: Sendable {
     /// (where the loss falls), widened geometrically about their middle to at least one decade,
     /// then clipped to `original` (the study's own range) when given. When the two do not
     /// overlap, the original range is returned unchanged. docs/lr-finder.md says when this helps.
-    public static func narrowedRange(
+    package static func narrowedRange(
         for suggestions: LRSuggestions, within original: (low: Double, high: Double)? = nil
     ) -> (low: Double, high: Double) {
-        var (low, high) = (min(suggestions.lowerBound, suggestions.steepest), max(suggestions.upperBound, suggestions.steepest))
+        var (low, high) = (
+            min(suggestions.lowerBound, suggestions.steepest), max(suggestions.upperBound, suggestions.steepest)
+        )
         if high / low < 10 {
             let middle = (low * high).squareRoot()
             (low, high) = (middle / 10.0.squareRoot(), middle * 10.0.squareRoot())
@@ -108,20 +116,20 @@ public struct LRFinderAnalysis: Sendable {
 }
 
 /// The learning rates a range test suggests.
-public struct LRSuggestions: Sendable, Equatable, Codable {
+package struct LRSuggestions: Sendable, Equatable, Codable {
     /// Where the smoothed loss falls fastest against log(lr): the usual single suggestion.
-    public var steepest: Double
+    package var steepest: Double
     /// The rule of thumb: an order of magnitude below the learning rate of the minimum loss.
-    public var minimumOverTen: Double
+    package var minimumOverTen: Double
     /// The learning rate at the minimum of the smoothed loss (too high to train with: beyond it
     /// the loss explodes).
-    public var minimum: Double
+    package var minimum: Double
     /// A cyclical schedule's low end (`lr_min`): where the loss has started to fall.
-    public var lowerBound: Double
+    package var lowerBound: Double
     /// A cyclical schedule's high end (`learning_rate`): where the loss has nearly stopped falling.
-    public var upperBound: Double
+    package var upperBound: Double
 
-    public init(steepest: Double, minimumOverTen: Double, minimum: Double, lowerBound: Double, upperBound: Double) {
+    package init(steepest: Double, minimumOverTen: Double, minimum: Double, lowerBound: Double, upperBound: Double) {
         self.steepest = steepest
         self.minimumOverTen = minimumOverTen
         self.minimum = minimum
@@ -138,17 +146,18 @@ public struct LRSuggestions: Sendable, Equatable, Codable {
     }
 
     /// Each suggestion by the name the results log and the JSON report use.
-    public var named: [String: Double] {
+    package var named: [String: Double] {
         [
             "steepest": steepest, "minimum_over_ten": minimumOverTen, "minimum": minimum,
-            "cyclical_lower": lowerBound, "cyclical_upper": upperBound,
+            "cyclical_lower": lowerBound, "cyclical_upper": upperBound
         ]
     }
 
     /// A learning rate printed short: three significant digits (`0.0453`), with an exponent
     /// outside [1e-3, 1e3) (`1.20e-5`).
-    public static func format(_ value: Double) -> String {
+    package static func format(_ value: Double) -> String {
         if value >= 1e-3 && value < 1e3 { return String(format: "%.3g", value) }
-        return String(format: "%.2e", value).replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+0", with: "e+")
+        return String(format: "%.2e", value).replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(
+            of: "e+0", with: "e+")
     }
 }

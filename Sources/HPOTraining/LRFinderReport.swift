@@ -3,27 +3,27 @@ import HPOCore
 
 /// What `hpo lr-find --json` writes: the suggestions, the series as analysed (with the smoothed
 /// loss), and how it was obtained.
-public struct LRFinderReport: Encodable, Sendable {
-    public struct Point: Encodable, Sendable {
-        public var lr: Double
-        public var loss: Double
-        public var smoothed: Double
+package struct LRFinderReport: Encodable, Sendable {
+    package struct Point: Encodable, Sendable {
+        package var lr: Double
+        package var loss: Double
+        package var smoothed: Double
     }
 
-    public struct Range: Encodable, Sendable {
-        public var low: Double
-        public var high: Double
+    package struct Range: Encodable, Sendable {
+        package var low: Double
+        package var high: Double
     }
 
     /// The range test's settings, when the series came from the trainer.
-    public struct Settings: Encodable, Sendable {
-        public var start: Double
-        public var end: Double
-        public var steps: Int
-        public var mode: String
-        public var divergeFactor: Double
-        public var seed: UInt64
-        public var hyperparameters: Parameters
+    package struct Settings: Encodable, Sendable {
+        package var start: Double
+        package var end: Double
+        package var steps: Int
+        package var mode: String
+        package var divergeFactor: Double
+        package var seed: UInt64
+        package var hyperparameters: Parameters
 
         enum CodingKeys: String, CodingKey {
             case start, end, steps, mode, seed, hyperparameters
@@ -32,14 +32,14 @@ public struct LRFinderReport: Encodable, Sendable {
     }
 
     /// `trainer`, or the file the series was read from.
-    public var source: String
-    public var settings: Settings?
-    public var stopReason: String?
-    public var smoothing: Double
-    public var suggestions: LRSuggestions
-    public var narrowedRange: Range
-    public var warnings: [String]
-    public var series: [Point]
+    package var source: String
+    package var settings: Settings?
+    package var stopReason: String?
+    package var smoothing: Double
+    package var suggestions: LRSuggestions
+    package var narrowedRange: Range
+    package var warnings: [String]
+    package var series: [Point]
 
     enum CodingKeys: String, CodingKey {
         case source, settings, smoothing, suggestions, warnings, series
@@ -47,12 +47,15 @@ public struct LRFinderReport: Encodable, Sendable {
         case narrowedRange = "narrowed_range"
     }
 
-    public init(_ analysis: LRFinderAnalysis, source: String, test: LRRangeTest? = nil, seed: UInt64 = 0,
-                hyperparameters: TrainerHyperparameters? = nil, stopReason: String? = nil) {
+    package init(
+        _ analysis: LRFinderAnalysis, source: String, test: LRRangeTest? = nil, seed: UInt64 = 0,
+        hyperparameters: TrainerHyperparameters? = nil, stopReason: String? = nil
+    ) {
         self.source = source
         if let test, let hyperparameters {
-            settings = Settings(start: test.start, end: test.end, steps: test.steps, mode: test.mode.rawValue,
-                                divergeFactor: test.divergeFactor, seed: seed, hyperparameters: hyperparameters.parameters)
+            settings = Settings(
+                start: test.start, end: test.end, steps: test.steps, mode: test.mode.rawValue,
+                divergeFactor: test.divergeFactor, seed: seed, hyperparameters: hyperparameters.parameters)
         }
         self.stopReason = stopReason
         smoothing = analysis.smoothing
@@ -61,12 +64,14 @@ public struct LRFinderReport: Encodable, Sendable {
         narrowedRange = Range(low: range.low, high: range.high)
         warnings = analysis.warnings
         series = analysis.series.learningRates.indices.map {
-            Point(lr: analysis.series.learningRates[$0], loss: analysis.series.losses[$0], smoothed: analysis.smoothed[$0])
+            Point(
+                lr: analysis.series.learningRates[$0], loss: analysis.series.losses[$0], smoothed: analysis.smoothed[$0]
+            )
         }
     }
 
     /// Pretty-printed JSON with sorted keys.
-    public func json() throws -> Data {
+    package func json() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(self)

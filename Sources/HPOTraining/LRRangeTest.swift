@@ -5,36 +5,40 @@ import HPORuntime
 /// train the network for `steps` mini-batches while the learning rate grows from `start` to `end`,
 /// record the loss of every step, and stop early once the smoothed loss exceeds `divergeFactor`
 /// times the best smoothed loss so far. `LRFinderAnalysis` turns the record into suggestions.
-public struct LRRangeTest: Sendable {
-    public enum Mode: String, Sendable, CaseIterable {
+package struct LRRangeTest: Sendable {
+    package enum Mode: String, Sendable, CaseIterable {
         /// The learning rate grows by the same factor every step (even on a log axis).
         case exponential = "exp"
         case linear
     }
 
-    public var start = 1e-7
-    public var end = 10.0
-    public var steps = 100
-    public var mode = Mode.exponential
-    public var divergeFactor = 4.0
+    package var start = 1e-7
+    package var end = 10.0
+    package var steps = 100
+    package var mode = Mode.exponential
+    package var divergeFactor = 4.0
     /// β of the bias-corrected exponential moving average of the loss.
-    public var smoothing = LRFinderAnalysis.defaultSmoothing
+    package var smoothing = LRFinderAnalysis.defaultSmoothing
 
-    public init() {}
+    package init() {}
 
     /// Checks the settings; the messages name the option.
-    public func validate() throws(LRFinderError) {
+    package func validate() throws(LRFinderError) {
         guard start > 0, start.isFinite else { throw LRFinderError("--start must be a positive number, got \(start)") }
-        guard end > start, end.isFinite else { throw LRFinderError("--end must be larger than --start (\(start)), got \(end)") }
+        guard end > start, end.isFinite else {
+            throw LRFinderError("--end must be larger than --start (\(start)), got \(end)")
+        }
         guard (2...100_000).contains(steps) else { throw LRFinderError("--steps must be in [2, 100000], got \(steps)") }
         guard divergeFactor > 1, divergeFactor.isFinite else {
             throw LRFinderError("--diverge-factor must be a number above 1, got \(divergeFactor)")
         }
-        guard smoothing >= 0, smoothing < 1 else { throw LRFinderError("--smoothing must be in [0, 1), got \(smoothing)") }
+        guard smoothing >= 0, smoothing < 1 else {
+            throw LRFinderError("--smoothing must be in [0, 1), got \(smoothing)")
+        }
     }
 
     /// The learning rate of step `step` (0-based): `start` at 0 and `end` at `steps − 1`.
-    public func learningRate(at step: Int) -> Double {
+    package func learningRate(at step: Int) -> Double {
         let fraction = Double(step) / Double(steps - 1)
         switch mode {
         case .exponential: return start * pow(end / start, fraction)
@@ -43,18 +47,18 @@ public struct LRRangeTest: Sendable {
     }
 
     /// What the run recorded and why it stopped.
-    public struct Result: Sendable {
-        public var series: LRSeries
+    package struct Result: Sendable {
+        package var series: LRSeries
         /// The bias-corrected moving average of the losses, one per step.
-        public var smoothed: [Double]
+        package var smoothed: [Double]
         /// `reached --end`, or what made it stop early.
-        public var stopReason: String
+        package var stopReason: String
     }
 
     /// Runs the test on the trainer's network built from `hyperparameters` (its architecture,
     /// optimizer, momentum, weight decay, dropout and batch size; its learning rate, schedule and
     /// epochs do not apply), on the training rows of its split, from `seed`.
-    public func run(
+    package func run(
         _ hyperparameters: TrainerHyperparameters, seed: UInt64 = 0, dataset: DigitsDataset = .bundled
     ) throws(LRFinderError) -> Result {
         try validate()
@@ -70,8 +74,9 @@ public struct LRRangeTest: Sendable {
             let lr = learningRate(at: step)
             let loss = run.step(lr: lr, momentum: hyperparameters.momentum).loss
             guard loss.isFinite else {
-                return Result(series: series, smoothed: smoothed,
-                              stopReason: "the loss was \(MLPTrainer.describe(loss)) at step \(step + 1) (lr \(lr.boundText))")
+                return Result(
+                    series: series, smoothed: smoothed,
+                    stopReason: "the loss was \(MLPTrainer.describe(loss)) at step \(step + 1) (lr \(lr.boundText))")
             }
             let average = smoother.add(loss)
             series.learningRates.append(lr)
@@ -81,7 +86,8 @@ public struct LRRangeTest: Sendable {
             if average > divergeFactor * best {
                 return Result(
                     series: series, smoothed: smoothed,
-                    stopReason: "smoothed loss \(Self.short(average)) > \(divergeFactor.boundText) × best \(Self.short(best)) "
+                    stopReason:
+                        "smoothed loss \(Self.short(average)) > \(divergeFactor.boundText) × best \(Self.short(best)) "
                         + "at step \(step + 1) (lr \(Self.short(lr)))")
             }
         }
@@ -92,7 +98,7 @@ public struct LRRangeTest: Sendable {
     /// study) and narrows the study's learning-rate range `within` around the suggestions (see
     /// `LRFinderAnalysis.narrowedRange(for:within:)`). Returns the range and the analysis, whose
     /// suggestions and series are worth recording in the results log.
-    public func narrowedRange(
+    package func narrowedRange(
         for hyperparameters: TrainerHyperparameters, seed: UInt64 = 0, within original: (low: Double, high: Double)
     ) throws(LRFinderError) -> (low: Double, high: Double, analysis: LRFinderAnalysis) {
         let result = try run(hyperparameters, seed: seed)

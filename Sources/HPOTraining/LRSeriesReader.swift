@@ -8,8 +8,8 @@ import Foundation
 /// - a results log: its `trial_report` lines whose `metrics` hold `lr` and `loss`, in step order,
 ///   for the trial `trial` or, when nil, the first trial that reports them.
 /// Metric values may be numbers or the log's `"nan"`, `"inf"`, `"-inf"`. Blank lines are skipped.
-public enum LRSeriesReader {
-    public static func read(_ text: String, trial: Int? = nil) throws(LRFinderError) -> LRSeries {
+package enum LRSeriesReader {
+    package static func read(_ text: String, trial: Int? = nil) throws(LRFinderError) -> LRSeries {
         // The JSON `hpo lr-find --json` writes: one object with a "series" of points.
         if trial == nil, let saved = try? JSONDecoder().decode(SavedReport.self, from: Data(text.utf8)) {
             return LRSeries(learningRates: saved.series.map(\.lr.value), losses: saved.series.map(\.loss.value))
@@ -40,7 +40,8 @@ public enum LRSeriesReader {
                     $0.trimmingCharacters(in: .whitespaces)
                 }
                 guard fields.count >= 2 else {
-                    throw LRFinderError("line \(number): expected 'lr,loss' or a JSON object, found '\(line.prefix(60))'")
+                    throw LRFinderError(
+                        "line \(number): expected 'lr,loss' or a JSON object, found '\(line.prefix(60))'")
                 }
                 if plain.isEmpty, Double(fields[0]) == nil, Double(fields[1]) == nil { continue }  // header
                 guard let lr = Double(fields[0]), let loss = Double(fields[1]) else {
@@ -52,8 +53,9 @@ public enum LRSeriesReader {
         if sawLog {
             let chosen = trial ?? reportOrder.first
             guard let chosen, let points = reports[chosen] else {
-                throw LRFinderError(trial.map { "the results log has no trial_report of trial \($0) with metrics lr and loss" }
-                    ?? "the results log has no trial_report with metrics lr and loss")
+                throw LRFinderError(
+                    trial.map { "the results log has no trial_report of trial \($0) with metrics lr and loss" }
+                        ?? "the results log has no trial_report with metrics lr and loss")
             }
             let sorted = points.sorted { $0.step < $1.step }
             return LRSeries(learningRates: sorted.map(\.lr), losses: sorted.map(\.loss))
@@ -101,7 +103,9 @@ public enum LRSeriesReader {
         }
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, _ line: String, line number: Int) throws(LRFinderError) -> T {
+    private static func decode<T: Decodable>(_ type: T.Type, _ line: String, line number: Int) throws(LRFinderError)
+        -> T
+    {
         do {
             return try JSONDecoder().decode(type, from: Data(line.utf8))
         } catch let DecodingError.keyNotFound(key, context) {

@@ -1,26 +1,26 @@
 import Foundation
-import HPORuntime
 import HPOCore
+import HPORuntime
 
 /// The built-in trainer (`trial: {builtin: mlp}`): trains an `MLPNetwork` on a stratified split
 /// of the bundled digits and reports per epoch. docs/trainer.md describes it for users.
-public struct MLPTrainer: Sendable {
+package struct MLPTrainer: Sendable {
     /// The floating-point precision of the network.
-    public enum Precision: String, Sendable, CaseIterable {
+    package enum Precision: String, Sendable, CaseIterable {
         /// 32-bit (`Float`, single-precision BLAS): the default, 1.5–3× faster.
         case single
         /// 64-bit (`Double`).
         case double
     }
 
-    public let dataset: DigitsDataset
-    public let precision: Precision
+    package let dataset: DigitsDataset
+    package let precision: Precision
 
     /// The training loss may not rise above this multiple of the first mini-batch's loss (about
     /// ln 10 = 2.3 for a fresh network) or the run counts as diverged.
-    public static let explosionFactor = 4.0
+    package static let explosionFactor = 4.0
 
-    public init(dataset: DigitsDataset = .bundled, precision: Precision = .single) {
+    package init(dataset: DigitsDataset = .bundled, precision: Precision = .single) {
         self.dataset = dataset
         self.precision = precision
     }
@@ -38,7 +38,7 @@ public struct MLPTrainer: Sendable {
     /// from the epoch after it, exactly as if it had never stopped; a checkpoint that does not fit
     /// (another architecture, hyperparameters, precision or seed) ends it at once with status
     /// `.rejectedCheckpoint` and the mismatch as reason.
-    public func train(
+    package func train(
         _ hyperparameters: TrainerHyperparameters, seed: UInt64 = 0, resume: TrainerCheckpoint? = nil,
         checkpointing: Checkpointing? = nil,
         report: (TrialReport) -> Bool = { _ in true }, isCancelled: () -> Bool = { false }
@@ -53,15 +53,17 @@ public struct MLPTrainer: Sendable {
     }
 
     /// When and where the trainer hands its state over (see `train`).
-    public struct Checkpointing {
+    package struct Checkpointing {
         /// Checkpoint after every `every`-th epoch (at least 1).
-        public var every: Int
+        package var every: Int
         /// Polled at each epoch's end: true asks for a last checkpoint and a stop (preemption).
-        public var preempt: () -> Bool
+        package var preempt: () -> Bool
         /// Receives each checkpoint (and writes it: `TrainerCheckpoint.write(to:)`).
-        public var save: (TrainerCheckpoint) -> Void
+        package var save: (TrainerCheckpoint) -> Void
 
-        public init(every: Int = 1, preempt: @escaping () -> Bool = { false }, save: @escaping (TrainerCheckpoint) -> Void) {
+        package init(
+            every: Int = 1, preempt: @escaping () -> Bool = { false }, save: @escaping (TrainerCheckpoint) -> Void
+        ) {
             self.every = max(1, every)
             self.preempt = preempt
             self.save = save
@@ -108,7 +110,9 @@ public struct MLPTrainer: Sendable {
             let start = clock.now
             var lossSum = 0.0
             for _ in 0..<run.batchesPerEpoch {
-                if isCancelled() { return outcome(.stopped, "stopped during epoch \(epoch) of \(hyperparameters.epochs)") }
+                if isCancelled() {
+                    return outcome(.stopped, "stopped during epoch \(epoch) of \(hyperparameters.epochs)")
+                }
                 let (lr, momentum) = schedule.at(step: step)
                 let batch = run.step(lr: lr, momentum: momentum)
                 step += 1
@@ -121,8 +125,11 @@ public struct MLPTrainer: Sendable {
             let trainSeconds = (clock.now - start).seconds
             let trainLoss = lossSum / Double(split.training.count)
             if let initialLoss, trainLoss > Self.explosionFactor * initialLoss {
-                return outcome(.diverged, String(format: "diverged at epoch %d: train_loss %.4g > %g × the initial loss %.4g",
-                                                 epoch, trainLoss, Self.explosionFactor, initialLoss))
+                return outcome(
+                    .diverged,
+                    String(
+                        format: "diverged at epoch %d: train_loss %.4g > %g × the initial loss %.4g",
+                        epoch, trainLoss, Self.explosionFactor, initialLoss))
             }
             let validation = run.network.evaluate(validationFeatures, labels: split.validation.labels)
             guard validation.loss.isFinite else {
@@ -135,8 +142,9 @@ public struct MLPTrainer: Sendable {
             if let checkpointing = plan.checkpointing, epoch < hyperparameters.epochs {
                 preempted = preempted || checkpointing.preempt()
                 if preempted || epoch % checkpointing.every == 0 {
-                    checkpointing.save(TrainerCheckpoint(
-                        run: run, seed: seed, epoch: epoch, step: step, initialLoss: initialLoss, history: history))
+                    checkpointing.save(
+                        TrainerCheckpoint(
+                            run: run, seed: seed, epoch: epoch, step: step, initialLoss: initialLoss, history: history))
                 }
             }
             if !report(TrialReport(step: epoch, metrics: record.metrics)) {
@@ -151,13 +159,14 @@ public struct MLPTrainer: Sendable {
 
     /// Reads the hyperparameters from a trial's parameters (strictly, see
     /// `TrainerHyperparameters.init(_:)`) and trains.
-    public func train(
+    package func train(
         parameters: Parameters, seed: UInt64 = 0,
         resume: TrainerCheckpoint? = nil, checkpointing: Checkpointing? = nil,
         report: (TrialReport) -> Bool = { _ in true }, isCancelled: () -> Bool = { false }
     ) throws(HyperparameterError) -> TrainingOutcome {
         try train(
-            TrainerHyperparameters(parameters), seed: seed, resume: resume, checkpointing: checkpointing, report: report,
+            TrainerHyperparameters(parameters), seed: seed, resume: resume, checkpointing: checkpointing,
+            report: report,
             isCancelled: isCancelled)
     }
 
@@ -169,7 +178,8 @@ public struct MLPTrainer: Sendable {
 extension Schedule {
     init(_ hyperparameters: TrainerHyperparameters, batchesPerEpoch: Int) {
         let momentum = hyperparameters.momentum
-        let cycles = hyperparameters.schedule == .oneCycle && hyperparameters.optimizer == .sgd
+        let cycles =
+            hyperparameters.schedule == .oneCycle && hyperparameters.optimizer == .sgd
             && hyperparameters.cycleMomentum
         self.init(
             kind: hyperparameters.schedule, maxRate: hyperparameters.learningRate,

@@ -47,8 +47,9 @@ struct MLPNetwork<S: TrainingScalar> {
         for l in 0..<layerCount {
             let (fanIn, fanOut) = (sizes[l], sizes[l + 1])
             var z = Self.repeatedRows(tensors[2 * l + 1], count: rows)
-            S.multiply(m: rows, n: fanOut, k: fanIn, a: pass.layerInputs[l], lda: fanIn,
-                       b: tensors[2 * l], ldb: fanOut, beta: 1, c: &z, ldc: fanOut)
+            S.multiply(
+                m: rows, n: fanOut, k: fanIn, a: pass.layerInputs[l], lda: fanIn,
+                b: tensors[2 * l], ldb: fanOut, beta: 1, c: &z, ldc: fanOut)
             if l == layerCount - 1 {
                 pass.logits = z
                 break
@@ -68,7 +69,8 @@ struct MLPNetwork<S: TrainingScalar> {
     func evaluate(_ features: [S], labels: [Int]) -> (loss: Double, accuracy: Double) {
         var noDropout: Dropout? = nil
         let pass = forward(features, rows: labels.count, dropout: &noDropout)
-        let result = SoftmaxCrossEntropy.evaluate(logits: pass.logits, rows: labels.count, classes: classes, labels: labels)
+        let result = SoftmaxCrossEntropy.evaluate(
+            logits: pass.logits, rows: labels.count, classes: classes, labels: labels)
         return (result.loss, Double(result.correct) / Double(labels.count))
     }
 
@@ -82,7 +84,8 @@ struct MLPNetwork<S: TrainingScalar> {
         let workspace = BatchWorkspace<S>(sizes: sizes, capacity: labels.count, dropout: dropout != nil)
         x.withUnsafeBufferPointer { workspace.x.update(from: $0.baseAddress!, count: x.count) }
         workspace.labels = labels
-        return lossAndGradient(rows: labels.count, workspace: workspace, weightDecay: weightDecay, dropout: &dropout, gradient: &gradient)
+        return lossAndGradient(
+            rows: labels.count, workspace: workspace, weightDecay: weightDecay, dropout: &dropout, gradient: &gradient)
     }
 
     /// The same on the first `rows` rows of `workspace.x` and `workspace.labels`, with no
@@ -103,8 +106,9 @@ struct MLPNetwork<S: TrainingScalar> {
                     for c in 0..<fanOut { row[c] = bias[c] }
                 }
             }
-            S.multiply(m: rows, n: fanOut, k: fanIn, a: w.input(ofLayer: l, dropping: dropping), lda: fanIn,
-                       b: tensors[2 * l], ldb: fanOut, beta: 1, c: out, ldc: fanOut)
+            S.multiply(
+                m: rows, n: fanOut, k: fanIn, a: w.input(ofLayer: l, dropping: dropping), lda: fanIn,
+                b: tensors[2 * l], ldb: fanOut, beta: 1, c: out, ldc: fanOut)
             guard l < layerCount - 1 else { break }
             activation.apply(out, count: rows * fanOut)
             if dropout != nil {
@@ -114,23 +118,28 @@ struct MLPNetwork<S: TrainingScalar> {
             }
         }
         // Backward.
-        let result = SoftmaxCrossEntropy.evaluate(logits: w.logits, rows: rows, classes: classes, labels: w.labels, gradient: w.delta)
+        let result = SoftmaxCrossEntropy.evaluate(
+            logits: w.logits, rows: rows, classes: classes, labels: w.labels, gradient: w.delta)
         for l in stride(from: layerCount - 1, through: 0, by: -1) {
             let (fanIn, fanOut) = (sizes[l], sizes[l + 1])
             // dW = inputsᵀ · delta + λ·W
             if weightDecay > 0 {  // copied element by element: assigning the array would share it and copy on write
                 tensors[2 * l].withUnsafeBufferPointer { weights in
-                    gradient[2 * l].withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: weights.baseAddress!, count: weights.count) }
+                    gradient[2 * l].withUnsafeMutableBufferPointer {
+                        $0.baseAddress!.update(from: weights.baseAddress!, count: weights.count)
+                    }
                 }
             }
-            S.multiply(transposeA: true, m: fanIn, n: fanOut, k: rows, a: w.input(ofLayer: l, dropping: dropping), lda: fanIn,
-                       b: w.delta, ldb: fanOut, beta: S(weightDecay), c: &gradient[2 * l], ldc: fanOut)
+            S.multiply(
+                transposeA: true, m: fanIn, n: fanOut, k: rows, a: w.input(ofLayer: l, dropping: dropping), lda: fanIn,
+                b: w.delta, ldb: fanOut, beta: S(weightDecay), c: &gradient[2 * l], ldc: fanOut)
             // db = column sums of delta
             S.gemvTransposed(m: rows, n: fanOut, a: w.delta, x: w.ones, beta: 0, y: &gradient[2 * l + 1])
             guard l > 0 else { break }
             // delta of the layer below = (delta · Wᵀ) ⊙ mask ⊙ activation′
-            S.multiply(transposeB: true, m: rows, n: fanIn, k: fanOut, a: w.delta, lda: fanOut,
-                       b: tensors[2 * l], ldb: fanOut, beta: 0, c: w.below, ldc: fanIn)
+            S.multiply(
+                transposeB: true, m: rows, n: fanIn, k: fanOut, a: w.delta, lda: fanOut,
+                b: tensors[2 * l], ldb: fanOut, beta: 0, c: w.below, ldc: fanIn)
             if dropping {
                 let mask = w.masks[l - 1]
                 for i in 0..<(rows * fanIn) { w.below[i] *= mask[i] }
@@ -155,7 +164,8 @@ struct MLPNetwork<S: TrainingScalar> {
         return [S](unsafeUninitializedCapacity: rows * width) { buffer, initialized in
             row.withUnsafeBufferPointer { row in
                 for r in 0..<rows {
-                    _ = UnsafeMutableBufferPointer(rebasing: buffer[(r * width)..<((r + 1) * width)]).initialize(from: row)
+                    _ = UnsafeMutableBufferPointer(rebasing: buffer[(r * width)..<((r + 1) * width)]).initialize(
+                        from: row)
                 }
             }
             initialized = rows * width

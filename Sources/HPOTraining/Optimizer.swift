@@ -1,7 +1,7 @@
 import Foundation
 
 /// The optimizers the trainer offers.
-public enum OptimizerKind: String, Sendable, CaseIterable {
+package enum OptimizerKind: String, Sendable, CaseIterable {
     /// Stochastic gradient descent with (optionally Nesterov) momentum.
     case sgd
     /// Adam (Kingma & Ba, 2015), with bias-corrected moment estimates.
@@ -51,8 +51,9 @@ struct Optimizer<S: TrainingScalar> {
             let correction2 = S(1 - pow(beta2, Double(steps)))
             let (beta1, beta2, epsilon) = (S(beta1), S(beta2), S(epsilon))
             for t in tensors.indices {
-                Self.adam(&tensors[t], gradients[t], &first[t], &second[t], lr: S(lr), beta1: beta1, beta2: beta2,
-                          epsilon: epsilon, correction1: correction1, correction2: correction2)
+                Self.adam(
+                    &tensors[t], gradients[t], &first[t], &second[t], lr: S(lr), beta1: beta1, beta2: beta2,
+                    epsilon: epsilon, correction1: correction1, correction2: correction2)
             }
         }
     }

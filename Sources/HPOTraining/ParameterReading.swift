@@ -9,7 +9,9 @@ struct ParameterReader {
         guard let number = given.doubleValue else {
             throw HyperparameterError(name, "hyperparameter '\(name)' must be a number, got '\(given)'")
         }
-        guard number.isFinite else { throw HyperparameterError(name, "hyperparameter '\(name)' must be finite, got \(number)") }
+        guard number.isFinite else {
+            throw HyperparameterError(name, "hyperparameter '\(name)' must be finite, got \(number)")
+        }
         return number
     }
 

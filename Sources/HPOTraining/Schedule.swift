@@ -1,5 +1,5 @@
 /// How the learning rate (and, for one-cycle with SGD, the momentum) moves during training.
-public enum ScheduleKind: String, Sendable, CaseIterable {
+package enum ScheduleKind: String, Sendable, CaseIterable {
     /// `learning_rate` throughout.
     case constant
     /// Cyclical learning rates (Smith 2017, "triangular"): linearly from `lr_min` up to

@@ -7,17 +7,17 @@ import HPOCore
 /// The trainer draws everything random from it (initial weights, shuffling, dropout masks) with
 /// its own conversions below, so the same seed gives the same numbers on every platform and
 /// Swift version (the standard library's `random(in:using:)` does not promise that).
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
+package struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: (UInt64, UInt64, UInt64, UInt64)
 
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         var mixer = SplitMix64(rawState: seed)
         state = (mixer.next(), mixer.next(), mixer.next(), mixer.next())
     }
 
     /// An independent stream for one purpose (`stream` 1, 2, …), so that e.g. adding dropout does
     /// not change the initial weights of a run with the same seed.
-    public init(seed: UInt64, stream: UInt64) {
+    package init(seed: UInt64, stream: UInt64) {
         self.init(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
     }
 
@@ -30,7 +30,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         state = (words[0], words[1], words[2], words[3])
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = rotate(state.1 &* 5, 7) &* 9
         let t = state.1 << 17
         state.2 ^= state.0
@@ -45,19 +45,19 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     /// Uniform in [0, 1), 53 random bits.
-    public mutating func uniform() -> Double {
+    package mutating func uniform() -> Double {
         Double(next() >> 11) * 0x1p-53
     }
 
     /// Standard normal (Box–Muller; one of the pair is dropped for simplicity).
-    public mutating func normal() -> Double {
+    package mutating func normal() -> Double {
         let u1 = 1 - uniform()  // (0, 1]: log is finite
         let u2 = uniform()
         return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 
     /// Uniform integer in 0..<bound (bound > 0), without modulo bias (Lemire's method).
-    public mutating func below(_ bound: Int) -> Int {
+    package mutating func below(_ bound: Int) -> Int {
         precondition(bound > 0)
         let range = UInt64(bound)
         var product = next().multipliedFullWidth(by: range)
@@ -69,7 +69,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// Fisher–Yates shuffle with this generator's own draws (stable across platforms).
-    public mutating func shuffle<T>(_ values: inout [T]) {
+    package mutating func shuffle<T>(_ values: inout [T]) {
         guard values.count > 1 else { return }
         for i in stride(from: values.count - 1, to: 0, by: -1) {
             values.swapAt(i, below(i + 1))

@@ -5,9 +5,9 @@ import Foundation
 /// "Checkpoints"): weights, optimizer state, both random streams, the row order, the epoch and
 /// schedule step reached, and the metrics history. Restored into a run with the same
 /// hyperparameters, precision and seed, training continues bit for bit as if never stopped.
-public struct TrainerCheckpoint: Sendable, Equatable {
+package struct TrainerCheckpoint: Sendable, Equatable {
     /// The file's name inside a checkpoint folder.
-    public static let fileName = "mlp-checkpoint.json"
+    package static let fileName = "mlp-checkpoint.json"
     static let format = "hpo-mlp-checkpoint"
     /// Bumped whenever the meaning of a field changes; other versions are refused.
     static let version = 1
@@ -15,9 +15,9 @@ public struct TrainerCheckpoint: Sendable, Equatable {
     var document: Document
 
     /// The last epoch the checkpoint completed (the resumed run starts at the next).
-    public var epoch: Int { document.epoch }
+    package var epoch: Int { document.epoch }
     /// The metrics of every epoch up to `epoch`.
-    public var history: [EpochRecord] { document.history.map(\.record) }
+    package var history: [EpochRecord] { document.history.map(\.record) }
 
     /// The JSON document (tensors as base64 of their little-endian bytes, in the run's precision).
     struct Document: Codable, Equatable, Sendable {
@@ -60,8 +60,9 @@ public struct TrainerCheckpoint: Sendable, Equatable {
         }
 
         var record: EpochRecord {
-            EpochRecord(epoch: epoch, trainLoss: trainLoss, validationLoss: validationLoss,
-                        validationAccuracy: validationAccuracy, trainSeconds: trainSeconds)
+            EpochRecord(
+                epoch: epoch, trainLoss: trainLoss, validationLoss: validationLoss,
+                validationAccuracy: validationAccuracy, trainSeconds: trainSeconds)
         }
     }
 
@@ -86,14 +87,14 @@ public struct TrainerCheckpoint: Sendable, Equatable {
 
     /// Writes `mlp-checkpoint.json` into `folder` (atomically: through a temporary file and a
     /// rename, so the file is whole or absent).
-    public func write(to folder: String) throws {
+    package func write(to folder: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try encoder.encode(document).write(to: URL(fileURLWithPath: "\(folder)/\(Self.fileName)"), options: .atomic)
     }
 
     /// Reads the checkpoint in `folder`; a missing, truncated or corrupt file is an error saying so.
-    public static func read(from folder: String) throws(TrainerCheckpointError) -> TrainerCheckpoint {
+    package static func read(from folder: String) throws(TrainerCheckpointError) -> TrainerCheckpoint {
         let path = "\(folder)/\(fileName)"
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TrainerCheckpointError("\(fileName) is missing from the checkpoint folder")
@@ -103,16 +104,21 @@ public struct TrainerCheckpoint: Sendable, Equatable {
 
     /// Decodes a checkpoint file's bytes.
     static func decode(_ data: Data) throws(TrainerCheckpointError) -> TrainerCheckpoint {
-        struct Header: Decodable { var format: String?; var version: Int? }
+        struct Header: Decodable {
+            var format: String?
+            var version: Int?
+        }
         guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
             throw TrainerCheckpointError("\(fileName) is not valid JSON (corrupt or truncated, \(data.count) bytes)")
         }
         guard header.format == format else {
-            throw TrainerCheckpointError("\(fileName) has format \(header.format.map { "'\($0)'" } ?? "none"), not '\(format)'")
+            throw TrainerCheckpointError(
+                "\(fileName) has format \(header.format.map { "'\($0)'" } ?? "none"), not '\(format)'")
         }
         guard header.version == version else {
             throw TrainerCheckpointError(
-                "\(fileName) is format version \(header.version.map(String.init) ?? "none"); this trainer reads version \(version)")
+                "\(fileName) is format version \(header.version.map(String.init) ?? "none"); this trainer reads version \(version)"
+            )
         }
         do {
             return TrainerCheckpoint(document: try JSONDecoder().decode(Document.self, from: data))
@@ -127,7 +133,9 @@ public struct TrainerCheckpoint: Sendable, Equatable {
 
     /// The run state the checkpoint holds, after checking that it fits `run` (a fresh run of the
     /// same hyperparameters, precision and seed): every mismatch is named.
-    func state<S: TrainingScalar>(for run: TrainingRun<S>, seed: UInt64) throws(TrainerCheckpointError) -> TrainingRun<S>.State {
+    func state<S: TrainingScalar>(for run: TrainingRun<S>, seed: UInt64) throws(TrainerCheckpointError)
+        -> TrainingRun<S>.State
+    {
         let d = document
         let precision = Self.precisionName(S.self)
         guard d.precision == precision else {
@@ -138,36 +146,44 @@ public struct TrainerCheckpoint: Sendable, Equatable {
                 "its network has layer sizes \(d.sizes), this run's has \(run.network.sizes) (another architecture)")
         }
         let ours = Self.binding(run.hyperparameters)
-        let differing = Set(ours.keys).union(d.hyperparameters.keys).sorted().filter { ours[$0] != d.hyperparameters[$0] }
+        let differing = Set(ours.keys).union(d.hyperparameters.keys).sorted().filter {
+            ours[$0] != d.hyperparameters[$0]
+        }
         guard differing.isEmpty else {
             let list = differing.map { "\($0) \(d.hyperparameters[$0] ?? "unset") vs \(ours[$0] ?? "unset")" }
             throw TrainerCheckpointError("its hyperparameters differ from this run's: \(list.joined(separator: ", "))")
         }
-        guard d.seed == seed else { throw TrainerCheckpointError("it was trained from seed \(d.seed), this run from seed \(seed)") }
+        guard d.seed == seed else {
+            throw TrainerCheckpointError("it was trained from seed \(d.seed), this run from seed \(seed)")
+        }
         let epochs = run.hyperparameters.epochs
         guard (1...epochs).contains(d.epoch), d.history.map(\.epoch) == Array(1...d.epoch),
-              d.step == d.epoch * run.batchesPerEpoch, d.optimizerSteps == d.step
+            d.step == d.epoch * run.batchesPerEpoch, d.optimizerSteps == d.step
         else {
             throw TrainerCheckpointError(
                 "its epoch \(d.epoch), step \(d.step) and history of \(d.history.count) epochs do not agree with "
                     + "\(epochs) epochs of \(run.batchesPerEpoch) batches")
         }
-        guard d.order.count == run.rowCount, Set(d.order) == Set(0..<run.rowCount), (0...run.rowCount).contains(d.position) else {
+        guard d.order.count == run.rowCount, Set(d.order) == Set(0..<run.rowCount),
+            (0...run.rowCount).contains(d.position)
+        else {
             throw TrainerCheckpointError("its row order is not a permutation of the \(run.rowCount) training rows")
         }
         guard SeededGenerator(rawState: d.shuffler) != nil, (d.dropout != nil) == run.hasDropout,
-              d.dropout.map({ SeededGenerator(rawState: $0) != nil }) ?? true
+            d.dropout.map({ SeededGenerator(rawState: $0) != nil }) ?? true
         else { throw TrainerCheckpointError("its random generator states are missing or invalid") }
 
         let counts = run.tensorCounts
         let tensors = try Self.decode(d.tensors, counts: counts, as: S.self, what: "weights")
         let velocities = try Self.decode(d.velocities, counts: counts, as: S.self, what: "optimizer velocities")
         let adam = run.hyperparameters.optimizer == .adam
-        let second = try Self.decode(d.secondMoments, counts: adam ? counts : [], as: S.self, what: "Adam second moments")
+        let second = try Self.decode(
+            d.secondMoments, counts: adam ? counts : [], as: S.self, what: "Adam second moments")
         var hash = FNV1a()
         for group in [tensors, velocities, second] { for tensor in group { hash.add(Self.bytes(tensor)) } }
         guard hash.hex == d.checksum else {
-            throw TrainerCheckpointError("its tensors do not match their checksum (\(hash.hex), expected \(d.checksum)): corrupt")
+            throw TrainerCheckpointError(
+                "its tensors do not match their checksum (\(hash.hex), expected \(d.checksum)): corrupt")
         }
         return TrainingRun<S>.State(
             tensors: tensors, velocities: velocities, secondMoments: second, optimizerSteps: d.optimizerSteps,
@@ -201,7 +217,8 @@ public struct TrainerCheckpoint: Sendable, Equatable {
             }
             guard data.count == count * MemoryLayout<S>.size else {
                 throw TrainerCheckpointError(
-                    "tensor \(index) of \(what) has \(data.count) bytes, this network needs \(count * MemoryLayout<S>.size)")
+                    "tensor \(index) of \(what) has \(data.count) bytes, this network needs \(count * MemoryLayout<S>.size)"
+                )
             }
             var tensor = [S](repeating: 0, count: count)
             _ = tensor.withUnsafeMutableBytes { data.copyBytes(to: $0) }

@@ -4,45 +4,45 @@ import HPOCore
 /// subset. Read from a trial's `Parameters` with `init(_:)`, which is strict: an unknown name
 /// (probably a typo), a value of the wrong type or out of range is an error naming the parameter.
 /// docs/trainer.md describes every field.
-public struct TrainerHyperparameters: Sendable, Equatable {
-    public var learningRate = 0.05
-    public var momentum = 0.9
-    public var nesterov = false
-    public var dropout = 0.1
-    public var layers = 2
-    public var units = 128
-    public var activation = Activation.relu
-    public var batchSize = 64
-    public var epochs = 30
-    public var weightDecay = 1e-4
-    public var optimizer = OptimizerKind.sgd
-    public var beta1 = 0.9
-    public var beta2 = 0.999
-    public var schedule = ScheduleKind.constant
+package struct TrainerHyperparameters: Sendable, Equatable {
+    package var learningRate = 0.05
+    package var momentum = 0.9
+    package var nesterov = false
+    package var dropout = 0.1
+    package var layers = 2
+    package var units = 128
+    package var activation = Activation.relu
+    package var batchSize = 64
+    package var epochs = 30
+    package var weightDecay = 1e-4
+    package var optimizer = OptimizerKind.sgd
+    package var beta1 = 0.9
+    package var beta2 = 0.999
+    package var schedule = ScheduleKind.constant
     /// The low end of a triangular or one-cycle schedule; nil means `learningRate / 10`.
-    public var lrMin: Double? = nil
+    package var lrMin: Double? = nil
     /// The length of one triangular cycle (up and down), in epochs.
-    public var cycleEpochs = 4.0
+    package var cycleEpochs = 4.0
     /// One-cycle with SGD: move momentum against the learning rate.
-    public var cycleMomentum = true
+    package var cycleMomentum = true
     /// Which stratified train/validation split of the digits (keep it fixed within a study).
-    public var splitSeed = Int(DigitsDataset.standardSplitSeed)
+    package var splitSeed = Int(DigitsDataset.standardSplitSeed)
     /// Trials on a worker: checkpoint after every this many epochs. Not part of what a
     /// checkpoint must match to resume.
-    public var checkpointEvery = 1
+    package var checkpointEvery = 1
 
     /// The defaults.
-    public init() {}
+    package init() {}
 
     /// The names `init(_:)` accepts, in the order of docs/trainer.md.
-    public static let knownNames = [
+    package static let knownNames = [
         "learning_rate", "momentum", "nesterov", "dropout", "layers", "units", "activation", "batch_size",
         "epochs", "weight_decay", "optimizer", "beta1", "beta2", "schedule", "lr_min", "cycle_epochs",
-        "cycle_momentum", "split_seed", "checkpoint_every",
+        "cycle_momentum", "split_seed", "checkpoint_every"
     ]
 
     /// Reads and checks hyperparameters; the ones not given keep their defaults.
-    public init(_ parameters: Parameters) throws(HyperparameterError) {
+    package init(_ parameters: Parameters) throws(HyperparameterError) {
         for name in parameters.keys.sorted() where !Self.knownNames.contains(name) {
             throw HyperparameterError.unknown(name, known: Self.knownNames)
         }
@@ -86,7 +86,7 @@ public struct TrainerHyperparameters: Sendable, Equatable {
 
     /// Checks the ranges (and that a cyclical schedule's `lr_min` is below `learning_rate`); for
     /// values set in code. `init(_:)` and the trainer call it.
-    public func validate() throws(HyperparameterError) {
+    package func validate() throws(HyperparameterError) {
         try Range.learningRate.check(learningRate, "learning_rate")
         try Range.unit.check(momentum, "momentum")
         try Range.dropout.check(dropout, "dropout")
@@ -110,10 +110,10 @@ public struct TrainerHyperparameters: Sendable, Equatable {
     }
 
     /// The low end of a cyclical schedule.
-    public var effectiveLRMin: Double { lrMin ?? learningRate / 10 }
+    package var effectiveLRMin: Double { lrMin ?? learningRate / 10 }
 
     /// The values as `Parameters`, every field spelled out (for logs and the LR finder's JSON).
-    public var parameters: Parameters {
+    package var parameters: Parameters {
         var values: Parameters = [
             "learning_rate": .double(learningRate), "momentum": .double(momentum),
             "nesterov": .string(String(nesterov)), "dropout": .double(dropout), "layers": .int(layers),
@@ -121,7 +121,7 @@ public struct TrainerHyperparameters: Sendable, Equatable {
             "epochs": .int(epochs), "weight_decay": .double(weightDecay), "optimizer": .string(optimizer.rawValue),
             "beta1": .double(beta1), "beta2": .double(beta2), "schedule": .string(schedule.rawValue),
             "cycle_epochs": .double(cycleEpochs), "cycle_momentum": .string(String(cycleMomentum)),
-            "split_seed": .int(splitSeed), "checkpoint_every": .int(checkpointEvery),
+            "split_seed": .int(splitSeed), "checkpoint_every": .int(checkpointEvery)
         ]
         if let lrMin { values["lr_min"] = .double(lrMin) }
         return values

@@ -1,5 +1,5 @@
 /// How a training run ended.
-public enum TrainingStatus: String, Sendable, Equatable {
+package enum TrainingStatus: String, Sendable, Equatable {
     /// All epochs ran.
     case completed
     /// The loss became NaN or infinite, or exploded (see `MLPTrainer.explosionFactor`).
@@ -11,38 +11,38 @@ public enum TrainingStatus: String, Sendable, Equatable {
 }
 
 /// The metrics of one epoch.
-public struct EpochRecord: Sendable, Equatable {
+package struct EpochRecord: Sendable, Equatable {
     /// From 1.
-    public var epoch: Int
+    package var epoch: Int
     /// The mean cross-entropy of the epoch's mini-batches (with dropout, before each update,
     /// without the weight-decay term).
-    public var trainLoss: Double
-    public var validationLoss: Double
-    public var validationAccuracy: Double
+    package var trainLoss: Double
+    package var validationLoss: Double
+    package var validationAccuracy: Double
     /// Wall-clock seconds of the epoch's training pass (not the validation).
-    public var trainSeconds: Double
+    package var trainSeconds: Double
 
     /// As reported per epoch: `train_loss`, `val_loss`, `val_accuracy`.
-    public var metrics: [String: Double] {
+    package var metrics: [String: Double] {
         ["train_loss": trainLoss, "val_loss": validationLoss, "val_accuracy": validationAccuracy]
     }
 }
 
 /// The end of a training run: its status, its history, and the final metrics.
-public struct TrainingOutcome: Sendable, Equatable {
-    public var status: TrainingStatus
+package struct TrainingOutcome: Sendable, Equatable {
+    package var status: TrainingStatus
     /// One record per completed epoch.
-    public var history: [EpochRecord]
+    package var history: [EpochRecord]
     /// Why the run did not complete (`diverged at epoch 3: train_loss is NaN`); nil when completed.
-    public var failureReason: String?
+    package var failureReason: String?
 
     /// The epochs that ran to the end.
-    public var epochsRun: Int { history.count }
+    package var epochsRun: Int { history.count }
 
     /// The final metrics: those of the last epoch (`train_loss`, `val_loss`, `val_accuracy`), the
     /// best over the epochs (`best_val_loss`, `best_val_accuracy`), and `epochs` (epochs run).
     /// Only `epochs` when no epoch completed.
-    public var metrics: [String: Double] {
+    package var metrics: [String: Double] {
         var metrics = history.last?.metrics ?? [:]
         metrics["epochs"] = Double(history.count)
         if let best = history.map(\.validationLoss).min() { metrics["best_val_loss"] = best }

@@ -27,7 +27,8 @@ struct TrainingRun<S: TrainingScalar> {
         self.hyperparameters = hyperparameters
         self.data = data
         features = data.features.values.map { S($0) }
-        let sizes = [data.features.columns] + Array(repeating: hyperparameters.units, count: hyperparameters.layers)
+        let sizes =
+            [data.features.columns] + Array(repeating: hyperparameters.units, count: hyperparameters.layers)
             + [DigitsDataset.classCount]
         var initial = SeededGenerator(seed: seed, stream: 1)
         network = MLPNetwork(sizes: sizes, activation: hyperparameters.activation, generator: &initial)
@@ -68,7 +69,8 @@ struct TrainingRun<S: TrainingScalar> {
         }
         position += rows
         let result = network.lossAndGradient(
-            rows: rows, workspace: workspace, weightDecay: hyperparameters.weightDecay, dropout: &dropout, gradient: &gradient)
+            rows: rows, workspace: workspace, weightDecay: hyperparameters.weightDecay, dropout: &dropout,
+            gradient: &gradient)
         optimizer.step(&network.tensors, gradients: gradient, lr: lr, momentum: momentum)
         return (result.loss, rows)
     }
@@ -103,8 +105,12 @@ extension TrainingRun {
         optimizer.first = state.velocities
         optimizer.second = state.secondMoments
         optimizer.steps = state.optimizerSteps
-        if let words = state.shuffler as [UInt64]?, let generator = SeededGenerator(rawState: words) { shuffler = generator }
-        if let words = state.dropout, let generator = SeededGenerator(rawState: words) { dropout?.generator = generator }
+        if let words = state.shuffler as [UInt64]?, let generator = SeededGenerator(rawState: words) {
+            shuffler = generator
+        }
+        if let words = state.dropout, let generator = SeededGenerator(rawState: words) {
+            dropout?.generator = generator
+        }
         order = state.order
         position = state.position
     }

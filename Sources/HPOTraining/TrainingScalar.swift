@@ -13,7 +13,8 @@ protocol TrainingScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable {
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
     /// `y (n) = aᵀ · x + beta · y` for a row-major m×n matrix `a` and x of length m (with x all
     /// ones: the column sums of `a`).
-    static func gemvTransposed(m: Int, n: Int, a: UnsafePointer<Self>, x: UnsafePointer<Self>, beta: Self, y: UnsafeMutablePointer<Self>)
+    static func gemvTransposed(
+        m: Int, n: Int, a: UnsafePointer<Self>, x: UnsafePointer<Self>, beta: Self, y: UnsafeMutablePointer<Self>)
     static func sumOfSquares(_ x: UnsafePointer<Self>, count: Int) -> Self
     static func exp(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
@@ -31,8 +32,9 @@ extension TrainingScalar {
         a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int
     ) {
-        gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
-             a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        gemm(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
+            a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 }
 
@@ -44,11 +46,14 @@ extension Float: TrainingScalar {
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        cblas_sgemm(CblasRowMajor, transpose(transposeA), transpose(transposeB), Int32(m), Int32(n), Int32(k),
-                    alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        cblas_sgemm(
+            CblasRowMajor, transpose(transposeA), transpose(transposeB), Int32(m), Int32(n), Int32(k),
+            alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    static func gemvTransposed(m: Int, n: Int, a: UnsafePointer<Float>, x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>) {
+    static func gemvTransposed(
+        m: Int, n: Int, a: UnsafePointer<Float>, x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>
+    ) {
         cblas_sgemv(CblasRowMajor, CblasTrans, Int32(m), Int32(n), 1, a, Int32(n), x, 1, beta, y, 1)
     }
 
@@ -57,7 +62,9 @@ extension Float: TrainingScalar {
     static func log(_ x: Float) -> Float { Foundation.log(x) }
     static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
 
-    static func maskNonPositive(_ gradient: UnsafeMutablePointer<Float>, where outputs: UnsafePointer<Float>, count: Int) {
+    static func maskNonPositive(
+        _ gradient: UnsafeMutablePointer<Float>, where outputs: UnsafePointer<Float>, count: Int
+    ) {
         var i = 0
         while i + 8 <= count {
             var g = UnsafeRawPointer(gradient + i).loadUnaligned(as: SIMD8<Float>.self)
@@ -75,11 +82,15 @@ extension Double: TrainingScalar {
         a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
-        cblas_dgemm(CblasRowMajor, transpose(transposeA), transpose(transposeB), Int32(m), Int32(n), Int32(k),
-                    alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        cblas_dgemm(
+            CblasRowMajor, transpose(transposeA), transpose(transposeB), Int32(m), Int32(n), Int32(k),
+            alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    static func gemvTransposed(m: Int, n: Int, a: UnsafePointer<Double>, x: UnsafePointer<Double>, beta: Double, y: UnsafeMutablePointer<Double>) {
+    static func gemvTransposed(
+        m: Int, n: Int, a: UnsafePointer<Double>, x: UnsafePointer<Double>, beta: Double,
+        y: UnsafeMutablePointer<Double>
+    ) {
         cblas_dgemv(CblasRowMajor, CblasTrans, Int32(m), Int32(n), 1, a, Int32(n), x, 1, beta, y, 1)
     }
 
@@ -88,7 +99,9 @@ extension Double: TrainingScalar {
     static func log(_ x: Double) -> Double { Foundation.log(x) }
     static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
 
-    static func maskNonPositive(_ gradient: UnsafeMutablePointer<Double>, where outputs: UnsafePointer<Double>, count: Int) {
+    static func maskNonPositive(
+        _ gradient: UnsafeMutablePointer<Double>, where outputs: UnsafePointer<Double>, count: Int
+    ) {
         var i = 0
         while i + 4 <= count {
             var g = UnsafeRawPointer(gradient + i).loadUnaligned(as: SIMD4<Double>.self)

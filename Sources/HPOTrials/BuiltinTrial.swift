@@ -1,9 +1,9 @@
 import HPOCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Runs a `.builtin(name)` trial: evaluates the function at the parameters `x0…x(d-1)`, then

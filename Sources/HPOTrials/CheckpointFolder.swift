@@ -6,7 +6,9 @@ enum CheckpointFolder {
     /// made the folder again), polling every 5 ms; false if `giveUp` says so first.
     static func waitUntilEmpty(_ folder: String, giveUp: () -> Bool) -> Bool {
         while true {
-            if let entries = try? FileManager.default.contentsOfDirectory(atPath: folder), entries.isEmpty { return true }
+            if let entries = try? FileManager.default.contentsOfDirectory(atPath: folder), entries.isEmpty {
+                return true
+            }
             if giveUp() { return false }
             usleep(5_000)
         }

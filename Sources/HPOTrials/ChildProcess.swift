@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// How a child process ended.
@@ -155,9 +155,9 @@ final class ChildProcess {
     func groupHasLiveMembers() -> Bool {
         guard kill(-pid, 0) == 0 else { return false }
         #if os(Linux)
-        return ProcessTable.hasLiveProcess(inGroup: pid)
+            return ProcessTable.hasLiveProcess(inGroup: pid)
         #else
-        return true
+            return true
         #endif
     }
 
@@ -167,9 +167,9 @@ final class ChildProcess {
         var info = siginfo_t()
         guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else { return errno == ECHILD }
         #if os(Linux)
-        return info._sifields._sigchld.si_pid == pid
+            return info._sifields._sigchld.si_pid == pid
         #else
-        return info.si_pid == pid
+            return info.si_pid == pid
         #endif
     }
 
@@ -215,30 +215,31 @@ func signalName(_ signal: Int32) -> String {
         SIGSEGV: "SIGSEGV", SIGUSR2: "SIGUSR2", SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM", SIGTERM: "SIGTERM",
         SIGCHLD: "SIGCHLD", SIGCONT: "SIGCONT", SIGSTOP: "SIGSTOP", SIGTSTP: "SIGTSTP", SIGTTIN: "SIGTTIN",
         SIGTTOU: "SIGTTOU", SIGURG: "SIGURG", SIGXCPU: "SIGXCPU", SIGXFSZ: "SIGXFSZ", SIGVTALRM: "SIGVTALRM",
-        SIGPROF: "SIGPROF", SIGWINCH: "SIGWINCH", SIGIO: "SIGIO", SIGSYS: "SIGSYS",
+        SIGPROF: "SIGPROF", SIGWINCH: "SIGWINCH", SIGIO: "SIGIO", SIGSYS: "SIGSYS"
     ]
     return names[signal] ?? "signal \(signal)"
 }
 
 #if os(Linux)
-/// Reading `/proc`, for the rare moments when a killed group still has members.
-enum ProcessTable {
-    /// Whether a process that is not a zombie has process group `group`.
-    static func hasLiveProcess(inGroup group: pid_t) -> Bool {
-        guard let directory = opendir("/proc") else { return true }
-        defer { closedir(directory) }
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+    /// Reading `/proc`, for the rare moments when a killed group still has members.
+    enum ProcessTable {
+        /// Whether a process that is not a zombie has process group `group`.
+        static func hasLiveProcess(inGroup group: pid_t) -> Bool {
+            guard let directory = opendir("/proc") else { return true }
+            defer { closedir(directory) }
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                guard let pid = Int32(name),
+                    let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                    let fields = stat.lastIndex(of: ")").map({ stat[stat.index(after: $0)...].split(separator: " ") }),
+                    fields.count > 2
+                else { continue }
+                // After the command name: state, ppid, pgrp.
+                if fields[2] == "\(group)" && fields[0] != "Z" && fields[0] != "X" { return true }
             }
-            guard let pid = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                let fields = stat.lastIndex(of: ")").map({ stat[stat.index(after: $0)...].split(separator: " ") }),
-                fields.count > 2
-            else { continue }
-            // After the command name: state, ppid, pgrp.
-            if fields[2] == "\(group)" && fields[0] != "Z" && fields[0] != "X" { return true }
+            return false
         }
-        return false
     }
-}
 #endif

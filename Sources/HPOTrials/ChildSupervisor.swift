@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Why the supervisor ended a child before it finished on its own.
@@ -77,7 +77,8 @@ struct ChildSupervisor {
                     let grace = cancellation.graceSeconds.map { Duration.milliseconds(Int64($0 * 1000)) } ?? killGrace
                     phase = .terminating(cause: cause, killAt: now + grace)
                 }
-            case .terminating(let cause, let killAt) where exitedAt == nil && (now >= killAt || cancellation.killRequested):
+            case .terminating(let cause, let killAt)
+            where exitedAt == nil && (now >= killAt || cancellation.killRequested):
                 child.signalGroup(SIGKILL)
                 phase = .killed(cause: cause)
             default:

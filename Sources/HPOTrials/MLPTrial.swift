@@ -27,12 +27,16 @@ enum MLPTrial {
             TrialResult(status: .failed, metrics: metrics, reason: reason, durationSeconds: (clock.now - start).seconds)
         }
         let hyperparameters: TrainerHyperparameters
-        do { hyperparameters = try TrainerHyperparameters(context.parameters) } catch { return failed(error.description) }
+        do { hyperparameters = try TrainerHyperparameters(context.parameters) } catch {
+            return failed(error.description)
+        }
         var resume: TrainerCheckpoint?
         if let from = context.resume {
             do { resume = try TrainerCheckpoint.read(from: from.directory) } catch { return failed(error.description) }
             if let resume, resume.epoch != from.step {
-                return failed("cannot resume the mlp trainer: HPO_RESUME_STEP is \(from.step) but its checkpoint is of epoch \(resume.epoch)")
+                return failed(
+                    "cannot resume the mlp trainer: HPO_RESUME_STEP is \(from.step) but its checkpoint is of epoch \(resume.epoch)"
+                )
             }
         }
         var timedOut = false
@@ -49,7 +53,7 @@ enum MLPTrial {
                                 || deadline.map { clock.now >= $0 } ?? false
                         }
                         guard CheckpointFolder.waitUntilEmpty(folder, giveUp: mustEnd),
-                              (try? state.write(to: folder)) != nil
+                            (try? state.write(to: folder)) != nil
                         else { return }
                         announce(state.epoch)
                     })
@@ -81,7 +85,8 @@ enum MLPTrial {
         case .rejectedCheckpoint:
             return failed(outcome.failureReason ?? "cannot resume from the checkpoint")
         case .stopped:
-            let reason = timedOut
+            let reason =
+                timedOut
                 ? "timeout after \(formatSeconds(context.spec.timeoutSeconds ?? 0)) s"
                 : cancellation.reason ?? outcome.failureReason ?? "stopped"
             return failed(reason, finite)

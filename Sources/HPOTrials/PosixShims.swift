@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// C functions that Swift's `Glibc` module hides (they are declared only under `_GNU_SOURCE`),

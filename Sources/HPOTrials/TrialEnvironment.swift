@@ -2,9 +2,9 @@ import Foundation
 import HPOCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The environment and the parameters file a command trial runs with.
@@ -127,7 +127,8 @@ struct ScratchFiles {
         guard folder >= 0 else {
             let cause = Errno(errno)
             if cause.code == ELOOP || cause.code == ENOTDIR {
-                return "the scratch directory '\(directory)' is a symbolic link or not a directory: refusing to follow it"
+                return
+                    "the scratch directory '\(directory)' is a symbolic link or not a directory: refusing to follow it"
             }
             return "cannot open the scratch directory '\(directory)': \(cause)"
         }
@@ -137,7 +138,8 @@ struct ScratchFiles {
         guard fd >= 0 else {
             let cause = Errno(errno)
             if cause.code == EEXIST {
-                return "cannot write the parameters file '\(path)': something (a file or a symbolic link) is already there; refusing to overwrite or follow it"
+                return
+                    "cannot write the parameters file '\(path)': something (a file or a symbolic link) is already there; refusing to overwrite or follow it"
             }
             return "cannot write the parameters file '\(path)': \(cause)"
         }

@@ -1,21 +1,21 @@
 import HPOCore
 
 /// Runs one attempt of a trial on the calling thread (a worker's dedicated thread: this blocks).
-public enum TrialRunner {
+package enum TrialRunner {
     /// Runs the attempt to its end, blocking the calling thread. `report` is called (on any
     /// thread) for each intermediate report. Never throws and never crashes the process: every
     /// failure is a `TrialResult` with status `.failed` and a reason.
     /// Whether attempts of `program` write checkpoints, so the worker should give them a
     /// checkpoint folder and the `checkpoint` hook of `run`: command trials (their
     /// `{"checkpoint": STEP}` lines) and the built-in trainer (after its epochs).
-    public static func checkpoints(_ program: TrialProgram) -> Bool {
+    package static func checkpoints(_ program: TrialProgram) -> Bool {
         assert(TrialProgram.builtin(MLPTrial.name).checkpoints)
         return program.checkpoints
     }
 
     /// Runs the attempt; `checkpoint(step)` announces that the attempt's checkpoint folder
     /// holds a whole checkpoint of `step` (the worker takes the folder and uploads it).
-    public static func run(
+    package static func run(
         _ context: TrialContext,
         cancellation: TrialCancellation,
         report: @escaping @Sendable (TrialReport) -> Void,

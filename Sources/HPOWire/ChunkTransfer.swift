@@ -4,18 +4,18 @@ import HPOCore
 /// The receiving end of one chunked transfer (sans I/O): checks each chunk against the first,
 /// keeps the order, hashes as it goes, and on the last chunk compares size and checksum. The
 /// caller writes what `accept` says to write; nothing is ever held beyond one chunk.
-public struct ChunkAssembly: Sendable {
-    public let key: TrialKey
-    public let step: Int
-    public let size: Int
-    public let sha256: String
-    public let count: Int
+package struct ChunkAssembly: Sendable {
+    package let key: TrialKey
+    package let step: Int
+    package let size: Int
+    package let sha256: String
+    package let count: Int
     /// The next index wanted: chunks 0..<next are in.
-    public private(set) var next = 0
-    public private(set) var received = 0
+    package private(set) var next = 0
+    package private(set) var received = 0
     private var hasher = SHA256()
 
-    public enum Verdict: Equatable, Sendable {
+    package enum Verdict: Equatable, Sendable {
         /// The next chunk, in order: write its bytes.
         case append(Data)
         /// The last chunk, in order, and the whole archive's size and checksum match: write its
@@ -31,7 +31,7 @@ public struct ChunkAssembly: Sendable {
     }
 
     /// Begins with the first chunk, whose index must be 0 (else nil: there is nothing to begin).
-    public init?(first chunk: CheckpointChunk) {
+    package init?(first chunk: CheckpointChunk) {
         guard chunk.index == 0 else { return nil }
         key = chunk.key
         step = chunk.step
@@ -41,13 +41,14 @@ public struct ChunkAssembly: Sendable {
     }
 
     /// Whether `chunk` is a chunk of this very transfer (same trial key, step, size, checksum).
-    public func belongs(_ chunk: CheckpointChunk) -> Bool {
+    package func belongs(_ chunk: CheckpointChunk) -> Bool {
         chunk.key == key && chunk.step == step && chunk.size == size && chunk.sha256 == sha256 && chunk.count == count
     }
 
-    public mutating func accept(_ chunk: CheckpointChunk) -> Verdict {
+    package mutating func accept(_ chunk: CheckpointChunk) -> Verdict {
         guard belongs(chunk) else {
-            return .rejected("chunk of step \(chunk.step) (\(chunk.size) bytes) during the transfer of step \(step) (\(size) bytes)")
+            return .rejected(
+                "chunk of step \(chunk.step) (\(chunk.size) bytes) during the transfer of step \(step) (\(size) bytes)")
         }
         if chunk.index < next { return .duplicate }
         if chunk.index > next { return .outOfOrder }
@@ -62,7 +63,7 @@ public struct ChunkAssembly: Sendable {
     }
 
     /// The ack for the chunk just accepted with `verdict`.
-    public func ack(for verdict: Verdict, done: Bool? = nil) -> ChunkAck {
+    package func ack(for verdict: Verdict, done: Bool? = nil) -> ChunkAck {
         switch verdict {
         case .rejected(let reason): ChunkAck(key: key, step: step, next: next, error: reason)
         case .outOfOrder: ChunkAck(key: key, step: step, next: next, resend: true)
@@ -76,26 +77,26 @@ public struct ChunkAssembly: Sendable {
 /// `window` chunks are in flight unacknowledged; an ack with `resend` goes back to the chunk the
 /// receiver wants (go-back-N), and so does silence for `resendAfterSeconds` while chunks are in
 /// flight (a chunk or its ack was lost).
-public struct ChunkWindow: Sendable {
-    public let count: Int
-    public let window: Int
-    public var resendAfterSeconds: Double
+package struct ChunkWindow: Sendable {
+    package let count: Int
+    package let window: Int
+    package var resendAfterSeconds: Double
     /// Chunks 0..<acked are confirmed.
-    public private(set) var acked = 0
-    public private(set) var nextToSend = 0
+    package private(set) var acked = 0
+    package private(set) var nextToSend = 0
     private var lastProgress: Double
 
-    public init(count: Int, window: Int = 4, resendAfterSeconds: Double = 5, now: Double) {
+    package init(count: Int, window: Int = 4, resendAfterSeconds: Double = 5, now: Double) {
         self.count = count
         self.window = max(window, 1)
         self.resendAfterSeconds = resendAfterSeconds
         lastProgress = now
     }
 
-    public var isComplete: Bool { acked >= count }
+    package var isComplete: Bool { acked >= count }
 
     /// The chunks to send now (possibly none); they count as in flight from here on.
-    public mutating func due(now: Double) -> Range<Int> {
+    package mutating func due(now: Double) -> Range<Int> {
         if nextToSend > acked, now - lastProgress >= resendAfterSeconds {
             nextToSend = acked
             lastProgress = now
@@ -107,7 +108,7 @@ public struct ChunkWindow: Sendable {
     }
 
     /// The receiver wants chunk `next` next (`resend`: it missed one, send again from there).
-    public mutating func acknowledged(next: Int, resend: Bool, now: Double) {
+    package mutating func acknowledged(next: Int, resend: Bool, now: Double) {
         let next = min(max(next, 0), count)
         if next > acked {
             acked = next

@@ -4,24 +4,24 @@ import HPOJSON
 
 /// Protocol v1 framing (see docs/protocol.md): every message is two frames,
 /// `["hpo/1", <JSON object with a "type" field>]`.
-public enum WireCodec {
-    public static let protocolName = "hpo"
-    public static let version = 1
-    public static let header = Array("\(protocolName)/\(version)".utf8)
+package enum WireCodec {
+    package static let protocolName = "hpo"
+    package static let version = 1
+    package static let header = Array("\(protocolName)/\(version)".utf8)
 
-    public static func encode(_ message: WorkerMessage) -> Frames {
+    package static func encode(_ message: WorkerMessage) -> Frames {
         // The messages of every trial are written by hand (the same bytes), the rest by JSONEncoder.
         if let body = WireFastPath.encode(message) { return [header, body] }
         return encodeWithCodable(message)
     }
 
-    public static func encode(_ message: CoordinatorMessage) -> Frames {
+    package static func encode(_ message: CoordinatorMessage) -> Frames {
         if let body = WireFastPath.encode(message) { return [header, body] }
         return encodeWithCodable(message)
     }
 
     /// Decodes a message from a worker and applies `WireLimits` to it (`WireBounds.checked`).
-    public static func decodeWorkerMessage(_ frames: Frames) throws(WireError) -> WorkerMessage {
+    package static func decodeWorkerMessage(_ frames: Frames) throws(WireError) -> WorkerMessage {
         try checkBodySize(frames)
         // The messages of every trial are read by hand; anything else, or anything unusual, by
         // JSONDecoder, which also words the error of a malformed message.
@@ -32,7 +32,7 @@ public enum WireCodec {
     }
 
     /// Decodes a message from the coordinator and applies `WireLimits` to it (`WireBounds.checked`).
-    public static func decodeCoordinatorMessage(_ frames: Frames) throws(WireError) -> CoordinatorMessage {
+    package static func decodeCoordinatorMessage(_ frames: Frames) throws(WireError) -> CoordinatorMessage {
         try checkBodySize(frames)
         if frames.count == 2, frames[0] == header, let message = WireFastPath.decodeCoordinatorMessage(frames[1]) {
             return try WireBounds.checked(message)
@@ -43,7 +43,8 @@ public enum WireCodec {
     /// A body past `WireLimits.maxBodyBytes` is not even parsed.
     private static func checkBodySize(_ frames: Frames) throws(WireError) {
         if let body = frames.last, frames.count == 2, body.count > WireLimits.maxBodyBytes {
-            throw WireError.outOfBounds(type: "message", "body of \(body.count) bytes, more than \(WireLimits.maxBodyBytes)")
+            throw WireError.outOfBounds(
+                type: "message", "body of \(body.count) bytes, more than \(WireLimits.maxBodyBytes)")
         }
     }
 
@@ -180,7 +181,7 @@ public enum WireCodec {
 }
 
 /// Why a message on the wire could not be decoded. The receiver drops the message and logs this.
-public enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The peer speaks another version of the protocol (the tag it sent).
     case unsupportedVersion(String)
     /// A message type this version does not know.
@@ -190,7 +191,7 @@ public enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A well-formed message of this type with a field out of `WireLimits`: why.
     case outOfBounds(type: String, String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unsupportedVersion(let tag):
             "unsupported protocol version \"\(tag)\" (this side speaks \(WireCodec.protocolName)/\(WireCodec.version))"

@@ -3,7 +3,7 @@ import HPORuntime
 
 /// An in-process transport for tests of the coordinator and worker shells: one hub, any number
 /// of clients. Messages are delivered in order; wake-ups use the same `Waker` as the live transport.
-public final class InMemoryHub: @unchecked Sendable {
+package final class InMemoryHub: @unchecked Sendable {
     private let lock = NSLock()
     private var serverInbox: [InboundMessage] = []
     private var clientInboxes: [PeerID: [Frames]] = [:]
@@ -12,12 +12,12 @@ public final class InMemoryHub: @unchecked Sendable {
     let serverWaker: Waker
 
     /// `serverWaker` is the waker the server side also uses for its own wake-ups.
-    public init(serverWaker: Waker = Waker()) { self.serverWaker = serverWaker }
+    package init(serverWaker: Waker = Waker()) { self.serverWaker = serverWaker }
 
-    public func makeServer() -> InMemoryServerTransport { InMemoryServerTransport(hub: self) }
+    package func makeServer() -> InMemoryServerTransport { InMemoryServerTransport(hub: self) }
 
     /// A new client, woken by `waker` when a message arrives for it.
-    public func makeClient(waker: Waker = Waker()) -> InMemoryClientTransport {
+    package func makeClient(waker: Waker = Waker()) -> InMemoryClientTransport {
         lock.lock()
         defer { lock.unlock() }
         let id = PeerID(withUnsafeBytes(of: nextPeer.bigEndian) { Array($0) })
@@ -28,7 +28,7 @@ public final class InMemoryHub: @unchecked Sendable {
     }
 
     /// Removes a client: later messages to it are dropped, as for a vanished ZeroMQ peer.
-    public func disconnect(_ peer: PeerID) {
+    package func disconnect(_ peer: PeerID) {
         lock.lock()
         defer { lock.unlock() }
         clientInboxes[peer] = nil
@@ -71,23 +71,23 @@ public final class InMemoryHub: @unchecked Sendable {
     }
 }
 
-public final class InMemoryServerTransport: ServerTransport {
+package final class InMemoryServerTransport: ServerTransport {
     let hub: InMemoryHub
     init(hub: InMemoryHub) { self.hub = hub }
 
-    public func receive(timeoutMilliseconds: Int32, limit: Int) throws -> [InboundMessage] {
+    package func receive(timeoutMilliseconds: Int32, limit: Int) throws -> [InboundMessage] {
         let queued = hub.takeServerMessages(limit: limit)
         if !queued.isEmpty { return queued }
         hub.serverWaker.wait(timeoutMilliseconds: timeoutMilliseconds)
         return hub.takeServerMessages(limit: limit)
     }
 
-    public func send(_ frames: Frames, to peer: PeerID) throws { hub.post(frames, to: peer) }
+    package func send(_ frames: Frames, to peer: PeerID) throws { hub.post(frames, to: peer) }
 }
 
-public final class InMemoryClientTransport: ClientTransport {
+package final class InMemoryClientTransport: ClientTransport {
     let hub: InMemoryHub
-    public let id: PeerID
+    package let id: PeerID
     let waker: Waker
 
     init(hub: InMemoryHub, id: PeerID, waker: Waker) {
@@ -96,12 +96,12 @@ public final class InMemoryClientTransport: ClientTransport {
         self.waker = waker
     }
 
-    public func receive(timeoutMilliseconds: Int32, limit: Int) throws -> [Frames] {
+    package func receive(timeoutMilliseconds: Int32, limit: Int) throws -> [Frames] {
         let queued = hub.takeClientMessages(id, limit: limit)
         if !queued.isEmpty { return queued }
         waker.wait(timeoutMilliseconds: timeoutMilliseconds)
         return hub.takeClientMessages(id, limit: limit)
     }
 
-    public func send(_ frames: Frames) throws { hub.post(toServer: InboundMessage(peer: id, frames: frames)) }
+    package func send(_ frames: Frames) throws { hub.post(toServer: InboundMessage(peer: id, frames: frames)) }
 }

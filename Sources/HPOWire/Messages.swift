@@ -1,29 +1,30 @@
 import HPOCore
 
 /// A worker announcing itself: sent first, and again after a reconnect.
-public struct Hello: Hashable, Sendable, Codable {
+package struct Hello: Hashable, Sendable, Codable {
     /// `host:pid`, plus `/n` for the n-th worker of one process; unique per worker process.
-    public var name: String
-    public var host: String
-    public var pid: Int32
+    package var name: String
+    package var host: String
+    package var pid: Int32
     /// How many trials the worker runs at once.
-    public var slots: Int
+    package var slots: Int
     /// The worker's software version, for the log.
-    public var software: String
+    package var software: String
     /// Attempts the worker still holds from before a reconnect: running, or finished with a result
     /// not yet acknowledged. The coordinator takes back those it still holds itself.
-    public var running: [TrialKey]
+    package var running: [TrialKey]
     /// How many assignments the worker keeps queued beyond its slots, to start the moment a slot
     /// frees instead of waiting a round trip for the next one (absent on the wire: 0).
-    public var prefetch: Int
+    package var prefetch: Int
     /// GPUs, cores and labels (absent on the wire, or dropped as malformed or out of bounds: nil,
     /// a worker with no GPUs and no labels).
-    public var resources: WorkerResources?
+    package var resources: WorkerResources?
     /// Not on the wire: why the sender's `resources` were dropped on receipt, for the log.
-    public var droppedResources: String?
+    package var droppedResources: String?
 
-    public init(
-        name: String, host: String, pid: Int32, slots: Int, software: String, running: [TrialKey] = [], prefetch: Int = 0,
+    package init(
+        name: String, host: String, pid: Int32, slots: Int, software: String, running: [TrialKey] = [],
+        prefetch: Int = 0,
         resources: WorkerResources? = nil
     ) {
         self.name = name
@@ -40,7 +41,7 @@ public struct Hello: Hashable, Sendable, Codable {
         case name, host, pid, slots, software, running, prefetch, resources
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         host = try container.decode(String.self, forKey: .host)
@@ -59,26 +60,26 @@ public struct Hello: Hashable, Sendable, Codable {
 }
 
 /// One attempt of one trial: the key under which a result is recorded exactly once.
-public struct TrialKey: Hashable, Sendable, Codable, CustomStringConvertible {
-    public var trial: TrialID
-    public var attempt: Attempt
-    public init(trial: TrialID, attempt: Attempt) {
+package struct TrialKey: Hashable, Sendable, Codable, CustomStringConvertible {
+    package var trial: TrialID
+    package var attempt: Attempt
+    package init(trial: TrialID, attempt: Attempt) {
         self.trial = trial
         self.attempt = attempt
     }
-    public var description: String { "\(trial).\(attempt)" }
+    package var description: String { "\(trial).\(attempt)" }
 }
 
 /// The coordinator accepting a worker, with the liveness rules both sides follow.
-public struct Welcome: Hashable, Sendable, Codable {
-    public var worker: WorkerID
-    public var study: String
+package struct Welcome: Hashable, Sendable, Codable {
+    package var worker: WorkerID
+    package var study: String
     /// Each side sends a heartbeat when it has sent nothing else for this long.
-    public var heartbeatIntervalMilliseconds: Int
+    package var heartbeatIntervalMilliseconds: Int
     /// A peer silent for this many intervals is considered lost.
-    public var liveness: Int
+    package var liveness: Int
 
-    public init(worker: WorkerID, study: String, heartbeatIntervalMilliseconds: Int, liveness: Int) {
+    package init(worker: WorkerID, study: String, heartbeatIntervalMilliseconds: Int, liveness: Int) {
         self.worker = worker
         self.study = study
         self.heartbeatIntervalMilliseconds = heartbeatIntervalMilliseconds
@@ -92,13 +93,13 @@ public struct Welcome: Hashable, Sendable, Codable {
 }
 
 /// A trial handed to a worker: what to run, with which parameters, under which key.
-public struct Assignment: Hashable, Sendable, Codable {
-    public var key: TrialKey
-    public var parameters: Parameters
-    public var spec: TrialSpec
-    public var objectiveMetric: String
+package struct Assignment: Hashable, Sendable, Codable {
+    package var key: TrialKey
+    package var parameters: Parameters
+    package var spec: TrialSpec
+    package var objectiveMetric: String
 
-    public init(key: TrialKey, parameters: Parameters, spec: TrialSpec, objectiveMetric: String) {
+    package init(key: TrialKey, parameters: Parameters, spec: TrialSpec, objectiveMetric: String) {
         self.key = key
         self.parameters = parameters
         self.spec = spec
@@ -113,20 +114,20 @@ public struct Assignment: Hashable, Sendable, Codable {
 }
 
 /// An intermediate report of a running trial.
-public struct ReportMessage: Hashable, Sendable, Codable {
-    public var key: TrialKey
-    public var report: TrialReport
-    public init(key: TrialKey, report: TrialReport) {
+package struct ReportMessage: Hashable, Sendable, Codable {
+    package var key: TrialKey
+    package var report: TrialReport
+    package init(key: TrialKey, report: TrialReport) {
         self.key = key
         self.report = report
     }
 }
 
 /// The end of one attempt.
-public struct ResultMessage: Hashable, Sendable, Codable {
-    public var key: TrialKey
-    public var result: TrialResult
-    public init(key: TrialKey, result: TrialResult) {
+package struct ResultMessage: Hashable, Sendable, Codable {
+    package var key: TrialKey
+    package var result: TrialResult
+    package init(key: TrialKey, result: TrialResult) {
         self.key = key
         self.result = result
     }
@@ -134,18 +135,18 @@ public struct ResultMessage: Hashable, Sendable, Codable {
 
 /// The coordinator asking a worker to stop one running attempt early (pruning): the worker ends
 /// it promptly and reports a result with status `pruned`.
-public struct StopMessage: Hashable, Sendable, Codable {
-    public var key: TrialKey
+package struct StopMessage: Hashable, Sendable, Codable {
+    package var key: TrialKey
     /// Why, for the log and the result: `asha: rung 3 (step 9): val_loss 0.41 not in the top 1/3 of 7`.
-    public var reason: String
-    public init(key: TrialKey, reason: String) {
+    package var reason: String
+    package init(key: TrialKey, reason: String) {
         self.key = key
         self.reason = reason
     }
 }
 
 /// Messages from a worker to the coordinator.
-public enum WorkerMessage: Hashable, Sendable {
+package enum WorkerMessage: Hashable, Sendable {
     case hello(Hello)
     case heartbeat
     case report(ReportMessage)
@@ -161,7 +162,7 @@ public enum WorkerMessage: Hashable, Sendable {
 }
 
 /// Messages from the coordinator to a worker.
-public enum CoordinatorMessage: Hashable, Sendable {
+package enum CoordinatorMessage: Hashable, Sendable {
     case welcome(Welcome)
     case assign(Assignment)
     /// The result of this attempt is durable in the results log: the worker may forget it.

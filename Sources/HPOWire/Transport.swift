@@ -1,23 +1,23 @@
 import Foundation
 
 /// One message on the wire: its frames, as bytes.
-public typealias Frames = [[UInt8]]
+package typealias Frames = [[UInt8]]
 
 /// The identity of a connected peer as the server side sees it (ZeroMQ's routing id).
-public struct PeerID: Hashable, Sendable, CustomStringConvertible {
-    public var bytes: [UInt8]
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
-    public var description: String { bytes.map { String(format: "%02x", $0) }.joined() }
+package struct PeerID: Hashable, Sendable, CustomStringConvertible {
+    package var bytes: [UInt8]
+    package init(_ bytes: [UInt8]) { self.bytes = bytes }
+    package var description: String { bytes.map { String(format: "%02x", $0) }.joined() }
 }
 
 /// A message received by the server side, with its sender.
-public struct InboundMessage: Sendable {
-    public var peer: PeerID
-    public var frames: Frames
+package struct InboundMessage: Sendable {
+    package var peer: PeerID
+    package var frames: Frames
     /// With CURVE: the sender's public key (Z85) as authenticated by libzmq (the ZAP handler's
     /// user id), so a worker's name can be bound to its key. Nil without authentication.
-    public var credential: String?
-    public init(peer: PeerID, frames: Frames, credential: String? = nil) {
+    package var credential: String?
+    package init(peer: PeerID, frames: Frames, credential: String? = nil) {
         self.peer = peer
         self.frames = frames
         self.credential = credential
@@ -25,7 +25,7 @@ public struct InboundMessage: Sendable {
 }
 
 /// The coordinator's end: many peers. Used from one thread only (the one that created it).
-public protocol ServerTransport: AnyObject {
+package protocol ServerTransport: AnyObject {
     /// Waits until a message arrives, the waker fires or `timeoutMilliseconds` pass (-1: no limit),
     /// then returns every message already queued, up to `limit` (possibly none).
     func receive(timeoutMilliseconds: Int32, limit: Int) throws -> [InboundMessage]
@@ -34,7 +34,7 @@ public protocol ServerTransport: AnyObject {
 }
 
 /// A worker's end: one coordinator. Used from one thread only (the one that created it).
-public protocol ClientTransport: AnyObject {
+package protocol ClientTransport: AnyObject {
     /// Waits until a message arrives, the waker fires or `timeoutMilliseconds` pass (-1: no limit),
     /// then returns every message already queued, up to `limit` (possibly none).
     func receive(timeoutMilliseconds: Int32, limit: Int) throws -> [Frames]

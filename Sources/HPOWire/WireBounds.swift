@@ -4,13 +4,13 @@ import HPOCore
 /// decodes, in both directions and on both of its paths; the coordinator's state machine checks
 /// a `hello` and bounds a `result` again, so a caller that skips the codec (a test) gets the
 /// same answers.
-public enum WireBounds {
+package enum WireBounds {
     // MARK: Worker → coordinator
 
     /// The message within bounds: free text cut, a result out of bounds turned into a failed one
     /// (see `bounded(_:)`). Throws `WireError.outOfBounds` for a message to drop (or, for a
     /// `hello`, to refuse).
-    public static func checked(_ message: WorkerMessage) throws(WireError) -> WorkerMessage {
+    package static func checked(_ message: WorkerMessage) throws(WireError) -> WorkerMessage {
         switch message {
         case .hello(let hello):
             if let violation = violation(in: hello) { throw .outOfBounds(type: "hello", violation) }
@@ -39,7 +39,7 @@ public enum WireBounds {
     }
 
     /// Why a `hello` cannot be served, or nil.
-    public static func violation(in hello: Hello) -> String? {
+    package static func violation(in hello: Hello) -> String? {
         if let violation = nameViolation(hello.name, field: "name", allowEmpty: false)
             ?? nameViolation(hello.host, field: "host", allowEmpty: true)
             ?? nameViolation(hello.software, field: "software", allowEmpty: true)
@@ -62,15 +62,16 @@ public enum WireBounds {
         return nil
     }
 
-    public static func violation(in key: TrialKey) -> String? {
+    package static func violation(in key: TrialKey) -> String? {
         let range = 1...WireLimits.maxKeyNumber
         guard range.contains(key.trial.rawValue), range.contains(key.attempt) else {
-            return "trial key {trial: \(key.trial.rawValue), attempt: \(key.attempt)} is not in 1...\(WireLimits.maxKeyNumber)"
+            return
+                "trial key {trial: \(key.trial.rawValue), attempt: \(key.attempt)} is not in 1...\(WireLimits.maxKeyNumber)"
         }
         return nil
     }
 
-    public static func violation(in report: TrialReport) -> String? {
+    package static func violation(in report: TrialReport) -> String? {
         guard (0...WireLimits.maxStep).contains(report.step) else {
             return "step \(report.step) is not in 0...\(WireLimits.maxStep)"
         }
@@ -81,10 +82,12 @@ public enum WireBounds {
     /// `maxStderrTailBytes`. One with a field out of bounds (too many metrics, a metric name too
     /// long, a step or a duration out of range) becomes `failed`, without metrics, with a reason
     /// that names the field: the attempt ends, is acknowledged, and may be retried.
-    public static func bounded(_ result: TrialResult) -> TrialResult {
+    package static func bounded(_ result: TrialResult) -> TrialResult {
         var result = result
         if let reason = result.reason { result.reason = truncated(reason, maxBytes: WireLimits.maxReasonBytes) }
-        if let tail = result.stderrTail { result.stderrTail = lastBytes(of: tail, maxBytes: WireLimits.maxStderrTailBytes) }
+        if let tail = result.stderrTail {
+            result.stderrTail = lastBytes(of: tail, maxBytes: WireLimits.maxStderrTailBytes)
+        }
         guard let violation = violation(in: result) else { return result }
         return TrialResult(
             status: .failed, metrics: [:], reason: "result out of bounds: \(violation)", exitCode: result.exitCode,
@@ -105,7 +108,7 @@ public enum WireBounds {
 
     /// The message within bounds (reasons cut). Throws `WireError.outOfBounds` for a message the
     /// worker must drop: a hostile or broken `welcome`, `assign`, `ack` or `stop`.
-    public static func checked(_ message: CoordinatorMessage) throws(WireError) -> CoordinatorMessage {
+    package static func checked(_ message: CoordinatorMessage) throws(WireError) -> CoordinatorMessage {
         let maxReason = WireLimits.maxReasonBytes
         switch message {
         case .welcome(let welcome):
@@ -134,14 +137,15 @@ public enum WireBounds {
         }
     }
 
-    public static func violation(in welcome: Welcome) -> String? {
+    package static func violation(in welcome: Welcome) -> String? {
         if let violation = nameViolation(welcome.worker.rawValue, field: "worker", allowEmpty: false)
             ?? nameViolation(welcome.study, field: "study", allowEmpty: true)
         {
             return violation
         }
         guard (1...WireLimits.maxHeartbeatMilliseconds).contains(welcome.heartbeatIntervalMilliseconds) else {
-            return "heartbeat_ms \(welcome.heartbeatIntervalMilliseconds) is not in 1...\(WireLimits.maxHeartbeatMilliseconds)"
+            return
+                "heartbeat_ms \(welcome.heartbeatIntervalMilliseconds) is not in 1...\(WireLimits.maxHeartbeatMilliseconds)"
         }
         guard (1...WireLimits.maxLiveness).contains(welcome.liveness) else {
             return "liveness \(welcome.liveness) is not in 1...\(WireLimits.maxLiveness)"
@@ -149,9 +153,11 @@ public enum WireBounds {
         return nil
     }
 
-    public static func violation(in assignment: Assignment) -> String? {
+    package static func violation(in assignment: Assignment) -> String? {
         if let violation = violation(in: assignment.key) { return violation }
-        if let violation = metricNameViolation(assignment.objectiveMetric, field: "objective_metric") { return violation }
+        if let violation = metricNameViolation(assignment.objectiveMetric, field: "objective_metric") {
+            return violation
+        }
         guard assignment.parameters.count <= WireLimits.maxParameters else {
             return "\(assignment.parameters.count) params, more than \(WireLimits.maxParameters)"
         }
@@ -162,7 +168,8 @@ public enum WireBounds {
             case .double(let number) where !number.isFinite: return "parameter \(quoted(name)) is \(number)"
             case .double: continue
             case .string(let text) where text.utf8.count > WireLimits.maxParameterStringBytes:
-                return "parameter \(quoted(name)) is \(text.utf8.count) bytes long, more than \(WireLimits.maxParameterStringBytes)"
+                return
+                    "parameter \(quoted(name)) is \(text.utf8.count) bytes long, more than \(WireLimits.maxParameterStringBytes)"
             case .string: continue
             }
         }
@@ -247,7 +254,7 @@ public enum WireBounds {
 
     /// `text` cut to at most `maxBytes` UTF-8 bytes at a Unicode scalar boundary; a cut text
     /// ends with a note of how many bytes were cut.
-    public static func truncated(_ text: String, maxBytes: Int) -> String {
+    package static func truncated(_ text: String, maxBytes: Int) -> String {
         let total = text.utf8.count
         guard total > maxBytes else { return text }
         let budget = max(maxBytes - noteReserve, 0)
@@ -264,7 +271,7 @@ public enum WireBounds {
 
     /// The end of `text`, at most `maxBytes` UTF-8 bytes (cut at a Unicode scalar boundary); a
     /// cut text starts with a note of how many bytes were cut. For tails of output.
-    public static func lastBytes(of text: String, maxBytes: Int) -> String {
+    package static func lastBytes(of text: String, maxBytes: Int) -> String {
         let total = text.utf8.count
         guard total > maxBytes else { return text }
         let budget = max(maxBytes - noteReserve, 0)

@@ -6,63 +6,63 @@
 /// bound instead, so a long message still arrives, and still reaches the results log bounded.
 /// A `result` with a field out of bounds is turned into a `failed` result that says which, so the
 /// attempt ends (and is acknowledged) instead of being dropped and resent for ever.
-public enum WireLimits {
+package enum WireLimits {
     /// The JSON body (frame 1) of any message, in bytes. The coordinator's socket also refuses
     /// larger messages (ZeroMQ's `maxmsgsize`, the same figure).
-    public static let maxBodyBytes = 4 << 20
+    package static let maxBodyBytes = 4 << 20
 
     // MARK: hello
 
     /// `slots` must be in 1...maxSlots.
-    public static let maxSlots = 1024
+    package static let maxSlots = 1024
     /// `prefetch` must not be negative; the coordinator serves at most this many queue places
     /// (a larger value is served as this many).
-    public static let maxPrefetch = 16
+    package static let maxPrefetch = 16
     /// `running` lists the attempts a worker holds: running, queued and finished-but-unacknowledged,
     /// so at most about twice `slots + prefetch`. Accepted up to this many times `slots + prefetch`.
-    public static let heldAttemptsPerPlace = 4
+    package static let heldAttemptsPerPlace = 4
     /// Names: a worker's `name`, `host`, `software`; `welcome`'s `worker` and `study`. Not empty
     /// (`name`, `worker`, `study`), and at most this many UTF-8 bytes.
-    public static let maxNameBytes = 256
+    package static let maxNameBytes = 256
 
     // MARK: trial keys, reports, results
 
     /// `trial` and `attempt` of a trial key are in 1...maxKeyNumber.
-    public static let maxKeyNumber = Int(Int32.max)
+    package static let maxKeyNumber = Int(Int32.max)
     /// At most this many metrics in a report or a result...
-    public static let maxMetrics = 256
+    package static let maxMetrics = 256
     /// ...each named in 1...maxMetricNameBytes UTF-8 bytes (also `objective_metric` of `assign`).
-    public static let maxMetricNameBytes = 128
+    package static let maxMetricNameBytes = 128
     /// `step` (report, result) is in 0...maxStep.
-    public static let maxStep = 1_000_000_000
+    package static let maxStep = 1_000_000_000
     /// Seconds (`duration_s`, `slot_idle_s`, `timeout_s`, `sleep_s`): finite, in 0...maxSeconds
     /// (about 31 years).
-    public static let maxSeconds = 1e9
+    package static let maxSeconds = 1e9
 
     // MARK: free text (cut, not refused)
 
     /// Reasons (`bye`, `refuse`, `reregister`, `shutdown`, `stop`, a result's `reason`): cut to
     /// this many UTF-8 bytes, the end replaced by a note of how much was cut.
-    public static let maxReasonBytes = 1024
+    package static let maxReasonBytes = 1024
     /// A result's `stderr_tail`: its last this many UTF-8 bytes are kept.
-    public static let maxStderrTailBytes = 64 << 10
+    package static let maxStderrTailBytes = 64 << 10
 
     // MARK: welcome, assign (what a worker accepts)
 
     /// `heartbeat_ms` is in 1...maxHeartbeatMilliseconds (an hour).
-    public static let maxHeartbeatMilliseconds = 3_600_000
+    package static let maxHeartbeatMilliseconds = 3_600_000
     /// `liveness` is in 1...maxLiveness.
-    public static let maxLiveness = 1000
+    package static let maxLiveness = 1000
     /// `params`: at most this many, each name 1...maxMetricNameBytes bytes, string values at most
     /// `maxParameterStringBytes`, numbers finite.
-    public static let maxParameters = 1024
-    public static let maxParameterStringBytes = 4096
+    package static let maxParameters = 1024
+    package static let maxParameterStringBytes = 4096
     /// `spec`: a command of at most this many arguments...
-    public static let maxCommandArguments = 4096
+    package static let maxCommandArguments = 4096
     /// ...and environment variables; each argument, variable value and `workdir` at most
     /// `maxArgumentBytes`, each variable name at most `maxNameBytes`.
-    public static let maxEnvironment = 1024
-    public static let maxArgumentBytes = 64 << 10
+    package static let maxEnvironment = 1024
+    package static let maxArgumentBytes = 64 << 10
     /// `retries` is in 0...maxRetries.
-    public static let maxRetries = 1000
+    package static let maxRetries = 1000
 }

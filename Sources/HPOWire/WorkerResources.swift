@@ -1,16 +1,16 @@
 import HPOCore
 
 /// One GPU a worker gives to trials, as its hello announces it.
-public struct GPUDevice: Hashable, Sendable, Codable {
+package struct GPUDevice: Hashable, Sendable, Codable {
     /// What the worker puts in a trial's `CUDA_VISIBLE_DEVICES`: the index `nvidia-smi` lists
     /// (`"0"`), or a device named by UUID in `--gpus` or `CUDA_VISIBLE_DEVICES` (`"GPU-5c1d…"`).
-    public var id: String
+    package var id: String
     /// `GPU-…`, when `nvidia-smi` told it.
-    public var uuid: String?
+    package var uuid: String?
     /// Total memory in MiB, when `nvidia-smi` told it.
-    public var memoryMiB: Int?
+    package var memoryMiB: Int?
 
-    public init(id: String, uuid: String? = nil, memoryMiB: Int? = nil) {
+    package init(id: String, uuid: String? = nil, memoryMiB: Int? = nil) {
         self.id = id
         self.uuid = uuid
         self.memoryMiB = memoryMiB
@@ -24,14 +24,14 @@ public struct GPUDevice: Hashable, Sendable, Codable {
 
 /// What a worker offers beyond its slots (`hello.resources`, docs/protocol.md): its GPUs, its
 /// cores, its labels. The coordinator gives a worker only trials it can hold (`TrialSpec.capacity`).
-public struct WorkerResources: Hashable, Sendable, Codable {
-    public var gpus: [GPUDevice]
+package struct WorkerResources: Hashable, Sendable, Codable {
+    package var gpus: [GPUDevice]
     /// CPU cores the worker's process may use (for the log; nothing is placed by cores yet).
-    public var cores: Int?
+    package var cores: Int?
     /// `hpo-worker --label`: what a study's `trial.labels` are matched against.
-    public var labels: [String]
+    package var labels: [String]
 
-    public init(gpus: [GPUDevice] = [], cores: Int? = nil, labels: [String] = []) {
+    package init(gpus: [GPUDevice] = [], cores: Int? = nil, labels: [String] = []) {
         self.gpus = gpus
         self.cores = cores
         self.labels = labels
@@ -39,7 +39,7 @@ public struct WorkerResources: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey { case gpus, cores, labels }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         gpus = try container.decodeIfPresent([GPUDevice].self, forKey: .gpus) ?? []
         cores = try container.decodeIfPresent(Int.self, forKey: .cores)
@@ -50,25 +50,26 @@ public struct WorkerResources: Hashable, Sendable, Codable {
 extension WireLimits {
     /// `hello.resources.gpus`: at most this many devices, ids 1…64 bytes and distinct, UUIDs at
     /// most 128 bytes, memory 0…2³⁰ MiB (an exbibyte).
-    public static let maxGPUs = ResourceRequest.maxGPUs
-    public static let maxGPUIDBytes = 64
-    public static let maxGPUUUIDBytes = 128
-    public static let maxGPUMemoryMiB = 1 << 30
+    package static let maxGPUs = ResourceRequest.maxGPUs
+    package static let maxGPUIDBytes = 64
+    package static let maxGPUUUIDBytes = 128
+    package static let maxGPUMemoryMiB = 1 << 30
     /// `hello.resources.cores`: 1…2²⁰.
-    public static let maxCores = 1 << 20
+    package static let maxCores = 1 << 20
 }
 
 extension WireBounds {
     /// Why a hello's `resources` cannot be used, or nil. Such resources are dropped (the worker
     /// counts as having no GPUs and no labels) and the reason logged; the hello itself is served.
-    public static func violation(in resources: WorkerResources) -> String? {
+    package static func violation(in resources: WorkerResources) -> String? {
         guard resources.gpus.count <= WireLimits.maxGPUs else {
             return "\(resources.gpus.count) GPUs, more than \(WireLimits.maxGPUs)"
         }
         var seen: Set<String> = []
         for gpu in resources.gpus {
             guard (1...WireLimits.maxGPUIDBytes).contains(gpu.id.utf8.count) else {
-                return "GPU id \(quoted(gpu.id)) is \(gpu.id.utf8.count) bytes long, not in 1...\(WireLimits.maxGPUIDBytes)"
+                return
+                    "GPU id \(quoted(gpu.id)) is \(gpu.id.utf8.count) bytes long, not in 1...\(WireLimits.maxGPUIDBytes)"
             }
             guard seen.insert(gpu.id).inserted else { return "GPU id \(quoted(gpu.id)) is listed twice" }
             if let uuid = gpu.uuid, uuid.utf8.count > WireLimits.maxGPUUUIDBytes {
@@ -92,7 +93,7 @@ extension WireBounds {
 
     /// Why a study's resource request (`assign.spec.resources`) is out of bounds, or nil: the
     /// bounds of the study file (`gpus` 0…256, at most 64 valid labels).
-    public static func violation(in request: ResourceRequest) -> String? {
+    package static func violation(in request: ResourceRequest) -> String? {
         if let gpus = request.gpus, !(0...ResourceRequest.maxGPUs).contains(gpus) {
             return "resources.gpus \(gpus) is not in 0...\(ResourceRequest.maxGPUs)"
         }

@@ -2,7 +2,7 @@ import Foundation
 import HPOWire
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The archive a checkpoint folder travels in: a format of our own, because it is small enough
@@ -21,19 +21,19 @@ import Glibc
 /// a checkpoint folder are skipped (a link could point anywhere on the worker's disk), and
 /// unpacking creates nothing else, each file with `O_CREAT | O_EXCL | O_NOFOLLOW` in a folder
 /// made fresh for it.
-public enum CheckpointArchive {
+package enum CheckpointArchive {
     static let magic = Array("HPOCKPT1".utf8)
     static let maxPathBytes = 4096
 
     /// What packing produced: the archive's size and SHA-256, and what was skipped.
-    public struct Packed: Sendable {
-        public var size: Int
-        public var sha256: String
-        public var skipped: [String]
+    package struct Packed: Sendable {
+        package var size: Int
+        package var sha256: String
+        package var skipped: [String]
     }
 
     /// Packs the folder `source` into a new file `archive`.
-    public static func pack(folder source: String, into archive: String) throws(CheckpointArchiveError) -> Packed {
+    package static func pack(folder source: String, into archive: String) throws(CheckpointArchiveError) -> Packed {
         let out = open(archive, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard out >= 0 else { throw .io("create", archive, errno) }
         defer { close(out) }
@@ -88,7 +88,7 @@ public enum CheckpointArchive {
     }
 
     /// Unpacks `archive` into `destination`, a folder that must not exist yet (made here, 0700).
-    public static func unpack(_ archive: String, into destination: String) throws(CheckpointArchiveError) {
+    package static func unpack(_ archive: String, into destination: String) throws(CheckpointArchiveError) {
         guard mkdir(destination, 0o700) == 0 else { throw .io("mkdir", destination, errno) }
         let fd = open(archive, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw .io("open", archive, errno) }
@@ -213,13 +213,13 @@ public enum CheckpointArchive {
     }
 }
 
-public enum CheckpointArchiveError: Error, CustomStringConvertible, Sendable {
+package enum CheckpointArchiveError: Error, CustomStringConvertible, Sendable {
     case io(String, String, Int32)
     case malformed(String)
     /// A file shrank while it was being packed (the trial wrote to the folder after announcing it).
     case changed(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .io(let operation, let path, let code): "\(operation) \(path): \(String(cString: strerror(code)))"
         case .malformed(let reason): "malformed checkpoint archive: \(reason)"

@@ -3,31 +3,31 @@ import HPOWire
 
 /// Which of a worker's GPUs each running trial holds: a device belongs to one trial at a time.
 /// Part of `WorkerStateMachine` (no I/O); the service reads a trial's devices when it starts it.
-public struct GPUAllocator: Hashable, Sendable {
+package struct GPUAllocator: Hashable, Sendable {
     /// nil: the worker does not manage GPUs (none found by `auto`): trials get nothing and their
     /// environment is left alone. Otherwise every device the worker hands out, in order.
-    public let devices: [GPUDevice]?
+    package let devices: [GPUDevice]?
     /// The devices of each running trial.
-    public private(set) var held: [TrialKey: [GPUDevice]] = [:]
+    package private(set) var held: [TrialKey: [GPUDevice]] = [:]
 
-    public init(devices: [GPUDevice]?) {
+    package init(devices: [GPUDevice]?) {
         self.devices = devices
     }
 
-    public var total: Int { devices?.count ?? 0 }
-    public var free: [GPUDevice] {
+    package var total: Int { devices?.count ?? 0 }
+    package var free: [GPUDevice] {
         let taken = Set(held.values.joined().map(\.id))
         return (devices ?? []).filter { !taken.contains($0.id) }
     }
 
     /// GPUs one trial of `spec` takes here.
-    public func needed(by spec: TrialSpec) -> Int { max(spec.gpusPerTrial(workerGPUs: total), 0) }
+    package func needed(by spec: TrialSpec) -> Int { max(spec.gpusPerTrial(workerGPUs: total), 0) }
 
     /// Whether a trial of `spec` could start now.
-    public func canStart(_ spec: TrialSpec) -> Bool { needed(by: spec) <= free.count }
+    package func canStart(_ spec: TrialSpec) -> Bool { needed(by: spec) <= free.count }
 
     /// Why a trial of `spec` can never run here (it needs more GPUs than the worker has), or nil.
-    public func neverFits(_ spec: TrialSpec) -> String? {
+    package func neverFits(_ spec: TrialSpec) -> String? {
         let needed = needed(by: spec)
         guard needed > total else { return nil }
         return "the trial needs \(needed) GPU\(needed == 1 ? "" : "s") and this worker has \(total)"
@@ -35,13 +35,13 @@ public struct GPUAllocator: Hashable, Sendable {
 
     /// Gives `key` the lowest free devices it needs; the caller checked `canStart`.
     @discardableResult
-    public mutating func allocate(_ key: TrialKey, spec: TrialSpec) -> [GPUDevice] {
+    package mutating func allocate(_ key: TrialKey, spec: TrialSpec) -> [GPUDevice] {
         let devices = Array(free.prefix(needed(by: spec)))
         held[key] = devices
         return devices
     }
 
-    public mutating func release(_ key: TrialKey) {
+    package mutating func release(_ key: TrialKey) {
         held[key] = nil
     }
 
@@ -49,7 +49,7 @@ public struct GPUAllocator: Hashable, Sendable {
     /// GPUs. `CUDA_VISIBLE_DEVICES` lists the devices by the ids the worker knows them by
     /// (nvidia-smi's indices, in PCI bus order, hence `CUDA_DEVICE_ORDER=PCI_BUS_ID` so that CUDA
     /// numbers them the same way); empty, it hides every GPU. `HPO_GPUS` repeats the list.
-    public func environment(for key: TrialKey) -> [String: String] {
+    package func environment(for key: TrialKey) -> [String: String] {
         guard devices != nil else { return [:] }
         let list = (held[key] ?? []).map(\.id).joined(separator: ",")
         return ["CUDA_VISIBLE_DEVICES": list, "CUDA_DEVICE_ORDER": "PCI_BUS_ID", "HPO_GPUS": list]

@@ -2,7 +2,7 @@ import Foundation
 import HPOWire
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which of this host's GPUs each worker process hands out, so that several workers on one host
@@ -12,9 +12,10 @@ import Glibc
 /// `/dev/shm`, which systemd's `PrivateTmp` does not separate, else the temporary directory) for
 /// as long as it runs; the kernel releases it when the process ends, however it ends, so a lock
 /// is never stale. Advisory: it keeps `hpo-worker`s apart, not other programs.
-public final class GPUClaims {
+package final class GPUClaims {
     /// Where the lock files are: `HPO_GPU_LOCK_DIR`, else `/dev/shm`, else the temporary directory.
-    public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    package static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String
+    {
         if let directory = environment["HPO_GPU_LOCK_DIR"], !directory.isEmpty { return directory }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: "/dev/shm", isDirectory: &isDirectory), isDirectory.boolValue,
@@ -29,7 +30,7 @@ public final class GPUClaims {
     /// Open descriptors of the locks held, closed (released) on `deinit`.
     private var held: [String: Int32] = [:]
 
-    public init(directory: String) {
+    package init(directory: String) {
         self.directory = directory
     }
 
@@ -46,7 +47,7 @@ public final class GPUClaims {
 
     /// Takes `device` for this process: true if no other worker holds it (or the lock cannot be
     /// made at all: then nothing can be known, and the device is not withheld).
-    public func claim(_ device: GPUDevice) -> Bool {
+    package func claim(_ device: GPUDevice) -> Bool {
         let path = path(for: device)
         if held[path] != nil { return true }
         var fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o666)
@@ -64,7 +65,7 @@ public final class GPUClaims {
     /// What a worker takes from `devices`: with `auto`, the ones no other worker on this host
     /// holds, at most `limit` (its `--slots` when given); with a list, all of them, each held by
     /// another worker named in a note. The notes are for the worker's log.
-    public func take(_ devices: [GPUDevice], auto: Bool, limit: Int?) -> (devices: [GPUDevice], notes: [String]) {
+    package func take(_ devices: [GPUDevice], auto: Bool, limit: Int?) -> (devices: [GPUDevice], notes: [String]) {
         var taken: [GPUDevice] = []
         var busy: [String] = []
         for device in devices {
@@ -80,7 +81,8 @@ public final class GPUClaims {
         }
         guard !busy.isEmpty else { return (taken, []) }
         let list = busy.joined(separator: ", ")
-        let note = auto
+        let note =
+            auto
             ? "GPU\(busy.count == 1 ? "" : "s") \(list) handed out by another hpo-worker on this host: left to it"
             : "GPU\(busy.count == 1 ? "" : "s") \(list) also handed out by another hpo-worker on this host (--gpus): trials of both may share \(busy.count == 1 ? "it" : "them")"
         return (taken, [note])

@@ -2,7 +2,7 @@ import Foundation
 import HPOWire
 
 /// `hpo-worker --gpus auto|none|LIST`: which GPUs a worker hands out to its trials.
-public enum GPUSelection: Hashable, Sendable {
+package enum GPUSelection: Hashable, Sendable {
     /// Whatever `nvidia-smi` lists, narrowed to `CUDA_VISIBLE_DEVICES` when that is set.
     case auto
     /// None: trials see no GPU (`CUDA_VISIBLE_DEVICES=""`).
@@ -11,7 +11,7 @@ public enum GPUSelection: Hashable, Sendable {
     case list([String])
 
     /// Parses the option's value; the error says what was expected.
-    public init(parsing text: String) throws(GPUInventoryError) {
+    package init(parsing text: String) throws(GPUInventoryError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         switch trimmed {
         case "auto": self = .auto
@@ -26,7 +26,9 @@ public enum GPUSelection: Hashable, Sendable {
                         "--gpus \(text): expected auto, none, or a comma-separated list of GPU indices or UUIDs "
                             + "(0,1,3 or GPU-…), found '\(entry)'")
                 }
-                guard !ids.contains(entry) else { throw GPUInventoryError("--gpus \(text): device \(entry) is listed twice") }
+                guard !ids.contains(entry) else {
+                    throw GPUInventoryError("--gpus \(text): device \(entry) is listed twice")
+                }
                 ids.append(entry)
             }
             guard ids.count <= WireLimits.maxGPUs else {
@@ -54,24 +56,25 @@ private func isDigit(_ character: Character) -> Bool { character.isASCII && char
 
 /// What went wrong reading the GPUs: a bad `--gpus`, an `nvidia-smi` line that is not
 /// `index, uuid, memory`, a listed device `nvidia-smi` does not know.
-public struct GPUInventoryError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct GPUInventoryError: Error, Hashable, Sendable, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// The GPUs of this host: `nvidia-smi --query-gpu=index,uuid,memory.total --format=csv,noheader`
 /// read and narrowed (docs/operations.md, "GPUs"). Parsing is separate from running the program
 /// so that it is tested on real output without a GPU.
-public enum GPUInventory {
+package enum GPUInventory {
     /// The arguments `nvidia-smi` is run with.
-    public static let queryArguments = ["--query-gpu=index,uuid,memory.total", "--format=csv,noheader"]
+    package static let queryArguments = ["--query-gpu=index,uuid,memory.total", "--format=csv,noheader"]
 
     /// Devices from `nvidia-smi`'s output, one line each:
     /// `0, GPU-8d3c5f9a-0f0e-4b5e-9d2c-1a2b3c4d5e6f, 81920 MiB`. Blank lines are skipped; a line
     /// with a memory of `[N/A]` (some MIG or virtual setups) gives a device of unknown memory.
-    public static func parse(nvidiaSMIOutput text: String) throws(GPUInventoryError) -> [GPUDevice] {
+    package static func parse(nvidiaSMIOutput text: String) throws(GPUInventoryError) -> [GPUDevice] {
         var devices: [GPUDevice] = []
-        for (number, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+        for (number, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
+        {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty { continue }
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
@@ -79,7 +82,9 @@ public enum GPUInventory {
             func bad(_ why: String) -> GPUInventoryError {
                 GPUInventoryError("nvidia-smi output line \(number + 1) '\(line.prefix(120))': \(why)")
             }
-            guard fields.count == 3 else { throw bad("expected 3 fields (index, uuid, memory.total), found \(fields.count)") }
+            guard fields.count == 3 else {
+                throw bad("expected 3 fields (index, uuid, memory.total), found \(fields.count)")
+            }
             let index = fields[0]
             guard !index.isEmpty, index.count <= 6, index.allSatisfy(isDigit) else {
                 throw bad("index '\(index)' is not a number")
@@ -99,10 +104,12 @@ public enum GPUInventory {
     }
 
     /// `81920 MiB` → 81920; `[N/A]` → nil.
-    private static func memoryMiB(_ text: String, bad: (String) -> GPUInventoryError) throws(GPUInventoryError) -> Int? {
+    private static func memoryMiB(_ text: String, bad: (String) -> GPUInventoryError) throws(GPUInventoryError) -> Int?
+    {
         if text == "[N/A]" || text == "N/A" || text == "[Not Supported]" { return nil }
         let parts = text.split(separator: " ")
-        guard parts.count == 2, parts[1] == "MiB", let value = Int(parts[0]), (0...WireLimits.maxGPUMemoryMiB).contains(value)
+        guard parts.count == 2, parts[1] == "MiB", let value = Int(parts[0]),
+            (0...WireLimits.maxGPUMemoryMiB).contains(value)
         else { throw bad("memory.total '\(text)' is not 'N MiB'") }
         return value
     }
@@ -110,7 +117,7 @@ public enum GPUInventory {
     /// The devices `CUDA_VISIBLE_DEVICES` leaves visible, in its order. Its entries are indices
     /// or UUIDs (a unique prefix is enough, as for CUDA); CUDA stops at the first entry that
     /// names no device, and so does this. An empty value hides every device.
-    public static func narrowed(_ devices: [GPUDevice], cudaVisibleDevices: String) -> [GPUDevice] {
+    package static func narrowed(_ devices: [GPUDevice], cudaVisibleDevices: String) -> [GPUDevice] {
         var visible: [GPUDevice] = []
         for entry in cudaVisibleDevices.split(separator: ",", omittingEmptySubsequences: false) {
             let name = entry.trimmingCharacters(in: .whitespaces)
@@ -124,18 +131,18 @@ public enum GPUInventory {
     }
 
     /// What `select` found, and a sentence for the worker's log.
-    public struct Discovery: Hashable, Sendable {
+    package struct Discovery: Hashable, Sendable {
         /// nil: the worker does not manage GPUs (`auto` found none); trials keep the environment
         /// they inherit. Empty: `--gpus none`, trials get `CUDA_VISIBLE_DEVICES=""`.
-        public var devices: [GPUDevice]?
-        public var note: String
+        package var devices: [GPUDevice]?
+        package var note: String
     }
 
     /// The GPUs to hand out. `runNvidiaSMI` returns the program's output, or why there is none.
     /// `auto` with nvidia-smi missing, failing or printing what `parse` cannot read finds no GPUs
     /// (the note says why). Throws only for a `--gpus` list that `nvidia-smi` contradicts (a
     /// device it does not list).
-    public static func select(
+    package static func select(
         _ selection: GPUSelection, environment: [String: String],
         runNvidiaSMI: () -> Result<String, GPUInventoryError>
     ) throws(GPUInventoryError) -> Discovery {
@@ -165,7 +172,8 @@ public enum GPUInventory {
                 listed = try parse(nvidiaSMIOutput: runNvidiaSMI().get())
             } catch {
                 let devices = ids.map { GPUDevice(id: $0) }
-                return Discovery(devices: devices, note: "GPUs \(describe(devices)) (--gpus; not checked: \(error.description))")
+                return Discovery(
+                    devices: devices, note: "GPUs \(describe(devices)) (--gpus; not checked: \(error.description))")
             }
             let devices = try ids.map { (id: String) throws(GPUInventoryError) -> GPUDevice in
                 // MIG instances are not among --query-gpu's devices (`nvidia-smi -L` lists them): taken as given.
@@ -173,7 +181,8 @@ public enum GPUInventory {
                 let found = narrowed(listed, cudaVisibleDevices: id)
                 guard let device = found.first else {
                     let known = listed.map(\.id).joined(separator: ", ")
-                    throw GPUInventoryError("--gpus: nvidia-smi lists no device \(id) (it lists: \(known.isEmpty ? "none" : known))")
+                    throw GPUInventoryError(
+                        "--gpus: nvidia-smi lists no device \(id) (it lists: \(known.isEmpty ? "none" : known))")
                 }
                 return GPUDevice(id: id, uuid: device.uuid, memoryMiB: device.memoryMiB)
             }
@@ -182,18 +191,20 @@ public enum GPUInventory {
     }
 
     /// `0 (81920 MiB), 1 (81920 MiB)`.
-    public static func describe(_ devices: [GPUDevice]) -> String {
-        devices.map { device in device.memoryMiB.map { "\(device.id) (\($0) MiB)" } ?? device.id }.joined(separator: ", ")
+    package static func describe(_ devices: [GPUDevice]) -> String {
+        devices.map { device in device.memoryMiB.map { "\(device.id) (\($0) MiB)" } ?? device.id }.joined(
+            separator: ", ")
     }
 
     /// Runs `nvidia-smi` from `PATH` with `queryArguments`, waiting at most `timeout` seconds (a
     /// wedged driver can hang it). The output, or why there is none.
-    public static func runNvidiaSMI(
+    package static func runNvidiaSMI(
         path: String? = ProcessInfo.processInfo.environment["PATH"], timeout: Double = 15
     ) -> Result<String, GPUInventoryError> {
         let directories = (path ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
-        guard let executable = directories.map({ "\($0.isEmpty ? "." : $0)/nvidia-smi" })
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        guard
+            let executable = directories.map({ "\($0.isEmpty ? "." : $0)/nvidia-smi" })
+                .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
         else { return .failure(GPUInventoryError("nvidia-smi not found on PATH")) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

@@ -6,7 +6,7 @@ import HPOWire
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Checkpoint files of the worker. Each attempt of a command trial has a folder of its own in the
@@ -38,7 +38,8 @@ extension WorkerService {
         let base = attemptFolder(key)
         let out = "\(base)/out"
         guard Self.makeFolder(base), mkdir(out, 0o700) == 0 else {
-            logger.error("cannot make the checkpoint folder; the trial runs without one", metadata: ["trial.key": "\(key)"])
+            logger.error(
+                "cannot make the checkpoint folder; the trial runs without one", metadata: ["trial.key": "\(key)"])
             return (nil, {})
         }
         context.checkpointDirectory = out
@@ -56,7 +57,8 @@ extension WorkerService {
             }
             // The trial may have made the folder again itself in the meantime: that is fine.
             if !Self.makeFolder(out) {
-                inbox.post(.checkpointFailed(key, reason: "cannot make \(out) again: \(String(cString: strerror(errno)))"))
+                inbox.post(
+                    .checkpointFailed(key, reason: "cannot make \(out) again: \(String(cString: strerror(errno)))"))
             }
             packer.async { Self.pack(snapshot, number: number, step: step, key: key, base: base, inbox: inbox) }
         }
@@ -64,7 +66,9 @@ extension WorkerService {
     }
 
     /// Packs a checkpoint folder taken from a trial into `up-N.ckpt` and tells the loop.
-    static func pack(_ snapshot: String, number: Int, step: Int, key: TrialKey, base: String, inbox: WakingInbox<TrialEvent>) {
+    static func pack(
+        _ snapshot: String, number: Int, step: Int, key: TrialKey, base: String, inbox: WakingInbox<TrialEvent>
+    ) {
         defer { try? FileManager.default.removeItem(atPath: snapshot) }
         let archive = "\(base)/up-\(number).ckpt"
         do {
@@ -90,7 +94,8 @@ extension WorkerService {
             let offset = chunk.index * WireLimits.maxChunkBytes
             let count = min(WireLimits.maxChunkBytes, chunk.size - offset)
             guard let data = Self.read(archive, offset: offset, count: count) else {
-                logger.error("cannot read a checkpoint archive", metadata: ["trial.key": "\(chunk.key)", "file": "\(archive)"])
+                logger.error(
+                    "cannot read a checkpoint archive", metadata: ["trial.key": "\(chunk.key)", "file": "\(archive)"])
                 try apply(machine.uploadFailed(chunk.key, now: monotonicSeconds()))
                 return
             }
@@ -102,7 +107,8 @@ extension WorkerService {
             discardDownload(key)
             let base = attemptFolder(key)
             let path = "\(base)/resume.ckpt"
-            guard Self.makeFolder(base), FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
+            guard Self.makeFolder(base),
+                FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
                 let handle = FileHandle(forWritingAtPath: path)
             else {
                 logger.error("cannot store a checkpoint to resume from", metadata: ["trial.key": "\(key)"])
@@ -124,7 +130,9 @@ extension WorkerService {
             }
             unlink("\(base)/resume.ckpt")
             if let error {
-                logger.error("cannot unpack the checkpoint to resume from", metadata: ["trial.key": "\(key)", "error": "\(error)"])
+                logger.error(
+                    "cannot unpack the checkpoint to resume from",
+                    metadata: ["trial.key": "\(key)", "error": "\(error)"])
             } else {
                 logger.info("checkpoint to resume from received", metadata: ["trial.key": "\(key)"])
             }
@@ -164,7 +172,9 @@ extension WorkerService {
         var data = Data(count: count)
         var done = 0
         while done < count {
-            let got = data.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+            let got = data.withUnsafeMutableBytes {
+                pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done))
+            }
             if got < 0 && errno == EINTR { continue }
             guard got > 0 else { return nil }
             done += got

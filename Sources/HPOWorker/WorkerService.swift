@@ -1,13 +1,13 @@
 import Foundation
-import HPORuntime
 import HPOCore
+import HPORuntime
 import HPOTrials
 import HPOWire
 import Logging
 
 /// The worker's I/O shell: drives `WorkerStateMachine` from a transport, runs each trial on a
 /// thread of its own, and feeds trial events back through a queue that wakes the loop.
-public final class WorkerService {
+package final class WorkerService {
     var machine: WorkerStateMachine
     let logger: Logger
     let scratchRoot: String
@@ -17,27 +17,27 @@ public final class WorkerService {
     var downloadFiles: [TrialKey: FileHandle] = [:]
     /// Preemption: on the first stop request, trials get SIGTERM and this many seconds to write a
     /// last checkpoint before they are handed back (nil: the old way, cancel at once and leave).
-    public var preemptionGraceSeconds: Double?
+    package var preemptionGraceSeconds: Double?
     /// Whether a second signal asks to kill the trials now instead of waiting out the grace.
-    public var killRequested: () -> Bool = { false }
+    package var killRequested: () -> Bool = { false }
     private let trialsDone = DispatchGroup()
 
     /// See `WorkerStateMachine.welcomeTimeoutSeconds`.
-    public var welcomeTimeoutSeconds: Double? {
+    package var welcomeTimeoutSeconds: Double? {
         get { machine.welcomeTimeoutSeconds }
         set { machine.welcomeTimeoutSeconds = newValue }
     }
-    public var welcomeTimeoutHint: String {
+    package var welcomeTimeoutHint: String {
         get { machine.welcomeTimeoutHint }
         set { machine.welcomeTimeoutHint = newValue }
     }
     /// See `WorkerStateMachine.expectedStudy`.
-    public var expectedStudy: String? {
+    package var expectedStudy: String? {
         get { machine.expectedStudy }
         set { machine.expectedStudy = newValue }
     }
     /// See `WorkerStateMachine.reconnectTimeoutSeconds`.
-    public var reconnectTimeoutSeconds: Double? {
+    package var reconnectTimeoutSeconds: Double? {
         get { machine.reconnectTimeoutSeconds }
         set { machine.reconnectTimeoutSeconds = newValue }
     }
@@ -45,7 +45,7 @@ public final class WorkerService {
     /// `waker` must be the one the transport polls: trial threads use it to wake the loop.
     /// `scratchRoot` should be a private folder made for this worker (`PrivateFolder`): each
     /// attempt's parameters file goes in a folder of its own inside it.
-    public init(identity: WorkerIdentity, waker: Waker, scratchRoot: String, logger: Logger) {
+    package init(identity: WorkerIdentity, waker: Waker, scratchRoot: String, logger: Logger) {
         machine = WorkerStateMachine(identity: identity)
         self.logger = logger
         self.scratchRoot = scratchRoot
@@ -54,7 +54,7 @@ public final class WorkerService {
 
     /// Runs until the coordinator shuts the worker down, refuses it, or `stopRequested` returns a
     /// reason. Returns whether the exit was clean. Call on the thread that created `transport`.
-    public func run(transport: any ClientTransport, stopRequested: () -> String?) throws -> Bool {
+    package func run(transport: any ClientTransport, stopRequested: () -> String?) throws -> Bool {
         var clean = true
         var exiting = false
         func apply(_ actions: [WorkerAction]) throws {
@@ -88,7 +88,9 @@ public final class WorkerService {
             }
         }
 
-        logger.info("worker starting", metadata: ["worker.name": "\(machine.identity.name)", "slots": "\(machine.identity.slots)"])
+        logger.info(
+            "worker starting",
+            metadata: ["worker.name": "\(machine.identity.name)", "slots": "\(machine.identity.slots)"])
         try apply(machine.start(now: monotonicSeconds()))
         while !exiting {
             let inbound = try transport.receive(timeoutMilliseconds: 100, limit: 256)
@@ -96,7 +98,8 @@ public final class WorkerService {
                 do {
                     let message = try WireCodec.decodeCoordinatorMessage(frames)
                     if case .welcome(let welcome) = message, !machine.isRegistered {
-                        logger.info("registered", metadata: ["worker.id": "\(welcome.worker)", "study": "\(welcome.study)"])
+                        logger.info(
+                            "registered", metadata: ["worker.id": "\(welcome.worker)", "study": "\(welcome.study)"])
                     }
                     try apply(machine.received(message, now: monotonicSeconds()))
                 } catch let error as WireError {
@@ -109,20 +112,28 @@ public final class WorkerService {
                     try apply(machine.trialReported(key, report, now: monotonicSeconds()))
                 case .finished(let key, let result):
                     cancellations[key] = nil
-                    logger.debug("trial finished", metadata: ["trial.key": "\(key)", "status": "\(result.status.rawValue)"])
+                    logger.debug(
+                        "trial finished", metadata: ["trial.key": "\(key)", "status": "\(result.status.rawValue)"])
                     try apply(machine.trialFinished(key, result, now: monotonicSeconds()))
                     try apply(machine.forgetDownload(key))
                     removeAttemptFiles(key)
                 case .checkpointPacked(let key, let step, let archive, let size, let sha256):
-                    logger.info("checkpoint packed", metadata: ["trial.key": "\(key)", "step": "\(step)", "bytes": "\(size)"])
-                    try apply(machine.checkpointPacked(key, step: step, archive: archive, size: size, sha256: sha256, now: monotonicSeconds()))
+                    logger.info(
+                        "checkpoint packed", metadata: ["trial.key": "\(key)", "step": "\(step)", "bytes": "\(size)"])
+                    try apply(
+                        machine.checkpointPacked(
+                            key, step: step, archive: archive, size: size, sha256: sha256, now: monotonicSeconds()))
                 case .checkpointFailed(let key, let reason):
                     logger.error("checkpoint not packed", metadata: ["trial.key": "\(key)", "reason": "\(reason)"])
                 }
             }
             if let reason = stopRequested() {
                 if let grace = preemptionGraceSeconds {
-                    if !machine.isDraining { logger.notice("preempted: handing the trials back", metadata: ["reason": "\(reason)", "grace_s": "\(grace)"]) }
+                    if !machine.isDraining {
+                        logger.notice(
+                            "preempted: handing the trials back",
+                            metadata: ["reason": "\(reason)", "grace_s": "\(grace)"])
+                    }
                     try apply(machine.preempt(reason: reason, graceSeconds: grace, now: monotonicSeconds()))
                     if killRequested() { try apply(machine.killNow(now: monotonicSeconds())) }
                 } else {
@@ -147,12 +158,15 @@ public final class WorkerService {
             objectiveMetric: assignment.objectiveMetric,
             scratchDirectory: "\(scratchRoot)/trial-\(key.trial.rawValue)-\(key.attempt)")
         context.workerEnvironment = machine.gpus.environment(for: key)
-        let (checkpoint, settleCheckpoints) = prepareCheckpoints(for: assignment, context: &context, resumeStep: resumeStep)
+        let (checkpoint, settleCheckpoints) = prepareCheckpoints(
+            for: assignment, context: &context, resumeStep: resumeStep)
         let trialContext = context
         let inbox = inbox
         let done = trialsDone
         done.enter()
-        logger.debug("trial starting", metadata: ["trial.key": "\(key)", "gpus": "\(context.workerEnvironment["HPO_GPUS"] ?? "-")"])
+        logger.debug(
+            "trial starting",
+            metadata: ["trial.key": "\(key)", "gpus": "\(context.workerEnvironment["HPO_GPUS"] ?? "-")"])
         let thread = Thread {
             let result = TrialRunner.run(
                 trialContext, cancellation: cancellation, report: { report in inbox.post(.report(key, report)) },
@@ -174,4 +188,3 @@ enum TrialEvent: Sendable {
     case checkpointPacked(TrialKey, step: Int, archive: String, size: Int, sha256: String)
     case checkpointFailed(TrialKey, reason: String)
 }
-

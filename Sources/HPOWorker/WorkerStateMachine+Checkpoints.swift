@@ -3,7 +3,7 @@ import HPOCore
 import HPOWire
 
 /// What the worker's shell does with checkpoint files for the state machine.
-public enum WorkerCheckpointAction: Hashable, Sendable {
+package enum WorkerCheckpointAction: Hashable, Sendable {
     /// Send this chunk of the archive at `archive`, its bytes read from the file (the state
     /// machine leaves `data` empty).
     case sendChunk(CheckpointChunk, archive: String)
@@ -61,13 +61,13 @@ extension WorkerStateMachine {
     static let uploadMarginSeconds = 10.0
     static let acknowledgeMarginSeconds = 5.0
 
-    public var isDraining: Bool { checkpoints.draining != nil }
+    package var isDraining: Bool { checkpoints.draining != nil }
 
     // MARK: Uploads
 
     /// A trial's checkpoint is packed (`archive`, `size` bytes, `sha256`): send it, after the one
     /// already going up for that trial (an older one still waiting is dropped).
-    public mutating func checkpointPacked(
+    package mutating func checkpointPacked(
         _ key: TrialKey, step: Int, archive: String, size: Int, sha256: String, now: Double
     ) -> [WorkerAction] {
         let upload = WorkerUpload(step: step, size: size, sha256: sha256, archive: archive)
@@ -105,9 +105,14 @@ extension WorkerStateMachine {
     }
 
     mutating func receivedCheckpointAck(_ ack: ChunkAck, now: Double) -> [WorkerAction] {
-        guard var upload = checkpoints.uploads[ack.key], upload.step == ack.step, var window = upload.window else { return [] }
+        guard var upload = checkpoints.uploads[ack.key], upload.step == ack.step, var window = upload.window else {
+            return []
+        }
         if let error = ack.error {
-            return [.checkpoint(.warning("the coordinator refused the checkpoint of \(ack.key) at step \(ack.step): \(error)"))]
+            return [
+                .checkpoint(
+                    .warning("the coordinator refused the checkpoint of \(ack.key) at step \(ack.step): \(error)"))
+            ]
                 + endUpload(ack.key, now: now)
         }
         if ack.done == true { return endUpload(ack.key, now: now) }
@@ -118,7 +123,7 @@ extension WorkerStateMachine {
     }
 
     /// The shell could not read the archive of an upload: it is given up.
-    public mutating func uploadFailed(_ key: TrialKey, now: Double) -> [WorkerAction] { endUpload(key, now: now) }
+    package mutating func uploadFailed(_ key: TrialKey, now: Double) -> [WorkerAction] { endUpload(key, now: now) }
 
     /// The upload of `key` is over (stored, refused or abandoned): the next one starts, or a
     /// result held for it goes out.
@@ -214,7 +219,7 @@ extension WorkerStateMachine {
     }
 
     /// The shell unpacked a resume download (`error` nil) or could not.
-    public mutating func downloadFinished(_ key: TrialKey, error: String?, now: Double) -> [WorkerAction] {
+    package mutating func downloadFinished(_ key: TrialKey, error: String?, now: Double) -> [WorkerAction] {
         let step: Int
         switch checkpoints.downloads[key] {
         case .unpacking(let s): step = s
@@ -279,14 +284,15 @@ extension WorkerStateMachine {
     /// asks for nothing more (`drain`), hands back what has not started, and sends its running
     /// trials SIGTERM with `graceSeconds` to write a last checkpoint. Each comes back as
     /// `preempted` once that checkpoint is up; then the worker says `bye` and exits.
-    public mutating func preempt(reason: String, graceSeconds: Double, now: Double) -> [WorkerAction] {
+    package mutating func preempt(reason: String, graceSeconds: Double, now: Double) -> [WorkerAction] {
         guard checkpoints.draining == nil else { return [] }
         guard isRegistered else {
             // Not welcomed (yet, or again): nothing runs here, but the coordinator may already
             // have assignments on their way to us. `drain` before `bye` makes it hand those back
             // as preempted instead of abandoned.
             guard !isStopped else { return [] }
-            return [send(.drain(DrainMessage(reason: reason)), now: now)] + stop(reason: reason, error: false, now: now, sayBye: true)
+            return [send(.drain(DrainMessage(reason: reason)), now: now)]
+                + stop(reason: reason, error: false, now: now, sayBye: true)
         }
         checkpoints.draining = (now, reason)
         checkpoints.exitBy = now + graceSeconds + Self.uploadMarginSeconds
@@ -305,7 +311,7 @@ extension WorkerStateMachine {
     }
 
     /// A second signal: trials are killed now; only what is already durable counts.
-    public mutating func killNow(now: Double) -> [WorkerAction] {
+    package mutating func killNow(now: Double) -> [WorkerAction] {
         guard let draining = checkpoints.draining, !checkpoints.killed else { return [] }
         checkpoints.killed = true
         checkpoints.exitBy = now + Self.acknowledgeMarginSeconds
@@ -352,7 +358,9 @@ extension WorkerStateMachine {
     mutating func tickCheckpoints(now: Double) -> [WorkerAction] {
         var actions: [WorkerAction] = []
         if isRegistered {
-            for key in checkpoints.uploads.keys.sorted(by: { $0.trial < $1.trial }) { actions += chunksDue(key, now: now) }
+            for key in checkpoints.uploads.keys.sorted(by: { $0.trial < $1.trial }) {
+                actions += chunksDue(key, now: now)
+            }
         }
         for (key, download) in checkpoints.downloads {
             guard case .receiving(_, let last) = download, now - last >= Self.downloadStallSeconds else { continue }

@@ -2,25 +2,25 @@ import HPOCore
 import HPOWire
 
 /// Who this worker is, as it introduces itself.
-public struct WorkerIdentity: Hashable, Sendable {
-    public var name: String
-    public var host: String
-    public var pid: Int32
-    public var slots: Int
-    public var software: String
+package struct WorkerIdentity: Hashable, Sendable {
+    package var name: String
+    package var host: String
+    package var pid: Int32
+    package var slots: Int
+    package var software: String
     /// Assignments kept queued beyond the slots, started the moment a slot frees (see `Hello`).
-    public var prefetch: Int
+    package var prefetch: Int
     /// The GPUs the worker hands out to its trials (`--gpus`): nil when it does not manage GPUs
     /// (trials keep the environment they inherit), empty for `--gpus none` (see `GPUAllocator`).
-    public var gpus: [GPUDevice]? = nil
+    package var gpus: [GPUDevice]? = nil
     /// `--label`, and the cores the process may use: announced in the hello with the GPUs.
-    public var labels: [String] = []
-    public var cores: Int? = nil
+    package var labels: [String] = []
+    package var cores: Int? = nil
 
     /// What the hello announces besides the slots.
-    public var resources: WorkerResources { WorkerResources(gpus: gpus ?? [], cores: cores, labels: labels) }
+    package var resources: WorkerResources { WorkerResources(gpus: gpus ?? [], cores: cores, labels: labels) }
 
-    public init(name: String, host: String, pid: Int32, slots: Int, software: String, prefetch: Int = 0) {
+    package init(name: String, host: String, pid: Int32, slots: Int, software: String, prefetch: Int = 0) {
         self.name = name
         self.host = host
         self.pid = pid
@@ -31,7 +31,7 @@ public struct WorkerIdentity: Hashable, Sendable {
 }
 
 /// What the worker shell must do after feeding the state machine one event.
-public enum WorkerAction: Hashable, Sendable {
+package enum WorkerAction: Hashable, Sendable {
     case send(WorkerMessage)
     case startTrial(Assignment)
     case cancelTrial(TrialKey, reason: String)
@@ -50,28 +50,28 @@ public enum WorkerAction: Hashable, Sendable {
 }
 
 /// The worker's logic, free of I/O: coordinator messages, trial events and ticks in, actions out.
-public struct WorkerStateMachine {
-    public let identity: WorkerIdentity
+package struct WorkerStateMachine {
+    package let identity: WorkerIdentity
     /// Seconds before the first hello is repeated while the coordinator has not welcomed us; the
     /// wait doubles with every unanswered hello, up to `maximumHelloRetrySeconds` (backoff).
-    public var helloRetrySeconds: Double
-    public var maximumHelloRetrySeconds: Double = 8
+    package var helloRetrySeconds: Double
+    package var maximumHelloRetrySeconds: Double = 8
     /// A worker never welcomed within this many seconds gives up with `welcomeTimeoutHint`
     /// (nil: it waits for ever). Only the first welcome counts: after that, the worker keeps
     /// trying through coordinator restarts.
-    public var welcomeTimeoutSeconds: Double?
-    public var welcomeTimeoutHint = "is the coordinator running at that address?"
+    package var welcomeTimeoutSeconds: Double?
+    package var welcomeTimeoutHint = "is the coordinator running at that address?"
     /// The study this worker serves (`hpo-worker --study`): a welcome that names another study is
     /// refused and the worker exits with an error. Without it, the study of the first welcome is
     /// kept (`pinnedStudy`) and a coordinator that answers after a reconnect must run that one.
-    public var expectedStudy: String?
+    package var expectedStudy: String?
     /// Once welcomed, how long the worker goes on trying to get back to a coordinator it has lost
     /// (nothing heard) before it exits with an error (nil: for ever). A `shutdown` ends the worker
     /// at once. Bounding the wait bounds the time in which another process could take the
     /// coordinator's address over after it died (docs/security.md).
-    public var reconnectTimeoutSeconds: Double?
+    package var reconnectTimeoutSeconds: Double?
     /// The study of the first welcome: every later welcome must name it.
-    public private(set) var pinnedStudy: String?
+    package private(set) var pinnedStudy: String?
     private var helloWait: Double
     private var startedAt: Double?
     private var everWelcomed = false
@@ -85,45 +85,45 @@ public struct WorkerStateMachine {
 
     var phase: Phase = .idle
     /// Trials this worker is running.
-    public internal(set) var running: [TrialKey: Assignment] = [:]
+    package internal(set) var running: [TrialKey: Assignment] = [:]
     /// Assignments received while every slot was busy (at most `identity.prefetch`), oldest first.
-    public internal(set) var queued: [Assignment] = []
+    package internal(set) var queued: [Assignment] = []
     /// When each slot that is free now became free (oldest first), and how long each running
     /// trial's slot had stood idle before it started: the result carries it.
     private var slotsFreedAt: [Double] = []
     private var idleBeforeStart: [TrialKey: Double] = [:]
     /// Results sent but not yet acknowledged as durable: resent after a re-registration.
-    public internal(set) var unacknowledged: [TrialKey: ResultMessage] = [:]
+    package internal(set) var unacknowledged: [TrialKey: ResultMessage] = [:]
     /// Checkpoints going up, resumes coming down, preemption (`+Checkpoints`).
     var checkpoints = WorkerCheckpointBook()
     /// Running trials the coordinator asked to stop (pruning), with its reason.
-    public private(set) var stopping: [TrialKey: String] = [:]
+    package private(set) var stopping: [TrialKey: String] = [:]
     /// The last intermediate report of each running trial: what a pruned result carries.
     private var lastReports: [TrialKey: TrialReport] = [:]
     private var lastHeard: Double = 0
     var lastSent: Double = 0
     /// Which GPUs each running trial holds: a queued trial starts only when its GPUs are free.
-    public internal(set) var gpus: GPUAllocator
+    package internal(set) var gpus: GPUAllocator
 
-    public init(identity: WorkerIdentity, helloRetrySeconds: Double = 1) {
+    package init(identity: WorkerIdentity, helloRetrySeconds: Double = 1) {
         self.identity = identity
         gpus = GPUAllocator(devices: identity.gpus)
         self.helloRetrySeconds = helloRetrySeconds
         helloWait = helloRetrySeconds
     }
 
-    public var isRegistered: Bool { if case .registered = phase { true } else { false } }
-    public var isStopped: Bool { phase == .stopped }
-    public var welcome: Welcome? { if case .registered(let welcome) = phase { welcome } else { nil } }
+    package var isRegistered: Bool { if case .registered = phase { true } else { false } }
+    package var isStopped: Bool { phase == .stopped }
+    package var welcome: Welcome? { if case .registered(let welcome) = phase { welcome } else { nil } }
 
     // MARK: - Events
 
-    public mutating func start(now: Double) -> [WorkerAction] {
+    package mutating func start(now: Double) -> [WorkerAction] {
         startedAt = now
         return sayHello(now: now)
     }
 
-    public mutating func received(_ message: CoordinatorMessage, now: Double) -> [WorkerAction] {
+    package mutating func received(_ message: CoordinatorMessage, now: Double) -> [WorkerAction] {
         guard phase != .stopped, phase != .idle else { return [] }
         lastHeard = now
         switch message {
@@ -143,9 +143,12 @@ public struct WorkerStateMachine {
                 unacknowledged[key].map { send(.result($0), now: now) }
             } + restartUploads(now: now)
         case .assign(let assignment):
-            guard isRegistered, running[assignment.key] == nil, !queued.contains(where: { $0.key == assignment.key }) else { return [] }
+            guard isRegistered, running[assignment.key] == nil, !queued.contains(where: { $0.key == assignment.key })
+            else { return [] }
             if let handedBack = refuseWhileDraining(assignment, now: now) { return handedBack }
-            if let reason = gpus.neverFits(assignment.spec) { return [refuseAtOnce(assignment, reason: reason, now: now)] }
+            if let reason = gpus.neverFits(assignment.spec) {
+                return [refuseAtOnce(assignment, reason: reason, now: now)]
+            }
             if running.count < identity.slots, queued.isEmpty, gpus.canStart(assignment.spec) {
                 return [begin(assignment, now: now)]
             }
@@ -184,9 +187,9 @@ public struct WorkerStateMachine {
     }
 
     /// The reason a pruned trial's cancellation carries (what its runner reports if it fails).
-    public static func pruneCancellation(_ reason: String) -> String { "pruned by the coordinator: \(reason)" }
+    package static func pruneCancellation(_ reason: String) -> String { "pruned by the coordinator: \(reason)" }
 
-    public mutating func trialReported(_ key: TrialKey, _ report: TrialReport, now: Double) -> [WorkerAction] {
+    package mutating func trialReported(_ key: TrialKey, _ report: TrialReport, now: Double) -> [WorkerAction] {
         guard running[key] != nil, phase != .stopped else { return [] }
         lastReports[key] = report
         return [send(.report(ReportMessage(key: key, report: report)), now: now)]
@@ -195,7 +198,7 @@ public struct WorkerStateMachine {
     /// A trial ended. One the coordinator asked to stop that did not complete is reported as
     /// `pruned`, with the coordinator's reason and the step and metrics of its last report; one
     /// that completed before the stop took effect stays completed.
-    public mutating func trialFinished(_ key: TrialKey, _ result: TrialResult, now: Double) -> [WorkerAction] {
+    package mutating func trialFinished(_ key: TrialKey, _ result: TrialResult, now: Double) -> [WorkerAction] {
         guard running.removeValue(forKey: key) != nil, phase != .stopped else { return [] }
         gpus.release(key)
         slotsFreedAt.append(now)
@@ -239,7 +242,7 @@ public struct WorkerStateMachine {
 
     /// Time passed: hello again while unwelcomed, heartbeats, a silent coordinator; checkpoint
     /// chunks to resend and, while draining, leaving once everything is handed back (`+Checkpoints`).
-    public mutating func tick(now: Double) -> [WorkerAction] {
+    package mutating func tick(now: Double) -> [WorkerAction] {
         let checkpointActions = phase == .idle || phase == .stopped ? [] : tickCheckpoints(now: now)
         if phase == .stopped { return checkpointActions }
         return checkpointActions + tickPhase(now: now)
@@ -275,7 +278,7 @@ public struct WorkerStateMachine {
     }
 
     /// The worker is asked to stop (a signal): running trials are cancelled, the coordinator told.
-    public mutating func stop(reason: String, now: Double) -> [WorkerAction] {
+    package mutating func stop(reason: String, now: Double) -> [WorkerAction] {
         stop(reason: reason, error: false, now: now, sayBye: true)
     }
 
@@ -285,10 +288,12 @@ public struct WorkerStateMachine {
     /// worker joined (a different process answering at the coordinator's address).
     private func studyRefusal(_ welcome: Welcome) -> String? {
         if let expectedStudy, welcome.study != expectedStudy {
-            return "the coordinator runs study '\(welcome.study)', not '\(expectedStudy)' (--study): refusing its trials"
+            return
+                "the coordinator runs study '\(welcome.study)', not '\(expectedStudy)' (--study): refusing its trials"
         }
         if let pinnedStudy, welcome.study != pinnedStudy {
-            return "the coordinator that answered after a reconnect runs study '\(welcome.study)', not '\(pinnedStudy)' "
+            return
+                "the coordinator that answered after a reconnect runs study '\(welcome.study)', not '\(pinnedStudy)' "
                 + "that this worker joined: refusing its trials (has another process taken the coordinator's address?)"
         }
         return nil

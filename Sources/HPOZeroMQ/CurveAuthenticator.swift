@@ -2,31 +2,31 @@ import CZeroMQ
 import HPOWire
 
 /// CURVE on the coordinator's ROUTER: its key pair, and who may connect.
-public struct CurveServerSettings: Sendable {
-    public var keyPair: CurveKeyPair
+package struct CurveServerSettings: Sendable {
+    package var keyPair: CurveKeyPair
     /// Public keys (Z85) of the workers allowed in. Replace it at run time with
     /// `ZeroMQServerTransport.authorizedKeys` (e.g. on SIGHUP).
-    public var authorizedKeys: Set<String>
+    package var authorizedKeys: Set<String>
 
-    public init(keyPair: CurveKeyPair, authorizedKeys: Set<String>) {
+    package init(keyPair: CurveKeyPair, authorizedKeys: Set<String>) {
         self.keyPair = keyPair
         self.authorizedKeys = authorizedKeys
     }
 }
 
 /// CURVE on a worker's DEALER: its own key pair and the coordinator's public key.
-public struct CurveClientSettings: Sendable {
-    public var keyPair: CurveKeyPair
-    public var serverPublicKey: String
+package struct CurveClientSettings: Sendable {
+    package var keyPair: CurveKeyPair
+    package var serverPublicKey: String
 
-    public init(keyPair: CurveKeyPair, serverPublicKey: String) {
+    package init(keyPair: CurveKeyPair, serverPublicKey: String) {
         self.keyPair = keyPair
         self.serverPublicKey = serverPublicKey
     }
 }
 
 /// Something the coordinator should log about who tried to connect.
-public enum SecurityEvent: Sendable, Equatable {
+package enum SecurityEvent: Sendable, Equatable {
     /// A worker whose key is not in the allow-list (ZAP said 400).
     case refusedKey(publicKey: String, address: String)
     /// A worker admitted by its key.
@@ -56,7 +56,8 @@ final class CurveAuthenticator {
     /// Starts monitoring the ROUTER's failed handshakes.
     func watch(_ router: ZeroMQSocket) throws {
         let address = "inproc://hpo-monitor-\(UInt(bitPattern: router.handle))"
-        let events = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+        let events =
+            ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
             | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
         guard zmq_socket_monitor(router.handle, address, Int32(events)) == 0 else {
             throw ZeroMQError.last("zmq_socket_monitor(\(address))")
@@ -82,7 +83,12 @@ final class CurveAuthenticator {
     private func answer(_ request: Frames) -> (Frames, SecurityEvent?) {
         let version = Array("1.0".utf8)
         guard request.count >= 6, request[0] == version else {
-            return ([version, request.count > 1 ? request[1] : [], Array("500".utf8), Array("bad ZAP request".utf8), [], []], nil)
+            return (
+                [
+                    version, request.count > 1 ? request[1] : [], Array("500".utf8), Array("bad ZAP request".utf8), [],
+                    []
+                ], nil
+            )
         }
         let requestID = request[1]
         let address = String(decoding: request[3], as: UTF8.self)
@@ -94,9 +100,15 @@ final class CurveAuthenticator {
             )
         }
         if authorizedKeys.contains(key) {
-            return ([version, requestID, Array("200".utf8), Array("OK".utf8), Array(key.utf8), []], .admittedKey(publicKey: key, address: address))
+            return (
+                [version, requestID, Array("200".utf8), Array("OK".utf8), Array(key.utf8), []],
+                .admittedKey(publicKey: key, address: address)
+            )
         }
-        return ([version, requestID, Array("400".utf8), Array("key not authorised".utf8), [], []], .refusedKey(publicKey: key, address: address))
+        return (
+            [version, requestID, Array("400".utf8), Array("key not authorised".utf8), [], []],
+            .refusedKey(publicKey: key, address: address)
+        )
     }
 
     /// Monitor events: frame 1 holds a 16-bit event id and a 32-bit value, frame 2 the address.
@@ -105,11 +117,14 @@ final class CurveAuthenticator {
         let event = UInt16(frames[0][0]) | UInt16(frames[0][1]) << 8
         let address = String(decoding: frames[1], as: UTF8.self)
         switch Int32(event) {
-        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: return .handshakeFailed(address: address, reason: "authentication refused")
+        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+            return .handshakeFailed(address: address, reason: "authentication refused")
         case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-            return .handshakeFailed(address: address, reason: "protocol error (a plain-text client, or a wrong server key)")
+            return .handshakeFailed(
+                address: address, reason: "protocol error (a plain-text client, or a wrong server key)")
         case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-            return .handshakeFailed(address: address, reason: "handshake failed (a wrong server key, or not a CURVE client)")
+            return .handshakeFailed(
+                address: address, reason: "handshake failed (a wrong server key, or not a CURVE client)")
         default: return nil
         }
     }

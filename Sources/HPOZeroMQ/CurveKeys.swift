@@ -1,29 +1,30 @@
 import CZeroMQ
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A CURVE key pair, each key Z85 text (40 characters).
-public struct CurveKeyPair: Hashable, Sendable {
-    public var publicKey: String
-    public var secretKey: String
+package struct CurveKeyPair: Hashable, Sendable {
+    package var publicKey: String
+    package var secretKey: String
 
-    public init(publicKey: String, secretKey: String) {
+    package init(publicKey: String, secretKey: String) {
         self.publicKey = publicKey
         self.secretKey = secretKey
     }
 
     /// A fresh key pair from libzmq.
-    public static func generate() throws -> CurveKeyPair {
+    package static func generate() throws -> CurveKeyPair {
         let pair = try ZeroMQ.curveKeyPair()
         return CurveKeyPair(publicKey: pair.publicKey, secretKey: pair.secretKey)
     }
 }
 
 /// A key file that cannot be read or written, with the file and line.
-public struct CurveKeyError: Error, CustomStringConvertible, Sendable {
-    public var description: String
+package struct CurveKeyError: Error, CustomStringConvertible, Sendable {
+    package var description: String
     init(_ description: String) { self.description = description }
 }
 
@@ -33,25 +34,27 @@ public struct CurveKeyError: Error, CustomStringConvertible, Sendable {
 ///     # swift-hpo CURVE secret key    # swift-hpo CURVE public key
 ///     public-key = <Z85>              public-key = <Z85>
 ///     secret-key = <Z85>
-public enum CurveKeyFile {
+package enum CurveKeyFile {
     /// Writes `directory/name.key` (0600) and `directory/name.pub`. Existing files are an error
     /// unless `overwrite`.
-    public static func write(_ pair: CurveKeyPair, directory: String, name: String, overwrite: Bool) throws {
+    package static func write(_ pair: CurveKeyPair, directory: String, name: String, overwrite: Bool) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let secretPath = "\(directory)/\(name).key"
         let publicPath = "\(directory)/\(name).pub"
         if !overwrite {
             for path in [secretPath, publicPath] where FileManager.default.fileExists(atPath: path) {
-                throw CurveKeyError("\(path) already exists; pass --force to replace it (workers holding the old key will be refused)")
+                throw CurveKeyError(
+                    "\(path) already exists; pass --force to replace it (workers holding the old key will be refused)")
             }
         }
-        let secretText = "# swift-hpo CURVE secret key: keep private\npublic-key = \(pair.publicKey)\nsecret-key = \(pair.secretKey)\n"
+        let secretText =
+            "# swift-hpo CURVE secret key: keep private\npublic-key = \(pair.publicKey)\nsecret-key = \(pair.secretKey)\n"
         try writeFile(secretPath, secretText, mode: 0o600)
         try writeFile(publicPath, "# swift-hpo CURVE public key\npublic-key = \(pair.publicKey)\n", mode: 0o644)
     }
 
     /// Reads a `.key` file: both keys, checked to belong together.
-    public static func readKeyPair(path: String) throws -> CurveKeyPair {
+    package static func readKeyPair(path: String) throws -> CurveKeyPair {
         let fields = try readFields(path: path)
         guard let secret = fields["secret-key"] else {
             throw CurveKeyError("\(path): no 'secret-key = …' line; is this a .key file from `hpo keygen`?")
@@ -66,10 +69,11 @@ public enum CurveKeyFile {
     /// Reads a public key: a `.pub` or `.key` file, or the 40-character key itself.
     /// The key is checked to be valid Z85 for 32 bytes, so a mistyped key fails here, with its
     /// source, rather than as a handshake that never completes.
-    public static func readPublicKey(_ fileOrKey: String) throws -> String {
+    package static func readPublicKey(_ fileOrKey: String) throws -> String {
         if !FileManager.default.fileExists(atPath: fileOrKey), isZ85Key(fileOrKey) {
             guard ZeroMQ.isCurveKey(fileOrKey) else {
-                throw CurveKeyError("'\(fileOrKey)' is not a CURVE public key: 40 Z85 characters that decode to 32 bytes")
+                throw CurveKeyError(
+                    "'\(fileOrKey)' is not a CURVE public key: 40 Z85 characters that decode to 32 bytes")
             }
             return fileOrKey
         }
@@ -84,7 +88,7 @@ public enum CurveKeyFile {
 
     /// The public keys of authorised workers: every `*.pub` file in a folder, or one file with
     /// `public-key = …` lines or bare keys (one per line; `#` starts a comment).
-    public static func readAuthorizedKeys(path: String) throws -> Set<String> {
+    package static func readAuthorizedKeys(path: String) throws -> Set<String> {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw CurveKeyError("\(path): no such file or folder of authorised worker keys")
@@ -99,11 +103,13 @@ public enum CurveKeyFile {
     /// A fingerprint of the allow-list's files (names and contents), to notice changes. Contents,
     /// not modification times: Kubernetes updates a mounted Secret by swapping a symbolic link,
     /// which leaves the times of the paths seen here unchanged.
-    public static func authorizedKeysStamp(path: String) -> String {
+    package static func authorizedKeysStamp(path: String) -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return "" }
-        let files = isDirectory.boolValue
-            ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".pub") }.sorted().map { "\(path)/\($0)" }
+        let files =
+            isDirectory.boolValue
+            ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".pub") }
+                .sorted().map { "\(path)/\($0)" }
             : [path]
         return files.map { file in
             let contents = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
@@ -118,9 +124,13 @@ public enum CurveKeyFile {
     private static func readKeyLines(path: String) throws -> [String] {
         var keys: [String] = []
         for (number, line) in try lines(path: path) {
-            let value = line.hasPrefix("public-key") ? line.split(separator: "=", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" : line
+            let value =
+                line.hasPrefix("public-key")
+                ? line.split(separator: "=", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+                : line
             guard isZ85Key(value) else {
-                throw CurveKeyError("\(path):\(number): expected a 40-character Z85 public key, found '\(line.prefix(60))'")
+                throw CurveKeyError(
+                    "\(path):\(number): expected a 40-character Z85 public key, found '\(line.prefix(60))'")
             }
             keys.append(value)
         }
@@ -132,7 +142,8 @@ public enum CurveKeyFile {
         for (number, line) in try lines(path: path) {
             let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, ["public-key", "secret-key"].contains(parts[0]), isZ85Key(parts[1]) else {
-                throw CurveKeyError("\(path):\(number): expected 'public-key = <40 characters>' or 'secret-key = <40 characters>'")
+                throw CurveKeyError(
+                    "\(path):\(number): expected 'public-key = <40 characters>' or 'secret-key = <40 characters>'")
             }
             fields[parts[0]] = parts[1]
         }

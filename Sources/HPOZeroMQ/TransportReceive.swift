@@ -1,11 +1,13 @@
-import HPOWire
 import HPORuntime
+import HPOWire
 
 extension ZeroMQSocket {
     /// The receive step both transports share: wait for this socket or the waker (draining a
     /// wake-up), then take the messages already queued, without blocking, up to `limit`.
     /// `alsoPolling`: sockets whose readiness should also end the wait (the caller serves them).
-    func receiveBatch(waker: Waker, timeoutMilliseconds: Int32, limit: Int, alsoPolling others: [ZeroMQSocket] = []) throws -> [Frames] {
+    func receiveBatch(waker: Waker, timeoutMilliseconds: Int32, limit: Int, alsoPolling others: [ZeroMQSocket] = [])
+        throws -> [Frames]
+    {
         try receiveBatch(
             waker: waker, timeoutMilliseconds: timeoutMilliseconds, limit: limit, alsoPolling: others, property: nil
         ).map(\.frames)

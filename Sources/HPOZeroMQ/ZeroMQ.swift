@@ -1,9 +1,9 @@
 import CZeroMQ
 
 /// Library-wide facts and helpers of libzmq.
-public enum ZeroMQ {
+package enum ZeroMQ {
     /// The version of the linked libzmq.
-    public static var version: (major: Int, minor: Int, patch: Int) {
+    package static var version: (major: Int, minor: Int, patch: Int) {
         var major: Int32 = 0
         var minor: Int32 = 0
         var patch: Int32 = 0
@@ -12,12 +12,12 @@ public enum ZeroMQ {
     }
 
     /// Whether libzmq was built with a capability: "curve", "ipc", "gssapi", "draft", …
-    public static func has(_ capability: String) -> Bool {
+    package static func has(_ capability: String) -> Bool {
         zmq_has(capability) == 1
     }
 
     /// A new CURVE key pair, each key Z85-encoded (40 characters).
-    public static func curveKeyPair() throws -> (publicKey: String, secretKey: String) {
+    package static func curveKeyPair() throws -> (publicKey: String, secretKey: String) {
         var publicKey = [CChar](repeating: 0, count: 41)
         var secretKey = [CChar](repeating: 0, count: 41)
         guard zmq_curve_keypair(&publicKey, &secretKey) == 0 else {

@@ -1,10 +1,10 @@
 /// What can be told from a ZeroMQ endpoint string alone.
-public enum ZeroMQEndpoint {
+package enum ZeroMQEndpoint {
     /// Loopback and in-host transports: `tcp://127.x.x.x`, `tcp://localhost`, `tcp://[::1]`,
     /// `ipc://`, `inproc://`. Any other host name counts as beyond loopback, since what it
     /// resolves to can change. A connect endpoint's source part (`tcp://eth0;host:port`) is
     /// skipped: what matters is where the traffic goes.
-    public static func isLoopback(_ endpoint: String) -> Bool {
+    package static func isLoopback(_ endpoint: String) -> Bool {
         if endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") { return true }
         guard endpoint.hasPrefix("tcp://") else { return false }
         var host = endpoint.dropFirst("tcp://".count)

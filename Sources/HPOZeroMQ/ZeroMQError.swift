@@ -1,21 +1,21 @@
 import CZeroMQ
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A failed libzmq call: which call, its `errno` and libzmq's text for it.
-public struct ZeroMQError: Error, CustomStringConvertible, Equatable, Sendable {
+package struct ZeroMQError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The call that failed, e.g. `zmq_bind(tcp://127.0.0.1:5555)`.
-    public var operation: String
+    package var operation: String
     /// The error number (`zmq_errno()`), e.g. `EADDRINUSE` or `ETERM`.
-    public var errno: Int32
+    package var errno: Int32
     /// `zmq_strerror(errno)`.
-    public var message: String
+    package var message: String
 
-    public init(operation: String, errno: Int32) {
+    package init(operation: String, errno: Int32) {
         self.operation = operation
         self.errno = errno
         self.message = String(cString: zmq_strerror(errno))
@@ -27,7 +27,7 @@ public struct ZeroMQError: Error, CustomStringConvertible, Equatable, Sendable {
     }
 
     /// The context was shut down (`zmq_ctx_shutdown`) or terminated: a clean stop, not a fault.
-    public var isContextTerminated: Bool { errno == ETERM }
+    package var isContextTerminated: Bool { errno == ETERM }
 
-    public var description: String { "\(operation) failed: \(message) (errno \(errno))" }
+    package var description: String { "\(operation) failed: \(message) (errno \(errno))" }
 }

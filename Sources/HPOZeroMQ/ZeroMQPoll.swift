@@ -1,13 +1,13 @@
 import CZeroMQ
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Something `ZeroMQ.poll` can wait on: a socket, or a plain file descriptor (a pipe, a waker).
-public enum ZeroMQPollItem {
+package enum ZeroMQPollItem {
     case socket(ZeroMQSocket)
     case fileDescriptor(Int32)
 }
@@ -18,7 +18,7 @@ extension ZeroMQ {
     ///
     /// An interrupted wait (`EINTR`, e.g. a signal) returns all false. Throws `ETERM` once the
     /// sockets' context is shut down.
-    public static func poll(_ items: [ZeroMQPollItem], timeoutMilliseconds: Int) throws -> [Bool] {
+    package static func poll(_ items: [ZeroMQPollItem], timeoutMilliseconds: Int) throws -> [Bool] {
         var pollItems = items.map { item -> zmq_pollitem_t in
             switch item {
             case .socket(let socket):

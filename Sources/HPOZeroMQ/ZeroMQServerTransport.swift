@@ -1,14 +1,14 @@
-import HPOWire
 import HPORuntime
+import HPOWire
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// What became of a message sent to one peer.
-public enum ZeroMQSendOutcome: Sendable, Equatable {
+package enum ZeroMQSendOutcome: Sendable, Equatable {
     /// Queued for the peer's connection (not yet a proof of delivery).
     case queued
     /// No connection with that routing id: the peer is gone or never was. Dropped.
@@ -16,28 +16,28 @@ public enum ZeroMQSendOutcome: Sendable, Equatable {
     /// The peer's queue is at its high-water mark (a stalled peer). Dropped.
     case droppedPeerQueueFull
 
-    public var isQueued: Bool { self == .queued }
+    package var isQueued: Bool { self == .queued }
 }
 
 /// The coordinator's end over ZeroMQ: a ROUTER bound to one endpoint; each connected DEALER is
 /// a peer, known by its routing id. Use it on the thread that created it.
-public final class ZeroMQServerTransport: ServerTransport {
+package final class ZeroMQServerTransport: ServerTransport {
     /// The endpoint actually bound, wildcards resolved (`tcp://127.0.0.1:*` → `…:41234`).
-    public let boundEndpoint: String
+    package let boundEndpoint: String
     /// Messages dropped so far because their peer was gone or stalled.
-    public private(set) var droppedMessageCount = 0
+    package private(set) var droppedMessageCount = 0
     /// Called for each dropped message, e.g. to log it.
-    public var onDrop: ((PeerID, ZeroMQSendOutcome) -> Void)?
+    package var onDrop: ((PeerID, ZeroMQSendOutcome) -> Void)?
 
     /// Called for each CURVE admission, refusal or failed handshake, e.g. to log it.
-    public var onSecurityEvent: ((SecurityEvent) -> Void)?
+    package var onSecurityEvent: ((SecurityEvent) -> Void)?
     /// With CURVE: the public keys of the workers allowed in, replaceable at run time.
-    public var authorizedKeys: Set<String> {
+    package var authorizedKeys: Set<String> {
         get { authenticator?.authorizedKeys ?? [] }
         set { authenticator?.authorizedKeys = newValue }
     }
     /// Whether connections are encrypted and authenticated (CURVE).
-    public var isSecure: Bool { authenticator != nil }
+    package var isSecure: Bool { authenticator != nil }
 
     private let socket: ZeroMQSocket
     private let waker: Waker
@@ -45,15 +45,19 @@ public final class ZeroMQServerTransport: ServerTransport {
 
     /// Binds a ROUTER. With `curve`, the socket is a CURVE server whose ZAP handler admits only
     /// the authorised worker keys; every refusal and failed handshake reaches `onSecurityEvent`.
-    public init(context: ZeroMQContext, bind endpoint: String, waker: Waker,
-                options: ZeroMQTransportOptions = ZeroMQTransportOptions(), curve: CurveServerSettings? = nil) throws {
-        let authenticator = try curve.map { try CurveAuthenticator(context: context, authorizedKeys: $0.authorizedKeys) }
+    package init(
+        context: ZeroMQContext, bind endpoint: String, waker: Waker,
+        options: ZeroMQTransportOptions = ZeroMQTransportOptions(), curve: CurveServerSettings? = nil
+    ) throws {
+        let authenticator = try curve.map {
+            try CurveAuthenticator(context: context, authorizedKeys: $0.authorizedKeys)
+        }
         let socket = try ZeroMQSocket(context: context, type: .router)
         try socket.set(options.commonSocketOptions)
         try socket.set([.routerMandatory(true), .routerHandover(options.routerHandover)])
         if let curve, let authenticator {
             try socket.set([
-                .curveServer(true), .curveSecretKey(curve.keyPair.secretKey), .zapDomain("hpo"),
+                .curveServer(true), .curveSecretKey(curve.keyPair.secretKey), .zapDomain("hpo")
             ])
             try authenticator.watch(socket)
         }
@@ -64,7 +68,7 @@ public final class ZeroMQServerTransport: ServerTransport {
         self.authenticator = authenticator
     }
 
-    public func receive(timeoutMilliseconds: Int32, limit: Int) throws -> [InboundMessage] {
+    package func receive(timeoutMilliseconds: Int32, limit: Int) throws -> [InboundMessage] {
         let batch: [(frames: Frames, property: String?)]
         if let authenticator {
             // The ZAP handler answers with the client's key as user id: each message carries it.
@@ -80,12 +84,13 @@ public final class ZeroMQServerTransport: ServerTransport {
         return batch.compactMap { message in
             guard let identity = message.frames.first, message.frames.count > 1 else { return nil }
             let credential = message.property.flatMap { $0.isEmpty ? nil : $0 }
-            return InboundMessage(peer: PeerID(identity), frames: Array(message.frames.dropFirst()), credential: credential)
+            return InboundMessage(
+                peer: PeerID(identity), frames: Array(message.frames.dropFirst()), credential: credential)
         }
     }
 
     /// Sends to one peer; a gone or stalled peer drops the message (see `deliver(_:to:)`).
-    public func send(_ frames: Frames, to peer: PeerID) throws {
+    package func send(_ frames: Frames, to peer: PeerID) throws {
         try deliver(frames, to: peer)
     }
 
@@ -93,7 +98,7 @@ public final class ZeroMQServerTransport: ServerTransport {
     /// (`EHOSTUNREACH`) or stalled (`EAGAIN`) peer is not an error: the message is dropped,
     /// counted and reported to `onDrop`. Throws only for real errors (e.g. `ETERM`).
     @discardableResult
-    public func deliver(_ frames: Frames, to peer: PeerID) throws -> ZeroMQSendOutcome {
+    package func deliver(_ frames: Frames, to peer: PeerID) throws -> ZeroMQSendOutcome {
         guard !frames.isEmpty else { throw ZeroMQError(operation: "zmq_send(no frames)", errno: EINVAL) }
         let outcome: ZeroMQSendOutcome
         do {

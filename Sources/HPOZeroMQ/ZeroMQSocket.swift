@@ -2,28 +2,36 @@ import CZeroMQ
 import HPOWire
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The ZeroMQ socket patterns (stable API only).
-public enum ZeroMQSocketType: Int32, Sendable, CaseIterable {
-    case pair = 0, pub = 1, sub = 2, req = 3, rep = 4, dealer = 5, router = 6, pull = 7, push = 8
+package enum ZeroMQSocketType: Int32, Sendable, CaseIterable {
+    case pair = 0
+    case pub = 1
+    case sub = 2
+    case req = 3
+    case rep = 4
+    case dealer = 5
+    case router = 6
+    case pull = 7
+    case push = 8
 }
 
 /// One libzmq socket. Not thread-safe: create it, use it and drop it on one thread.
 ///
 /// `deinit` closes the socket; unless `linger` was set explicitly it first sets linger to 0,
 /// so that unsent messages never keep the context (and process) from terminating.
-public final class ZeroMQSocket {
+package final class ZeroMQSocket {
     let handle: UnsafeMutableRawPointer
     /// Kept so the context outlives its sockets (`zmq_ctx_term` waits for them).
     let context: ZeroMQContext
-    public let type: ZeroMQSocketType
+    package let type: ZeroMQSocketType
     var lingerWasSet = false
 
-    public init(context: ZeroMQContext, type: ZeroMQSocketType) throws {
+    package init(context: ZeroMQContext, type: ZeroMQSocketType) throws {
         guard let handle = zmq_socket(context.handle, type.rawValue) else {
             throw ZeroMQError.last("zmq_socket(\(type))")
         }
@@ -42,12 +50,12 @@ public final class ZeroMQSocket {
 
     /// Listens on `endpoint`, e.g. `tcp://127.0.0.1:*` (a free port: see `lastEndpoint`),
     /// `tcp://*:5555`, `ipc:///tmp/x`, `inproc://name`.
-    public func bind(_ endpoint: String) throws {
+    package func bind(_ endpoint: String) throws {
         guard zmq_bind(handle, endpoint) == 0 else { throw ZeroMQError.last("zmq_bind(\(endpoint))") }
     }
 
     /// Connects to `endpoint`. Returns at once; libzmq connects (and reconnects) in the background.
-    public func connect(_ endpoint: String) throws {
+    package func connect(_ endpoint: String) throws {
         guard zmq_connect(handle, endpoint) == 0 else { throw ZeroMQError.last("zmq_connect(\(endpoint))") }
     }
 
@@ -57,7 +65,7 @@ public final class ZeroMQSocket {
     /// queued now (`EAGAIN`). Throws for every other error, e.g. `EHOSTUNREACH` from a ROUTER
     /// with `routerMandatory` whose first frame names no connected peer.
     @discardableResult
-    public func send(frames: Frames, dontWait: Bool = false) throws -> Bool {
+    package func send(frames: Frames, dontWait: Bool = false) throws -> Bool {
         guard !frames.isEmpty else { throw ZeroMQError(operation: "zmq_send(no frames)", errno: EINVAL) }
         for (index, frame) in frames.enumerated() {
             var flags: Int32 = index < frames.count - 1 ? ZMQ_SNDMORE : 0
@@ -78,13 +86,13 @@ public final class ZeroMQSocket {
     /// Receives one multipart message. Returns nil when none is waiting (`EAGAIN`: with
     /// `dontWait`, or after a receive timeout). A message's frames arrive together, so only the
     /// first frame can wait.
-    public func receive(dontWait: Bool = false) throws -> Frames? {
+    package func receive(dontWait: Bool = false) throws -> Frames? {
         try receive(dontWait: dontWait, property: nil)?.frames
     }
 
     /// Receives one multipart message and reads one metadata `property` of it (e.g. `User-Id`,
     /// which libzmq sets from the ZAP handler's reply: for CURVE, the client's public key).
-    public func receive(dontWait: Bool = false, property: String?) throws -> (frames: Frames, property: String?)? {
+    package func receive(dontWait: Bool = false, property: String?) throws -> (frames: Frames, property: String?)? {
         var message = zmq_msg_t()
         guard zmq_msg_init(&message) == 0 else { throw ZeroMQError.last("zmq_msg_init") }
         defer { zmq_msg_close(&message) }
@@ -108,7 +116,7 @@ public final class ZeroMQSocket {
     }
 
     /// The endpoint last bound or connected, with wildcards resolved (`tcp://127.0.0.1:41234`).
-    public var lastEndpoint: String {
+    package var lastEndpoint: String {
         get throws {
             let bytes = try bytesOption(ZMQ_LAST_ENDPOINT, name: "last_endpoint", capacity: 1024)
             return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
@@ -116,7 +124,7 @@ public final class ZeroMQSocket {
     }
 
     /// This socket's routing id (what a ROUTER peer sees as the sender's identity).
-    public var routingID: [UInt8] {
+    package var routingID: [UInt8] {
         get throws { try bytesOption(ZMQ_ROUTING_ID, name: "routing_id", capacity: 256) }
     }
 

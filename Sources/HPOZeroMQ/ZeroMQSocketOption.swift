@@ -2,7 +2,7 @@ import CZeroMQ
 
 /// A socket option with a typed value. Most options take effect for later `bind`/`connect`
 /// calls only: set them first. Durations are in milliseconds.
-public enum ZeroMQSocketOption: Sendable, Hashable {
+package enum ZeroMQSocketOption: Sendable, Hashable {
     /// How long unsent messages are kept after close: 0 drops them, -1 waits for ever.
     case linger(milliseconds: Int32)
     /// Queue limit, in messages, per peer for outgoing messages (libzmq default 1000).
@@ -107,7 +107,7 @@ extension ZeroMQSocketOption {
 
 extension ZeroMQSocket {
     /// Sets one option.
-    public func set(_ option: ZeroMQSocketOption) throws {
+    package func set(_ option: ZeroMQSocketOption) throws {
         let (code, name) = option.code
         let result: Int32
         switch option.value {
@@ -123,7 +123,7 @@ extension ZeroMQSocket {
     }
 
     /// Sets several options in order.
-    public func set(_ options: [ZeroMQSocketOption]) throws {
+    package func set(_ options: [ZeroMQSocketOption]) throws {
         for option in options { try set(option) }
     }
 }

@@ -1,10 +1,10 @@
 import ArgumentParser
-import HPORuntime
 import Foundation
 import HPOCoordinator
 import HPOCore
 import HPOJournal
 import HPOMetrics
+import HPORuntime
 import HPOSearch
 import HPOStudyFile
 import HPOTraining
@@ -35,7 +35,10 @@ struct CoordinatorCommand: ParsableCommand {
     @Argument(help: "The study file (YAML or JSON); see docs/study-file.md.")
     var study: String
 
-    @Option(help: "Where workers connect, e.g. tcp://127.0.0.1:5555 (default: that, or a free loopback port with --local-workers).")
+    @Option(
+        help:
+            "Where workers connect, e.g. tcp://127.0.0.1:5555 (default: that, or a free loopback port with --local-workers)."
+    )
     var bind: String?
 
     @Option(help: "The results log (JSON Lines). An existing log is resumed. Default: results/<study>-<date>.jsonl.")
@@ -50,13 +53,19 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "CURVE: the coordinator's key file (from `hpo keygen`); required to listen beyond loopback.")
     var curveSecret: String?
 
-    @Option(help: "CURVE: the authorised workers' public keys: a folder of .pub files or a file of keys. Reloaded on SIGHUP or change.")
+    @Option(
+        help:
+            "CURVE: the authorised workers' public keys: a folder of .pub files or a file of keys. Reloaded on SIGHUP or change."
+    )
     var authorizedKeys: String?
 
     @Flag(help: "Listen beyond loopback without encryption or authentication (not recommended).")
     var insecure = false
 
-    @Flag(help: "Built-in trainer: run a learning-rate range test first and narrow the study's learning_rate range around it.")
+    @Flag(
+        help:
+            "Built-in trainer: run a learning-rate range test first and narrow the study's learning_rate range around it."
+    )
     var lrFind = false
 
     @Option(help: "Start this many hpo-worker processes on this machine, and stop them at the end.")
@@ -71,7 +80,10 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Seconds between heartbeats, announced to workers.")
     var heartbeat = 1.0
 
-    @Option(help: "bayes: how many trials will run at once (all workers' slots), to size the initial design. Default: the local workers' slots.")
+    @Option(
+        help:
+            "bayes: how many trials will run at once (all workers' slots), to size the initial design. Default: the local workers' slots."
+    )
     var expectedSlots: Int?
 
     @Option(help: "Heartbeat intervals of silence after which a worker is considered lost.")
@@ -91,7 +103,10 @@ struct CoordinatorCommand: ParsableCommand {
             """)
     var metrics: String?
 
-    @Option(help: "The largest checkpoint a worker may upload, in bytes, or with a suffix K, M, G (powers of 1024). Checkpoints are kept in <log>.checkpoints/.")
+    @Option(
+        help:
+            "The largest checkpoint a worker may upload, in bytes, or with a suffix K, M, G (powers of 1024). Checkpoints are kept in <log>.checkpoints/."
+    )
     var maxCheckpointSize = "1G"
 
     @Option(help: "Which checkpoints outlive their trial: best (the best completed trial's), none, all.")
@@ -103,12 +118,15 @@ struct CoordinatorCommand: ParsableCommand {
     func validate() throws {
         guard localWorkers >= 0 else { throw ValidationError("--local-workers must be 0 or more") }
         guard workerSlots >= 1 else { throw ValidationError("--worker-slots must be at least 1") }
-        guard (0...16).contains(workerPrefetch) else { throw ValidationError("--worker-prefetch must be between 0 and 16") }
+        guard (0...16).contains(workerPrefetch) else {
+            throw ValidationError("--worker-prefetch must be between 0 and 16")
+        }
         if let expectedSlots, expectedSlots < 1 { throw ValidationError("--expected-slots must be at least 1") }
         guard heartbeat > 0, liveness >= 2 else { throw ValidationError("--heartbeat must be > 0 and --liveness >= 2") }
         guard let size = Self.byteCount(maxCheckpointSize), size >= 0, size <= WireLimits.maxCheckpointBytes else {
             throw ValidationError(
-                "--max-checkpoint-size must be a number of bytes (with K, M or G) up to 64G, not '\(maxCheckpointSize)'")
+                "--max-checkpoint-size must be a number of bytes (with K, M or G) up to 64G, not '\(maxCheckpointSize)'"
+            )
         }
         guard CheckpointRetention(rawValue: keepCheckpoints) != nil else {
             throw ValidationError("--keep-checkpoints must be best, none or all, not '\(keepCheckpoints)'")
@@ -142,10 +160,13 @@ struct CoordinatorCommand: ParsableCommand {
         if var study = restored {
             // A checkpoint the log names but the store lacks (deleted by hand) is forgotten: the
             // trial starts over rather than failing; anything the log does not name goes.
-            for (trial, stored) in study.checkpoints where checkpointStore.size(of: trial, file: stored.file) != stored.size {
+            for (trial, stored) in study.checkpoints
+            where checkpointStore.size(of: trial, file: stored.file) != stored.size {
                 // Those of trials that ended were deleted on purpose (--keep-checkpoints).
                 if study.trials[trial].map({ $0.state == .queued || $0.state == .running }) ?? false {
-                    printErr("note: the checkpoint of trial \(trial.rawValue) (\(stored.file)) is missing or damaged; that trial starts over")
+                    printErr(
+                        "note: the checkpoint of trial \(trial.rawValue) (\(stored.file)) is missing or damaged; that trial starts over"
+                    )
                 }
                 study.checkpoints[trial] = nil
             }
@@ -164,7 +185,9 @@ struct CoordinatorCommand: ParsableCommand {
             }
         }
         if let restored, restored.finishReason != nil, restored.trials.count >= config.budget.trials {
-            print("study \(config.name) already finished (\(restored.finishReason ?? "")): \(restored.completedCount) completed, \(restored.prunedCount) pruned, \(restored.failedCount) failed")
+            print(
+                "study \(config.name) already finished (\(restored.finishReason ?? "")): \(restored.completedCount) completed, \(restored.prunedCount) pruned, \(restored.failedCount) failed"
+            )
             print("  results log: \(logPath)")
             return
         }
@@ -206,7 +229,8 @@ struct CoordinatorCommand: ParsableCommand {
             arguments: LocalWorkerPool.arguments(
                 endpoint: boundEndpoint, slots: workerSlots, prefetch: workerPrefetch, study: config.name,
                 curve: localKey.map { ($0.keyFile, curve?.keyPair.publicKey ?? "") }),
-            gpus: LocalWorkerPool.gpuArguments(count: localWorkers, devices: localWorkers > 1 ? LocalWorkerPool.hostGPUs() : nil))
+            gpus: LocalWorkerPool.gpuArguments(
+                count: localWorkers, devices: localWorkers > 1 ? LocalWorkerPool.hostGPUs() : nil))
 
         let livenessSettings = LivenessSettings(heartbeatIntervalSeconds: heartbeat, liveness: liveness)
         let host = ProcessInfo.processInfo.hostName
@@ -215,10 +239,12 @@ struct CoordinatorCommand: ParsableCommand {
         var machine =
             if let restored {
                 CoordinatorStateMachine(
-                    restoring: restored, search: search, liveness: livenessSettings, software: HPOVersion.current, host: host)
+                    restoring: restored, search: search, liveness: livenessSettings, software: HPOVersion.current,
+                    host: host)
             } else {
                 CoordinatorStateMachine(
-                    config: config, search: search, liveness: livenessSettings, software: HPOVersion.current, host: host)
+                    config: config, search: search, liveness: livenessSettings, software: HPOVersion.current, host: host
+                )
             }
         machine.preludeEvents = prelude
         machine.modelPatienceSeconds = modelPatience
@@ -241,10 +267,12 @@ struct CoordinatorCommand: ParsableCommand {
 
         // A local worker that fails on its own (bad arguments, say) stops the study: waiting for
         // it would be waiting for ever.
-        let final = try service.run(transport: transport, stopRequested: { SignalTrap.caught ?? workers.failure }) { sinceFinish in
-            // Keep answering (late hellos get "shutdown") until local workers are gone, or briefly.
-            workers.isEmpty ? sinceFinish < 0.5 : workers.anyRunning && sinceFinish < 10
-        }
+        // Keep answering (late hellos get "shutdown") until local workers are gone, or briefly.
+        let final = try service.run(
+            transport: transport, stopRequested: { SignalTrap.caught ?? workers.failure },
+            keepServingAfterFinish: { sinceFinish in
+                workers.isEmpty ? sinceFinish < 0.5 : workers.anyRunning && sinceFinish < 10
+            })
         let workerFailure = workers.failure
         let failureDetails = workerFailure != nil ? workers.failureDetails() : ""
         workers.stop()
@@ -253,7 +281,9 @@ struct CoordinatorCommand: ParsableCommand {
         print("  results log: \(logPath)")
         if SignalTrap.caught != nil { throw ExitCode(130) }
         if let workerFailure {
-            printErr("error: \(workerFailure); the study is stopped (run again on the same log to resume). Its last lines:\n\(failureDetails)")
+            printErr(
+                "error: \(workerFailure); the study is stopped (run again on the same log to resume). Its last lines:\n\(failureDetails)"
+            )
             throw ExitCode(2)
         }
     }
@@ -282,9 +312,11 @@ struct CoordinatorCommand: ParsableCommand {
             let contents = try JournalReader.read(path: path)
             if contents.tornTail { printErr("note: \(path): the last line was torn by a crash; it is dropped") }
             config = LearningRateStep.applyLogged(contents.records, to: config)
-            let restored = try StudyReplay.restore(contents.records, path: path, config: config, allowChanges: continueAnyway)
+            let restored = try StudyReplay.restore(
+                contents.records, path: path, config: config, allowChanges: continueAnyway)
             printErr(
-                "resuming \(config.name) from \(path): \(restored.completedCount) completed, \(restored.failedCount) failed, \(restored.trials.count) of \(config.budget.trials) trials created")
+                "resuming \(config.name) from \(path): \(restored.completedCount) completed, \(restored.failedCount) failed, \(restored.trials.count) of \(config.budget.trials) trials created"
+            )
             return restored
         } catch let error as JournalError {
             printErr("error: \(error)")

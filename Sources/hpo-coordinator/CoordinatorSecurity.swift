@@ -23,7 +23,9 @@ enum CoordinatorSecurity {
             }
             if isLoopback(endpoint) { return nil }
             if insecure {
-                printErr("warning: listening on \(endpoint) WITHOUT encryption or authentication (--insecure): anyone who reaches this port can read trials and report results")
+                printErr(
+                    "warning: listening on \(endpoint) WITHOUT encryption or authentication (--insecure): anyone who reaches this port can read trials and report results"
+                )
                 return nil
             }
             throw SetupFailure(
@@ -36,12 +38,15 @@ enum CoordinatorSecurity {
                 """)
         }
         guard let authorizedKeys else {
-            throw SetupFailure("--curve-secret needs --authorized-keys (a folder of worker .pub files, or a file of keys)")
+            throw SetupFailure(
+                "--curve-secret needs --authorized-keys (a folder of worker .pub files, or a file of keys)")
         }
         do {
             let pair = try CurveKeyFile.readKeyPair(path: curveSecret)
             let keys = try CurveKeyFile.readAuthorizedKeys(path: authorizedKeys)
-            if keys.isEmpty { printErr("warning: \(authorizedKeys) holds no worker keys: every worker will be refused") }
+            if keys.isEmpty {
+                printErr("warning: \(authorizedKeys) holds no worker keys: every worker will be refused")
+            }
             return CurveServerSettings(keyPair: pair, authorizedKeys: keys)
         } catch let error as CurveKeyError {
             throw SetupFailure(error.description)
@@ -81,7 +86,9 @@ final class AuthorizedKeysWatcher {
         stamp = current
         do {
             transport.authorizedKeys = try CurveKeyFile.readAuthorizedKeys(path: path)
-            logger.notice("authorised worker keys reloaded", metadata: ["path": "\(path)", "keys": "\(transport.authorizedKeys.count)"])
+            logger.notice(
+                "authorised worker keys reloaded",
+                metadata: ["path": "\(path)", "keys": "\(transport.authorizedKeys.count)"])
         } catch {
             logger.error("cannot reload authorised keys; keeping the previous ones", metadata: ["error": "\(error)"])
         }

@@ -16,7 +16,7 @@ final class LocalWorkerPool {
     ) -> [String] {
         var arguments = [
             "--connect=\(endpoint)", "--slots=\(slots)", "--prefetch=\(prefetch)", "--study=\(study)",
-            "--log-level=warning",
+            "--log-level=warning"
         ]
         if let curve { arguments += ["--curve-key=\(curve.keyFile)", "--server-key=\(curve.serverKey)"] }
         return arguments
@@ -27,7 +27,8 @@ final class LocalWorkerPool {
         guard count > 0 else { return }
         let executable = Self.workerExecutable()
         guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw SetupFailure("cannot start local workers: \(executable) not found (build all products with `swift build`)")
+            throw SetupFailure(
+                "cannot start local workers: \(executable) not found (build all products with `swift build`)")
         }
         for _ in 0..<count {
             let process = Process()
@@ -51,14 +52,18 @@ final class LocalWorkerPool {
         for (index, worker) in workers.enumerated() where !worker.process.isRunning {
             let process = worker.process
             guard process.terminationReason == .exit, process.terminationStatus != 0 else { continue }
-            return "local worker \(index + 1) (pid \(process.processIdentifier)) exited with status \(process.terminationStatus)"
+            return
+                "local worker \(index + 1) (pid \(process.processIdentifier)) exited with status \(process.terminationStatus)"
         }
         return nil
     }
 
     /// The last lines the failed worker wrote to stderr (after its output has ended, up to 2 s).
     func failureDetails() -> String {
-        guard let worker = workers.first(where: { !$0.process.isRunning && $0.process.terminationReason == .exit && $0.process.terminationStatus != 0 })
+        guard
+            let worker = workers.first(where: {
+                !$0.process.isRunning && $0.process.terminationReason == .exit && $0.process.terminationStatus != 0
+            })
         else { return "" }
         _ = worker.stderr.waitForEnd(seconds: 2)
         return worker.stderr.tail
@@ -78,7 +83,8 @@ final class LocalWorkerPool {
 
     /// hpo-worker from the same folder as this executable.
     static func workerExecutable() -> String {
-        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let me =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("hpo-worker").path
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
-import HPORuntime
 import Foundation
 import HPOCore
+import HPORuntime
 import HPOTraining
 import HPOTrials
 import HPOWire
@@ -14,7 +14,9 @@ struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hpo-worker",
         abstract: "Run trials for an hpo-coordinator.",
-        discussion: "Connects to the coordinator, registers its slots, runs the trials it is given and reports their results until the study ends.")
+        discussion:
+            "Connects to the coordinator, registers its slots, runs the trials it is given and reports their results until the study ends."
+    )
 
     /// Chooses OpenBLAS's kernels for this CPU before anything else (it may re-execute the
     /// program, see `BLASKernel.selectAtStartup`), then runs the command.
@@ -30,40 +32,61 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "How many trials to run at once (default: one per GPU, or 1 without GPUs).")
     var slots: Int?
 
-    @Option(help: "GPUs to give trials, each to one trial at a time: auto (nvidia-smi's, narrowed to CUDA_VISIBLE_DEVICES if set), none (trials see no GPU), or a list of indices or UUIDs such as 0,1,3.")
+    @Option(
+        help:
+            "GPUs to give trials, each to one trial at a time: auto (nvidia-smi's, narrowed to CUDA_VISIBLE_DEVICES if set), none (trials see no GPU), or a list of indices or UUIDs such as 0,1,3."
+    )
     var gpus = "auto"
 
-    @Option(name: .customLong("label"), help: "A label a study's trial.labels can ask for (repeat the option, or give a comma-separated list).")
+    @Option(
+        name: .customLong("label"),
+        help: "A label a study's trial.labels can ask for (repeat the option, or give a comma-separated list).")
     var labels: [String] = []
 
-    @Option(help: "Trials to keep queued beyond the slots, started the moment a slot frees (0: ask for each one when a slot frees).")
+    @Option(
+        help:
+            "Trials to keep queued beyond the slots, started the moment a slot frees (0: ask for each one when a slot frees)."
+    )
     var prefetch = 1
 
     @Option(help: "The worker's name in the results log (default: host:pid).")
     var name: String?
 
-    @Option(help: "A folder in which the worker makes its private scratch folder for trial files (default: the system's temporary directory).")
+    @Option(
+        help:
+            "A folder in which the worker makes its private scratch folder for trial files (default: the system's temporary directory)."
+    )
     var scratch: String?
 
     @Option(help: "CURVE: this worker's key file (from `hpo keygen`).")
     var curveKey: String?
 
-    @Option(help: "CURVE: the coordinator's public key, or its .pub file. A key starting with '-' must be given as --server-key=KEY.")
+    @Option(
+        help:
+            "CURVE: the coordinator's public key, or its .pub file. A key starting with '-' must be given as --server-key=KEY."
+    )
     var serverKey: String?
 
-    @Flag(help: "Connect beyond loopback without encryption or authentication (not recommended): whoever answers at that address can run commands as this user.")
+    @Flag(
+        help:
+            "Connect beyond loopback without encryption or authentication (not recommended): whoever answers at that address can run commands as this user."
+    )
     var insecure = false
 
     @Option(help: "Work only for the study of this name: a coordinator running another study is refused.")
     var study: String?
 
-    @Option(help: "Give up if the coordinator has not welcomed this worker within this many seconds (0: wait for ever).")
+    @Option(
+        help: "Give up if the coordinator has not welcomed this worker within this many seconds (0: wait for ever).")
     var welcomeTimeout = 120.0
 
     @Option(help: "Once welcomed, give up if the coordinator stays silent this many seconds (0: keep trying for ever).")
     var reconnectTimeout = 600.0
 
-    @Option(help: "On SIGTERM (preemption): seconds the trials get to write a last checkpoint before they are killed and handed back. A second SIGTERM or SIGINT kills them at once.")
+    @Option(
+        help:
+            "On SIGTERM (preemption): seconds the trials get to write a last checkpoint before they are killed and handed back. A second SIGTERM or SIGINT kills them at once."
+    )
     var grace = 30.0
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
@@ -75,7 +98,9 @@ struct WorkerCommand: ParsableCommand {
         _ = try labelList()
         guard (0...16).contains(prefetch) else { throw ValidationError("--prefetch must be between 0 and 16") }
         guard (curveKey == nil) == (serverKey == nil) else {
-            throw ValidationError("--curve-key and --server-key go together (CURVE needs this worker's key pair and the coordinator's public key)")
+            throw ValidationError(
+                "--curve-key and --server-key go together (CURVE needs this worker's key pair and the coordinator's public key)"
+            )
         }
         guard welcomeTimeout >= 0 else { throw ValidationError("--welcome-timeout must be 0 or more") }
         guard reconnectTimeout >= 0 else { throw ValidationError("--reconnect-timeout must be 0 or more") }
@@ -160,7 +185,8 @@ extension WorkerCommand {
         do {
             selection = try GPUSelection(parsing: gpus)
             discovery = try GPUInventory.select(
-                selection, environment: ProcessInfo.processInfo.environment, runNvidiaSMI: { GPUInventory.runNvidiaSMI() })
+                selection, environment: ProcessInfo.processInfo.environment,
+                runNvidiaSMI: { GPUInventory.runNvidiaSMI() })
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
@@ -177,7 +203,8 @@ extension WorkerCommand {
         }
         if !devices.isEmpty, let slots, slots > devices.count {
             logger.warning(
-                "\(slots) slots and \(devices.count) GPUs: a command trial takes a GPU of its own unless its study says resources: {gpus: 0}, so at most \(devices.count) such trials run at once")
+                "\(slots) slots and \(devices.count) GPUs: a command trial takes a GPU of its own unless its study says resources: {gpus: 0}, so at most \(devices.count) such trials run at once"
+            )
         }
         return (devices, claims)
     }
@@ -187,7 +214,8 @@ extension WorkerCommand {
         guard let curveKey, let serverKey else { return nil }
         do {
             return CurveClientSettings(
-                keyPair: try CurveKeyFile.readKeyPair(path: curveKey), serverPublicKey: try CurveKeyFile.readPublicKey(serverKey))
+                keyPair: try CurveKeyFile.readKeyPair(path: curveKey),
+                serverPublicKey: try CurveKeyFile.readPublicKey(serverKey))
         } catch let error as CurveKeyError {
             throw ValidationError(error.description)
         }

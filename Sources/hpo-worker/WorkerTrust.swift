@@ -23,6 +23,8 @@ enum WorkerTrust {
                     """)
         }
         FileHandle.standardError.write(
-            Data("warning: connecting to \(endpoint) WITHOUT encryption or authentication (--insecure): whoever answers there can run commands as this user\n".utf8))
+            Data(
+                "warning: connecting to \(endpoint) WITHOUT encryption or authentication (--insecure): whoever answers there can run commands as this user\n"
+                    .utf8))
     }
 }

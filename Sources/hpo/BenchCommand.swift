@@ -35,23 +35,30 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "The strategy.") var strategy: Strategy = .bayes
     @Option(help: "Bayes: the batch heuristic.") var batch: BatchHeuristic = .krigingBeliever
     @Option(help: "Bayes: the constant liar's lie.") var lie: LieValue = .min
-    @Option(help: "Bayes: the constant liar's lie is kept within this many posterior sds of the model's mean (0: the bare constant).")
+    @Option(
+        help:
+            "Bayes: the constant liar's lie is kept within this many posterior sds of the model's mean (0: the bare constant)."
+    )
     var lieBand: Double = BayesTuning().lieBand ?? 0
     @Option(help: "Bayes: the size of the initial design (default: by dimension and q).") var initial: Int?
     @Option(help: "Bayes: output transform.") var output: OutputTransformKind = .auto
     @Option(help: "Comma-separated: \(BenchProblem.all.map(\.name).joined(separator: ","))")
     var functions: String = BenchProblem.all.map(\.name).joined(separator: ",")
-    @Option(help: "Bayes: the most results the model is fitted to (a subset beyond).") var maxModelPoints: Int = BayesTuning().maxModelPoints
+    @Option(help: "Bayes: the most results the model is fitted to (a subset beyond).") var maxModelPoints: Int =
+        BayesTuning().maxModelPoints
     @Option(help: "Workers (batch size in sync mode).") var q: Int = 8
     @Option(help: "Evaluations per run.") var budget: Int = 80
     @Option(help: "Seeds: a range and/or list, e.g. 0-9 or 0,3,5-7.") var seeds: String = "0-9"
-    @Option(help: "product (through the coordinator's state machine) or sync (the strategy alone).") var mode: Mode = .product
+    @Option(help: "product (through the coordinator's state machine) or sync (the strategy alone).") var mode: Mode =
+        .product
     @Option(help: "Product mode: the distribution of trial durations.") var durations: DurationKind = .exponential
     @Option(help: "Product mode: the mean trial duration, seconds.") var meanDuration: Double = 1
-    @Option(help: "Product mode: trials each worker queues beyond its slot (hpo-worker --prefetch).") var prefetch: Int = 1
+    @Option(help: "Product mode: trials each worker queues beyond its slot (hpo-worker --prefetch).") var prefetch:
+        Int = 1
     @Option(help: "Product mode: background work takes the time measured, or none (reproducible).")
     var computeTime: ComputeTime = .measured
-    @Option(help: "Product mode: --model-patience of hpo-coordinator (default: its default).") var modelPatience: Double?
+    @Option(help: "Product mode: --model-patience of hpo-coordinator (default: its default).") var modelPatience:
+        Double?
     @Flag(help: "Product mode: refit the model inside each proposal instead of in the background (for comparison).")
     var inlineRefits = false
     @Option(help: "Write one JSON object per run to this file.") var json: String?
@@ -62,7 +69,8 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         guard q > 0, budget > 0, finished > 0, repeats > 0, maxModelPoints > 0, meanDuration > 0, prefetch >= 0 else {
-            throw ValidationError("--q, --budget, --finished, --repeats, --max-model-points, --mean-duration must be positive")
+            throw ValidationError(
+                "--q, --budget, --finished, --repeats, --max-model-points, --mean-duration must be positive")
         }
         if let initial, initial < 1 { throw ValidationError("--initial must be positive") }
         _ = try problems()
@@ -77,7 +85,8 @@ struct BenchCommand: ParsableCommand {
         for problem in try problems() {
             var runs: [BenchRun] = []
             for seed in seeds {
-                let run = mode == .product ? runThroughCoordinator(problem, seed: seed) : runSynchronous(problem, seed: seed)
+                let run =
+                    mode == .product ? runThroughCoordinator(problem, seed: seed) : runSynchronous(problem, seed: seed)
                 runs.append(run)
                 try sink?.write(run)
             }
@@ -86,11 +95,17 @@ struct BenchCommand: ParsableCommand {
             rows.append(summary)
         }
         print("")
-        print(BenchSummary.table(rows, title: "\(label), \(mode.rawValue) mode, \(settingsText), seeds \(seeds.map(String.init).joined(separator: ","))"))
+        print(
+            BenchSummary.table(
+                rows,
+                title:
+                    "\(label), \(mode.rawValue) mode, \(settingsText), seeds \(seeds.map(String.init).joined(separator: ","))"
+            ))
     }
 
     private var label: String {
-        strategy == .random ? "random" : "bayes (\(batch.rawValue)\(batch == .constantLiar ? ", lie \(lie.rawValue)" : ""))"
+        strategy == .random
+            ? "random" : "bayes (\(batch.rawValue)\(batch == .constantLiar ? ", lie \(lie.rawValue)" : ""))"
     }
 
     private var settingsText: String {
@@ -105,7 +120,8 @@ struct BenchCommand: ParsableCommand {
     private func problems() throws -> [BenchProblem] {
         try functions.split(separator: ",").map { name in
             guard let problem = BenchProblem.named(String(name)) else {
-                throw ValidationError("unknown function '\(name)'; known: \(BenchProblem.all.map(\.name).joined(separator: ", "))")
+                throw ValidationError(
+                    "unknown function '\(name)'; known: \(BenchProblem.all.map(\.name).joined(separator: ", "))")
             }
             return problem
         }
@@ -114,7 +130,9 @@ struct BenchCommand: ParsableCommand {
     private func seedList() throws -> [UInt64] {
         var result: [UInt64] = []
         for part in seeds.split(separator: ",") {
-            let bounds = part.split(separator: "-", maxSplits: 1).map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+            let bounds = part.split(separator: "-", maxSplits: 1).map {
+                UInt64($0.trimmingCharacters(in: .whitespaces))
+            }
             guard let first = bounds.first.flatMap({ $0 }), let last = bounds.last.flatMap({ $0 }), first <= last else {
                 throw ValidationError("--seeds: cannot read '\(part)' (write 0-9 or 0,3,5-7)")
             }
@@ -130,7 +148,8 @@ struct BenchCommand: ParsableCommand {
     private func studyConfig(_ problem: BenchProblem, seed: UInt64) -> StudyConfig {
         StudyConfig(
             name: "bench-\(problem.name)", objective: Objective(metric: "objective", direction: .minimize),
-            budget: Budget(trials: budget), strategy: StrategyConfig(kind: strategy == .bayes ? .bayes : .random, bayes: bayesOptions),
+            budget: Budget(trials: budget),
+            strategy: StrategyConfig(kind: strategy == .bayes ? .bayes : .random, bayes: bayesOptions),
             seed: seed, space: problem.space, trial: TrialSpec(program: .builtin(problem.function.name)))
     }
 
@@ -157,14 +176,17 @@ struct BenchCommand: ParsableCommand {
         settings.computeTime = computeTime == .measured ? .measured : .zero
         settings.modelPatienceSeconds = modelPatience
         settings.backgroundRefits = !inlineRefits
-        let outcome = SimulatedStudy.run(config: config, search: makeStrategy(config), settings: settings) { problem.evaluate($0) }
+        let outcome = SimulatedStudy.run(config: config, search: makeStrategy(config), settings: settings) {
+            problem.evaluate($0)
+        }
         let best = outcome.best ?? .infinity
         return BenchRun(
             strategy: label, function: problem.name, mode: .product, seed: seed, best: best,
             regret: max(best - problem.minimum, 1e-12), proposeSeconds: outcome.proposeSeconds + outcome.refitSeconds,
             proposals: outcome.dispatches.count, evaluations: outcome.resultOrder.count,
             fallbackShare: Double(outcome.fallbackCount) / Double(max(outcome.dispatches.count, 1)),
-            staleShare: Double(outcome.staleCount) / Double(max(outcome.dispatches.count, 1)), busyShare: outcome.busyBetweenTrials)
+            staleShare: Double(outcome.staleCount) / Double(max(outcome.dispatches.count, 1)),
+            busyShare: outcome.busyBetweenTrials)
     }
 
     private func runSynchronous(_ problem: BenchProblem, seed: UInt64) -> BenchRun {
@@ -187,7 +209,8 @@ struct BenchCommand: ParsableCommand {
             }
         }
         return BenchRun(
-            strategy: label, function: problem.name, mode: .sync, seed: seed, best: best, regret: max(best - problem.minimum, 1e-12),
+            strategy: label, function: problem.name, mode: .sync, seed: seed, best: best,
+            regret: max(best - problem.minimum, 1e-12),
             proposeSeconds: proposeSeconds, proposals: proposals, evaluations: history.finished.count)
     }
 
@@ -233,7 +256,8 @@ struct BenchCommand: ParsableCommand {
             guard !times.isEmpty else { return "none" }
             let sorted = times.sorted()
             return String(
-                format: "median %.1f ms   min %.1f ms   max %.1f ms   mean %.1f ms", sorted[sorted.count / 2], sorted[0],
+                format: "median %.1f ms   min %.1f ms   max %.1f ms   mean %.1f ms", sorted[sorted.count / 2],
+                sorted[0],
                 sorted[sorted.count - 1], times.reduce(0, +) / Double(times.count))
         }
         print(
@@ -242,7 +266,10 @@ struct BenchCommand: ParsableCommand {
         print("  wall clock:  " + summary(wall))
         print("  thread CPU:  " + summary(cpu) + "   (what other processes' load does not inflate)")
         print("  background refits (\(refits.count) due): " + summary(refits))
-        print(String(format: "  first proposal (full fit, no cache, %d finished): %.1f ms", finished - 1, coldSeconds * 1000))
+        print(
+            String(
+                format: "  first proposal (full fit, no cache, %d finished): %.1f ms", finished - 1, coldSeconds * 1000)
+        )
     }
 
     /// CPU time consumed by the calling thread.
@@ -253,7 +280,6 @@ struct BenchCommand: ParsableCommand {
     }
 }
 
-
 /// A test function on its usual domain, with its global minimum.
 struct BenchProblem: Sendable {
     var name: String
@@ -262,7 +288,12 @@ struct BenchProblem: Sendable {
     var minimum: Double
 
     var space: SearchSpace {
-        SearchSpace(bounds.enumerated().map { ParameterSpec(name: "x\($0.offset)", domain: .float(low: $0.element.lowerBound, high: $0.element.upperBound, log: false)) })
+        SearchSpace(
+            bounds.enumerated().map {
+                ParameterSpec(
+                    name: "x\($0.offset)",
+                    domain: .float(low: $0.element.lowerBound, high: $0.element.upperBound, log: false))
+            })
     }
 
     func evaluate(_ parameters: Parameters) -> Double {
@@ -271,14 +302,19 @@ struct BenchProblem: Sendable {
 
     static func named(_ name: String) -> BenchProblem? { all.first { $0.name == name } }
 
-    static let hartmann6 = BenchProblem(name: "hartmann6", function: .hartmann6, bounds: Array(repeating: 0...1, count: 6), minimum: -3.32237)
+    static let hartmann6 = BenchProblem(
+        name: "hartmann6", function: .hartmann6, bounds: Array(repeating: 0...1, count: 6), minimum: -3.32237)
     static let all: [BenchProblem] = [
         BenchProblem(name: "branin", function: .branin, bounds: [-5...10, 0...15], minimum: 0.397887),
         hartmann6,
-        BenchProblem(name: "ackley5", function: .ackley, bounds: Array(repeating: -32.768...32.768, count: 5), minimum: 0),
-        BenchProblem(name: "rosenbrock4", function: .rosenbrock, bounds: Array(repeating: -5...10, count: 4), minimum: 0),
+        BenchProblem(
+            name: "ackley5", function: .ackley, bounds: Array(repeating: -32.768...32.768, count: 5), minimum: 0),
+        BenchProblem(
+            name: "rosenbrock4", function: .rosenbrock, bounds: Array(repeating: -5...10, count: 4), minimum: 0),
         BenchProblem(name: "levy6", function: .levy, bounds: Array(repeating: -10...10, count: 6), minimum: 0),
-        BenchProblem(name: "styblinski_tang8", function: .styblinskiTang, bounds: Array(repeating: -5...5, count: 8), minimum: -39.16617 * 8),
+        BenchProblem(
+            name: "styblinski_tang8", function: .styblinskiTang, bounds: Array(repeating: -5...5, count: 8),
+            minimum: -39.16617 * 8)
     ]
 }
 
@@ -312,7 +348,8 @@ struct BenchSummary {
     func quantile(_ p: Double) -> Double {
         let values = runs.map(\.log10Regret).sorted()
         let position = p * Double(values.count - 1)
-        let low = Int(position.rounded(.down)), high = Int(position.rounded(.up))
+        let low = Int(position.rounded(.down))
+        let high = Int(position.rounded(.up))
         return values[low] + (values[high] - values[low]) * (position - Double(low))
     }
 
@@ -329,7 +366,8 @@ struct BenchSummary {
     var progressLine: String {
         String(
             format: "%@ %@: median log10 regret %.2f (IQR %.2f…%.2f), fallback %@, stale %@, busy %@, computing %.1f s",
-            mode.rawValue, problem.name, median, quantile(0.25), quantile(0.75), share(\.fallbackShare), share(\.staleShare),
+            mode.rawValue, problem.name, median, quantile(0.25), quantile(0.75), share(\.fallbackShare),
+            share(\.staleShare),
             share(\.busyShare), proposeSeconds)
     }
 
@@ -337,14 +375,16 @@ struct BenchSummary {
         var lines = [
             title, "",
             "| function | median log10 regret | IQR | fallback | stale | busy | computing total | per trial |",
-            "|---|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|"
         ]
         for row in rows {
             lines.append(
                 String(
-                    format: "| %@ | %.2f | %.2f … %.2f | %@ | %@ | %@ | %.1f s | %.1f ms |", row.problem.name, row.median,
+                    format: "| %@ | %.2f | %.2f … %.2f | %@ | %@ | %@ | %.1f s | %.1f ms |", row.problem.name,
+                    row.median,
                     row.quantile(0.25), row.quantile(0.75), row.share(\.fallbackShare), row.share(\.staleShare),
-                    row.share(\.busyShare), row.proposeSeconds, 1000 * row.proposeSeconds / Double(max(row.proposals, 1))))
+                    row.share(\.busyShare), row.proposeSeconds,
+                    1000 * row.proposeSeconds / Double(max(row.proposals, 1))))
         }
         return lines.joined(separator: "\n")
     }
@@ -365,7 +405,7 @@ struct JSONLinesSink {
         var object: [String: Any] = [
             "strategy": run.strategy, "function": run.function, "mode": run.mode.rawValue, "seed": run.seed,
             "best": run.best, "regret": run.regret, "log10_regret": run.log10Regret, "propose_s": run.proposeSeconds,
-            "proposals": run.proposals, "evaluations": run.evaluations,
+            "proposals": run.proposals, "evaluations": run.evaluations
         ]
         if let share = run.fallbackShare { object["fallback_share"] = share }
         if let share = run.staleShare { object["stale_share"] = share }

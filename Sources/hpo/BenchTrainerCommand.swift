@@ -58,7 +58,7 @@ struct BenchTrainerCommand: ParsableCommand {
             let object: [String: Any] = [
                 "seed": Int(split.seed), "validation_fraction": 0.2,
                 "scaling": "per pixel (x - mean) / max(sd, 1), mean and population sd of the training rows",
-                "train": split.trainingIndices, "validation": split.validationIndices,
+                "train": split.trainingIndices, "validation": split.validationIndices
             ]
             try write(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), to: exportSplit)
         }
@@ -66,12 +66,15 @@ struct BenchTrainerCommand: ParsableCommand {
         let outcome = try trainer.train(hyperparameters, seed: seed)
         let total = Date().timeIntervalSince(started)
         guard outcome.status == .completed, let last = outcome.history.last else {
-            throw LRFindCommand.Failure("training did not complete: \(outcome.failureReason ?? outcome.status.rawValue)")
+            throw LRFindCommand.Failure(
+                "training did not complete: \(outcome.failureReason ?? outcome.status.rawValue)")
         }
         let times = outcome.history.map(\.trainSeconds).sorted()
-        let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        let median =
+            times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         let environment = ProcessInfo.processInfo.environment
-        print("""
+        print(
+            """
             built-in trainer: 2×128 relu, batch 64, sgd momentum 0.9, lr \(learningRate), \(epochs) epochs, seed \(seed), \(precision) precision
               median s/epoch      \(String(format: "%.5f", median))  (min \(String(format: "%.5f", times[0])), max \(String(format: "%.5f", times[times.count - 1])))
               val_accuracy        \(String(format: "%.4f", last.validationAccuracy))
@@ -81,14 +84,16 @@ struct BenchTrainerCommand: ParsableCommand {
             """)
         if let json {
             let object: [String: Any] = [
-                "implementation": "swift-hpo (\(precision) precision)", "epochs": epochs, "learning_rate": learningRate, "seed": Int(seed),
+                "implementation": "swift-hpo (\(precision) precision)", "epochs": epochs, "learning_rate": learningRate,
+                "seed": Int(seed),
                 "median_seconds_per_epoch": median, "seconds_per_epoch": outcome.history.map(\.trainSeconds),
                 "val_accuracy": last.validationAccuracy, "val_loss": last.validationLoss, "total_seconds": total,
                 "openblas_num_threads": environment["OPENBLAS_NUM_THREADS"] ?? "1 (set by the trainer)",
                 "openblas_coretype": environment["OPENBLAS_CORETYPE"] ?? "(autodetected)",
-                "openblas_kernel": BLASKernel.description,
+                "openblas_kernel": BLASKernel.description
             ]
-            try write(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), to: json)
+            try write(
+                try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), to: json)
         }
     }
 

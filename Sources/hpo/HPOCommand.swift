@@ -1,6 +1,6 @@
 import ArgumentParser
-import HPORuntime
 import HPOCore
+import HPORuntime
 import HPOTraining
 
 @main
@@ -8,7 +8,10 @@ struct HPOCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hpo",
         abstract: "Tools for swift-hpo studies.",
-        subcommands: [Version.self, KeygenCommand.self, StatusCommand.self, ReportCommand.self, ExportCommand.self, LoadGenCommand.self, LRFindCommand.self, BenchTrainerCommand.self, BenchCommand.self])
+        subcommands: [
+            Version.self, KeygenCommand.self, StatusCommand.self, ReportCommand.self, ExportCommand.self,
+            LoadGenCommand.self, LRFindCommand.self, BenchTrainerCommand.self, BenchCommand.self
+        ])
 
     /// Chooses OpenBLAS's kernels for this CPU before anything else (it may re-execute the
     /// program, see `BLASKernel.selectAtStartup`), then runs the command.

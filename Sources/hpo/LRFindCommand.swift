@@ -30,10 +30,14 @@ struct LRFindCommand: ParsableCommand {
     @Option(help: "Mini-batches (one learning rate each).") var steps: Int = 100
     @Option(help: "How the rate grows: exp (by a constant factor) or linear.") var mode: String = "exp"
     @Option(help: "Stop once the smoothed loss exceeds this multiple of its best.") var divergeFactor: Double = 4
-    @Option(help: "β of the loss's moving average, in [0, 1).") var smoothing: Double = LRFinderAnalysis.defaultSmoothing
+    @Option(help: "β of the loss's moving average, in [0, 1).") var smoothing: Double = LRFinderAnalysis
+        .defaultSmoothing
     @Option(help: "Seed of the initial weights, batch order and dropout.") var seed: UInt64 = 0
-    @Option(name: .customLong("param"), help: ArgumentHelp(
-        "A hyperparameter of the network, name=value (repeatable; names as in docs/trainer.md).", valueName: "name=value"))
+    @Option(
+        name: .customLong("param"),
+        help: ArgumentHelp(
+            "A hyperparameter of the network, name=value (repeatable; names as in docs/trainer.md).",
+            valueName: "name=value"))
     var parameters: [String] = []
     @Option(help: "Write the series and the suggestions as JSON to this file.") var json: String?
     @Option(help: "Write the plot (SVG) to this file.") var svg: String = "lr-find.svg"
@@ -43,10 +47,16 @@ struct LRFindCommand: ParsableCommand {
     var trial: Int?
 
     func validate() throws {
-        guard LRRangeTest.Mode(rawValue: mode) != nil else { throw ValidationError("--mode must be exp or linear, got '\(mode)'") }
-        if from != nil, !parameters.isEmpty { throw ValidationError("--param applies to a run on the trainer, not to --from") }
+        guard LRRangeTest.Mode(rawValue: mode) != nil else {
+            throw ValidationError("--mode must be exp or linear, got '\(mode)'")
+        }
+        if from != nil, !parameters.isEmpty {
+            throw ValidationError("--param applies to a run on the trainer, not to --from")
+        }
         if from == nil, trial != nil { throw ValidationError("--trial applies to --from with a results log") }
-        guard smoothing >= 0, smoothing < 1 else { throw ValidationError("--smoothing must be in [0, 1), got \(smoothing)") }
+        guard smoothing >= 0, smoothing < 1 else {
+            throw ValidationError("--smoothing must be in [0, 1), got \(smoothing)")
+        }
         if from == nil {
             do { try rangeTest.validate() } catch { throw ValidationError(error.description) }
             _ = try Self.hyperparameters(parameters)
@@ -85,7 +95,7 @@ struct LRFindCommand: ParsableCommand {
             ("cyclical lower (lr_min)", LRSuggestions.format(s.lowerBound)),
             ("cyclical upper (learning_rate)", LRSuggestions.format(s.upperBound)),
             ("minimum of the smoothed loss", LRSuggestions.format(s.minimum)),
-            ("narrowed study range", "\(LRSuggestions.format(range.low)) … \(LRSuggestions.format(range.high))"),
+            ("narrowed study range", "\(LRSuggestions.format(range.low)) … \(LRSuggestions.format(range.high))")
         ]
         var lines = run.header + [""]
         lines += rows.map { "  " + $0.0.padding(toLength: 34, withPad: " ", startingAt: 0) + $0.1 }
@@ -112,17 +122,21 @@ struct LRFindCommand: ParsableCommand {
         let test = rangeTest
         let result = try test.run(hyperparameters, seed: seed)
         let analysis = try LRFinderAnalysis(result.series, smoothing: smoothing)
-        let network = "\(hyperparameters.layers)×\(hyperparameters.units) \(hyperparameters.activation.rawValue), "
+        let network =
+            "\(hyperparameters.layers)×\(hyperparameters.units) \(hyperparameters.activation.rawValue), "
             + "\(hyperparameters.optimizer.rawValue), batch \(hyperparameters.batchSize)"
-        let (first, last) = (LRSuggestions.format(start), LRSuggestions.format(result.series.learningRates.last ?? start))
+        let (first, last) = (
+            LRSuggestions.format(start), LRSuggestions.format(result.series.learningRates.last ?? start)
+        )
         let seconds = String(format: "%.2f s", Date().timeIntervalSince(started))
         return Run(
             analysis: analysis,
-            report: LRFinderReport(analysis, source: "trainer", test: test, seed: seed, hyperparameters: hyperparameters,
-                                   stopReason: result.stopReason),
+            report: LRFinderReport(
+                analysis, source: "trainer", test: test, seed: seed, hyperparameters: hyperparameters,
+                stopReason: result.stopReason),
             header: [
                 "LR range test on the built-in trainer (\(network)): \(result.series.count) steps, lr \(first) → \(last) (\(mode)), \(seconds)",
-                "stopped: \(result.stopReason)",
+                "stopped: \(result.stopReason)"
             ],
             subtitle: "built-in trainer, \(network) · \(result.series.count) steps from lr \(first) · "
                 + (result.series.count < steps ? "stopped at lr \(last): the loss diverged" : "reached --end"))
@@ -134,7 +148,9 @@ struct LRFindCommand: ParsableCommand {
             throw Failure("cannot read \(path): \(error.localizedDescription)")
         }
         let series: LRSeries
-        do { series = try LRSeriesReader.read(text, trial: trial) } catch { throw Failure("\(path): \(error.description)") }
+        do { series = try LRSeriesReader.read(text, trial: trial) } catch {
+            throw Failure("\(path): \(error.description)")
+        }
         let analysis = try LRFinderAnalysis(series, smoothing: smoothing)
         let source = path + (trial.map { ", trial \($0)" } ?? "")
         return Run(
@@ -155,10 +171,13 @@ struct LRFindCommand: ParsableCommand {
         var parameters: Parameters = [:]
         for pair in pairs {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--param expects name=value, got '\(pair)'") }
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw ValidationError("--param expects name=value, got '\(pair)'")
+            }
             let (name, text) = (parts[0], parts[1])
             guard parameters[name] == nil else { throw ValidationError("--param \(name) given twice") }
-            parameters[name] = Int(text).map(ParameterValue.int) ?? Double(text).map(ParameterValue.double) ?? .string(text)
+            parameters[name] =
+                Int(text).map(ParameterValue.int) ?? Double(text).map(ParameterValue.double) ?? .string(text)
         }
         do { return try TrainerHyperparameters(parameters) } catch { throw ValidationError(error.description) }
     }

@@ -1,7 +1,7 @@
 import ArgumentParser
-import HPORuntime
 import Foundation
 import HPOCore
+import HPORuntime
 import HPOTrials
 import HPOWire
 import HPOWorker
@@ -39,7 +39,8 @@ struct LoadGenCommand: ParsableCommand {
             try SimulatedWorker(
                 context: context, endpoint: connect,
                 identity: WorkerIdentity(
-                    name: "\(host):\(getpid())/\(index)", host: host, pid: getpid(), slots: 1, software: HPOVersion.current))
+                    name: "\(host):\(getpid())/\(index)", host: host, pid: getpid(), slots: 1,
+                    software: HPOVersion.current))
         }
         let deadline = monotonicSeconds() + seconds
         for index in workers.indices { try workers[index].start(now: monotonicSeconds()) }
@@ -123,7 +124,8 @@ struct SimulatedWorker {
     /// The built-in function's value, computed now (the sleep is simulated by the timer).
     static func evaluate(_ assignment: Assignment) -> TrialResult {
         guard case .builtin(let name) = assignment.spec.program, let function = BuiltinFunction.named(name) else {
-            return TrialResult(status: .failed, metrics: [:], reason: "loadgen runs built-in functions only", durationSeconds: 0)
+            return TrialResult(
+                status: .failed, metrics: [:], reason: "loadgen runs built-in functions only", durationSeconds: 0)
         }
         let inputs = (0..<assignment.parameters.count).compactMap { assignment.parameters["x\($0)"]?.doubleValue }
         return TrialResult(

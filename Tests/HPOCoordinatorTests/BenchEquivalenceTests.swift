@@ -1,8 +1,8 @@
 import Foundation
-import HPORuntime
 import HPOCoordinator
 import HPOCore
 import HPOJournal
+import HPORuntime
 import HPOSearch
 import HPOWire
 import Logging
@@ -14,8 +14,11 @@ import Testing
 /// configurations.
 @Suite struct BenchEquivalenceTests {
     static func branin(_ p: Parameters) -> Double {
-        let x = p["x0"]?.doubleValue ?? .nan, y = p["x1"]?.doubleValue ?? .nan
-        let b = 5.1 / (4 * Double.pi * Double.pi), c = 5 / Double.pi, t = 1 / (8 * Double.pi)
+        let x = p["x0"]?.doubleValue ?? .nan
+        let y = p["x1"]?.doubleValue ?? .nan
+        let b = 5.1 / (4 * Double.pi * Double.pi)
+        let c = 5 / Double.pi
+        let t = 1 / (8 * Double.pi)
         return (y - b * x * x + c * x - 6) * (y - b * x * x + c * x - 6) + 10 * (1 - t) * cos(x) + 10
     }
 
@@ -24,11 +27,12 @@ import Testing
 
     static func config(_ batch: BatchHeuristic) -> StudyConfig {
         StudyConfig(
-            name: "equivalence", objective: Objective(metric: "objective", direction: .minimize), budget: Budget(trials: budget),
+            name: "equivalence", objective: Objective(metric: "objective", direction: .minimize),
+            budget: Budget(trials: budget),
             strategy: StrategyConfig(kind: .bayes, bayes: BayesOptions(batch: batch, lie: .min)), seed: 7,
             space: SearchSpace([
                 ParameterSpec(name: "x0", domain: .float(low: -5, high: 10, log: false)),
-                ParameterSpec(name: "x1", domain: .float(low: 0, high: 15, log: false)),
+                ParameterSpec(name: "x1", domain: .float(low: 0, high: 15, log: false))
             ]), trial: TrialSpec(program: .builtin("branin")))
     }
 
@@ -41,7 +45,8 @@ import Testing
         settings.computeTime = .zero
         settings.modelPatienceSeconds = 1000
         let outcome = SimulatedStudy.run(
-            config: config, search: makeSearchStrategy(for: config, expectedSlots: slots), settings: settings, evaluate: branin)
+            config: config, search: makeSearchStrategy(for: config, expectedSlots: slots), settings: settings,
+            evaluate: branin)
         return outcome.dispatches.map(\.parameters)
     }
 
@@ -51,7 +56,9 @@ import Testing
     static func throughService(_ config: StudyConfig) throws -> [Parameters] {
         let waker = Waker()
         let hub = InMemoryHub(serverWaker: waker)
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("equivalence-\(UUID().uuidString).jsonl").path
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "equivalence-\(UUID().uuidString).jsonl"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: log) }
         var machine = CoordinatorStateMachine(
             config: config, search: makeSearchStrategy(for: config, expectedSlots: slots), software: "t", host: "t")
@@ -80,7 +87,9 @@ import Testing
             while received < count {
                 guard monotonicSeconds() < deadline else { throw EquivalenceTimeout() }
                 for frames in try worker.receive(timeoutMilliseconds: 50, limit: 64) {
-                    guard case .assign(let assignment) = try WireCodec.decodeCoordinatorMessage(frames) else { continue }
+                    guard case .assign(let assignment) = try WireCodec.decodeCoordinatorMessage(frames) else {
+                        continue
+                    }
                     running.append(assignment)
                     dispatched.append(assignment.parameters)
                     received += 1
@@ -99,9 +108,11 @@ import Testing
         return dispatched
     }
 
-    @Test("the benchmark's simulated study and the coordinator service dispatch the same configurations", arguments: [
-        BatchHeuristic.krigingBeliever, .constantLiar,
-    ])
+    @Test(
+        "the benchmark's simulated study and the coordinator service dispatch the same configurations",
+        arguments: [
+            BatchHeuristic.krigingBeliever, .constantLiar
+        ])
     func sameProposals(batch: BatchHeuristic) throws {
         let config = Self.config(batch)
         let simulated = Self.simulated(config)

@@ -45,13 +45,17 @@ import Testing
     func archive(path: String, contents: [UInt8] = [1, 2, 3], end: Bool = true) -> Data {
         func be32(_ v: Int) -> [UInt8] { [24, 16, 8, 0].map { UInt8((v >> $0) & 0xff) } }
         var bytes = Array("HPOCKPT1".utf8)
-        bytes += [UInt8(ascii: "F")] + be32(path.utf8.count) + Array(path.utf8) + be32(0o644) + [0, 0, 0, 0] + be32(contents.count)
+        bytes +=
+            [UInt8(ascii: "F")] + be32(path.utf8.count) + Array(path.utf8) + be32(0o644) + [0, 0, 0, 0]
+            + be32(contents.count)
         bytes += contents
         if end { bytes.append(UInt8(ascii: "E")) }
         return Data(bytes)
     }
 
-    @Test("hostile archives are refused before anything lands outside the folder: .., absolute paths, cut short, trailing bytes")
+    @Test(
+        "hostile archives are refused before anything lands outside the folder: .., absolute paths, cut short, trailing bytes"
+    )
     func hostile() throws {
         let root = try scratch()
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -62,7 +66,7 @@ import Testing
             ("empty", archive(path: "")),
             ("short", archive(path: "x", end: false)),
             ("trailing", archive(path: "x") + Data([0])),
-            ("magic", Data("NOTACKPT".utf8)),
+            ("magic", Data("NOTACKPT".utf8))
         ]
         for (name, data) in cases {
             try data.write(to: URL(fileURLWithPath: "\(root)/\(name).ckpt"))
@@ -75,6 +79,8 @@ import Testing
         // Unpacking never reuses a folder that exists.
         try archive(path: "x").write(to: URL(fileURLWithPath: root + "/ok.ckpt"))
         try FileManager.default.createDirectory(atPath: root + "/taken", withIntermediateDirectories: true)
-        #expect(throws: CheckpointArchiveError.self) { try CheckpointArchive.unpack(root + "/ok.ckpt", into: root + "/taken") }
+        #expect(throws: CheckpointArchiveError.self) {
+            try CheckpointArchive.unpack(root + "/ok.ckpt", into: root + "/taken")
+        }
     }
 }

@@ -17,7 +17,9 @@ struct CheckpointHarness {
     static let b = PeerID([2])
 
     init(budget: Int = 1, retries: Int = 0, limit: Int = 1 << 30, retention: CheckpointRetention = .best) {
-        let space = SearchSpace([ParameterSpec(name: "lr", domain: .float(low: 0.01, high: 0.1, log: false), gridSteps: 3)])
+        let space = SearchSpace([
+            ParameterSpec(name: "lr", domain: .float(low: 0.01, high: 0.1, log: false), gridSteps: 3)
+        ])
         let config = StudyConfig(
             name: "ckpt", objective: Objective(metric: "loss", direction: .minimize), budget: Budget(trials: budget),
             strategy: StrategyConfig(kind: .random), seed: 1, space: space,
@@ -31,7 +33,8 @@ struct CheckpointHarness {
     init(restoring records: [JournalRecord], config: StudyConfig) throws {
         let restored = try StudyReplay.restore(records, path: "log", config: config)
         machine = CoordinatorStateMachine(
-            restoring: restored, search: makeSearchStrategy(for: config, alreadyProposed: restored.trials.count), software: "t", host: "h")
+            restoring: restored, search: makeSearchStrategy(for: config, alreadyProposed: restored.trials.count),
+            software: "t", host: "h")
         machine.maxCheckpointBytes = 1 << 30
         journal += machine.start(now: 0).journal
     }
@@ -63,7 +66,8 @@ struct CheckpointHarness {
             let start = index * WireLimits.maxChunkBytes
             let end = min(start + WireLimits.maxChunkBytes, bytes.count)
             return CheckpointChunk(
-                key: key, step: step, index: index, count: count, size: bytes.count, sha256: sha, data: Data(bytes[start..<end]))
+                key: key, step: step, index: index, count: count, size: bytes.count, sha256: sha,
+                data: Data(bytes[start..<end]))
         }
     }
 
@@ -86,23 +90,32 @@ extension CoordinatorActions {
 @Suite struct CheckpointCoordinatorTests {
     let first = TrialKey(trial: TrialID(1), attempt: 1)
 
-    @Test("an upload in order: begin, appends, commit; trial_checkpoint only once the shell confirms the commit, then the ack")
+    @Test(
+        "an upload in order: begin, appends, commit; trial_checkpoint only once the shell confirms the commit, then the ack"
+    )
     func uploadInOrder() throws {
         var h = CheckpointHarness()
         _ = h.hello(CheckpointHarness.a, name: "a")
-        let parts = CheckpointHarness.chunks(first, step: 5, bytes: Array(repeating: 7, count: WireLimits.maxChunkBytes + 3))
+        let parts = CheckpointHarness.chunks(
+            first, step: 5, bytes: Array(repeating: 7, count: WireLimits.maxChunkBytes + 3))
         let one = h.send(.checkpointChunk(parts[0]), from: CheckpointHarness.a)
         #expect(one.storage == [.begin(first), .append(first, parts[0].data)])
         #expect(one.acks == [ChunkAck(key: first, step: 5, next: 1)])
         let two = h.send(.checkpointChunk(parts[1]), from: CheckpointHarness.a)
-        #expect(two.storage == [.append(first, parts[1].data), .commit(first, step: 5, size: parts[0].size, sha256: parts[0].sha256)])
-        #expect(two.journal.isEmpty && two.acks.isEmpty, "nothing journaled or acknowledged before the commit is confirmed")
+        #expect(
+            two.storage == [
+                .append(first, parts[1].data), .commit(first, step: 5, size: parts[0].size, sha256: parts[0].sha256)
+            ])
+        #expect(
+            two.journal.isEmpty && two.acks.isEmpty, "nothing journaled or acknowledged before the commit is confirmed")
         let done = h.committed(first, file: "step-5-x.ckpt")
         guard case .trialCheckpoint(let event)? = done.journal.first else {
             Issue.record("no trial_checkpoint: \(done.journal)")
             return
         }
-        #expect(event.step == 5 && event.size == parts[0].size && event.sha256 == parts[0].sha256 && event.file == "step-5-x.ckpt")
+        #expect(
+            event.step == 5 && event.size == parts[0].size && event.sha256 == parts[0].sha256
+                && event.file == "step-5-x.ckpt")
         #expect(done.acks.first?.done == true)
         #expect(h.machine.storedCheckpoint(of: TrialID(1))?.step == 5)
 
@@ -112,18 +125,25 @@ extension CoordinatorActions {
         #expect(h.machine.storedCheckpoint(of: TrialID(1))?.step == 6)
     }
 
-    @Test("hostile chunks are dropped with a reason and a warning, never stored: unknown trial, another worker's attempt, past the size limit, a wrong checksum")
+    @Test(
+        "hostile chunks are dropped with a reason and a warning, never stored: unknown trial, another worker's attempt, past the size limit, a wrong checksum"
+    )
     func hostileChunks() throws {
         var h = CheckpointHarness(limit: 100)
         _ = h.hello(CheckpointHarness.a, name: "a")
         _ = h.hello(CheckpointHarness.b, name: "b")
         let unknown = CheckpointHarness.chunks(TrialKey(trial: TrialID(9), attempt: 1), step: 1, bytes: [1, 2, 3])[0]
         let r1 = h.send(.checkpointChunk(unknown), from: CheckpointHarness.a)
-        #expect(r1.storage.isEmpty && r1.acks.first?.error?.contains("not running on this worker") == true && !r1.warnings.isEmpty)
+        #expect(
+            r1.storage.isEmpty && r1.acks.first?.error?.contains("not running on this worker") == true
+                && !r1.warnings.isEmpty)
         // Trial 1 runs on a; b may not upload for it.
-        let foreign = h.send(.checkpointChunk(CheckpointHarness.chunks(first, step: 1, bytes: [1])[0]), from: CheckpointHarness.b)
+        let foreign = h.send(
+            .checkpointChunk(CheckpointHarness.chunks(first, step: 1, bytes: [1])[0]), from: CheckpointHarness.b)
         #expect(foreign.storage.isEmpty && foreign.acks.first?.error != nil)
-        let big = h.send(.checkpointChunk(CheckpointHarness.chunks(first, step: 1, bytes: Array(repeating: 0, count: 101))[0]), from: CheckpointHarness.a)
+        let big = h.send(
+            .checkpointChunk(CheckpointHarness.chunks(first, step: 1, bytes: Array(repeating: 0, count: 101))[0]),
+            from: CheckpointHarness.a)
         #expect(big.storage.isEmpty && big.acks.first?.error?.contains("--max-checkpoint-size") == true)
         var wrong = CheckpointHarness.chunks(first, step: 1, bytes: [1, 2, 3])[0]
         wrong.sha256 = String(repeating: "a", count: 64)
@@ -138,7 +158,8 @@ extension CoordinatorActions {
     func gapsAndDuplicates() {
         var h = CheckpointHarness()
         _ = h.hello(CheckpointHarness.a, name: "a")
-        let parts = CheckpointHarness.chunks(first, step: 2, bytes: Array(repeating: 1, count: 3 * WireLimits.maxChunkBytes))
+        let parts = CheckpointHarness.chunks(
+            first, step: 2, bytes: Array(repeating: 1, count: 3 * WireLimits.maxChunkBytes))
         _ = h.send(.checkpointChunk(parts[0]), from: CheckpointHarness.a)
         let gap = h.send(.checkpointChunk(parts[2]), from: CheckpointHarness.a)
         #expect(gap.storage.isEmpty && gap.acks == [ChunkAck(key: first, step: 2, next: 1, resend: true)])
@@ -151,16 +172,20 @@ extension CoordinatorActions {
         #expect(orphan.storage.isEmpty && orphan.acks == [ChunkAck(key: first, step: 2, next: 0, resend: true)])
     }
 
-    @Test("after a reconnect (a new connection of the same worker) an upload starts over from chunk 0 instead of asking for it for ever")
+    @Test(
+        "after a reconnect (a new connection of the same worker) an upload starts over from chunk 0 instead of asking for it for ever"
+    )
     func uploadAfterReconnect() {
         var h = CheckpointHarness()
         _ = h.hello(CheckpointHarness.a, name: "a")
-        let parts = CheckpointHarness.chunks(first, step: 2, bytes: Array(repeating: 1, count: 2 * WireLimits.maxChunkBytes))
+        let parts = CheckpointHarness.chunks(
+            first, step: 2, bytes: Array(repeating: 1, count: 2 * WireLimits.maxChunkBytes))
         _ = h.send(.checkpointChunk(parts[0]), from: CheckpointHarness.a)
         // The same worker on a new connection, still holding the attempt.
         h.now = 10
         _ = h.send(
-            .hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t", running: [first])), from: CheckpointHarness.b)
+            .hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t", running: [first])),
+            from: CheckpointHarness.b)
         let again = h.send(.checkpointChunk(parts[0]), from: CheckpointHarness.b)
         #expect(again.storage == [.begin(first), .append(first, parts[0].data)])
         #expect(again.acks == [ChunkAck(key: first, step: 2, next: 1)])
@@ -197,7 +222,9 @@ extension CoordinatorActions {
         #expect(!stray.messages.contains { if case .resumeChunk = $0.message { true } else { false } })
     }
 
-    @Test("a preempted attempt is queued again without counting against retries: with retries 0 a later failure still ends it")
+    @Test(
+        "a preempted attempt is queued again without counting against retries: with retries 0 a later failure still ends it"
+    )
     func preemptionIsNotARetry() throws {
         var h = CheckpointHarness(retries: 0)
         _ = h.hello(CheckpointHarness.a, name: "a")
@@ -205,7 +232,11 @@ extension CoordinatorActions {
         let drained = h.send(.drain(DrainMessage(reason: "SIGTERM")), from: CheckpointHarness.a)
         #expect(drained.messages.isEmpty)
         let handed = h.send(
-            .result(ResultMessage(key: first, result: TrialResult(status: .preempted, metrics: [:], reason: "preempted: SIGTERM", durationSeconds: 1))),
+            .result(
+                ResultMessage(
+                    key: first,
+                    result: TrialResult(
+                        status: .preempted, metrics: [:], reason: "preempted: SIGTERM", durationSeconds: 1))),
             from: CheckpointHarness.a)
         #expect(handed.assigned.isEmpty, "a draining worker gets nothing more")
         guard case .trialPreempted(let event)? = handed.journal.first else {
@@ -219,7 +250,10 @@ extension CoordinatorActions {
         // Its first failure: with retries 0 it ends the trial (the preemption did not count, and
         // does not make room for more either).
         let failed = h.send(
-            .result(ResultMessage(key: second.key, result: TrialResult(status: .failed, metrics: [:], reason: "exit code 1", durationSeconds: 1))),
+            .result(
+                ResultMessage(
+                    key: second.key,
+                    result: TrialResult(status: .failed, metrics: [:], reason: "exit code 1", durationSeconds: 1))),
             from: CheckpointHarness.b)
         guard case .trialFailed(let failure)? = failed.journal.first(where: { $0.name == "trial_failed" }) else {
             Issue.record("no trial_failed")
@@ -232,11 +266,15 @@ extension CoordinatorActions {
         _ = lenient.hello(CheckpointHarness.a, name: "a")
         _ = lenient.send(.drain(DrainMessage(reason: "SIGTERM")), from: CheckpointHarness.a)
         _ = lenient.send(
-            .result(ResultMessage(key: first, result: TrialResult(status: .preempted, metrics: [:], durationSeconds: 1))),
+            .result(
+                ResultMessage(key: first, result: TrialResult(status: .preempted, metrics: [:], durationSeconds: 1))),
             from: CheckpointHarness.a)
         let again = try #require(lenient.hello(CheckpointHarness.b, name: "b").assigned.first)
         let failedOnce = lenient.send(
-            .result(ResultMessage(key: again.key, result: TrialResult(status: .failed, metrics: [:], reason: "x", durationSeconds: 1))),
+            .result(
+                ResultMessage(
+                    key: again.key, result: TrialResult(status: .failed, metrics: [:], reason: "x", durationSeconds: 1))
+            ),
             from: CheckpointHarness.b)
         guard case .trialFailed(let retried)? = failedOnce.journal.first(where: { $0.name == "trial_failed" }) else {
             Issue.record("no trial_failed")
@@ -269,7 +307,8 @@ extension CoordinatorActions {
         _ = h.upload(first, step: 8, from: CheckpointHarness.a)
         _ = h.send(.drain(DrainMessage(reason: "SIGTERM")), from: CheckpointHarness.a)
         _ = h.send(
-            .result(ResultMessage(key: first, result: TrialResult(status: .preempted, metrics: [:], durationSeconds: 1))),
+            .result(
+                ResultMessage(key: first, result: TrialResult(status: .preempted, metrics: [:], durationSeconds: 1))),
             from: CheckpointHarness.a)
         let records = h.journal.map { JournalRecord(event: $0, time: 0) }
         var restored = try CheckpointHarness(restoring: records, config: h.machine.config)
@@ -281,7 +320,10 @@ extension CoordinatorActions {
         }
         #expect(resumed.step == 8 && resumed.attempt == 2)
         let failed = restored.send(
-            .result(ResultMessage(key: TrialKey(trial: resumed.trial, attempt: resumed.attempt), result: TrialResult(status: .failed, metrics: [:], reason: "x", durationSeconds: 1))),
+            .result(
+                ResultMessage(
+                    key: TrialKey(trial: resumed.trial, attempt: resumed.attempt),
+                    result: TrialResult(status: .failed, metrics: [:], reason: "x", durationSeconds: 1))),
             from: CheckpointHarness.b)
         #expect(failed.journal.contains { if case .trialFailed(let e) = $0 { !e.willRetry } else { false } })
     }
@@ -293,13 +335,19 @@ extension CoordinatorActions {
         let firstAssigned = first
         _ = h.upload(firstAssigned, step: 1, from: CheckpointHarness.a)
         let done1 = h.send(
-            .result(ResultMessage(key: firstAssigned, result: TrialResult(status: .completed, metrics: ["loss": 0.5], durationSeconds: 1))),
+            .result(
+                ResultMessage(
+                    key: firstAssigned,
+                    result: TrialResult(status: .completed, metrics: ["loss": 0.5], durationSeconds: 1))),
             from: CheckpointHarness.a)
         #expect(!done1.storage.contains(.removeTrial(TrialID(1))), "the best so far keeps its checkpoint")
         let secondKey = TrialKey(trial: TrialID(2), attempt: 1)
         _ = h.upload(secondKey, step: 1, from: CheckpointHarness.a)
         let done2 = h.send(
-            .result(ResultMessage(key: secondKey, result: TrialResult(status: .completed, metrics: ["loss": 0.1], durationSeconds: 1))),
+            .result(
+                ResultMessage(
+                    key: secondKey, result: TrialResult(status: .completed, metrics: ["loss": 0.1], durationSeconds: 1))
+            ),
             from: CheckpointHarness.a)
         #expect(done2.storage.contains(.removeTrial(TrialID(1))), "no longer the best")
         #expect(!done2.storage.contains(.removeTrial(TrialID(2))))
@@ -308,7 +356,9 @@ extension CoordinatorActions {
         _ = none.hello(CheckpointHarness.a, name: "a")
         _ = none.upload(first, step: 1, from: CheckpointHarness.a)
         let done = none.send(
-            .result(ResultMessage(key: first, result: TrialResult(status: .completed, metrics: ["loss": 0.5], durationSeconds: 1))),
+            .result(
+                ResultMessage(
+                    key: first, result: TrialResult(status: .completed, metrics: ["loss": 0.5], durationSeconds: 1))),
             from: CheckpointHarness.a)
         #expect(done.storage.contains(.removeTrial(TrialID(1))))
     }

@@ -13,7 +13,9 @@ import Testing
         return path
     }
 
-    @Test("begin, append, commit: the archive under its final name with the bytes sent, no temporary file left; read gives chunks back")
+    @Test(
+        "begin, append, commit: the archive under its final name with the bytes sent, no temporary file left; read gives chunks back"
+    )
     func commit() throws {
         let dir = try folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -26,7 +28,8 @@ import Testing
         let sha = SHA256.hex(of: bytes)
         let name = try store.commit(key, step: 9, sha256: sha)
         #expect(name == "step-9-\(sha.prefix(16)).ckpt")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/results.jsonl.checkpoints/trial-4") == [name])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir + "/results.jsonl.checkpoints/trial-4") == [name])
         #expect(store.size(of: TrialID(4), file: name) == bytes.count)
         #expect(try store.read(TrialID(4), file: name, offset: 1000, count: 10) == bytes[1000..<1010])
         #expect(throws: CheckpointStoreError.self) { try store.append(key, Data([1])) }

@@ -59,7 +59,9 @@ final class PendingLog: @unchecked Sendable {
         var h = harness(budget: 10)
         let actions = h.machine.received(
             .hello(Hello(name: "a", host: "h", pid: 1, slots: 4, software: "t")), from: Harness.peerA, now: 0)
-        #expect(h.assignments(in: actions.messages.map(\.message)).isEmpty, "nothing to hand out before the model has proposed")
+        #expect(
+            h.assignments(in: actions.messages.map(\.message)).isEmpty,
+            "nothing to hand out before the model has proposed")
         let request = try #require(actions.proposalRequest)
         #expect(request.kind == .propose(4))
         // A second event while the request is in flight asks for nothing more.
@@ -77,15 +79,19 @@ final class PendingLog: @unchecked Sendable {
         let running = try fill(&h, slots: 8)
         #expect(running.count == 8)
         #expect(strategy.pendingSeen.all == [0], "the first eight in one request, with nothing pending")
-        let result = h.machine.received(.result(ResultMessage(key: running[0], result: Self.done)), from: Harness.peerA, now: 1)
-        #expect(h.assignments(in: result.messages.map(\.message)).isEmpty, "no proposal made before this result is handed out")
+        let result = h.machine.received(
+            .result(ResultMessage(key: running[0], result: Self.done)), from: Harness.peerA, now: 1)
+        #expect(
+            h.assignments(in: result.messages.map(\.message)).isEmpty,
+            "no proposal made before this result is handed out")
         let request = try #require(result.proposalRequest)
         #expect(request.kind == .propose(1))
         let after = h.machine.receivedProposals(request.run(), now: 1.005)
         #expect(strategy.pendingSeen.all.last == 7, "it saw the seven still running as pending points")
         let next = h.assignments(in: after.messages.map(\.message))
         #expect(next.count == 1)
-        guard case .trialDispatched(let dispatched)? = after.journal.first(where: { $0.name == "trial_dispatched" }) else {
+        guard case .trialDispatched(let dispatched)? = after.journal.first(where: { $0.name == "trial_dispatched" })
+        else {
             Issue.record("no dispatch journaled")
             return
         }
@@ -98,10 +104,12 @@ final class PendingLog: @unchecked Sendable {
         let strategy = SlowStrategy()
         var h = harness(budget: 40, strategy: strategy)
         let running = try fill(&h, slots: 8)
-        let first = h.machine.received(.result(ResultMessage(key: running[0], result: Self.done)), from: Harness.peerA, now: 1)
+        let first = h.machine.received(
+            .result(ResultMessage(key: running[0], result: Self.done)), from: Harness.peerA, now: 1)
         let request = try #require(first.proposalRequest)
         // A second trial ends while the first request is computed: no second request yet.
-        let second = h.machine.received(.result(ResultMessage(key: running[1], result: Self.done)), from: Harness.peerA, now: 1.001)
+        let second = h.machine.received(
+            .result(ResultMessage(key: running[1], result: Self.done)), from: Harness.peerA, now: 1.001)
         #expect(second.proposalRequest == nil)
         let arrived = h.machine.receivedProposals(request.run(), now: 1.002)
         #expect(h.assignments(in: arrived.messages.map(\.message)).isEmpty, "computed before the second result: stale")
@@ -119,16 +127,19 @@ final class PendingLog: @unchecked Sendable {
         var h = harness(budget: 40)
         // One worker, 2 slots and a queue place, which a learning search leaves empty here.
         var actions = h.machine.received(
-            .hello(Hello(name: "a", host: "h", pid: 1, slots: 2, software: "t", prefetch: 1)), from: Harness.peerA, now: 0)
+            .hello(Hello(name: "a", host: "h", pid: 1, slots: 2, software: "t", prefetch: 1)), from: Harness.peerA,
+            now: 0)
         var running: [TrialKey] = []
         while let request = actions.proposalRequest {
             actions = h.machine.receivedProposals(request.run(), now: 0.001)
             running += h.assignments(in: actions.messages.map(\.message)).map(\.key)
         }
         #expect(running.count == 2)
-        let first = h.machine.received(.result(ResultMessage(key: running[0], result: Self.done)), from: Harness.peerA, now: 10)
+        let first = h.machine.received(
+            .result(ResultMessage(key: running[0], result: Self.done)), from: Harness.peerA, now: 10)
         let request = try #require(first.proposalRequest)
-        _ = h.machine.received(.result(ResultMessage(key: running[1], result: Self.done)), from: Harness.peerA, now: 10.001)
+        _ = h.machine.received(
+            .result(ResultMessage(key: running[1], result: Self.done)), from: Harness.peerA, now: 10.001)
         _ = h.machine.receivedProposals(request.run(), now: 10.002)
         #expect(h.machine.readyCount == 1, "a stale proposal waits aside")
         // 8 ms after the results, inside the 20 ms patience: the slots wait for the fresh request.
@@ -140,9 +151,11 @@ final class PendingLog: @unchecked Sendable {
     func staleBeforeQuasiRandom() throws {
         var h = harness(budget: 40)
         let running = try fill(&h, slots: 8)
-        let first = h.machine.received(.result(ResultMessage(key: running[0], result: Self.done)), from: Harness.peerA, now: 1)
+        let first = h.machine.received(
+            .result(ResultMessage(key: running[0], result: Self.done)), from: Harness.peerA, now: 1)
         let request = try #require(first.proposalRequest)
-        _ = h.machine.received(.result(ResultMessage(key: running[1], result: Self.done)), from: Harness.peerA, now: 1.001)
+        _ = h.machine.received(
+            .result(ResultMessage(key: running[1], result: Self.done)), from: Harness.peerA, now: 1.001)
         _ = h.machine.receivedProposals(request.run(), now: 1.002)
         let stale = try #require(h.machine.readyProposals.first)
         // The fresh request never comes back in this test; past the patience both slots are served.

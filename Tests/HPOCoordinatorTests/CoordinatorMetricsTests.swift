@@ -7,17 +7,20 @@ import Testing
 @Suite struct CoordinatorMetricsTests {
     /// Every family `--metrics` serves, as docs/operations.md's table lists them.
     static let documented = [
-        "hpo_study_info", "hpo_trials", "hpo_trials_budget", "hpo_study_finished", "hpo_workers_connected", "hpo_workers_busy",
+        "hpo_study_info", "hpo_trials", "hpo_trials_budget", "hpo_study_finished", "hpo_workers_connected",
+        "hpo_workers_busy",
         "hpo_best_objective", "hpo_proposals_stale_total", "hpo_trials_dispatched_total", "hpo_dispatch_fallback_total",
         "hpo_fallback_ratio", "hpo_dispatch_latency_seconds", "hpo_journal_fsync_seconds", "hpo_proposal_seconds",
-        "hpo_model_refit_seconds",
+        "hpo_model_refit_seconds"
     ]
 
     func metrics() -> CoordinatorMetrics {
         let metrics = CoordinatorMetrics(study: "digits \"mlp\"", strategy: "bayes")
         var snapshot = ProgressSnapshot(
-            study: "digits", completed: 7, failed: 1, pruned: 2, running: 5, queued: 2, budget: 24, bestTrial: TrialID(3),
-            bestObjective: 0.125, bestParameters: nil, workers: 3, busyWorkers: 2, elapsedSeconds: 12, finishReason: nil)
+            study: "digits", completed: 7, failed: 1, pruned: 2, running: 5, queued: 2, budget: 24,
+            bestTrial: TrialID(3),
+            bestObjective: 0.125, bestParameters: nil, workers: 3, busyWorkers: 2, elapsedSeconds: 12, finishReason: nil
+        )
         snapshot.staleProposals = 4
         metrics.publish(snapshot)
         metrics.recordDispatches(10, fallback: 1)
@@ -70,7 +73,8 @@ import Testing
 
     @Test("docs/operations.md lists every family in its metrics table")
     func documentedInOperations() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let docs = try String(contentsOf: root.appendingPathComponent("docs/operations.md"), encoding: .utf8)
         for name in Self.documented {
             #expect(docs.contains("| `\(name)"), "\(name) in the table of docs/operations.md")
@@ -82,7 +86,11 @@ import Testing
         let metrics = CoordinatorMetrics(study: "s", strategy: "random")
         DispatchQueue.concurrentPerform(iterations: 8) { index in
             for _ in 0..<1000 {
-                if index % 2 == 0 { metrics.dispatchLatency.observe(0.001) } else { metrics.recordDispatches(1, fallback: 0) }
+                if index % 2 == 0 {
+                    metrics.dispatchLatency.observe(0.001)
+                } else {
+                    metrics.recordDispatches(1, fallback: 0)
+                }
                 if index == 0 { _ = metrics.render() }
             }
         }

@@ -12,16 +12,18 @@ struct Harness {
 
     init(
         budget: Int, strategy: StrategyKind = .random, retries: Int = 0, wallTime: Double? = nil,
-        liveness: LivenessSettings = LivenessSettings(heartbeatIntervalSeconds: 1, liveness: 3), pruner: PrunerConfig? = nil,
+        liveness: LivenessSettings = LivenessSettings(heartbeatIntervalSeconds: 1, liveness: 3),
+        pruner: PrunerConfig? = nil,
         direction: Direction = .minimize
     ) {
         let space = SearchSpace([
             ParameterSpec(name: "x0", domain: .float(low: -5, high: 10, log: false), gridSteps: 3),
-            ParameterSpec(name: "x1", domain: .float(low: 0, high: 15, log: false), gridSteps: 3),
+            ParameterSpec(name: "x1", domain: .float(low: 0, high: 15, log: false), gridSteps: 3)
         ])
         let config = StudyConfig(
             name: "test", objective: Objective(metric: "objective", direction: direction),
-            budget: Budget(trials: budget, wallTimeSeconds: wallTime), strategy: StrategyConfig(kind: strategy), seed: 1,
+            budget: Budget(trials: budget, wallTimeSeconds: wallTime), strategy: StrategyConfig(kind: strategy),
+            seed: 1,
             space: space, trial: TrialSpec(program: .builtin("branin"), retries: retries), pruner: pruner)
         machine = CoordinatorStateMachine(config: config, liveness: liveness, software: "test", host: "test")
         journal += machine.start(now: now).journal
@@ -38,15 +40,26 @@ struct Harness {
 
     mutating func hello(_ peer: PeerID, slots: Int = 1) -> [Assignment] {
         let name = peer == Self.peerA ? "a" : "b"
-        return assignments(in: send(.hello(Hello(name: name, host: "h", pid: 1, slots: slots, software: "t")), from: peer))
+        return assignments(
+            in: send(.hello(Hello(name: name, host: "h", pid: 1, slots: slots, software: "t")), from: peer))
     }
 
     mutating func complete(_ key: TrialKey, objective: Double, from peer: PeerID) -> [CoordinatorMessage] {
-        send(.result(ResultMessage(key: key, result: TrialResult(status: .completed, metrics: ["objective": objective], durationSeconds: 0.1))), from: peer)
+        send(
+            .result(
+                ResultMessage(
+                    key: key,
+                    result: TrialResult(status: .completed, metrics: ["objective": objective], durationSeconds: 0.1))),
+            from: peer)
     }
 
     mutating func fail(_ key: TrialKey, from peer: PeerID) -> [CoordinatorMessage] {
-        send(.result(ResultMessage(key: key, result: TrialResult(status: .failed, metrics: [:], reason: "exit code 1", durationSeconds: 0.1))), from: peer)
+        send(
+            .result(
+                ResultMessage(
+                    key: key,
+                    result: TrialResult(status: .failed, metrics: [:], reason: "exit code 1", durationSeconds: 0.1))),
+            from: peer)
     }
 
     mutating func tick(at time: Double) -> [(peer: PeerID, message: CoordinatorMessage)] {
@@ -178,7 +191,11 @@ struct Harness {
     func missingObjective() {
         var h = Harness(budget: 1)
         let key = h.hello(Harness.peerA)[0].key
-        _ = h.send(.result(ResultMessage(key: key, result: TrialResult(status: .completed, metrics: ["other": 1], durationSeconds: 0))), from: Harness.peerA)
+        _ = h.send(
+            .result(
+                ResultMessage(
+                    key: key, result: TrialResult(status: .completed, metrics: ["other": 1], durationSeconds: 0))),
+            from: Harness.peerA)
         guard case .trialFailed(let failed) = h.events("trial_failed").first else {
             Issue.record("not journaled as failed")
             return

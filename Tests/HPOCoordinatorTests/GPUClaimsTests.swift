@@ -13,7 +13,9 @@ import Testing
         return path
     }
 
-    @Test("auto takes the devices no other worker holds, at most its slots; a list takes its devices and says which are shared")
+    @Test(
+        "auto takes the devices no other worker holds, at most its slots; a list takes its devices and says which are shared"
+    )
     func take() throws {
         let directory = try folder()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -29,7 +31,10 @@ import Testing
         let fourth = GPUClaims(directory: directory)
         let listed = fourth.take([devices[1]], auto: false, limit: nil)
         #expect(listed.devices.map(\.id) == ["1"])
-        #expect(listed.notes == ["GPU 1 also handed out by another hpo-worker on this host (--gpus): trials of both may share it"])
+        #expect(
+            listed.notes == [
+                "GPU 1 also handed out by another hpo-worker on this host (--gpus): trials of both may share it"
+            ])
         // A worker that ends releases its devices: the next one takes them.
         first = nil
         #expect(GPUClaims(directory: directory).take(devices, auto: true, limit: nil).devices.map(\.id) == ["0"])

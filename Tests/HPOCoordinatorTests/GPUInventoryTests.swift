@@ -32,7 +32,7 @@ import Testing
             ("x, GPU-a, 1 MiB", "line 1", "index 'x' is not a number"),
             ("0, 12345, 1 MiB", "line 1", "does not start with GPU-"),
             ("0, GPU-a, 80 GB", "line 1", "memory.total '80 GB' is not 'N MiB'"),
-            ("0, GPU-a, 1 MiB\n0, GPU-b, 1 MiB", "line 2", "index 0 is listed twice"),
+            ("0, GPU-a, 1 MiB\n0, GPU-b, 1 MiB", "line 2", "index 0 is listed twice")
         ])
     func unreadable(output: String, line: String, fragment: String) {
         #expect {
@@ -63,11 +63,15 @@ import Testing
     @Test("auto: nvidia-smi's devices, narrowed to CUDA_VISIBLE_DEVICES (indices or UUID prefixes, in its order)")
     func auto() throws {
         #expect(try select(.auto, smi: Self.fourGPUs).devices?.map(\.id) == ["0", "1", "2", "3"])
-        #expect(try select(.auto, env: ["CUDA_VISIBLE_DEVICES": "3,1"], smi: Self.fourGPUs).devices?.map(\.id) == ["3", "1"])
         #expect(
-            try select(.auto, env: ["CUDA_VISIBLE_DEVICES": "GPU-a0b1c2d3,0"], smi: Self.fourGPUs).devices?.map(\.id) == ["2", "0"])
+            try select(.auto, env: ["CUDA_VISIBLE_DEVICES": "3,1"], smi: Self.fourGPUs).devices?.map(\.id) == ["3", "1"]
+        )
+        #expect(
+            try select(.auto, env: ["CUDA_VISIBLE_DEVICES": "GPU-a0b1c2d3,0"], smi: Self.fourGPUs).devices?.map(\.id)
+                == ["2", "0"])
         // As CUDA does: the list ends at the first entry that names no device.
-        #expect(try select(.auto, env: ["CUDA_VISIBLE_DEVICES": "1,7,2"], smi: Self.fourGPUs).devices?.map(\.id) == ["1"])
+        #expect(
+            try select(.auto, env: ["CUDA_VISIBLE_DEVICES": "1,7,2"], smi: Self.fourGPUs).devices?.map(\.id) == ["1"])
         // Set but empty (or naming nothing), or no nvidia-smi: the worker manages no GPUs.
         let hidden = try select(.auto, env: ["CUDA_VISIBLE_DEVICES": ""], smi: Self.fourGPUs)
         #expect(hidden.devices == nil)
@@ -102,11 +106,15 @@ import Testing
         var gpus = GPUAllocator(devices: (0..<4).map { GPUDevice(id: "\($0)") })
         var two = TrialSpec(program: .command(["x"]))
         two.resources = ResourceRequest(gpus: 2)
-        let a = TrialKey(trial: TrialID(1), attempt: 1), b = TrialKey(trial: TrialID(2), attempt: 1)
+        let a = TrialKey(trial: TrialID(1), attempt: 1)
+        let b = TrialKey(trial: TrialID(2), attempt: 1)
         #expect(gpus.allocate(a, spec: two).map(\.id) == ["0", "1"])
         #expect(gpus.allocate(b, spec: two).map(\.id) == ["2", "3"])
         #expect(!gpus.canStart(two))
-        #expect(gpus.environment(for: b) == ["CUDA_VISIBLE_DEVICES": "2,3", "HPO_GPUS": "2,3", "CUDA_DEVICE_ORDER": "PCI_BUS_ID"])
+        #expect(
+            gpus.environment(for: b) == [
+                "CUDA_VISIBLE_DEVICES": "2,3", "HPO_GPUS": "2,3", "CUDA_DEVICE_ORDER": "PCI_BUS_ID"
+            ])
         gpus.release(a)
         #expect(gpus.free.map(\.id) == ["0", "1"])
         // A built-in function takes no GPU by default, and is told so.

@@ -16,7 +16,9 @@ import Testing
 
     func isWelcome(_ message: CoordinatorMessage) -> Bool { if case .welcome = message { true } else { false } }
 
-    @Test("a hello with a live worker's name from another connection does not evict it, and is refused once the worker is heard")
+    @Test(
+        "a hello with a live worker's name from another connection does not evict it, and is refused once the worker is heard"
+    )
     func liveNameNotTaken() {
         var h = Harness(budget: 2)
         let key = h.hello(Harness.peerA)[0].key
@@ -36,7 +38,9 @@ import Testing
         }
         #expect(reason.contains("worker name \"a\" is in use by a live connection"))
         // The intruder cannot report the attempt; the real worker can.
-        #expect(h.complete(key, objective: -100, from: Self.intruder) == [.reregister(reason: "unknown worker: send hello")])
+        #expect(
+            h.complete(key, objective: -100, from: Self.intruder) == [.reregister(reason: "unknown worker: send hello")]
+        )
         _ = h.complete(key, objective: 7, from: Harness.peerA)
         guard case .trialCompleted(let completed)? = h.events("trial_completed").first else {
             Issue.record("the real worker's result was not recorded")
@@ -46,13 +50,16 @@ import Testing
         #expect(completed.worker == WorkerID("a"))
     }
 
-    @Test("the same worker on a new connection, its old one silent, takes its name and attempts back when it repeats its hello")
+    @Test(
+        "the same worker on a new connection, its old one silent, takes its name and attempts back when it repeats its hello"
+    )
     func reconnectAfterSilence() {
         var h = Harness(budget: 2)
         let key = h.hello(Harness.peerA)[0].key
         let newPeer = PeerID([3])
         h.now = 0.5
-        #expect(h.send(hello("a", running: [key]), from: newPeer).isEmpty, "too early to tell a reconnect from a duplicate")
+        #expect(
+            h.send(hello("a", running: [key]), from: newPeer).isEmpty, "too early to tell a reconnect from a duplicate")
         h.now = 1.5
         #expect(h.send(hello("a", running: [key]), from: newPeer).isEmpty)
         h.now = 2.1
@@ -88,7 +95,9 @@ import Testing
         _ = h.tick(at: 3.5)
         #expect(h.events("worker_left").count == 1)
         let reply = h.send(hello("b", running: [key]), from: Harness.peerB)
-        #expect(h.assignments(in: reply).map(\.key) == [TrialKey(trial: key.trial, attempt: 2)], "run again as a new attempt")
+        #expect(
+            h.assignments(in: reply).map(\.key) == [TrialKey(trial: key.trial, attempt: 2)],
+            "run again as a new attempt")
         _ = h.complete(key, objective: -100, from: Harness.peerB)
         #expect(h.events("trial_completed").isEmpty)
         #expect(h.events("result_dropped").count == 1)

@@ -1,8 +1,8 @@
 import Foundation
-import HPORuntime
 import HPOCoordinator
 import HPOCore
 import HPOJournal
+import HPORuntime
 import HPOWire
 import Logging
 import Testing
@@ -36,10 +36,13 @@ final class JournalCheckingTransport: ServerTransport, @unchecked Sendable {
             default: nil
             }
         if let expected {
-            let logged = Self.logged(expected.event, expected.key, in: (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
+            let logged = Self.logged(
+                expected.event, expected.key, in: (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
             lock.withLock {
                 if expected.event == "trial_dispatched" { checked.assignments += 1 } else { checked.acks += 1 }
-                if !logged { violations.append("\(expected.event) of \(expected.key) not in the log when its message went out") }
+                if !logged {
+                    violations.append("\(expected.event) of \(expected.key) not in the log when its message went out")
+                }
             }
         }
         try inner.send(frames, to: peer)
@@ -51,7 +54,9 @@ final class JournalCheckingTransport: ServerTransport, @unchecked Sendable {
 
     static func logged(_ event: String, _ key: TrialKey, in log: String) -> Bool {
         log.split(separator: "\n").contains { (line: Substring) -> Bool in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return false }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                return false
+            }
             return object["event"] as? String == event && object["trial"] as? Int == key.trial.rawValue
                 && object["attempt"] as? Int == key.attempt
         }
@@ -89,7 +94,8 @@ final class JournalCheckingTransport: ServerTransport, @unchecked Sendable {
         while results < 6 && monotonicSeconds() < deadline {
             for frames in try worker.receive(timeoutMilliseconds: 50, limit: 16) {
                 guard case .assign(let assignment) = try WireCodec.decodeCoordinatorMessage(frames) else { continue }
-                let result = TrialResult(status: .completed, metrics: ["objective": Double(results)], durationSeconds: 0.01)
+                let result = TrialResult(
+                    status: .completed, metrics: ["objective": Double(results)], durationSeconds: 0.01)
                 try worker.send(WireCodec.encode(.result(ResultMessage(key: assignment.key, result: result))))
                 results += 1
             }

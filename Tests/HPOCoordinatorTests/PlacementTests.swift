@@ -8,7 +8,9 @@ import Testing
 /// as many as it can hold, a worker that can hold none gets none, and a study that no connected
 /// worker can serve says so (`placement_warning`).
 @Suite struct PlacementTests {
-    static func config(gpus: Int?, labels: [String] = [], program: TrialProgram = .command(["train", "--x={x0}"]), budget: Int = 20)
+    static func config(
+        gpus: Int?, labels: [String] = [], program: TrialProgram = .command(["train", "--x={x0}"]), budget: Int = 20
+    )
         -> StudyConfig
     {
         var spec = TrialSpec(program: program)
@@ -32,19 +34,25 @@ import Testing
         }
 
         mutating func hello(
-            _ peer: UInt8, slots: Int, gpus: Int, labels: [String] = [], prefetch: Int = 0, resources: WorkerResources? = nil
+            _ peer: UInt8, slots: Int, gpus: Int, labels: [String] = [], prefetch: Int = 0,
+            resources: WorkerResources? = nil
         ) -> [Assignment] {
-            let offered = resources ?? WorkerResources(gpus: (0..<gpus).map { GPUDevice(id: "\($0)") }, cores: 8, labels: labels)
+            let offered =
+                resources ?? WorkerResources(gpus: (0..<gpus).map { GPUDevice(id: "\($0)") }, cores: 8, labels: labels)
             let hello = Hello(
-                name: "w\(peer)", host: "h", pid: 1, slots: slots, software: "t", prefetch: prefetch, resources: offered)
+                name: "w\(peer)", host: "h", pid: 1, slots: slots, software: "t", prefetch: prefetch, resources: offered
+            )
             let actions = machine.received(.hello(hello), from: PeerID([peer]), now: now)
             journal += actions.journal
-            return actions.messages.compactMap { if $0.peer == PeerID([peer]), case .assign(let a) = $0.message { a } else { nil } }
+            return actions.messages.compactMap {
+                if $0.peer == PeerID([peer]), case .assign(let a) = $0.message { a } else { nil }
+            }
         }
 
         mutating func complete(_ key: TrialKey, on peer: UInt8) -> [Assignment] {
             let result = TrialResult(status: .completed, metrics: ["objective": 1], durationSeconds: 1)
-            let actions = machine.received(.result(ResultMessage(key: key, result: result)), from: PeerID([peer]), now: now)
+            let actions = machine.received(
+                .result(ResultMessage(key: key, result: result)), from: PeerID([peer]), now: now)
             journal += actions.journal
             return actions.messages.compactMap { if case .assign(let a) = $0.message { a } else { nil } }
         }
@@ -76,7 +84,9 @@ import Testing
         #expect(study.warnings.isEmpty)
     }
 
-    @Test("by default a command trial takes one GPU where there are GPUs and runs on CPU elsewhere; a built-in takes none")
+    @Test(
+        "by default a command trial takes one GPU where there are GPUs and runs on CPU elsewhere; a built-in takes none"
+    )
     func defaults() {
         var study = Study(Self.config(gpus: nil))
         #expect(study.hello(1, slots: 8, gpus: 4).count == 4)  // one per GPU
@@ -110,7 +120,9 @@ import Testing
         let warning = study.warnings[0]
         #expect(warning.gpus == 2)
         #expect(warning.workers.map(\.worker.rawValue) == ["w1"])  // w2 joined after the warning
-        #expect(warning.reason.hasPrefix("no connected worker can run this study's trials (each needs 2 GPUs); w1: has 1 GPU, a trial needs 2"))
+        #expect(
+            warning.reason.hasPrefix(
+                "no connected worker can run this study's trials (each needs 2 GPUs); w1: has 1 GPU, a trial needs 2"))
         #expect(study.machine.placementProblem(of: PeerID([2])) == "has 0 GPUs, a trial needs 2")
         // A worker that can hold trials gets them, and a later stretch without one warns again.
         let assigned = study.hello(3, slots: 1, gpus: 2)
@@ -120,10 +132,13 @@ import Testing
         #expect(study.warnings[1].workers.map(\.worker.rawValue) == ["w1", "w2"])
         #expect(study.machine.runningCount == 0)
         // The abandoned trial runs again when a fitting worker comes.
-        #expect(study.hello(4, slots: 2, gpus: 4).map(\.key) .contains(TrialKey(trial: assigned[0].key.trial, attempt: 2)))
+        #expect(
+            study.hello(4, slots: 2, gpus: 4).map(\.key).contains(TrialKey(trial: assigned[0].key.trial, attempt: 2)))
     }
 
-    @Test("hostile resources in a hello (skipping the codec) count as none: the worker is registered but holds no GPU trial")
+    @Test(
+        "hostile resources in a hello (skipping the codec) count as none: the worker is registered but holds no GPU trial"
+    )
     func hostileResources() {
         var study = Study(Self.config(gpus: 1))
         let many = WorkerResources(gpus: (0..<5000).map { GPUDevice(id: "\($0)") })

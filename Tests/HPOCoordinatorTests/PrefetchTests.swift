@@ -33,7 +33,9 @@ import Testing
         return nil
     }
 
-    @Test("worker: one assignment runs, one waits in the queue, a third is refused; the queued one starts as the slot frees")
+    @Test(
+        "worker: one assignment runs, one waits in the queue, a third is refused; the queued one starts as the slot frees"
+    )
     func queueThenStart() {
         var machine = registered()
         #expect(machine.received(.assign(assignment(1)), now: 0) == [.startTrial(assignment(1))])
@@ -85,13 +87,17 @@ import Testing
         #expect(machine.queued.isEmpty)
     }
 
-    @Test("coordinator: a worker with 1 slot and prefetch 1 gets 2 trials; each result brings one more; its idle time is journaled")
+    @Test(
+        "coordinator: a worker with 1 slot and prefetch 1 gets 2 trials; each result brings one more; its idle time is journaled"
+    )
     func coordinatorFillsQueue() {
         var h = Harness(budget: 10)
-        let hello = h.send(.hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t", prefetch: 1)), from: Harness.peerA)
+        let hello = h.send(
+            .hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t", prefetch: 1)), from: Harness.peerA)
         let first = h.assignments(in: hello)
         #expect(first.count == 2)
-        let result = TrialResult(status: .completed, metrics: ["objective": 2], durationSeconds: 0.1, slotIdleSeconds: 0.004)
+        let result = TrialResult(
+            status: .completed, metrics: ["objective": 2], durationSeconds: 0.1, slotIdleSeconds: 0.004)
         let reply = h.send(.result(ResultMessage(key: first[0].key, result: result)), from: Harness.peerA)
         #expect(h.assignments(in: reply).count == 1)
         #expect(h.machine.runningCount == 2)
@@ -105,7 +111,9 @@ import Testing
     /// Two workers of 1 slot + 1 queue place, a learning search whose proposals take `latency`
     /// seconds; the first trial (1 s) ends at t = 1. Returns the harness and how many trials went
     /// out once the model answered after that result.
-    func learningSearch(latency: Double) throws -> (h: Harness, afterResult: Int, first: [(peer: PeerID, assignment: Assignment)]) {
+    func learningSearch(latency: Double) throws -> (
+        h: Harness, afterResult: Int, first: [(peer: PeerID, assignment: Assignment)]
+    ) {
         var h = Harness(budget: 20)
         h.machine = CoordinatorStateMachine(config: h.machine.config, search: SlowStrategy(), software: "t", host: "t")
         _ = h.machine.start(now: 0)
@@ -129,8 +137,10 @@ import Testing
         }
         #expect(first.count == 2, "the idle slots only")
         let result = TrialResult(status: .completed, metrics: ["objective": 2], durationSeconds: 1)
-        let reply = h.machine.received(.result(ResultMessage(key: first[0].assignment.key, result: result)), from: first[0].peer, now: 1)
-        let after = assignments(h.machine.receivedProposals(try #require(reply.proposalRequest).run(), now: 1 + latency))
+        let reply = h.machine.received(
+            .result(ResultMessage(key: first[0].assignment.key, result: result)), from: first[0].peer, now: 1)
+        let after = assignments(
+            h.machine.receivedProposals(try #require(reply.proposalRequest).run(), now: 1 + latency))
         return (h, after.count, first)
     }
 
@@ -152,7 +162,9 @@ import Testing
         #expect(assigned(at: 2.51) == 1)
     }
 
-    @Test("coordinator, a learning search with a fast model: queue places stay empty, every trial sees the result before it")
+    @Test(
+        "coordinator, a learning search with a fast model: queue places stay empty, every trial sees the result before it"
+    )
     func noQueuePlacesWhenTheModelIsFast() throws {
         // 20 ms per proposal is 2 % of a 1 s trial: a queued trial would cost more than the wait.
         let (h, afterResult, _) = try learningSearch(latency: 0.02)
@@ -163,14 +175,20 @@ import Testing
     @Test("coordinator, random search: queue places are filled from the start")
     func queuePlacesForRandomSearch() {
         var h = Harness(budget: 20)
-        let assigned = h.assignments(in: h.send(.hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t", prefetch: 1)), from: Harness.peerA))
+        let assigned = h.assignments(
+            in: h.send(
+                .hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t", prefetch: 1)), from: Harness.peerA))
         #expect(assigned.count == 2)
     }
 
-    @Test("coordinator: when the wall time runs out, the trial queued on a worker is asked to stop, the running one finishes")
+    @Test(
+        "coordinator: when the wall time runs out, the trial queued on a worker is asked to stop, the running one finishes"
+    )
     func wallTimeWithdrawsQueue() {
         var h = Harness(budget: 20, wallTime: 10)
-        let assigned = h.assignments(in: h.send(.hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t", prefetch: 1)), from: Harness.peerA))
+        let assigned = h.assignments(
+            in: h.send(
+                .hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t", prefetch: 1)), from: Harness.peerA))
         #expect(assigned.count == 2)
         // The worker stays in touch (heartbeats) while the clock runs.
         func tick(at time: Double) -> [StopMessage] {

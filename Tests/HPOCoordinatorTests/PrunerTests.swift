@@ -7,7 +7,9 @@ import Testing
 @Suite struct ASHATests {
     static let minimize = Objective(metric: "loss", direction: .minimize)
 
-    func asha(_ settings: ASHASettings = ASHASettings(), objective: Objective = minimize, metric: String? = nil) -> Pruner {
+    func asha(_ settings: ASHASettings = ASHASettings(), objective: Objective = minimize, metric: String? = nil)
+        -> Pruner
+    {
         Pruner(config: PrunerConfig(metric: metric, rule: .asha(settings)), objective: objective)
     }
 
@@ -42,7 +44,10 @@ import Testing
             Issue.record("0.45 is third of 7 with 2 kept")
             return
         }
-        #expect(reason == "asha: loss 0.45 at step 1 is not in the top 1/3 of the 7 trials that reached it (2 kept, cutoff 0.4)")
+        #expect(
+            reason
+                == "asha: loss 0.45 at step 1 is not in the top 1/3 of the 7 trials that reached it (2 kept, cutoff 0.4)"
+        )
     }
 
     @Test("rungs at min_resource × η^k: only reports that reach a new rung are judged, each rung once per trial")
@@ -57,7 +62,8 @@ import Testing
         #expect(p.report(trial: TrialID(3), step: 4, value: 6).isStop, "judged at rung 2 first, and worse there")
     }
 
-    @Test("a report that jumps over several rungs is judged at each, lowest first, and stops at the first that drops it")
+    @Test(
+        "a report that jumps over several rungs is judged at each, lowest first, and stops at the first that drops it")
     func jumpOverRungs() {
         var p = asha()  // rungs 1, 3, 9
         _ = stopped(&p, [(1, 1, 0.5), (1, 3, 0.3)])
@@ -131,7 +137,9 @@ import Testing
         #expect(p.report(trial: TrialID(3), step: 1, value: .infinity).isStop)
     }
 
-    @Test("a worker lost between reports: the new attempt restarts from step 1; the earlier attempt's values stand and it is judged only past them")
+    @Test(
+        "a worker lost between reports: the new attempt restarts from step 1; the earlier attempt's values stand and it is judged only past them"
+    )
     func restartedAttempt() {
         var p = asha()
         // Attempt 1 of trial 1 passes rungs 1 and 3, then its worker is lost.
@@ -204,7 +212,9 @@ import Testing
         var p = median()
         feed(&p, [[1.0, 0.8], [1.0, 0.8], [1.0, 0.8]])
         #expect(p.report(trial: TrialID(4), step: 1, value: 0.5) == .continue)
-        #expect(p.report(trial: TrialID(4), step: 2, value: 0.9) == .continue, "0.9 is worse than 0.8, but its best 0.5 is not")
+        #expect(
+            p.report(trial: TrialID(4), step: 2, value: 0.9) == .continue,
+            "0.9 is worse than 0.8, but its best 0.5 is not")
     }
 
     @Test("no judgement during the warm-up, nor before min_trials other trials reported the step")
@@ -233,7 +243,9 @@ import Testing
         #expect(p.report(trial: TrialID(5), step: 1, value: 0.8) == .continue)
     }
 
-    @Test("trials arriving out of order: a trial ahead of the others is not judged until they catch up, and they are judged against it")
+    @Test(
+        "trials arriving out of order: a trial ahead of the others is not judged until they catch up, and they are judged against it"
+    )
     func outOfOrder() {
         var p = median(minTrials: 1)
         // Trial 3 runs ahead and reports steps 1–4 before trials 1 and 2 have reported anything.
@@ -247,7 +259,8 @@ import Testing
         #expect(p.report(trial: TrialID(2), step: 5, value: 100) == .continue)
     }
 
-    @Test("a worker lost between reports: the new attempt is judged only past the steps already judged, on its own best")
+    @Test(
+        "a worker lost between reports: the new attempt is judged only past the steps already judged, on its own best")
     func restartedAttempt() {
         var p = median(minTrials: 1)
         feed(&p, [[1.0, 0.8, 0.6]], from: 2)

@@ -11,12 +11,17 @@ import Testing
     static let asha = PrunerConfig(rule: .asha(ASHASettings()))  // rungs at steps 1, 3, 9, …; η = 3
 
     func report(_ key: TrialKey, step: Int, _ value: Double) -> WorkerMessage {
-        .report(ReportMessage(key: key, report: TrialReport(step: step, metrics: ["objective": value, "loss": value * 2])))
+        .report(
+            ReportMessage(key: key, report: TrialReport(step: step, metrics: ["objective": value, "loss": value * 2])))
     }
 
     func prunedResult(_ key: TrialKey, step: Int, _ value: Double, reason: String) -> WorkerMessage {
-        .result(ResultMessage(key: key, result: TrialResult(
-            status: .pruned, metrics: ["objective": value, "loss": value * 2], reason: reason, durationSeconds: 0.4, step: step)))
+        .result(
+            ResultMessage(
+                key: key,
+                result: TrialResult(
+                    status: .pruned, metrics: ["objective": value, "loss": value * 2], reason: reason,
+                    durationSeconds: 0.4, step: step)))
     }
 
     func stops(in messages: [CoordinatorMessage]) -> [StopMessage] {
@@ -36,7 +41,9 @@ import Testing
         return (h, keys, stop)
     }
 
-    @Test("a report that triggers a stop sends stop to the worker; its pruned result is journaled as trial_pruned, not retried, and the slot gets the next trial")
+    @Test(
+        "a report that triggers a stop sends stop to the worker; its pruned result is journaled as trial_pruned, not retried, and the slot gets the next trial"
+    )
     func stopThenPruned() throws {
         var (h, keys, stop) = stoppedSecond()
         let sent = try #require(stop)
@@ -46,7 +53,9 @@ import Testing
 
         let reply = h.send(prunedResult(keys[1], step: 2, 0.85, reason: sent.reason), from: Harness.peerA)
         #expect(reply.first == .ack(keys[1]))
-        #expect(h.assignments(in: reply).map(\.key) == [TrialKey(trial: TrialID(3), attempt: 1)], "a new trial, not a retry")
+        #expect(
+            h.assignments(in: reply).map(\.key) == [TrialKey(trial: TrialID(3), attempt: 1)], "a new trial, not a retry"
+        )
         let event = try #require(pruned(h).first)
         #expect(event.trial == TrialID(2) && event.attempt == 1)
         #expect(event.step == 2)
@@ -80,7 +89,9 @@ import Testing
         #expect(h.machine.best?.objective == 0.7)
     }
 
-    @Test("a failed result after a stop (a worker that does not know stop, or a crash on the way out) is pruned, not retried")
+    @Test(
+        "a failed result after a stop (a worker that does not know stop, or a crash on the way out) is pruned, not retried"
+    )
     func failedAfterStop() throws {
         var (h, keys, stop) = stoppedSecond(retries: 3)
         #expect(stop != nil)
@@ -99,16 +110,21 @@ import Testing
         #expect(stop != nil)
         _ = h.tick(at: 10)  // peer A silent for longer than the liveness window (3 s)
         let left = h.journal.compactMap { if case .workerLeft(let e) = $0 { e } else { nil } }
-        #expect(left.first?.abandoned == [keys[0].trial.rawValue], "only the trial that was not stopping goes back to the queue")
+        #expect(
+            left.first?.abandoned == [keys[0].trial.rawValue],
+            "only the trial that was not stopping goes back to the queue")
         let event = try #require(pruned(h).first)
         #expect(event.trial == keys[1].trial)
         #expect(event.reason.hasSuffix("(its worker left before confirming)"))
         #expect(event.durationSeconds == 10)
         let next = h.hello(Harness.peerB, slots: 2)
-        #expect(next.map(\.key) == [TrialKey(trial: keys[0].trial, attempt: 2), TrialKey(trial: TrialID(3), attempt: 1)])
+        #expect(
+            next.map(\.key) == [TrialKey(trial: keys[0].trial, attempt: 2), TrialKey(trial: TrialID(3), attempt: 1)])
     }
 
-    @Test("a trial re-queued after its worker was lost restarts from step 1 and is not judged again on the rungs it passed")
+    @Test(
+        "a trial re-queued after its worker was lost restarts from step 1 and is not judged again on the rungs it passed"
+    )
     func requeuedAttempt() {
         var h = Harness(budget: 10, pruner: Self.asha)
         let keys = h.hello(Harness.peerA, slots: 2).map(\.key)
@@ -124,7 +140,9 @@ import Testing
         #expect(stops(in: h.send(report(again[0], step: 3, 0.8), from: Harness.peerB)).map(\.key) == [again[0]])
     }
 
-    @Test("the search sees a pruned trial as tried without a final value, and separately with its stop step and last value (negated when maximised)")
+    @Test(
+        "the search sees a pruned trial as tried without a final value, and separately with its stop step and last value (negated when maximised)"
+    )
     func searchHistory() {
         var h = Harness(budget: 10, pruner: Self.asha, direction: .maximize)
         let keys = h.hello(Harness.peerA, slots: 2).map(\.key)
@@ -149,11 +167,13 @@ import Testing
         let third = h.assignments(in: h.send(prunedResult(keys[1], step: 1, 0.9, reason: "r"), from: Harness.peerA))
         _ = h.complete(keys[0], objective: 0.4, from: Harness.peerA)
         _ = h.fail(third[0].key, from: Harness.peerA)
-        let finished = try #require(h.journal.compactMap { if case .studyFinished(let e) = $0 { e } else { nil } }.first)
+        let finished = try #require(
+            h.journal.compactMap { if case .studyFinished(let e) = $0 { e } else { nil } }.first)
         #expect(finished.completed == 1 && finished.failed == 1 && finished.pruned == 1)
         #expect(finished.reason == "budget spent")
         let snapshot = ProgressSnapshot(
-            study: "s", completed: 1, failed: 1, pruned: 1, running: 0, budget: 3, bestTrial: TrialID(1), bestObjective: 0.4,
+            study: "s", completed: 1, failed: 1, pruned: 1, running: 0, budget: 3, bestTrial: TrialID(1),
+            bestObjective: 0.4,
             bestParameters: nil, workers: 1, busyWorkers: 0, elapsedSeconds: 3, finishReason: "budget spent")
         #expect(snapshot.line.hasPrefix("s  done 3/3  running 0  failed 1  pruned 1  best 0.4 (#1)"))
         #expect(snapshot.summary.contains("trials: 1 completed, 1 failed, 1 pruned"))
@@ -188,15 +208,20 @@ import Testing
         .report(ReportMessage(key: key, report: TrialReport(step: step, metrics: ["objective": value])))
     }
 
-    @Test("a pruned trial is terminal after a restart: counted, not run again; the rungs come back from the log's reports")
+    @Test(
+        "a pruned trial is terminal after a restart: counted, not run again; the rungs come back from the log's reports"
+    )
     func prunedSurvivesRestart() throws {
         var first = Harness(budget: 6, pruner: PruningCoordinatorTests.asha)
         let keys = first.hello(Harness.peerA, slots: 2).map(\.key)
         _ = first.send(report(keys[0], step: 1, 0.5), from: Harness.peerA)
         _ = first.send(report(keys[1], step: 1, 0.9), from: Harness.peerA)
         _ = first.send(
-            .result(ResultMessage(key: keys[1], result: TrialResult(
-                status: .pruned, metrics: ["objective": 0.9], reason: "r", durationSeconds: 1, step: 1))),
+            .result(
+                ResultMessage(
+                    key: keys[1],
+                    result: TrialResult(
+                        status: .pruned, metrics: ["objective": 0.9], reason: "r", durationSeconds: 1, step: 1))),
             from: Harness.peerA)
         #expect(first.machine.prunedCount == 1)
 
@@ -211,10 +236,13 @@ import Testing
         // The worker comes back with trials 1 and 3; trial 2 is never dispatched again.
         let peer = PeerID([8])
         let running = [keys[0], TrialKey(trial: TrialID(3), attempt: 1)]
-        let reply = h.send(.hello(Hello(name: "a", host: "h", pid: 1, slots: 3, software: "t", running: running)), from: peer)
+        let reply = h.send(
+            .hello(Hello(name: "a", host: "h", pid: 1, slots: 3, software: "t", running: running)), from: peer)
         #expect(h.assignments(in: reply).map(\.key.trial) == [TrialID(4)])
         // Rung 1 holds 0.5 and 0.9 from before the restart: trial 3 at 0.7 is not in the top ⌊3/3⌋ = 1.
-        let stop = h.send(report(running[1], step: 1, 0.7), from: peer).compactMap { if case .stop(let s) = $0 { s } else { nil } }
+        let stop = h.send(report(running[1], step: 1, 0.7), from: peer).compactMap {
+            if case .stop(let s) = $0 { s } else { nil }
+        }
         #expect(stop.map(\.key) == [running[1]])
     }
 
@@ -226,7 +254,8 @@ import Testing
         _ = first.send(report(keys[1], step: 1, 0.9), from: Harness.peerA)  // stop sent, maybe lost with the crash
         var h = try resumed(records(first), config: first.machine.config)
         let peer = PeerID([8])
-        let reply = h.send(.hello(Hello(name: "a", host: "h", pid: 1, slots: 2, software: "t", running: keys)), from: peer)
+        let reply = h.send(
+            .hello(Hello(name: "a", host: "h", pid: 1, slots: 2, software: "t", running: keys)), from: peer)
         let stops = reply.compactMap { if case .stop(let s) = $0 { s } else { nil } }
         #expect(stops.map(\.key) == [keys[1]])
         #expect(stops.first?.reason.hasPrefix("asha: objective 0.9 at step 1") == true)
@@ -240,7 +269,9 @@ import Testing
         let first = Harness(budget: 6, pruner: PruningCoordinatorTests.asha)
         var other = first.machine.config
         other.pruner = nil
-        #expect(throws: StudyReplay.Mismatch.self) { try StudyReplay.restore(records(first), path: "log", config: other) }
+        #expect(throws: StudyReplay.Mismatch.self) {
+            try StudyReplay.restore(records(first), path: "log", config: other)
+        }
         #expect(StudyReplay.differences(first.machine.config, other) == ["pruner"])
     }
 }

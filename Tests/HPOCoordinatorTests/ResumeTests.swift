@@ -43,7 +43,8 @@ import Testing
         // The worker reconnects under a new connection id and reports what it still runs.
         let peer = PeerID([9])
         let still = [TrialKey(trial: TrialID(2), attempt: 1), TrialKey(trial: TrialID(3), attempt: 1)]
-        let reply = h.send(.hello(Hello(name: "a", host: "h", pid: 1, slots: 2, software: "t", running: still)), from: peer)
+        let reply = h.send(
+            .hello(Hello(name: "a", host: "h", pid: 1, slots: 2, software: "t", running: still)), from: peer)
         #expect(h.assignments(in: reply).isEmpty, "both slots are busy with adopted trials")
         #expect(h.machine.runningCount == 2)
         _ = h.complete(still[0], objective: 1, from: peer)
@@ -93,7 +94,8 @@ import Testing
         let reply = h.send(.hello(Hello(name: "b", host: "h", pid: 2, slots: 4, software: "t")), from: PeerID([8]))
         let fresh = h.assignments(in: reply).filter { $0.key.attempt == 1 }
         #expect(fresh.map(\.key.trial) == [TrialID(4)], "only one trial is left in the budget of 4")
-        #expect(fresh.first?.parameters == allParams[3], "trial 4 has the parameters it would have had without the crash")
+        #expect(
+            fresh.first?.parameters == allParams[3], "trial 4 has the parameters it would have had without the crash")
     }
 
     @Test("a log of another study is refused with the fields that differ; a longer budget is allowed")
@@ -125,7 +127,8 @@ import Testing
         let reply = h.complete(key, objective: 2, from: Harness.peerA)
         #expect(reply == [.reregister(reason: "unknown worker: send hello")])
         // ...it says hello with the attempt it still holds, and its resent result is recorded once.
-        let welcome = h.send(.hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t", running: [key])), from: Harness.peerA)
+        let welcome = h.send(
+            .hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t", running: [key])), from: Harness.peerA)
         #expect(h.assignments(in: welcome).isEmpty, "the trial is taken back, not dispatched again")
         _ = h.complete(key, objective: 2, from: Harness.peerA)
         _ = h.complete(key, objective: 2, from: Harness.peerA)
@@ -142,7 +145,8 @@ import Testing
         // Its old connection went silent (a cut): after twice the heartbeat interval (and half
         // the liveness timeout) the new connection takes the name over (see +Identity).
         h.now = 2
-        let reply = h.send(.hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t", running: [key])), from: newPeer)
+        let reply = h.send(
+            .hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t", running: [key])), from: newPeer)
         #expect(reply.contains { if case .welcome = $0 { true } else { false } })
         #expect(h.assignments(in: reply).isEmpty)
         _ = h.complete(key, objective: 1, from: newPeer)

@@ -1,8 +1,8 @@
 import Foundation
-import HPORuntime
 import HPOCoordinator
 import HPOCore
 import HPOJournal
+import HPORuntime
 import HPOSearch
 import HPOWire
 import Logging
@@ -51,16 +51,19 @@ final class ActiveWork: @unchecked Sendable {
     func backgroundWorkJoinedBeforeReturn() throws {
         let work = ActiveWork()
         let config = StudyConfig(
-            name: "shutdown", objective: Objective(metric: "objective", direction: .minimize), budget: Budget(trials: 50),
+            name: "shutdown", objective: Objective(metric: "objective", direction: .minimize),
+            budget: Budget(trials: 50),
             strategy: StrategyConfig(kind: .bayes), seed: 1,
             space: SearchSpace([
                 ParameterSpec(name: "x0", domain: .float(low: 0, high: 1, log: false)),
-                ParameterSpec(name: "x1", domain: .float(low: 0, high: 1, log: false)),
+                ParameterSpec(name: "x1", domain: .float(low: 0, high: 1, log: false))
             ]), trial: TrialSpec(program: .builtin("branin")))
-        let machine = CoordinatorStateMachine(config: config, search: SlowModelStrategy(work: work), software: "t", host: "t")
+        let machine = CoordinatorStateMachine(
+            config: config, search: SlowModelStrategy(work: work), software: "t", host: "t")
         let waker = Waker()
         let hub = InMemoryHub(serverWaker: waker)
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("shutdown-\(UUID().uuidString).jsonl").path
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("shutdown-\(UUID().uuidString).jsonl")
+            .path
         defer { try? FileManager.default.removeItem(atPath: log) }
         let service = CoordinatorService(
             machine: machine, journal: try JournalWriter(path: log), waker: waker, logger: Logger(label: "shutdown"))

@@ -31,16 +31,21 @@ import Testing
         actions.compactMap { if case .send(.result(let r)) = $0 { r } else { nil } }
     }
 
-    @Test("a packed checkpoint goes up a window at a time; a result that did not complete waits until the upload is done")
+    @Test(
+        "a packed checkpoint goes up a window at a time; a result that did not complete waits until the upload is done")
     func uploadHoldsFailedResult() {
         var machine = registered()
         let key = assignment(1).key
         _ = machine.received(.assign(assignment(1)), now: 0)
         let size = 6 * WireLimits.maxChunkBytes
-        let start = machine.checkpointPacked(key, step: 9, archive: "/a/up-1.ckpt", size: size, sha256: String(repeating: "c", count: 64), now: 1)
+        let start = machine.checkpointPacked(
+            key, step: 9, archive: "/a/up-1.ckpt", size: size, sha256: String(repeating: "c", count: 64), now: 1)
         #expect(sentChunks(start).map(\.index) == [0, 1, 2, 3])
         // A newer checkpoint while this one is going up waits (and replaces any older waiting one).
-        #expect(machine.checkpointPacked(key, step: 10, archive: "/a/up-2.ckpt", size: 10, sha256: String(repeating: "d", count: 64), now: 1).isEmpty)
+        #expect(
+            machine.checkpointPacked(
+                key, step: 10, archive: "/a/up-2.ckpt", size: 10, sha256: String(repeating: "d", count: 64), now: 1
+            ).isEmpty)
         let failed = TrialResult(status: .failed, metrics: [:], reason: "exit code 1", durationSeconds: 2)
         #expect(results(machine.trialFinished(key, failed, now: 2)).isEmpty, "held while its checkpoint goes up")
         let more = machine.received(.checkpointAck(ChunkAck(key: key, step: 9, next: 2)), now: 2)
@@ -59,22 +64,32 @@ import Testing
         var machine = registered()
         let key = assignment(1).key
         _ = machine.received(.assign(assignment(1)), now: 0)
-        _ = machine.checkpointPacked(key, step: 1, archive: "/a/x", size: 10, sha256: String(repeating: "c", count: 64), now: 1)
+        _ = machine.checkpointPacked(
+            key, step: 1, archive: "/a/x", size: 10, sha256: String(repeating: "c", count: 64), now: 1)
         _ = machine.trialFinished(key, TrialResult(status: .failed, metrics: [:], durationSeconds: 1), now: 1)
         let refused = machine.received(.checkpointAck(ChunkAck(key: key, step: 1, next: 0, error: "too large")), now: 2)
-        #expect(refused.contains { if case .checkpoint(.warning(let text)) = $0 { text.contains("too large") } else { false } })
+        #expect(
+            refused.contains {
+                if case .checkpoint(.warning(let text)) = $0 { text.contains("too large") } else { false }
+            })
         #expect(results(refused).count == 1)
     }
 
-    @Test("a resume: chunks before the assign, the assignment holds its slot until the checkpoint is unpacked, then starts resumed")
+    @Test(
+        "a resume: chunks before the assign, the assignment holds its slot until the checkpoint is unpacked, then starts resumed"
+    )
     func resumeHoldsSlot() throws {
         var machine = registered()
         let key = assignment(2, attempt: 2).key
         let bytes = Array(repeating: UInt8(5), count: WireLimits.maxChunkBytes + 1)
         let sha = SHA256.hex(of: bytes)
         let chunks = [
-            CheckpointChunk(key: key, step: 4, index: 0, count: 2, size: bytes.count, sha256: sha, data: Data(bytes[0..<WireLimits.maxChunkBytes])),
-            CheckpointChunk(key: key, step: 4, index: 1, count: 2, size: bytes.count, sha256: sha, data: Data(bytes[WireLimits.maxChunkBytes...])),
+            CheckpointChunk(
+                key: key, step: 4, index: 0, count: 2, size: bytes.count, sha256: sha,
+                data: Data(bytes[0..<WireLimits.maxChunkBytes])),
+            CheckpointChunk(
+                key: key, step: 4, index: 1, count: 2, size: bytes.count, sha256: sha,
+                data: Data(bytes[WireLimits.maxChunkBytes...]))
         ]
         let first = machine.received(.resumeChunk(chunks[0]), now: 1)
         #expect(first.contains(.checkpoint(.beginDownload(key))))
@@ -91,26 +106,36 @@ import Testing
     func corruptResume() {
         var machine = registered()
         let key = assignment(2, attempt: 2).key
-        let chunk = CheckpointChunk(key: key, step: 4, index: 0, count: 1, size: 3, sha256: String(repeating: "0", count: 64), data: Data([1, 2, 3]))
+        let chunk = CheckpointChunk(
+            key: key, step: 4, index: 0, count: 1, size: 3, sha256: String(repeating: "0", count: 64),
+            data: Data([1, 2, 3]))
         _ = machine.received(.assign(assignment(2, attempt: 2)), now: 0)  // started plain: no chunk came first
         let dropped = machine.received(.resumeChunk(chunk), now: 1)
-        #expect(dropped.count == 1 && dropped.allSatisfy { if case .checkpoint(.warning) = $0 { true } else { false } },
+        #expect(
+            dropped.count == 1 && dropped.allSatisfy { if case .checkpoint(.warning) = $0 { true } else { false } },
             "no resume into a trial already running (dropped and logged)")
 
         var other = registered()
         let corrupt = other.received(.resumeChunk(chunk), now: 1)
         #expect(corrupt.contains(.checkpoint(.discardDownload(key))))
-        #expect(corrupt.contains { if case .send(.resumeAck(let ack)) = $0 { ack.error?.contains("checksum") == true } else { false } })
+        #expect(
+            corrupt.contains {
+                if case .send(.resumeAck(let ack)) = $0 { ack.error?.contains("checksum") == true } else { false }
+            })
         #expect(other.received(.assign(assignment(2, attempt: 2)), now: 2) == [.awaitCheckpoint(key)])
         let started = other.tick(now: 2.1)
         guard let result = results(started).first else {
             Issue.record("expected a failed result, got \(started)")
             return
         }
-        #expect(result.result.status == .failed && result.result.reason?.contains("could not receive the checkpoint") == true)
+        #expect(
+            result.result.status == .failed
+                && result.result.reason?.contains("could not receive the checkpoint") == true)
     }
 
-    @Test("preemption: drain, queued assignments back at once, SIGTERM with the grace to running trials; they come back preempted after their last checkpoint; then bye")
+    @Test(
+        "preemption: drain, queued assignments back at once, SIGTERM with the grace to running trials; they come back preempted after their last checkpoint; then bye"
+    )
     func preemption() {
         var machine = registered()
         let running = assignment(1).key
@@ -124,8 +149,14 @@ import Testing
         // An assignment that crossed the drain goes straight back.
         #expect(results(machine.received(.assign(assignment(3)), now: 1)).first?.result.status == .preempted)
         // The trial writes its last checkpoint and exits (as cancelled: failed); it comes back preempted, after the upload.
-        _ = machine.checkpointPacked(running, step: 12, archive: "/a/up", size: 10, sha256: String(repeating: "e", count: 64), now: 2)
-        #expect(results(machine.trialFinished(running, TrialResult(status: .failed, metrics: [:], reason: "cancelled", durationSeconds: 2), now: 2)).isEmpty)
+        _ = machine.checkpointPacked(
+            running, step: 12, archive: "/a/up", size: 10, sha256: String(repeating: "e", count: 64), now: 2)
+        #expect(
+            results(
+                machine.trialFinished(
+                    running, TrialResult(status: .failed, metrics: [:], reason: "cancelled", durationSeconds: 2), now: 2
+                )
+            ).isEmpty)
         let uploaded = machine.received(.checkpointAck(ChunkAck(key: running, step: 12, next: 1, done: true)), now: 3)
         #expect(results(uploaded).map(\.result.status) == [.preempted])
         #expect(results(uploaded).first?.result.reason == "preempted: SIGTERM")
@@ -136,7 +167,9 @@ import Testing
         #expect(leaving.contains(.exit(reason: "SIGTERM", error: false)))
     }
 
-    @Test("an assignment held for its checkpoint holds its GPU, gives it to the resumed trial, and gives it back when handed back on preemption")
+    @Test(
+        "an assignment held for its checkpoint holds its GPU, gives it to the resumed trial, and gives it back when handed back on preemption"
+    )
     func resumeHoldsGPU() {
         var identity = WorkerIdentity(name: "w", host: "h", pid: 9, slots: 1, software: "t", prefetch: 1)
         identity.gpus = [GPUDevice(id: "0")]
@@ -145,9 +178,11 @@ import Testing
         _ = machine.received(.welcome(welcome), now: 0)
         var spec = TrialSpec(program: .command(["train"]))
         spec.resources = ResourceRequest(gpus: 1)
-        let held = Assignment(key: TrialKey(trial: TrialID(1), attempt: 2), parameters: [:], spec: spec, objectiveMetric: "loss")
+        let held = Assignment(
+            key: TrialKey(trial: TrialID(1), attempt: 2), parameters: [:], spec: spec, objectiveMetric: "loss")
         let chunk = CheckpointChunk(
-            key: held.key, step: 4, index: 0, count: 1, size: 3, sha256: SHA256.hex(of: [1, 2, 3]), data: Data([1, 2, 3]))
+            key: held.key, step: 4, index: 0, count: 1, size: 3, sha256: SHA256.hex(of: [1, 2, 3]),
+            data: Data([1, 2, 3]))
         _ = machine.received(.resumeChunk(chunk), now: 1)
         #expect(machine.received(.assign(held), now: 1) == [.awaitCheckpoint(held.key)])
         #expect(machine.gpus.held[held.key] != nil, "the GPU is the waiting attempt's")
@@ -157,7 +192,9 @@ import Testing
         #expect(machine.running.isEmpty)
     }
 
-    @Test("preemption before the welcome arrives: drain, then bye, so assignments already on their way come back as preempted")
+    @Test(
+        "preemption before the welcome arrives: drain, then bye, so assignments already on their way come back as preempted"
+    )
     func preemptionUnwelcomed() {
         var machine = WorkerStateMachine(identity: identity)
         _ = machine.start(now: 0)
@@ -174,11 +211,15 @@ import Testing
         let key = assignment(1).key
         _ = machine.received(.assign(assignment(1)), now: 0)
         _ = machine.preempt(reason: "SIGTERM", graceSeconds: 30, now: 1)
-        _ = machine.checkpointPacked(key, step: 3, archive: "/a/up", size: 10, sha256: String(repeating: "e", count: 64), now: 2)
+        _ = machine.checkpointPacked(
+            key, step: 3, archive: "/a/up", size: 10, sha256: String(repeating: "e", count: 64), now: 2)
         let killed = machine.killNow(now: 2)
         #expect(killed.contains(.killTrial(key, reason: "preempted: SIGTERM (killed)")))
         #expect(killed.contains(.checkpoint(.discardArchive("/a/up"))), "an upload not durable yet is abandoned")
-        #expect(results(machine.trialFinished(key, TrialResult(status: .failed, metrics: [:], durationSeconds: 2), now: 2.1)).map(\.result.status) == [.preempted])
+        #expect(
+            results(
+                machine.trialFinished(key, TrialResult(status: .failed, metrics: [:], durationSeconds: 2), now: 2.1)
+            ).map(\.result.status) == [.preempted])
         // Unacknowledged: the worker leaves after a few seconds anyway.
         #expect(machine.tick(now: 8).contains(.exit(reason: "SIGTERM", error: false)))
 
@@ -186,6 +227,8 @@ import Testing
         _ = slow.received(.assign(assignment(1)), now: 0)
         _ = slow.preempt(reason: "SIGTERM", graceSeconds: 5, now: 0)
         #expect(!slow.tick(now: 14).contains { if case .killTrial = $0 { true } else { false } })
-        #expect(slow.tick(now: 15.1).contains(.killTrial(key, reason: "preempted: SIGTERM (killed)")), "grace plus the upload margin")
+        #expect(
+            slow.tick(now: 15.1).contains(.killTrial(key, reason: "preempted: SIGTERM (killed)")),
+            "grace plus the upload margin")
     }
 }

@@ -21,7 +21,8 @@ import Testing
     func assignment(_ trial: Int, gpus: Int?) -> Assignment {
         var spec = TrialSpec(program: .command(["train"]))
         if let gpus { spec.resources = ResourceRequest(gpus: gpus) }
-        return Assignment(key: TrialKey(trial: TrialID(trial), attempt: 1), parameters: [:], spec: spec, objectiveMetric: "loss")
+        return Assignment(
+            key: TrialKey(trial: TrialID(trial), attempt: 1), parameters: [:], spec: spec, objectiveMetric: "loss")
     }
 
     func started(_ actions: [WorkerAction]) -> [Int] {
@@ -41,13 +42,18 @@ import Testing
             Issue.record("no hello")
             return
         }
-        #expect(hello.resources == WorkerResources(gpus: [GPUDevice(id: "0", uuid: "GPU-a", memoryMiB: 81920)], cores: 8, labels: ["a100"]))
+        #expect(
+            hello.resources
+                == WorkerResources(
+                    gpus: [GPUDevice(id: "0", uuid: "GPU-a", memoryMiB: 81920)], cores: 8, labels: ["a100"]))
     }
 
     @Test("four GPUs, four slots, one GPU per trial: four different devices; the fifth waits for a free one")
     func oneEach() {
         var machine = machine(gpus: 4, slots: 4)
-        for trial in 1...4 { #expect(started(machine.received(.assign(assignment(trial, gpus: nil)), now: 1)) == [trial]) }
+        for trial in 1...4 {
+            #expect(started(machine.received(.assign(assignment(trial, gpus: nil)), now: 1)) == [trial])
+        }
         let held = (1...4).map { machine.gpus.held[TrialKey(trial: TrialID($0), attempt: 1)]?.map(\.id) ?? [] }
         #expect(held == [["0"], ["1"], ["2"], ["3"]])
         #expect(started(machine.received(.assign(assignment(5, gpus: nil)), now: 1)).isEmpty)
@@ -91,7 +97,9 @@ import Testing
     @Test("zero GPUs per trial on a GPU worker: limited by slots only")
     func zeroGPUs() {
         var machine = machine(gpus: 1, slots: 3)
-        for trial in 1...3 { #expect(started(machine.received(.assign(assignment(trial, gpus: 0)), now: 1)) == [trial]) }
+        for trial in 1...3 {
+            #expect(started(machine.received(.assign(assignment(trial, gpus: 0)), now: 1)) == [trial])
+        }
         #expect(machine.gpus.environment(for: TrialKey(trial: TrialID(1), attempt: 1))["CUDA_VISIBLE_DEVICES"] == "")
     }
 }

@@ -42,7 +42,8 @@ import Testing
         #expect(machine.received(.assign(assignment(1)), now: 0).isEmpty)
         let result = TrialResult(status: .completed, metrics: ["objective": 1], durationSeconds: 0.1)
         let key = assignment(1).key
-        #expect(machine.trialFinished(key, result, now: 0.2) == [.send(.result(ResultMessage(key: key, result: result)))])
+        #expect(
+            machine.trialFinished(key, result, now: 0.2) == [.send(.result(ResultMessage(key: key, result: result)))])
         #expect(machine.unacknowledged[key] != nil)
         _ = machine.received(.ack(key), now: 0.3)
         #expect(machine.unacknowledged.isEmpty)
@@ -84,7 +85,9 @@ import Testing
 
         var refused = WorkerStateMachine(identity: identity)
         _ = refused.start(now: 0)
-        #expect(refused.received(.refuse(reason: "bad version"), now: 0).last == .exit(reason: "refused by the coordinator: bad version", error: true))
+        #expect(
+            refused.received(.refuse(reason: "bad version"), now: 0).last
+                == .exit(reason: "refused by the coordinator: bad version", error: true))
     }
 
     @Test("a stop by signal says bye to the coordinator")
@@ -105,7 +108,9 @@ import Testing
         _ = machine.start(now: 0)
         #expect(!machine.tick(now: 4.9).contains { if case .exit = $0 { true } else { false } })
         let actions = machine.tick(now: 5)
-        #expect(actions.last == .exit(reason: "no welcome from the coordinator within 5 s: check --server-key", error: true))
+        #expect(
+            actions.last == .exit(reason: "no welcome from the coordinator within 5 s: check --server-key", error: true)
+        )
 
         var welcomed = WorkerStateMachine(identity: identity)
         welcomed.welcomeTimeoutSeconds = 5

@@ -14,7 +14,8 @@ import Testing
         _ = machine.start(now: 0)
         _ = machine.received(.welcome(welcome), now: 0)
         let assignment = Assignment(
-            key: key, parameters: ["x0": .double(1)], spec: TrialSpec(program: .command(["true"])), objectiveMetric: "loss")
+            key: key, parameters: ["x0": .double(1)], spec: TrialSpec(program: .command(["true"])),
+            objectiveMetric: "loss")
         _ = machine.received(.assign(assignment), now: 0)
         return machine
     }
@@ -26,15 +27,20 @@ import Testing
     @Test("stop cancels the running trial (once); a stop for a trial not running is ignored")
     func stopCancels() {
         var machine = running()
-        let stop = StopMessage(key: key, reason: "asha: loss 0.9 at step 1 is not the best of the 2 trials that reached it (best 0.5)")
+        let stop = StopMessage(
+            key: key, reason: "asha: loss 0.9 at step 1 is not the best of the 2 trials that reached it (best 0.5)")
         let actions = machine.received(.stop(stop), now: 1)
         #expect(actions == [.cancelTrial(key, reason: WorkerStateMachine.pruneCancellation(stop.reason))])
         #expect(machine.stopping[key] == stop.reason)
         #expect(machine.received(.stop(stop), now: 1.1).isEmpty, "a repeated stop cancels nothing more")
-        #expect(machine.received(.stop(StopMessage(key: TrialKey(trial: TrialID(9), attempt: 1), reason: "x")), now: 1.2).isEmpty)
+        #expect(
+            machine.received(.stop(StopMessage(key: TrialKey(trial: TrialID(9), attempt: 1), reason: "x")), now: 1.2)
+                .isEmpty)
     }
 
-    @Test("the cancelled trial is reported as pruned with the coordinator's reason and its last report's step and metrics")
+    @Test(
+        "the cancelled trial is reported as pruned with the coordinator's reason and its last report's step and metrics"
+    )
     func prunedResult() throws {
         var machine = running()
         _ = machine.trialReported(key, TrialReport(step: 1, metrics: ["loss": 0.9]), now: 0.5)
@@ -42,7 +48,8 @@ import Testing
         _ = machine.received(.stop(StopMessage(key: key, reason: "median: …")), now: 1)
         // What the runner returns when cancelled: failed, with the cancellation's reason.
         let cancelled = TrialResult(
-            status: .failed, metrics: [:], reason: WorkerStateMachine.pruneCancellation("median: …"), durationSeconds: 1.2)
+            status: .failed, metrics: [:], reason: WorkerStateMachine.pruneCancellation("median: …"),
+            durationSeconds: 1.2)
         let result = try #require(sentResult(machine.trialFinished(key, cancelled, now: 1.3)))
         #expect(result.status == .pruned)
         #expect(result.reason == "median: …")

@@ -9,7 +9,7 @@ import Testing
         ParameterSpec(name: "layers", domain: .int(low: 1, high: 4, log: false)),
         ParameterSpec(name: "batch", domain: .int(low: 16, high: 512, log: true)),
         ParameterSpec(name: "units", domain: .choice([.int(32), .int(64), .int(128)])),
-        ParameterSpec(name: "activation", domain: .choice([.string("relu"), .string("tanh")])),
+        ParameterSpec(name: "activation", domain: .choice([.string("relu"), .string("tanh")]))
     ])
 
     @Test("random samples stay inside their bounds and have the right types")
@@ -53,10 +53,12 @@ import Testing
     func consecutiveProposalsIndependent() {
         let square = SearchSpace([
             ParameterSpec(name: "x0", domain: .float(low: 0, high: 1, log: false)),
-            ParameterSpec(name: "x1", domain: .float(low: 0, high: 1, log: false)),
+            ParameterSpec(name: "x1", domain: .float(low: 0, high: 1, log: false))
         ])
         var search = RandomSearch(space: square, seed: 1)
-        let samples = search.propose(500, history: SearchHistory()).map { ($0["x0"]?.doubleValue ?? .nan, $0["x1"]?.doubleValue ?? .nan) }
+        let samples = search.propose(500, history: SearchHistory()).map {
+            ($0["x0"]?.doubleValue ?? .nan, $0["x1"]?.doubleValue ?? .nan)
+        }
         // Each stream used to be its neighbour shifted by one: x1 of trial t was x0 of trial t+1.
         let carried = zip(samples, samples.dropFirst()).filter { $0.0.1 == $0.1.0 }.count
         #expect(carried == 0)
@@ -67,8 +69,11 @@ import Testing
 
     private func correlation(_ pairs: [(Double, Double)]) -> Double {
         let n = Double(pairs.count)
-        let mx = pairs.map(\.0).reduce(0, +) / n, my = pairs.map(\.1).reduce(0, +) / n
-        var sxy = 0.0, sxx = 0.0, syy = 0.0
+        let mx = pairs.map(\.0).reduce(0, +) / n
+        let my = pairs.map(\.1).reduce(0, +) / n
+        var sxy = 0.0
+        var sxx = 0.0
+        var syy = 0.0
         for (x, y) in pairs {
             sxy += (x - mx) * (y - my)
             sxx += (x - mx) * (x - mx)
@@ -103,10 +108,13 @@ import Testing
 
     @Test("an int grid without steps is every integer; with steps, distinct rounded points")
     func intGrid() {
-        #expect(ParameterSpec(name: "n", domain: .int(low: 2, high: 5, log: false)).gridPoints == [2, 3, 4, 5].map(ParameterValue.int))
+        #expect(
+            ParameterSpec(name: "n", domain: .int(low: 2, high: 5, log: false)).gridPoints
+                == [2, 3, 4, 5].map(ParameterValue.int))
         let stepped = ParameterSpec(name: "n", domain: .int(low: 1, high: 100, log: false), gridSteps: 3)
         #expect(stepped.gridPoints == [1, 51, 100].map(ParameterValue.int))
-        let explicit = ParameterSpec(name: "n", domain: .int(low: 1, high: 100, log: false), gridValues: [.int(7), .int(9)])
+        let explicit = ParameterSpec(
+            name: "n", domain: .int(low: 1, high: 100, log: false), gridValues: [.int(7), .int(9)])
         #expect(explicit.gridPoints == [.int(7), .int(9)])
     }
 
@@ -115,7 +123,7 @@ import Testing
         let grid = SearchSpace([
             ParameterSpec(name: "a", domain: .float(low: 0, high: 1, log: false), gridSteps: 3),
             ParameterSpec(name: "b", domain: .choice([.string("x"), .string("y")])),
-            ParameterSpec(name: "c", domain: .int(low: 1, high: 4, log: false)),
+            ParameterSpec(name: "c", domain: .int(low: 1, high: 4, log: false))
         ])
         #expect(grid.gridSize == 24)
         var search = GridSearch(space: grid)

@@ -1,6 +1,7 @@
 import Foundation
-@testable import HPOTraining
 import Testing
+
+@testable import HPOTraining
 
 /// The executables choose OpenBLAS's kernels before the library is used: re-executed with
 /// OPENBLAS_CORETYPE when OpenBLAS picked less than the CPU can run (simulated here: OpenBLAS

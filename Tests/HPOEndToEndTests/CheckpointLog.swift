@@ -32,8 +32,11 @@ func reportCount(_ log: String) -> Int {
 let checkpointTestLiveness = ["--heartbeat", "0.2", "--liveness", "5"]
 
 /// A worker for the checkpoint scenarios, logging at info.
-func checkpointTestWorker(_ endpoint: String, _ label: String, scratch: Scratch, extra: [String] = []) throws -> RunningProcess {
-    try RunningProcess("hpo-worker", ["--connect", endpoint, "--log-level", "info"] + extra, scratch: scratch, label: label)
+func checkpointTestWorker(_ endpoint: String, _ label: String, scratch: Scratch, extra: [String] = []) throws
+    -> RunningProcess
+{
+    try RunningProcess(
+        "hpo-worker", ["--connect", endpoint, "--log-level", "info"] + extra, scratch: scratch, label: label)
 }
 
 /// The killed-worker scenario: a coordinator on `studyPath` and a first worker; once a
@@ -48,11 +51,14 @@ func runKilledWorkerScenario(
         "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log] + checkpointTestLiveness, scratch: scratch,
         label: "coordinator")
     let first = try checkpointTestWorker(endpoint, "worker1", scratch: scratch)
-    #expect(waitUntil(within: 60) { checkpointsIn(log).contains { $0.step >= step } }, "checkpoints arrive: \(coordinator.stderr)")
+    #expect(
+        waitUntil(within: 60) { checkpointsIn(log).contains { $0.step >= step } },
+        "checkpoints arrive: \(coordinator.stderr)")
     let second = try checkpointTestWorker(endpoint, "worker2", scratch: scratch)
     kill(first.pid, SIGKILL)
     first.waitForExit(within: 10)
-    #expect(coordinator.waitForExit(within: 120) == 0, "coordinator:\n\(coordinator.stderr)\nworker2:\n\(second.stderr)")
+    #expect(
+        coordinator.waitForExit(within: 120) == 0, "coordinator:\n\(coordinator.stderr)\nworker2:\n\(second.stderr)")
     #expect(second.waitForExit(within: 20) == 0)
     return (try LogSummary(path: log), second)
 }
@@ -73,7 +79,8 @@ func runPreemptedWorkerScenario(
     let second = try checkpointTestWorker(endpoint, "worker2", scratch: scratch)
     kill(first.pid, SIGTERM)
     #expect(first.waitForExit(within: 30) == 0, "the preempted worker leaves cleanly: \(first.stderr)")
-    #expect(coordinator.waitForExit(within: 120) == 0, "coordinator:\n\(coordinator.stderr)\nworker2:\n\(second.stderr)")
+    #expect(
+        coordinator.waitForExit(within: 120) == 0, "coordinator:\n\(coordinator.stderr)\nworker2:\n\(second.stderr)")
     #expect(second.waitForExit(within: 20) == 0)
     return (try LogSummary(path: log), first)
 }

@@ -5,7 +5,9 @@ import Testing
 
 /// Command trials that fail in each way a real program can, run by real workers.
 @Suite(.serialized) struct FailingTrialTests {
-    @Test("a failing, a hanging (with a child) and a NaN-printing command are each recorded with their reason and retried")
+    @Test(
+        "a failing, a hanging (with a child) and a NaN-printing command are each recorded with their reason and retried"
+    )
     func failingCommands() throws {
         let scratch = try Scratch()
         // One trial per behaviour (a grid over `mode`); the hanging one leaves its child's pid in a
@@ -52,7 +54,9 @@ import Testing
         let hung = failures("hang")
         #expect(hung.count == 2)
         #expect(hung.allSatisfy { $0.reason.contains("timeout") }, "\(hung.map(\.reason))")
-        let pidFiles = try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).filter { $0.hasPrefix("child-") }
+        let pidFiles = try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).filter {
+            $0.hasPrefix("child-")
+        }
         #expect(pidFiles.count == 2)
         for file in pidFiles {
             let text = try String(contentsOfFile: scratch.path(file), encoding: .utf8)

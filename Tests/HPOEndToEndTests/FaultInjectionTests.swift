@@ -13,7 +13,9 @@ import Testing
 
     func completedCount(_ log: String) -> Int { (try? LogSummary(path: log).completed.count) ?? 0 }
 
-    @Test("the coordinator killed mid-study and restarted on the same log: earlier results intact, budget exact, workers reconnect by themselves")
+    @Test(
+        "the coordinator killed mid-study and restarted on the same log: earlier results intact, budget exact, workers reconnect by themselves"
+    )
     func coordinatorCrash() throws {
         let scratch = try Scratch()
         let studyPath = try scratch.write("study.yaml", study(name: "crash", trials: 16, sleep: 0.25))
@@ -22,7 +24,8 @@ import Testing
         let arguments = [studyPath, "--bind", endpoint, "--log", log] + fastLiveness
         let first = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator1")
         let workers = try (0..<2).map {
-            try RunningProcess("hpo-worker", ["--connect", endpoint, "--log-level", "warning"], scratch: scratch, label: "worker\($0)")
+            try RunningProcess(
+                "hpo-worker", ["--connect", endpoint, "--log-level", "warning"], scratch: scratch, label: "worker\($0)")
         }
         #expect(waitUntil(within: 60) { completedCount(log) >= 4 }, "four trials completed before the crash")
         kill(first.pid, SIGKILL)
@@ -33,7 +36,9 @@ import Testing
         let second = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator2")
         #expect(second.waitForExit(within: 90) == 0, "stderr:\n\(second.stderr)")
         for worker in workers {
-            #expect(worker.waitForExit(within: 20) == 0, "the worker reconnected and was shut down at the end: \(worker.stderr)")
+            #expect(
+                worker.waitForExit(within: 20) == 0,
+                "the worker reconnected and was shut down at the end: \(worker.stderr)")
         }
         let after = try LogSummary(path: log)
         let linesAfter = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
@@ -52,13 +57,15 @@ import Testing
         let scratch = try Scratch()
         var frozenPid: Int32 = 0
         let (_, log) = try runWithWorkers(
-            study(name: "frozen", trials: 6, sleep: 1.0), workers: 2, scratch: scratch, coordinatorArguments: fastLiveness
+            study(name: "frozen", trials: 6, sleep: 1.0), workers: 2, scratch: scratch,
+            coordinatorArguments: fastLiveness
         ) { workers, log in
             let victim = workers[0]
             frozenPid = victim.pid
             #expect(waitUntil(within: 30) { dispatched(to: victim.pid, in: log) })
             kill(victim.pid, SIGSTOP)
-            #expect(waitUntil(within: 30) { ((try? LogSummary(path: log))?.workersLeft.count ?? 0) >= 1 }, "declared lost")
+            #expect(
+                waitUntil(within: 30) { ((try? LogSummary(path: log))?.workersLeft.count ?? 0) >= 1 }, "declared lost")
             kill(victim.pid, SIGCONT)
             return []
         }
@@ -126,7 +133,8 @@ import Testing
         let scratch = try Scratch()
         let studyPath = try scratch.write("study.yaml", study(name: "one", trials: 2, sleep: 0))
         let log = scratch.path("results.jsonl")
-        let first = try RunningProcess("hpo-coordinator", [studyPath, "--log", log, "--local-workers", "1"], scratch: scratch, label: "c1")
+        let first = try RunningProcess(
+            "hpo-coordinator", [studyPath, "--log", log, "--local-workers", "1"], scratch: scratch, label: "c1")
         #expect(first.waitForExit(within: 30) == 0)
         let other = try scratch.write("other.yaml", study(name: "two", trials: 2, sleep: 0))
         let second = try RunningProcess("hpo-coordinator", [other, "--log", log], scratch: scratch, label: "c2")
@@ -152,7 +160,8 @@ import Testing
             "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log] + coordinatorArguments, scratch: scratch,
             label: "coordinator")
         let processes = try (0..<workers).map {
-            try RunningProcess("hpo-worker", ["--connect", endpoint, "--log-level", "warning"], scratch: scratch, label: "worker\($0)")
+            try RunningProcess(
+                "hpo-worker", ["--connect", endpoint, "--log-level", "warning"], scratch: scratch, label: "worker\($0)")
         }
         let done = try whileRunning(processes, log)
         #expect(coordinator.waitForExit(within: 90) == 0, "coordinator stderr:\n\(coordinator.stderr)")

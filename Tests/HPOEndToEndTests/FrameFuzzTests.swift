@@ -35,7 +35,8 @@ import Testing
         #expect(sent >= 4000)
         #expect(coordinator.process.isRunning, "the coordinator survived the fuzzer")
 
-        let worker = try RunningProcess("hpo-worker", ["--connect", endpoint, "--log-level", "warning"], scratch: scratch, label: "worker")
+        let worker = try RunningProcess(
+            "hpo-worker", ["--connect", endpoint, "--log-level", "warning"], scratch: scratch, label: "worker")
         #expect(coordinator.waitForExit(within: 60) == 0, "\(coordinator.stderr.suffix(2000))")
         #expect(worker.waitForExit(within: 20) == 0)
         let summary = try LogSummary(path: log)
@@ -45,7 +46,9 @@ import Testing
         // any other; what must hold is that every recorded result is the attempt its worker was given.
         for trial in summary.completed {
             #expect(
-                summary.dispatched.contains { $0.trial == trial.trial && $0.attempt == trial.attempt && $0.worker == trial.worker },
+                summary.dispatched.contains {
+                    $0.trial == trial.trial && $0.attempt == trial.attempt && $0.worker == trial.worker
+                },
                 "trial \(trial.trial) completed by the worker it was dispatched to")
         }
         #expect(summary.completed.contains { $0.worker.rawValue.hasSuffix(":\(worker.pid)") })
@@ -87,7 +90,8 @@ struct FrameFuzzer {
         let valid = validMessages()
         switch generator.next() % 7 {
         case 0: return [generator.bytes(count: Int(generator.next() % 64))]
-        case 1: return (0..<Int(1 + generator.next() % 4)).map { _ in generator.bytes(count: Int(generator.next() % 32)) }
+        case 1:
+            return (0..<Int(1 + generator.next() % 4)).map { _ in generator.bytes(count: Int(generator.next() % 32)) }
         case 2: return [Array("hpo/\(generator.next() % 9 + 2)".utf8), Array(#"{"type":"hello"}"#.utf8)]
         case 3:
             var frames = valid[Int(generator.next() % UInt64(valid.count))]
@@ -100,7 +104,13 @@ struct FrameFuzzer {
                 frames[1] = mutated
             }
             return frames
-        case 4: return [WireCodec.header, Array(#"{"type":"result","key":{"trial":1,"attempt":1},"result":{"status":"completed","metrics":{"objective":-1000},"duration_s":0}}"#.utf8)]
+        case 4:
+            return [
+                WireCodec.header,
+                Array(
+                    #"{"type":"result","key":{"trial":1,"attempt":1},"result":{"status":"completed","metrics":{"objective":-1000},"duration_s":0}}"#
+                        .utf8)
+            ]
         case 5: return [WireCodec.header, generator.bytes(count: Int(generator.next() % 200))]
         default: return valid[Int(generator.next() % UInt64(valid.count))]
         }
@@ -111,9 +121,14 @@ struct FrameFuzzer {
         return [
             WireCodec.encode(WorkerMessage.heartbeat),
             WireCodec.encode(WorkerMessage.bye(reason: "fuzz")),
-            WireCodec.encode(WorkerMessage.report(ReportMessage(key: key, report: TrialReport(step: 1, metrics: ["objective": 1])))),
-            WireCodec.encode(WorkerMessage.result(ResultMessage(key: key, result: TrialResult(status: .completed, metrics: ["objective": -5], durationSeconds: 0)))),
-            WireCodec.encode(WorkerMessage.hello(Hello(name: "fuzz", host: "fuzz", pid: 1, slots: 1, software: "fuzz"))),
+            WireCodec.encode(
+                WorkerMessage.report(ReportMessage(key: key, report: TrialReport(step: 1, metrics: ["objective": 1])))),
+            WireCodec.encode(
+                WorkerMessage.result(
+                    ResultMessage(
+                        key: key,
+                        result: TrialResult(status: .completed, metrics: ["objective": -5], durationSeconds: 0)))),
+            WireCodec.encode(WorkerMessage.hello(Hello(name: "fuzz", host: "fuzz", pid: 1, slots: 1, software: "fuzz")))
         ]
     }
 }

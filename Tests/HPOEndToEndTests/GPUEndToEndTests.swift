@@ -100,7 +100,9 @@ import Testing
             #expect(coordinator.waitForExit(within: 120) == 0, "coordinator stderr:\n\(coordinator.stderr)")
             for worker in processes {
                 #expect(worker.waitForExit(within: 20) == 0, "worker stderr:\n\(worker.stderr)")
-                #expect(worker.stderr.contains("GPUs 0 (81920 MiB), 1 (81920 MiB), 2 (81920 MiB), 3 (81920 MiB) (nvidia-smi lists 4)"))
+                #expect(
+                    worker.stderr.contains(
+                        "GPUs 0 (81920 MiB), 1 (81920 MiB), 2 (81920 MiB), 3 (81920 MiB) (nvidia-smi lists 4)"))
             }
         }
         let summary = try LogSummary(path: log)
@@ -109,8 +111,10 @@ import Testing
 
         return try (1...trials).map { trial in
             let text = try String(contentsOfFile: "\(records)/record-\(trial)", encoding: .utf8)
-            let fields = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|", omittingEmptySubsequences: false)
-                .map(String.init)
+            let fields = text.trimmingCharacters(in: .whitespacesAndNewlines).split(
+                separator: "|", omittingEmptySubsequences: false
+            )
+            .map(String.init)
             try #require(fields.count == 6, "record of trial \(trial): \(text)")
             #expect(fields[1] == fields[2], "HPO_GPUS repeats CUDA_VISIBLE_DEVICES")
             #expect(fields[3] == "PCI_BUS_ID")
@@ -131,12 +135,16 @@ import Testing
         let records = try run(trials: 8, together: 4, resources: "", scratch: scratch)
         for record in records {
             #expect(record.devices.count == 1, "trial \(record.trial) got \(record.devices)")
-            #expect(["0", "1", "2", "3"].contains(record.devices.first ?? ""), "trial \(record.trial) got \(record.devices)")
+            #expect(
+                ["0", "1", "2", "3"].contains(record.devices.first ?? ""), "trial \(record.trial) got \(record.devices)"
+            )
         }
         #expect(peakConcurrency(records) == 4)
         for a in records {
             for b in records where a.trial < b.trial && a.overlaps(b) {
-                #expect(Set(a.devices).isDisjoint(with: b.devices), "trials \(a.trial) and \(b.trial) overlap on \(a.devices)")
+                #expect(
+                    Set(a.devices).isDisjoint(with: b.devices),
+                    "trials \(a.trial) and \(b.trial) overlap on \(a.devices)")
             }
         }
         // The first wave ran together, so it used all four devices.
@@ -148,13 +156,17 @@ import Testing
         let scratch = try Scratch()
         let records = try run(trials: 6, together: 2, resources: "  resources: {gpus: 2}", scratch: scratch)
         for record in records {
-            #expect(record.devices.count == 2 && Set(record.devices).count == 2, "trial \(record.trial) got \(record.devices)")
+            #expect(
+                record.devices.count == 2 && Set(record.devices).count == 2,
+                "trial \(record.trial) got \(record.devices)")
             #expect(Set(record.devices).isSubset(of: ["0", "1", "2", "3"]))
         }
         #expect(peakConcurrency(records) == 2)
         for a in records {
             for b in records where a.trial < b.trial && a.overlaps(b) {
-                #expect(Set(a.devices).isDisjoint(with: b.devices), "trials \(a.trial) and \(b.trial) overlap: \(a.devices), \(b.devices)")
+                #expect(
+                    Set(a.devices).isDisjoint(with: b.devices),
+                    "trials \(a.trial) and \(b.trial) overlap: \(a.devices), \(b.devices)")
             }
         }
     }
@@ -167,7 +179,9 @@ import Testing
         for a in records {
             #expect(a.devices.count == 1, "trial \(a.trial) got \(a.devices)")
             for b in records where a.trial < b.trial && a.overlaps(b) {
-                #expect(Set(a.devices).isDisjoint(with: b.devices), "trials \(a.trial) and \(b.trial) overlap on \(a.devices)")
+                #expect(
+                    Set(a.devices).isDisjoint(with: b.devices),
+                    "trials \(a.trial) and \(b.trial) overlap on \(a.devices)")
             }
         }
     }
@@ -175,12 +189,15 @@ import Testing
     @Test("two workers with --slots 1 on one 4-GPU host: each takes a GPU the other does not hold")
     func twoWorkersOneHost() throws {
         let scratch = try Scratch()
-        let records = try run(trials: 4, together: 2, resources: "", scratch: scratch, workers: 2, workerArguments: ["--slots", "1"])
+        let records = try run(
+            trials: 4, together: 2, resources: "", scratch: scratch, workers: 2, workerArguments: ["--slots", "1"])
         #expect(peakConcurrency(records) == 2)
         for a in records {
             #expect(a.devices.count == 1, "trial \(a.trial) got \(a.devices)")
             for b in records where a.trial < b.trial && a.overlaps(b) {
-                #expect(Set(a.devices).isDisjoint(with: b.devices), "trials \(a.trial) and \(b.trial) overlap on \(a.devices)")
+                #expect(
+                    Set(a.devices).isDisjoint(with: b.devices),
+                    "trials \(a.trial) and \(b.trial) overlap on \(a.devices)")
             }
         }
     }
@@ -194,7 +211,9 @@ import Testing
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: smi)
         let study = try scratch.write(
             "study.yaml",
-            braninStudy(name: "too-big", trials: 3, seed: 1, trial: "{command: [\"true\"], resources: {gpus: 8}, labels: [a100]}"))
+            braninStudy(
+                name: "too-big", trials: 3, seed: 1,
+                trial: "{command: [\"true\"], resources: {gpus: 8}, labels: [a100]}"))
         let log = scratch.path("results.jsonl")
         let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
         let coordinator = try RunningProcess(
@@ -202,20 +221,31 @@ import Testing
         let worker = try RunningProcess(
             "hpo-worker", ["--connect", endpoint, "--label", "a100,big", "--log-level", "warning"], scratch: scratch,
             label: "worker",
-            environment: ["PATH": "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")", "HPO_GPU_LOCK_DIR": scratch.path(".")])
+            environment: [
+                "PATH": "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")",
+                "HPO_GPU_LOCK_DIR": scratch.path(".")
+            ])
         let warned = waitUntil(within: 60) {
             ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("\"placement_warning\"")
         }
         #expect(warned, "coordinator stderr:\n\(coordinator.stderr)")
-        let warnings = try LogSummary(path: log).records.compactMap { if case .placementWarning(let w) = $0.event { w } else { nil } }
+        let warnings = try LogSummary(path: log).records.compactMap {
+            if case .placementWarning(let w) = $0.event { w } else { nil }
+        }
         #expect(warnings.count == 1)
         #expect(warnings.first?.gpus == 8)
         #expect(warnings.first?.workers.first?.reason == "has 4 GPUs, a trial needs 8")
-        #expect(waitUntil(within: 10) { coordinator.stderr.contains("no connected worker can run this study's trials (each needs 8 GPUs and label a100)") },
+        #expect(
+            waitUntil(within: 10) {
+                coordinator.stderr.contains(
+                    "no connected worker can run this study's trials (each needs 8 GPUs and label a100)")
+            },
             "coordinator stderr:\n\(coordinator.stderr)")
         let status = try RunningProcess("hpo", ["status", log], scratch: scratch, label: "status")
         #expect(status.waitForExit(within: 30) == 0)
-        #expect(status.stdout.contains("  warning    no connected worker can run this study's trials"), "status:\n\(status.stdout)")
+        #expect(
+            status.stdout.contains("  warning    no connected worker can run this study's trials"),
+            "status:\n\(status.stdout)")
         #expect(try LogSummary(path: log).dispatched.isEmpty)
 
         kill(coordinator.pid, SIGTERM)

@@ -17,7 +17,7 @@ struct HostileMessages {
     mutating func extremeInt() -> Int {
         pick([
             Int.max, Int.min, -1, 0, 1, 2, 3, 1024, 1025, 100_000_000, Int(Int32.max), Int(Int32.max) + 1,
-            Int(random.next() >> 1), -Int(random.next() >> 1),
+            Int(random.next() >> 1), -Int(random.next() >> 1)
         ])
     }
 
@@ -97,14 +97,16 @@ struct HostileMessages {
 
     /// One message of any kind. `names`: the names this sender may use in a valid hello;
     /// `validHello`: whether its hellos may be valid at all; `resultKeys`: keys it may report.
-    mutating func message(names: [String], validHello: Bool, known: [TrialKey], resultKeys: [TrialKey]) -> WorkerMessage {
+    mutating func message(names: [String], validHello: Bool, known: [TrialKey], resultKeys: [TrialKey]) -> WorkerMessage
+    {
         switch below(10) {
         case 0, 1:
             let valid = validHello && !chance(3)
             return .hello(hello(name: valid ? pick(names) : name(names), valid: valid, known: known))
         case 2: return .heartbeat
         case 3, 4:
-            return .report(ReportMessage(key: key(known: known), report: TrialReport(step: extremeInt(), metrics: metrics())))
+            return .report(
+                ReportMessage(key: key(known: known), report: TrialReport(step: extremeInt(), metrics: metrics())))
         case 5, 6, 7, 8:
             guard !resultKeys.isEmpty else { return .heartbeat }
             return .result(result(key: pick(resultKeys)))

@@ -32,12 +32,15 @@ import Testing
         """
     }
 
-    @Test("builtin mlp, its worker killed (SIGKILL) after a checkpoint: the trial resumes on another worker and ends with an uninterrupted run's val_loss")
+    @Test(
+        "builtin mlp, its worker killed (SIGKILL) after a checkpoint: the trial resumes on another worker and ends with an uninterrupted run's val_loss"
+    )
     func killedWorkerResumes() throws {
         let scratch = try Scratch()
         let studyPath = try scratch.write("study.yaml", study(name: "mlp-kill"))
         let log = scratch.path("results.jsonl")
-        let (summary, second) = try runKilledWorkerScenario(studyPath: studyPath, log: log, scratch: scratch, checkpointAtLeast: 2)
+        let (summary, second) = try runKilledWorkerScenario(
+            studyPath: studyPath, log: log, scratch: scratch, checkpointAtLeast: 2)
         let resumed = try #require(summary.resumed.first, "the trial resumed: \(second.stderr)")
         let lastBeforeKill = try #require(summary.checkpoints.filter { $0.attempt == 1 }.last)
         #expect(resumed.attempt == 2)
@@ -45,19 +48,26 @@ import Testing
         #expect(resumed.step < Self.epochs, "killed mid-trial")
         let completed = try #require(summary.completed.first)
         #expect(completed.attempt == 2)
-        #expect(Self.reportSteps(summary, attempt: 2).first == resumed.step + 1, "attempt 2 started after the checkpoint's epoch")
+        #expect(
+            Self.reportSteps(summary, attempt: 2).first == resumed.step + 1,
+            "attempt 2 started after the checkpoint's epoch")
         let straight = try uninterrupted(scratch: scratch)
         #expect(completed.params == straight?.params)
-        #expect(completed.objective.bitPattern == straight?.objective.bitPattern, "the same val_loss as an uninterrupted run")
+        #expect(
+            completed.objective.bitPattern == straight?.objective.bitPattern,
+            "the same val_loss as an uninterrupted run")
         #expect(summary.failed.isEmpty)
     }
 
-    @Test("builtin mlp, its worker preempted (SIGTERM): the trial checkpoints at its epoch's end within the grace and resumes elsewhere")
+    @Test(
+        "builtin mlp, its worker preempted (SIGTERM): the trial checkpoints at its epoch's end within the grace and resumes elsewhere"
+    )
     func preemptedWorkerResumes() throws {
         let scratch = try Scratch()
         let studyPath = try scratch.write("study.yaml", study(name: "mlp-term"))
         let log = scratch.path("results.jsonl")
-        let (summary, first) = try runPreemptedWorkerScenario(studyPath: studyPath, log: log, scratch: scratch, reportsAtLeast: 3)
+        let (summary, first) = try runPreemptedWorkerScenario(
+            studyPath: studyPath, log: log, scratch: scratch, reportsAtLeast: 3)
         let preempted = try #require(summary.preempted.first, "\(first.stderr)")
         let step = try #require(preempted.checkpointStep, "a checkpoint written within the grace")
         #expect(step >= 3 && step < Self.epochs)
@@ -66,7 +76,9 @@ import Testing
         let completed = try #require(summary.completed.first, "completed despite retries: 0")
         let straight = try uninterrupted(scratch: scratch)
         #expect(completed.params == straight?.params)
-        #expect(completed.objective.bitPattern == straight?.objective.bitPattern, "the same val_loss as an uninterrupted run")
+        #expect(
+            completed.objective.bitPattern == straight?.objective.bitPattern,
+            "the same val_loss as an uninterrupted run")
         #expect(summary.failed.isEmpty, "a preemption is not a failure")
     }
 

@@ -1,16 +1,17 @@
 import Foundation
-import HPOTestSupport
 import HPOMetrics
+import HPOTestSupport
 import Testing
 
 /// `hpo-coordinator --metrics` with real local workers: scraped over HTTP while the study runs.
 @Suite(.serialized) struct MetricsEndToEndTests {
     /// Every family that must be there once a trial has completed (docs/operations.md, "Metrics").
     static let names = [
-        "hpo_study_info", "hpo_trials", "hpo_trials_budget", "hpo_study_finished", "hpo_workers_connected", "hpo_workers_busy",
+        "hpo_study_info", "hpo_trials", "hpo_trials_budget", "hpo_study_finished", "hpo_workers_connected",
+        "hpo_workers_busy",
         "hpo_best_objective", "hpo_proposals_stale_total", "hpo_trials_dispatched_total", "hpo_dispatch_fallback_total",
         "hpo_fallback_ratio", "hpo_dispatch_latency_seconds", "hpo_journal_fsync_seconds", "hpo_proposal_seconds",
-        "hpo_model_refit_seconds",
+        "hpo_model_refit_seconds"
     ]
 
     @Test("a running study's /metrics is valid Prometheus text with the documented names and live values")
@@ -21,7 +22,8 @@ import Testing
             "study.yaml", braninStudy(name: "e2e-metrics", trials: 80, seed: 5, trial: "{builtin: branin, sleep: 0.2}"))
         let address = "127.0.0.1:\(freeLoopbackPort())"
         let coordinator = try RunningProcess(
-            "hpo-coordinator", [study, "--local-workers", "2", "--log", scratch.path("results.jsonl"), "--metrics", address],
+            "hpo-coordinator",
+            [study, "--local-workers", "2", "--log", scratch.path("results.jsonl"), "--metrics", address],
             scratch: scratch, label: "coordinator")
 
         // Scrape until the study is seen mid-run: both workers in, trials dispatched and one completed.
@@ -30,12 +32,14 @@ import Testing
         let seen = waitUntil(within: 60) {
             guard coordinator.process.isRunning else { return false }
             do {
-                let answer = try RawHTTPClient.exchange(address, "GET /metrics HTTP/1.1\r\nHost: \(address)\r\n\r\n", within: 5)
+                let answer = try RawHTTPClient.exchange(
+                    address, "GET /metrics HTTP/1.1\r\nHost: \(address)\r\n\r\n", within: 5)
                 guard answer.status == 200 else { return false }
                 #expect(answer.headers.contains("Content-Type: text/plain; version=0.0.4"))
                 let parsed = try PrometheusExposition(parsing: answer.body)
                 last = parsed
-                return parsed.value("hpo_workers_connected") == 2 && (parsed.value("hpo_trials", ["state": "completed"]) ?? 0) >= 1
+                return parsed.value("hpo_workers_connected") == 2
+                    && (parsed.value("hpo_trials", ["state": "completed"]) ?? 0) >= 1
                     && (parsed.value("hpo_trials_dispatched_total") ?? 0) > 0
             } catch {
                 lastError = "\(error)"  // not listening yet, or (a failure) text that does not parse
@@ -64,18 +68,24 @@ import Testing
 
         kill(coordinator.pid, SIGTERM)
         #expect(coordinator.waitForExit(within: 30) == 130, "stderr:\n\(coordinator.stderr)")
-        #expect(throws: (any Error).self, "the metrics port is closed with the coordinator") { try RawHTTPClient(address) }
+        #expect(throws: (any Error).self, "the metrics port is closed with the coordinator") {
+            try RawHTTPClient(address)
+        }
     }
 
     @Test("a metrics address that is taken stops the coordinator at once with exit 2")
     func addressTaken() throws {
         let scratch = try Scratch()
-        let study = try scratch.write("study.yaml", braninStudy(name: "e2e-metrics-taken", trials: 2, seed: 1, trial: "{builtin: branin}"))
+        let study = try scratch.write(
+            "study.yaml", braninStudy(name: "e2e-metrics-taken", trials: 2, seed: 1, trial: "{builtin: branin}"))
         let holder = try MetricsHTTPServer(listen: "127.0.0.1:0") { "" }
         let coordinator = try RunningProcess(
-            "hpo-coordinator", [study, "--local-workers", "1", "--log", scratch.path("results.jsonl"), "--metrics", holder.boundAddress],
+            "hpo-coordinator",
+            [study, "--local-workers", "1", "--log", scratch.path("results.jsonl"), "--metrics", holder.boundAddress],
             scratch: scratch, label: "coordinator")
         #expect(coordinator.waitForExit(within: 30) == 2)
-        #expect(coordinator.stderr.contains("cannot serve metrics on \(holder.boundAddress)"), "stderr:\n\(coordinator.stderr)")
+        #expect(
+            coordinator.stderr.contains("cannot serve metrics on \(holder.boundAddress)"),
+            "stderr:\n\(coordinator.stderr)")
     }
 }

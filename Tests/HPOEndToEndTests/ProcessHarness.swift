@@ -7,7 +7,8 @@ import Testing
 enum Binaries {
     /// The folder holding the test bundle and the built executables (`.build/debug`).
     static let folder: URL = {
-        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let me =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var url = URL(fileURLWithPath: me).deletingLastPathComponent()
         // On Linux the test runner lives directly in the build folder; elsewhere inside a bundle.
         while !FileManager.default.fileExists(atPath: url.appendingPathComponent("hpo-coordinator").path),
@@ -91,7 +92,9 @@ final class RunningProcess {
     func waitForExit(within seconds: Double, sourceLocation: SourceLocation = #_sourceLocation) -> Int32? {
         let exited = waitUntil(within: seconds) { !self.process.isRunning }
         guard exited else {
-            Issue.record("process \(process.executableURL?.lastPathComponent ?? "") did not exit within \(seconds) s; stderr:\n\(stderr)", sourceLocation: sourceLocation)
+            Issue.record(
+                "process \(process.executableURL?.lastPathComponent ?? "") did not exit within \(seconds) s; stderr:\n\(stderr)",
+                sourceLocation: sourceLocation)
             kill(pid, SIGKILL)
             process.waitUntilExit()
             return nil
@@ -126,8 +129,12 @@ func freeLoopbackPort() -> Int {
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     address.sin_port = 0
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
@@ -139,10 +146,18 @@ struct LogSummary {
         records = try JournalReader.read(path: path).records
     }
 
-    var completed: [TrialCompleted] { records.compactMap { if case .trialCompleted(let e) = $0.event { e } else { nil } } }
+    var completed: [TrialCompleted] {
+        records.compactMap { if case .trialCompleted(let e) = $0.event { e } else { nil } }
+    }
     var failed: [TrialFailed] { records.compactMap { if case .trialFailed(let e) = $0.event { e } else { nil } } }
-    var dispatched: [TrialDispatched] { records.compactMap { if case .trialDispatched(let e) = $0.event { e } else { nil } } }
+    var dispatched: [TrialDispatched] {
+        records.compactMap { if case .trialDispatched(let e) = $0.event { e } else { nil } }
+    }
     var workersLeft: [WorkerLeft] { records.compactMap { if case .workerLeft(let e) = $0.event { e } else { nil } } }
-    var finished: StudyFinished? { records.lazy.compactMap { if case .studyFinished(let e) = $0.event { e } else { nil } }.first }
-    var started: StudyStarted? { records.lazy.compactMap { if case .studyStarted(let e) = $0.event { e } else { nil } }.first }
+    var finished: StudyFinished? {
+        records.lazy.compactMap { if case .studyFinished(let e) = $0.event { e } else { nil } }.first
+    }
+    var started: StudyStarted? {
+        records.lazy.compactMap { if case .studyStarted(let e) = $0.event { e } else { nil } }.first
+    }
 }

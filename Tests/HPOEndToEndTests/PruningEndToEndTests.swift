@@ -5,7 +5,9 @@ import Testing
 
 /// Early stopping with real processes: the coordinator stops a worker's command trial mid-run.
 @Suite(.serialized) struct PruningEndToEndTests {
-    @Test("under asha, a command trial worse than another at the first rung is stopped mid-run: trial_pruned before its last step, its process gone")
+    @Test(
+        "under asha, a command trial worse than another at the first rung is stopped mid-run: trial_pruned before its last step, its process gone"
+    )
     func hopelessTrialStopped() throws {
         let scratch = try Scratch()
         // Two trials (a grid over `mode`), one per worker. `good` reports loss 1 every 0.1 s for

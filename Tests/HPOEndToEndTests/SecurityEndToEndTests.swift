@@ -38,12 +38,15 @@ import Testing
         let again = try RunningProcess("hpo", ["keygen", "--out", folder], scratch: scratch, label: "keygen2")
         #expect(again.waitForExit(within: 10) == 1)
         #expect(again.stderr.contains("already exists"))
-        let worker = try RunningProcess("hpo", ["keygen", "--out", folder, "--worker", "gpu3"], scratch: scratch, label: "keygen3")
+        let worker = try RunningProcess(
+            "hpo", ["keygen", "--out", folder, "--worker", "gpu3"], scratch: scratch, label: "keygen3")
         #expect(worker.waitForExit(within: 10) == 0)
         #expect(FileManager.default.fileExists(atPath: "\(folder)/workers/gpu3.pub"))
     }
 
-    @Test("an authorised worker completes the study over CURVE; unknown, wrong-server-key and plain-text workers get nothing")
+    @Test(
+        "an authorised worker completes the study over CURVE; unknown, wrong-server-key and plain-text workers get nothing"
+    )
     func onlyAuthorisedWorkers() throws {
         let scratch = try Scratch()
         let folder = try makeKeys(scratch)
@@ -57,14 +60,20 @@ import Testing
         let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
         let coordinator = try RunningProcess(
             "hpo-coordinator",
-            [studyPath, "--bind", endpoint, "--log", log, "--curve-secret", "\(folder)/coordinator.key",
-             "--authorized-keys", "\(folder)/workers", "--log-level", "info"],
+            [
+                studyPath, "--bind", endpoint, "--log", log, "--curve-secret", "\(folder)/coordinator.key",
+                "--authorized-keys", "\(folder)/workers", "--log-level", "info"
+            ],
             scratch: scratch, label: "coordinator")
         func worker(_ label: String, _ extra: [String]) throws -> RunningProcess {
-            try RunningProcess("hpo-worker", ["--connect", endpoint, "--welcome-timeout", "4"] + extra, scratch: scratch, label: label)
+            try RunningProcess(
+                "hpo-worker", ["--connect", endpoint, "--welcome-timeout", "4"] + extra, scratch: scratch, label: label)
         }
-        let unknown = try worker("unknown", ["--curve-key", "\(others)/workers/worker.key", "--server-key", "\(folder)/coordinator.pub"])
-        let wrongServer = try worker("wrong-server", ["--curve-key", "\(folder)/workers/worker.key", "--server-key", "\(others)/coordinator.pub"])
+        let unknown = try worker(
+            "unknown", ["--curve-key", "\(others)/workers/worker.key", "--server-key", "\(folder)/coordinator.pub"])
+        let wrongServer = try worker(
+            "wrong-server", ["--curve-key", "\(folder)/workers/worker.key", "--server-key", "\(others)/coordinator.pub"]
+        )
         let plain = try worker("plain", [])
         // The intruders are all refused before the real worker starts, so they could not have
         // been given a trial that the real worker then took over.
@@ -75,13 +84,16 @@ import Testing
         #expect(wrongServer.stderr.contains("--server-key"))
         #expect(plain.stderr.contains("--curve-key"))
 
-        let good = try worker("good", ["--curve-key", "\(folder)/workers/worker.key", "--server-key", "\(folder)/coordinator.pub"])
+        let good = try worker(
+            "good", ["--curve-key", "\(folder)/workers/worker.key", "--server-key", "\(folder)/coordinator.pub"])
         #expect(coordinator.waitForExit(within: 60) == 0, "\(coordinator.stderr)")
         #expect(good.waitForExit(within: 20) == 0, "\(good.stderr)")
 
         let summary = try LogSummary(path: log)
         #expect(summary.completed.count == 6)
-        #expect(Set(summary.dispatched.map(\.worker)) == [summary.completed[0].worker], "only the authorised worker got trials")
+        #expect(
+            Set(summary.dispatched.map(\.worker)) == [summary.completed[0].worker],
+            "only the authorised worker got trials")
         #expect(summary.completed[0].worker.rawValue.hasSuffix(":\(good.pid)"))
         let refusals = coordinator.stderr
         #expect(refusals.contains("refused a worker: key not authorised"), "the unknown key is logged")
@@ -111,8 +123,10 @@ import Testing
         let log = scratch.path("results.jsonl")
         let coordinator = try RunningProcess(
             "hpo-coordinator",
-            [studyPath, "--log", log, "--local-workers", "2", "--curve-secret", "\(folder)/coordinator.key",
-             "--authorized-keys", "\(folder)/workers"],
+            [
+                studyPath, "--log", log, "--local-workers", "2", "--curve-secret", "\(folder)/coordinator.key",
+                "--authorized-keys", "\(folder)/workers"
+            ],
             scratch: scratch, label: "coordinator")
         #expect(coordinator.waitForExit(within: 60) == 0, "\(coordinator.stderr)")
         #expect(try LogSummary(path: log).completed.count == 6)

@@ -33,7 +33,9 @@ import Testing
 
     // MARK: The state machine
 
-    @Test("hostile messages of every kind against the state machine: the study completes correctly", arguments: [1, 2] as [UInt64])
+    @Test(
+        "hostile messages of every kind against the state machine: the study completes correctly",
+        arguments: [1, 2] as [UInt64])
     func stateMachine(seed: UInt64) throws {
         let scratch = try Scratch()
         let simulation = try Simulation(seed: seed, budget: 40, log: scratch.path("results.jsonl"))
@@ -54,7 +56,8 @@ import Testing
         #expect(simulation.sentByHostile >= 3000)
         // Every string a peer sent reached the log bounded: the longest line is a failed result
         // with a 64 KiB stderr tail at most, or far less.
-        let longest = try String(contentsOfFile: scratch.path("results.jsonl"), encoding: .utf8)
+        let longest =
+            try String(contentsOfFile: scratch.path("results.jsonl"), encoding: .utf8)
             .split(separator: "\n").map(\.utf8.count).max() ?? 0
         #expect(longest < 80_000, "longest log line: \(longest) bytes")
     }
@@ -82,14 +85,15 @@ import Testing
         init(seed: UInt64, budget: Int, log: String) throws {
             let space = SearchSpace([
                 ParameterSpec(name: "x0", domain: .float(low: -5, high: 10, log: false)),
-                ParameterSpec(name: "x1", domain: .float(low: 0, high: 15, log: false)),
+                ParameterSpec(name: "x1", domain: .float(low: 0, high: 15, log: false))
             ])
             let config = StudyConfig(
                 name: "fuzzed", objective: Objective(metric: "objective", direction: .minimize),
                 budget: Budget(trials: budget), strategy: StrategyConfig(kind: .random), seed: seed, space: space,
                 trial: TrialSpec(program: .builtin("branin"), retries: 0))
             machine = CoordinatorStateMachine(
-                config: config, liveness: LivenessSettings(heartbeatIntervalSeconds: 1, liveness: 3), software: "t", host: "t")
+                config: config, liveness: LivenessSettings(heartbeatIntervalSeconds: 1, liveness: 3), software: "t",
+                host: "t")
             journal = try JournalWriter(path: log)
             fuzz = HostileMessages(seed: seed)
             try journal.append(machine.start(now: 0).journal)
@@ -97,7 +101,9 @@ import Testing
         }
 
         func helloHonest() -> Hello {
-            Hello(name: Self.honestName, host: "h", pid: 1, slots: 2, software: "t", running: honestHeld.sorted { $0.trial < $1.trial })
+            Hello(
+                name: Self.honestName, host: "h", pid: 1, slots: 2, software: "t",
+                running: honestHeld.sorted { $0.trial < $1.trial })
         }
 
         /// Encodes, decodes (where the bounds apply), feeds the machine, journals, routes replies.
@@ -150,7 +156,8 @@ import Testing
             honestRunning.removeAll { $0.endsAt <= now }
             for trial in due {
                 let x = [trial.parameters["x0"]?.doubleValue ?? .nan, trial.parameters["x1"]?.doubleValue ?? .nan]
-                let result = TrialResult(status: .completed, metrics: ["objective": BuiltinFunction.branin(x)], durationSeconds: 0.3)
+                let result = TrialResult(
+                    status: .completed, metrics: ["objective": BuiltinFunction.branin(x)], durationSeconds: 0.3)
                 lastHonestSend = now
                 deliver(.result(ResultMessage(key: trial.key, result: result)), from: Self.honest)
             }
@@ -197,7 +204,9 @@ import Testing
 
     // MARK: A live coordinator
 
-    @Test("hostile messages over ZeroMQ to a live coordinator: it keeps serving in bounded memory, the study completes correctly")
+    @Test(
+        "hostile messages over ZeroMQ to a live coordinator: it keeps serving in bounded memory, the study completes correctly"
+    )
     func liveCoordinator() throws {
         // Enough trials (at least 18 s on the real worker's 2 slots) that the study is still
         // running after the first batch of fuzzing even on an idle machine, so the coordinator's
@@ -227,9 +236,15 @@ import Testing
         var realKeys: [TrialKey] = []
         func readRealKeys() {
             let dispatched = (try? LogSummary(path: log))?.dispatched ?? []
-            realKeys = dispatched.filter { $0.worker == WorkerID(realName) }.map { TrialKey(trial: $0.trial, attempt: $0.attempt) }
+            realKeys = dispatched.filter { $0.worker == WorkerID(realName) }.map {
+                TrialKey(trial: $0.trial, attempt: $0.attempt)
+            }
         }
-        #expect(waitUntil(within: 60) { readRealKeys(); return !realKeys.isEmpty }, "the real worker got work")
+        #expect(
+            waitUntil(within: 60) {
+                readRealKeys()
+                return !realKeys.isEmpty
+            }, "the real worker got work")
 
         var fuzzer = try LiveFuzzer(endpoint: endpoint, seed: 15, realName: realName)
         var peakKiB = 0
@@ -240,7 +255,9 @@ import Testing
             try fuzzer.batch(messages: 1500, seconds: 30, realKeys: realKeys)
             // Serving, or already done with the study (a clean exit).
             let serving = coordinator.process.isRunning
-            #expect(serving || coordinator.process.terminationStatus == 0, "the coordinator survived: \(coordinator.stderr.suffix(2000))")
+            #expect(
+                serving || coordinator.process.terminationStatus == 0,
+                "the coordinator survived: \(coordinator.stderr.suffix(2000))")
             guard serving, let rss = residentKiB(pid: coordinator.pid) else { continue }
             peakKiB = max(peakKiB, rss)
             #expect(rss < 400_000, "coordinator VmRSS \(rss) KiB")
@@ -315,7 +332,8 @@ struct LiveFuzzer {
             case .registrant: resultKeys.removeAll { hostileAssigned.contains($0) }
             }
             let message = fuzz.message(
-                names: sender.names, validHello: sender.role != .stranger, known: realKeys, resultKeys: Array(resultKeys))
+                names: sender.names, validHello: sender.role != .stranger, known: realKeys,
+                resultKeys: Array(resultKeys))
             if try sender.socket.send(frames: WireCodec.encode(message), dontWait: true) {
                 count += 1
                 sent += 1

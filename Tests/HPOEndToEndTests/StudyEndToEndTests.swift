@@ -23,7 +23,8 @@ import Testing
 
     /// Runs a coordinator on a fixed loopback port with `workers` separate worker processes.
     func runStudy(
-        _ text: String, workers: Int, scratch: Scratch, coordinatorArguments: [String] = [], workerArguments: [String] = [],
+        _ text: String, workers: Int, scratch: Scratch, coordinatorArguments: [String] = [],
+        workerArguments: [String] = [],
         whileRunning: ((_ workers: [RunningProcess], _ log: String) throws -> Set<Int32>)? = nil
     ) throws -> (coordinator: RunningProcess, log: String) {
         let study = try scratch.write("study.yaml", text)
@@ -34,7 +35,8 @@ import Testing
             label: "coordinator")
         let workerProcesses = try (0..<workers).map {
             try RunningProcess(
-                "hpo-worker", ["--connect", endpoint, "--log-level", "warning"] + workerArguments, scratch: scratch, label: "worker\($0)")
+                "hpo-worker", ["--connect", endpoint, "--log-level", "warning"] + workerArguments, scratch: scratch,
+                label: "worker\($0)")
         }
         // The pids the test killed on purpose: they do not exit cleanly.
         let killed = try whileRunning?(workerProcesses, log) ?? []
@@ -58,8 +60,10 @@ import Testing
         let space = try #require(summary.started?.config.space)
         for trial in summary.completed {
             #expect(space.contains(trial.params), "\(trial.params)")
-            let x0 = trial.params["x0"]?.doubleValue ?? .nan, x1 = trial.params["x1"]?.doubleValue ?? .nan
-            #expect(abs(BraninReference.value(x0, x1) - trial.objective) < 1e-9, "the objective is Branin at the params")
+            let x0 = trial.params["x0"]?.doubleValue ?? .nan
+            let x1 = trial.params["x1"]?.doubleValue ?? .nan
+            #expect(
+                abs(BraninReference.value(x0, x1) - trial.objective) < 1e-9, "the objective is Branin at the params")
         }
         let finished = try #require(summary.finished)
         #expect(finished.reason == "budget spent")
@@ -76,7 +80,8 @@ import Testing
         let points = summary.completed.map(\.params)
         #expect(points.count == 20)
         #expect(Set(points).count == 20)
-        let x0s = Set(points.compactMap { $0["x0"]?.doubleValue }), x1s = Set(points.compactMap { $0["x1"]?.doubleValue })
+        let x0s = Set(points.compactMap { $0["x0"]?.doubleValue })
+        let x1s = Set(points.compactMap { $0["x1"]?.doubleValue })
         #expect(x0s == [-5, -1.25, 2.5, 6.25, 10])
         #expect(x1s == [0, 5, 10, 15])
         #expect(summary.finished?.reason == "grid exhausted")
@@ -161,7 +166,8 @@ import Testing
         #expect(summary.completed.allSatisfy { space.contains($0.params) })
         // Four workers were started and only they worked. Whether every one of them got a trial
         // depends on how fast each started on a loaded machine, so that is not asserted.
-        let joined = Set(summary.records.compactMap { if case .workerJoined(let e) = $0.event { e.worker } else { nil } })
+        let joined = Set(
+            summary.records.compactMap { if case .workerJoined(let e) = $0.event { e.worker } else { nil } })
         #expect((1...4).contains(joined.count), "\(joined)")
         #expect(Set(summary.completed.map(\.worker)).isSubset(of: joined))
     }
@@ -170,7 +176,8 @@ import Testing
     func studyFileError() throws {
         let scratch = try Scratch()
         let study = try scratch.write("bad.yaml", braninStudy(trials: 0))
-        let coordinator = try RunningProcess("hpo-coordinator", [study, "--local-workers", "1"], scratch: scratch, label: "coordinator")
+        let coordinator = try RunningProcess(
+            "hpo-coordinator", [study, "--local-workers", "1"], scratch: scratch, label: "coordinator")
         #expect(coordinator.waitForExit(within: 30) == 2)
         #expect(coordinator.stderr.contains("bad.yaml:3:"), "\(coordinator.stderr)")
         #expect(coordinator.stderr.contains("budget.trials"))
@@ -193,23 +200,30 @@ import Testing
         }
         let log = scratch.path("results.jsonl")
         let first = try RunningProcess(
-            "hpo-coordinator", [try scratch.write("s.yaml", study(trials: 3)), "--lr-find", "--log", log, "--local-workers", "1"],
+            "hpo-coordinator",
+            [try scratch.write("s.yaml", study(trials: 3)), "--lr-find", "--log", log, "--local-workers", "1"],
             scratch: scratch, label: "c1")
         #expect(first.waitForExit(within: 120) == 0, "\(first.stderr)")
         let summary = try LogSummary(path: log)
-        let test = try #require(summary.records.lazy.compactMap { if case .lrRangeTest(let e) = $0.event { e } else { nil } }.first)
+        let test = try #require(
+            summary.records.lazy.compactMap { if case .lrRangeTest(let e) = $0.event { e } else { nil } }.first)
         #expect(test.lrs.count == test.losses.count && test.lrs.count > 10)
         let (low, high, suggestion) = (try #require(test.low), try #require(test.high), try #require(test.suggestion))
         #expect(low > 1e-6 && high < 10 && low < suggestion && suggestion < high)
         let logged = try #require(summary.started?.config.space.parameters.first { $0.name == "learning_rate" })
         #expect(logged.domain == .float(low: low, high: high, log: true))
         #expect(summary.completed.count == 3)
-        #expect(summary.completed.allSatisfy { ($0.params["learning_rate"]?.doubleValue).map { $0 >= low && $0 <= high } ?? false })
-        #expect(summary.completed.allSatisfy { $0.metrics["val_accuracy"] != nil }, "the trainer's metrics are recorded")
+        #expect(
+            summary.completed.allSatisfy {
+                ($0.params["learning_rate"]?.doubleValue).map { $0 >= low && $0 <= high } ?? false
+            })
+        #expect(
+            summary.completed.allSatisfy { $0.metrics["val_accuracy"] != nil }, "the trainer's metrics are recorded")
 
         // A longer budget resumes the same study: the range comes from the log, not a new test.
         let second = try RunningProcess(
-            "hpo-coordinator", [try scratch.write("s2.yaml", study(trials: 4)), "--lr-find", "--log", log, "--local-workers", "1"],
+            "hpo-coordinator",
+            [try scratch.write("s2.yaml", study(trials: 4)), "--lr-find", "--log", log, "--local-workers", "1"],
             scratch: scratch, label: "c2")
         #expect(second.waitForExit(within: 120) == 0, "\(second.stderr)")
         let resumed = try LogSummary(path: log)
@@ -254,20 +268,24 @@ import Testing
         let idle = completed.compactMap { $0["slot_idle_s"] as? Double }.sorted()
         #expect(idle.count == 28)
         let median = idle.isEmpty ? .infinity : idle[idle.count / 2]
-        print("prefetch e2e: slot idle before a trial, median \(median * 1000) ms, max \((idle.last ?? .nan) * 1000) ms")
+        print(
+            "prefetch e2e: slot idle before a trial, median \(median * 1000) ms, max \((idle.last ?? .nan) * 1000) ms")
         // A queued trial starts in the very turn its predecessor's result goes out: the worker
         // notes both at the same instant, so its idle time is exactly 0, however loaded the
         // machine. Without prefetch every slot would wait for the coordinator's fsync and a round
         // trip (> 0). Most trials must have come from the queue; the milliseconds themselves are
         // benchmarks/utilisation.sh's business.
         let fromQueue = idle.filter { $0 == 0 }.count
-        #expect(fromQueue * 2 >= idle.count, "\(fromQueue) of \(idle.count) trials started from the queue; median idle \(median) s")
+        #expect(
+            fromQueue * 2 >= idle.count,
+            "\(fromQueue) of \(idle.count) trials started from the queue; median idle \(median) s")
     }
 
     @Test("bayes with 4 workers: proposals computed ahead keep each slot's wait between trials small")
     func bayesKeepsWorkersBusy() throws {
         let scratch = try Scratch()
-        let (_, log) = try runStudy(braninStudy(trials: 32, strategy: "{kind: bayes}", sleep: 0.2), workers: 4, scratch: scratch)
+        let (_, log) = try runStudy(
+            braninStudy(trials: 32, strategy: "{kind: bayes}", sleep: 0.2), workers: 4, scratch: scratch)
         let events = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").compactMap {
             try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
@@ -276,8 +294,11 @@ import Testing
         let waits = completed.compactMap { $0["slot_idle_s"] as? Double }.sorted()
         #expect(waits.count == 28, "every trial but each worker's first")
         let p90 = waits.isEmpty ? .infinity : waits[waits.count * 9 / 10]
-        let fallback = events.filter { $0["event"] as? String == "trial_dispatched" && $0["fallback"] as? Bool == true }.count
-        print("bayes e2e: slot wait between trials p50 \((waits.isEmpty ? .nan : waits[waits.count / 2]) * 1000) ms, p90 \(p90 * 1000) ms, max \((waits.last ?? .nan) * 1000) ms; \(fallback) of 32 from the fallback")
+        let fallback = events.filter { $0["event"] as? String == "trial_dispatched" && $0["fallback"] as? Bool == true }
+            .count
+        print(
+            "bayes e2e: slot wait between trials p50 \((waits.isEmpty ? .nan : waits[waits.count / 2]) * 1000) ms, p90 \(p90 * 1000) ms, max \((waits.last ?? .nan) * 1000) ms; \(fallback) of 32 from the fallback"
+        )
         // About 5-10 ms typically (benchmarks/utilisation.sh measures it in a release build).
         // The bound, 50 times that, holds on a loaded machine in a debug build; what it catches
         // is slots that wait for model fits on the loop (a fit per trial, each longer than a trial).
@@ -297,7 +318,9 @@ import Testing
 /// Branin, written out again here so the test checks the worker's arithmetic independently.
 enum BraninReference {
     static func value(_ x0: Double, _ x1: Double) -> Double {
-        let b = 5.1 / (4 * Double.pi * Double.pi), c = 5 / Double.pi, t = 1 / (8 * Double.pi)
+        let b = 5.1 / (4 * Double.pi * Double.pi)
+        let c = 5 / Double.pi
+        let t = 1 / (8 * Double.pi)
         let u = x1 - b * x0 * x0 + c * x0 - 6
         return u * u + 10 * (1 - t) * cos(x0) + 10
     }

@@ -1,6 +1,6 @@
 import Foundation
-import HPORuntime
 import HPOCore
+import HPORuntime
 import HPOSearch
 import HPOTrials
 import HPOWire
@@ -24,7 +24,9 @@ struct HostileCoordinatorMessages {
         case 0: spec.timeoutSeconds = fuzz.extremeDouble()
         case 1: spec.sleepSeconds = fuzz.pick([-1, 0, .nan, .infinity, 1e12, 0.001])
         case 2: spec.retries = fuzz.extremeInt()
-        case 3: spec.environment = Dictionary(uniqueKeysWithValues: (0..<fuzz.pick([1, 2000])).map { ("K\($0)", fuzz.text()) })
+        case 3:
+            spec.environment = Dictionary(
+                uniqueKeysWithValues: (0..<fuzz.pick([1, 2000])).map { ("K\($0)", fuzz.text()) })
         default: break
         }
         return spec
@@ -44,7 +46,9 @@ struct HostileCoordinatorMessages {
             let key = fuzz.key(known: keys)
             keys.append(key)
             return .assign(
-                Assignment(key: key, parameters: parameters(), spec: spec(), objectiveMetric: fuzz.chance(4) ? fuzz.text() : "objective"))
+                Assignment(
+                    key: key, parameters: parameters(), spec: spec(),
+                    objectiveMetric: fuzz.chance(4) ? fuzz.text() : "objective"))
         case 3: return .stop(StopMessage(key: fuzz.key(known: keys), reason: fuzz.text()))
         case 4: return .ack(fuzz.key(known: keys))
         case 5:
@@ -61,9 +65,11 @@ struct HostileCoordinatorMessages {
 @Suite(.serialized) struct WorkerFuzzTests {
     /// A coordinator speaking well-formed `hpo/1` with hostile values must not crash a worker,
     /// grow it without bound or stop it from serving the next honest assignment correctly.
-    @Test("a live worker survives hostile assign/stop/ack/welcome messages and still runs an honest trial right", arguments: [
-        UInt64(1), 2,
-    ])
+    @Test(
+        "a live worker survives hostile assign/stop/ack/welcome messages and still runs an honest trial right",
+        arguments: [
+            UInt64(1), 2
+        ])
     func hostileCoordinator(seed: UInt64) throws {
         let scratch = try Scratch()
         let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
@@ -107,7 +113,8 @@ struct HostileCoordinatorMessages {
                     default:
                         // A new connection that did not say hello: ask for one, as the coordinator does.
                         if message.peer != workerPeer {
-                            try server.send(WireCodec.encode(.reregister(reason: "unknown worker: send hello")), to: message.peer)
+                            try server.send(
+                                WireCodec.encode(.reregister(reason: "unknown worker: send hello")), to: message.peer)
                         }
                     }
                 }
@@ -133,7 +140,9 @@ struct HostileCoordinatorMessages {
             peakKiB = max(peakKiB, residentKiB(pid: worker.pid) ?? 0)
         }
         // Stop whatever hostile trial is still running, so the slots are free again.
-        for key in Set(keys) { try server.send(WireCodec.encode(.stop(StopMessage(key: key, reason: "fuzz over"))), to: workerPeer) }
+        for key in Set(keys) {
+            try server.send(WireCodec.encode(.stop(StopMessage(key: key, reason: "fuzz over"))), to: workerPeer)
+        }
         _ = try serve(for: 1)
         try server.send(WireCodec.encode(.welcome(welcome)), to: workerPeer)
 
@@ -141,7 +150,8 @@ struct HostileCoordinatorMessages {
         let honest = TrialKey(trial: TrialID(900_001), attempt: 1)
         let x: [Double] = [-3, 12]
         let assignment = Assignment(
-            key: honest, parameters: ["x0": .double(x[0]), "x1": .double(x[1])], spec: TrialSpec(program: .builtin("branin")),
+            key: honest, parameters: ["x0": .double(x[0]), "x1": .double(x[1])],
+            spec: TrialSpec(program: .builtin("branin")),
             objectiveMetric: "objective")
         try server.send(WireCodec.encode(.assign(assignment)), to: workerPeer)
         var answer: ResultMessage?
@@ -155,7 +165,8 @@ struct HostileCoordinatorMessages {
         #expect(abs((result.result.metrics["objective"] ?? .nan) - expected) < 1e-9)
         #expect(worker.process.isRunning)
         #expect(peakKiB < 400_000, "worker VmRSS \(peakKiB) KiB")
-        #expect(worker.stderr.contains("out of bounds") || worker.stderr.contains("dropped"), "hostile messages are logged")
+        #expect(
+            worker.stderr.contains("out of bounds") || worker.stderr.contains("dropped"), "hostile messages are logged")
         print("worker fuzz seed \(seed): 600 hostile messages, \(reconnects) hellos again, peak VmRSS \(peakKiB) KiB")
     }
 }

@@ -30,7 +30,8 @@ import Testing
         #expect(factor.jitter > 0)
         #expect(factor.jitter <= 1e-3)
         // A GP on the duplicated data (no noise) still predicts sensibly.
-        let theta = GPHyperparameters(logLengthScales: [log(0.5), log(0.5)], logSignalVariance: 0, logNoiseVariance: log(1e-9) - 20)
+        let theta = GPHyperparameters(
+            logLengthScales: [log(0.5), log(0.5)], logSignalVariance: 0, logNoiseVariance: log(1e-9) - 20)
         let gp = try #require(GaussianProcess(inputs: x, rows: 4, targets: [1, 2, 1, 3], hyperparameters: theta))
         let (mean, variance) = gp.predict([0.1, 0.2], rows: 1)
         #expect(abs(mean[0] - 1) < 1e-3)
@@ -50,7 +51,8 @@ import Testing
             BoundedLBFGS(maxIterations: 200, gradientTolerance: 1e-8, relativeTolerance: 0).minimize(
                 start: [-1.2, 1], lower: [-2, -2], upper: [0.5, 2]
             ) { x in
-                let a = 1 - x[0], b = x[1] - x[0] * x[0]
+                let a = 1 - x[0]
+                let b = x[1] - x[0] * x[0]
                 return (a * a + 100 * b * b, [-2 * a - 400 * x[0] * b, 200 * b])
             })
         #expect(abs(result.x[0] - 0.5) < 1e-6)
@@ -68,7 +70,8 @@ import Testing
         let x = (0..<(2 * n)).map { _ in next() }
         let y = (0..<n).map { sin(6 * x[2 * $0]) }  // depends on the first input only
         let transform = OutputTransform(observations: y, warping: .none)
-        let gp = try #require(GPFitter(priors: .standard(dimension: 2)).fit(inputs: x, rows: n, targets: transform.targets, seed: 1))
+        let gp = try #require(
+            GPFitter(priors: .standard(dimension: 2)).fit(inputs: x, rows: n, targets: transform.targets, seed: 1))
         let scales = gp.kernel.lengthScales
         #expect(scales[0] < 0.8)
         #expect(scales[1] > 2 * scales[0], "length scales \(scales)")

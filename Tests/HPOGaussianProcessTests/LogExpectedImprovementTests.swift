@@ -12,9 +12,12 @@ import Testing
         return sd * (pdf + z * cdf)
     }
 
-    @Test("log EI equals log of EI where EI is comfortably finite", arguments: [-30.0, -12, -5, -1.5, -1, -0.3, 0, 0.7, 3, 10])
+    @Test(
+        "log EI equals log of EI where EI is comfortably finite",
+        arguments: [-30.0, -12, -5, -1.5, -1, -0.3, 0, 0.7, 3, 10])
     func matchesPlainEI(z: Double) {
-        let sd = 0.7, best = 1.3
+        let sd = 0.7
+        let best = 1.3
         let mean = best - z * sd
         let expected = log(plainEI(mean: mean, sd: sd, best: best))
         let value = LogExpectedImprovement.value(mean: mean, variance: sd * sd, best: best)
@@ -40,14 +43,18 @@ import Testing
     @Test("the branches join continuously at z = -1 and z = -20")
     func continuousAtBranches() {
         for z in [-1.0, -20.0] {
-            let below = LogExpectedImprovement.logH(z.nextDown), above = LogExpectedImprovement.logH(z.nextUp)
+            let below = LogExpectedImprovement.logH(z.nextDown)
+            let above = LogExpectedImprovement.logH(z.nextUp)
             #expect(abs(below - above) < 1e-9)
-            let dBelow = LogExpectedImprovement.logHDerivative(z - 1e-9), dAbove = LogExpectedImprovement.logHDerivative(z + 1e-9)
+            let dBelow = LogExpectedImprovement.logHDerivative(z - 1e-9)
+            let dAbove = LogExpectedImprovement.logHDerivative(z + 1e-9)
             #expect(abs(dBelow - dAbove) < 1e-6 * max(1, abs(dAbove)))
         }
     }
 
-    @Test("the derivative of log h matches finite differences, deep in the tail too", arguments: [-300.0, -40, -19, -8, -1.2, -0.5, 0.5, 4])
+    @Test(
+        "the derivative of log h matches finite differences, deep in the tail too",
+        arguments: [-300.0, -40, -19, -8, -1.2, -0.5, 0.5, 4])
     func derivative(z: Double) {
         let h = 1e-6 * max(1, abs(z))
         let numeric = (LogExpectedImprovement.logH(z + h) - LogExpectedImprovement.logH(z - h)) / (2 * h)
@@ -58,13 +65,18 @@ import Testing
     @Test("the gradient of log EI with respect to the input matches finite differences")
     func gradientThroughTheGP() throws {
         let (x, y) = Fixture.data(n: 12, d: 2)
-        let theta = GPHyperparameters(logLengthScales: [log(0.3), log(0.6)], logSignalVariance: 0, logNoiseVariance: log(1e-6))
-        let gp = try #require(GaussianProcess(inputs: x, rows: 12, targets: OutputTransform(observations: y, warping: .none).targets, hyperparameters: theta))
+        let theta = GPHyperparameters(
+            logLengthScales: [log(0.3), log(0.6)], logSignalVariance: 0, logNoiseVariance: log(1e-6))
+        let gp = try #require(
+            GaussianProcess(
+                inputs: x, rows: 12, targets: OutputTransform(observations: y, warping: .none).targets,
+                hyperparameters: theta))
         let best = gp.targets.min() ?? 0
         for point in [[0.2, 0.7], [0.9, 0.05], [0.5, 0.5]] {
             let (_, gradient) = LogExpectedImprovement.valueAndGradient(gp.predictWithGradient(at: point), best: best)
             for k in 0..<2 {
-                var plus = point, minus = point
+                var plus = point
+                var minus = point
                 plus[k] += 1e-6
                 minus[k] -= 1e-6
                 func f(_ p: [Double]) -> Double {

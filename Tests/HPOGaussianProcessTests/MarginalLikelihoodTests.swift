@@ -34,17 +34,23 @@ enum Fixture {
         let (_, gradient) = try #require(likelihood.valueAndGradient(theta))
         for i in theta.indices where theta[i].isFinite {
             let h = 1e-5
-            var plus = theta, minus = theta
+            var plus = theta
+            var minus = theta
             plus[i] += h
             minus[i] -= h
-            let numeric = (try #require(likelihood.valueAndGradient(plus)).value - (try #require(likelihood.valueAndGradient(minus)).value)) / (2 * h)
-            #expect(abs(numeric - gradient[i]) <= 1e-4 * max(1, abs(numeric)), "parameter \(i): analytic \(gradient[i]), numeric \(numeric)")
+            let numeric =
+                (try #require(likelihood.valueAndGradient(plus)).value
+                    - (try #require(likelihood.valueAndGradient(minus)).value)) / (2 * h)
+            #expect(
+                abs(numeric - gradient[i]) <= 1e-4 * max(1, abs(numeric)),
+                "parameter \(i): analytic \(gradient[i]), numeric \(numeric)")
         }
     }
 
     @Test("the value is the log density of the targets under K plus the log prior", arguments: [false, true])
     func valueMatchesDirectComputation(additive: Bool) throws {
-        let n = 20, d = 3
+        let n = 20
+        let d = 3
         let (x, y) = Fixture.data(n: n, d: d)
         var priors = GPPriors.standard(dimension: d)
         if additive { priors.additiveVariance = NormalPrior(mean: -1, sd: 2) }
@@ -56,7 +62,9 @@ enum Fixture {
         let factor = try #require(CholeskyFactor(matrix: k, n: n))
         let alpha = factor.solve(y)
         let fit = zip(y, alpha).reduce(0) { $0 + $1.0 * $1.1 }
-        let expected = -0.5 * fit - 0.5 * factor.logDeterminant - 0.5 * Double(n) * log(2 * Double.pi) + priors.logDensity(vector).value
+        let expected =
+            -0.5 * fit - 0.5 * factor.logDeterminant - 0.5 * Double(n) * log(2 * Double.pi)
+            + priors.logDensity(vector).value
         let value = try #require(likelihood.valueAndGradient(vector)).value
         #expect(abs(value - expected) < 1e-9 * max(1, abs(expected)))
     }

@@ -4,7 +4,8 @@ import Testing
 @testable import HPOGaussianProcess
 
 @Suite struct PosteriorTests {
-    let theta = GPHyperparameters(logLengthScales: [log(0.4), log(0.7)], logSignalVariance: log(1.5), logNoiseVariance: log(1e-3))
+    let theta = GPHyperparameters(
+        logLengthScales: [log(0.4), log(0.7)], logSignalVariance: log(1.5), logNoiseVariance: log(1e-3))
 
     /// k(x, x') by the formula, for the hand computations.
     func k(_ a: [Double], _ b: [Double]) -> Double {
@@ -14,11 +15,14 @@ import Testing
 
     @Test("with one observation the posterior is the closed-form Gaussian conditional")
     func onePoint() throws {
-        let x0 = [0.2, 0.3], y0 = 0.8, noise = 1e-3
+        let x0 = [0.2, 0.3]
+        let y0 = 0.8
+        let noise = 1e-3
         let gp = try #require(GaussianProcess(inputs: x0, rows: 1, targets: [y0], hyperparameters: theta))
         let x = [0.5, 0.1]
         let (mean, variance) = gp.predict(x, rows: 1)
-        let kx = k(x, x0), k00 = 1.5 + noise
+        let kx = k(x, x0)
+        let k00 = 1.5 + noise
         #expect(abs(mean[0] - kx / k00 * y0) < 1e-12)
         #expect(abs(variance[0] - (1.5 - kx * kx / k00)) < 1e-12)
     }
@@ -26,7 +30,8 @@ import Testing
     @Test("the additive part adds the mean of one-dimensional Matérn kernels")
     func additiveKernel() {
         let kernel = Matern52(lengthScales: [0.4, 0.7], signalVariance: 1.5, additiveVariance: 0.6)
-        let a = [0.2, 0.3], b = [0.5, 0.1]
+        let a = [0.2, 0.3]
+        let b = [0.5, 0.1]
         let m = { (r: Double) in (1 + sqrt(5) * r + 5 * r * r / 3) * exp(-sqrt(5) * r) }
         let expected = k(a, b) + 0.6 / 2 * (m(0.3 / 0.4) + m(0.2 / 0.7))
         #expect(abs(kernel.crossCovariance(a, rows: 1, b, rows: 1)[0] - expected) < 1e-12)
@@ -36,7 +41,9 @@ import Testing
     @Test("the cross-covariance of many rows is the formula's, pair by pair, with and without the additive part")
     func crossCovarianceMatchesFormula() {
         var generator = SystemRandomNumberGenerator()
-        let d = 3, n = 7, m = 37
+        let d = 3
+        let n = 7
+        let m = 37
         let a = (0..<(n * d)).map { _ in Double.random(in: 0...1, using: &generator) }
         let b = (0..<(m * d)).map { _ in Double.random(in: 0...1, using: &generator) }
         let unit = { (r: Double) in (1 + sqrt(5) * r + 5 * r * r / 3) * exp(-sqrt(5) * r) }
@@ -58,13 +65,18 @@ import Testing
     @Test("a posterior extended by new results (new targets for all) predicts as one built from scratch")
     func extendedMatchesFresh() throws {
         var generator = SystemRandomNumberGenerator()
-        let all = (0..<40).map { _ in [Double.random(in: 0...1, using: &generator), Double.random(in: 0...1, using: &generator)] }
+        let all = (0..<40).map { _ in
+            [Double.random(in: 0...1, using: &generator), Double.random(in: 0...1, using: &generator)]
+        }
         let y = all.map { sin(6 * $0[0]) + $0[1] * $0[1] }
-        let first = try #require(GaussianProcess(inputs: all.prefix(30).flatMap { $0 }, rows: 30, targets: Array(y.prefix(30)), hyperparameters: theta))
+        let first = try #require(
+            GaussianProcess(
+                inputs: all.prefix(30).flatMap { $0 }, rows: 30, targets: Array(y.prefix(30)), hyperparameters: theta))
         // New targets for every row, as a re-standardised output transform gives them.
         let shifted = y.map { 2 * $0 - 1 }
         let extended = try #require(first.extended(with: all.suffix(10).flatMap { $0 }, targets: shifted))
-        let fresh = try #require(GaussianProcess(inputs: all.flatMap { $0 }, rows: 40, targets: shifted, hyperparameters: theta))
+        let fresh = try #require(
+            GaussianProcess(inputs: all.flatMap { $0 }, rows: 40, targets: shifted, hyperparameters: theta))
         #expect(extended.count == 40 && extended.observedCount == 40)
         var probes: [Double] = []
         for i in 0..<25 { probes += [Double(i % 5) / 4, Double(i / 5) / 4] }
@@ -86,7 +98,8 @@ import Testing
     func threePoints() throws {
         let points = [[0.1, 0.9], [0.6, 0.4], [0.8, 0.85]]
         let y = [0.3, -1.2, 0.5]
-        let gp = try #require(GaussianProcess(inputs: points.flatMap { $0 }, rows: 3, targets: y, hyperparameters: theta))
+        let gp = try #require(
+            GaussianProcess(inputs: points.flatMap { $0 }, rows: 3, targets: y, hyperparameters: theta))
         var kMatrix = points.map { a in points.map { b in k(a, b) } }
         for i in 0..<3 { kMatrix[i][i] += 1e-3 }
         let alpha = solve3(kMatrix, y)
@@ -103,17 +116,24 @@ import Testing
         #expect(abs(withGradient.variance - expectedVariance) < 1e-10)
     }
 
-    @Test("the mean and variance gradients match finite differences, with and without the additive part", arguments: [false, true])
+    @Test(
+        "the mean and variance gradients match finite differences, with and without the additive part",
+        arguments: [false, true])
     func predictionGradients(additive: Bool) throws {
         let (x, y) = Fixture.data(n: 20, d: 3)
         let theta = GPHyperparameters(
-            logLengthScales: [log(0.3), log(0.5), log(0.8)], logSignalVariance: 0, logAdditiveVariance: additive ? log(0.7) : -.infinity,
+            logLengthScales: [log(0.3), log(0.5), log(0.8)], logSignalVariance: 0,
+            logAdditiveVariance: additive ? log(0.7) : -.infinity,
             logNoiseVariance: log(1e-4))
-        let gp = try #require(GaussianProcess(inputs: x, rows: 20, targets: OutputTransform(observations: y, warping: .none).targets, hyperparameters: theta))
+        let gp = try #require(
+            GaussianProcess(
+                inputs: x, rows: 20, targets: OutputTransform(observations: y, warping: .none).targets,
+                hyperparameters: theta))
         let point = [0.31, 0.62, 0.47]
         let p = gp.predictWithGradient(at: point)
         for k in 0..<3 {
-            var plus = point, minus = point
+            var plus = point
+            var minus = point
             plus[k] += 1e-6
             minus[k] -= 1e-6
             let (mp, vp) = gp.predict(plus, rows: 1)
@@ -150,7 +170,9 @@ import Testing
         var gp = try #require(GaussianProcess(inputs: x, rows: 5, targets: y, hyperparameters: theta, spareRows: 1))
         let (extra, _) = Fixture.data(n: 30, d: 2, seed: 99)
         for i in 0..<30 { gp = gp.conditioned(on: Array(extra[(2 * i)..<(2 * i + 2)]), value: 0.5) }
-        let refit = try #require(GaussianProcess(inputs: x + extra, rows: 35, targets: y + Array(repeating: 0.5, count: 30), hyperparameters: theta))
+        let refit = try #require(
+            GaussianProcess(
+                inputs: x + extra, rows: 35, targets: y + Array(repeating: 0.5, count: 30), hyperparameters: theta))
         let (m1, v1) = gp.predict([0.5, 0.5], rows: 1)
         let (m2, v2) = refit.predict([0.5, 0.5], rows: 1)
         #expect(abs(m1[0] - m2[0]) < 1e-8 && abs(v1[0] - v2[0]) < 1e-8)

@@ -11,18 +11,19 @@ import Testing
     static let oddStrings: [String] = [
         "", "plain", "slash / and // stay", "quote \" backslash \\", "tab\there\nnewline\rreturn",
         String((0..<0x20).map { Character(Unicode.Scalar($0)!) }), "del \u{7f}", "ünïcödé 日本語 😀",
-        "sep \u{2028}\u{2029}", "nan", "inf", "e\u{301} é",
+        "sep \u{2028}\u{2029}", "nan", "inf", "e\u{301} é"
     ]
 
     static let doubles: [Double] = {
         var values: [Double] = [
             0, -0.0, 1, -1, 2, 0.1, 0.1 + 0.2, 1e-5, 1e-7, 1e15, 1e16, 1e17, 1e21, 1e22, -1e300, 1.7976931348623157e308,
-            2.2250738585072014e-308, Double.leastNonzeroMagnitude, Double.leastNonzeroMagnitude * 2024, .pi, Double(1 << 53).nextUp, 1_795_976_100.125, .nan, .infinity,
-            -.infinity,
+            2.2250738585072014e-308, Double.leastNonzeroMagnitude, Double.leastNonzeroMagnitude * 2024, .pi,
+            Double(1 << 53).nextUp, 1_795_976_100.125, .nan, .infinity,
+            -.infinity
         ]
         var state: UInt64 = 77
         for index in 0..<300 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             let bits = state ^ (state >> 29)
             switch index % 3 {
             case 0: values.append(Double(bitPattern: bits))
@@ -40,19 +41,25 @@ import Testing
             return false
         }
         let worker = WorkerID("host:12/3")
-        events.append(.trialDispatched(TrialDispatched(trial: TrialID(1), attempt: 1, worker: worker, params: [:], fallback: true)))
         events.append(
             .trialDispatched(
-                TrialDispatched(trial: TrialID(2), attempt: 1, worker: worker, params: ["x": .double(-0.5)], slotIdleSeconds: 0.02, proposalLag: 3)))
+                TrialDispatched(trial: TrialID(1), attempt: 1, worker: worker, params: [:], fallback: true)))
         events.append(
             .trialDispatched(
                 TrialDispatched(
-                    trial: TrialID(2), attempt: 3, worker: worker, params: ["x10": .int(1), "x9": .int(2), "B": .int(3), "a": .int(4)],
+                    trial: TrialID(2), attempt: 1, worker: worker, params: ["x": .double(-0.5)], slotIdleSeconds: 0.02,
+                    proposalLag: 3)))
+        events.append(
+            .trialDispatched(
+                TrialDispatched(
+                    trial: TrialID(2), attempt: 3, worker: worker,
+                    params: ["x10": .int(1), "x9": .int(2), "B": .int(3), "a": .int(4)],
                     slotIdleSeconds: 0, fallback: false)))
         events.append(
             .trialCompleted(
                 TrialCompleted(
-                    trial: TrialID(3), attempt: 1, params: [:], objective: -0.0, metrics: [:], worker: worker, durationSeconds: -0.0,
+                    trial: TrialID(3), attempt: 1, params: [:], objective: -0.0, metrics: [:], worker: worker,
+                    durationSeconds: -0.0,
                     slotIdleSeconds: 0.5)))
         for (index, text) in oddStrings.enumerated() {
             events.append(
@@ -63,7 +70,8 @@ import Testing
             events.append(
                 .trialCompleted(
                     TrialCompleted(
-                        trial: TrialID(index), attempt: 2, params: [text: .int(index)], objective: 1, metrics: [text: 2, "objective": 1],
+                        trial: TrialID(index), attempt: 2, params: [text: .int(index)], objective: 1,
+                        metrics: [text: 2, "objective": 1],
                         worker: WorkerID(text), durationSeconds: 0.25)))
         }
         for index in stride(from: 0, to: doubles.count - 2, by: 3) {
@@ -76,7 +84,8 @@ import Testing
             events.append(
                 .trialCompleted(
                     TrialCompleted(
-                        trial: TrialID(index), attempt: 1, params: ["x0": .double(a)], objective: b, metrics: ["objective": b, "m": c],
+                        trial: TrialID(index), attempt: 1, params: ["x0": .double(a)], objective: b,
+                        metrics: ["objective": b, "m": c],
                         worker: worker, durationSeconds: c, slotIdleSeconds: a)))
         }
         return events
@@ -91,7 +100,9 @@ import Testing
             var buffer: [UInt8] = []
             try JournalCoding.append(record, to: &buffer)
             let codable = try JournalCoding.encodeWithCodable(record)
-            #expect(Data(buffer) == codable, "\(String(decoding: buffer, as: UTF8.self)) vs \(String(decoding: codable, as: UTF8.self))")
+            #expect(
+                Data(buffer) == codable,
+                "\(String(decoding: buffer, as: UTF8.self)) vs \(String(decoding: codable, as: UTF8.self))")
             var json = JSONWriter(escapesSlashes: false)
             #expect(JournalFastEncoding.appendBody(of: event, to: &json))
         }
@@ -125,7 +136,8 @@ import Testing
     func fieldCounts() {
         let dispatched = TrialDispatched(trial: TrialID(1), attempt: 1, worker: WorkerID("w"), params: [:])
         let completed = TrialCompleted(
-            trial: TrialID(1), attempt: 1, params: [:], objective: 0, metrics: [:], worker: WorkerID("w"), durationSeconds: 0)
+            trial: TrialID(1), attempt: 1, params: [:], objective: 0, metrics: [:], worker: WorkerID("w"),
+            durationSeconds: 0)
         #expect(Mirror(reflecting: dispatched).children.count == 7)
         #expect(Mirror(reflecting: completed).children.count == 8)
     }

@@ -10,17 +10,23 @@ import Testing
     /// Number texts: shortest round-trip forms of random doubles, long and odd decimal forms.
     static func numberTexts(count: Int) -> [String] {
         var random = Seeded(seed: 42)
-        var texts: [String] = ["0", "-0", "0.0", "1", "-1", "0.1", "1e-5", "1E+5", "2.5e-308", "2.2250738585072014e-308",
-                               "1.7976931348623157e308", "9007199254740993", "123456789012345678901234567890",
-                               "0.30000000000000004", "1.00000000000000011102230246251565404236316680908203125"]
+        var texts: [String] = [
+            "0", "-0", "0.0", "1", "-1", "0.1", "1e-5", "1E+5", "2.5e-308", "2.2250738585072014e-308",
+            "1.7976931348623157e308", "9007199254740993", "123456789012345678901234567890",
+            "0.30000000000000004", "1.00000000000000011102230246251565404236316680908203125"
+        ]
         for _ in 0..<count {
             let bits = random.next() & ~(0x7FF << 52) | (UInt64.random(in: 1...2046, using: &random) << 52)
             let value = Double(bitPattern: bits)
             texts.append("\(value)")
             texts.append(String(format: "%.25e", value))
-            let digits = (0..<Int.random(in: 1...24, using: &random)).map { _ in String(Int.random(in: 0...9, using: &random)) }
+            let digits = (0..<Int.random(in: 1...24, using: &random)).map { _ in
+                String(Int.random(in: 0...9, using: &random))
+            }
             let exponent = Int.random(in: -320...320, using: &random)
-            texts.append("\(Bool.random(using: &random) ? "-" : "")\(Int.random(in: 1...9, using: &random)).\(digits.joined())e\(exponent)")
+            texts.append(
+                "\(Bool.random(using: &random) ? "-" : "")\(Int.random(in: 1...9, using: &random)).\(digits.joined())e\(exponent)"
+            )
             texts.append(String(Int.random(in: Int.min...Int.max, using: &random)))
         }
         return texts
@@ -34,7 +40,7 @@ import Testing
             for line in [
                 #"{"event":"trial_report","time":\#(text),"trial":1,"attempt":1,"step":1,"metrics":{"m":\#(text)}}"#,
                 #"{"event":"trial_dispatched","time":1,"trial":1,"attempt":1,"worker":"w","params":{"p":\#(text)}}"#,
-                #"{"event":"trial_report","time":1,"trial":\#(text),"attempt":1,"step":1,"metrics":{}}"#,
+                #"{"event":"trial_report","time":1,"trial":\#(text),"attempt":1,"step":1,"metrics":{}}"#
             ] {
                 guard let fast = Paths.fast(line) else { continue }
                 taken += 1
@@ -51,7 +57,8 @@ import Testing
     static func bits(_ record: JournalRecord) -> [UInt64] {
         switch record.event {
         case .trialReport(let e): [record.time.bitPattern] + e.metrics.values.map(\.bitPattern)
-        case .trialDispatched(let e): [record.time.bitPattern] + e.params.values.compactMap { $0.doubleValue?.bitPattern }
+        case .trialDispatched(let e):
+            [record.time.bitPattern] + e.params.values.compactMap { $0.doubleValue?.bitPattern }
         default: [record.time.bitPattern]
         }
     }

@@ -39,10 +39,10 @@ enum EveryKind {
     static let worker = WorkerID("höst-ä:4121")
     static let params: Parameters = [
         "lr": .double(0.001), "layers": .int(3), "opt": .string("adam, fused"), "mode": .string("nan"),
-        "neg": .int(-7), "tiny": .double(-2.5e-300), "ünï \"cödé\"": .string("tab\there\u{1}"),
+        "neg": .int(-7), "tiny": .double(-2.5e-300), "ünï \"cödé\"": .string("tab\there\u{1}")
     ]
     static let metrics: [String: Double] = [
-        "val_loss": 0.25, "diverged": .nan, "up": .infinity, "down": -.infinity, "zero": -0.0, "big": 1.7e308,
+        "val_loss": 0.25, "diverged": .nan, "up": .infinity, "down": -.infinity, "zero": -0.0, "big": 1.7e308
     ]
     static let config = StudyConfig(
         name: "every-kind", objective: Objective(metric: "val_loss", direction: .minimize), budget: Budget(trials: 9),
@@ -67,7 +67,8 @@ enum EveryKind {
                 durationSeconds: 9.503800000000001e-05)),
         .trialCompleted(
             TrialCompleted(
-                trial: TrialID(4), attempt: 3, params: ["x": .double(1e-5)], objective: .nan, metrics: ["objective": .nan],
+                trial: TrialID(4), attempt: 3, params: ["x": .double(1e-5)], objective: .nan,
+                metrics: ["objective": .nan],
                 worker: worker, durationSeconds: 0)),
         .trialFailed(
             TrialFailed(
@@ -80,13 +81,14 @@ enum EveryKind {
                 stderrTail: nil, metrics: [:], durationSeconds: 120, willRetry: false)),
         .trialPruned(
             TrialPruned(
-                trial: TrialID(6), attempt: 1, params: params, worker: worker, step: 3, metrics: metrics, objective: 0.52,
+                trial: TrialID(6), attempt: 1, params: params, worker: worker, step: 3, metrics: metrics,
+                objective: 0.52,
                 reason: "asha: rung 2 (step 3): val_loss 0.52 not in the top 1/3 of 6 (cutoff 0.31)",
                 durationSeconds: 4.25)),
         .trialPruned(
             TrialPruned(
                 trial: TrialID(7), attempt: 2, params: params, worker: worker, step: nil, metrics: [:], objective: nil,
-                reason: "median", durationSeconds: 0.5)),
+                reason: "median", durationSeconds: 0.5))
     ]
 
     /// Kinds left to `JSONDecoder`.
@@ -107,6 +109,7 @@ enum EveryKind {
                 reason: "budget spent", completed: 3, failed: 1, pruned: 2, bestTrial: TrialID(3), bestObjective: 0.3,
                 bestParams: params)),
         .studyStopped(
-            StudyFinished(reason: "SIGINT", completed: 0, failed: 0, bestTrial: nil, bestObjective: nil, bestParams: nil)),
+            StudyFinished(
+                reason: "SIGINT", completed: 0, failed: 0, bestTrial: nil, bestObjective: nil, bestParams: nil))
     ]
 }

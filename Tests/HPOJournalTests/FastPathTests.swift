@@ -46,19 +46,37 @@ import Testing
 
     /// Lines the writer would not write. For each: does the fast path take it (false: declines)?
     static let oddLines: [(String, Bool)] = [
-        (#"  { "event" : "trial_report" , "time" : 1 , "trial" : 2 , "attempt" : 1 , "step" : 3 , "metrics" : { "a" : 1 } }  "#, true),
+        (
+            #"  { "event" : "trial_report" , "time" : 1 , "trial" : 2 , "attempt" : 1 , "step" : 3 , "metrics" : { "a" : 1 } }  "#,
+            true
+        ),
         (#"{"metrics":{"a":1},"step":3,"attempt":1,"trial":2,"time":1,"event":"trial_report"}"#, true),
         ("{\"event\":\"trial_report\",\"time\":1,\"trial\":2,\"attempt\":1,\"step\":3,\"metrics\":{}}\r", true),
-        (#"{"event":"trial_report","time":1,"trial":2,"attempt":1,"step":3,"metrics":{},"new":{"x":[1,-2.5e3,"s",true,null,{}]}}"#, true),
+        (
+            #"{"event":"trial_report","time":1,"trial":2,"attempt":1,"step":3,"metrics":{},"new":{"x":[1,-2.5e3,"s",true,null,{}]}}"#,
+            true
+        ),
         (#"{"event":"trial_report","time":1,"trial":2,"attempt":1,"step":3,"metrics":{},"host":"h"}"#, true),
-        (#"{"event":"trial_re\u0070ort","time":1,"tri\u0061l":2,"attempt":1,"step":3,"metrics":{"\ud83d\ude00\/":0.5}}"#, true),
+        (
+            #"{"event":"trial_re\u0070ort","time":1,"tri\u0061l":2,"attempt":1,"step":3,"metrics":{"\ud83d\ude00\/":0.5}}"#,
+            true
+        ),
         (#"{"event":"worker_left","time":1,"worker":"w\u0000\u00e9","reason":"\b\f\n\r\t","abandoned":[]}"#, true),
-        (#"{"event":"trial_dispatched","time":1,"trial":1,"attempt":1,"worker":"w","params":{"a":2.0,"b":1e2}}"#, false),
+        (
+            #"{"event":"trial_dispatched","time":1,"trial":1,"attempt":1,"worker":"w","params":{"a":2.0,"b":1e2}}"#,
+            false
+        ),
         (#"{"event":"trial_dispatched","time":1,"trial":1,"attempt":1,"worker":"w","params":{"a":-0,"b":-0.5}}"#, true),
-        (#"{"event":"trial_dispatched","time":1,"trial":1,"attempt":1,"worker":"w","params":{"a":99999999999999999999}}"#, false),
+        (
+            #"{"event":"trial_dispatched","time":1,"trial":1,"attempt":1,"worker":"w","params":{"a":99999999999999999999}}"#,
+            false
+        ),
         (#"{"event":"trial_dispatched","time":1,"trial":1.0,"attempt":1,"worker":"w","params":{}}"#, false),
         (#"{"event":"trial_dispatched","time":1,"trial":1e0,"attempt":1,"worker":"w","params":{}}"#, false),
-        (#"{"event":"trial_dispatched","time":1,"trial":1,"attempt":1,"worker":"w","params":{},"slot_idle_s":null}"#, false),
+        (
+            #"{"event":"trial_dispatched","time":1,"trial":1,"attempt":1,"worker":"w","params":{},"slot_idle_s":null}"#,
+            false
+        ),
         (#"{"event":"trial_dispatched","time":1,"trial":1,"trial":2,"attempt":1,"worker":"w","params":{}}"#, false),
         (#"{"event":"trial_dispatched","time":1,"trial":1,"attempt":1,"worker":"w","params":{"a":1,"a":2}}"#, false),
         (#"{"event":"trial_dispatched","time":1,"trial":1,"attempt":1,"worker":"w","params":{},}"#, false),
@@ -72,10 +90,13 @@ import Testing
         (#"{"event":"trial_report","time":1,"trial":2,"attempt":1,"step":3,"metrics":{},"x":01}"#, false),
         (#"{"event":"trial_report","time":1,"trial":2,"attempt":1,"step":3,"metrics":{},"x":tru}"#, false),
         (#"{"event":"worker_joined","time":1,"worker":"w","host":"h","pid":2147483648,"slots":1}"#, false),
-        (#"{"event":"trial_failed","time":1,"trial":1,"attempt":1,"params":{},"worker":"w","reason":"r","metrics":{},"duration_s":1,"will_retry":1}"#, false),
+        (
+            #"{"event":"trial_failed","time":1,"trial":1,"attempt":1,"params":{},"worker":"w","reason":"r","metrics":{},"duration_s":1,"will_retry":1}"#,
+            false
+        ),
         ("\u{FEFF}{\"event\":\"worker_left\",\"time\":1,\"worker\":\"w\",\"reason\":\"r\",\"abandoned\":[]}", false),
         (#"{"event":"worker_left","time":1,"worker":"w","reason":"r","abandoned":[]} {}"#, false),
-        (#"{"event":"from_the_future","time":1,"trial":1}"#, false),
+        (#"{"event":"from_the_future","time":1,"trial":1}"#, false)
     ]
 
     @Test("odd but valid lines: the fast path reads what JSONDecoder reads, or declines", arguments: oddLines)

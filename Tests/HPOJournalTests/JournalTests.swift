@@ -20,8 +20,9 @@ import Testing
         let writer = try JournalWriter(path: path)
         let events: [JournalEvent] = [
             .workerJoined(WorkerJoined(worker: WorkerID("h:1"), host: "h", pid: 1, slots: 2)),
-            .trialDispatched(TrialDispatched(trial: TrialID(3), attempt: 1, worker: WorkerID("h:1"), params: ["lr": .double(0.01)])),
-            completed,
+            .trialDispatched(
+                TrialDispatched(trial: TrialID(3), attempt: 1, worker: WorkerID("h:1"), params: ["lr": .double(0.01)])),
+            completed
         ]
         try writer.append(events, time: 1000.5)
         #expect(writer.syncCount == 1)

@@ -33,7 +33,7 @@ import Testing
         let lines = [
             #"{"event":"study_finished","time":1,"reason":"budget spent","completed":3,"failed":0,"best_trial":1,"best_objective":0.5,"best_params":{"x":1}}"#,
             #"{"event":"study_resumed","time":2,"study":"s","software":"0.1.0","host":"h","completed":1,"failed":0,"created":2,"queued":[],"awaiting_workers":[2]}"#,
-            #"{"event":"trial_pruned","time":3,"trial":2,"attempt":1,"params":{},"worker":"w","metrics":{},"reason":"r","duration_s":0}"#,
+            #"{"event":"trial_pruned","time":3,"trial":2,"attempt":1,"params":{},"worker":"w","metrics":{},"reason":"r","duration_s":0}"#
         ]
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
         let records = try JournalReader.read(path: path).records

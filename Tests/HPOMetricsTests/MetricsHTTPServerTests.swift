@@ -1,6 +1,6 @@
 import Foundation
-import HPOTestSupport
 import HPOMetrics
+import HPOTestSupport
 import Testing
 
 /// The metrics responder against clients that misbehave: every case ends with a well-formed
@@ -11,7 +11,9 @@ import Testing
         settings.requestTimeout = timeout
         settings.maxConnections = maxConnections
         settings.limits.maxHeadBytes = maxHeadBytes
-        let server = try MetricsHTTPServer(listen: "127.0.0.1:0", settings: settings) { "# TYPE hpo_up gauge\nhpo_up 1\n" }
+        let server = try MetricsHTTPServer(listen: "127.0.0.1:0", settings: settings) {
+            "# TYPE hpo_up gauge\nhpo_up 1\n"
+        }
         server.start()
         return server
     }
@@ -38,15 +40,19 @@ import Testing
         let server = try server()
         defer { server.stopAndJoin() }
         #expect(try RawHTTPClient.exchange(server.boundAddress, "GET / HTTP/1.1\r\n\r\n").status == 404)
-        let post = try RawHTTPClient.exchange(server.boundAddress, "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+        let post = try RawHTTPClient.exchange(
+            server.boundAddress, "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
         #expect(post.status == 405)
         #expect(post.headers.contains("Allow: GET, HEAD"))
     }
 
-    @Test("malformed requests get 400 (505 for another version), and the server goes on serving", arguments: [
-        ("GET /metrics\r\n\r\n", 400), ("\u{0}\u{1}\u{2} garbage\r\n\r\n", 400), ("GET /metrics HTTP/1.1\r\nbroken\r\n\r\n", 400),
-        ("GET /metrics HTTP/9.9\r\n\r\n", 505), ("\r\n\r\n", 400),
-    ])
+    @Test(
+        "malformed requests get 400 (505 for another version), and the server goes on serving",
+        arguments: [
+            ("GET /metrics\r\n\r\n", 400), ("\u{0}\u{1}\u{2} garbage\r\n\r\n", 400),
+            ("GET /metrics HTTP/1.1\r\nbroken\r\n\r\n", 400),
+            ("GET /metrics HTTP/9.9\r\n\r\n", 505), ("\r\n\r\n", 400)
+        ])
     func malformed(_ request: String, _ status: Int) throws {
         let server = try server()
         defer { server.stopAndJoin() }

@@ -25,7 +25,8 @@ import Testing
     func escaping() throws {
         var text = PrometheusText()
         let study = "a \"quoted\" back\\slash\nnew line"
-        text.family("hpo_study_info", .gauge, help: "Help with a \\ and\na newline.", samples: [([("study", study)], 1)])
+        text.family(
+            "hpo_study_info", .gauge, help: "Help with a \\ and\na newline.", samples: [([("study", study)], 1)])
         text.single("hpo_x_total", .counter, help: "x", 12)
         #expect(text.text.contains("hpo_x_total 12\n"))
         #expect(text.text.contains(#"study="a \"quoted\" back\\slash\nnew line""#))
@@ -36,16 +37,20 @@ import Testing
         #expect(PrometheusText.format(.infinity) == "+Inf")
     }
 
-    @Test("the checker refuses what Prometheus would refuse", arguments: [
-        "hpo_x 1\n",  // no TYPE
-        "# TYPE hpo_x gauge\nhpo_x one\n",  // not a number
-        "# TYPE hpo_x gauge\nhpo_x{a=\"1} 1\n",  // unterminated label
-        "# TYPE hpo_x gauge\n9x 1\n",  // bad name
-        "# TYPE hpo_x gauge\nhpo_x 1",  // no final newline
-        "# TYPE hpo_h histogram\nhpo_h_bucket{le=\"1\"} 3\nhpo_h_bucket{le=\"+Inf\"} 2\nhpo_h_sum 1\nhpo_h_count 2\n",  // not cumulative
-        "# TYPE hpo_h histogram\nhpo_h_bucket{le=\"1\"} 3\nhpo_h_bucket{le=\"+Inf\"} 3\nhpo_h_sum 1\nhpo_h_count 4\n",  // +Inf != count
-        "# TYPE hpo_h histogram\nhpo_h_bucket{le=\"1\"} 3\nhpo_h_sum 1\nhpo_h_count 3\n",  // no +Inf
-    ])
+    @Test(
+        "the checker refuses what Prometheus would refuse",
+        arguments: [
+            "hpo_x 1\n",  // no TYPE
+            "# TYPE hpo_x gauge\nhpo_x one\n",  // not a number
+            "# TYPE hpo_x gauge\nhpo_x{a=\"1} 1\n",  // unterminated label
+            "# TYPE hpo_x gauge\n9x 1\n",  // bad name
+            "# TYPE hpo_x gauge\nhpo_x 1",  // no final newline
+            // not cumulative
+            "# TYPE hpo_h histogram\nhpo_h_bucket{le=\"1\"} 3\nhpo_h_bucket{le=\"+Inf\"} 2\nhpo_h_sum 1\nhpo_h_count 2\n",
+            // +Inf != count
+            "# TYPE hpo_h histogram\nhpo_h_bucket{le=\"1\"} 3\nhpo_h_bucket{le=\"+Inf\"} 3\nhpo_h_sum 1\nhpo_h_count 4\n",
+            "# TYPE hpo_h histogram\nhpo_h_bucket{le=\"1\"} 3\nhpo_h_sum 1\nhpo_h_count 3\n"  // no +Inf
+        ])
     func checkerRefuses(_ text: String) {
         #expect(throws: PrometheusExposition.Invalid.self) { try PrometheusExposition(parsing: text) }
     }

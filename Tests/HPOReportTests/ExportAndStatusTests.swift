@@ -21,7 +21,12 @@ import Testing
             if quoted {
                 if c == "\"" {
                     let next = iterator.next()
-                    if next == "\"" { field.append("\"") } else { quoted = false; pending = next }
+                    if next == "\"" {
+                        field.append("\"")
+                    } else {
+                        quoted = false
+                        pending = next
+                    }
                 } else {
                     field.append(c)
                 }
@@ -39,7 +44,10 @@ import Testing
                 field.append(c)
             }
         }
-        if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
+        if !field.isEmpty || !row.isEmpty {
+            row.append(field)
+            rows.append(row)
+        }
         return rows
     }
 
@@ -48,10 +56,12 @@ import Testing
         let text = TrialExport.csv(table)
         let rows = Self.parseCSV(text)
         let header = try #require(rows.first)
-        #expect(header == [
-            "trial", "attempt", "status", "objective", "duration_s", "worker", "param_lr", "param_layers", "param_opt",
-            "metric_acc", "metric_val_loss", "reason",
-        ])
+        #expect(
+            header == [
+                "trial", "attempt", "status", "objective", "duration_s", "worker", "param_lr", "param_layers",
+                "param_opt",
+                "metric_acc", "metric_val_loss", "reason"
+            ])
         #expect(rows.count == 7)
         #expect(rows.allSatisfy { $0.count == header.count })
         let byTrial = Dictionary(uniqueKeysWithValues: rows.dropFirst().map { ($0[0], $0) })
@@ -84,8 +94,12 @@ import Testing
     func jsonLines() throws {
         let lines = TrialExport.jsonLines(table).split(separator: "\n")
         #expect(lines.count == 6)
-        let objects = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
-        let keys = Set(["trial", "attempt", "status", "objective", "duration_s", "worker", "params", "metrics", "reason"])
+        let objects = try lines.map {
+            try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        let keys = Set([
+            "trial", "attempt", "status", "objective", "duration_s", "worker", "params", "metrics", "reason"
+        ])
         #expect(objects.allSatisfy { Set($0.keys) == keys })
         #expect(objects[1]["params"].flatMap { ($0 as? [String: Any])?["opt"] as? String } == "adam, fused")
         #expect(objects[5]["status"] as? String == "running")
@@ -101,10 +115,12 @@ import Testing
         let summary = StudySummary(records: log.records, top: 2)
         let text = try summary.json(path: path, tornTail: log.tornTail, unknownEvents: log.unknownEvents)
         let json = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        #expect(Set(json.keys) == [
-            "schema", "log", "study", "state", "finish_reason", "objective", "budget", "counts", "best", "time", "workers", "top",
-            "placement_warning",
-        ])
+        #expect(
+            Set(json.keys) == [
+                "schema", "log", "study", "state", "finish_reason", "objective", "budget", "counts", "best", "time",
+                "workers", "top",
+                "placement_warning"
+            ])
         #expect(json["placement_warning"] is NSNull)
         #expect(json["schema"] as? Int == 1)
         #expect(json["study"] as? String == "known <study>")
@@ -112,14 +128,17 @@ import Testing
         #expect(json["finish_reason"] is NSNull)
         let logInfo = try #require(json["log"] as? [String: Any])
         #expect(logInfo["path"] as? String == path)
-        #expect(logInfo["unknown_events"] as? Int == 1, "lr_range_test is a journal event; one line is of an unknown kind")
+        #expect(
+            logInfo["unknown_events"] as? Int == 1, "lr_range_test is a journal event; one line is of an unknown kind")
         #expect(logInfo["torn_tail"] as? Bool == false)
         let counts = try #require(json["counts"] as? [String: Int])
-        #expect(counts == [
-            "completed": 4, "failed": 1, "pruned": 0, "running": 1, "queued": 0, "interrupted": 0, "done": 5, "attempts": 8,
-            "failed_attempts": 2, "lost_attempts": 1, "retries": 2, "results_dropped": 1, "from_fallback": 0,
-            "stale_proposals": 0,
-        ])
+        #expect(
+            counts == [
+                "completed": 4, "failed": 1, "pruned": 0, "running": 1, "queued": 0, "interrupted": 0, "done": 5,
+                "attempts": 8,
+                "failed_attempts": 2, "lost_attempts": 1, "retries": 2, "results_dropped": 1, "from_fallback": 0,
+                "stale_proposals": 0
+            ])
         let best = try #require(json["best"] as? [String: Any])
         #expect(best["trial"] as? Int == 5)
         #expect(best["objective"] as? Double == 0.125)
@@ -160,13 +179,17 @@ import Testing
         func dispatch(_ trial: Int, _ attempt: Int, fallback: Bool?) -> JournalRecord {
             JournalRecord(
                 event: .trialDispatched(
-                    TrialDispatched(trial: TrialID(trial), attempt: attempt, worker: KnownLog.w1, params: [:], fallback: fallback)),
+                    TrialDispatched(
+                        trial: TrialID(trial), attempt: attempt, worker: KnownLog.w1, params: [:], fallback: fallback)),
                 time: 1001 + Double(trial))
         }
         let started = JournalRecord(
-            event: .studyStarted(StudyStarted(study: "s", config: KnownLog.config(), software: "0.1.0", host: "box")), time: 1000)
+            event: .studyStarted(StudyStarted(study: "s", config: KnownLog.config(), software: "0.1.0", host: "box")),
+            time: 1000)
         // Trial 1 came from the fallback (and was dispatched again: still one trial), trial 2 from the model.
-        let records = [started, dispatch(1, 1, fallback: true), dispatch(2, 1, fallback: nil), dispatch(1, 2, fallback: true)]
+        let records = [
+            started, dispatch(1, 1, fallback: true), dispatch(2, 1, fallback: nil), dispatch(1, 2, fallback: true)
+        ]
         let summary = StudySummary(records: records, top: 1)
         #expect(summary.counts.fromFallback == 1)
         #expect(StatusText.render(summary).contains("search     1 of the trials quasi-random"))
@@ -178,18 +201,21 @@ import Testing
     @Test("hpo status shows a placement warning until a trial is dispatched again")
     func placementWarning() {
         let started = JournalRecord(
-            event: .studyStarted(StudyStarted(study: "s", config: KnownLog.config(), software: "0.1.0", host: "box")), time: 1000)
+            event: .studyStarted(StudyStarted(study: "s", config: KnownLog.config(), software: "0.1.0", host: "box")),
+            time: 1000)
         let warning = JournalRecord(
             event: .placementWarning(
                 PlacementWarning(
-                    reason: "no connected worker can run this study's trials (each needs 2 GPUs); w1: has 1 GPU, a trial needs 2",
+                    reason:
+                        "no connected worker can run this study's trials (each needs 2 GPUs); w1: has 1 GPU, a trial needs 2",
                     gpus: 2, labels: [], workers: [.init(worker: KnownLog.w1, reason: "has 1 GPU, a trial needs 2")])),
             time: 1001)
         let waiting = StudySummary(records: [started, warning], top: 1)
         #expect(waiting.placementWarning?.contains("each needs 2 GPUs") == true)
         #expect(StatusText.render(waiting).contains("\n  warning    no connected worker can run this study's trials"))
         let dispatched = JournalRecord(
-            event: .trialDispatched(TrialDispatched(trial: TrialID(1), attempt: 1, worker: KnownLog.w1, params: [:])), time: 1002)
+            event: .trialDispatched(TrialDispatched(trial: TrialID(1), attempt: 1, worker: KnownLog.w1, params: [:])),
+            time: 1002)
         #expect(StudySummary(records: [started, warning, dispatched], top: 1).placementWarning == nil)
         #expect(!StatusText.render(StudySummary(records: KnownLog.records, top: 1)).contains("warning"))
     }

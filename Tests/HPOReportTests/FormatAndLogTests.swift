@@ -53,7 +53,9 @@ import Testing
     @Test("text and attribute values are escaped; characters XML forbids are dropped")
     func escaping() {
         let element = Markup("text", [("title", "a \"b\" <c> & 'd'\n")], text: "x < y & z > \u{1}w")
-        #expect(element.render() == "<text title=\"a &quot;b&quot; &lt;c&gt; &amp; &#39;d&#39;&#10;\">x &lt; y &amp; z &gt; w</text>")
+        #expect(
+            element.render()
+                == "<text title=\"a &quot;b&quot; &lt;c&gt; &amp; &#39;d&#39;&#10;\">x &lt; y &amp; z &gt; w</text>")
         #expect(Markup("circle", [("r", "3")]).render() == "<circle r=\"3\"/>")
         #expect(Markup("div").render() == "<div></div>")
     }
@@ -108,7 +110,9 @@ import Testing
             _ = try StudyLog.load(path: headless)
             Issue.record("a log without study_started was accepted")
         } catch {
-            #expect(error.description == "\(headless) is not a results log: the first event is worker_joined, not study_started")
+            #expect(
+                error.description
+                    == "\(headless) is not a results log: the first event is worker_joined, not study_started")
         }
     }
 
@@ -116,7 +120,7 @@ import Testing
     func rangeTestLines() throws {
         let path = try KnownLog.write(extraLines: [
             KnownLog.rangeTestLine,
-            #"{"event":"lr_range_test","time":1,"lrs":[1,2],"losses":[1]}"#,  // lengths differ
+            #"{"event":"lr_range_test","time":1,"lrs":[1,2],"losses":[1]}"#  // lengths differ
         ])
         defer { unlink(path) }
         let log = try StudyLog.load(path: path)

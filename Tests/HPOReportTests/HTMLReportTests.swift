@@ -54,7 +54,8 @@ import Testing
         let lines = curves.elements("polyline").filter { $0.hasClass("curve") }
         #expect(lines.compactMap { $0.attributes["data-trial"] }.sorted() == ["1", "2", "3"])
         #expect(lines.first { $0.hasClass("is-best") }?.attributes["data-trial"] == "1")
-        #expect(lines.first { $0.attributes["data-trial"] == "1" }?.attributes["points"]?.split(separator: " ").count == 3)
+        #expect(
+            lines.first { $0.attributes["data-trial"] == "1" }?.attributes["points"]?.split(separator: " ").count == 3)
         #expect(curves.attributes["data-metric"] == "loss")
 
         // The range test: 5 finite points of 6 (one loss is NaN), the smoothed line, the suggestion.

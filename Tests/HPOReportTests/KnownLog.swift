@@ -26,7 +26,7 @@ enum KnownLog {
         3: ["lr": .double(0.001), "layers": .int(3), "opt": .string("sgd")],
         4: ["lr": .double(0.05), "layers": .int(4), "opt": .string("adam, fused")],
         5: ["lr": .double(0.0001), "layers": .int(1), "opt": .string("sgd")],
-        6: ["lr": .double(0.02), "layers": .int(2), "opt": .string("sgd")],
+        6: ["lr": .double(0.02), "layers": .int(2), "opt": .string("sgd")]
     ]
     static let stderrTail = "Traceback: boom <bad> & \"quoted\"\nline two"
 
@@ -37,7 +37,7 @@ enum KnownLog {
             space: SearchSpace([
                 ParameterSpec(name: "lr", domain: .float(low: 1e-4, high: 1, log: true)),
                 ParameterSpec(name: "layers", domain: .int(low: 1, high: 4, log: false)),
-                ParameterSpec(name: "opt", domain: .choice([.string("sgd"), .string("adam, fused")])),
+                ParameterSpec(name: "opt", domain: .choice([.string("sgd"), .string("adam, fused")]))
             ]),
             trial: TrialSpec(program: .command(["python3", "train.py"]), retries: 1))
     }
@@ -45,16 +45,20 @@ enum KnownLog {
     /// The events with their times, in log order.
     static var timeline: [(Double, JournalEvent)] {
         func dispatch(_ trial: Int, _ attempt: Int, _ worker: WorkerID) -> JournalEvent {
-            .trialDispatched(TrialDispatched(trial: TrialID(trial), attempt: attempt, worker: worker, params: params[trial] ?? [:]))
+            .trialDispatched(
+                TrialDispatched(trial: TrialID(trial), attempt: attempt, worker: worker, params: params[trial] ?? [:]))
         }
         func report(_ trial: Int, _ step: Int, _ loss: Double) -> JournalEvent {
             .trialReport(TrialReported(trial: TrialID(trial), attempt: 1, step: step, metrics: ["loss": loss]))
         }
-        func completed(_ trial: Int, _ attempt: Int, _ objective: Double, _ worker: WorkerID, _ duration: Double) -> JournalEvent {
+        func completed(_ trial: Int, _ attempt: Int, _ objective: Double, _ worker: WorkerID, _ duration: Double)
+            -> JournalEvent
+        {
             .trialCompleted(
                 TrialCompleted(
                     trial: TrialID(trial), attempt: attempt, params: params[trial] ?? [:], objective: objective,
-                    metrics: ["val_loss": objective, "acc": 1 - objective / 2], worker: worker, durationSeconds: duration))
+                    metrics: ["val_loss": objective, "acc": 1 - objective / 2], worker: worker,
+                    durationSeconds: duration))
         }
         func failed(_ attempt: Int, reason: String, retry: Bool, duration: Double) -> JournalEvent {
             .trialFailed(
@@ -64,7 +68,10 @@ enum KnownLog {
                     durationSeconds: duration, willRetry: retry))
         }
         return [
-            (1000.0, .studyStarted(StudyStarted(study: "known <study>", config: config(), software: "0.1.0", host: "box"))),
+            (
+                1000.0,
+                .studyStarted(StudyStarted(study: "known <study>", config: config(), software: "0.1.0", host: "box"))
+            ),
             (1000.5, .workerJoined(WorkerJoined(worker: w1, host: "hostA", pid: 11, slots: 1))),
             (1000.6, .workerJoined(WorkerJoined(worker: w2, host: "hostB", pid: 22, slots: 2))),
             (1001.0, dispatch(1, 1, w1)),
@@ -85,7 +92,7 @@ enum KnownLog {
             (1007.0, dispatch(4, 2, w2)),
             (1008.0, completed(5, 1, 0.125, w2, 3.0)),
             (1009.0, completed(4, 2, 1.5, w2, 2.0)),
-            (1009.5, dispatch(6, 1, w2)),
+            (1009.5, dispatch(6, 1, w2))
         ]
     }
 
@@ -98,7 +105,9 @@ enum KnownLog {
         """
 
     /// Writes the log to a new temporary file (plus the extra lines) and returns its path.
-    static func write(_ timeline: [(Double, JournalEvent)] = timeline, extraLines: [String] = [rangeTestLine, unknownLine])
+    static func write(
+        _ timeline: [(Double, JournalEvent)] = timeline, extraLines: [String] = [rangeTestLine, unknownLine]
+    )
         throws -> String
     {
         let path = NSTemporaryDirectory() + "report-\(UUID().uuidString).jsonl"
@@ -118,18 +127,39 @@ enum KnownLog {
     /// A maximised study: trials 1, 2, 3 completed with objectives 1, 3, 2.
     static var maximized: [JournalRecord] {
         var events: [(Double, JournalEvent)] = [
-            (0, .studyStarted(StudyStarted(study: "max", config: config(direction: .maximize, trials: 3), software: "0.1.0", host: "box"))),
-            (0.1, .workerJoined(WorkerJoined(worker: w1, host: "hostA", pid: 11, slots: 1))),
+            (
+                0,
+                .studyStarted(
+                    StudyStarted(
+                        study: "max", config: config(direction: .maximize, trials: 3), software: "0.1.0", host: "box"))
+            ),
+            (0.1, .workerJoined(WorkerJoined(worker: w1, host: "hostA", pid: 11, slots: 1)))
         ]
         for (trial, objective) in [(1, 1.0), (2, 3.0), (3, 2.0)] {
             let time = Double(trial)
-            events.append((time, .trialDispatched(TrialDispatched(trial: TrialID(trial), attempt: 1, worker: w1, params: params[trial] ?? [:]))))
-            events.append((time + 0.5, .trialCompleted(TrialCompleted(
-                trial: TrialID(trial), attempt: 1, params: params[trial] ?? [:], objective: objective,
-                metrics: ["val_loss": objective], worker: w1, durationSeconds: 0.5))))
+            events.append(
+                (
+                    time,
+                    .trialDispatched(
+                        TrialDispatched(trial: TrialID(trial), attempt: 1, worker: w1, params: params[trial] ?? [:]))
+                ))
+            events.append(
+                (
+                    time + 0.5,
+                    .trialCompleted(
+                        TrialCompleted(
+                            trial: TrialID(trial), attempt: 1, params: params[trial] ?? [:], objective: objective,
+                            metrics: ["val_loss": objective], worker: w1, durationSeconds: 0.5))
+                ))
         }
-        events.append((4, .studyFinished(StudyFinished(
-            reason: "budget spent", completed: 3, failed: 0, bestTrial: TrialID(2), bestObjective: 3, bestParams: params[2]))))
+        events.append(
+            (
+                4,
+                .studyFinished(
+                    StudyFinished(
+                        reason: "budget spent", completed: 3, failed: 0, bestTrial: TrialID(2), bestObjective: 3,
+                        bestParams: params[2]))
+            ))
         return events.map { JournalRecord(event: $1, time: $0) }
     }
 }

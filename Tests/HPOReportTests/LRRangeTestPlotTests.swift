@@ -1,19 +1,22 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import HPOJournal
 import Testing
 
 @testable import HPOReport
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// Collects the elements of an XML document.
 private final class ElementCollector: NSObject, XMLParserDelegate {
     var elements: [(name: String, attributes: [String: String])] = []
     var texts: [String] = []
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         elements.append((name, attributes))
     }
 
@@ -37,12 +40,16 @@ private final class ElementCollector: NSObject, XMLParserDelegate {
         for loss in losses { smoothed.append(smoothed.last.map { 0.9 * $0 + 0.1 * loss } ?? loss) }
         return LRRangeTestRan(
             parameter: "learning_rate", lrs: lrs, losses: losses, smoothed: smoothed, suggestion: 0.01,
-            suggestions: ["steepest": 0.01, "minimum_over_ten": 0.011, "minimum": 0.11, "cyclical_lower": 0.002,
-                          "cyclical_upper": 0.05],
+            suggestions: [
+                "steepest": 0.01, "minimum_over_ten": 0.011, "minimum": 0.11, "cyclical_lower": 0.002,
+                "cyclical_upper": 0.05
+            ],
             originalLow: nil, originalHigh: nil, low: nil, high: nil)
     }
 
-    @Test("hpo lr-find's file is well-formed XML with its own style, an opaque background, the curve, the points, the band and every label")
+    @Test(
+        "hpo lr-find's file is well-formed XML with its own style, an opaque background, the curve, the points, the band and every label"
+    )
     func standalone() throws {
         let test = Self.rangeTest()
         let svg = try #require(LRRangeTestPlot.standaloneSVG(test, title: "Range test <digits> & more"))
@@ -54,7 +61,10 @@ private final class ElementCollector: NSObject, XMLParserDelegate {
         #expect(elements.first?.name == "svg")
         #expect(elements.first?.attributes["xmlns"] == "http://www.w3.org/2000/svg")
         // Readable in a dark viewer: an opaque white background and the light colours, no dark ones.
-        #expect(elements.contains { $0.name == "rect" && $0.attributes["fill"] == "#ffffff" && $0.attributes["width"] == "100%" })
+        #expect(
+            elements.contains {
+                $0.name == "rect" && $0.attributes["fill"] == "#ffffff" && $0.attributes["width"] == "100%"
+            })
         let style = try #require(elements.firstIndex { $0.name == "style" })
         #expect(style < 3)
         let text = collector.texts.joined()
@@ -65,8 +75,10 @@ private final class ElementCollector: NSObject, XMLParserDelegate {
         #expect(smoothed.split(separator: " ").count == test.lrs.count)
         #expect(elements.filter { $0.name == "circle" && $0.attributes["class"] == "lr-raw" }.count == test.lrs.count)
         #expect(elements.filter { $0.attributes["class"] == "lr-band" }.count == 1)
-        for label in ["Range test <digits> & more", "learning rate (log scale)", "loss", "suggestion", "minimum over ten",
-                      "cyclical lower", "cyclical upper", "minimum 0.11"] {
+        for label in [
+            "Range test <digits> & more", "learning rate (log scale)", "loss", "suggestion", "minimum over ten",
+            "cyclical lower", "cyclical upper", "minimum 0.11"
+        ] {
             #expect(text.contains(label), "missing '\(label)'")
         }
         // "steepest" is the suggestion itself: drawn once, as the suggestion.
@@ -81,7 +93,9 @@ private final class ElementCollector: NSObject, XMLParserDelegate {
         let markers = LRRangeTestPlot.markers(Self.rangeTest(), frame: frame)
         let labels = markers.filter { $0.name == "text" }
         #expect(labels.count == 5)
-        func value(_ label: Markup, _ key: String) -> Double { Double(label.attributes.first { $0.0 == key }?.1 ?? "") ?? .nan }
+        func value(_ label: Markup, _ key: String) -> Double {
+            Double(label.attributes.first { $0.0 == key }?.1 ?? "") ?? .nan
+        }
         // 0.01 (suggestion) and 0.011 (minimum over ten) sit a few pixels apart: not on one row.
         let rows = Set(labels.map { value($0, "y") })
         #expect(rows.count >= 2)

@@ -14,31 +14,47 @@ import Testing
         config.pruner = PrunerConfig(rule: .asha(ASHASettings()))
         let params = KnownLog.params
         func dispatch(_ trial: Int) -> JournalEvent {
-            .trialDispatched(TrialDispatched(trial: TrialID(trial), attempt: 1, worker: w1, params: params[trial] ?? [:]))
+            .trialDispatched(
+                TrialDispatched(trial: TrialID(trial), attempt: 1, worker: w1, params: params[trial] ?? [:]))
         }
         func report(_ trial: Int, _ step: Int, _ loss: Double) -> JournalEvent {
             .trialReport(TrialReported(trial: TrialID(trial), attempt: 1, step: step, metrics: ["val_loss": loss]))
         }
         func completed(_ trial: Int, _ loss: Double) -> JournalEvent {
-            .trialCompleted(TrialCompleted(
-                trial: TrialID(trial), attempt: 1, params: params[trial] ?? [:], objective: loss, metrics: ["val_loss": loss],
-                worker: w1, durationSeconds: 3))
+            .trialCompleted(
+                TrialCompleted(
+                    trial: TrialID(trial), attempt: 1, params: params[trial] ?? [:], objective: loss,
+                    metrics: ["val_loss": loss],
+                    worker: w1, durationSeconds: 3))
         }
         let timeline: [(Double, JournalEvent)] = [
             (100, .studyStarted(StudyStarted(study: "pruned", config: config, software: "0.1.0", host: "box"))),
             (100.1, .workerJoined(WorkerJoined(worker: w1, host: "hostA", pid: 11, slots: 2))),
             (100.2, dispatch(1)), (100.2, dispatch(2)),
             (101, report(1, 1, 0.5)), (101.1, report(2, 1, 0.9)), (102, report(1, 2, 0.4)), (102.1, report(2, 2, 0.85)),
-            (102.3, .trialPruned(TrialPruned(
-                trial: TrialID(2), attempt: 1, params: params[2] ?? [:], worker: w1, step: 2, metrics: ["val_loss": 0.85],
-                objective: 0.85, reason: "asha: val_loss 0.9 at step 1 is not the best of the 2 trials that reached it (best 0.5)",
-                durationSeconds: 2.1))),
+            (
+                102.3,
+                .trialPruned(
+                    TrialPruned(
+                        trial: TrialID(2), attempt: 1, params: params[2] ?? [:], worker: w1, step: 2,
+                        metrics: ["val_loss": 0.85],
+                        objective: 0.85,
+                        reason:
+                            "asha: val_loss 0.9 at step 1 is not the best of the 2 trials that reached it (best 0.5)",
+                        durationSeconds: 2.1))
+            ),
             (102.3, dispatch(3)),
             (103, report(1, 3, 0.3)), (103.2, completed(1, 0.3)),
-            (103.5, report(3, 1, 0.45)), (104.5, report(3, 2, 0.35)), (105.5, report(3, 3, 0.25)), (105.5, completed(3, 0.25)),
-            (105.6, .studyFinished(StudyFinished(
-                reason: "budget spent", completed: 2, failed: 0, pruned: 1, bestTrial: TrialID(3), bestObjective: 0.25,
-                bestParams: params[3]))),
+            (103.5, report(3, 1, 0.45)), (104.5, report(3, 2, 0.35)), (105.5, report(3, 3, 0.25)),
+            (105.5, completed(3, 0.25)),
+            (
+                105.6,
+                .studyFinished(
+                    StudyFinished(
+                        reason: "budget spent", completed: 2, failed: 0, pruned: 1, bestTrial: TrialID(3),
+                        bestObjective: 0.25,
+                        bestParams: params[3]))
+            )
         ]
         return timeline.map { JournalRecord(event: $1, time: $0) }
     }
@@ -72,7 +88,9 @@ import Testing
         #expect(rows[2].last?.hasPrefix("asha:") == true)
     }
 
-    @Test("the report: the pruned curve ends with a marker at its stop step, its timeline bar is coloured pruned, the cards count it")
+    @Test(
+        "the report: the pruned curve ends with a marker at its stop step, its timeline bar is coloured pruned, the cards count it"
+    )
     func report() throws {
         let log = StudyLog(path: "pruned.jsonl", records: Self.records)
         let root = try XMLNode.parse(HTMLReport.render(log))

@@ -84,7 +84,9 @@ import Testing
     @Test("a stopped study's open attempts are interrupted; after a resume, downtime is not elapsed time")
     func stoppedAndResumed() {
         let base = Array(KnownLog.timeline.prefix(6))  // started, two workers, trials 1–3 dispatched
-        let stop = StudyFinished(reason: "interrupted (SIGINT)", completed: 0, failed: 0, bestTrial: nil, bestObjective: nil, bestParams: nil)
+        let stop = StudyFinished(
+            reason: "interrupted (SIGINT)", completed: 0, failed: 0, bestTrial: nil, bestObjective: nil, bestParams: nil
+        )
         let stopped = (base + [(1002.0, JournalEvent.studyStopped(stop))]).map { JournalRecord(event: $1, time: $0) }
         let s1 = StudySummary(records: stopped)
         #expect(s1.state == .stopped)
@@ -92,14 +94,19 @@ import Testing
         #expect(s1.counts.interrupted == 3)
         #expect(s1.etaSeconds == nil)
 
-        let resumed = StudyResumed(study: "known", software: "0.1.0", host: "box", completed: 0, failed: 0, created: 3,
-                                   queued: [], awaitingWorkers: [1, 2, 3])
-        let redispatch = TrialDispatched(trial: TrialID(1), attempt: 2, worker: KnownLog.w2, params: KnownLog.params[1] ?? [:])
-        let later = stopped + [
-            JournalRecord(event: .studyResumed(resumed), time: 2000),
-            JournalRecord(event: .workerJoined(WorkerJoined(worker: KnownLog.w2, host: "hostB", pid: 22, slots: 2)), time: 2001),
-            JournalRecord(event: .trialDispatched(redispatch), time: 2002),
-        ]
+        let resumed = StudyResumed(
+            study: "known", software: "0.1.0", host: "box", completed: 0, failed: 0, created: 3,
+            queued: [], awaitingWorkers: [1, 2, 3])
+        let redispatch = TrialDispatched(
+            trial: TrialID(1), attempt: 2, worker: KnownLog.w2, params: KnownLog.params[1] ?? [:])
+        let later =
+            stopped + [
+                JournalRecord(event: .studyResumed(resumed), time: 2000),
+                JournalRecord(
+                    event: .workerJoined(WorkerJoined(worker: KnownLog.w2, host: "hostB", pid: 22, slots: 2)),
+                    time: 2001),
+                JournalRecord(event: .trialDispatched(redispatch), time: 2002)
+            ]
         let history = StudyHistory(records: later)
         #expect(history.state == .running)
         #expect(history.runs.count == 2)

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// A parsed XML element, for looking into the report.
@@ -36,8 +36,9 @@ final class XMLNode {
         let parser = XMLParser(data: Data(text.utf8))
         parser.delegate = delegate
         guard parser.parse(), let root = delegate.root else {
-            throw ParseError(description: "line \(parser.lineNumber), column \(parser.columnNumber): "
-                + (parser.parserError.map { "\($0)" } ?? "not well-formed"))
+            throw ParseError(
+                description: "line \(parser.lineNumber), column \(parser.columnNumber): "
+                    + (parser.parserError.map { "\($0)" } ?? "not well-formed"))
         }
         return root
     }
@@ -60,7 +61,9 @@ final class XMLNode {
             stack.append(node)
         }
 
-        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+        func parser(
+            _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?
+        ) {
             stack.removeLast()
         }
 

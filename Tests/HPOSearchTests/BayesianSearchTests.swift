@@ -1,6 +1,6 @@
 import Foundation
-import HPORuntime
 import HPOCore
+import HPORuntime
 import HPOTrials
 import Testing
 
@@ -9,7 +9,7 @@ import Testing
 /// Branin on its usual domain.
 let braninSpace = SearchSpace([
     ParameterSpec(name: "x0", domain: .float(low: -5, high: 10, log: false)),
-    ParameterSpec(name: "x1", domain: .float(low: 0, high: 15, log: false)),
+    ParameterSpec(name: "x1", domain: .float(low: 0, high: 15, log: false))
 ])
 
 func branin(_ p: Parameters) -> Double {
@@ -18,8 +18,10 @@ func branin(_ p: Parameters) -> Double {
 
 /// A smooth objective over `mixedSpace` that cares about every parameter.
 func mixedObjective(_ p: Parameters) -> Double {
-    let lr = p["lr"]?.doubleValue ?? 1, momentum = p["momentum"]?.doubleValue ?? 0
-    let layers = p["layers"]?.doubleValue ?? 1, width = p["width"]?.doubleValue ?? 8
+    let lr = p["lr"]?.doubleValue ?? 1
+    let momentum = p["momentum"]?.doubleValue ?? 0
+    let layers = p["layers"]?.doubleValue ?? 1
+    let width = p["width"]?.doubleValue ?? 8
     let units = p["units"]?.doubleValue ?? 32
     let act = p["act"] == .string("tanh") ? 0.0 : 0.3
     let a: Double = pow(log10(lr) + 2.5, 2) + pow(momentum - 0.9, 2)
@@ -29,7 +31,9 @@ func mixedObjective(_ p: Parameters) -> Double {
 }
 
 /// Runs synchronous batches of `q` on `objective` until `budget` evaluations; returns the best.
-func runSync(_ search: inout some SearchStrategy, budget: Int, q: Int, objective: (Parameters) -> Double) -> (best: Double, history: SearchHistory) {
+func runSync(_ search: inout some SearchStrategy, budget: Int, q: Int, objective: (Parameters) -> Double) -> (
+    best: Double, history: SearchHistory
+) {
     var history = SearchHistory()
     while history.finished.count < budget {
         let batch = search.propose(min(q, budget - history.finished.count), history: history)
@@ -58,10 +62,11 @@ func runSync(_ search: inout some SearchStrategy, budget: Int, q: Int, objective
         let (best, history) = runSync(&search, budget: 40, q: 4, objective: mixedObjective)
         #expect(history.finished.count == 40)
         #expect(history.finished.allSatisfy { mixedSpace.contains($0.parameters) })
-        #expect(history.finished.allSatisfy {
-            guard case .int = $0.parameters["layers"], case .int = $0.parameters["width"] else { return false }
-            return true
-        })
+        #expect(
+            history.finished.allSatisfy {
+                guard case .int = $0.parameters["layers"], case .int = $0.parameters["width"] else { return false }
+                return true
+            })
         // The model does better than its own initial design.
         let designBest = history.finished.prefix(6).compactMap(\.objective).min() ?? 0
         #expect(best < designBest)
@@ -71,7 +76,7 @@ func runSync(_ search: inout some SearchStrategy, budget: Int, q: Int, objective
     func discreteSpaceNoRepeats() {
         let space = SearchSpace([
             ParameterSpec(name: "a", domain: .int(low: 0, high: 2, log: false)),
-            ParameterSpec(name: "b", domain: .choice([.string("x"), .string("y"), .string("z")])),
+            ParameterSpec(name: "b", domain: .choice([.string("x"), .string("y"), .string("z")]))
         ])
         let all = (0..<3).flatMap { a in ["x", "y", "z"].map { ["a": ParameterValue.int(a), "b": .string($0)] } }
         var history = SearchHistory(
@@ -100,7 +105,9 @@ func runSync(_ search: inout some SearchStrategy, budget: Int, q: Int, objective
         #expect(Set(history.finished.map(\.parameters)).count == history.finished.count)
     }
 
-    @Test("where trials fail the model learns to stop proposing: failures count as the worst value", arguments: [true, false])
+    @Test(
+        "where trials fail the model learns to stop proposing: failures count as the worst value",
+        arguments: [true, false])
     func failuresSteerAway(impute: Bool) {
         // Branin where x0 > 2.5 fails (a region the objective itself finds good: two of its three
         // minima are there). Once the model is in charge, with failures imputed it proposes few
@@ -139,7 +146,8 @@ func runSync(_ search: inout some SearchStrategy, budget: Int, q: Int, objective
     @Test("asynchronous proposals spread out: one new point per call with the running ones as lies")
     func asynchronousProposalsAreDistinct() {
         for batch in BatchHeuristic.allCases {
-            var search = BayesianSearch(space: braninSpace, seed: 4, options: BayesOptions(batch: batch, lie: .min, initial: 6))
+            var search = BayesianSearch(
+                space: braninSpace, seed: 4, options: BayesOptions(batch: batch, lie: .min, initial: 6))
             var (_, history) = runSync(&search, budget: 12, q: 6, objective: branin)
             for _ in 0..<7 { history.running += search.propose(1, history: history) }
             #expect(Set(history.running).count == 7)

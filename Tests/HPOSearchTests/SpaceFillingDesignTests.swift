@@ -16,7 +16,8 @@ import Testing
 
     @Test("the R_d sequence fills the cube evenly and continues where a block ended")
     func kronecker() {
-        let d = 4, count = 4096
+        let d = 4
+        let count = 4096
         let points = SpaceFillingDesign.kronecker(count: count, dimension: d, seed: 1)
         // Every one of the 2^4 half-boxes gets close to its share.
         var boxes = [Int](repeating: 0, count: 16)

@@ -10,7 +10,7 @@ let mixedSpace = SearchSpace([
     ParameterSpec(name: "layers", domain: .int(low: 1, high: 4, log: false)),
     ParameterSpec(name: "width", domain: .int(low: 8, high: 512, log: true)),
     ParameterSpec(name: "units", domain: .choice([.int(32), .int(64), .int(128), .int(256)])),
-    ParameterSpec(name: "act", domain: .choice([.string("relu"), .string("tanh"), .string("gelu")])),
+    ParameterSpec(name: "act", domain: .choice([.string("relu"), .string("tanh"), .string("gelu")]))
 ])
 
 @Suite struct UnitCubeEncodingTests {
@@ -19,7 +19,10 @@ let mixedSpace = SearchSpace([
     @Test("ordered numeric choices are ordinal, other choices one-hot")
     func layout() {
         #expect(encoding.dimension == 1 + 1 + 1 + 1 + 1 + 3)
-        #expect(encoding.slots.map(\.kind) == [.continuous, .continuous, .cells(count: 4), .cells(count: 505), .cells(count: 4), .oneHot(count: 3)])
+        #expect(
+            encoding.slots.map(\.kind) == [
+                .continuous, .continuous, .cells(count: 4), .cells(count: 505), .cells(count: 4), .oneHot(count: 3)
+            ])
         #expect(encoding.continuousMask == [true, true, true, true, true, false, false, false])
         #expect(!UnitCubeEncoding.isOrdered([.int(3), .int(1), .int(2)]))
         #expect(!UnitCubeEncoding.isOrdered([.int(1), .int(2)]))
@@ -38,7 +41,8 @@ let mixedSpace = SearchSpace([
             #expect(decoded["units"] == configuration["units"])
             #expect(decoded["act"] == configuration["act"])
             for name in ["lr", "momentum"] {
-                let a = decoded[name]?.doubleValue ?? .nan, b = configuration[name]?.doubleValue ?? .nan
+                let a = decoded[name]?.doubleValue ?? .nan
+                let b = configuration[name]?.doubleValue ?? .nan
                 #expect(abs(a - b) <= 1e-12 * max(1, abs(b)))
             }
             #expect(encoding.snap(point) == point)

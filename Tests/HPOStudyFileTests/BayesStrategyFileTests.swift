@@ -6,15 +6,19 @@ import Testing
 let invalidBayesCases: [InvalidCase] = [
     InvalidCase(
         label: "unknown batch heuristic", yaml: base(inserting: "strategy: {kind: bayes, batch: fantasies}", at: 4),
-        field: "strategy.batch", line: 4, fragment: "expected one of constant-liar, kriging-believer, found 'fantasies'"),
+        field: "strategy.batch", line: 4, fragment: "expected one of constant-liar, kriging-believer, found 'fantasies'"
+    ),
     InvalidCase(
-        label: "unknown lie", yaml: base(inserting: "strategy: {kind: bayes, batch: constant-liar, lie: median}", at: 4),
+        label: "unknown lie",
+        yaml: base(inserting: "strategy: {kind: bayes, batch: constant-liar, lie: median}", at: 4),
         field: "strategy.lie", line: 4, fragment: "expected one of min, mean, max, found 'median'"),
     InvalidCase(
-        label: "a lie for the kriging believer", yaml: base(inserting: "strategy: {kind: bayes, batch: kriging-believer, lie: max}", at: 4),
+        label: "a lie for the kriging believer",
+        yaml: base(inserting: "strategy: {kind: bayes, batch: kriging-believer, lie: max}", at: 4),
         field: "strategy.lie", line: 4, fragment: "'lie' applies only to batch: constant-liar"),
     InvalidCase(
-        label: "a lie with the default batch (kriging believer)", yaml: base(inserting: "strategy: {kind: bayes, lie: max}", at: 4),
+        label: "a lie with the default batch (kriging believer)",
+        yaml: base(inserting: "strategy: {kind: bayes, lie: max}", at: 4),
         field: "strategy.lie", line: 4, fragment: "'lie' applies only to batch: constant-liar"),
     InvalidCase(
         label: "initial: 0", yaml: base(inserting: "strategy: {kind: bayes, initial: 0}", at: 4),
@@ -28,16 +32,19 @@ let invalidBayesCases: [InvalidCase] = [
     InvalidCase(
         label: "typo in a bayes key", yaml: base(inserting: "strategy: {kind: bayes, initail: 5}", at: 4),
         field: "strategy.initail", line: 4,
-        fragment: "unknown key 'initail' for a bayes strategy (did you mean 'initial'?); allowed keys: kind, batch, lie, initial, output"),
+        fragment:
+            "unknown key 'initail' for a bayes strategy (did you mean 'initial'?); allowed keys: kind, batch, lie, initial, output"
+    ),
     InvalidCase(
-        label: "bayes options on a random strategy", yaml: base(inserting: "strategy: {kind: random, initial: 5}", at: 4),
+        label: "bayes options on a random strategy",
+        yaml: base(inserting: "strategy: {kind: random, initial: 5}", at: 4),
         field: "strategy.initial", line: 4, fragment: "unknown key 'initial'; allowed keys: kind"),
     InvalidCase(
         label: "bayes options without a kind", yaml: base(inserting: "strategy: {batch: constant-liar}", at: 4),
         field: "strategy.batch", line: 4, fragment: "unknown key 'batch'; allowed keys: kind"),
     InvalidCase(
         label: "unknown kind lists bayes", yaml: base(inserting: "strategy: {kind: bayesian}", at: 4),
-        field: "strategy.kind", line: 4, fragment: "expected one of grid, random, bayes, found 'bayesian'"),
+        field: "strategy.kind", line: 4, fragment: "expected one of grid, random, bayes, found 'bayesian'")
 ]
 
 @Suite struct BayesStrategyFileTests {
@@ -67,7 +74,8 @@ let invalidBayesCases: [InvalidCase] = [
 
     @Test("the strategy configuration survives JSON, and old JSON without options decodes to the defaults")
     func codable() throws {
-        let config = StrategyConfig(kind: .bayes, bayes: BayesOptions(batch: .constantLiar, lie: .mean, initial: 9, output: .none))
+        let config = StrategyConfig(
+            kind: .bayes, bayes: BayesOptions(batch: .constantLiar, lie: .mean, initial: 9, output: .none))
         let data = try JSONEncoder().encode(config)
         #expect(try JSONDecoder().decode(StrategyConfig.self, from: data) == config)
         let old = try JSONDecoder().decode(StrategyConfig.self, from: Data(#"{"kind":"random"}"#.utf8))

@@ -29,7 +29,7 @@ let baseLines = [
     "space:",
     "  x0: {type: float, low: -5, high: 10}",
     "  x1: {type: float, low: 0, high: 15}",
-    "trial: {builtin: branin}",
+    "trial: {builtin: branin}"
 ]
 
 /// The base study with line `number` (1-based) replaced by `text`, or removed when `text` is nil.
@@ -82,7 +82,8 @@ let invalidCases: [InvalidCase] = [
         label: "log with low <= 0", yaml: base(replacing: 5, with: "  x0: {type: float, low: 0, high: 10, log: true}"),
         field: "space.x0.low", line: 5, fragment: "expected a number above 0, as the scale is log, found '0'"),
     InvalidCase(
-        label: "int parameter with a fractional bound", yaml: base(replacing: 6, with: "  x1: {type: int, low: 1.5, high: 3}"),
+        label: "int parameter with a fractional bound",
+        yaml: base(replacing: 6, with: "  x1: {type: int, low: 1.5, high: 3}"),
         field: "space.x1.low", line: 6, fragment: "expected an integer, found '1.5'"),
     InvalidCase(
         label: "low is not a number", yaml: base(replacing: 5, with: "  x0: {type: float, low: abc, high: 10}"),
@@ -91,7 +92,8 @@ let invalidCases: [InvalidCase] = [
         label: "empty choice", yaml: base(inserting: "  c: {type: choice, values: []}", at: 7),
         field: "space.c.values", line: 7, fragment: "expected a non-empty list, found an empty list"),
     InvalidCase(
-        label: "duplicate choice values", yaml: base(inserting: "  c: {type: choice, values: [relu, tanh, relu]}", at: 7),
+        label: "duplicate choice values",
+        yaml: base(inserting: "  c: {type: choice, values: [relu, tanh, relu]}", at: 7),
         field: "space.c.values[2]", line: 7, fragment: "duplicate value 'relu'"),
     InvalidCase(
         label: "steps on a choice", yaml: base(inserting: "  c: {type: choice, values: [a, b], steps: 2}", at: 7),
@@ -107,7 +109,8 @@ let invalidCases: [InvalidCase] = [
         label: "missing type", yaml: base(replacing: 5, with: "  x0: {low: -5, high: 10}"),
         field: "space.x0.type", line: 5, fragment: "missing required key 'type'"),
     InvalidCase(
-        label: "empty space", yaml: base(replacing: 4, with: "space: {}").replacingOccurrences(
+        label: "empty space",
+        yaml: base(replacing: 4, with: "space: {}").replacingOccurrences(
             of: "\n  x0: {type: float, low: -5, high: 10}\n  x1: {type: float, low: 0, high: 15}", with: ""),
         field: "space", line: 4, fragment: "expected a non-empty mapping of parameters, found an empty mapping"),
     InvalidCase(
@@ -131,26 +134,33 @@ let invalidCases: [InvalidCase] = [
     InvalidCase(
         label: "placeholder naming an unknown parameter",
         yaml: base(replacing: 7, with: "trial:\n  command: [python3, train.py, \"--lr={lr}\"]"),
-        field: "trial.command[2]", line: 8, fragment: "placeholder '{lr}' names no parameter of the space (parameters: x0, x1; also {trial} and {attempt})"),
+        field: "trial.command[2]", line: 8,
+        fragment: "placeholder '{lr}' names no parameter of the space (parameters: x0, x1; also {trial} and {attempt})"),
     InvalidCase(
         label: "unquoted placeholder is a YAML mapping",
         yaml: base(replacing: 7, with: "trial: {command: [train, {x0}]}"),
         field: "trial.command[1]", line: 7, fragment: "quote arguments that start with '{'"),
     InvalidCase(
-        label: "unbalanced brace in a command", yaml: base(replacing: 7, with: "trial: {command: [train, \"--x={x0\"]}"),
+        label: "unbalanced brace in a command",
+        yaml: base(replacing: 7, with: "trial: {command: [train, \"--x={x0\"]}"),
         field: "trial.command[1]", line: 7, fragment: "'{' without a closing '}'"),
     InvalidCase(
         label: "unknown builtin", yaml: base(replacing: 7, with: "trial: {builtin: branni}"),
-        field: "trial.builtin", line: 7, fragment: "expected a built-in function (branin, hartmann6, rosenbrock, sphere), found 'branni'"),
+        field: "trial.builtin", line: 7,
+        fragment: "expected a built-in function (branin, hartmann6, rosenbrock, sphere), found 'branni'"),
     InvalidCase(
-        label: "builtin with wrong parameter names", yaml: base(replacing: 6, with: "  y: {type: float, low: 0, high: 15}"),
-        field: "space", line: 4, fragment: "builtin 'branin' takes exactly the parameters x0, x1; missing: x1; not taken: y"),
+        label: "builtin with wrong parameter names",
+        yaml: base(replacing: 6, with: "  y: {type: float, low: 0, high: 15}"),
+        field: "space", line: 4,
+        fragment: "builtin 'branin' takes exactly the parameters x0, x1; missing: x1; not taken: y"),
     InvalidCase(
         label: "builtin of any dimension with a gap",
-        yaml: base(replacing: 6, with: "  x2: {type: float, low: 0, high: 15}").replacingOccurrences(of: "branin", with: "sphere"),
+        yaml: base(replacing: 6, with: "  x2: {type: float, low: 0, high: 15}").replacingOccurrences(
+            of: "branin", with: "sphere"),
         field: "space", line: 4, fragment: "missing: x1; not taken: x2"),
     InvalidCase(
-        label: "builtin with a choice parameter", yaml: base(replacing: 6, with: "  x1: {type: choice, values: [1, 2]}"),
+        label: "builtin with a choice parameter",
+        yaml: base(replacing: 6, with: "  x1: {type: choice, values: [1, 2]}"),
         field: "space.x1", line: 6, fragment: "needs numeric parameters"),
     InvalidCase(
         label: "sleep on a command trial", yaml: base(replacing: 7, with: "trial: {command: [train], sleep: 1}"),
@@ -160,7 +170,8 @@ let invalidCases: [InvalidCase] = [
         field: "trial.retries", line: 7, fragment: "expected an integer of at least 0, found '-1'"),
     InvalidCase(
         label: "bad duration string", yaml: base(replacing: 3, with: "budget: {trials: 10, wall_time: 2 hours}"),
-        field: "budget.wall_time", line: 3, fragment: "expected a duration (seconds as a number, or a string like '90s'"),
+        field: "budget.wall_time", line: 3, fragment: "expected a duration (seconds as a number, or a string like '90s'"
+    ),
     InvalidCase(
         label: "units out of order", yaml: base(replacing: 7, with: "trial: {builtin: branin, timeout: 30s1m}"),
         field: "trial.timeout", line: 7, fragment: "found '30s1m'"),
@@ -175,7 +186,7 @@ let invalidCases: [InvalidCase] = [
         field: "", line: 5, fragment: "duplicate key 'x0'"),
     InvalidCase(
         label: "top level is a list", yaml: "- name: t\n- budget: 3",
-        field: "", line: 1, fragment: "at the top level, found a list"),
+        field: "", line: 1, fragment: "at the top level, found a list")
 ]
 
 @Suite struct InvalidStudyFileTests {

@@ -23,7 +23,9 @@ let invalidPrunerCases: [InvalidCase] = [
     InvalidCase(
         label: "typo in an asha key", yaml: base(inserting: "pruner: {kind: asha, reduction_facter: 3}", at: 8),
         field: "pruner.reduction_facter", line: 8,
-        fragment: "unknown key 'reduction_facter' for an asha pruner (did you mean 'reduction_factor'?); allowed keys: kind, metric, resource, min_resource, reduction_factor, max_resource"),
+        fragment:
+            "unknown key 'reduction_facter' for an asha pruner (did you mean 'reduction_factor'?); allowed keys: kind, metric, resource, min_resource, reduction_factor, max_resource"
+    ),
     InvalidCase(
         label: "a median key on asha", yaml: base(inserting: "pruner: {kind: asha, warmup_steps: 5}", at: 8),
         field: "pruner.warmup_steps", line: 8, fragment: "'warmup_steps' applies only to kind: median"),
@@ -34,7 +36,8 @@ let invalidPrunerCases: [InvalidCase] = [
         label: "reduction_factor 1", yaml: base(inserting: "pruner: {kind: asha, reduction_factor: 1}", at: 8),
         field: "pruner.reduction_factor", line: 8, fragment: "expected an integer of at least 2, found '1'"),
     InvalidCase(
-        label: "reduction_factor not an integer", yaml: base(inserting: "pruner: {kind: asha, reduction_factor: 2.5}", at: 8),
+        label: "reduction_factor not an integer",
+        yaml: base(inserting: "pruner: {kind: asha, reduction_factor: 2.5}", at: 8),
         field: "pruner.reduction_factor", line: 8, fragment: "expected an integer, found '2.5'"),
     InvalidCase(
         label: "min_resource 0", yaml: base(inserting: "pruner: {kind: asha, min_resource: 0}", at: 8),
@@ -60,7 +63,7 @@ let invalidPrunerCases: [InvalidCase] = [
         field: "pruner.min_trials", line: 10, fragment: "expected a positive integer, found '0'"),
     InvalidCase(
         label: "typo at the top level suggests pruner", yaml: base(inserting: "prunner: asha", at: 8),
-        field: "prunner", line: 8, fragment: "unknown key 'prunner' (did you mean 'pruner'?)"),
+        field: "prunner", line: 8, fragment: "unknown key 'prunner' (did you mean 'pruner'?)")
 ]
 
 @Suite struct PrunerStudyFileTests {
@@ -86,16 +89,27 @@ let invalidPrunerCases: [InvalidCase] = [
 
     @Test("every asha setting is read")
     func ashaSettings() throws {
-        let study = try parse("pruner: {kind: asha, metric: loss, resource: epoch, min_resource: 0.5, reduction_factor: 4, max_resource: 64}")
-        #expect(study.pruner == PrunerConfig(
-            metric: "loss", rule: .asha(ASHASettings(resource: .metric("epoch"), minResource: 0.5, reductionFactor: 4, maxResource: 64))))
-        #expect(try parse("pruner: {kind: asha, resource: step}").pruner == PrunerConfig(rule: .asha(ASHASettings(resource: .step))))
+        let study = try parse(
+            "pruner: {kind: asha, metric: loss, resource: epoch, min_resource: 0.5, reduction_factor: 4, max_resource: 64}"
+        )
+        #expect(
+            study.pruner
+                == PrunerConfig(
+                    metric: "loss",
+                    rule: .asha(
+                        ASHASettings(resource: .metric("epoch"), minResource: 0.5, reductionFactor: 4, maxResource: 64))
+                ))
+        #expect(
+            try parse("pruner: {kind: asha, resource: step}").pruner
+                == PrunerConfig(rule: .asha(ASHASettings(resource: .step))))
     }
 
     @Test("every median setting is read, in block style")
     func medianSettings() throws {
         let study = try parse("pruner:\n  kind: median\n  metric: val_accuracy\n  warmup_steps: 5\n  min_trials: 3")
-        #expect(study.pruner == PrunerConfig(metric: "val_accuracy", rule: .median(MedianSettings(warmupSteps: 5, minTrials: 3))))
+        #expect(
+            study.pruner
+                == PrunerConfig(metric: "val_accuracy", rule: .median(MedianSettings(warmupSteps: 5, minTrials: 3))))
     }
 
     @Test("the judged metric defaults to the objective's")
@@ -107,7 +121,9 @@ let invalidPrunerCases: [InvalidCase] = [
 
     @Test("the configuration survives JSON flat, and a config without a pruner encodes and decodes as before")
     func codable() throws {
-        let config = PrunerConfig(metric: "val_loss", rule: .asha(ASHASettings(resource: .metric("epoch"), minResource: 2, reductionFactor: 3)))
+        let config = PrunerConfig(
+            metric: "val_loss",
+            rule: .asha(ASHASettings(resource: .metric("epoch"), minResource: 2, reductionFactor: 3)))
         let data = try JSONEncoder().encode(config)
         let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         #expect(object?["kind"] as? String == "asha")
@@ -119,7 +135,8 @@ let invalidPrunerCases: [InvalidCase] = [
 
         let study = try StudyFile.parse(baseLines.joined(separator: "\n"), file: "p.yaml", builtins: testBuiltins)
         let encoded = try JSONEncoder().encode(study)
-        #expect(!String(decoding: encoded, as: UTF8.self).contains("pruner"), "an old log's config stays byte-identical")
+        #expect(
+            !String(decoding: encoded, as: UTF8.self).contains("pruner"), "an old log's config stays byte-identical")
         #expect(try JSONDecoder().decode(StudyConfig.self, from: encoded) == study)
         var pruned = study
         pruned.pruner = config

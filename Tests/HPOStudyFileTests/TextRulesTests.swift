@@ -1,9 +1,12 @@
-@testable import HPOStudyFile
 import Testing
+
+@testable import HPOStudyFile
 
 /// The small text grammars inside values: durations and command placeholders.
 @Suite struct TextRulesTests {
-    @Test("strings that are not durations", arguments: ["", "h", "1x", "1h1h", "30s1m", "-5s", "1 h", "1.h2", "inf", "0x10"])
+    @Test(
+        "strings that are not durations",
+        arguments: ["", "h", "1x", "1h1h", "30s1m", "-5s", "1 h", "1.h2", "inf", "0x10"])
     func notDurations(_ text: String) {
         #expect(DurationText.seconds(text) == nil)
     }
@@ -12,7 +15,7 @@ import Testing
         "placeholders are {name}; {{ and }} are literal braces",
         arguments: [
             ("--lr={lr}", ["lr"]), ("{a}{b}", ["a", "b"]), ("{{lr}}", []), ("{{{lr}}}", ["lr"]),
-            ("plain", []), ("json={{\"x\": {x0}}}", ["x0"]), ("a}b", []),
+            ("plain", []), ("json={{\"x\": {x0}}}", ["x0"]), ("a}b", [])
         ])
     func placeholders(argument: String, names: [String]) throws {
         #expect(try CommandTemplate.placeholders(in: argument) == names)
@@ -23,9 +26,11 @@ import Testing
         #expect(throws: CommandTemplate.SyntaxError.self) { try CommandTemplate.placeholders(in: argument) }
     }
 
-    @Test("a typo is matched to the closest allowed key", arguments: [
-        ("hihg", "high"), ("tpye", "type"), ("wall-time", "wall_time"), ("Seed", "seed"), ("zzzz", nil),
-    ] as [(String, String?)])
+    @Test(
+        "a typo is matched to the closest allowed key",
+        arguments: [
+            ("hihg", "high"), ("tpye", "type"), ("wall-time", "wall_time"), ("Seed", "seed"), ("zzzz", nil)
+        ] as [(String, String?)])
     func suggestion(typo: String, suggestion: String?) {
         let allowed = ["type", "low", "high", "log", "steps", "values", "wall_time", "seed"]
         #expect(YAMLMapping.closest(to: typo, in: allowed) == suggestion)

@@ -44,15 +44,19 @@ let testBuiltins: [String: Int?] = ["branin": 2, "hartmann6": 6, "sphere": nil, 
                 ParameterSpec(name: "x0", domain: .float(low: -5, high: 10, log: false)),
                 ParameterSpec(name: "layers", domain: .int(low: 1, high: 4, log: false)),
                 ParameterSpec(name: "units", domain: .choice([.int(32), .int(64), .int(128)])),
-                ParameterSpec(name: "act", domain: .choice([.string("relu"), .string("tanh"), .string("32"), .double(0.5)])),
+                ParameterSpec(
+                    name: "act", domain: .choice([.string("relu"), .string("tanh"), .string("32"), .double(0.5)])),
                 ParameterSpec(
                     name: "momentum", domain: .float(low: 0, high: 0.99, log: false),
                     gridValues: [.double(0), .double(0.9), .double(0.99)]),
                 ParameterSpec(
-                    name: "width", domain: .int(low: 8, high: 512, log: true), gridValues: [.int(8), .int(64), .int(512)]),
+                    name: "width", domain: .int(low: 8, high: 512, log: true),
+                    gridValues: [.int(8), .int(64), .int(512)])
             ]),
             trial: TrialSpec(
-                program: .command(["python3", "train.py", "--lr={lr}", "--layers", "{layers}", "{{literal}}", "--out=run-{trial}"]),
+                program: .command([
+                    "python3", "train.py", "--lr={lr}", "--layers", "{layers}", "{{literal}}", "--out=run-{trial}"
+                ]),
                 timeoutSeconds: 600, retries: 2, environment: ["CUDA_VISIBLE_DEVICES": "0", "MODE": "fast"],
                 workingDirectory: "/tmp/x"))
 
@@ -108,9 +112,10 @@ let testBuiltins: [String: Int?] = ["branin": 2, "hartmann6": 6, "sphere": nil, 
             study.space.parameters == [
                 ParameterSpec(name: "x0", domain: .float(low: -1, high: 1, log: false), gridSteps: 3),
                 ParameterSpec(name: "x1", domain: .int(low: -2, high: 2, log: false)),
-                ParameterSpec(name: "x2", domain: .float(low: 0.001, high: 100, log: true)),
+                ParameterSpec(name: "x2", domain: .float(low: 0.001, high: 100, log: true))
             ])
-        #expect(study.trial == TrialSpec(program: .builtin("sphere"), timeoutSeconds: 30, retries: 1, sleepSeconds: 0.5))
+        #expect(
+            study.trial == TrialSpec(program: .builtin("sphere"), timeoutSeconds: 30, retries: 1, sleepSeconds: 0.5))
     }
 
     @Test("load reads the file from disk")
@@ -134,7 +139,7 @@ let testBuiltins: [String: Int?] = ["branin": 2, "hartmann6": 6, "sphere": nil, 
         "durations: numbers are seconds, strings take units",
         arguments: [
             ("90", 90.0), ("0.5", 0.5), ("90s", 90), ("10m", 600), ("2h", 7200), ("1h30m", 5400),
-            ("1.5h", 5400), ("500ms", 0.5), ("1d", 86400), ("1m30s", 90), ("\"45\"", 45),
+            ("1.5h", 5400), ("500ms", 0.5), ("1d", 86400), ("1m30s", 90), ("\"45\"", 45)
         ])
     func durations(written: String, seconds: Double) throws {
         let text = """

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A blocking TCP client on loopback for tests that speak HTTP byte by byte: what a browser or
@@ -18,7 +18,9 @@ package final class RawHTTPClient {
         sin.sin_addr.s_addr = inet_addr("127.0.0.1")
         sin.sin_port = port.bigEndian
         let status = withUnsafePointer(to: &sin) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard status == 0 else {
             close(fd)
@@ -34,7 +36,9 @@ package final class RawHTTPClient {
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
             if sent <= 0 { return false }
             offset += sent
         }
@@ -58,7 +62,9 @@ package final class RawHTTPClient {
     }
 
     /// One request, and the answer's status code and body (nil status: no answer before the close or the deadline).
-    package static func exchange(_ address: String, _ request: String, within seconds: Double = 10) throws -> (status: Int?, headers: String, body: String) {
+    package static func exchange(_ address: String, _ request: String, within seconds: Double = 10) throws -> (
+        status: Int?, headers: String, body: String
+    ) {
         let client = try RawHTTPClient(address)
         client.send(request)
         let (text, _) = client.readToEnd(within: seconds)

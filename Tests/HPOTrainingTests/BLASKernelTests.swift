@@ -1,6 +1,7 @@
 import Foundation
-@testable import HPOTraining
 import Testing
+
+@testable import HPOTraining
 
 /// The choice of OpenBLAS kernels at start-up (`BLASKernel`); the re-execution itself is tested
 /// end to end (HPOEndToEndTests/BLASKernelEndToEndTests).
@@ -22,7 +23,9 @@ import Testing
     @Test("never a kernel set the CPU (or its OS) cannot run")
     func neverBeyondTheCPU() {
         // AVX2 without FMA3, AVX only, nothing: OpenBLAS's Haswell kernels need both.
-        #expect(BLASKernel.upgrade(loaded: "Prescott", cpu: CPU(avx: true, avx2: true, fma: false), environment: [:]) == nil)
+        #expect(
+            BLASKernel.upgrade(loaded: "Prescott", cpu: CPU(avx: true, avx2: true, fma: false), environment: [:]) == nil
+        )
         #expect(BLASKernel.upgrade(loaded: "Prescott", cpu: CPU(avx: true), environment: [:]) == nil)
         #expect(BLASKernel.upgrade(loaded: "Prescott", cpu: CPU(), environment: [:]) == nil)
         // AVX-512 flags without AVX2/FMA (not a real CPU) still only gets what it can run.
@@ -42,8 +45,12 @@ import Testing
 
     @Test("OPENBLAS_CORETYPE, when set, always wins")
     func environmentWins() {
-        #expect(BLASKernel.upgrade(loaded: "Prescott", cpu: Self.avx512, environment: ["OPENBLAS_CORETYPE": "Prescott"]) == nil)
-        #expect(BLASKernel.upgrade(loaded: "Haswell", cpu: Self.avx512, environment: ["OPENBLAS_CORETYPE": "Haswell"]) == nil)
+        #expect(
+            BLASKernel.upgrade(loaded: "Prescott", cpu: Self.avx512, environment: ["OPENBLAS_CORETYPE": "Prescott"])
+                == nil)
+        #expect(
+            BLASKernel.upgrade(loaded: "Haswell", cpu: Self.avx512, environment: ["OPENBLAS_CORETYPE": "Haswell"])
+                == nil)
     }
 
     @Test("the CPU features read with CPUID agree with the kernel's /proc/cpuinfo flags")

@@ -1,6 +1,7 @@
 import Foundation
-@testable import HPOTraining
 import Testing
+
+@testable import HPOTraining
 
 @Suite struct DigitsDataTests {
     @Test("the embedded data equals data/digits.csv.gz, row by row")
@@ -22,11 +23,13 @@ import Testing
     func checksum() throws {
         let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("data/README.md"), encoding: .utf8)
         let documented = try #require(readme.firstMatch(of: /sha256 ([0-9a-f]{64})/)?.1)
-        let run = try runProgram("/usr/bin/sha256sum", [repositoryRoot.appendingPathComponent("data/digits.csv.gz").path])
+        let run = try runProgram(
+            "/usr/bin/sha256sum", [repositoryRoot.appendingPathComponent("data/digits.csv.gz").path])
         #expect(run.status == 0)
         #expect(String(decoding: run.output, as: UTF8.self).hasPrefix(String(documented) + " "))
         let generated = try String(
-            contentsOf: repositoryRoot.appendingPathComponent("Sources/HPOTraining/DigitsData.generated.swift"), encoding: .utf8)
+            contentsOf: repositoryRoot.appendingPathComponent("Sources/HPOTraining/DigitsData.generated.swift"),
+            encoding: .utf8)
         #expect(generated.contains("Source sha256 \(documented)"), "regenerate with scripts/embed-digits.py")
     }
 
@@ -75,7 +78,10 @@ import Testing
         // Row 0 of the validation set, by hand.
         let scaler = Standardizer(pixels: data.pixels, rows: split.trainingIndices, columns: 64)
         let row = split.validationIndices[0]
-        #expect(abs(split.validation.features[0, 20] - (data.pixels[row * 64 + 20] - scaler.mean[20]) / scaler.deviation[20]) < 1e-12)
+        #expect(
+            abs(
+                split.validation.features[0, 20] - (data.pixels[row * 64 + 20] - scaler.mean[20]) / scaler.deviation[20]
+            ) < 1e-12)
         #expect(scaler.deviation.allSatisfy { $0 >= 1 })
     }
 }

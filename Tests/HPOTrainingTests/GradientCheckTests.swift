@@ -1,5 +1,6 @@
-@testable import HPOTraining
 import Testing
+
+@testable import HPOTraining
 
 /// The backward pass against central finite differences, in double precision.
 @Suite struct GradientCheckTests {
@@ -21,7 +22,9 @@ import Testing
         func loss(_ network: MLPNetwork<Double>) -> Double {
             var dropout = freshDropout()
             var ignored = network.tensors.map { [Double](repeating: 0, count: $0.count) }
-            return network.lossAndGradient(x, labels: labels, weightDecay: weightDecay, dropout: &dropout, gradient: &ignored).loss
+            return network.lossAndGradient(
+                x, labels: labels, weightDecay: weightDecay, dropout: &dropout, gradient: &ignored
+            ).loss
                 + network.penalty(weightDecay: weightDecay)
         }
         var gradient = network.tensors.map { [Double](repeating: 0, count: $0.count) }

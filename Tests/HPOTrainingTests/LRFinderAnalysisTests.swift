@@ -105,7 +105,9 @@ import Testing
         #expect(throws: LRFinderError("--steps must be in [2, 100000], got 1")) { try test.validate() }
     }
 
-    @Test("on the trainer: it stops once the smoothed loss passes 4× its best, and the suggestion lies where the loss falls")
+    @Test(
+        "on the trainer: it stops once the smoothed loss passes 4× its best, and the suggestion lies where the loss falls"
+    )
     func realTrainer() throws {
         let test = LRRangeTest()
         let result = try test.run(TrainerHyperparameters(), seed: 0)
@@ -125,8 +127,10 @@ import Testing
         let dropping = try #require(result.smoothed.firstIndex { $0 < 0.95 * plateau })
         let minimal = try #require(result.smoothed.indices.min { result.smoothed[$0] < result.smoothed[$1] })
         let steepest = analysis.suggestions.steepest
-        #expect(steepest >= result.series.learningRates[dropping] && steepest <= result.series.learningRates[minimal],
-                "steepest \(steepest) outside [\(result.series.learningRates[dropping]), \(result.series.learningRates[minimal])]")
+        #expect(
+            steepest >= result.series.learningRates[dropping] && steepest <= result.series.learningRates[minimal],
+            "steepest \(steepest) outside [\(result.series.learningRates[dropping]), \(result.series.learningRates[minimal])]"
+        )
         #expect(analysis.suggestions.lowerBound < analysis.suggestions.upperBound)
     }
 
@@ -136,7 +140,9 @@ import Testing
         test.steps = 60
         let narrowed = try test.narrowedRange(for: TrainerHyperparameters(), within: (low: 1e-5, high: 1))
         #expect(narrowed.low > 1e-5 && narrowed.high < 1 && narrowed.high / narrowed.low >= 10 - 1e-9)
-        #expect(narrowed.low <= narrowed.analysis.suggestions.steepest && narrowed.analysis.suggestions.steepest <= narrowed.high)
+        #expect(
+            narrowed.low <= narrowed.analysis.suggestions.steepest
+                && narrowed.analysis.suggestions.steepest <= narrowed.high)
     }
 
     @Test("a range that never diverges runs every step")

@@ -18,7 +18,9 @@ import Testing
 
     @Test("CSV lr,loss with or without a header")
     func csv() throws {
-        #expect(try LRSeriesReader.read("lr,loss\n1e-5, 2.5\n1e-4,2.0\n") == LRSeries(learningRates: [1e-5, 1e-4], losses: [2.5, 2.0]))
+        #expect(
+            try LRSeriesReader.read("lr,loss\n1e-5, 2.5\n1e-4,2.0\n")
+                == LRSeries(learningRates: [1e-5, 1e-4], losses: [2.5, 2.0]))
         #expect(try LRSeriesReader.read("0.1,1\n0.2,0.5") == LRSeries(learningRates: [0.1, 0.2], losses: [1, 0.5]))
     }
 
@@ -49,15 +51,17 @@ import Testing
         }
     }
 
-    @Test("bad input is an error naming the line", arguments: [
-        ("{\"lr\": 0.1}", "line 1: missing 'loss'"),
-        ("{\"lr\": 0.1, \"loss\": true}", "line 1: 'loss' must be a number"),
-        ("0.1,1\n{not json", "line 2: not a JSON object"),
-        ("0.1,1\n0.2;3", "line 2: expected 'lr,loss' or a JSON object, found '0.2;3'"),
-        ("0.1,1\n0.2,abc", "line 2: expected two numbers 'lr,loss', found '0.2,abc'"),
-        ("lr,loss\n", "no (lr, loss) points found"),
-        ("{\"event\":\"study_started\"}", "the results log has no trial_report with metrics lr and loss"),
-    ])
+    @Test(
+        "bad input is an error naming the line",
+        arguments: [
+            ("{\"lr\": 0.1}", "line 1: missing 'loss'"),
+            ("{\"lr\": 0.1, \"loss\": true}", "line 1: 'loss' must be a number"),
+            ("0.1,1\n{not json", "line 2: not a JSON object"),
+            ("0.1,1\n0.2;3", "line 2: expected 'lr,loss' or a JSON object, found '0.2;3'"),
+            ("0.1,1\n0.2,abc", "line 2: expected two numbers 'lr,loss', found '0.2,abc'"),
+            ("lr,loss\n", "no (lr, loss) points found"),
+            ("{\"event\":\"study_started\"}", "the results log has no trial_report with metrics lr and loss")
+        ])
     func errors(text: String, message: String) {
         #expect(throws: LRFinderError(message)) { try LRSeriesReader.read(text) }
     }

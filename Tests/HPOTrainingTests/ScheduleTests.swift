@@ -1,9 +1,11 @@
-@testable import HPOTraining
 import Testing
+
+@testable import HPOTraining
 
 @Suite struct ScheduleTests {
     func schedule(_ kind: ScheduleKind, cycle: Int = 10, total: Int = 100) -> Schedule {
-        Schedule(kind: kind, maxRate: 1, minRate: 0.1, cycleSteps: cycle, totalSteps: total, momentum: 0.9, lowMomentum: 0.8)
+        Schedule(
+            kind: kind, maxRate: 1, minRate: 0.1, cycleSteps: cycle, totalSteps: total, momentum: 0.9, lowMomentum: 0.8)
     }
 
     @Test("constant is learning_rate throughout")
@@ -23,7 +25,9 @@ import Testing
         #expect((0...20).allSatisfy { s.at(step: $0).momentum == 0.9 })
     }
 
-    @Test("one-cycle rises to learning_rate at 45%, returns to lr_min at 90%, ends at lr_min/100; momentum moves against it")
+    @Test(
+        "one-cycle rises to learning_rate at 45%, returns to lr_min at 90%, ends at lr_min/100; momentum moves against it"
+    )
     func oneCycle() {
         let s = schedule(.oneCycle, total: 101)  // steps 0…100: t = step / 100
         #expect(abs(s.at(step: 0).lr - 0.1) < 1e-12)

@@ -1,6 +1,7 @@
 import HPOCore
-@testable import HPOTraining
 import Testing
+
+@testable import HPOTraining
 
 @Suite struct TrainerTests {
     /// A small, fast configuration for behaviour tests.
@@ -9,7 +10,10 @@ import Testing
     @Test("with its defaults the trainer reaches at least 97% validation accuracy")
     func defaultsReach97Percent() throws {
         var reports: [TrialReport] = []
-        let outcome = try MLPTrainer().train(TrainerHyperparameters(), seed: 0) { reports.append($0); return true }
+        let outcome = try MLPTrainer().train(TrainerHyperparameters(), seed: 0) {
+            reports.append($0)
+            return true
+        }
         #expect(outcome.status == .completed)
         #expect(outcome.failureReason == nil)
         let accuracy = try #require(outcome.metrics["val_accuracy"])
@@ -20,11 +24,17 @@ import Testing
     @Test("each epoch reports train_loss, val_loss and val_accuracy; the result adds the best values and epochs")
     func reports() throws {
         var reports: [TrialReport] = []
-        let outcome = try MLPTrainer().train(parameters: Self.small, seed: 1) { reports.append($0); return true }
+        let outcome = try MLPTrainer().train(parameters: Self.small, seed: 1) {
+            reports.append($0)
+            return true
+        }
         #expect(reports.map(\.step) == [1, 2, 3])
         #expect(reports.allSatisfy { Set($0.metrics.keys) == ["train_loss", "val_loss", "val_accuracy"] })
         let metrics = outcome.metrics
-        #expect(Set(metrics.keys) == ["train_loss", "val_loss", "val_accuracy", "best_val_loss", "best_val_accuracy", "epochs"])
+        #expect(
+            Set(metrics.keys) == [
+                "train_loss", "val_loss", "val_accuracy", "best_val_loss", "best_val_accuracy", "epochs"
+            ])
         #expect(metrics["val_loss"] == reports.last?.metrics["val_loss"])
         #expect(metrics["best_val_loss"] == reports.compactMap { $0.metrics["val_loss"] }.min())
         #expect(metrics["best_val_accuracy"] == reports.compactMap { $0.metrics["val_accuracy"] }.max())
@@ -32,7 +42,9 @@ import Testing
         #expect(reports[2].metrics["train_loss"] ?? 9 < reports[0].metrics["train_loss"] ?? 0)
     }
 
-    @Test("the same seed gives identical metrics; another seed different ones", arguments: [MLPTrainer.Precision.single, .double])
+    @Test(
+        "the same seed gives identical metrics; another seed different ones",
+        arguments: [MLPTrainer.Precision.single, .double])
     func deterministic(precision: MLPTrainer.Precision) throws {
         var parameters = Self.small
         parameters["dropout"] = .double(0.3)  // dropout masks are seeded too
@@ -53,20 +65,26 @@ import Testing
         #expect(abs(a - b) / b < 1e-3)
     }
 
-    @Test("a huge learning rate ends the run as diverged, with a reason, early", arguments: [
-        ["learning_rate": ParameterValue.double(50)],
-        ["learning_rate": .double(50), "optimizer": .string("adam")],
-        ["learning_rate": .double(200), "activation": .string("tanh"), "momentum": .double(0.99)],
-    ])
+    @Test(
+        "a huge learning rate ends the run as diverged, with a reason, early",
+        arguments: [
+            ["learning_rate": ParameterValue.double(50)],
+            ["learning_rate": .double(50), "optimizer": .string("adam")],
+            ["learning_rate": .double(200), "activation": .string("tanh"), "momentum": .double(0.99)]
+        ])
     func divergence(parameters: Parameters) throws {
         var all = parameters
         all["epochs"] = .int(20)
         var reported = 0
-        let outcome = try MLPTrainer().train(parameters: all, seed: 0) { _ in reported += 1; return true }
+        let outcome = try MLPTrainer().train(parameters: all, seed: 0) { _ in
+            reported += 1
+            return true
+        }
         #expect(outcome.status == .diverged)
         let reason = try #require(outcome.failureReason)
         #expect(reason.hasPrefix("diverged at epoch "), "\(reason)")
-        #expect(reason.contains("NaN") || reason.contains("infinity") || reason.contains("× the initial loss"), "\(reason)")
+        #expect(
+            reason.contains("NaN") || reason.contains("infinity") || reason.contains("× the initial loss"), "\(reason)")
         #expect(outcome.epochsRun < 20)
         #expect(reported == outcome.epochsRun)
         #expect(outcome.metrics["epochs"] == Double(outcome.epochsRun))
@@ -90,7 +108,9 @@ import Testing
     @Test("isCancelled stops training within the epoch")
     func cancelled() throws {
         var polls = 0
-        let outcome = try MLPTrainer().train(parameters: Self.small, seed: 0) { _ in true } isCancelled: {
+        let outcome = try MLPTrainer().train(parameters: Self.small, seed: 0) { _ in
+            true
+        } isCancelled: {
             polls += 1
             return polls > 30  // 23 mini-batches per epoch: during epoch 2
         }
@@ -99,13 +119,15 @@ import Testing
         #expect(outcome.failureReason == "stopped during epoch 2 of 3")
     }
 
-    @Test("every optimizer and schedule trains (the loss falls)", arguments: [
-        ["optimizer": ParameterValue.string("adam"), "learning_rate": .double(0.003)],
-        ["nesterov": .string("true")],
-        ["schedule": .string("triangular"), "cycle_epochs": .double(2)],
-        ["schedule": .string("one-cycle"), "learning_rate": .double(0.2)],
-        ["activation": .string("tanh"), "layers": .int(0)],
-    ])
+    @Test(
+        "every optimizer and schedule trains (the loss falls)",
+        arguments: [
+            ["optimizer": ParameterValue.string("adam"), "learning_rate": .double(0.003)],
+            ["nesterov": .string("true")],
+            ["schedule": .string("triangular"), "cycle_epochs": .double(2)],
+            ["schedule": .string("one-cycle"), "learning_rate": .double(0.2)],
+            ["activation": .string("tanh"), "layers": .int(0)]
+        ])
     func variants(parameters: Parameters) throws {
         var all = Self.small.merging(parameters) { $1 }
         all["epochs"] = .int(4)

@@ -64,7 +64,7 @@ import Testing
                 "unknown built-in function 'nosuch' (known: \(BuiltinFunction.allNames.joined(separator: ", ")))"
             ),
             ("sphere", ["x0": .double(.nan)], "objective is NaN"),
-            ("rosenbrock", ["x0": .double(1e300), "x1": .double(1)], "objective is infinite"),
+            ("rosenbrock", ["x0": .double(1e300), "x1": .double(1)], "objective is infinite")
         ]
     )
     func badInputs(name: String, parameters: Parameters, reason: String) async {

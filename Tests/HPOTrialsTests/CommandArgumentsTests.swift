@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct CommandArgumentsTests {
     private let parameters: Parameters = [
-        "lr": .double(1e-5), "units": .int(64), "act": .string("relu"), "m": .double(0.9),
+        "lr": .double(1e-5), "units": .int(64), "act": .string("relu"), "m": .double(0.9)
     ]
 
     private func substitute(_ arguments: [String]) throws -> [String] {

@@ -199,7 +199,7 @@ import Testing
         "a NaN or infinite objective fails the trial",
         arguments: [
             (#"{"val_loss": NaN, "loss": 1}"#, "is NaN"), (#"{"val_loss": null, "loss": 1}"#, "is NaN"),
-            (#"{"val_loss": "NaN", "loss": 1}"#, "is NaN"), (#"{"val_loss": Infinity, "loss": 1}"#, "is infinite"),
+            (#"{"val_loss": "NaN", "loss": 1}"#, "is NaN"), (#"{"val_loss": Infinity, "loss": 1}"#, "is infinite")
         ]
     )
     func nonFiniteObjective(line: String, described: String) async {
@@ -214,7 +214,7 @@ import Testing
         arguments: [
             ("no-such-program-hpo", "cannot run 'no-such-program-hpo': No such file or directory"),
             ("/nonexistent/train", "cannot run '/nonexistent/train': No such file or directory"),
-            ("/", "cannot run '/': Permission denied"),
+            ("/", "cannot run '/': Permission denied")
         ]
     )
     func notFound(program: String, reason: String) async {

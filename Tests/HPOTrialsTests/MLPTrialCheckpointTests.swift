@@ -8,7 +8,7 @@ import Testing
 /// `WorkerService.prepareCheckpoints` does for command trials' `{"checkpoint": STEP}` lines.
 @Suite struct MLPTrialCheckpointTests {
     static let parameters: Parameters = [
-        "layers": .int(1), "units": .int(24), "epochs": .int(4), "dropout": .double(0.2), "batch_size": .int(128),
+        "layers": .int(1), "units": .int(24), "epochs": .int(4), "dropout": .double(0.2), "batch_size": .int(128)
     ]
 
     /// Snapshots the hook took, by step, each in a folder of its own.
@@ -50,13 +50,16 @@ import Testing
         let (trialContext, trialHook) = (context, hook)
         return await withCheckedContinuation { continuation in
             Thread {
-                let result = TrialRunner.run(trialContext, cancellation: cancellation, report: { log.append($0) }, checkpoint: trialHook)
+                let result = TrialRunner.run(
+                    trialContext, cancellation: cancellation, report: { log.append($0) }, checkpoint: trialHook)
                 continuation.resume(returning: TrialRun(result: result, reports: log.all))
             }.start()
         }
     }
 
-    @Test("preempted after a checkpoint, the trial finishes its epoch, checkpoints, and a new attempt resumes to the same val_loss bit for bit")
+    @Test(
+        "preempted after a checkpoint, the trial finishes its epoch, checkpoints, and a new attempt resumes to the same val_loss bit for bit"
+    )
     func preemptAndResume() async throws {
         let straight = await Self.run(nil)
         #expect(straight.result.status == .completed)
@@ -89,7 +92,8 @@ import Testing
         #expect(resumed.result.metrics == straight.result.metrics)
     }
 
-    @Test("a truncated checkpoint, a step that does not match, or another architecture fails the attempt with the reason")
+    @Test(
+        "a truncated checkpoint, a step that does not match, or another architecture fails the attempt with the reason")
     func badResume() async throws {
         let base = makeTemporaryDirectory()
         defer { removeTemporaryDirectory(base) }

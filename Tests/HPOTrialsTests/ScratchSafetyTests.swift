@@ -24,9 +24,12 @@ import Testing
         #expect(run.result.status == .failed)
         #expect(
             run.result.reason
-                == "cannot write the parameters file '\(planted)': something (a file or a symbolic link) is already there; refusing to overwrite or follow it")
+                == "cannot write the parameters file '\(planted)': something (a file or a symbolic link) is already there; refusing to overwrite or follow it"
+        )
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == victimText, "the link's target is unchanged")
-        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: planted)) == victim, "the planted link is left as it was")
+        #expect(
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: planted)) == victim,
+            "the planted link is left as it was")
     }
 
     @Test("a symbolic link planted in place of the scratch directory is not followed")
@@ -43,7 +46,9 @@ import Testing
         #expect(
             run.result.reason
                 == "the scratch directory '\(scratch)' is a symbolic link or not a directory: refusing to follow it")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: victimFolder).isEmpty, "nothing was written through the link")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: victimFolder).isEmpty,
+            "nothing was written through the link")
 
         // A dangling link (to where the runner would create the directory) is not followed either.
         let dangling = folder + "/dangling"
@@ -60,7 +65,8 @@ import Testing
         let scratch = base + "/attempt"
         let run = await runTrial(
             shellScript(
-                #"echo "{\"val_loss\": 1, \"file\": $(stat -c %a "$HPO_PARAMS_FILE"), \"dir\": $(stat -c %a "$(dirname "$HPO_PARAMS_FILE")"), \"base\": $(stat -c %a "$(dirname "$(dirname "$HPO_PARAMS_FILE")")")}""#),
+                #"echo "{\"val_loss\": 1, \"file\": $(stat -c %a "$HPO_PARAMS_FILE"), \"dir\": $(stat -c %a "$(dirname "$HPO_PARAMS_FILE")"), \"base\": $(stat -c %a "$(dirname "$(dirname "$HPO_PARAMS_FILE")")")}""#
+            ),
             scratchDirectory: scratch)
         #expect(run.result.status == .completed, "\(run.result)")
         #expect(run.result.metrics["file"] == 600)

@@ -34,7 +34,7 @@ import Testing
             (#"{"val_loss": .2}"#, .other),
             (#"{"val_loss": 0.2"#, .other),
             (#"{val_loss: 0.2}"#, .other),
-            (#"{"cfg": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]], "x": 1}"#, .other),
+            (#"{"cfg": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]], "x": 1}"#, .other)
         ]
     )
     func classifies(line: String, expected: TrialOutputLine) {
@@ -51,7 +51,7 @@ import Testing
             (#"{"val_loss": Infinity}"#, .infinity),
             (#"{"val_loss": -Infinity}"#, -.infinity),
             (#"{"val_loss": "inf"}"#, .infinity),
-            (#"{"val_loss": "-Infinity"}"#, -.infinity),
+            (#"{"val_loss": "-Infinity"}"#, -.infinity)
         ]
     )
     func nonFinite(line: String, expected: Double) throws {
@@ -77,7 +77,7 @@ import Testing
         var reports: [TrialReport] = []
         for line in [
             #"{"step": 1, "loss": 3}"#, "text", #"{"val_loss": 9}"#, #"{"step": 2, "loss": 2}"#,
-            #"{"val_loss": 1, "acc": 0.5}"#,
+            #"{"val_loss": 1, "acc": 0.5}"#
         ] {
             if let report = collector.consume(line) { reports.append(report) }
         }

@@ -16,7 +16,8 @@ import Testing
             let start = index * WireLimits.maxChunkBytes
             let end = min(start + WireLimits.maxChunkBytes, bytes.count)
             return CheckpointChunk(
-                key: key, step: step, index: index, count: count, size: bytes.count, sha256: sha, data: Data(bytes[start..<end]))
+                key: key, step: step, index: index, count: count, size: bytes.count, sha256: sha,
+                data: Data(bytes[start..<end]))
         }
     }
 
@@ -40,7 +41,9 @@ import Testing
         #expect(hasher.finalizeHex() == expected)
     }
 
-    @Test("an archive arrives in order: every chunk but the last is appended, the last completes it after size and checksum are checked")
+    @Test(
+        "an archive arrives in order: every chunk but the last is appended, the last completes it after size and checksum are checked"
+    )
     func assemblesInOrder() throws {
         let data = bytes(2 * WireLimits.maxChunkBytes + 100)
         let parts = chunks(of: data)
@@ -155,7 +158,10 @@ import Testing
         let drain = WorkerMessage.drain(DrainMessage(reason: "SIGTERM"))
         #expect(try WireCodec.decodeWorkerMessage(WireCodec.encode(drain)) == drain)
         let preempted = WorkerMessage.result(
-            ResultMessage(key: key, result: TrialResult(status: .preempted, metrics: [:], reason: "preempted: SIGTERM", durationSeconds: 1)))
+            ResultMessage(
+                key: key,
+                result: TrialResult(status: .preempted, metrics: [:], reason: "preempted: SIGTERM", durationSeconds: 1))
+        )
         #expect(try WireCodec.decodeWorkerMessage(WireCodec.encode(preempted)) == preempted)
         // A full chunk stays well inside the body limit.
         let full = chunks(of: bytes(WireLimits.maxChunkBytes))[0]

@@ -10,7 +10,7 @@ import Testing
             ("tcp://[::1]:5555", true), ("ipc:///tmp/hpo.sock", true), ("inproc://x", true),
             ("tcp://eth0;127.0.0.1:5555", true), ("tcp://192.0.2.1:5555", false), ("tcp://coord-host:5555", false),
             ("tcp://0.0.0.0:5555", false), ("tcp://*:5555", false), ("tcp://127.0.0.1;192.0.2.1:5555", false),
-            ("tcp://localhost.example.com:1", false), ("udp://127.0.0.1:1", false),
+            ("tcp://localhost.example.com:1", false), ("udp://127.0.0.1:1", false)
         ])
     func loopback(endpoint: String, expected: Bool) {
         #expect(ZeroMQEndpoint.isLoopback(endpoint) == expected)

@@ -26,7 +26,10 @@ import Testing
     @Test("a hello's resources round-trip; an old hello without them decodes as before")
     func roundTrip() throws {
         let resources = WorkerResources(
-            gpus: [GPUDevice(id: "0", uuid: "GPU-8d3c5f9a-0f0e-4b5e-9d2c-1a2b3c4d5e6f", memoryMiB: 81920), GPUDevice(id: "1")],
+            gpus: [
+                GPUDevice(id: "0", uuid: "GPU-8d3c5f9a-0f0e-4b5e-9d2c-1a2b3c4d5e6f", memoryMiB: 81920),
+                GPUDevice(id: "1")
+            ],
             cores: 32, labels: ["a100", "zone=eu"])
         let sent = Hello(name: "gpu3:1", host: "gpu3", pid: 1, slots: 2, software: "s", resources: resources)
         let frames = WireCodec.encode(WorkerMessage.hello(sent))
@@ -51,7 +54,7 @@ import Testing
             (#"{"gpus":[{"id":"0","memory_mib":-5}]}"#, "memory_mib -5"),
             (#"{"cores":0}"#, "cores 0"),
             (#"{"labels":["a b"]}"#, "label 'a b'"),
-            (#"{"labels":[""]}"#, "label is empty"),
+            (#"{"labels":[""]}"#, "label is empty")
         ])
     func hostileResources(resources: String, mentioning: String) throws {
         let hello = try decodedHello(resources)
@@ -73,13 +76,18 @@ import Testing
 
     @Test("a worker drops an assignment whose resource request is out of bounds")
     func hostileRequest() {
-        for (request, fragment) in [(#"{"gpus":-1}"#, "resources.gpus -1"), (#"{"gpus":100000}"#, "resources.gpus 100000"),
-            (#"{"labels":["a b"]}"#, "label 'a b'"), (#"{"gpus":"two"}"#, "")]
-        {
-            let body = #"{"type":"assign","key":{"trial":1,"attempt":1},"params":{},"objective_metric":"loss","spec":{"program":{"command":["x"]},"retries":0,"env":{},"resources":\#(request)}}"#
-            let result = Result { () throws(WireError) in try WireCodec.decodeCoordinatorMessage([WireCodec.header, Array(body.utf8)]) }
+        for (request, fragment) in [
+            (#"{"gpus":-1}"#, "resources.gpus -1"), (#"{"gpus":100000}"#, "resources.gpus 100000"),
+            (#"{"labels":["a b"]}"#, "label 'a b'"), (#"{"gpus":"two"}"#, "")
+        ] {
+            let body =
+                #"{"type":"assign","key":{"trial":1,"attempt":1},"params":{},"objective_metric":"loss","spec":{"program":{"command":["x"]},"retries":0,"env":{},"resources":\#(request)}}"#
+            let result = Result { () throws(WireError) in
+                try WireCodec.decodeCoordinatorMessage([WireCodec.header, Array(body.utf8)])
+            }
             switch result {
-            case .failure(.outOfBounds(let type, let reason)): #expect(type == "assign" && reason.contains(fragment) && !fragment.isEmpty, "\(reason)")
+            case .failure(.outOfBounds(let type, let reason)):
+                #expect(type == "assign" && reason.contains(fragment) && !fragment.isEmpty, "\(reason)")
             case .failure(.malformed): #expect(fragment.isEmpty, "a mistyped request is malformed")
             default: Issue.record("\(request) was accepted: \(result)")
             }
@@ -91,14 +99,17 @@ import Testing
         var spec = TrialSpec(program: .command(["python3", "train.py"]), retries: 1)
         spec.resources = ResourceRequest(gpus: 2, labels: ["a100"])
         let assignment = Assignment(
-            key: TrialKey(trial: TrialID(3), attempt: 1), parameters: ["lr": .double(0.1)], spec: spec, objectiveMetric: "loss")
+            key: TrialKey(trial: TrialID(3), attempt: 1), parameters: ["lr": .double(0.1)], spec: spec,
+            objectiveMetric: "loss")
         let frames = WireCodec.encode(CoordinatorMessage.assign(assignment))
         #expect(String(decoding: frames[1], as: UTF8.self).contains(#""resources":{"gpus":2,"labels":["a100"]}"#))
         #expect(try WireCodec.decodeCoordinatorMessage(frames) == .assign(assignment))
         // Without resources, the spec's JSON is what it always was.
         spec.resources = nil
-        let plain = WireCodec.encode(CoordinatorMessage.assign(Assignment(
-            key: assignment.key, parameters: assignment.parameters, spec: spec, objectiveMetric: "loss")))
+        let plain = WireCodec.encode(
+            CoordinatorMessage.assign(
+                Assignment(
+                    key: assignment.key, parameters: assignment.parameters, spec: spec, objectiveMetric: "loss")))
         #expect(!String(decoding: plain[1], as: UTF8.self).contains("resources"))
     }
 }

@@ -49,8 +49,9 @@ struct TransportContractTests {
         [Support.bytes(label), Support.bytes(String(index))]
     }
 
-    @Test("a client's messages arrive in order, multipart intact, with one stable PeerID",
-          arguments: TransportKind.allCases)
+    @Test(
+        "a client's messages arrive in order, multipart intact, with one stable PeerID",
+        arguments: TransportKind.allCases)
     func ordered(kind: TransportKind) throws {
         let harness = try kind.makeHarness()
         let client = try harness.makeClient()

@@ -14,7 +14,7 @@ import Testing
         .heartbeat,
         .report(ReportMessage(key: key, report: TrialReport(step: 3, metrics: ["val_loss": 0.2]))),
         .result(ResultMessage(key: key, result: result)),
-        .bye(reason: "SIGTERM"),
+        .bye(reason: "SIGTERM")
     ]
 
     static let coordinatorMessages: [CoordinatorMessage] = [
@@ -22,7 +22,10 @@ import Testing
         .assign(
             Assignment(
                 key: key,
-                parameters: ["lr": .double(0.01), "units": .int(64), "act": .string("relu"), "mode": .string("nan"), "s": .string("1.5")],
+                parameters: [
+                    "lr": .double(0.01), "units": .int(64), "act": .string("relu"), "mode": .string("nan"),
+                    "s": .string("1.5")
+                ],
                 spec: TrialSpec(program: .command(["python3", "t.py", "{lr}"]), timeoutSeconds: 60, retries: 2),
                 objectiveMetric: "val_loss")),
         .ack(key),
@@ -30,7 +33,7 @@ import Testing
         .reregister(reason: "unknown"),
         .refuse(reason: "version"),
         .shutdown(reason: "done"),
-        .stop(StopMessage(key: key, reason: "asha: val_loss 0.9 at step 3 is not in the top 1/3")),
+        .stop(StopMessage(key: key, reason: "asha: val_loss 0.9 at step 3 is not in the top 1/3"))
     ]
 
     @Test("every worker message survives encoding and decoding", arguments: workerMessages)
@@ -71,8 +74,11 @@ import Testing
         #expect(object?["reason"] as? String == "median")
         #expect((object?["key"] as? [String: Any])?["trial"] as? Int == 7)
 
-        let pruned = WorkerMessage.result(ResultMessage(key: Self.key, result: TrialResult(
-            status: .pruned, metrics: ["val_loss": 0.9], reason: "median", durationSeconds: 2, step: 4)))
+        let pruned = WorkerMessage.result(
+            ResultMessage(
+                key: Self.key,
+                result: TrialResult(
+                    status: .pruned, metrics: ["val_loss": 0.9], reason: "median", durationSeconds: 2, step: 4)))
         let frames = WireCodec.encode(pruned)
         #expect(try WireCodec.decodeWorkerMessage(frames) == pruned)
         #expect(String(decoding: frames[1], as: UTF8.self).contains(#""status":"pruned""#))
@@ -86,7 +92,9 @@ import Testing
         let body = #"{"type":"heartbeat","future":{"x":1}}"#
         #expect(try WireCodec.decodeWorkerMessage([Array("hpo/1".utf8), Array(body.utf8)]) == .heartbeat)
         let ack = #"{"type":"ack","trial":1,"attempt":1,"signature":"abc"}"#
-        #expect(try WireCodec.decodeCoordinatorMessage([Array("hpo/1".utf8), Array(ack.utf8)]) == .ack(TrialKey(trial: TrialID(1), attempt: 1)))
+        #expect(
+            try WireCodec.decodeCoordinatorMessage([Array("hpo/1".utf8), Array(ack.utf8)])
+                == .ack(TrialKey(trial: TrialID(1), attempt: 1)))
     }
 
     /// Malformed input and the error each must give.
@@ -100,8 +108,11 @@ import Testing
         ([Array("hpo/1".utf8), Array(#"{"kind":"hello"}"#.utf8)], "not a JSON object with a string \"type\""),
         ([Array("hpo/1".utf8), Array(#"{"type":"dance"}"#.utf8)], "unknown message type \"dance\""),
         ([Array("hpo/1".utf8), Array(#"{"type":"hello","name":"x"}"#.utf8)], "missing field \"host\""),
-        ([Array("hpo/1".utf8), Array(#"{"type":"result","key":{"trial":"one","attempt":1},"result":{}}"#.utf8)], "key.trial"),
-        ([Array("hpo/1".utf8), [0xFF, 0xFE, 0x00]], "not a JSON object"),
+        (
+            [Array("hpo/1".utf8), Array(#"{"type":"result","key":{"trial":"one","attempt":1},"result":{}}"#.utf8)],
+            "key.trial"
+        ),
+        ([Array("hpo/1".utf8), [0xFF, 0xFE, 0x00]], "not a JSON object")
     ]
 
     @Test("malformed frames are rejected with a reason that says what is wrong", arguments: malformed)

@@ -12,20 +12,21 @@ import Testing
     static let oddStrings: [String] = [
         "", "plain", "quote \" and backslash \\ and slash / and //", "tab\there\nnewline\rreturn",
         String((0..<0x20).map { Character(Unicode.Scalar($0)!) }), "del \u{7f}", "ünïcödé ß 日本語 😀",
-        "line sep \u{2028} para sep \u{2029}", "nan", "inf", "-inf", "1.5", "e\u{301} vs é", "\u{FEFF}bom",
+        "line sep \u{2028} para sep \u{2029}", "nan", "inf", "-inf", "1.5", "e\u{301} vs é", "\u{FEFF}bom"
     ]
 
     static let oddDoubles: [Double] = [
         0, -0.0, 1, -1, 2, 0.1, 0.1 + 0.2, 1e-5, 1e-7, 123456789.0, 1e15, 1e16, 1e17, 1e20, 1e21, 1e22, -1e300,
-        1.7976931348623157e308, 2.2250738585072014e-308, Double.leastNonzeroMagnitude, Double.leastNonzeroMagnitude * 2024, .pi, -.pi,
+        1.7976931348623157e308, 2.2250738585072014e-308, Double.leastNonzeroMagnitude,
+        Double.leastNonzeroMagnitude * 2024, .pi, -.pi,
         9_007_199_254_740_992, Double(1 << 53).nextUp, 0.5, 100, 1_795_976_100.125, .nan, .infinity, -.infinity,
-        -.nan, Double.ulpOfOne, 3.0e-300,
+        -.nan, Double.ulpOfOne, 3.0e-300
     ]
 
     static func randomDoubles(count: Int, seed: UInt64) -> [Double] {
         var state = seed
         return (0..<count).map { index in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             let bits = state ^ (state >> 29)
             switch index % 4 {
             case 0: return Double(bitPattern: bits)  // any bit pattern: subnormals, NaN payloads, infinities
@@ -44,12 +45,16 @@ import Testing
             TrialResult(status: .completed, metrics: [:], durationSeconds: 0),
             TrialResult(
                 status: .failed, metrics: ["loss": .nan, "acc": 0.5, "up": .infinity, "down": -.infinity],
-                reason: "exit code 1", exitCode: 1, stderrTail: "Traceback:\n  boom \"x\" \\ /tmp/y", durationSeconds: 1.25),
+                reason: "exit code 1", exitCode: 1, stderrTail: "Traceback:\n  boom \"x\" \\ /tmp/y",
+                durationSeconds: 1.25),
             TrialResult(
                 status: .pruned, metrics: ["val_loss": 0.41], reason: "asha: rung 3", exitCode: Int32.min,
                 stderrTail: "", durationSeconds: 1e21, step: 9, slotIdleSeconds: 0.000123),
-            TrialResult(status: .completed, metrics: ["objective": -0.0], durationSeconds: 2, step: -1, slotIdleSeconds: 0),
-            TrialResult(status: .failed, metrics: [:], reason: nil, exitCode: Int32.max, durationSeconds: -0.0, slotIdleSeconds: .nan),
+            TrialResult(
+                status: .completed, metrics: ["objective": -0.0], durationSeconds: 2, step: -1, slotIdleSeconds: 0),
+            TrialResult(
+                status: .failed, metrics: [:], reason: nil, exitCode: Int32.max, durationSeconds: -0.0,
+                slotIdleSeconds: .nan)
         ]
         for (index, text) in oddStrings.enumerated() {
             results.append(
@@ -63,7 +68,8 @@ import Testing
             let b = numbers[min(index + 1, numbers.count - 1)]
             let c = numbers[min(index + 2, numbers.count - 1)]
             results.append(
-                TrialResult(status: .completed, metrics: ["objective": a, "other": b], durationSeconds: c, slotIdleSeconds: b))
+                TrialResult(
+                    status: .completed, metrics: ["objective": a, "other": b], durationSeconds: c, slotIdleSeconds: b))
         }
         return results
     }
@@ -73,10 +79,13 @@ import Testing
             TrialSpec(program: .builtin("sphere")),
             TrialSpec(program: .builtin("branin"), timeoutSeconds: 60, retries: 2, sleepSeconds: 0.25),
             TrialSpec(
-                program: .command(["python3", "train.py", "--lr", "{learning_rate}", "a/b \"c\"", ""]), timeoutSeconds: .infinity,
-                retries: 0, sleepSeconds: nil, environment: ["PATH": "/usr/bin:/bin", "Ü": "\u{1}\\", "B": "", "a": "x"],
+                program: .command(["python3", "train.py", "--lr", "{learning_rate}", "a/b \"c\"", ""]),
+                timeoutSeconds: .infinity,
+                retries: 0, sleepSeconds: nil,
+                environment: ["PATH": "/usr/bin:/bin", "Ü": "\u{1}\\", "B": "", "a": "x"],
                 workingDirectory: "/tmp/work dir/ü"),
-            TrialSpec(program: .command([]), timeoutSeconds: 1e-3, retries: Int.max, environment: [:], workingDirectory: ""),
+            TrialSpec(
+                program: .command([]), timeoutSeconds: 1e-3, retries: Int.max, environment: [:], workingDirectory: "")
         ]
     }
 
@@ -84,10 +93,19 @@ import Testing
         var sets: [Parameters] = [
             [:],
             ["x0": .double(0.1234567890123456), "x1": .double(-0.9876543210987654)],
-            ["lr": .double(0.01), "units": .int(64), "act": .string("relu"), "mode": .string("nan"), "s": .string("1.5")],
+            [
+                "lr": .double(0.01), "units": .int(64), "act": .string("relu"), "mode": .string("nan"),
+                "s": .string("1.5")
+            ],
             ["x10": .int(1), "x9": .int(2), "B": .int(3), "a": .int(4), "é": .int(5), "_": .int(7), "": .int(8)],
-            ["int": .int(Int.min), "max": .int(Int.max), "zero": .int(0), "neg": .int(-7), "whole": .double(2), "negzero": .double(-0.0)],
-            ["big": .double(1e300), "tiny": .double(Double.leastNonzeroMagnitude), "nan": .double(.nan), "inf": .double(.infinity)],
+            [
+                "int": .int(Int.min), "max": .int(Int.max), "zero": .int(0), "neg": .int(-7), "whole": .double(2),
+                "negzero": .double(-0.0)
+            ],
+            [
+                "big": .double(1e300), "tiny": .double(Double.leastNonzeroMagnitude), "nan": .double(.nan),
+                "inf": .double(.infinity)
+            ]
         ]
         for (index, text) in oddStrings.enumerated() {
             sets.append([text: .string(text), "i\(index)": .int(index)])
@@ -102,26 +120,30 @@ import Testing
     static var coordinatorMessages: [CoordinatorMessage] {
         var messages: [CoordinatorMessage] = [
             .heartbeat, .ack(key), .ack(TrialKey(trial: TrialID(0), attempt: -1)),
-            .ack(TrialKey(trial: TrialID(Int.max), attempt: Int.min)),
+            .ack(TrialKey(trial: TrialID(Int.max), attempt: Int.min))
         ]
         for spec in specs {
-            messages.append(.assign(Assignment(key: key, parameters: ["x": .double(0.5)], spec: spec, objectiveMetric: "objective")))
+            messages.append(
+                .assign(Assignment(key: key, parameters: ["x": .double(0.5)], spec: spec, objectiveMetric: "objective"))
+            )
         }
         for (index, parameters) in parameterSets.enumerated() {
             let metric = oddStrings[index % oddStrings.count]
             messages.append(
                 .assign(
                     Assignment(
-                        key: TrialKey(trial: TrialID(index), attempt: 1), parameters: parameters, spec: specs[index % specs.count],
+                        key: TrialKey(trial: TrialID(index), attempt: 1), parameters: parameters,
+                        spec: specs[index % specs.count],
                         objectiveMetric: metric)))
         }
         return messages
     }
 
     static var workerMessages: [WorkerMessage] {
-        [.heartbeat] + results.enumerated().map { index, result in
-            .result(ResultMessage(key: TrialKey(trial: TrialID(index + 1), attempt: index % 3 + 1), result: result))
-        }
+        [.heartbeat]
+            + results.enumerated().map { index, result in
+                .result(ResultMessage(key: TrialKey(trial: TrialID(index + 1), attempt: index % 3 + 1), result: result))
+            }
     }
 
     // MARK: Encoding
@@ -150,7 +172,9 @@ import Testing
     func othersAreCodable() {
         #expect(WireFastPath.encode(WorkerMessage.bye(reason: "x")) == nil)
         #expect(WireFastPath.encode(CoordinatorMessage.shutdown(reason: "x")) == nil)
-        #expect(WireFastPath.encode(WorkerMessage.hello(Hello(name: "n", host: "h", pid: 1, slots: 1, software: "s"))) == nil)
+        #expect(
+            WireFastPath.encode(WorkerMessage.hello(Hello(name: "n", host: "h", pid: 1, slots: 1, software: "s")))
+                == nil)
     }
 
     /// A guard for later fields: a field added to one of these types must be added to the fast
@@ -159,13 +183,17 @@ import Testing
     func fieldCounts() {
         let key = TrialKey(trial: TrialID(1), attempt: 1)
         #expect(Mirror(reflecting: key).children.count == 2)
-        #expect(Mirror(reflecting: TrialResult(status: .completed, metrics: [:], durationSeconds: 0)).children.count == 8)
+        #expect(
+            Mirror(reflecting: TrialResult(status: .completed, metrics: [:], durationSeconds: 0)).children.count == 8)
         #expect(Mirror(reflecting: ResultMessage(key: key, result: Self.results[0])).children.count == 2)
         // 7: `resources` is the seventh, left to the Codable path on purpose (see `ResourceWireTests`).
         #expect(Mirror(reflecting: TrialSpec(program: .builtin("x"))).children.count == 7)
         #expect(
-            Mirror(reflecting: Assignment(key: key, parameters: [:], spec: TrialSpec(program: .builtin("x")), objectiveMetric: "o"))
-                .children.count == 4)
+            Mirror(
+                reflecting: Assignment(
+                    key: key, parameters: [:], spec: TrialSpec(program: .builtin("x")), objectiveMetric: "o")
+            )
+            .children.count == 4)
     }
 
     // MARK: Decoding
@@ -230,7 +258,7 @@ import Testing
         #"{"key":{"trial":1,"attempt":1}}"#,
         #"[]"#, #""#, #"null"#, #"{"#, "{\"type\":\"heartbeat\"}\u{0}",
         #"{"type":"bye","reason":"done"}"#,
-        #"{"type":"hello","name":"n","host":"h","pid":1,"slots":1,"software":"s","running":[]}"#,
+        #"{"type":"hello","name":"n","host":"h","pid":1,"slots":1,"software":"s","running":[]}"#
     ]
 
     static let oddCoordinatorBodies: [String] = [
@@ -253,7 +281,7 @@ import Testing
         #"{"type":"assign","key":{"trial":1,"attempt":1},"spec":{"program":{"builtin":"b"},"retries":0,"env":{}},"objective_metric":"o"}"#,
         #"{"type":"stop","key":{"trial":1,"attempt":1},"reason":"r"}"#,
         #"{"type":"shutdown","reason":"done"}"#,
-        #"{"type":"welcome","worker":"w","study":"s","heartbeat_ms":1000,"liveness":5}"#,
+        #"{"type":"welcome","worker":"w","study":"s","heartbeat_ms":1000,"liveness":5}"#
     ]
 
     @Test("odd worker bodies: the same value or the same error as JSONDecoder", arguments: oddWorkerBodies)
@@ -276,15 +304,17 @@ import Testing
     /// parameters, `Int.min`, …); the messages of a study take it.
     @Test("the messages of a study take the fast path")
     func typicalMessagesAreFast() {
-        let spec = TrialSpec(program: .command(["python3", "t.py"]), timeoutSeconds: 60, retries: 1, environment: ["A": "/b"])
+        let spec = TrialSpec(
+            program: .command(["python3", "t.py"]), timeoutSeconds: 60, retries: 1, environment: ["A": "/b"])
         let typicalCoordinator: [CoordinatorMessage] = [
             .heartbeat, .ack(Self.key),
             .assign(
                 Assignment(
                     key: Self.key, parameters: ["x0": .double(-0.123456789), "units": .int(64), "act": .string("relu")],
-                    spec: spec, objectiveMetric: "val_loss")),
+                    spec: spec, objectiveMetric: "val_loss"))
         ]
-        let typicalWorker: [WorkerMessage] = [.heartbeat] + Self.results.prefix(6).map { .result(ResultMessage(key: Self.key, result: $0)) }
+        let typicalWorker: [WorkerMessage] =
+            [.heartbeat] + Self.results.prefix(6).map { .result(ResultMessage(key: Self.key, result: $0)) }
         for message in typicalCoordinator {
             #expect(WireFastPath.decodeCoordinatorMessage(WireCodec.encode(message)[1]) != nil, "\(message)")
         }
@@ -305,7 +335,7 @@ import Testing
     func mutations() {
         var state: UInt64 = 0x5EED
         func next(_ bound: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Int((state >> 33) % UInt64(bound))
         }
         let alphabet = Array(#"{}[]":,\ 0123456789.-+eEtrufalsn"#.utf8) + [0x00, 0x0A, 0xC3, 0xFF]
@@ -313,7 +343,8 @@ import Testing
         let coordinatorBodies = Self.coordinatorMessages.prefix(30).map { WireCodec.encodeWithCodable($0)[1] }
         for round in 0..<3000 {
             let worker = round % 2 == 0
-            var body = worker ? workerBodies[next(workerBodies.count)] : coordinatorBodies[next(coordinatorBodies.count)]
+            var body =
+                worker ? workerBodies[next(workerBodies.count)] : coordinatorBodies[next(coordinatorBodies.count)]
             for _ in 0...next(3) {
                 guard !body.isEmpty else { break }
                 let at = next(body.count)
@@ -331,7 +362,8 @@ import Testing
                 #expect(sameOutcome(fast, codable, sameWorker), "\(String(decoding: body, as: UTF8.self))")
             } else {
                 let fast = Result { () throws(WireError) in try WireCodec.decodeCoordinatorMessage(frames) }
-                let codable = Result { () throws(WireError) in try WireCodec.decodeCoordinatorMessageWithCodable(frames) }
+                let codable = Result { () throws(WireError) in try WireCodec.decodeCoordinatorMessageWithCodable(frames)
+                }
                 #expect(sameOutcome(fast, codable, sameCoordinator), "\(String(decoding: body, as: UTF8.self))")
             }
         }
@@ -339,7 +371,9 @@ import Testing
 
     // MARK: Helpers
 
-    private func text(_ frames: Frames) -> String { frames.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " | ") }
+    private func text(_ frames: Frames) -> String {
+        frames.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " | ")
+    }
     private func text(_ body: [UInt8]?) -> String { body.map { String(decoding: $0, as: UTF8.self) } ?? "nil" }
 
     /// The same message: the same bytes on the Codable path, and the same doubles bit for bit

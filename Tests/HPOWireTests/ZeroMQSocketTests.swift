@@ -24,8 +24,9 @@ struct ZeroMQSocketTests {
         #expect(try ZeroMQ.curveKeyPair().publicKey != pair.publicKey)
     }
 
-    @Test("ROUTER/DEALER multipart round trip with an empty and a 1 MiB frame",
-          arguments: ["tcp://127.0.0.1:*", "inproc://zeromq-round-trip"])
+    @Test(
+        "ROUTER/DEALER multipart round trip with an empty and a 1 MiB frame",
+        arguments: ["tcp://127.0.0.1:*", "inproc://zeromq-round-trip"])
     func multipartRoundTrip(endpoint: String) throws {
         let context = try ZeroMQContext()
         let router = try ZeroMQSocket(context: context, type: .router)
@@ -136,7 +137,7 @@ struct ZeroMQSocketTests {
         let dealer = try ZeroMQSocket(context: context, type: .dealer)
         try dealer.set([
             .curveServerKey(server.publicKey), .curvePublicKey(client.publicKey),
-            .curveSecretKey(client.secretKey),
+            .curveSecretKey(client.secretKey)
         ])
         try dealer.connect(try router.lastEndpoint)
         try dealer.send(frames: [Support.bytes("secret")])

@@ -55,7 +55,8 @@ struct ZeroMQTransportTests {
                 return true
             }
             let started = Date()
-            let count = waker === serverWaker
+            let count =
+                waker === serverWaker
                 ? try server.receive(timeoutMilliseconds: 20_000, limit: 10).count
                 : try client.receive(timeoutMilliseconds: 20_000, limit: 10).count
             let elapsed = Date().timeIntervalSince(started)
@@ -91,8 +92,10 @@ struct ZeroMQTransportTests {
         var options = ZeroMQTransportOptions()
         options.sendHighWaterMark = 1
         options.receiveHighWaterMark = 1
-        let server = try ZeroMQServerTransport(context: context, bind: "inproc://full-queue", waker: Waker(), options: options)
-        let client = try ZeroMQClientTransport(context: context, connect: "inproc://full-queue", waker: Waker(), options: options)
+        let server = try ZeroMQServerTransport(
+            context: context, bind: "inproc://full-queue", waker: Waker(), options: options)
+        let client = try ZeroMQClientTransport(
+            context: context, connect: "inproc://full-queue", waker: Waker(), options: options)
         try client.send([Support.bytes("hello")])
         let peer = try #require(try Support.receive(from: server, count: 1).first?.peer)
 
@@ -110,7 +113,8 @@ struct ZeroMQTransportTests {
         let server = try ZeroMQServerTransport(context: context, bind: "tcp://127.0.0.1:*", waker: Waker())
         var options = ZeroMQTransportOptions()
         options.routingID = Support.bytes("worker-42")
-        let client = try ZeroMQClientTransport(context: context, connect: server.boundEndpoint, waker: Waker(), options: options)
+        let client = try ZeroMQClientTransport(
+            context: context, connect: server.boundEndpoint, waker: Waker(), options: options)
         try client.send([Support.bytes("hi")])
         let received = try Support.receive(from: server, count: 1)
         #expect(received.first?.peer == PeerID(Support.bytes("worker-42")))

@@ -1,12 +1,12 @@
 import Foundation
 
 /// What a pruner says about one intermediate report.
-public enum PruneDecision: Hashable, Sendable {
+package enum PruneDecision: Hashable, Sendable {
     case `continue`
     /// Stop the trial now; `reason` says why, in words for the log.
     case stop(reason: String)
 
-    public var isStop: Bool { if case .stop = self { true } else { false } }
+    package var isStop: Bool { if case .stop = self { true } else { false } }
 }
 
 /// How a rule names the value it judges in its reasons: the metric, and the sign that turns the

@@ -17,10 +17,10 @@ import HPOCore
 ///   attempt is ignored;
 /// - reports of one attempt that arrive out of order (an older step after a newer one) are
 ///   ignored the same way.
-public struct Pruner: Sendable {
-    public let config: PrunerConfig
+package struct Pruner: Sendable {
+    package let config: PrunerConfig
     /// The reported metric judged.
-    public let metric: String
+    package let metric: String
     private let sign: Double
     /// Exactly one of the two rules is set. (Optionals rather than an enum with payloads, so that
     /// a rule is mutated in place, without copying its tables on every report.)
@@ -36,7 +36,7 @@ public struct Pruner: Sendable {
         var best: Double
     }
 
-    public init(config: PrunerConfig, objective: Objective) {
+    package init(config: PrunerConfig, objective: Objective) {
         self.config = config
         metric = config.metric(for: objective)
         sign = objective.direction == .minimize ? 1 : -1
@@ -48,7 +48,9 @@ public struct Pruner: Sendable {
     }
 
     /// One intermediate report of a trial, as it arrived.
-    public mutating func report(trial: TrialID, attempt: Attempt, step: Int, metrics: [String: Double]) -> PruneDecision {
+    package mutating func report(trial: TrialID, attempt: Attempt, step: Int, metrics: [String: Double])
+        -> PruneDecision
+    {
         guard let value = metrics[metric] else { return .continue }
         var resource = Double(step)
         if case .metric(let name)? = asha?.settings.resource {
@@ -60,11 +62,13 @@ public struct Pruner: Sendable {
 
     /// The judged metric's `value` at `step` (the resource, for ASHA on steps), in the metric's
     /// own direction: the form the tests use.
-    public mutating func report(trial: TrialID, attempt: Attempt = 1, step: Int, value: Double) -> PruneDecision {
+    package mutating func report(trial: TrialID, attempt: Attempt = 1, step: Int, value: Double) -> PruneDecision {
         judge(trial: trial, attempt: attempt, step: step, resource: Double(step), value: value)
     }
 
-    private mutating func judge(trial: TrialID, attempt: Attempt, step: Int, resource: Double, value raw: Double) -> PruneDecision {
+    private mutating func judge(trial: TrialID, attempt: Attempt, step: Int, resource: Double, value raw: Double)
+        -> PruneDecision
+    {
         let value = raw.isFinite ? sign * raw : .infinity
         var state = progress[trial] ?? Progress(attempt: attempt, furthest: -.infinity, best: .infinity)
         guard attempt >= state.attempt else { return .continue }  // a late report of an older attempt

@@ -3,12 +3,12 @@ import HPOCore
 
 /// `hpo export`: the trial table as CSV (RFC 4180) or JSON Lines. Numbers are written in full
 /// (round-tripping) precision for machines; non-finite ones as `nan`, `inf`, `-inf`.
-public enum TrialExport {
-    public enum Format: String, Sendable, CaseIterable {
+package enum TrialExport {
+    package enum Format: String, Sendable, CaseIterable {
         case csv, jsonl
     }
 
-    public static func render(_ table: TrialTable, format: Format) -> String {
+    package static func render(_ table: TrialTable, format: Format) -> String {
         switch format {
         case .csv: csv(table)
         case .jsonl: jsonLines(table)
@@ -16,12 +16,12 @@ public enum TrialExport {
     }
 
     /// A header line, then one line per trial. Empty fields for values a trial does not have.
-    public static func csv(_ table: TrialTable) -> String {
+    package static func csv(_ table: TrialTable) -> String {
         var lines = [table.columns.map(csvField).joined(separator: ",")]
         for row in table.rows {
             var fields = [
                 String(row.trial.rawValue), String(row.attempt), row.state.rawValue, row.objective.map(number) ?? "",
-                row.durationSeconds.map(number) ?? "", row.worker?.rawValue ?? "",
+                row.durationSeconds.map(number) ?? "", row.worker?.rawValue ?? ""
             ]
             fields += table.parameterNames.map { row.params[$0].map(parameter) ?? "" }
             fields += table.metricNames.map { row.metrics[$0].map(number) ?? "" }
@@ -33,21 +33,25 @@ public enum TrialExport {
 
     /// One JSON object per trial: `trial`, `attempt`, `status`, `objective`, `duration_s`, `worker`,
     /// `params` (an object), `metrics` (an object), `reason`; keys sorted, absent values `null`.
-    public static func jsonLines(_ table: TrialTable) -> String {
+    package static func jsonLines(_ table: TrialTable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         var output = ""
         for row in table.rows {
-            guard let data = try? encoder.encode(JSONRow(row)), let line = String(data: data, encoding: .utf8) else { continue }
+            guard let data = try? encoder.encode(JSONRow(row)), let line = String(data: data, encoding: .utf8) else {
+                continue
+            }
             output += line + "\n"
         }
         return output
     }
 
     /// A field, quoted when it holds a comma, a quote, a line break or edge spaces; quotes doubled.
-    public static func csvField(_ text: String) -> String {
-        let needsQuotes = text.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
+    package static func csvField(_ text: String) -> String {
+        let needsQuotes =
+            text.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
             || text.hasPrefix(" ") || text.hasSuffix(" ")
         guard needsQuotes else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""

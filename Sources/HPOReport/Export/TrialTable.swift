@@ -1,29 +1,29 @@
 import HPOCore
 
 /// One row per trial, in trial order, with its final state: what `hpo export` writes.
-public struct TrialTable: Sendable {
-    public struct Row: Hashable, Sendable {
-        public var trial: TrialID
+package struct TrialTable: Sendable {
+    package struct Row: Hashable, Sendable {
+        package var trial: TrialID
         /// The deciding attempt (the one that completed, else the last).
-        public var attempt: Attempt
-        public var state: TrialState
-        public var objective: Double?
+        package var attempt: Attempt
+        package var state: TrialState
+        package var objective: Double?
         /// The worker's measure of the deciding attempt (nil while it runs).
-        public var durationSeconds: Double?
-        public var worker: WorkerID?
-        public var params: Parameters
-        public var metrics: [String: Double]
+        package var durationSeconds: Double?
+        package var worker: WorkerID?
+        package var params: Parameters
+        package var metrics: [String: Double]
         /// Why the deciding attempt failed or was lost.
-        public var reason: String?
+        package var reason: String?
     }
 
     /// Parameter names: the study's order, then any others (sorted).
-    public var parameterNames: [String]
+    package var parameterNames: [String]
     /// Metric names, sorted.
-    public var metricNames: [String]
-    public var rows: [Row]
+    package var metricNames: [String]
+    package var rows: [Row]
 
-    public init(history: StudyHistory) {
+    package init(history: StudyHistory) {
         parameterNames = StudySummary.parameterNames(history)
         rows = history.trials.map { trial in
             let last = trial.finalAttempt
@@ -36,13 +36,13 @@ public struct TrialTable: Sendable {
     }
 
     /// The fixed columns, before the parameters and metrics.
-    public static let fixedColumns = ["trial", "attempt", "status", "objective", "duration_s", "worker"]
+    package static let fixedColumns = ["trial", "attempt", "status", "objective", "duration_s", "worker"]
     /// The column for a parameter and for a metric.
-    public static func parameterColumn(_ name: String) -> String { "param_\(name)" }
-    public static func metricColumn(_ name: String) -> String { "metric_\(name)" }
+    package static func parameterColumn(_ name: String) -> String { "param_\(name)" }
+    package static func metricColumn(_ name: String) -> String { "metric_\(name)" }
 
     /// Every column, in order: fixed, `param_<name>`…, `metric_<name>`…, `reason`.
-    public var columns: [String] {
+    package var columns: [String] {
         Self.fixedColumns + parameterNames.map(Self.parameterColumn) + metricNames.map(Self.metricColumn) + ["reason"]
     }
 }

@@ -2,10 +2,10 @@ import Foundation
 import HPOCore
 
 /// Numbers, durations and times as people read them: `1.2e-4`, `0.0123`, `1,234`, `4m 05s`.
-public enum HumanFormat {
+package enum HumanFormat {
     /// A real number with about `significant` significant digits: scientific notation below 1e-3 and
     /// from 1e5 (`1.2e-4`, `3.4e6`), fixed otherwise with thousands grouped (`0.0123`, `1,234.5`).
-    public static func number(_ value: Double, significant: Int = 4) -> String {
+    package static func number(_ value: Double, significant: Int = 4) -> String {
         guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "∞" : "−∞") }
         if value == 0 { return "0" }
         let magnitude = abs(value)
@@ -22,7 +22,7 @@ public enum HumanFormat {
     }
 
     /// `1.2e-4`, `3e6`: a mantissa with at most `significant` digits and no padding in the exponent.
-    public static func scientific(_ value: Double, significant: Int = 3) -> String {
+    package static func scientific(_ value: Double, significant: Int = 3) -> String {
         let text = String(format: "%.\(max(0, significant - 1))e", value)
         guard let e = text.firstIndex(of: "e") else { return text }
         var mantissa = String(text[..<e])
@@ -35,20 +35,21 @@ public enum HumanFormat {
     }
 
     /// An integer with thousands grouped: `1,234`.
-    public static func count(_ value: Int) -> String {
+    package static func count(_ value: Int) -> String {
         grouped(String(value))
     }
 
     /// A fraction as a percentage: `83%`, `4.2%`, `0.3%`.
-    public static func percent(_ fraction: Double) -> String {
+    package static func percent(_ fraction: Double) -> String {
         guard fraction.isFinite else { return "–" }
         let percent = fraction * 100
         if percent == 0 { return "0%" }
-        return percent >= 10 || percent == percent.rounded() ? "\(Int(percent.rounded()))%" : String(format: "%.1f%%", percent)
+        return percent >= 10 || percent == percent.rounded()
+            ? "\(Int(percent.rounded()))%" : String(format: "%.1f%%", percent)
     }
 
     /// A duration: `420 µs`, `35 ms`, `4.2 s`, `4m 05s`, `2h 03m`, `3d 04h`.
-    public static func duration(_ seconds: Double) -> String {
+    package static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "–" }
         let s = max(0, seconds)
         if s < 0.001 { return s == 0 ? "0 s" : "\(Int((s * 1e6).rounded())) µs" }
@@ -61,14 +62,14 @@ public enum HumanFormat {
     }
 
     /// A pace: `35.7 trials/s` when at least one a second, else `12.5 trials/h`.
-    public static func rate(perHour: Double) -> String {
+    package static func rate(perHour: Double) -> String {
         guard perHour.isFinite else { return "–" }
         if perHour >= 3600 { return "\(number(perHour / 3600, significant: 3)) trials/s" }
         return "\(number(perHour, significant: 3)) trials/h"
     }
 
     /// A parameter value: integers and strings as they are, reals with 4 significant digits.
-    public static func parameter(_ value: ParameterValue) -> String {
+    package static func parameter(_ value: ParameterValue) -> String {
         switch value {
         case .int(let x): String(x)
         case .double(let x): number(x)
@@ -77,7 +78,7 @@ public enum HumanFormat {
     }
 
     /// A log time (seconds since 1970) in UTC: `2026-11-29 18:15:00 UTC`.
-    public static func timestamp(_ seconds: Double) -> String {
+    package static func timestamp(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "–" }
         var time = time_t(seconds.rounded(.down))
         var parts = tm()

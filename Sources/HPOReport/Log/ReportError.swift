@@ -2,7 +2,7 @@ import Foundation
 import HPOJournal
 
 /// Why a results log cannot be summarised, reported or exported. Every case names the file.
-public enum ReportError: Error, Hashable, Sendable, CustomStringConvertible, LocalizedError {
+package enum ReportError: Error, Hashable, Sendable, CustomStringConvertible, LocalizedError {
     /// The file does not exist or cannot be read.
     case unreadable(path: String, reason: String)
     /// The file holds no events at all (a study that has not written its first line yet).
@@ -12,7 +12,7 @@ public enum ReportError: Error, Hashable, Sendable, CustomStringConvertible, Loc
     /// An output file cannot be written.
     case cannotWrite(path: String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unreadable(let path, let reason): "\(path): cannot read: \(reason)"
         case .empty(let path): "\(path): the results log is empty (has the study started?)"
@@ -21,7 +21,7 @@ public enum ReportError: Error, Hashable, Sendable, CustomStringConvertible, Loc
         }
     }
 
-    public var errorDescription: String? { description }
+    package var errorDescription: String? { description }
 
     /// Maps the journal's error for `path` to the report's words.
     init(_ error: JournalError, path: String) {

@@ -3,24 +3,26 @@ import HPOCore
 import HPOJournal
 
 /// A results log as read for people: its records (through `JournalReader`).
-public struct StudyLog: Sendable {
+package struct StudyLog: Sendable {
     /// The file it was read from (for messages and the report's header).
-    public var path: String
-    public var records: [JournalRecord]
+    package var path: String
+    package var records: [JournalRecord]
     /// Learning-rate range tests recorded in the log that can be drawn (as many losses as
     /// learning rates, at least one); others are left out of the report.
-    public var rangeTests: [LRRangeTestRan] {
+    package var rangeTests: [LRRangeTestRan] {
         records.compactMap {
-            guard case .lrRangeTest(let test) = $0.event, !test.lrs.isEmpty, test.lrs.count == test.losses.count else { return nil }
+            guard case .lrRangeTest(let test) = $0.event, !test.lrs.isEmpty, test.lrs.count == test.losses.count else {
+                return nil
+            }
             return test
         }
     }
     /// The last line was cut short (the study is being written, or crashed) and was skipped.
-    public var tornTail: Bool
+    package var tornTail: Bool
     /// Lines of event kinds this version does not know.
-    public var unknownEvents: Int
+    package var unknownEvents: Int
 
-    public init(
+    package init(
         path: String, records: [JournalRecord], tornTail: Bool = false,
         unknownEvents: Int = 0
     ) {
@@ -31,7 +33,7 @@ public struct StudyLog: Sendable {
     }
 
     /// Reads the log at `path`. A torn last line is tolerated (a log still being written).
-    public static func load(path: String) throws(ReportError) -> StudyLog {
+    package static func load(path: String) throws(ReportError) -> StudyLog {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw .unreadable(path: path, reason: "no such file")
@@ -47,7 +49,7 @@ public struct StudyLog: Sendable {
     }
 
     /// Parses a log's bytes; `path` names it in errors.
-    public static func parse(_ data: Data, path: String) throws(ReportError) -> StudyLog {
+    package static func parse(_ data: Data, path: String) throws(ReportError) -> StudyLog {
         let contents: JournalReader.Contents
         do {
             contents = try JournalReader.parse(data, path: path)
@@ -59,7 +61,8 @@ public struct StudyLog: Sendable {
             throw .notAResultsLog(path: path, reason: "no study_started line")
         }
         guard case .studyStarted = contents.records[0].event else {
-            throw .notAResultsLog(path: path, reason: "the first event is \(contents.records[0].event.name), not study_started")
+            throw .notAResultsLog(
+                path: path, reason: "the first event is \(contents.records[0].event.name), not study_started")
         }
         return StudyLog(
             path: path, records: contents.records, tornTail: contents.tornTail,
@@ -67,7 +70,7 @@ public struct StudyLog: Sendable {
     }
 
     /// The study as it was started (the first line).
-    public var started: StudyStarted? {
+    package var started: StudyStarted? {
         guard case .studyStarted(let started)? = records.first?.event else { return nil }
         return started
     }

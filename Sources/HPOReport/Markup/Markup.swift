@@ -1,48 +1,48 @@
 /// A small tree of XML elements, rendered as well-formed XML: the report's HTML (XHTML-compatible)
 /// and its SVG. All text and attribute values are escaped here and nowhere else.
-public struct Markup: Sendable {
-    public enum Content: Sendable {
+package struct Markup: Sendable {
+    package enum Content: Sendable {
         case element(Markup)
         case text(String)
     }
 
-    public var name: String
-    public var attributes: [(String, String)]
-    public var children: [Content]
+    package var name: String
+    package var attributes: [(String, String)]
+    package var children: [Content]
 
-    public init(_ name: String, _ attributes: [(String, String)] = [], _ children: [Content] = []) {
+    package init(_ name: String, _ attributes: [(String, String)] = [], _ children: [Content] = []) {
         self.name = name
         self.attributes = attributes
         self.children = children
     }
 
     /// An element holding only text.
-    public init(_ name: String, _ attributes: [(String, String)] = [], text: String) {
+    package init(_ name: String, _ attributes: [(String, String)] = [], text: String) {
         self.init(name, attributes, [.text(text)])
     }
 
     /// Sets (or replaces) an attribute.
-    public func with(_ attribute: String, _ value: String) -> Markup {
+    package func with(_ attribute: String, _ value: String) -> Markup {
         var copy = self
         copy.attributes.removeAll { $0.0 == attribute }
         copy.attributes.append((attribute, value))
         return copy
     }
 
-    public mutating func append(_ child: Markup) { children.append(.element(child)) }
-    public mutating func append(contentsOf children: [Markup]) { self.children += children.map { .element($0) } }
-    public mutating func append(text: String) { children.append(.text(text)) }
+    package mutating func append(_ child: Markup) { children.append(.element(child)) }
+    package mutating func append(contentsOf children: [Markup]) { self.children += children.map { .element($0) } }
+    package mutating func append(text: String) { children.append(.text(text)) }
 
     /// The element as XML text. Childless HTML void elements and SVG shapes are self-closed
     /// (`<meta …/>`, `<circle …/>`); any other childless element is closed explicitly
     /// (`<div></div>`), since an HTML parser would read `<div/>` as an open tag.
-    public func render() -> String {
+    package func render() -> String {
         var output = ""
         render(into: &output)
         return output
     }
 
-    public func render(into output: inout String) {
+    package func render(into output: inout String) {
         output += "<" + name
         for (key, value) in attributes {
             output += " " + key + "=\"" + Self.escapeAttribute(value) + "\""
@@ -64,11 +64,11 @@ public struct Markup: Sendable {
     /// Elements written as `<x/>` when childless: HTML's void elements and SVG's shapes.
     static let selfClosing: Set<String> = [
         "meta", "br", "hr", "img", "input", "link", "circle", "rect", "line", "path", "polyline", "polygon",
-        "ellipse", "stop", "use",
+        "ellipse", "stop", "use"
     ]
 
     /// Escapes text content: `&`, `<`, `>`; and characters XML 1.0 forbids are dropped.
-    public static func escapeText(_ text: String) -> String {
+    package static func escapeText(_ text: String) -> String {
         var result = ""
         result.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -83,7 +83,7 @@ public struct Markup: Sendable {
     }
 
     /// Escapes an attribute value (double-quoted): also `"` and `'`, and line breaks as references.
-    public static func escapeAttribute(_ text: String) -> String {
+    package static func escapeAttribute(_ text: String) -> String {
         var result = ""
         for scalar in text.unicodeScalars {
             switch scalar {

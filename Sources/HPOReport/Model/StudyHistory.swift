@@ -3,55 +3,59 @@ import HPOJournal
 
 /// Everything a log says about a study, folded into trials, attempts and workers. Pure: records in,
 /// values out. `StudySummary`, the plots and the export all read this.
-public struct StudyHistory: Sendable {
-    public var config: StudyConfig?
-    public var state: StudyState = .running
+package struct StudyHistory: Sendable {
+    package var config: StudyConfig?
+    package var state: StudyState = .running
     /// The reason of the last `study_finished` / `study_stopped`.
-    public var finishReason: String?
+    package var finishReason: String?
     /// Log time of the first line (`study_started`).
-    public var startTime: Double = 0
+    package var startTime: Double = 0
     /// Log time of the last line: the moment the history describes.
-    public var asOf: Double = 0
+    package var asOf: Double = 0
     /// The coordinator's runs: from `study_started` or `study_resumed` to the last line before the
     /// next resume (or the end of the log). Downtime between runs falls outside every run.
-    public var runs: [ClosedRange<Double>] = []
+    package var runs: [ClosedRange<Double>] = []
     /// Trials by number, in order.
-    public var trials: [TrialRecord] = [] {
-        didSet { index = Dictionary(trials.enumerated().map { ($1.trial, $0) }, uniquingKeysWith: { first, _ in first }) }
+    package var trials: [TrialRecord] = [] {
+        didSet {
+            index = Dictionary(trials.enumerated().map { ($1.trial, $0) }, uniquingKeysWith: { first, _ in first })
+        }
     }
     /// Where each trial is in `trials`.
     private var index: [TrialID: Int] = [:]
     /// Workers in order of first appearance.
-    public var workers: [WorkerRecord] = []
+    package var workers: [WorkerRecord] = []
     /// Intermediate reports by trial and attempt, in log order.
-    public var reports: [TrialID: [Attempt: [ReportPoint]]] = [:]
+    package var reports: [TrialID: [Attempt: [ReportPoint]]] = [:]
     /// `result_dropped` lines: results acknowledged but not recorded (duplicates, stale attempts).
-    public var resultsDropped = 0
+    package var resultsDropped = 0
     /// `study_resumed` lines.
-    public var resumes = 0
+    package var resumes = 0
     /// Trials whose configuration came from the quasi-random fallback (`"fallback": true` on
     /// their first dispatch): the search's model had none ready.
-    public var fallbackTrials = 0
+    package var fallbackTrials = 0
     /// Trials whose configuration the model computed before the latest results arrived
     /// (`proposal_lag` on their first dispatch): a slot could not wait for a fresh proposal.
-    public var staleProposalTrials = 0
+    package var staleProposalTrials = 0
     /// The last `placement_warning` (no connected worker can hold a trial), while it stands: no
     /// trial dispatched since, the study not ended.
-    public var placementWarning: PlacementWarning?
+    package var placementWarning: PlacementWarning?
 
     /// Wall-clock seconds the coordinator ran, summed over its runs.
-    public var elapsedSeconds: Double { runs.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) } }
+    package var elapsedSeconds: Double { runs.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) } }
 
     /// Every attempt of every trial, in dispatch order.
-    public var attempts: [AttemptRecord] {
-        trials.flatMap(\.attempts).sorted { ($0.dispatched, $0.trial, $0.attempt) < ($1.dispatched, $1.trial, $1.attempt) }
+    package var attempts: [AttemptRecord] {
+        trials.flatMap(\.attempts).sorted {
+            ($0.dispatched, $0.trial, $0.attempt) < ($1.dispatched, $1.trial, $1.attempt)
+        }
     }
 
-    public func trial(_ id: TrialID) -> TrialRecord? {
+    package func trial(_ id: TrialID) -> TrialRecord? {
         index[id].map { trials[$0] }
     }
 
-    public init(records: [JournalRecord]) {
+    package init(records: [JournalRecord]) {
         var builder = Builder()
         for record in records { builder.apply(record) }
         self = builder.finish()
@@ -116,7 +120,8 @@ private struct Builder {
             if (e.proposalLag ?? 0) > 0 && e.attempt == 1 { history.staleProposalTrials += 1 }
             var trial = trials[e.trial] ?? TrialRecord(trial: e.trial, params: e.params, attempts: [], state: .running)
             // An older attempt still open was lost with a restarted coordinator.
-            for i in trial.attempts.indices where trial.attempts[i].ended == nil && trial.attempts[i].attempt != e.attempt {
+            for i in trial.attempts.indices
+            where trial.attempts[i].ended == nil && trial.attempts[i].attempt != e.attempt {
                 trial.attempts[i].ended = orphanedAt[e.trial] ?? time
                 trial.attempts[i].outcome = .lost
                 trial.attempts[i].reason = "not reported before the coordinator restarted"
@@ -134,12 +139,18 @@ private struct Builder {
             history.reports[e.trial, default: [:]][e.attempt, default: []].append(
                 ReportPoint(step: e.step, metrics: e.metrics, time: time))
         case .trialCompleted(let e):
-            end(e.trial, e.attempt, as: .completed, worker: e.worker, params: e.params, duration: e.durationSeconds, at: time) {
+            end(
+                e.trial, e.attempt, as: .completed, worker: e.worker, params: e.params, duration: e.durationSeconds,
+                at: time
+            ) {
                 $0.objective = e.objective
                 $0.metrics = e.metrics
             }
         case .trialFailed(let e):
-            end(e.trial, e.attempt, as: .failed, worker: e.worker, params: e.params, duration: e.durationSeconds, at: time) {
+            end(
+                e.trial, e.attempt, as: .failed, worker: e.worker, params: e.params, duration: e.durationSeconds,
+                at: time
+            ) {
                 $0.reason = e.reason
                 $0.exitCode = e.exitCode
                 $0.stderrTail = e.stderrTail
@@ -147,7 +158,10 @@ private struct Builder {
                 $0.metrics = e.metrics
             }
         case .trialPruned(let e):
-            end(e.trial, e.attempt, as: .pruned, worker: e.worker, params: e.params, duration: e.durationSeconds, at: time) {
+            end(
+                e.trial, e.attempt, as: .pruned, worker: e.worker, params: e.params, duration: e.durationSeconds,
+                at: time
+            ) {
                 $0.reason = e.reason
                 $0.metrics = e.metrics
                 $0.stopStep = e.step
@@ -229,7 +243,9 @@ private struct Builder {
     }
 
     /// Makes sure an outcome has an attempt to land on (a log that starts mid-study).
-    private mutating func ensureAttempt(_ id: TrialID, _ number: Attempt, worker workerID: WorkerID, params: Parameters, start: Double) {
+    private mutating func ensureAttempt(
+        _ id: TrialID, _ number: Attempt, worker workerID: WorkerID, params: Parameters, start: Double
+    ) {
         _ = worker(workerID)
         var trial = trials[id] ?? TrialRecord(trial: id, params: params, attempts: [], state: .running)
         if !trial.attempts.contains(where: { $0.attempt == number }) {
@@ -257,7 +273,8 @@ private struct Builder {
         }
     }
 
-    private mutating func update(_ id: TrialID, attempt number: Attempt? = nil, _ change: (inout AttemptRecord) -> Void) {
+    private mutating func update(_ id: TrialID, attempt number: Attempt? = nil, _ change: (inout AttemptRecord) -> Void)
+    {
         guard var trial = trials[id] else { return }
         for i in trial.attempts.indices where number == nil || trial.attempts[i].attempt == number {
             change(&trial.attempts[i])

@@ -4,21 +4,21 @@ import HPOJournal
 
 /// The report: one self-contained HTML page (no network, no scripts, no external assets) with
 /// inline SVG plots. The page is well-formed XML (XHTML-compatible), so it can be parsed as such.
-public enum HTMLReport {
-    public struct Options: Sendable {
+package enum HTMLReport {
+    package struct Options: Sendable {
         /// Rows of the top-trials table.
-        public var topCount = 10
+        package var topCount = 10
         /// Lines in the parallel-coordinates plot.
-        public var parallelCount = ParallelCoordinatesPlot.defaultCount
+        package var parallelCount = ParallelCoordinatesPlot.defaultCount
         /// Trials in the learning-curves plot.
-        public var curveCap = LearningCurvesPlot.defaultCap
+        package var curveCap = LearningCurvesPlot.defaultCap
         /// The metric of the learning curves (default: chosen by `LearningCurvesPlot.metric`).
-        public var curveMetric: String?
-        public init() {}
+        package var curveMetric: String?
+        package init() {}
     }
 
     /// The page for `log`.
-    public static func render(_ log: StudyLog, options: Options = Options()) -> String {
+    package static func render(_ log: StudyLog, options: Options = Options()) -> String {
         let history = StudyHistory(records: log.records)
         let summary = StudySummary(history: history, top: options.topCount)
         let context = PlotContext(history: history)
@@ -31,94 +31,122 @@ public enum HTMLReport {
         main.append(contentsOf: learningCurves(context, cap: options.curveCap, metric: options.curveMetric))
         main.append(contentsOf: rangeTests(log.rangeTests))
         main.append(contentsOf: timeline(context))
-        main.append(contentsOf: section(
-            "Top trials", how: "The best completed trials, best first, with their parameters.",
-            TablesSection.topTrials(summary), empty: "No completed trial yet."))
-        main.append(contentsOf: section(
-            "Failed trials",
-            how: "Every attempt that failed or was lost, in the order it started. A failed attempt with "
-                + "retries left runs again; a lost attempt (its worker left) runs again elsewhere.",
-            TablesSection.failures(history), empty: "No attempt failed."))
+        main.append(
+            contentsOf: section(
+                "Top trials", how: "The best completed trials, best first, with their parameters.",
+                TablesSection.topTrials(summary), empty: "No completed trial yet."))
+        main.append(
+            contentsOf: section(
+                "Failed trials",
+                how: "Every attempt that failed or was lost, in the order it started. A failed attempt with "
+                    + "retries left runs again; a lost attempt (its worker left) runs again elsewhere.",
+                TablesSection.failures(history), empty: "No attempt failed."))
         main.append(contentsOf: configuration(log))
-        main.append(Markup("footer", text: "swift-hpo \(HPOVersion.current) · hpo report \(log.path) · "
-            + "\(log.records.count) events" + (log.unknownEvents > 0 ? ", \(log.unknownEvents) of kinds not shown" : "")))
+        main.append(
+            Markup(
+                "footer",
+                text: "swift-hpo \(HPOVersion.current) · hpo report \(log.path) · "
+                    + "\(log.records.count) events"
+                    + (log.unknownEvents > 0 ? ", \(log.unknownEvents) of kinds not shown" : "")))
 
-        let html = Markup("html", [("xmlns", "http://www.w3.org/1999/xhtml"), ("lang", "en")], [
-            .element(Markup("head", [], [
-                .element(Markup("meta", [("charset", "utf-8")])),
-                .element(Markup("meta", [("name", "viewport"), ("content", "width=device-width, initial-scale=1")])),
-                .element(Markup("meta", [("name", "color-scheme"), ("content", "light dark")])),
-                .element(Markup("title", text: "\(summary.study) · hpo report")),
-                .element(Markup("style", text: ReportStyle.css)),
-            ])),
-            .element(Markup("body", [], [.element(main)])),
-        ])
+        let html = Markup(
+            "html", [("xmlns", "http://www.w3.org/1999/xhtml"), ("lang", "en")],
+            [
+                .element(
+                    Markup(
+                        "head", [],
+                        [
+                            .element(Markup("meta", [("charset", "utf-8")])),
+                            .element(
+                                Markup(
+                                    "meta", [("name", "viewport"), ("content", "width=device-width, initial-scale=1")])),
+                            .element(Markup("meta", [("name", "color-scheme"), ("content", "light dark")])),
+                            .element(Markup("title", text: "\(summary.study) · hpo report")),
+                            .element(Markup("style", text: ReportStyle.css))
+                        ])),
+                .element(Markup("body", [], [.element(main)]))
+            ])
         return "<!DOCTYPE html>\n" + html.render() + "\n"
     }
 
     // MARK: Sections
 
     private static func convergence(_ context: PlotContext) -> [Markup] {
-        let plots = [ConvergencePlot.make(context, against: .trialNumber), ConvergencePlot.make(context, against: .wallTime)]
-            .compactMap { $0 }
+        let plots = [
+            ConvergencePlot.make(context, against: .trialNumber), ConvergencePlot.make(context, against: .wallTime)
+        ]
+        .compactMap { $0 }
         let anyFailed = context.history.trials.contains { $0.state == .failed }
-        let how = "Each dot is a completed trial; the line is the best \(context.objective.metric) found so far "
+        let how =
+            "Each dot is a completed trial; the line is the best \(context.objective.metric) found so far "
             + "(\(context.objective.direction == .minimize ? "lower" : "higher") is better). A line that stops "
             + "stepping means the search has stopped finding better trials."
             + (anyFailed ? " Red ticks along the bottom are trials that failed." : "")
-        return section("Convergence", how: how, plots.isEmpty ? nil : row(plots, pair: true), empty: "No completed trial yet.",
-                       legend: legend([("dot", "trial"), ("line best", "best so far")]
-                           + (anyFailed ? [("fail", "failed trial")] : [])))
+        return section(
+            "Convergence", how: how, plots.isEmpty ? nil : row(plots, pair: true), empty: "No completed trial yet.",
+            legend: legend(
+                [("dot", "trial"), ("line best", "best so far")]
+                    + (anyFailed ? [("fail", "failed trial")] : [])))
     }
 
     private static func parameters(_ context: PlotContext) -> [Markup] {
         let plots = ParameterPlots.make(context)
-        let how = "The objective against each parameter, one dot per completed trial, the best ringed. Look for "
+        let how =
+            "The objective against each parameter, one dot per completed trial, the best ringed. Look for "
             + "a parameter whose dots form a valley (it matters, and the valley is where to search) versus a "
             + "flat cloud (it hardly matters). Log-scaled parameters have a log axis."
-        return section("Objective by parameter", how: how, plots.isEmpty ? nil : row(plots), empty: "No completed trial yet.")
+        return section(
+            "Objective by parameter", how: how, plots.isEmpty ? nil : row(plots), empty: "No completed trial yet.")
     }
 
     private static func parallel(_ context: PlotContext, count: Int) -> [Markup] {
-        let how = "One line per trial among the best \(count), through its value on each parameter's axis and, "
+        let how =
+            "One line per trial among the best \(count), through its value on each parameter's axis and, "
             + "on the last axis, its \(context.objective.metric) (better at the top). Where the best lines "
             + "bunch together on an axis, that parameter has a sweet spot."
-        return section("Parallel coordinates", how: how, ParallelCoordinatesPlot.make(context, count: count),
-                       empty: "No completed trial yet.", legend: legend([("ramp", "worse → better")]))
+        return section(
+            "Parallel coordinates", how: how, ParallelCoordinatesPlot.make(context, count: count),
+            empty: "No completed trial yet.", legend: legend([("ramp", "worse → better")]))
     }
 
     private static func learningCurves(_ context: PlotContext, cap: Int, metric: String?) -> [Markup] {
         guard let plot = LearningCurvesPlot.make(context, cap: cap, metric: metric) else { return [] }
-        let how = "The metric each trial reported while it ran (trial_report lines), against the step. Curves "
+        let how =
+            "The metric each trial reported while it ran (trial_report lines), against the step. Curves "
             + "that are still falling at the end could have used more steps; curves that flatten early or "
             + "climb are hopeless configurations. Dashed: trials without a final objective."
         let pruned = LearningCurvesPlot.showsPruned(context, cap: cap, metric: metric)
-        return section("Learning curves", how: how + (pruned ? " An × ends a trial the pruner stopped early." : ""), plot,
-                       empty: "",
-                       legend: legend([("ramp", "worse → better final objective"), ("line q7", "best trial (thick)")]
-                           + (pruned ? [("line pruned", "pruned (× where it stopped)")] : [])))
+        return section(
+            "Learning curves", how: how + (pruned ? " An × ends a trial the pruner stopped early." : ""), plot,
+            empty: "",
+            legend: legend(
+                [("ramp", "worse → better final objective"), ("line q7", "best trial (thick)")]
+                    + (pruned ? [("line pruned", "pruned (× where it stopped)")] : [])))
     }
 
     private static func rangeTests(_ tests: [LRRangeTestRan]) -> [Markup] {
         let plots = tests.enumerated().compactMap { LRRangeTestPlot.make($1, index: $0 + 1) }
         guard !plots.isEmpty else { return [] }
-        let how = "The loss while the learning rate grows step by step (dots: raw, line: smoothed). Good learning "
+        let how =
+            "The loss while the learning rate grows step by step (dots: raw, line: smoothed). Good learning "
             + "rates lie where the loss falls fastest, well before its minimum; past the minimum training diverges."
         return section("Learning-rate range test", how: how, Markup("div", [], plots.map { .element($0) }), empty: "")
     }
 
     private static func timeline(_ context: PlotContext) -> [Markup] {
-        let how = "One row per worker, one bar per attempt from its dispatch to its result. White space in a row "
+        let how =
+            "One row per worker, one bar per attempt from its dispatch to its result. White space in a row "
             + "while the dotted line (connected) runs is a worker waiting for work."
         let outcomes = Set(context.history.trials.flatMap(\.attempts).map(\.outcome))
         let swatches: [(AttemptRecord.Outcome, String)] = [
             (.completed, "ok"), (.failed, "fail"), (.pruned, "pruned"), (.lost, "lost"), (.running, "run"),
-            (.interrupted, "interrupted"),
+            (.interrupted, "interrupted")
         ]
         var items = swatches.filter { outcomes.contains($0.0) }.map { ($0.1, $0.0.rawValue) }
         if context.history.runs.count > 1 { items.append(("down", "coordinator down")) }
-        return section("Worker timeline", how: how, WorkerTimelinePlot.make(context), empty: "No attempt dispatched yet.",
-                       legend: legend(items))
+        return section(
+            "Worker timeline", how: how, WorkerTimelinePlot.make(context), empty: "No attempt dispatched yet.",
+            legend: legend(items))
     }
 
     private static func configuration(_ log: StudyLog) -> [Markup] {
@@ -126,8 +154,9 @@ public enum HTMLReport {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let text = (try? encoder.encode(config)).flatMap { String(data: $0, encoding: .utf8) } ?? "\(config)"
-        return section("Study configuration", how: "As the coordinator validated it, from the log's first line.",
-                       Markup("pre", [("id", "study-config")], text: text), empty: "")
+        return section(
+            "Study configuration", how: "As the coordinator validated it, from the log's first line.",
+            Markup("pre", [("id", "study-config")], text: text), empty: "")
     }
 
     // MARK: Building blocks
@@ -149,13 +178,17 @@ public enum HTMLReport {
 
     /// Plots side by side, as many as fit (`pair`: two wide ones).
     private static func row(_ plots: [Markup], pair: Bool = false) -> Markup {
-        Markup("div", [("class", pair ? "plots pair" : "plots")], plots.map { .element(Markup("figure", [], [.element($0)])) })
+        Markup(
+            "div", [("class", pair ? "plots pair" : "plots")],
+            plots.map { .element(Markup("figure", [], [.element($0)])) })
     }
 
     /// A legend: swatch classes and their meaning.
     private static func legend(_ items: [(String, String)]) -> Markup {
-        Markup("div", [("class", "legend")], items.map { swatch, text in
-            .element(Markup("span", [], [.element(Markup("span", [("class", "sw \(swatch)")])), .text(text)]))
-        })
+        Markup(
+            "div", [("class", "legend")],
+            items.map { swatch, text in
+                .element(Markup("span", [], [.element(Markup("span", [("class", "sw \(swatch)")])), .text(text)]))
+            })
     }
 }

@@ -12,7 +12,9 @@ enum ReportStyle {
         var rules = plotRules
         for line in lightColours.split(separator: "\n") {
             for declaration in line.split(separator: ";") {
-                let parts = declaration.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                let parts = declaration.split(separator: ":", maxSplits: 1).map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }
                 guard parts.count == 2, parts[0].hasPrefix("--") else { continue }
                 rules = rules.replacingOccurrences(of: "var(\(parts[0]))", with: parts[1])
             }

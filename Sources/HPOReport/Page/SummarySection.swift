@@ -19,14 +19,21 @@ enum SummarySection {
         let counts = summary.counts
         var cards: [Markup] = []
         let fraction = summary.plannedTrials > 0 ? min(1, Double(counts.done) / Double(summary.plannedTrials)) : 0
-        var done = card("trials done", "\(HumanFormat.count(counts.done)) / \(HumanFormat.count(summary.plannedTrials))",
-                        "\(HumanFormat.count(counts.completed)) completed, \(HumanFormat.count(counts.failed)) failed"
-                            + (counts.pruned > 0 ? ", \(HumanFormat.count(counts.pruned)) pruned" : ""))
-        done.append(Markup("div", [("class", "progress")], [.element(
-            Markup("span", [("style", "width: \(px(fraction * 100))%")]))]))
+        var done = card(
+            "trials done", "\(HumanFormat.count(counts.done)) / \(HumanFormat.count(summary.plannedTrials))",
+            "\(HumanFormat.count(counts.completed)) completed, \(HumanFormat.count(counts.failed)) failed"
+                + (counts.pruned > 0 ? ", \(HumanFormat.count(counts.pruned)) pruned" : ""))
+        done.append(
+            Markup(
+                "div", [("class", "progress")],
+                [
+                    .element(
+                        Markup("span", [("style", "width: \(px(fraction * 100))%")]))
+                ]))
         cards.append(done)
         if let best = summary.best {
-            cards.append(card("best \(summary.objective.metric)", HumanFormat.number(best.objective), "trial \(best.trial)"))
+            cards.append(
+                card("best \(summary.objective.metric)", HumanFormat.number(best.objective), "trial \(best.trial)"))
         } else {
             cards.append(card("best \(summary.objective.metric)", "–", "no completed trial yet"))
         }
@@ -38,25 +45,33 @@ enum SummarySection {
         if counts.preemptedAttempts > 0 { attempts += " (\(counts.preemptedAttempts) of them preempted)" }
         if counts.resultsDropped > 0 { attempts += ", \(counts.resultsDropped) dropped" }
         cards.append(card("failed attempts", HumanFormat.count(counts.failedAttempts), attempts))
-        cards.append(card("pace", summary.trialsPerHour.map { HumanFormat.rate(perHour: $0) } ?? "–",
-                          "over \(HumanFormat.duration(summary.elapsedSeconds))"))
-        cards.append(card("time left", summary.etaSeconds.map { HumanFormat.duration($0) } ?? "–",
-                          summary.state == .running ? "at this pace" : summary.state.rawValue))
+        cards.append(
+            card(
+                "pace", summary.trialsPerHour.map { HumanFormat.rate(perHour: $0) } ?? "–",
+                "over \(HumanFormat.duration(summary.elapsedSeconds))"))
+        cards.append(
+            card(
+                "time left", summary.etaSeconds.map { HumanFormat.duration($0) } ?? "–",
+                summary.state == .running ? "at this pace" : summary.state.rawValue))
         let workers = summary.workers
         if summary.state == .running {
-            cards.append(card("workers", "\(workers.busy) / \(workers.connected)", "busy / connected, \(workers.seen) seen"))
+            cards.append(
+                card("workers", "\(workers.busy) / \(workers.connected)", "busy / connected, \(workers.seen) seen"))
         } else {
             cards.append(card("workers", "\(workers.seen)", "took part"))
         }
-        cards.append(card("utilisation", workers.utilisation.map { HumanFormat.percent($0) } ?? "–", "of worker slot time"))
+        cards.append(
+            card("utilisation", workers.utilisation.map { HumanFormat.percent($0) } ?? "–", "of worker slot time"))
         return Markup("div", [("class", "cards")], cards.map { .element($0) })
     }
 
     private static func card(_ key: String, _ value: String, _ sub: String) -> Markup {
-        Markup("div", [("class", "card")], [
-            .element(Markup("div", [("class", "k")], text: key)),
-            .element(Markup("div", [("class", "v")], text: value)),
-            .element(Markup("div", [("class", "s")], text: sub)),
-        ])
+        Markup(
+            "div", [("class", "card")],
+            [
+                .element(Markup("div", [("class", "k")], text: key)),
+                .element(Markup("div", [("class", "v")], text: value)),
+                .element(Markup("div", [("class", "s")], text: sub))
+            ])
     }
 }

@@ -15,7 +15,7 @@ enum TablesSection {
         var rows: [Markup] = []
         for ranked in summary.top {
             var cells = [
-                "\(ranked.rank)", "\(ranked.trial)", HumanFormat.number(ranked.objective),
+                "\(ranked.rank)", "\(ranked.trial)", HumanFormat.number(ranked.objective)
             ]
             cells += summary.parameterNames.map { ranked.params[$0].map(HumanFormat.parameter) ?? "–" }
             cells += [ranked.durationSeconds.map { HumanFormat.duration($0) } ?? "–", ranked.worker.rawValue]
@@ -36,7 +36,8 @@ enum TablesSection {
         var rows: [Markup] = []
         for attempt in attempts {
             var row = Markup("tr", [("data-trial", String(attempt.trial.rawValue))])
-            let outcome = attempt.outcome == .failed ? (attempt.willRetry ? "failed, retried" : "failed") : "lost, re-run"
+            let outcome =
+                attempt.outcome == .failed ? (attempt.willRetry ? "failed, retried" : "failed") : "lost, re-run"
             let params = attempt.params.sorted { $0.key < $1.key }
                 .map { "\($0.key)=\(HumanFormat.parameter($0.value))" }.joined(separator: " ")
             let duration = attempt.durationSeconds ?? ((attempt.ended ?? history.asOf) - attempt.dispatched)
@@ -46,10 +47,16 @@ enum TablesSection {
             var reason = Markup("td", text: attempt.reason ?? "–")
             if let tail = attempt.stderrTail, !tail.isEmpty {
                 let count = tail.split(separator: "\n").count
-                reason.append(Markup("details", [], [
-                    .element(Markup("summary", text: count == 1 ? "stderr (last line)" : "stderr (last \(count) lines)")),
-                    .element(Markup("pre", text: tail)),
-                ]))
+                reason.append(
+                    Markup(
+                        "details", [],
+                        [
+                            .element(
+                                Markup(
+                                    "summary", text: count == 1 ? "stderr (last line)" : "stderr (last \(count) lines)")
+                            ),
+                            .element(Markup("pre", text: tail))
+                        ]))
             }
             row.append(reason)
             row.append(Markup("td", [("class", "num")], text: attempt.exitCode.map(String.init) ?? "–"))
@@ -66,10 +73,12 @@ enum TablesSection {
         for (index, name) in head.enumerated() {
             header.append(Markup("th", numeric.contains(index) ? [("class", "num")] : [], text: name))
         }
-        let table = Markup("table", [("id", id)], [
-            .element(Markup("thead", [], [.element(header)])),
-            .element(Markup("tbody", [], rows.map { .element($0) })),
-        ])
+        let table = Markup(
+            "table", [("id", id)],
+            [
+                .element(Markup("thead", [], [.element(header)])),
+                .element(Markup("tbody", [], rows.map { .element($0) }))
+            ])
         return Markup("div", [("class", "scroll")], [.element(table)])
     }
 }

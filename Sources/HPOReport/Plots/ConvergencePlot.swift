@@ -5,13 +5,15 @@ import HPOCore
 /// the trial number (`convergence-trials`) or the wall time since the study started
 /// (`convergence-time`, at the moment each trial ended). Trials that failed for good are ticks
 /// under the axis.
-public enum ConvergencePlot {
-    public enum Axis: Sendable {
+package enum ConvergencePlot {
+    package enum Axis: Sendable {
         case trialNumber
         case wallTime
     }
 
-    public static func make(_ context: PlotContext, against axis: Axis, width: Double = 540, height: Double = 320) -> Markup? {
+    package static func make(_ context: PlotContext, against axis: Axis, width: Double = 540, height: Double = 320)
+        -> Markup?
+    {
         let trials = context.ranking
         guard !trials.isEmpty else { return nil }
         let history = context.history
@@ -36,7 +38,8 @@ public enum ConvergencePlot {
         let xScale: Scale
         switch axis {
         case .trialNumber:
-            xScale = .linear([0] + xs + [Double(max(1, history.trials.map(\.trial.rawValue).max() ?? 1))], padding: 0.02)
+            xScale = .linear(
+                [0] + xs + [Double(max(1, history.trials.map(\.trial.rawValue).max() ?? 1))], padding: 0.02)
         case .wallTime:
             xScale = .linear([0, (history.asOf - start) / unit.seconds] + xs, padding: 0.02)
         }
@@ -69,22 +72,37 @@ public enum ConvergencePlot {
             marks.append(Markup("path", [("class", "best-line"), ("d", path)]))
         }
         for point in points {
-            let text = "trial \(point.ranked.trial): \(context.objective.metric) \(HumanFormat.number(point.ranked.objective))"
+            let text =
+                "trial \(point.ranked.trial): \(context.objective.metric) \(HumanFormat.number(point.ranked.objective))"
             let (y, clipped) = valueAxis.clamp(point.ranked.objective)
-            marks.append(Markup("circle", [
-                ("class", PlotContext.pointClass(best: point.ranked.rank == 1, clipped: clipped)),
-                ("cx", px(frame.x.position(point.x))), ("cy", px(frame.y.position(y))), ("r", "3"),
-            ], [.element(Markup("title", text: text))]))
+            marks.append(
+                Markup(
+                    "circle",
+                    [
+                        ("class", PlotContext.pointClass(best: point.ranked.rank == 1, clipped: clipped)),
+                        ("cx", px(frame.x.position(point.x))), ("cy", px(frame.y.position(y))), ("r", "3")
+                    ], [.element(Markup("title", text: text))]))
         }
         if let top = points.first(where: { $0.ranked.rank == 1 }) {
-            marks.append(Markup("circle", [("class", "best-ring"), ("cx", px(frame.x.position(top.x))),
-                                           ("cy", px(frame.y.position(valueAxis.clamp(top.ranked.objective).value))), ("r", "7")]))
+            marks.append(
+                Markup(
+                    "circle",
+                    [
+                        ("class", "best-ring"), ("cx", px(frame.x.position(top.x))),
+                        ("cy", px(frame.y.position(valueAxis.clamp(top.ranked.objective).value))), ("r", "7")
+                    ]))
         }
         let failMarks = failed.map { x in
-            Markup("path", [("class", "fail-mark"),
-                            ("d", "M\(px(frame.x.position(x))),\(px(frame.plotBottom - 10))v10")])
+            Markup(
+                "path",
+                [
+                    ("class", "fail-mark"),
+                    ("d", "M\(px(frame.x.position(x))),\(px(frame.plotBottom - 10))v10")
+                ])
         }
         let clipped = points.filter { valueAxis.clamp($0.ranked.objective).clipped }.count
-        return frame.svg(marks, overlay: failMarks + PlotContext.clippedNote(clipped, axis: valueAxis, frame: frame), attributes: [("data-points", String(points.count))])
+        return frame.svg(
+            marks, overlay: failMarks + PlotContext.clippedNote(clipped, axis: valueAxis, frame: frame),
+            attributes: [("data-points", String(points.count))])
     }
 }

@@ -6,21 +6,21 @@ import HPOCore
 /// objective is, the best trial's line thickest and labelled. Trials without an objective (failed,
 /// running) are dashed; pruned trials (stopped early) are drawn in their own colour and end with
 /// an × where they stopped.
-public enum LearningCurvesPlot {
-    public static let defaultCap = 30
+package enum LearningCurvesPlot {
+    package static let defaultCap = 30
 
     /// The curves chosen for a plot: the metric, and per trial its points.
-    public struct Curves: Sendable {
-        public var metric: String
-        public var trials: [(trial: TrialID, rank: Int?, points: [(step: Double, value: Double)])]
+    package struct Curves: Sendable {
+        package var metric: String
+        package var trials: [(trial: TrialID, rank: Int?, points: [(step: Double, value: Double)])]
         /// Trials with reports of the metric, before the cap.
-        public var available: Int
+        package var available: Int
     }
 
     /// The metric to draw: `preferred` if reports carry it; else the objective's metric; else one
     /// whose name is part of the objective's or contains it (`loss` for `val_loss`); else the metric
     /// the most reports carry (ties: alphabetical).
-    public static func metric(_ context: PlotContext, preferred: String? = nil) -> String? {
+    package static func metric(_ context: PlotContext, preferred: String? = nil) -> String? {
         var counts: [String: Int] = [:]
         for byAttempt in context.history.reports.values {
             for points in byAttempt.values {
@@ -37,7 +37,9 @@ public enum LearningCurvesPlot {
     /// Whether lower values of `metric` are better: the objective's direction when the metric is
     /// (part of) the objective, else a guess from its name (accuracy, score, reward… are higher-better).
     static func lowerIsBetter(_ metric: String, objective: Objective) -> Bool {
-        if objective.metric.contains(metric) || metric.contains(objective.metric) { return objective.direction == .minimize }
+        if objective.metric.contains(metric) || metric.contains(objective.metric) {
+            return objective.direction == .minimize
+        }
         let higher = ["acc", "auc", "f1", "precision", "recall", "score", "reward", "iou", "bleu", "map"]
         let name = metric.lowercased()
         return !higher.contains { name.contains($0) }
@@ -45,16 +47,19 @@ public enum LearningCurvesPlot {
 
     /// The curves to draw: at most `cap` trials, the best-ranked first, then unranked trials (failed,
     /// running) by number while room remains.
-    public static func curves(_ context: PlotContext, cap: Int = defaultCap, metric preferred: String? = nil) -> Curves? {
+    package static func curves(_ context: PlotContext, cap: Int = defaultCap, metric preferred: String? = nil)
+        -> Curves?
+    {
         guard let metric = metric(context, preferred: preferred) else { return nil }
         let ranks = Dictionary(uniqueKeysWithValues: context.ranking.map { ($0.trial, $0.rank) })
         var candidates: [(trial: TrialID, rank: Int?, points: [(step: Double, value: Double)])] = []
         for trial in context.history.trials {
             guard let byAttempt = context.history.reports[trial.trial] else { continue }
             // The deciding attempt's reports: the last attempt that reported this metric.
-            let attempt = trial.attempts.reversed().first { attempt in
-                byAttempt[attempt.attempt]?.contains { $0.metrics[metric] != nil } ?? false
-            }?.attempt ?? byAttempt.keys.max()
+            let attempt =
+                trial.attempts.reversed().first { attempt in
+                    byAttempt[attempt.attempt]?.contains { $0.metrics[metric] != nil } ?? false
+                }?.attempt ?? byAttempt.keys.max()
             guard let attempt, let reports = byAttempt[attempt] else { continue }
             let points = reports.compactMap { report -> (step: Double, value: Double)? in
                 guard let value = report.metrics[metric], value.isFinite else { return nil }
@@ -69,7 +74,7 @@ public enum LearningCurvesPlot {
         return Curves(metric: metric, trials: chosen, available: candidates.count)
     }
 
-    public static func make(
+    package static func make(
         _ context: PlotContext, cap: Int = defaultCap, metric: String? = nil, width: Double = 1080, height: Double = 380
     ) -> Markup? {
         guard let curves = curves(context, cap: cap, metric: metric) else { return nil }
@@ -77,7 +82,8 @@ public enum LearningCurvesPlot {
         let xScale = Scale.linear(allPoints.map(\.step), padding: 0.02)
         let values = allPoints.map(\.value)
         let axis = ValueAxis(values, lowerIsBetter: lowerIsBetter(curves.metric, objective: context.objective))
-        let title = curves.available > curves.trials.count
+        let title =
+            curves.available > curves.trials.count
             ? "Learning curves: \(curves.metric) (best \(curves.trials.count) of \(curves.available) trials)"
             : "Learning curves: \(curves.metric)"
         let frame = PlotFrame(
@@ -94,7 +100,9 @@ public enum LearningCurvesPlot {
             (a.element.rank ?? Int.max) > (b.element.rank ?? Int.max)
         }
         for (index, curve) in order.map({ ($0.offset, $0.element) }) {
-            let points = curve.points.map { "\(px(frame.x.position($0.step))),\(px(frame.y.position(axis.clamp($0.value).value)))" }
+            let points = curve.points.map {
+                "\(px(frame.x.position($0.step))),\(px(frame.y.position(axis.clamp($0.value).value)))"
+            }
             let pruned = context.history.trial(curve.trial).flatMap { $0.state == .pruned ? $0.finalAttempt : nil }
             let cls: String
             if curve.rank != nil {
@@ -109,28 +117,49 @@ public enum LearningCurvesPlot {
                 text = "trial \(curve.trial) pruned at \(step)" + (pruned.reason.map { ": \($0)" } ?? "")
                 let x = frame.x.position(last.step)
                 let y = frame.y.position(axis.clamp(last.value).value)
-                overlay.append(Markup("path", [
-                    ("class", "prune-mark"), ("data-trial", String(curve.trial.rawValue)),
-                    ("d", "M\(px(x - 4)),\(px(y - 4))L\(px(x + 4)),\(px(y + 4))M\(px(x - 4)),\(px(y + 4))L\(px(x + 4)),\(px(y - 4))"),
-                ], [.element(Markup("title", text: text))]))
+                overlay.append(
+                    Markup(
+                        "path",
+                        [
+                            ("class", "prune-mark"), ("data-trial", String(curve.trial.rawValue)),
+                            (
+                                "d",
+                                "M\(px(x - 4)),\(px(y - 4))L\(px(x + 4)),\(px(y + 4))M\(px(x - 4)),\(px(y + 4))L\(px(x + 4)),\(px(y - 4))"
+                            )
+                        ], [.element(Markup("title", text: text))]))
             }
-            marks.append(Markup("polyline", [("class", cls), ("data-trial", String(curve.trial.rawValue)),
-                                             ("points", points.joined(separator: " "))],
-                                [.element(Markup("title", text: text))]))
+            marks.append(
+                Markup(
+                    "polyline",
+                    [
+                        ("class", cls), ("data-trial", String(curve.trial.rawValue)),
+                        ("points", points.joined(separator: " "))
+                    ],
+                    [.element(Markup("title", text: text))]))
             if let rank = curve.rank, rank == bestShown, let last = curve.points.last {
                 let label = rank == 1 ? "best \(curve.trial)" : "\(curve.trial), rank \(rank)"
-                overlay.append(Markup("text", [("class", "best-label"), ("x", px(frame.x.position(last.step) + 4)),
-                                               ("y", px(frame.y.position(axis.clamp(last.value).value) + 4))], text: label))
+                overlay.append(
+                    Markup(
+                        "text",
+                        [
+                            ("class", "best-label"), ("x", px(frame.x.position(last.step) + 4)),
+                            ("y", px(frame.y.position(axis.clamp(last.value).value) + 4))
+                        ], text: label))
             }
         }
         let clipped = curves.trials.filter { curve in curve.points.contains { axis.clamp($0.value).clipped } }.count
         overlay += PlotContext.clippedNote(clipped, axis: axis, frame: frame, what: "curve", drawn: "flat")
-        return frame.svg(marks, overlay: overlay, attributes: [("data-lines", String(curves.trials.count)),
-                                                               ("data-metric", curves.metric)])
+        return frame.svg(
+            marks, overlay: overlay,
+            attributes: [
+                ("data-lines", String(curves.trials.count)),
+                ("data-metric", curves.metric)
+            ])
     }
 
     /// Whether any drawn curve is a pruned trial's (for the legend).
     static func showsPruned(_ context: PlotContext, cap: Int = defaultCap, metric: String? = nil) -> Bool {
-        curves(context, cap: cap, metric: metric)?.trials.contains { context.history.trial($0.trial)?.state == .pruned } ?? false
+        curves(context, cap: cap, metric: metric)?.trials.contains { context.history.trial($0.trial)?.state == .pruned }
+            ?? false
     }
 }

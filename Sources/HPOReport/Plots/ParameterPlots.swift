@@ -5,8 +5,8 @@ import HPOCore
 /// per completed trial, the best ringed, failed trials as ticks along the top. The x axis is
 /// logarithmic for a log-scaled parameter and has one band per value for a categorical one (dots
 /// spread a little sideways so they do not hide each other).
-public enum ParameterPlots {
-    public static func make(_ context: PlotContext, width: Double = 356, height: Double = 260) -> [Markup] {
+package enum ParameterPlots {
+    package static func make(_ context: PlotContext, width: Double = 356, height: Double = 260) -> [Markup] {
         guard !context.ranking.isEmpty else { return [] }
         let axis = context.objectiveAxis(context.objectives)
         let specs = Dictionary(
@@ -40,14 +40,17 @@ public enum ParameterPlots {
             let spread = !log && high - low <= 20 ? 0.5 : 0
             // Room at the ends for dots spread sideways.
             let margin = spread > 0 ? [Double(low) - 0.25, Double(high) + 0.25] : []
-            var placement = numeric(name: name, bounds: [Double(low), Double(high)] + numbers + margin, log: log && low > 0)
+            var placement = numeric(
+                name: name, bounds: [Double(low), Double(high)] + numbers + margin, log: log && low > 0)
             placement.scale = placement.scale.withIntegerTicks()
             placement.spread = spread
             return placement
         case .choice(let choices)?:
             return categorical(name: name, categories: choices.map(PlotContext.categoryLabel))
         case nil:
-            if numbers.count == values.count, !numbers.isEmpty { return numeric(name: name, bounds: numbers, log: false) }
+            if numbers.count == values.count, !numbers.isEmpty {
+                return numeric(name: name, bounds: numbers, log: false)
+            }
             let labels = values.map(PlotContext.categoryLabel)
             var seen = Set<String>()
             return categorical(name: name, categories: labels.filter { seen.insert($0).inserted }.sorted())
@@ -61,9 +64,11 @@ public enum ParameterPlots {
 
     private static func categorical(name: String, categories: [String]) -> Placement {
         let scale = Scale.categorical(categories)
-        return Placement(scale: scale, label: name, value: { value in
-            categories.firstIndex(of: PlotContext.categoryLabel(value)).map(Double.init)
-        }, spread: 1)
+        return Placement(
+            scale: scale, label: name,
+            value: { value in
+                categories.firstIndex(of: PlotContext.categoryLabel(value)).map(Double.init)
+            }, spread: 1)
     }
 
     /// A deterministic sideways offset in (-0.3, 0.3), by trial number.
@@ -94,14 +99,17 @@ public enum ParameterPlots {
         // Worst first, so better points are drawn over worse ones.
         for ranked in context.ranking.reversed() {
             guard let value = ranked.params[name], let cx = xPosition(value, trial: ranked.trial) else { continue }
-            let text = "trial \(ranked.trial): \(name) = \(HumanFormat.parameter(value)), "
+            let text =
+                "trial \(ranked.trial): \(name) = \(HumanFormat.parameter(value)), "
                 + "\(context.objective.metric) \(HumanFormat.number(ranked.objective))"
             let (y, clipped) = axis.clamp(ranked.objective)
             let cy = frame.y.position(y)
             let cls = PlotContext.pointClass(best: ranked.rank == 1, clipped: clipped)
             if clipped { clippedCount += 1 }
-            marks.append(Markup("circle", [("class", cls), ("cx", px(cx)), ("cy", px(cy)), ("r", "3")],
-                                [.element(Markup("title", text: text))]))
+            marks.append(
+                Markup(
+                    "circle", [("class", cls), ("cx", px(cx)), ("cy", px(cy)), ("r", "3")],
+                    [.element(Markup("title", text: text))]))
             if ranked.rank == 1 {
                 marks.append(Markup("circle", [("class", "best-ring"), ("cx", px(cx)), ("cy", px(cy)), ("r", "7")]))
             }
@@ -110,9 +118,13 @@ public enum ParameterPlots {
         for trial in failed {
             guard let value = trial.params[name], let x = xPosition(value, trial: trial.trial) else { continue }
             let reason = trial.finalAttempt?.reason ?? "failed"
-            marks.append(Markup("path", [("class", "fail-mark"), ("d", "M\(px(x)),\(px(frame.plotTop))v10")],
-                                [.element(Markup("title", text: "trial \(trial.trial) failed: \(reason)"))]))
+            marks.append(
+                Markup(
+                    "path", [("class", "fail-mark"), ("d", "M\(px(x)),\(px(frame.plotTop))v10")],
+                    [.element(Markup("title", text: "trial \(trial.trial) failed: \(reason)"))]))
         }
-        return frame.svg(marks, overlay: PlotContext.clippedNote(clippedCount, axis: axis, frame: frame), attributes: [("data-param", name), ("data-points", String(count))])
+        return frame.svg(
+            marks, overlay: PlotContext.clippedNote(clippedCount, axis: axis, frame: frame),
+            attributes: [("data-param", name), ("data-points", String(count))])
     }
 }

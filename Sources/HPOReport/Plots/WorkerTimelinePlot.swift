@@ -6,8 +6,8 @@ import HPOCore
 /// attempts have their own colour and say at which step they stopped), over a
 /// thin line for the time the worker was connected. Gaps in a row are idle time; shaded bands are
 /// times the coordinator was down between runs.
-public enum WorkerTimelinePlot {
-    public static func make(_ context: PlotContext, width: Double = 1080) -> Markup? {
+package enum WorkerTimelinePlot {
+    package static func make(_ context: PlotContext, width: Double = 1080) -> Markup? {
         let history = context.history
         let attempts = history.attempts
         guard !attempts.isEmpty, !history.workers.isEmpty else { return nil }
@@ -36,16 +36,28 @@ public enum WorkerTimelinePlot {
         let x = { (time: Double) in frame.x.position((time - start) / unit.seconds) }
 
         var marks: [Markup] = []
-        for (gapStart, gapEnd) in zip(history.runs.dropLast().map(\.upperBound), history.runs.dropFirst().map(\.lowerBound)) {
-            marks.append(Markup("rect", [("class", "downtime"), ("x", px(x(gapStart))), ("y", px(frame.plotTop)),
-                                         ("width", px(max(1, x(gapEnd) - x(gapStart)))), ("height", px(frame.plotBottom - frame.plotTop))],
-                                [.element(Markup("title", text: "coordinator down"))]))
+        for (gapStart, gapEnd) in zip(
+            history.runs.dropLast().map(\.upperBound), history.runs.dropFirst().map(\.lowerBound))
+        {
+            marks.append(
+                Markup(
+                    "rect",
+                    [
+                        ("class", "downtime"), ("x", px(x(gapStart))), ("y", px(frame.plotTop)),
+                        ("width", px(max(1, x(gapEnd) - x(gapStart)))), ("height", px(frame.plotBottom - frame.plotTop))
+                    ],
+                    [.element(Markup("title", text: "coordinator down"))]))
         }
         for (index, worker) in history.workers.enumerated() {
             let middle = rowTop(index) + band / 2
             for connection in worker.connections {
-                marks.append(Markup("line", [("class", "conn"), ("x1", px(x(connection.joined))), ("y1", px(middle)),
-                                             ("x2", px(x(connection.left ?? history.asOf))), ("y2", px(middle))]))
+                marks.append(
+                    Markup(
+                        "line",
+                        [
+                            ("class", "conn"), ("x1", px(x(connection.joined))), ("y1", px(middle)),
+                            ("x2", px(x(connection.left ?? history.asOf))), ("y2", px(middle))
+                        ]))
             }
         }
         let rowIndex = Dictionary(uniqueKeysWithValues: workerIDs.enumerated().map { ($1, $0) })
@@ -58,14 +70,20 @@ public enum WorkerTimelinePlot {
             let y = rowTop(row) + 3 + laneHeight * Double(placed.lane)
             let x0 = x(attempt.started)
             let x1 = x(attempt.ended ?? history.asOf)
-            var text = "trial \(attempt.trial) attempt \(attempt.attempt) on \(attempt.worker): \(attempt.outcome.rawValue)"
+            var text =
+                "trial \(attempt.trial) attempt \(attempt.attempt) on \(attempt.worker): \(attempt.outcome.rawValue)"
             if let step = attempt.stopStep { text += " at step \(step)" }
             text += ", \(HumanFormat.duration((attempt.ended ?? history.asOf) - attempt.started))"
             if let reason = attempt.reason { text += " (\(reason))" }
-            marks.append(Markup("rect", [
-                ("class", "bar outcome-\(attempt.outcome.rawValue)"), ("data-trial", String(attempt.trial.rawValue)),
-                ("x", px(x0)), ("y", px(y)), ("width", px(max(1.2, x1 - x0))), ("height", px(max(1, laneHeight - 1))),
-            ], [.element(Markup("title", text: text))]))
+            marks.append(
+                Markup(
+                    "rect",
+                    [
+                        ("class", "bar outcome-\(attempt.outcome.rawValue)"),
+                        ("data-trial", String(attempt.trial.rawValue)),
+                        ("x", px(x0)), ("y", px(y)), ("width", px(max(1.2, x1 - x0))),
+                        ("height", px(max(1, laneHeight - 1)))
+                    ], [.element(Markup("title", text: text))]))
         }
         return frame.svg(marks, attributes: [("data-bars", String(attempts.count))])
     }
@@ -82,7 +100,8 @@ public enum WorkerTimelinePlot {
     static func assignLanes(_ attempts: [AttemptRecord], workers: [WorkerID], asOf: Double) -> [Placed] {
         var laneEnds: [WorkerID: [Double]] = [:]
         var placed: [Placed] = []
-        for attempt in attempts.sorted(by: { ($0.started, $0.trial, $0.attempt) < ($1.started, $1.trial, $1.attempt) }) {
+        for attempt in attempts.sorted(by: { ($0.started, $0.trial, $0.attempt) < ($1.started, $1.trial, $1.attempt) })
+        {
             var ends = laneEnds[attempt.worker] ?? []
             let end = attempt.ended ?? asOf
             if let lane = ends.firstIndex(where: { $0 <= attempt.started + 1e-6 }) {

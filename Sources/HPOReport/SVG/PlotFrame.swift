@@ -4,28 +4,28 @@ import Foundation
 /// the plotting area, gridlines, ticks, axis labels and a title. Plots add their marks inside.
 ///
 /// Every SVG it makes carries `data-plot="<id>"` (and `id="<id>"`), which the tests look for.
-public struct PlotFrame: Sendable {
-    public var id: String
-    public var width: Double
-    public var height: Double
-    public var title: String
-    public var xLabel: String
-    public var yLabel: String
+package struct PlotFrame: Sendable {
+    package var id: String
+    package var width: Double
+    package var height: Double
+    package var title: String
+    package var xLabel: String
+    package var yLabel: String
     /// The scales, placed on the plotting area.
-    public private(set) var x: Scale
-    public private(set) var y: Scale
-    public private(set) var xTicks: [Tick]
-    public private(set) var yTicks: [Tick]
-    public let top: Double
-    public let bottom: Double
-    public let left: Double
-    public let right: Double
+    package private(set) var x: Scale
+    package private(set) var y: Scale
+    package private(set) var xTicks: [Tick]
+    package private(set) var yTicks: [Tick]
+    package let top: Double
+    package let bottom: Double
+    package let left: Double
+    package let right: Double
 
     /// Font sizes (px) and the width of an average character, to size margins and avoid overlaps.
     static let tickFont = 11.0
     static let charWidth = 6.4
 
-    public init(
+    package init(
         id: String, width: Double, height: Double, title: String, x: Scale, xLabel: String, y: Scale, yLabel: String,
         rightMargin: Double = 18
     ) {
@@ -48,10 +48,10 @@ public struct PlotFrame: Sendable {
         xTicks = Self.fittingTicks(xScale, length: width - right - left)
     }
 
-    public var plotLeft: Double { left }
-    public var plotRight: Double { width - right }
-    public var plotTop: Double { top }
-    public var plotBottom: Double { height - bottom }
+    package var plotLeft: Double { left }
+    package var plotRight: Double { width - right }
+    package var plotTop: Double { top }
+    package var plotBottom: Double { height - bottom }
 
     /// Estimated width of `text` in tick-label font.
     static func textWidth(_ text: String) -> Double { Double(text.count) * charWidth }
@@ -75,17 +75,25 @@ public struct PlotFrame: Sendable {
     }
 
     /// Gridlines, axes, ticks with labels, axis titles and the plot title.
-    public func background() -> Markup {
+    package func background() -> Markup {
         var group = Markup("g", [("class", "frame")])
-        group.append(Markup("rect", [("class", "plot-bg"), ("x", px(plotLeft)), ("y", px(plotTop)),
-                                     ("width", px(plotRight - plotLeft)), ("height", px(plotBottom - plotTop))]))
+        group.append(
+            Markup(
+                "rect",
+                [
+                    ("class", "plot-bg"), ("x", px(plotLeft)), ("y", px(plotTop)),
+                    ("width", px(plotRight - plotLeft)), ("height", px(plotBottom - plotTop))
+                ]))
         var grid = Markup("g", [("class", "grid")])
         var labels = Markup("g", [("class", "tick-labels")])
         for tick in yTicks where y.contains(tick.value) {
             let py = y.position(tick.value)
             grid.append(line(plotLeft, py, plotRight, py, tick.isMajor ? "major" : "minor"))
             if tick.isMajor {
-                labels.append(Markup("text", [("x", px(plotLeft - 6)), ("y", px(py + 3.5)), ("text-anchor", "end")], text: tick.label))
+                labels.append(
+                    Markup(
+                        "text", [("x", px(plotLeft - 6)), ("y", px(py + 3.5)), ("text-anchor", "end")], text: tick.label
+                    ))
             }
         }
         let categorical = if case .categorical = x.kind { true } else { false }
@@ -98,20 +106,34 @@ public struct PlotFrame: Sendable {
                 if categorical {
                     label = Self.truncate(label, toWidth: max(x.bandWidth - 4, Self.charWidth * 3))
                 }
-                labels.append(Markup("text", [("x", px(tx)), ("y", px(plotBottom + 16)), ("text-anchor", "middle")], text: label))
+                labels.append(
+                    Markup("text", [("x", px(tx)), ("y", px(plotBottom + 16)), ("text-anchor", "middle")], text: label))
             }
         }
         group.append(grid)
-        group.append(Markup("path", [("class", "axis"), ("d", "M\(px(plotLeft)),\(px(plotTop))V\(px(plotBottom))H\(px(plotRight))")]))
+        group.append(
+            Markup(
+                "path", [("class", "axis"), ("d", "M\(px(plotLeft)),\(px(plotTop))V\(px(plotBottom))H\(px(plotRight))")]
+            ))
         group.append(labels)
         if !xLabel.isEmpty {
-            group.append(Markup("text", [("class", "axis-label"), ("x", px((plotLeft + plotRight) / 2)), ("y", px(height - 8)),
-                                         ("text-anchor", "middle")], text: xLabel))
+            group.append(
+                Markup(
+                    "text",
+                    [
+                        ("class", "axis-label"), ("x", px((plotLeft + plotRight) / 2)), ("y", px(height - 8)),
+                        ("text-anchor", "middle")
+                    ], text: xLabel))
         }
         if !yLabel.isEmpty {
             let cy = (plotTop + plotBottom) / 2
-            group.append(Markup("text", [("class", "axis-label"), ("x", "14"), ("y", px(cy)), ("text-anchor", "middle"),
-                                         ("transform", "rotate(-90 14 \(px(cy)))")], text: yLabel))
+            group.append(
+                Markup(
+                    "text",
+                    [
+                        ("class", "axis-label"), ("x", "14"), ("y", px(cy)), ("text-anchor", "middle"),
+                        ("transform", "rotate(-90 14 \(px(cy)))")
+                    ], text: yLabel))
         }
         if !title.isEmpty {
             group.append(Markup("text", [("class", "plot-title"), ("x", px(plotLeft)), ("y", "20")], text: title))
@@ -121,12 +143,27 @@ public struct PlotFrame: Sendable {
 
     /// The whole SVG: background, then `marks` clipped to the plotting area, then `overlay`
     /// (unclipped: annotations that may reach into the margins).
-    public func svg(_ marks: [Markup], overlay: [Markup] = [], attributes: [(String, String)] = []) -> Markup {
+    package func svg(_ marks: [Markup], overlay: [Markup] = [], attributes: [(String, String)] = []) -> Markup {
         let clip = "clip-\(id)"
         var svg = Self.root(id: id, width: width, height: height, title: title, attributes: attributes)
-        svg.append(Markup("defs", [], [.element(Markup("clipPath", [("id", clip)], [.element(
-            Markup("rect", [("x", px(plotLeft - 6)), ("y", px(plotTop - 6)), ("width", px(plotRight - plotLeft + 12)),
-                            ("height", px(plotBottom - plotTop + 12))]))]))]))
+        svg.append(
+            Markup(
+                "defs", [],
+                [
+                    .element(
+                        Markup(
+                            "clipPath", [("id", clip)],
+                            [
+                                .element(
+                                    Markup(
+                                        "rect",
+                                        [
+                                            ("x", px(plotLeft - 6)), ("y", px(plotTop - 6)),
+                                            ("width", px(plotRight - plotLeft + 12)),
+                                            ("height", px(plotBottom - plotTop + 12))
+                                        ]))
+                            ]))
+                ]))
         svg.append(background())
         svg.append(Markup("g", [("class", "marks"), ("clip-path", "url(#\(clip))")], marks.map { .element($0) }))
         if !overlay.isEmpty { svg.append(Markup("g", [("class", "overlay")], overlay.map { .element($0) })) }
@@ -135,13 +172,18 @@ public struct PlotFrame: Sendable {
 
     /// An empty `<svg>` with the report's conventions: `id`, `data-plot`, a viewBox and an
     /// accessible `<title>`.
-    public static func root(id: String, width: Double, height: Double, title: String, attributes: [(String, String)] = [])
+    package static func root(
+        id: String, width: Double, height: Double, title: String, attributes: [(String, String)] = []
+    )
         -> Markup
     {
-        var svg = Markup("svg", [
-            ("xmlns", "http://www.w3.org/2000/svg"), ("id", id), ("data-plot", id), ("class", "plot"),
-            ("viewBox", "0 0 \(px(width)) \(px(height))"), ("width", px(width)), ("height", px(height)), ("role", "img"),
-        ] + attributes)
+        var svg = Markup(
+            "svg",
+            [
+                ("xmlns", "http://www.w3.org/2000/svg"), ("id", id), ("data-plot", id), ("class", "plot"),
+                ("viewBox", "0 0 \(px(width)) \(px(height))"), ("width", px(width)), ("height", px(height)),
+                ("role", "img")
+            ] + attributes)
         svg.append(Markup("title", text: title))
         return svg
     }

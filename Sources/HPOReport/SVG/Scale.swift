@@ -1,25 +1,25 @@
 import Foundation
 
 /// Maps data values to pixels along one axis: linear, logarithmic or categorical.
-public struct Scale: Sendable {
-    public enum Kind: Sendable, Equatable {
+package struct Scale: Sendable {
+    package enum Kind: Sendable, Equatable {
         case linear
         case log
         /// Evenly spaced bands, one per category, in this order; a value is a category's index.
         case categorical([String])
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The data domain (for `log`, positive; for `categorical`, `-0.5 ... count - 0.5`).
-    public var low: Double
-    public var high: Double
+    package var low: Double
+    package var high: Double
     /// Pixel positions of `low` and `high` (`start > end` for a y axis, which grows upwards).
-    public var start: Double
-    public var end: Double
+    package var start: Double
+    package var end: Double
     /// Ticks only at whole numbers (an integer parameter).
-    public var integerTicks = false
+    package var integerTicks = false
 
-    public init(kind: Kind, low: Double, high: Double, start: Double, end: Double) {
+    package init(kind: Kind, low: Double, high: Double, start: Double, end: Double) {
         self.kind = kind
         self.low = low
         self.high = high
@@ -28,16 +28,17 @@ public struct Scale: Sendable {
     }
 
     /// The same scale with ticks only at whole numbers.
-    public func withIntegerTicks() -> Scale {
+    package func withIntegerTicks() -> Scale {
         var copy = self
         copy.integerTicks = true
         return copy
     }
 
-    public var isLog: Bool { kind == .log }
+    package var isLog: Bool { kind == .log }
 
     /// A linear scale over `values` with `padding` (a fraction of the span) on both ends.
-    public static func linear(_ values: [Double], padding: Double = 0.05, start: Double = 0, end: Double = 1) -> Scale {
+    package static func linear(_ values: [Double], padding: Double = 0.05, start: Double = 0, end: Double = 1) -> Scale
+    {
         let finite = values.filter(\.isFinite)
         var low = finite.min() ?? 0
         var high = finite.max() ?? 1
@@ -54,7 +55,7 @@ public struct Scale: Sendable {
     }
 
     /// A logarithmic scale over the positive `values`, padded by `padding` of the span in log space.
-    public static func log(_ values: [Double], padding: Double = 0.05, start: Double = 0, end: Double = 1) -> Scale {
+    package static func log(_ values: [Double], padding: Double = 0.05, start: Double = 0, end: Double = 1) -> Scale {
         let positive = values.filter { $0.isFinite && $0 > 0 }
         var low = log10(positive.min() ?? 1)
         var high = log10(positive.max() ?? 10)
@@ -70,14 +71,14 @@ public struct Scale: Sendable {
     }
 
     /// One band per category.
-    public static func categorical(_ categories: [String], start: Double = 0, end: Double = 1) -> Scale {
+    package static func categorical(_ categories: [String], start: Double = 0, end: Double = 1) -> Scale {
         Scale(
             kind: .categorical(categories), low: -0.5, high: Double(max(categories.count, 1)) - 0.5, start: start,
             end: end)
     }
 
     /// The same scale over other pixels.
-    public func placed(from start: Double, to end: Double) -> Scale {
+    package func placed(from start: Double, to end: Double) -> Scale {
         var copy = self
         copy.start = start
         copy.end = end
@@ -85,7 +86,7 @@ public struct Scale: Sendable {
     }
 
     /// The pixel position of `value` (a category's index on a categorical scale).
-    public func position(_ value: Double) -> Double {
+    package func position(_ value: Double) -> Double {
         let t: Double
         switch kind {
         case .log:
@@ -98,19 +99,19 @@ public struct Scale: Sendable {
     }
 
     /// The index of `category` on a categorical scale.
-    public func index(of category: String) -> Int? {
+    package func index(of category: String) -> Int? {
         guard case .categorical(let categories) = kind else { return nil }
         return categories.firstIndex(of: category)
     }
 
     /// Pixels from one category's centre to the next's.
-    public var bandWidth: Double {
+    package var bandWidth: Double {
         guard case .categorical(let categories) = kind, !categories.isEmpty else { return 0 }
         return abs(end - start) / Double(categories.count)
     }
 
     /// Whether `value` lies within the domain (to a hair).
-    public func contains(_ value: Double) -> Bool {
+    package func contains(_ value: Double) -> Bool {
         let (a, b) = (min(low, high), max(low, high))
         let slack = (b - a) * 1e-9
         return value >= a - slack && value <= b + slack

@@ -1,21 +1,22 @@
 import Foundation
 
 /// A tick on an axis: where, and its label (empty for a minor tick).
-public struct Tick: Hashable, Sendable {
-    public var value: Double
-    public var label: String
-    public var isMajor: Bool { !label.isEmpty }
+package struct Tick: Hashable, Sendable {
+    package var value: Double
+    package var label: String
+    package var isMajor: Bool { !label.isEmpty }
 }
 
 extension Scale {
     /// Ticks at "nice" values: 1, 2 or 5 times a power of ten for a linear scale (at most about
     /// `maxCount`), powers of ten for a log scale (with 2 and 5 between them on short spans, and
     /// unlabelled minor ticks), and every category (thinned to `maxCount`) on a categorical scale.
-    public func ticks(maxCount: Int) -> [Tick] {
+    package func ticks(maxCount: Int) -> [Tick] {
         let count = max(2, maxCount)
         switch kind {
         case .linear:
-            return Self.linearTicks(low: min(low, high), high: max(low, high), maxCount: count, minimumStep: integerTicks ? 1 : 0)
+            return Self.linearTicks(
+                low: min(low, high), high: max(low, high), maxCount: count, minimumStep: integerTicks ? 1 : 0)
         case .log: return Self.logTicks(low: min(low, high), high: max(low, high), maxCount: count)
         case .categorical(let categories):
             let stride = max(1, Int((Double(categories.count) / Double(count)).rounded(.up)))
@@ -52,7 +53,9 @@ extension Scale {
         let largest = values.map(abs).max() ?? 0
         if largest >= 1e5 || (step < 1e-3 && largest < 1e-2) {
             let stepDigits = max(1, Int(floor(log10(max(largest, step)))) - Int(floor(log10(step))) + 1)
-            return values.map { abs($0) < step * 1e-6 ? "0" : HumanFormat.scientific($0, significant: min(stepDigits, 4)) }
+            return values.map {
+                abs($0) < step * 1e-6 ? "0" : HumanFormat.scientific($0, significant: min(stepDigits, 4))
+            }
         }
         let decimals = max(0, -Int(floor(log10(step) + 1e-9)))
         return values.map { value in

@@ -5,20 +5,20 @@ import Foundation
 /// (high for a minimised value) at `cutoff` median absolute deviations from the median (in log
 /// space for a log axis), so one diverged trial (a loss of 1e199) does not flatten every other
 /// point. Values beyond the cut are drawn at the edge, marked as clipped.
-public struct ValueAxis: Sendable {
+package struct ValueAxis: Sendable {
     /// The ratio of largest to smallest value from which the axis is logarithmic.
-    public static let logRatio = 20.0
+    package static let logRatio = 20.0
     /// Median absolute deviations from the median beyond which a value is off the axis: about five
     /// standard deviations for normally spread values, so only runaways are cut.
-    public static let cutoff = 8.0
+    package static let cutoff = 8.0
 
-    public var scale: Scale
+    package var scale: Scale
     /// Values kept on the axis' range; the others are clipped.
-    public var clippedCount: Int
+    package var clippedCount: Int
     /// Whether the bad side is high (minimising) or low (maximising).
-    public var lowerIsBetter: Bool
+    package var lowerIsBetter: Bool
 
-    public init(_ values: [Double], lowerIsBetter: Bool) {
+    package init(_ values: [Double], lowerIsBetter: Bool) {
         self.lowerIsBetter = lowerIsBetter
         let finite = values.filter(\.isFinite)
         guard let low = finite.min(), let high = finite.max() else {
@@ -40,17 +40,19 @@ public struct ValueAxis: Sendable {
         }
         if kept.isEmpty { kept = finite }
         clippedCount = finite.count - kept.count
-        if useLog, let keptLow = kept.min(), let keptHigh = kept.max(), keptHigh / keptLow < Self.logRatio { useLog = false }
+        if useLog, let keptLow = kept.min(), let keptHigh = kept.max(), keptHigh / keptLow < Self.logRatio {
+            useLog = false
+        }
         scale = useLog ? .log(kept) : .linear(kept)
     }
 
     /// The label of the axis for a value called `name`.
-    public func label(_ name: String) -> String {
+    package func label(_ name: String) -> String {
         scale.isLog ? "\(name) (log scale)" : name
     }
 
     /// `value` brought within the axis' range, and whether it had to be.
-    public func clamp(_ value: Double) -> (value: Double, clipped: Bool) {
+    package func clamp(_ value: Double) -> (value: Double, clipped: Bool) {
         let (a, b) = (min(scale.low, scale.high), max(scale.low, scale.high))
         if value > b { return (b, true) }
         if value < a { return (a, true) }
@@ -58,7 +60,7 @@ public struct ValueAxis: Sendable {
     }
 
     /// The pixel position of `value`, clamped to the axis.
-    public func position(_ value: Double) -> Double {
+    package func position(_ value: Double) -> Double {
         scale.position(clamp(value).value)
     }
 

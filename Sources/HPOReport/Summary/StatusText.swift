@@ -2,16 +2,19 @@ import Foundation
 import HPOCore
 
 /// `hpo status`: the summary in a few lines, then the top trials as a table (parameters as columns).
-public enum StatusText {
-    public static func render(_ summary: StudySummary, path: String? = nil, tornTail: Bool = false) -> String {
+package enum StatusText {
+    package static func render(_ summary: StudySummary, path: String? = nil, tornTail: Bool = false) -> String {
         var lines: [String] = []
         var title = "study \(summary.study): \(summary.state.rawValue)"
         if let reason = summary.finishReason { title += " (\(reason))" }
         lines.append(title)
-        if let path { lines.append("  log        \(path)" + (tornTail ? " (last line incomplete: still being written)" : "")) }
+        if let path {
+            lines.append("  log        \(path)" + (tornTail ? " (last line incomplete: still being written)" : ""))
+        }
 
         let c = summary.counts
-        var trials = "\(HumanFormat.count(c.done)) of \(HumanFormat.count(summary.plannedTrials)) done: "
+        var trials =
+            "\(HumanFormat.count(c.done)) of \(HumanFormat.count(summary.plannedTrials)) done: "
             + "\(HumanFormat.count(c.completed)) completed, \(HumanFormat.count(c.failed)) failed"
             + (c.pruned > 0 ? ", \(HumanFormat.count(c.pruned)) pruned" : "")
             + "; \(HumanFormat.count(c.running)) running"
@@ -32,7 +35,9 @@ public enum StatusText {
 
         let direction = summary.objective.direction.rawValue
         if let best = summary.best {
-            lines.append("  best       \(summary.objective.metric) \(HumanFormat.number(best.objective)) at trial \(best.trial) (\(direction))")
+            lines.append(
+                "  best       \(summary.objective.metric) \(HumanFormat.number(best.objective)) at trial \(best.trial) (\(direction))"
+            )
             let params = summary.parameterNames.compactMap { name in
                 best.params[name].map { "\(name)=\(HumanFormat.parameter($0))" }
             }
@@ -40,13 +45,15 @@ public enum StatusText {
         } else {
             lines.append("  best       none yet (\(direction) \(summary.objective.metric))")
         }
-        var pace = "\(summary.trialsPerHour.map { HumanFormat.rate(perHour: $0) } ?? "–") over \(HumanFormat.duration(summary.elapsedSeconds))"
+        var pace =
+            "\(summary.trialsPerHour.map { HumanFormat.rate(perHour: $0) } ?? "–") over \(HumanFormat.duration(summary.elapsedSeconds))"
         if let eta = summary.etaSeconds { pace += ", about \(HumanFormat.duration(eta)) left" }
         lines.append("  pace       " + pace)
         let w = summary.workers
         let utilisation = w.utilisation.map { HumanFormat.percent($0) } ?? "–"
         if summary.state == .running {
-            lines.append("  workers    \(w.busy) busy of \(w.connected) connected (\(w.seen) seen), utilisation \(utilisation)")
+            lines.append(
+                "  workers    \(w.busy) busy of \(w.connected) connected (\(w.seen) seen), utilisation \(utilisation)")
         } else {
             lines.append("  workers    \(w.seen) took part, utilisation \(utilisation)")
         }

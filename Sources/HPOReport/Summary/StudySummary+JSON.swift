@@ -3,14 +3,15 @@ import HPOCore
 
 extension StudySummary {
     /// The version of the `hpo status --json` document; bumped only if a key changes meaning or goes.
-    public static let jsonSchema = 1
+    package static let jsonSchema = 1
 
     /// `hpo status --json`: the summary as a JSON object with stable, snake_case keys (sorted), every
     /// key always present (`null` when unknown). docs/report.md documents each one.
-    public func json(path: String? = nil, tornTail: Bool = false, unknownEvents: Int = 0) throws -> String {
+    package func json(path: String? = nil, tornTail: Bool = false, unknownEvents: Int = 0) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let document = StatusDocument(summary: self, path: path, tornTail: tornTail, unknownEvents: unknownEvents)
         return String(decoding: try encoder.encode(document), as: UTF8.self)
     }
@@ -34,7 +35,7 @@ private struct StatusDocument: Encodable {
         try c.encode(StudySummary.jsonSchema, forKey: .schema)
         try c.encode(
             Object([
-                ("path", .string(path)), ("torn_tail", .bool(tornTail)), ("unknown_events", .int(unknownEvents)),
+                ("path", .string(path)), ("torn_tail", .bool(tornTail)), ("unknown_events", .int(unknownEvents))
             ]), forKey: .log)
         try c.encode(summary.study, forKey: .study)
         try c.encode(summary.state.rawValue, forKey: .state)
@@ -44,7 +45,7 @@ private struct StatusDocument: Encodable {
         try c.encode(
             Object([
                 ("trials", .int(summary.budget.trials)), ("wall_time_s", .double(summary.budget.wallTimeSeconds)),
-                ("planned_trials", .int(summary.plannedTrials)),
+                ("planned_trials", .int(summary.plannedTrials))
             ]), forKey: .budget)
         let counts = summary.counts
         try c.encode(
@@ -55,12 +56,13 @@ private struct StatusDocument: Encodable {
                 ("attempts", .int(counts.attempts)), ("failed_attempts", .int(counts.failedAttempts)),
                 ("lost_attempts", .int(counts.lostAttempts)), ("retries", .int(counts.retries)),
                 ("results_dropped", .int(counts.resultsDropped)), ("from_fallback", .int(counts.fromFallback)),
-                ("stale_proposals", .int(counts.staleProposals)),
+                ("stale_proposals", .int(counts.staleProposals))
             ]), forKey: .counts)
         if let best = summary.best {
             try c.encode(
                 Object([
-                    ("trial", .int(best.trial.rawValue)), ("objective", .double(best.objective)), ("params", .params(best.params)),
+                    ("trial", .int(best.trial.rawValue)), ("objective", .double(best.objective)),
+                    ("params", .params(best.params))
                 ]), forKey: .best)
         } else {
             try c.encodeNil(forKey: .best)
@@ -69,20 +71,21 @@ private struct StatusDocument: Encodable {
             Object([
                 ("started", .double(summary.startTime)), ("as_of", .double(summary.asOf)),
                 ("elapsed_s", .double(summary.elapsedSeconds)), ("trials_per_hour", .double(summary.trialsPerHour)),
-                ("eta_s", .double(summary.etaSeconds)),
+                ("eta_s", .double(summary.etaSeconds))
             ]), forKey: .time)
         try c.encode(
             Object([
                 ("seen", .int(summary.workers.seen)), ("connected", .int(summary.workers.connected)),
-                ("busy", .int(summary.workers.busy)), ("utilisation", .double(summary.workers.utilisation)),
+                ("busy", .int(summary.workers.busy)), ("utilisation", .double(summary.workers.utilisation))
             ]), forKey: .workers)
         try c.encode(
             summary.top.map { ranked in
                 Object([
-                    ("rank", .int(ranked.rank)), ("trial", .int(ranked.trial.rawValue)), ("attempt", .int(ranked.attempt)),
+                    ("rank", .int(ranked.rank)), ("trial", .int(ranked.trial.rawValue)),
+                    ("attempt", .int(ranked.attempt)),
                     ("objective", .double(ranked.objective)), ("params", .params(ranked.params)),
                     ("metrics", .metrics(ranked.metrics)), ("duration_s", .double(ranked.durationSeconds)),
-                    ("worker", .string(ranked.worker.rawValue)),
+                    ("worker", .string(ranked.worker.rawValue))
                 ])
             }, forKey: .top)
     }

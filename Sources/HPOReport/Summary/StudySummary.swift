@@ -3,101 +3,101 @@ import HPOJournal
 
 /// How a study is going, from its results log: counts, best, pace, workers and the top trials.
 /// Pure: records in, numbers out. docs/report.md defines every number.
-public struct StudySummary: Hashable, Sendable {
-    public struct Counts: Hashable, Sendable {
+package struct StudySummary: Hashable, Sendable {
+    package struct Counts: Hashable, Sendable {
         /// Trials with a `trial_completed` line.
-        public var completed = 0
+        package var completed = 0
         /// Trials failed for good (last attempt failed with `will_retry: false`).
-        public var failed = 0
+        package var failed = 0
         /// Trials stopped early by the pruner (`trial_pruned`).
-        public var pruned = 0
+        package var pruned = 0
         /// Trials with a dispatched attempt and no outcome yet (0 once the study finished or stopped).
-        public var running = 0
+        package var running = 0
         /// Trials waiting for another attempt (after a failure or a lost worker).
-        public var queued = 0
+        package var queued = 0
         /// Trials whose attempt had no outcome when the study finished or stopped.
-        public var interrupted = 0
+        package var interrupted = 0
         /// Dispatched attempts, all trials.
-        public var attempts = 0
+        package var attempts = 0
         /// `trial_failed` lines, retried or not.
-        public var failedAttempts = 0
+        package var failedAttempts = 0
         /// Attempts whose worker left (or whose coordinator restarted) before they reported.
-        public var lostAttempts = 0
+        package var lostAttempts = 0
         /// Of those, attempts handed back by a preempted worker (`trial_preempted`).
-        public var preemptedAttempts = 0
+        package var preemptedAttempts = 0
         /// Attempts after a trial's first: retries after failures and re-runs after lost attempts.
-        public var retries = 0
+        package var retries = 0
         /// `result_dropped` lines.
-        public var resultsDropped = 0
+        package var resultsDropped = 0
         /// Trials configured by the quasi-random fallback because the model had nothing ready.
-        public var fromFallback = 0
+        package var fromFallback = 0
         /// Trials configured by the model before the latest results arrived (a slot could not wait).
-        public var staleProposals = 0
+        package var staleProposals = 0
         /// Trials that ended: completed, failed for good, or pruned.
-        public var done: Int { completed + failed + pruned }
+        package var done: Int { completed + failed + pruned }
     }
 
-    public struct Best: Hashable, Sendable {
-        public var trial: TrialID
-        public var objective: Double
-        public var params: Parameters
+    package struct Best: Hashable, Sendable {
+        package var trial: TrialID
+        package var objective: Double
+        package var params: Parameters
     }
 
-    public struct Workers: Hashable, Sendable {
+    package struct Workers: Hashable, Sendable {
         /// Distinct workers that joined (or ran an attempt).
-        public var seen = 0
+        package var seen = 0
         /// Workers joined and not left since the coordinator last started; 0 once it finished or stopped.
-        public var connected = 0
+        package var connected = 0
         /// Connected workers running at least one attempt.
-        public var busy = 0
+        package var busy = 0
         /// Busy slot-seconds over connected slot-seconds, in [0, 1]; nil before any worker joined.
-        public var utilisation: Double?
+        package var utilisation: Double?
     }
 
     /// A completed trial in the ranking.
-    public struct RankedTrial: Hashable, Sendable {
-        public var rank: Int
-        public var trial: TrialID
-        public var attempt: Attempt
-        public var objective: Double
-        public var params: Parameters
-        public var metrics: [String: Double]
-        public var durationSeconds: Double?
-        public var worker: WorkerID
+    package struct RankedTrial: Hashable, Sendable {
+        package var rank: Int
+        package var trial: TrialID
+        package var attempt: Attempt
+        package var objective: Double
+        package var params: Parameters
+        package var metrics: [String: Double]
+        package var durationSeconds: Double?
+        package var worker: WorkerID
     }
 
-    public var study: String
-    public var objective: Objective
+    package var study: String
+    package var objective: Objective
     /// Parameter names in the study's order.
-    public var parameterNames: [String]
-    public var budget: Budget
+    package var parameterNames: [String]
+    package var budget: Budget
     /// Trials the study will run: the budget, or the grid's size when a grid is smaller.
-    public var plannedTrials: Int
-    public var state: StudyState
-    public var finishReason: String?
+    package var plannedTrials: Int
+    package var state: StudyState
+    package var finishReason: String?
     /// Why no connected worker can run the study's trials (`placement_warning`), while it stands.
-    public var placementWarning: String?
-    public var counts: Counts
-    public var best: Best?
+    package var placementWarning: String?
+    package var counts: Counts
+    package var best: Best?
     /// Log times (seconds since 1970) of the first and the last line.
-    public var startTime: Double
-    public var asOf: Double
+    package var startTime: Double
+    package var asOf: Double
     /// Seconds the coordinator ran, summed over its runs (restarts' downtime excluded).
-    public var elapsedSeconds: Double
+    package var elapsedSeconds: Double
     /// Trials done (completed or failed) per hour of `elapsedSeconds`; nil before any time passed.
-    public var trialsPerHour: Double?
+    package var trialsPerHour: Double?
     /// Seconds until the planned trials are done at the current pace (capped by a wall-time
     /// budget); nil when nothing is done yet or the study is not running.
-    public var etaSeconds: Double?
-    public var workers: Workers
+    package var etaSeconds: Double?
+    package var workers: Workers
     /// The best completed trials, best first.
-    public var top: [RankedTrial]
+    package var top: [RankedTrial]
 
-    public init(records: [JournalRecord], top: Int = 10) {
+    package init(records: [JournalRecord], top: Int = 10) {
         self.init(history: StudyHistory(records: records), top: top)
     }
 
-    public init(history: StudyHistory, top topCount: Int = 10) {
+    package init(history: StudyHistory, top topCount: Int = 10) {
         let config = history.config
         study = config?.name ?? "?"
         objective = config?.objective ?? Objective(metric: "objective", direction: .minimize)
@@ -130,10 +130,13 @@ public struct StudySummary: Hashable, Sendable {
     }
 
     /// The completed trials with a finite objective, best first (ties: the earlier trial).
-    public static func ranking(_ history: StudyHistory, objective: Objective) -> [RankedTrial] {
+    package static func ranking(_ history: StudyHistory, objective: Objective) -> [RankedTrial] {
         // Sort small keys, not the records: moving a record copies all its fields.
-        let completed = history.trials.enumerated().compactMap { index, trial -> (index: Int, trial: TrialID, value: Double)? in
-            guard trial.state == .completed, let value = trial.finalAttempt?.objective, value.isFinite else { return nil }
+        let completed = history.trials.enumerated().compactMap {
+            index, trial -> (index: Int, trial: TrialID, value: Double)? in
+            guard trial.state == .completed, let value = trial.finalAttempt?.objective, value.isFinite else {
+                return nil
+            }
             return (index, trial.trial, value)
         }
         let sorted = completed.sorted { a, b in
@@ -172,7 +175,8 @@ public struct StudySummary: Hashable, Sendable {
             counts.retries += max(0, trial.attempts.count - 1)
             counts.failedAttempts += trial.attempts.filter { $0.outcome == .failed }.count
             counts.lostAttempts += trial.attempts.filter { $0.outcome == .lost }.count
-            counts.preemptedAttempts += trial.attempts.filter { $0.outcome == .lost && $0.reason?.hasPrefix("preempted") == true }.count
+            counts.preemptedAttempts +=
+                trial.attempts.filter { $0.outcome == .lost && $0.reason?.hasPrefix("preempted") == true }.count
         }
         counts.resultsDropped = history.resultsDropped
         counts.fromFallback = history.fallbackTrials
@@ -188,7 +192,8 @@ public struct StudySummary: Hashable, Sendable {
         let connected = Set(history.workers.filter(\.isConnected).map(\.id))
         workers.busy = Set(running.map(\.worker)).intersection(connected).count
         let capacity = history.workers.reduce(0.0) { total, worker in
-            total + Double(worker.slots) * worker.connections.reduce(0.0) { $0 + max(0, ($1.left ?? history.asOf) - $1.joined) }
+            total + Double(worker.slots)
+                * worker.connections.reduce(0.0) { $0 + max(0, ($1.left ?? history.asOf) - $1.joined) }
         }
         if capacity > 0 {
             let busy = history.trials.flatMap(\.attempts).reduce(0.0) { $0 + $1.busySeconds(asOf: history.asOf) }
