@@ -203,7 +203,7 @@ package struct BayesianSearch: SearchStrategy {
         let checker = AcquisitionOptimizer(duplicateTolerance: tuning.duplicateTolerance)
         for u in design {
             let point = encoding.snap(encoding.encode(parameterUnit: u))
-            if !checker.isDuplicate(point, of: taken) { return point }
+            if !checker.isDuplicate(point, of: taken), encoding.allows(point) { return point }
         }
         // Beyond the hypercube (too few results yet, or a small discrete space).
         let batch = 256
@@ -211,7 +211,7 @@ package struct BayesianSearch: SearchStrategy {
             let flat = SpaceFillingDesign.kronecker(count: batch, dimension: d, seed: seed, start: block * batch)
             for i in 0..<batch {
                 let point = encoding.snap(encoding.encode(parameterUnit: Array(flat[(i * d)..<((i + 1) * d)])))
-                if !checker.isDuplicate(point, of: taken) { return point }
+                if !checker.isDuplicate(point, of: taken), encoding.allows(point) { return point }
             }
         }
         return nil

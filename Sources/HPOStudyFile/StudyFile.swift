@@ -40,7 +40,8 @@ package enum StudyFile {
         let strategy = try top.optional("strategy").map(readStrategy) ?? StrategyConfig(kind: .random)
         let seed = try top.optional("seed").map(readSeed) ?? 0
         let spaceField = try top.required("space")
-        let space = try readSpace(spaceField)
+        var space = try readSpace(spaceField)
+        space.forbidden = try top.optional("forbid").map { try readForbidden($0, space: space) } ?? []
         let trial = try readTrial(
             top.required("trial"), space: space, spaceField: spaceField, builtins: builtins,
             namedBuiltins: namedBuiltins)
@@ -51,7 +52,7 @@ package enum StudyFile {
             pruner: pruner)
     }
 
-    static let topLevelKeys = ["name", "objective", "budget", "strategy", "seed", "space", "trial", "pruner"]
+    static let topLevelKeys = ["name", "objective", "budget", "strategy", "seed", "space", "trial", "pruner", "forbid"]
 
     private static func readText(path: String) throws -> String {
         var isDirectory: ObjCBool = false

@@ -145,7 +145,8 @@ struct CoordinatorCommand: ParsableCommand {
         var config: StudyConfig
         do {
             config = try StudyFile.load(
-                path: study, builtins: builtins, namedBuiltins: ["mlp": TrainerHyperparameters.knownNames])
+                path: study, builtins: builtins,
+                namedBuiltins: NamedFunction.parameterLists.merging(["mlp": TrainerHyperparameters.knownNames]) { $1 })
         } catch let error as StudyFileError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
