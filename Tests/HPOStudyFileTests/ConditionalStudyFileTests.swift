@@ -1,3 +1,4 @@
+import Foundation
 import HPOCore
 import HPOStudyFile
 import Testing
@@ -139,5 +140,21 @@ private let conditionalCases: [InvalidCase] = [
         #expect(error.field == testCase.field)
         #expect(error.line == testCase.line)
         #expect(error.message.contains(testCase.fragment), "message: \(error.message)")
+    }
+}
+
+@Suite struct ConditionalExampleTests {
+    @Test("examples/digits-conditional.yaml reads: momentum with sgd, beta1 with adam, one rule")
+    func example() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let trainer = ["optimizer", "learning_rate", "momentum", "beta1", "dropout", "layers", "units", "epochs"]
+        let study = try StudyFile.load(
+            path: root.appendingPathComponent("examples/digits-conditional.yaml").path, builtins: testBuiltins,
+            namedBuiltins: ["mlp": trainer])
+        let space = study.space
+        #expect(space.activeNames(in: ["optimizer": .string("adam")]).contains("beta1"))
+        #expect(!space.activeNames(in: ["optimizer": .string("adam")]).contains("momentum"))
+        #expect(space.isForbidden(["layers": .int(3), "units": .int(256)]))
     }
 }
