@@ -159,7 +159,7 @@ def table(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="mode", required=True)
     p = sub.add_parser("study")
     p.add_argument("--strategy", choices=sorted(STRATEGIES), required=True)
     p.add_argument("--seed", type=int, required=True)
@@ -179,7 +179,7 @@ def main():
     p.add_argument("--command", required=True)
     p.add_argument("--target", type=float, required=True)
     args = parser.parse_args()
-    {"study": study, "analyse": analyse, "peer": peer, "table": table}[args.command](args)
+    {"study": study, "analyse": analyse, "peer": peer, "table": table}[args.mode](args)
 
 
 if __name__ == "__main__":

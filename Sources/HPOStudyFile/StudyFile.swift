@@ -46,13 +46,17 @@ package enum StudyFile {
             top.required("trial"), space: space, spaceField: spaceField, builtins: builtins,
             namedBuiltins: namedBuiltins)
         let pruner = try top.optional("pruner").map(readPruner)
-        return StudyConfig(
+        var config = StudyConfig(
             name: name, objective: objective, budget: budget, strategy: strategy, seed: seed, space: space,
             trial: trial,
             pruner: pruner)
+        config.warmStart = try top.optional("warm_start").map { try readWarmStart($0, file: file, strategy: strategy) }
+        return config
     }
 
-    static let topLevelKeys = ["name", "objective", "budget", "strategy", "seed", "space", "trial", "pruner", "forbid"]
+    static let topLevelKeys = ["name", "objective", "budget", "strategy", "seed", "space", "trial", "pruner", "forbid",
+        "warm_start",
+    ]
 
     private static func readText(path: String) throws -> String {
         var isDirectory: ObjCBool = false

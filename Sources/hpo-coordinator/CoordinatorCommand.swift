@@ -151,6 +151,7 @@ struct CoordinatorCommand: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
         }
+        let warmResults = try warmStart(&config)
 
         let endpoint = bind ?? (localWorkers > 0 ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:5555")
         var curve = try CoordinatorSecurity.settings(
@@ -236,7 +237,11 @@ struct CoordinatorCommand: ParsableCommand {
         let livenessSettings = LivenessSettings(heartbeatIntervalSeconds: heartbeat, liveness: liveness)
         let host = ProcessInfo.processInfo.hostName
         let slots = expectedSlots ?? (localWorkers > 0 ? localWorkers * workerSlots : nil)
-        let search = makeSearchStrategy(for: config, alreadyProposed: restored?.trials.count ?? 0, expectedSlots: slots)
+        var search = makeSearchStrategy(for: config, alreadyProposed: restored?.trials.count ?? 0, expectedSlots: slots)
+        if var bayes = search as? BayesianSearch, !warmResults.isEmpty {
+            bayes.priorResults = warmResults
+            search = bayes
+        }
         var machine =
             if let restored {
                 CoordinatorStateMachine(
@@ -323,6 +328,23 @@ struct CoordinatorCommand: ParsableCommand {
             printErr("error: \(error)")
             throw ExitCode(2)
         } catch let error as StudyReplay.Mismatch {
+            printErr("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    /// `warm_start:`: the earlier results for the model, with what was taken from each log
+    /// written into the config (so into the log's study_started line).
+    private func warmStart(_ config: inout StudyConfig) throws -> [(parameters: Parameters, objective: Double)] {
+        guard config.warmStart != nil else { return [] }
+        do {
+            let loaded = try WarmStart.load(for: config)
+            config.warmStart = loaded.sources
+            for source in loaded.sources {
+                printErr("warm start: \(source.used ?? 0) results from \(source.file) (\(source.dropped ?? 0) dropped)")
+            }
+            return loaded.results
+        } catch {
             printErr("error: \(error)")
             throw ExitCode(2)
         }
