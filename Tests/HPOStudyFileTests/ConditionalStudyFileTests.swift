@@ -158,3 +158,36 @@ private let conditionalCases: [InvalidCase] = [
         #expect(space.isForbidden(["layers": .int(3), "units": .int(256)]))
     }
 }
+
+@Suite struct WarmStartStudyFileTests {
+    let study = [
+        "name: w", "objective: {metric: objective}", "budget: {trials: 5}", "strategy: bayes", "space:",
+        "  x0: {type: float, low: 0, high: 1}", "trial: {builtin: sphere}"
+    ]
+
+    @Test("warm_start takes logs relative to the study file's folder; only with bayes; a missing log is an error")
+    func warmStart() throws {
+        let folder = NSTemporaryDirectory() + "warm-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        FileManager.default.createFile(atPath: folder + "/old.jsonl", contents: Data())
+        let file = folder + "/study.yaml"
+        let config = try StudyFile.parse(
+            (study + ["warm_start: [old.jsonl]"]).joined(separator: "\n"), file: file, builtins: testBuiltins)
+        #expect(config.warmStart == [WarmStartSource(file: folder + "/old.jsonl")])
+        let missing = try #require(throws: StudyFileError.self) {
+            try StudyFile.parse(
+                (study + ["warm_start: [old.jsonl, gone.jsonl]"]).joined(separator: "\n"), file: file,
+                builtins: testBuiltins)
+        }
+        #expect(missing.field == "warm_start[1]" && missing.line == 8)
+        #expect(missing.message.contains("no such results log: \(folder)/gone.jsonl"))
+        var random = study
+        random[3] = "strategy: random"
+        let notBayes = try #require(throws: StudyFileError.self) {
+            try StudyFile.parse(
+                (random + ["warm_start: [old.jsonl]"]).joined(separator: "\n"), file: file, builtins: testBuiltins)
+        }
+        #expect(notBayes.field == "warm_start" && notBayes.message.contains("needs strategy bayes"))
+    }
+}
