@@ -148,3 +148,28 @@ extension StudyEndToEndTests {
         }
     }
 }
+
+extension StudyEndToEndTests {
+    @Test("warm_start: a second study starts from the first one's log and records what it took")
+    func warmStartStudy() throws {
+        let scratch = try Scratch()
+        let first = braninStudy(trials: 8, strategy: "bayes")
+        _ = try runStudy(first, workers: 2, scratch: scratch)
+        let earlier = scratch.path("earlier.jsonl")
+        try FileManager.default.moveItem(atPath: scratch.path("results.jsonl"), toPath: earlier)
+        // A narrower x0 range: the earlier points outside it are dropped.
+        let second = braninStudy(trials: 4, strategy: "bayes")
+            .replacingOccurrences(of: "x0: {type: float, low: -5, high: 10, steps: 5}", with: "x0: {type: float, low: 0, high: 10}")
+            + "\nwarm_start: [earlier.jsonl]\n"
+        let (coordinator, log) = try runStudy(second, workers: 2, scratch: scratch)
+        let before = try LogSummary(path: earlier).completed
+        let inRange = before.count { ($0.params["x0"]?.doubleValue ?? -1) >= 0 }
+        let summary = try LogSummary(path: log)
+        #expect(summary.completed.count == 4)
+        #expect(
+            summary.started?.config.warmStart == [
+                WarmStartSource(file: earlier, used: inRange, dropped: before.count - inRange)
+            ])
+        #expect(coordinator.stderr.contains("warm start: \(inRange) results from \(earlier)"))
+    }
+}
