@@ -239,7 +239,10 @@ struct CoordinatorCommand: ParsableCommand {
         let slots = expectedSlots ?? (localWorkers > 0 ? localWorkers * workerSlots : nil)
         var search = makeSearchStrategy(for: config, alreadyProposed: restored?.trials.count ?? 0, expectedSlots: slots)
         if var bayes = search as? BayesianSearch, !warmResults.isEmpty {
+            // Fitted now, before any worker is served: the first proposals then come from the
+            // model in milliseconds instead of from the fallback while a first fit runs.
             bayes.priorResults = warmResults
+            bayes.refitModel(history: SearchHistory())
             search = bayes
         }
         var machine =
