@@ -26,7 +26,9 @@ extension StudyFile {
     /// list of values; a space where every configuration is forbidden is an error.
     static func readForbidden(_ field: YAMLField, space: SearchSpace) throws -> [ForbiddenCombination] {
         let elements = try field.list()
-        guard !elements.isEmpty else { throw field.expected("a non-empty list of rules such as {layers: 3, units: 512}") }
+        guard !elements.isEmpty else {
+            throw field.expected("a non-empty list of rules such as {layers: 3, units: 512}")
+        }
         let rules = try elements.map {
             ForbiddenCombination(try readTerms($0, parameters: space.parameters, owner: nil, what: "a rule"))
         }

@@ -18,7 +18,8 @@ extension StudyFile {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), !isDirectory.boolValue
             else {
-                throw element.error("no such results log: \(resolved) (a relative path is taken from the study file's folder)")
+                throw element.error(
+                    "no such results log: \(resolved) (a relative path is taken from the study file's folder)")
             }
             return WarmStartSource(file: resolved)
         }

@@ -54,8 +54,9 @@ package enum StudyFile {
         return config
     }
 
-    static let topLevelKeys = ["name", "objective", "budget", "strategy", "seed", "space", "trial", "pruner", "forbid",
-        "warm_start",
+    static let topLevelKeys = [
+        "name", "objective", "budget", "strategy", "seed", "space", "trial", "pruner", "forbid",
+        "warm_start"
     ]
 
     private static func readText(path: String) throws -> String {

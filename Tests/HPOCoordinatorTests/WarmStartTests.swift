@@ -1,6 +1,6 @@
 import Foundation
-import HPOCore
 import HPOCoordinator
+import HPOCore
 import HPOJournal
 import HPOSearch
 import Testing
@@ -11,7 +11,8 @@ import Testing
     ) -> StudyConfig {
         var config = StudyConfig(
             name: "now", objective: Objective(metric: metric, direction: direction), budget: Budget(trials: 10),
-            strategy: StrategyConfig(kind: .bayes), seed: 0, space: space, trial: TrialSpec(program: .builtin("sphere")))
+            strategy: StrategyConfig(kind: .bayes), seed: 0, space: space, trial: TrialSpec(program: .builtin("sphere"))
+        )
         config.warmStart = warmStart.map { WarmStartSource(file: $0) }
         return config
     }

@@ -62,7 +62,9 @@ extension StudyEndToEndTests {
         return result
     }
 
-    @Test("a conditional grid with rules: each valid point exactly once across 4 workers, inactive ones absent everywhere")
+    @Test(
+        "a conditional grid with rules: each valid point exactly once across 4 workers, inactive ones absent everywhere"
+    )
     func conditionalGridStudy() throws {
         let scratch = try Scratch()
         let script = try scratch.write("record.sh", Self.recordingScript)
@@ -95,7 +97,8 @@ extension StudyEndToEndTests {
                 let active = params[name] != nil
                 #expect(text.contains("--\(name)=") == active, "argument of \(name) in trial \(trial.trial): \(text)")
                 #expect(text.contains("\(variable)=") == active, "variable of \(name) in trial \(trial.trial): \(text)")
-                #expect(text.contains("\"\(name)\"") == active, "file entry of \(name) in trial \(trial.trial): \(text)")
+                #expect(
+                    text.contains("\"\(name)\"") == active, "file entry of \(name) in trial \(trial.trial): \(text)")
                 for line in logLines { #expect(line.contains("\"\(name)\"") == active, "log line: \(line)") }
             }
             if let momentum = params["momentum"] {
@@ -158,8 +161,10 @@ extension StudyEndToEndTests {
         let earlier = scratch.path("earlier.jsonl")
         try FileManager.default.moveItem(atPath: scratch.path("results.jsonl"), toPath: earlier)
         // A narrower x0 range: the earlier points outside it are dropped.
-        let second = braninStudy(trials: 4, strategy: "bayes")
-            .replacingOccurrences(of: "x0: {type: float, low: -5, high: 10, steps: 5}", with: "x0: {type: float, low: 0, high: 10}")
+        let second =
+            braninStudy(trials: 4, strategy: "bayes")
+            .replacingOccurrences(
+                of: "x0: {type: float, low: -5, high: 10, steps: 5}", with: "x0: {type: float, low: 0, high: 10}")
             + "\nwarm_start: [earlier.jsonl]\n"
         let (coordinator, log) = try runStudy(second, workers: 2, scratch: scratch)
         let before = try LogSummary(path: earlier).completed

@@ -102,7 +102,9 @@ private func expectedGrid() -> Set<Parameters> {
         let indicator = try #require(momentumSlot.indicator)
         #expect(point[momentumSlot.offset] == 0.5)
         #expect(point[indicator] == 0)
-        let sgd = encoding.encode(["optimizer": .string("sgd"), "momentum": .double(0.5), "layers": .int(2), "units": .int(64)])
+        let sgd = encoding.encode([
+            "optimizer": .string("sgd"), "momentum": .double(0.5), "layers": .int(2), "units": .int(64)
+        ])
         #expect(sgd[indicator] == 1)
         // Snapping a point moved into adam's branch drops momentum and imputes it.
         var moved = sgd

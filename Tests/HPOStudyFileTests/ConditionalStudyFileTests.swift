@@ -114,7 +114,8 @@ private let conditionalCases: [InvalidCase] = [
         #expect(
             study.space.forbidden == [
                 ForbiddenCombination([
-                    ParameterMatch(name: "layers", values: [.int(3)]), ParameterMatch(name: "units", values: [.int(512)])
+                    ParameterMatch(name: "layers", values: [.int(3)]),
+                    ParameterMatch(name: "units", values: [.int(512)])
                 ]),
                 ForbiddenCombination([
                     ParameterMatch(name: "optimizer", values: [.string("adam")]),
