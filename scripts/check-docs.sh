@@ -6,7 +6,10 @@
 #   exists;
 # - every Swift-looking type name in backticks (`WakingInbox`, `JSONCursor`, `JournalReader.read`:
 #   the part before the first dot or parenthesis) is a word of Sources/, Tests/ or Package.swift, or
-#   a file's name there, unless it is one of the names from other software below.
+#   a file's name there, unless it is one of the names from other software below;
+# - every --option the documents name is an option of one of the executables (an @Option or @Flag
+#   property, kebab-cased) or appears in the code, tests, scripts, benchmarks or cluster files,
+#   unless it is one of the other programs' options below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 docs=(README.md docs/*.md)
@@ -58,5 +61,37 @@ while IFS=: read -r file line name; do
     grep -qxF "$name" "$known" ||
         fail "$file:$line names \`$name\`, which is nowhere in Sources/, Tests/ or Package.swift"
 done < <(grep -noE "$type_name" "${docs[@]}")
+
+# Options of other programs (Slurm, kubectl, perf, swift build, a user's training script).
+outside_options='--gpus-per-task --replicas --call-graph --target --offset'
+awk -v outside="$outside_options" '
+    FNR == NR { known[$0] = 1; next }
+    BEGIN { n = split(outside, list, " "); for (i = 1; i <= n; i++) known[list[i]] = 1 }
+    {
+        line = $0
+        sub(/^[^:]*:[0-9]+:/, "", line)
+        while (match(line, /(^|[^A-Za-z0-9-])--[a-z][a-z0-9-]*[a-z0-9]/)) {
+            option = substr(line, RSTART, RLENGTH)
+            sub(/^[^-]*/, "", option)
+            if (!(option in known)) {
+                split($0, where, ":")
+                printf "%s:%s names %s, which no executable, script or test has\n", where[1], where[2], option
+                bad = 1
+            }
+            line = substr(line, RSTART + RLENGTH)
+        }
+    }
+    END { exit bad }
+' <({
+    grep -rhoE -- '--[a-z][a-z0-9-]*[a-z0-9]' Sources Tests scripts benchmarks cluster examples .ci
+    find Sources -name '*.swift' -exec awk '
+        /@(Option|Flag)/ { pending = 1; custom = "" }
+        pending && match($0, /customLong\("[^"]+"/) { custom = substr($0, RSTART + 12, RLENGTH - 13) }
+        pending && match($0, /var [a-z][A-Za-z0-9]*/) {
+            name = substr($0, RSTART + 4, RLENGTH - 4)
+            print custom != "" ? "--" custom : "--" name
+            pending = 0
+        }' {} + | sed -E 's/([A-Z])/-\L\1/g'
+} | sort -u) <(grep -nE -- '--[a-z]' "${docs[@]}") >&2 || failed=1
 
 exit $failed
