@@ -9,7 +9,9 @@
 #   a file's name there, unless it is one of the names from other software below;
 # - every --option the documents name is an option of one of the executables (an @Option or @Flag
 #   property, kebab-cased) or appears in the code, tests, scripts, benchmarks or cluster files,
-#   unless it is one of the other programs' options below.
+#   unless it is one of the other programs' options below;
+# - every HPO_… environment variable the documents name is read or set somewhere in the code,
+#   tests, scripts, benchmarks, cluster files or examples.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 docs=(README.md docs/*.md)
@@ -32,7 +34,9 @@ while IFS=: read -r file line path; do
     case "$path" in *'{'* | *'*'* | *'<'* | *'…'*) continue ;; esac
     path=${path%.}
     [[ "$path" =~ $not_in_repository ]] && continue
-    [ -e "$path" ] || [ -e "$(dirname "$file")/$path" ] ||
+    folder=.
+    [[ "$file" == */* ]] && folder=${file%/*}
+    [ -e "$path" ] || [ -e "$folder/$path" ] ||
         fail "$file:$line names $path, which is not in the repository"
 done < <(grep -noE '(^|[^A-Za-z0-9_.-])(scripts|benchmarks|docs|Sources|Tests|examples|cluster|data)/[A-Za-z0-9_./{}*<>…+-]*[A-Za-z0-9_}*>…]' \
     "${docs[@]}" | sed -E 's/^([^:]*:[0-9]+:)[^A-Za-z]*/\1/')
@@ -41,7 +45,9 @@ while IFS=: read -r file line link; do
     target=${link#](}
     target=${target%%#*}
     case "$target" in http://* | https://* | mailto:* | '') continue ;; esac
-    [ -e "$(dirname "$file")/$target" ] || fail "$file:$line links to $target, which does not exist"
+    folder=.
+    [[ "$file" == */* ]] && folder=${file%/*}
+    [ -e "$folder/$target" ] || fail "$file:$line links to $target, which does not exist"
 done < <(grep -noE '\]\([^) ]+' "${docs[@]}")
 
 # Names from other software (Slurm, systemd, Optuna) that look like Swift types.
@@ -57,10 +63,11 @@ type_name='`([A-Z][a-z0-9]+[A-Z]|[A-Z]{2,}[a-z])[A-Za-z0-9]*([.(][^`]*)?`'
 while IFS=: read -r file line name; do
     name=${name#\`}
     name=${name%%[.(\`]*}
-    [[ "$name" =~ $outside_names ]] && continue
-    grep -qxF "$name" "$known" ||
-        fail "$file:$line names \`$name\`, which is nowhere in Sources/, Tests/ or Package.swift"
-done < <(grep -noE "$type_name" "${docs[@]}")
+    [[ "$name" =~ $outside_names ]] || echo "$name $file:$line"
+done < <(grep -noE "$type_name" "${docs[@]}") | awk '
+    FNR == NR { known[$0] = 1; next }
+    !($1 in known) { printf "%s names `%s`, which is nowhere in Sources/, Tests/ or Package.swift\n", $2, $1; bad = 1 }
+    END { exit bad }' "$known" - >&2 || failed=1
 
 # Options of other programs (Slurm, kubectl, perf, swift build, a user's training script).
 outside_options='--gpus-per-task --replicas --call-graph --target --offset'
@@ -93,5 +100,10 @@ awk -v outside="$outside_options" '
             pending = 0
         }' {} + | sed -E 's/([A-Z])/-\L\1/g'
 } | sort -u) <(grep -nE -- '--[a-z]' "${docs[@]}") >&2 || failed=1
+
+while read -r variable; do
+    fail "the docs name $variable, which nothing in the code, tests, scripts or cluster files uses"
+done < <(comm -23 <(grep -ohE '\bHPO_[A-Z0-9_]*[A-Z0-9]' "${docs[@]}" | sort -u) \
+    <(grep -rhoE '\bHPO_[A-Z0-9_]*[A-Z0-9]' Sources Tests scripts benchmarks cluster examples .ci | sort -u))
 
 exit $failed
