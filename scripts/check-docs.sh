@@ -55,7 +55,7 @@ outside_names='^(GraceTime|KillWait|StateDirectory|MemoryDenyWriteExecute|Succes
 known=$(mktemp)
 trap 'rm -f "$known"' EXIT
 {
-    grep -rhoE '[A-Za-z_][A-Za-z0-9_]*' Sources Tests Package.swift
+    git grep --untracked -hoE '[A-Za-z_][A-Za-z0-9_]*' Sources Tests Package.swift
     find Sources Tests -type f -name '*.swift' -printf '%f\n' | sed 's/\.swift$//'
 } | sort -u >"$known"
 # shellcheck disable=SC2016 # backticks, not an expansion
@@ -90,7 +90,7 @@ awk -v outside="$outside_options" '
     }
     END { exit bad }
 ' <({
-    grep -rhoE -- '--[a-z][a-z0-9-]*[a-z0-9]' Sources Tests scripts benchmarks cluster examples .ci
+    git grep --untracked -hoE -e '--[a-z][a-z0-9-]*[a-z0-9]' Sources Tests scripts benchmarks cluster examples .ci
     find Sources -name '*.swift' -exec awk '
         /@(Option|Flag)/ { pending = 1; custom = "" }
         pending && match($0, /customLong\("[^"]+"/) { custom = substr($0, RSTART + 12, RLENGTH - 13) }
@@ -104,6 +104,6 @@ awk -v outside="$outside_options" '
 while read -r variable; do
     fail "the docs name $variable, which nothing in the code, tests, scripts or cluster files uses"
 done < <(comm -23 <(grep -ohE '\bHPO_[A-Z0-9_]*[A-Z0-9]' "${docs[@]}" | sort -u) \
-    <(grep -rhoE '\bHPO_[A-Z0-9_]*[A-Z0-9]' Sources Tests scripts benchmarks cluster examples .ci | sort -u))
+    <(git grep --untracked -hoE '\bHPO_[A-Z0-9_]*[A-Z0-9]' Sources Tests scripts benchmarks cluster examples .ci | sort -u))
 
 exit $failed
