@@ -166,6 +166,7 @@ extension CoordinatorStateMachine {
     /// docs/pruning.md).
     func history() -> SearchHistory {
         var history = SearchHistory()
+        let outcomes = config.modelsOutcomes
         // Trial numbers are dense (1...count), so walking them gives creation order without a sort.
         for entry in (1...max(trials.count, 1)).compactMap({ trials[TrialID($0)] }) {
             switch entry.state {
@@ -175,10 +176,13 @@ extension CoordinatorStateMachine {
                 // The search minimises: a maximised objective is handed over negated.
                 let loss = config.objective.direction == .minimize ? objective : -objective
                 history.finished.append((entry.parameters, loss))
+                if outcomes { history.finishedMetrics.append(entry.metrics ?? [:]) }
             case .failed:
                 history.finished.append((entry.parameters, nil))
+                if outcomes { history.finishedMetrics.append([:]) }
             case .pruned(let step, let objective):
                 history.finished.append((entry.parameters, nil))
+                if outcomes { history.finishedMetrics.append([:]) }
                 let loss = objective.map { config.objective.direction == .minimize ? $0 : -$0 }
                 history.pruned.append(PrunedObservation(parameters: entry.parameters, step: step, value: loss))
             }

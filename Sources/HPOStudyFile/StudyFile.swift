@@ -35,7 +35,7 @@ package enum StudyFile {
         try top.checkKeys(allowed: topLevelKeys)
 
         let name = try top.required("name").nonEmptyString()
-        let objective = try readObjective(top.required("objective"))
+        let objectives = try readObjectives(top.required("objective"))
         let budget = try readBudget(top.required("budget"))
         let strategy = try top.optional("strategy").map(readStrategy) ?? StrategyConfig(kind: .random)
         let seed = try top.optional("seed").map(readSeed) ?? 0
@@ -45,13 +45,22 @@ package enum StudyFile {
             top.required("trial"), space: space, spaceField: spaceField, builtins: builtins,
             namedBuiltins: namedBuiltins)
         let pruner = try top.optional("pruner").map(readPruner)
-        return StudyConfig(
-            name: name, objective: objective, budget: budget, strategy: strategy, seed: seed, space: space,
+        if pruner != nil, objectives.all != nil, let field = top.optional("pruner") {
+            throw field.keyError(
+                "pruning needs one objective to rank trials by, and this study has several: remove 'pruner'")
+        }
+        var config = StudyConfig(
+            name: name, objective: objectives.first, budget: budget, strategy: strategy, seed: seed, space: space,
             trial: trial,
             pruner: pruner)
+        config.paretoObjectives = objectives.all
+        config.constraints = try top.optional("constraints").flatMap(readConstraints)
+        return config
     }
 
-    static let topLevelKeys = ["name", "objective", "budget", "strategy", "seed", "space", "trial", "pruner"]
+    static let topLevelKeys = [
+        "name", "objective", "constraints", "budget", "strategy", "seed", "space", "trial", "pruner"
+    ]
 
     private static func readText(path: String) throws -> String {
         var isDirectory: ObjCBool = false
