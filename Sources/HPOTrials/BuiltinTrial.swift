@@ -29,8 +29,10 @@ enum BuiltinTrial {
         } catch {
             return failed(error.description)
         }
-        let value = function(x)
-        guard value.isFinite else { return failed("objective is \(value.isNaN ? "NaN" : "infinite")") }
+        let metrics = function.metrics(at: x)
+        if let (name, value) = metrics.first(where: { !$0.value.isFinite }) {
+            return failed("\(name) is \(value.isNaN ? "NaN" : "infinite")")
+        }
 
         let deadline = Duration.studySeconds(context.spec.timeoutSeconds).map { start + $0 }
         let wakeUp = start + (Duration.studySeconds(context.spec.sleepSeconds) ?? .zero)
@@ -46,7 +48,7 @@ enum BuiltinTrial {
         }
         return TrialResult(
             status: .completed,
-            metrics: ["objective": value],
+            metrics: metrics,
             durationSeconds: (clock.now - start).seconds
         )
     }
