@@ -187,7 +187,9 @@ extension CoordinatorStateMachine {
                 history.pruned.append(PrunedObservation(parameters: entry.parameters, step: step, value: loss))
             }
         }
-        history.running += proposals.freshParameters(ended: endedCount)
+        // Every proposal not handed out yet is pending, the stale ones too: a place that cannot
+        // wait still takes one, and a configuration proposed again meanwhile would run twice.
+        history.running += proposals.readyParameters
         return history
     }
 
