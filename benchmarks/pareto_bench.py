@@ -157,7 +157,7 @@ def table(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="mode", required=True)
     s = sub.add_parser("study")
     s.add_argument("--problem", required=True, choices=sorted(PROBLEMS))
     s.add_argument("--seed", type=int, required=True)
@@ -179,7 +179,7 @@ def main():
     t.add_argument("--runs", required=True)
     t.add_argument("--command", required=True)
     args = parser.parse_args()
-    {"study": study, "analyse": analyse, "peer": peer, "table": table}[args.command](args)
+    {"study": study, "analyse": analyse, "peer": peer, "table": table}[args.mode](args)
 
 
 if __name__ == "__main__":
