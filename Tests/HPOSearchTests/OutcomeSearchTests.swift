@@ -95,13 +95,16 @@ import Testing
         var plain = BayesianSearch(config: config(dimension: 2, objectives: nil, constraints: nil))
         let without = run(&plain, budget: 30, q: 2, evaluate: evaluate)
         let design = constrained.initialDesignSize
-        func feasibleShare(_ history: SearchHistory) -> Double {
+        // After the design: within 0.02 of the feasible region (the optimum is on its edge, so the
+        // proposals crowd the bound from both sides).
+        func nearFeasibleShare(_ history: SearchHistory) -> Double {
             let late = history.finishedMetrics.dropFirst(design)
-            return Double(late.count { $0["c"]! <= 0.4 }) / Double(max(late.count, 1))
+            return Double(late.count { $0["c"]! <= 0.42 }) / Double(max(late.count, 1))
         }
-        #expect(feasibleShare(withConstraint) >= 0.7, "\(feasibleShare(withConstraint))")
-        #expect(feasibleShare(without) < feasibleShare(withConstraint))
+        let xs = withConstraint.finishedMetrics.dropFirst(design).map { $0["c"]! }
+        #expect(nearFeasibleShare(withConstraint) >= 0.8, "\(xs)")
+        #expect(nearFeasibleShare(without) <= 0.2, "the objective alone pulls towards x0 = 1")
         let best = withConstraint.finishedMetrics.filter { $0["c"]! <= 0.4 }.map { $0["f1"]! }.min() ?? 1
-        #expect(best < 0.7, "the best feasible value approaches the bound (0.6): \(best)")
+        #expect(best < 0.62, "the best feasible value approaches the bound (0.6): \(best)")
     }
 }
