@@ -56,9 +56,8 @@ struct ProposalQueue {
         return (proposal.parameters, proposal.basis)
     }
 
-    /// The proposals not handed out yet, stale ones included: pending points (lies) for the next
-    /// request, since any of them may still be dispatched.
-    var readyParameters: [Parameters] { ready.map(\.parameters) }
+    /// The fresh proposals, which count as pending points (lies) for the next request.
+    func freshParameters(ended: Int) -> [Parameters] { ready.filter { $0.basis >= ended }.map(\.parameters) }
 
     /// A request for the places still waiting that fresh proposals do not cover, when none is
     /// in flight. `history` must hold the running trials and the fresh proposals as running.
