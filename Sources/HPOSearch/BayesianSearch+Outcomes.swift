@@ -114,7 +114,8 @@ extension BayesianSearch {
             if taken.count < initialDesignSize || results.count < minimumObservations {
                 point = nextDesignPoint(avoiding: taken)
             } else {
-                let weights = OutcomeModels.weights(count: outcomes.objectives.count, seed: seed, proposal: proposedCount)
+                let weights = OutcomeModels.weights(
+                    count: outcomes.objectives.count, seed: seed, proposal: proposedCount)
                 let observed = outcomes.scalarised(results, weights: weights)
                 let subset = ModelSubset.select(observed, cap: tuning.maxModelPoints)
                 let d = encoding.dimension

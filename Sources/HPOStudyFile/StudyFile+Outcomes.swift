@@ -41,7 +41,9 @@ extension StudyFile {
         guard case .sequence = field.node else { throw field.expected("a list of {metric, min, max} mappings") }
         var constraints: [OutcomeConstraint] = []
         for element in try field.list() {
-            guard case .mapping = element.node else { throw element.expected("a mapping with 'metric' and 'min'/'max'") }
+            guard case .mapping = element.node else {
+                throw element.expected("a mapping with 'metric' and 'min'/'max'")
+            }
             let mapping = try element.mapping()
             try mapping.checkKeys(allowed: ["metric", "min", "max"])
             let metric = try mapping.required("metric").nonEmptyString()

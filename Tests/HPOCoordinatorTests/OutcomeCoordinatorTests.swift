@@ -45,7 +45,7 @@ import Testing
                 ["loss": 0.1, "memory_gb": 32],  // best loss, too much memory
                 ["loss": 0.5, "memory_gb": 8],
                 ["loss": 0.2],  // no memory_gb reported
-                ["loss": 0.7, "memory_gb": 16],  // on the bound: feasible
+                ["loss": 0.7, "memory_gb": 16]  // on the bound: feasible
             ])
         let completed = records.compactMap { if case .trialCompleted(let e) = $0.event { e } else { nil } }
         #expect(completed.map(\.feasible) == [false, true, false, true])

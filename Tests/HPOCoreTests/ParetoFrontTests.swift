@@ -31,7 +31,8 @@ import Testing
         #expect(ParetoFront.hypervolume([[0, 1, 1], [1, 0, 1], [1, 1, 0]], reference: [2, 2, 2]) == 4)
     }
 
-    @Test("the default reference is the worst value plus a tenth of the range; a given one wins, negated when maximised")
+    @Test(
+        "the default reference is the worst value plus a tenth of the range; a given one wins, negated when maximised")
     func reference() {
         #expect(ParetoFront.defaultReference([[0, 10], [1, 20]]) == [1.1, 21])
         var config = StudyConfig(

@@ -40,7 +40,9 @@ import Testing
         for event in completed {
             let f1 = try #require(event.metrics["f1"])
             #expect(event.metrics["f2"] != nil)
-            #expect(event.feasible == (f1 <= 0.5), "trial \(event.trial): f1 \(f1), feasible \(String(describing: event.feasible))")
+            #expect(
+                event.feasible == (f1 <= 0.5),
+                "trial \(event.trial): f1 \(f1), feasible \(String(describing: event.feasible))")
         }
         #expect(Set(completed.map(\.params)).count == 24)
         #expect(summary.finished?.bestTrial == nil, "several objectives: a front, not a best trial")

@@ -18,7 +18,8 @@ import Testing
             let params: Parameters = ["lr": .double(0.1 * Double(index + 1))]
             records.append(
                 JournalRecord(
-                    event: .trialDispatched(TrialDispatched(trial: trial, attempt: 1, worker: WorkerID("w"), params: params)),
+                    event: .trialDispatched(
+                        TrialDispatched(trial: trial, attempt: 1, worker: WorkerID("w"), params: params)),
                     time: 1000 + Double(index)))
             records.append(
                 JournalRecord(

@@ -43,7 +43,8 @@ import Testing
         let b = OutcomeModels.weights(count: 3, seed: 1, proposal: 1)
         #expect(abs(a.reduce(0, +) - 1) < 1e-12 && a.allSatisfy { $0 >= 0 })
         #expect(a != b)
-        #expect(a == OutcomeModels.weights(count: 3, seed: 1, proposal: 0), "the same seed and proposal: the same weights")
+        #expect(
+            a == OutcomeModels.weights(count: 3, seed: 1, proposal: 0), "the same seed and proposal: the same weights")
     }
 
     @Test("the augmented Chebyshev scalarisation normalises each objective to [0, 1] over the results")
@@ -51,12 +52,14 @@ import Testing
         let models = OutcomeModels(
             config: config(
                 dimension: 1,
-                objectives: [Objective(metric: "f1", direction: .minimize), Objective(metric: "f2", direction: .minimize)],
+                objectives: [
+                    Objective(metric: "f1", direction: .minimize), Objective(metric: "f2", direction: .minimize)
+                ],
                 constraints: nil))
         let results = [
             OutcomeModels.Result(point: [0], losses: [0, 10], feasible: true, constraintValues: []),
             OutcomeModels.Result(point: [1], losses: [2, 0], feasible: true, constraintValues: []),
-            OutcomeModels.Result(point: [0.5], losses: [1, 5], feasible: true, constraintValues: []),
+            OutcomeModels.Result(point: [0.5], losses: [1, 5], feasible: true, constraintValues: [])
         ]
         let values = models.scalarised(results, weights: [0.25, 0.75]).map(\.value)
         // z = (0, 1), (1, 0), (0.5, 0.5): max(λz) + 0.05·Σλz.

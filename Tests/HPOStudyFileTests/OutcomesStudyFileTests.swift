@@ -45,7 +45,7 @@ let invalidOutcomeCases: [InvalidCase] = [
     InvalidCase(
         label: "a pruner with several objectives",
         yaml: base(replacing: 2, with: "objective: [{metric: a}, {metric: b}]") + "\npruner: asha",
-        field: "pruner", line: 8, fragment: "pruning needs one objective"),
+        field: "pruner", line: 8, fragment: "pruning needs one objective")
 ]
 
 @Suite struct OutcomesStudyFileTests {
@@ -71,18 +71,21 @@ let invalidOutcomeCases: [InvalidCase] = [
         #expect(config.isMultiObjective)
         #expect(
             config.constraints == [
-                OutcomeConstraint(metric: "memory_gb", max: 16), OutcomeConstraint(metric: "latency_ms", min: 1, max: 20)
+                OutcomeConstraint(metric: "memory_gb", max: 16),
+                OutcomeConstraint(metric: "latency_ms", min: 1, max: 20)
             ])
         // The JSON of the log's first line round-trips, and a one-objective study keeps its old form.
         let decoded = try JSONDecoder().decode(StudyConfig.self, from: JSONEncoder().encode(config))
         #expect(decoded == config)
-        let single = try StudyFile.parse(base(replacing: 2, with: "objective: [{metric: loss}]"), file: "s.yaml", builtins: testBuiltins)
+        let single = try StudyFile.parse(
+            base(replacing: 2, with: "objective: [{metric: loss}]"), file: "s.yaml", builtins: testBuiltins)
         #expect(!single.isMultiObjective && single.paretoObjectives == nil && single.constraints == nil)
         let json = String(decoding: try JSONEncoder().encode(single), as: UTF8.self)
         #expect(!json.contains("objectives") && !json.contains("constraints"))
     }
 
-    @Test("a bad objective list or constraint names the field, the line and the problem", arguments: invalidOutcomeCases)
+    @Test(
+        "a bad objective list or constraint names the field, the line and the problem", arguments: invalidOutcomeCases)
     func invalid(_ testCase: InvalidCase) throws {
         let error = try #require(throws: StudyFileError.self) {
             try StudyFile.parse(testCase.yaml, file: "bad.yaml", builtins: testBuiltins)

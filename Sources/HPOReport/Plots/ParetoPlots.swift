@@ -37,7 +37,11 @@ package enum ParetoPlots {
             if !point.feasible { cls += " infeasible" }
             marks.append(
                 Markup(
-                    "circle", [("class", cls), ("cx", px(p.x)), ("cy", px(p.y)), ("r", onFront.contains(point.trial) ? "4" : "3")],
+                    "circle",
+                    [
+                        ("class", cls), ("cx", px(p.x)), ("cy", px(p.y)),
+                        ("r", onFront.contains(point.trial) ? "4" : "3")
+                    ],
                     [.element(Markup("title", text: text))]))
         }
         return frame.svg(

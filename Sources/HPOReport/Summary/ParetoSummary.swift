@@ -55,7 +55,8 @@ package struct ParetoSummary: Hashable, Sendable {
         reference = zip(lossReference, signs).map { $0 * $1 }
         let indices = ParetoFront.nonDominated(feasible.map(losses))
         front = indices.map { feasible[$0] }.sorted { a, b in
-            a.values[0] != b.values[0] ? config.objectives[0].isBetter(a.values[0], than: b.values[0]) : a.trial < b.trial
+            a.values[0] != b.values[0]
+                ? config.objectives[0].isBetter(a.values[0], than: b.values[0]) : a.trial < b.trial
         }
         // The front so far, kept small: each new feasible point joins it unless dominated, and
         // removes the points it dominates.
