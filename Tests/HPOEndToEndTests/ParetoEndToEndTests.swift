@@ -7,7 +7,10 @@ import Testing
 /// workers running the built-in ZDT1, then `hpo status --json`, `hpo export` and `hpo report`.
 @Suite(.serialized) struct ParetoEndToEndTests {
     @Test(
-        "a two-objective bayes study with a constraint completes; the log marks feasibility, and status, export and report carry the front, which holds no infeasible trial"
+        """
+        a two-objective bayes study with a constraint completes; the log marks feasibility, and status, \
+        export and report carry the front, which holds no infeasible trial
+        """
     )
     func paretoStudyWithConstraint() throws {
         let scratch = try Scratch()

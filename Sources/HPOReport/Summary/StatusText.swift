@@ -92,8 +92,9 @@ package enum StatusText {
         let names = pareto.objectives.map { "\($0.metric) (\($0.direction.rawValue))" }.joined(separator: ", ")
         guard !pareto.front.isEmpty else { return ["  front      none yet (\(names))"] }
         let reference = pareto.reference.map { HumanFormat.number($0) }.joined(separator: ", ")
+        let trials = "\(pareto.front.count) trial\(pareto.front.count == 1 ? "" : "s")"
         var lines = [
-            "  front      \(pareto.front.count) trial\(pareto.front.count == 1 ? "" : "s") on the Pareto front of \(names); "
+            "  front      \(trials) on the Pareto front of \(names); "
                 + "hypervolume \(HumanFormat.number(pareto.hypervolume)) (reference \(reference))"
         ]
         for point in pareto.front.prefix(10) {
