@@ -1,6 +1,7 @@
 import HPOCoordinator
 import HPOCore
 import HPOJournal
+import HPOSearch
 import HPOWire
 import Testing
 
@@ -54,6 +55,12 @@ import Testing
         #expect(finished?.bestTrial == completed[1].trial && finished?.completed == 4)
         let restored = try StudyReplay.restore(records, path: "log", config: config)
         #expect(restored.best?.trial == completed[1].trial)
+        // A restarted coordinator's search sees every result's metrics again (the constraint's too).
+        #expect(restored.trials[completed[0].trial]?.metrics == ["loss": 0.1, "memory_gb": 32])
+        #expect(restored.trials.values.compactMap(\.feasible).sorted { !$0 && $1 } == [false, false, true, true])
+        let resumed = CoordinatorStateMachine(
+            restoring: restored, search: makeSearchStrategy(for: config), software: "test", host: "test")
+        #expect(resumed.best?.trial == completed[1].trial)
     }
 
     @Test("with several objectives there is no single best, and a result missing one objective fails")
