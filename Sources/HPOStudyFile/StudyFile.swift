@@ -44,7 +44,7 @@ package enum StudyFile {
         let trial = try readTrial(
             top.required("trial"), space: space, spaceField: spaceField, builtins: builtins,
             namedBuiltins: namedBuiltins)
-        let pruner = try top.optional("pruner").map(readPruner)
+        let pruner = try top.optional("pruner").map { try readPruner($0, trial: trial) }
         return StudyConfig(
             name: name, objective: objective, budget: budget, strategy: strategy, seed: seed, space: space,
             trial: trial,

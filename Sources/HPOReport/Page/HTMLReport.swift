@@ -139,8 +139,8 @@ package enum HTMLReport {
             + "while the dotted line (connected) runs is a worker waiting for work."
         let outcomes = Set(context.history.trials.flatMap(\.attempts).map(\.outcome))
         let swatches: [(AttemptRecord.Outcome, String)] = [
-            (.completed, "ok"), (.failed, "fail"), (.pruned, "pruned"), (.lost, "lost"), (.running, "run"),
-            (.interrupted, "interrupted")
+            (.completed, "ok"), (.failed, "fail"), (.pruned, "pruned"), (.paused, "paused"), (.lost, "lost"),
+            (.running, "run"), (.interrupted, "interrupted")
         ]
         var items = swatches.filter { outcomes.contains($0.0) }.map { ($0.1, $0.0.rawValue) }
         if context.history.runs.count > 1 { items.append(("down", "coordinator down")) }
