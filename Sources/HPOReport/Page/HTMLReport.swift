@@ -116,12 +116,19 @@ package enum HTMLReport {
             + "that are still falling at the end could have used more steps; curves that flatten early or "
             + "climb are hopeless configurations. Dashed: trials without a final objective."
         let pruned = LearningCurvesPlot.showsPruned(context, cap: cap, metric: metric)
+        let paused = LearningCurvesPlot.showsPauses(context, cap: cap, metric: metric)
+        let pauseNote =
+            " A ‖ marks where a trial was paused at a rung (ASHA's promotion form) and waited; hover it for "
+            + "how long. A promoted trial's line goes on from the checkpoint it resumed from."
         return section(
-            "Learning curves", how: how + (pruned ? " An × ends a trial the pruner stopped early." : ""), plot,
+            "Learning curves",
+            how: how + (pruned ? " An × ends a trial the pruner stopped early." : "") + (paused ? pauseNote : ""),
+            plot,
             empty: "",
             legend: legend(
                 [("ramp", "worse → better final objective"), ("line q7", "best trial (thick)")]
-                    + (pruned ? [("line pruned", "pruned (× where it stopped)")] : [])))
+                    + (pruned ? [("line pruned", "pruned (× where it stopped)")] : [])
+                    + (paused ? [("paused", "paused (‖ where it waited)")] : [])))
     }
 
     private static func rangeTests(_ tests: [LRRangeTestRan]) -> [Markup] {
