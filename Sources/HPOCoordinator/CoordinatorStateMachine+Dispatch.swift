@@ -107,7 +107,10 @@ extension CoordinatorStateMachine {
     /// it saves the wait for a proposal, which only shows when trials are short. So: always for
     /// strategies that ignore the history (random, grid), and for the others only once waiting
     /// for a proposal is known to cost a slot more than `queueWhenWaitExceeds` of a trial.
+    /// Never in ASHA's promotion form: a trial queued on a worker would take the slot a promotion
+    /// is due when it frees.
     var fillsQueues: Bool {
+        if pruner?.pauses == true { return false }
         guard search.usesHistory else { return true }
         guard let trial = typicalTrialSeconds, let wait = typicalProposalSeconds else { return false }
         return wait > queueWhenWaitExceeds * trial
