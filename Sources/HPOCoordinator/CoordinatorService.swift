@@ -229,6 +229,7 @@ package final class CoordinatorService {
             finishReason: machine.finishReason)
         snapshot.fromFallback = machine.fallbackCount
         snapshot.staleProposals = machine.staleCount
+        snapshot.paused = machine.pausedCount
         return snapshot
     }
 }

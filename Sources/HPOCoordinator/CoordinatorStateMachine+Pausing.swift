@@ -61,7 +61,8 @@ extension CoordinatorStateMachine {
         let metrics = result.flatMap { $0.metrics.isEmpty ? nil : $0.metrics } ?? last?.metrics ?? [:]
         let objective = metrics[config.objective.metric].flatMap { $0.isFinite ? $0 : nil }
         let duration = result?.durationSeconds ?? entry.dispatchedAt.map { max(now - $0, 0) } ?? 0
-        trials[key.trial]?.state = .paused(rung: pause.rung, step: checkpoint.step, objective: objective, worker: worker)
+        trials[key.trial]?.state = .paused(
+            rung: pause.rung, step: checkpoint.step, objective: objective, worker: worker)
         trials[key.trial]?.pausing = false
         pausedCount += 1
         return .trialPaused(

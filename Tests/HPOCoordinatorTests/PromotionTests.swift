@@ -23,7 +23,11 @@ import Testing
         let first = p.report(trial: TrialID(1), step: 2, value: 0.5)
         #expect(rung(first) == 0, "alone at the rung: ⌊1/2⌋ = 0 promotable, it waits")
         guard case .pause(_, let reason) = first else { return }
-        #expect(reason == "asha: loss 0.5 at step 2 (rung 0): 1 of the 2 trials a rung needs before it promotes its best 1/2 reached it")
+        #expect(
+            reason
+                == "asha: loss 0.5 at step 2 (rung 0): 1 of the 2 trials a rung needs before it promotes its best 1/2 "
+                + "reached it"
+        )
         #expect(p.report(trial: TrialID(1), step: 3, value: 0.4) == .continue, "waiting for its checkpoint")
         #expect(p.report(trial: TrialID(2), step: 2, value: 0.3) == .continue, "best of 2: promoted on arrival")
         let third = p.report(trial: TrialID(3), step: 2, value: 0.9)
@@ -107,7 +111,9 @@ import Testing
         #expect(p.promotion(isPaused: paused.contains) == nil)
     }
 
-    @Test("a pause waits for a checkpoint at or past the rung's report; a trial with none by the next rung is judged by the stop form")
+    @Test(
+        "a pause waits for a checkpoint at or past the rung's report; a trial with none by the next rung is judged by the stop form"
+    )
     func checkpointOrStopForm() {
         var p = pruner()
         #expect(rung(p.report(trial: TrialID(1), step: 2, value: 0.5)) == 0)
@@ -226,7 +232,8 @@ import Testing
         #expect(h.machine.isFinished)
         let pruned = h.journal.compactMap { if case .trialPruned(let e) = $0 { e } else { nil } }
         #expect(pruned.map(\.trial) == [TrialID(1), TrialID(2)])
-        #expect(pruned.first?.reason.hasPrefix("asha: paused at rung 1 (checkpoint at step 4) and not promoted") == true)
+        #expect(
+            pruned.first?.reason.hasPrefix("asha: paused at rung 1 (checkpoint at step 4) and not promoted") == true)
         guard case .studyFinished(let finished)? = h.journal.last(where: { $0.name == "study_finished" }) else {
             Issue.record("no study_finished")
             return
@@ -235,7 +242,9 @@ import Testing
         #expect(h.machine.pausedCount == 0)
     }
 
-    @Test("a trial that completes while its pause waits for the checkpoint simply completes; its place goes to a promotion")
+    @Test(
+        "a trial that completes while its pause waits for the checkpoint simply completes; its place goes to a promotion"
+    )
     func completesBeforePause() {
         var h = firstPausedSecondPausing()
         let next = h.send(

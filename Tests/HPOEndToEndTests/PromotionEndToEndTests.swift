@@ -21,17 +21,17 @@ import Testing
         encoder.outputFormatting = .withoutEscapingSlashes
         let trainer = String(decoding: (try? encoder.encode(CheckpointEndToEndTests.trainer)) ?? Data(), as: UTF8.self)
         return """
-        name: \(name)
-        objective: {metric: val_loss, direction: minimize}
-        budget: {trials: 4}
-        strategy: grid
-        space:
-          lr: {type: choice, values: [0.1, 0.01, 0.02, 0.05]}
-        trial:
-          command: ["python3", \(trainer), "--lr={lr}", "--steps=\(steps)", "--step-seconds=0.15"]
-          timeout: 5m
-        pruner: {kind: asha, mode: promote, metric: loss, min_resource: 5, reduction_factor: 2, max_resource: 20}
-        """
+            name: \(name)
+            objective: {metric: val_loss, direction: minimize}
+            budget: {trials: 4}
+            strategy: grid
+            space:
+              lr: {type: choice, values: [0.1, 0.01, 0.02, 0.05]}
+            trial:
+              command: ["python3", \(trainer), "--lr={lr}", "--steps=\(steps)", "--step-seconds=0.15"]
+              timeout: 5m
+            pruner: {kind: asha, mode: promote, metric: loss, min_resource: 5, reduction_factor: 2, max_resource: 20}
+            """
     }
 
     /// What every run of the study must show in its log, whatever happened to the coordinator.

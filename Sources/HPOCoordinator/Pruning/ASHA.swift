@@ -139,8 +139,9 @@ struct ASHARule: Sendable {
         let kept = n / settings.reductionFactor
         let judged = "\(metric.name) \(metric.show(value)) at \(place(k)) (rung \(k))"
         guard kept > 0, let cutoff = cutoff(at: k) else {
-            let η = settings.reductionFactor
-            return "asha: \(judged): \(n) of the \(η) trials a rung needs before it promotes its best 1/\(η) reached it"
+            let eta = settings.reductionFactor
+            return "asha: \(judged): \(n) of the \(eta) trials a rung needs before it promotes its best 1/\(eta) "
+                + "reached it"
         }
         return "asha: \(judged) is not in the top 1/\(settings.reductionFactor) of the \(n) trials that reached it "
             + "(\(kept) promoted, cutoff \(metric.show(cutoff)))"

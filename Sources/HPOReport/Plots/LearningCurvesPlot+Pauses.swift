@@ -59,7 +59,11 @@ extension LearningCurvesPlot {
             "path",
             [
                 ("class", "pause-mark"), ("data-trial", String(trial.rawValue)),
-                ("d", "M\(px(x - 2)),\(px(y - 6))L\(px(x - 2)),\(px(y + 6))M\(px(x + 2)),\(px(y - 6))L\(px(x + 2)),\(px(y + 6))")
+                (
+                    "d",
+                    "M\(px(x - 2)),\(px(y - 6))L\(px(x - 2)),\(px(y + 6))"
+                        + "M\(px(x + 2)),\(px(y - 6))L\(px(x + 2)),\(px(y + 6))"
+                )
             ], [.element(Markup("title", text: mark.text))])
     }
 }
