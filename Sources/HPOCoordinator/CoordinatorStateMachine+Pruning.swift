@@ -24,7 +24,9 @@ extension CoordinatorStateMachine {
             break
         }
         // A new value at a rung may make a paused trial promotable, for a place that is idle.
-        if pruner?.pauses == true { actions.append(dispatch(now: now)) }
+        if pruner?.pauses == true, workers.values.contains(where: { openPlaces($0) > 0 }) {
+            actions.append(dispatch(now: now))
+        }
         return actions
     }
 
@@ -37,11 +39,14 @@ extension CoordinatorStateMachine {
     mutating func replayPruner(_ feed: [PrunerReplayItem]) {
         guard pruner != nil else { return }
         var stopped: Set<TrialKey> = []
+        // Each trial's last durable checkpoint so far in the log (a pause decided after it uses it).
+        var lastCheckpoint: [TrialID: Int] = [:]
         for item in feed {
             let report: TrialReported
             switch item {
             case .report(let logged): report = logged
             case .checkpoint(let trial, let attempt, let step):
+                lastCheckpoint[trial] = step
                 if replayCheckpoint(trial, attempt: attempt, step: step) {
                     stopped.insert(TrialKey(trial: trial, attempt: attempt))
                 }
@@ -59,6 +64,11 @@ extension CoordinatorStateMachine {
                 trial: report.trial, attempt: report.attempt, step: report.step, metrics: report.metrics)
             if case .pause(let rung, let reason)? = decision {
                 trials[report.trial]?.pauseAt = (rung, reason)
+                if let step = lastCheckpoint[report.trial],
+                    replayCheckpoint(report.trial, attempt: report.attempt, step: step)
+                {
+                    stopped.insert(key)
+                }
             }
             guard case .stop(let reason)? = decision else { continue }
             stopped.insert(key)

@@ -267,6 +267,24 @@ import Testing
         #expect(!h.machine.isFinished)
     }
 
+    @Test(
+        "a checkpoint stored before the report that reaches the rung pauses at once; after a restart the stop is sent again"
+    )
+    func checkpointBeforeReport() throws {
+        var h = CheckpointHarness(budget: 3, pruner: Self.pruner)
+        _ = h.hello(CheckpointHarness.a, name: "a")
+        #expect(stops(h.upload(key(1), step: 2, from: CheckpointHarness.a)).isEmpty, "nothing to pause yet")
+        #expect(stops(h.send(report(key(1), step: 2, 0.5), from: CheckpointHarness.a)).map(\.key) == [key(1)])
+
+        var again = try CheckpointHarness(restoring: records(h.journal), config: h.machine.config)
+        let peer = PeerID([9])
+        let hello = again.send(
+            .hello(Hello(name: "a", host: "h", pid: 1, slots: 1, software: "t", running: [key(1)])), from: peer)
+        #expect(stops(hello).map(\.key) == [key(1)], "the pause decided before the restart")
+        _ = again.send(stopped(key(1), step: 2, 0.5), from: peer)
+        #expect(again.events("trial_paused").count == 1 && again.events("trial_pruned").isEmpty)
+    }
+
     func records(_ journal: [JournalEvent]) -> [JournalRecord] {
         journal.enumerated().map { JournalRecord(event: $0.element, time: Double($0.offset)) }
     }
