@@ -5,7 +5,8 @@
 #   checkpoints   no pruner, TRIALS trials, checkpoint_every 1 (a checkpoint after every epoch,
 #                 sent to and stored by the coordinator) against checkpoint_every 100000 (none):
 #                 mean seconds per trial (duration_s of the completed trials) and wall time
-#   stop/promote  pruner {kind: asha, min_resource: 1, reduction_factor: 3, mode: stop|promote},
+#   stop/promote  pruner {kind: asha, min_resource: 3, reduction_factor: 3, max_resource: 27,
+#                 mode: stop|promote} (rungs at epochs 3 and 9),
 #                 TRIALS trials: best val_loss, wall time, epochs trained (trial_report lines,
 #                 epochs re-run after a resume included), pauses, promotions, pruned trials, and
 #                 the workers' busy share (`hpo status --json`: workers.utilisation)
@@ -65,7 +66,7 @@ PY
 }
 
 echo "digits-mlp (random), $trials trials of $epochs epochs, $workers local workers on $(nproc) cores; seeds: $seeds"
-asha="kind: asha, min_resource: 1, reduction_factor: 3"
+asha="kind: asha, min_resource: 3, reduction_factor: 3, max_resource: 27"
 for seed in $seeds; do
   echo "seed $seed"
   run "no-ckpt-$seed" "$seed" 100000 ""

@@ -1,5 +1,6 @@
 import HPOCore
 import HPOJournal
+import HPOSearch
 import HPOWire
 
 /// One entry of what a restarted coordinator feeds its pruner again, in log order: the reports,
@@ -79,15 +80,22 @@ extension CoordinatorStateMachine {
     /// Whether a paused trial is promotable now (it would take the next free place).
     var hasPromotion: Bool {
         guard pruner?.pauses == true, pausedCount > 0 else { return false }
-        return pruner?.promotion(isPaused: isPaused) != nil
+        return pruner?.promotion(isPaused: isPaused, final: noNewTrials) != nil
     }
+
+    /// No new trial will start (the budget's trials all exist, or the search is exhausted): from
+    /// then on the best paused trial of a rung is promotable even while the rung holds fewer than
+    /// η values per promotion (docs/pruning.md, "The promotion form").
+    var noNewTrials: Bool { trials.count >= config.budget.trials || search.isExhausted }
 
     /// Promotes up to `places` paused trials, best rung first: each is journaled
     /// (`trial_promoted`) and returned, to be dispatched at once; it resumes from its checkpoint.
     mutating func promotePaused(places: Int) -> (trials: [TrialID], journal: [JournalEvent]) {
         var promoted: [TrialID] = []
         var journal: [JournalEvent] = []
-        while promoted.count < places, pausedCount > 0, let next = pruner?.promotion(isPaused: isPaused) {
+        while promoted.count < places, pausedCount > 0,
+            let next = pruner?.promotion(isPaused: isPaused, final: noNewTrials)
+        {
             guard let entry = trials[next.trial], case .paused(_, let step, _, _) = entry.state else { break }
             pruner?.promote(next.trial, from: next.rung)
             trials[next.trial]?.state = .pending

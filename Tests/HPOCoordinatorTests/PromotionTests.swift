@@ -136,6 +136,16 @@ import Testing
         #expect(rung(q.report(trial: TrialID(1), step: 4, value: 0.4)) == 1)
     }
 
+    @Test(
+        "once no new trial will come (final), the best paused trial of a rung is promotable even with fewer than η there"
+    )
+    func finalAtLeastOne() {
+        var p = pruner()
+        #expect(rung(p.report(trial: TrialID(1), step: 2, value: 0.5)) == 0)
+        #expect(p.promotion(isPaused: { _ in true }) == nil, "⌊1/2⌋ = 0 while more trials may come")
+        #expect(p.promotion(isPaused: { _ in true }, final: true)?.trial == TrialID(1))
+    }
+
     @Test("max_resource: no rung at or past it; a trial that passed the top rung runs to the end")
     func topRung() {
         var p = pruner(ASHASettings(minResource: 2, reductionFactor: 2, maxResource: 4, mode: .promote))
@@ -283,6 +293,17 @@ import Testing
         #expect(stops(hello).map(\.key) == [key(1)], "the pause decided before the restart")
         _ = again.send(stopped(key(1), step: 2, 0.5), from: peer)
         #expect(again.events("trial_paused").count == 1 && again.events("trial_pruned").isEmpty)
+    }
+
+    @Test("with the budget's trials all created, a trial alone at its rung is promoted rather than left paused")
+    func budgetSpentPromotesTheBest() {
+        var h = CheckpointHarness(budget: 1, pruner: Self.pruner)
+        _ = h.hello(CheckpointHarness.a, name: "a")
+        _ = h.send(report(key(1), step: 2, 0.5), from: CheckpointHarness.a)
+        #expect(stops(h.upload(key(1), step: 2, from: CheckpointHarness.a)).map(\.key) == [key(1)])
+        let next = h.send(stopped(key(1), step: 2, 0.5), from: CheckpointHarness.a)
+        #expect(next.assigned.map(\.key) == [key(1, 2)], "the only trial goes on from its checkpoint")
+        #expect(h.events("trial_promoted").count == 1 && !h.machine.isFinished)
     }
 
     func records(_ journal: [JournalEvent]) -> [JournalRecord] {

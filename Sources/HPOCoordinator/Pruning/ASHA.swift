@@ -102,10 +102,12 @@ struct ASHARule: Sendable {
 
     /// Promote form: the paused trial to resume next, and the rung it is promoted from: from the
     /// highest rung down, the best of the trials in the top ⌊n/η⌋ of their rung that are not
-    /// promoted from it yet and `isPaused` (ties: the lower trial number).
-    func promotion(isPaused: (TrialID) -> Bool) -> (trial: TrialID, rung: Int)? {
+    /// promoted from it yet and `isPaused` (ties: the lower trial number). `final`: no new trial
+    /// will reach any rung (the budget's trials all exist), so the top is at least the best one,
+    /// as in the stop form: a finite budget does not strand the rungs that hold fewer than η.
+    func promotion(isPaused: (TrialID) -> Bool, final: Bool = false) -> (trial: TrialID, rung: Int)? {
         for k in rungs.indices.reversed() {
-            guard let cutoff = cutoff(at: k) else { continue }
+            guard let cutoff = cutoff(at: k, atLeastOne: final) else { continue }
             let candidates = rungs[k].filter { $0.value <= cutoff && !promoted[k].contains($0.key) && isPaused($0.key) }
             if let best = candidates.min(by: { ($0.value, $0.key) < ($1.value, $1.key) }) { return (best.key, k) }
         }
@@ -119,11 +121,12 @@ struct ASHARule: Sendable {
         pausing[trial] = nil
     }
 
-    /// The worst value among the best ⌊n/η⌋ at rung `k` (nil while ⌊n/η⌋ is 0): the promote
-    /// form's cutoff, ties included.
-    private func cutoff(at k: Int) -> Double? {
+    /// The worst value among the best ⌊n/η⌋ (with `atLeastOne`, at least 1) at rung `k` (nil
+    /// while that is 0): the promote form's cutoff, ties included.
+    private func cutoff(at k: Int, atLeastOne: Bool = false) -> Double? {
         let values = rungs[k].values.sorted()
-        let kept = values.count / settings.reductionFactor
+        guard !values.isEmpty else { return nil }
+        let kept = max(values.count / settings.reductionFactor, atLeastOne ? 1 : 0)
         return kept > 0 ? values[kept - 1] : nil
     }
 

@@ -78,8 +78,8 @@ package struct Pruner: Sendable {
     }
 
     /// The paused trial to resume next and the rung it is promoted from (`ASHARule.promotion`).
-    package func promotion(isPaused: (TrialID) -> Bool) -> (trial: TrialID, rung: Int)? {
-        asha?.promotion(isPaused: isPaused)
+    package func promotion(isPaused: (TrialID) -> Bool, final: Bool = false) -> (trial: TrialID, rung: Int)? {
+        asha?.promotion(isPaused: isPaused, final: final)
     }
 
     /// `trial` goes on past rung `rung`.
