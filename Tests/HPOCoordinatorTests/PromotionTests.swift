@@ -112,7 +112,10 @@ import Testing
     }
 
     @Test(
-        "a pause waits for a checkpoint at or past the rung's report; a trial with none by the next rung is judged by the stop form"
+        """
+        a pause waits for a checkpoint at or past the rung's report; a trial with none by the next rung is \
+        judged by the stop form
+        """
     )
     func checkpointOrStopForm() {
         var p = pruner()
@@ -137,7 +140,10 @@ import Testing
     }
 
     @Test(
-        "once no new trial will come (final), the best paused trial of a rung is promotable even with fewer than η there"
+        """
+        once no new trial will come (final), the best paused trial of a rung is promotable even with fewer \
+        than η there
+        """
     )
     func finalAtLeastOne() {
         var p = pruner()
@@ -197,7 +203,10 @@ import Testing
     }
 
     @Test(
-        "paused after its checkpoint; promoted into the next free place before any new trial, resumed from that checkpoint; unpromoted trials end as pruned"
+        """
+        paused after its checkpoint; promoted into the next free place before any new trial, resumed from \
+        that checkpoint; unpromoted trials end as pruned
+        """
     )
     func pauseAndPromote() throws {
         var h = firstPausedSecondPausing()
@@ -253,7 +262,10 @@ import Testing
     }
 
     @Test(
-        "a trial that completes while its pause waits for the checkpoint simply completes; its place goes to a promotion"
+        """
+        a trial that completes while its pause waits for the checkpoint simply completes; its place goes \
+        to a promotion
+        """
     )
     func completesBeforePause() {
         var h = firstPausedSecondPausing()
@@ -278,7 +290,10 @@ import Testing
     }
 
     @Test(
-        "a checkpoint stored before the report that reaches the rung pauses at once; after a restart the stop is sent again"
+        """
+        a checkpoint stored before the report that reaches the rung pauses at once; after a restart the \
+        stop is sent again
+        """
     )
     func checkpointBeforeReport() throws {
         var h = CheckpointHarness(budget: 3, pruner: Self.pruner)

@@ -60,7 +60,10 @@ import Testing
     }
 
     @Test(
-        "a trial paused at a rung is promoted when it is in the top 1/η and resumed from its checkpoint, with the result of an uninterrupted run"
+        """
+        a trial paused at a rung is promoted when it is in the top 1/η and resumed from its checkpoint, \
+        with the result of an uninterrupted run
+        """
     )
     func pauseAndPromote() throws {
         let scratch = try Scratch()
@@ -77,7 +80,10 @@ import Testing
     }
 
     @Test(
-        "the coordinator killed (SIGKILL) while a trial is paused, restarted on its log: paused trials and rungs come back and the promotions happen as without the crash"
+        """
+        the coordinator killed (SIGKILL) while a trial is paused, restarted on its log: paused trials and \
+        rungs come back and the promotions happen as without the crash
+        """
     )
     func restartWhilePaused() throws {
         let scratch = try Scratch()
