@@ -35,11 +35,16 @@ import Testing
     }
 
     /// What every run of the study must show in its log, whatever happened to the coordinator.
-    static func checkPromotions(_ summary: LogSummary, _ stderr: String) throws {
+    /// `inOrder`: the pauses came in the order of an undisturbed run. After a restart they need
+    /// not: an attempt the killed coordinator had just dispatched may never have reached the
+    /// worker, and while it waits for its worker (orphaned), the free slot starts trial 3 first.
+    static func checkPromotions(_ summary: LogSummary, _ stderr: String, inOrder: Bool = true) throws {
         let paused = summary.paused
+        let pauses = paused.map { "\($0.trial.rawValue)@\($0.rung)" }
+        let expectedPauses = ["1@0", "2@0", "1@1", "3@0", "4@1"]
         #expect(
-            paused.map { "\($0.trial.rawValue)@\($0.rung)" } == ["1@0", "2@0", "1@1", "3@0", "4@1"],
-            "\(paused)\n\(stderr)")
+            inOrder ? pauses == expectedPauses : pauses.sorted() == expectedPauses.sorted(),
+            "\(timeline(summary))\n\(stderr)")
         #expect(paused.allSatisfy { $0.step >= ($0.rung == 0 ? 5 : 10) }, "each at a checkpoint at or past its rung")
         let promoted = summary.promoted
         #expect(promoted.map { "\($0.trial.rawValue)@\($0.rung)" } == ["1@0", "1@1"])
@@ -104,8 +109,27 @@ import Testing
         #expect(worker.waitForExit(within: 20) == 0)
         let summary = try LogSummary(path: log)
         #expect(summary.records.contains { $0.event.name == "study_resumed" })
-        try Self.checkPromotions(summary, second.stderr)
+        try Self.checkPromotions(summary, second.stderr, inOrder: false)
     }
+}
+
+/// The log in short, one event a line (`trial_paused t2 a1 step 6`), for failure messages.
+func timeline(_ summary: LogSummary) -> String {
+    summary.records.compactMap { record -> String? in
+        let line: String
+        switch record.event {
+        case .trialDispatched(let e): line = "t\(e.trial.rawValue) a\(e.attempt) on \(e.worker)"
+        case .trialReport(let e): line = "t\(e.trial.rawValue) a\(e.attempt) step \(e.step)"
+        case .trialCheckpoint(let e): line = "t\(e.trial.rawValue) a\(e.attempt) step \(e.step)"
+        case .trialPaused(let e): line = "t\(e.trial.rawValue) a\(e.attempt) rung \(e.rung) step \(e.step)"
+        case .trialPromoted(let e): line = "t\(e.trial.rawValue) a\(e.attempt) rung \(e.rung) step \(e.step)"
+        case .trialResumed(let e): line = "t\(e.trial.rawValue) a\(e.attempt) step \(e.step)"
+        case .trialPruned(let e): line = "t\(e.trial.rawValue) a\(e.attempt) \(e.reason)"
+        case .workerLeft(let e): line = "\(e.worker) \(e.reason) abandoned \(e.abandoned)"
+        default: line = ""
+        }
+        return String(format: "%.3f ", record.time) + record.event.name + " " + line
+    }.joined(separator: "\n")
 }
 
 extension LogSummary {
