@@ -82,6 +82,16 @@ import Testing
         #expect(counts?["paused"] as? Int == 1)
         #expect(counts?["preempted_attempts"] as? Int == 1 && counts?["lost_attempts"] as? Int == 0)
 
+        // Never promoted: pruned when the study ends, the attempt keeps its pause's end and duration.
+        var ended = Self.records(promoted: false)
+        let pruned = TrialPruned(
+            trial: TrialID(1), attempt: 1, params: KnownLog.params[1] ?? [:], worker: Self.w1, step: 3,
+            metrics: ["val_loss": 0.35], objective: 0.35, reason: "asha: paused at rung 0 … not promoted",
+            durationSeconds: 0)
+        ended.append(JournalRecord(event: .trialPruned(pruned), time: 110))
+        let attempt = try #require(StudyHistory(records: ended).trial(TrialID(1))?.attempts.first)
+        #expect(attempt.outcome == .pruned && attempt.ended == 103 && attempt.durationSeconds == 2.8)
+
         let history = StudyHistory(records: Self.records())
         #expect(history.trial(TrialID(1))?.attempts.map(\.outcome) == [.paused, .completed])
         let done = StudySummary(history: history)

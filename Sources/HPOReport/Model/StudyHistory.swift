@@ -157,6 +157,14 @@ private struct Builder {
                 $0.willRetry = e.willRetry
                 $0.metrics = e.metrics
             }
+        case .trialPruned(let e)
+        where trials[e.trial]?.attempts.contains(where: { $0.attempt == e.attempt && $0.outcome == .paused }) == true:
+            // A paused trial never promoted, pruned when the study ended: its attempt ended at its
+            // pause (its time and duration stand); only the outcome changes.
+            update(e.trial, attempt: e.attempt) {
+                $0.outcome = .pruned
+                $0.reason = e.reason
+            }
         case .trialPruned(let e):
             end(
                 e.trial, e.attempt, as: .pruned, worker: e.worker, params: e.params, duration: e.durationSeconds,
