@@ -60,14 +60,15 @@ package final class CoordinatorMetrics: @unchecked Sendable {
                 help:
                     """
                     Trials by state: queued (on a worker, not started), running, completed, failed (for good), \
-                    pruned.
+                    pruned, paused (ASHA's promotion form, waiting for a promotion).
                     """,
                 samples: [
                     ([("state", "queued")], Double(snapshot.queued)),
                     ([("state", "running")], Double(snapshot.running - snapshot.queued)),
                     ([("state", "completed")], Double(snapshot.completed)),
                     ([("state", "failed")], Double(snapshot.failed)),
-                    ([("state", "pruned")], Double(snapshot.pruned))
+                    ([("state", "pruned")], Double(snapshot.pruned)),
+                    ([("state", "paused")], Double(snapshot.paused))
                 ])
             out.single("hpo_trials_budget", .gauge, help: "The study's budget of trials.", Double(snapshot.budget))
             out.single(

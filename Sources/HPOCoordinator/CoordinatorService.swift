@@ -196,8 +196,9 @@ package final class CoordinatorService {
             logger.notice(
                 "trial failed", metadata: ["trial.key": "\(result.key)", "reason": "\(result.result.reason ?? "")"])
         case .result(let result) where result.result.status == .pruned:
+            // Stopped by the pruner: pruned, or paused (ASHA's promotion form; the journal says which).
             logger.info(
-                "trial pruned",
+                "trial stopped",
                 metadata: ["trial.key": "\(result.key)", "step": "\(result.result.step.map(String.init) ?? "-")"])
         default:
             break
@@ -229,6 +230,7 @@ package final class CoordinatorService {
             finishReason: machine.finishReason)
         snapshot.fromFallback = machine.fallbackCount
         snapshot.staleProposals = machine.staleCount
+        snapshot.paused = machine.pausedCount
         return snapshot
     }
 }

@@ -145,6 +145,8 @@ extension CoordinatorStateMachine {
         }
         checkpoints.stored[key.trial] = stored
         actions.messages.append((upload.peer, .checkpointAck(assembly.ack(for: .complete(Data()), done: true))))
+        // ASHA's promotion form: the checkpoint a trial waited for to pause.
+        actions.append(checkpointStored(key.trial, step: stored.step))
         // A trial that ended while its last checkpoint was arriving (it completed right after).
         actions.append(cleanUpCheckpoints(of: key.trial))
         return actions
@@ -303,7 +305,7 @@ extension CoordinatorStateMachine {
             return actions
         }
         switch entry.state {
-        case .pending, .running, .orphaned: return actions
+        case .pending, .running, .orphaned, .paused: return actions
         case .completed where checkpointRetention == .best:
             for other in checkpoints.stored.keys where other != best?.trial && isEnded(other) {
                 checkpoints.stored[other] = nil

@@ -28,6 +28,10 @@ extension CoordinatorStateMachine {
         if freeSlots > 0 && !pastWallTime(now: now) {
             trialsToRun = Array(retryQueue.prefix(freeSlots))
             retryQueue.removeFirst(trialsToRun.count)
+            // ASHA's promotion form: promotable paused trials before new ones.
+            let promoted = promotePaused(places: freeSlots - trialsToRun.count)
+            trialsToRun += promoted.trials
+            actions.journal += promoted.journal
         }
         let wanted = min(freeSlots - trialsToRun.count, config.budget.trials - trials.count)
         if wanted > 0 && canCreateTrials(now: now) {
@@ -117,7 +121,10 @@ extension CoordinatorStateMachine {
     /// it saves the wait for a proposal, which only shows when trials are short. So: always for
     /// strategies that ignore the history (random, grid), and for the others only once waiting
     /// for a proposal is known to cost a slot more than `queueWhenWaitExceeds` of a trial.
+    /// Never in ASHA's promotion form: a trial queued on a worker would take the slot a promotion
+    /// is due when it frees.
     var fillsQueues: Bool {
+        if pruner?.pauses == true { return false }
         guard search.usesHistory else { return true }
         guard let trial = typicalTrialSeconds, let wait = typicalProposalSeconds else { return false }
         return wait > queueWhenWaitExceeds * trial
@@ -153,6 +160,7 @@ extension CoordinatorStateMachine {
         entry.state = .running(peer: peer, worker: worker.id)
         entry.lastReport = nil
         entry.stopReason = nil
+        entry.pausing = false
         entry.dispatchedAt = now
         trials[trial] = entry
         let key = TrialKey(trial: trial, attempt: entry.attempt)
@@ -199,6 +207,11 @@ extension CoordinatorStateMachine {
                 if outcomes { history.finishedMetrics.append([:]) }
                 let loss = objective.map { config.objective.direction == .minimize ? $0 : -$0 }
                 history.pruned.append(PrunedObservation(parameters: entry.parameters, step: step, value: loss))
+            case .paused(_, let step, let objective, _):
+                // Seen as pruned where it waits (it may yet be promoted and complete).
+                history.finished.append((entry.parameters, nil))
+                let loss = objective.map { config.objective.direction == .minimize ? $0 : -$0 }
+                history.pruned.append(PrunedObservation(parameters: entry.parameters, step: step, value: loss))
             }
         }
         history.running += proposals.freshParameters(ended: endedCount)
@@ -210,7 +223,8 @@ extension CoordinatorStateMachine {
     mutating func finishIfDone(now: Double) -> CoordinatorActions {
         guard !isFinished, runningCount == 0, orphanCount == 0 else { return CoordinatorActions() }
         let pendingRetries = !retryQueue.isEmpty && !pastWallTime(now: now)
-        guard !pendingRetries, !canCreateTrials(now: now) else { return CoordinatorActions() }
+        let pendingPromotion = !pastWallTime(now: now) && hasPromotion
+        guard !pendingRetries, !pendingPromotion, !canCreateTrials(now: now) else { return CoordinatorActions() }
         // Past the wall time, trials still waiting for a retry will not get one.
         for trial in retryQueue {
             trials[trial]?.state = .failed
@@ -232,10 +246,12 @@ extension CoordinatorStateMachine {
     /// same log resumes it), then `shutdown` to every worker.
     mutating func finish(reason: String, interrupted: Bool) -> CoordinatorActions {
         finishReason = reason
-        var actions = CoordinatorActions()
+        // Trials still paused at the end were not promoted: pruned, unless the study may resume.
+        var actions = interrupted ? CoordinatorActions() : pruneUnpromoted()
         let summary = StudyFinished(
-            reason: reason, completed: completedCount, failed: failedCount, pruned: prunedCount, bestTrial: best?.trial,
-            bestObjective: best?.objective, bestParams: best.flatMap { trials[$0.trial]?.parameters })
+            reason: reason, completed: completedCount, failed: failedCount, pruned: prunedCount,
+            paused: pausedCount > 0 ? pausedCount : nil, bestTrial: best?.trial, bestObjective: best?.objective,
+            bestParams: best.flatMap { trials[$0.trial]?.parameters })
         actions.journal.append(interrupted ? .studyStopped(summary) : .studyFinished(summary))
         for (peer, _) in workers.sorted(by: { $0.value.id.rawValue < $1.value.id.rawValue }) {
             actions.messages.append(

@@ -8,15 +8,24 @@ import HPOWire
 extension CoordinatorStateMachine {
     /// Judges one report (already journaled). Reports of an attempt already asked to stop are
     /// not judged again.
-    mutating func judge(_ message: ReportMessage, from peer: PeerID) -> CoordinatorActions {
+    mutating func judge(_ message: ReportMessage, from peer: PeerID, now: Double) -> CoordinatorActions {
         var actions = CoordinatorActions()
         let key = message.key
         guard pruner != nil, trials[key.trial]?.stopReason == nil, !isFinished else { return actions }
         let decision = pruner?.report(
             trial: key.trial, attempt: key.attempt, step: message.report.step, metrics: message.report.metrics)
-        if case .stop(let reason)? = decision {
+        switch decision {
+        case .stop(let reason)?:
             trials[key.trial]?.stopReason = reason
             actions.messages.append((peer, .stop(StopMessage(key: key, reason: reason))))
+        case .pause(let rung, let reason)?:
+            actions.append(decidedPause(key.trial, rung: rung, reason: reason))
+        case .continue?, nil:
+            break
+        }
+        // A new value at a rung may make a paused trial promotable, for a place that is idle.
+        if pruner?.pauses == true, workers.values.contains(where: { openPlaces($0) > 0 }) {
+            actions.append(dispatch(now: now))
         }
         return actions
     }
@@ -25,11 +34,27 @@ extension CoordinatorStateMachine {
     /// medians are what the last coordinator had. Its decisions come out the same (it is
     /// deterministic, and it was fed exactly these reports, minus those of attempts it had
     /// already stopped, which are skipped here too). A trial still running that it had asked to
-    /// stop stays asked: the `stop` goes out again when its worker is back.
-    mutating func replayReports(_ reports: [TrialReported]) {
+    /// stop stays asked: the `stop` goes out again when its worker is back. For ASHA's promotion
+    /// form the feed holds the checkpoints and promotions too, in log order (`+Pausing`).
+    mutating func replayPruner(_ feed: [PrunerReplayItem]) {
         guard pruner != nil else { return }
         var stopped: Set<TrialKey> = []
-        for report in reports {
+        // Each trial's last durable checkpoint so far in the log (a pause decided after it uses it).
+        var lastCheckpoint: [TrialID: Int] = [:]
+        for item in feed {
+            let report: TrialReported
+            switch item {
+            case .report(let logged): report = logged
+            case .checkpoint(let trial, let attempt, let step):
+                lastCheckpoint[trial] = step
+                if replayCheckpoint(trial, attempt: attempt, step: step) {
+                    stopped.insert(TrialKey(trial: trial, attempt: attempt))
+                }
+                continue
+            case .promoted(let trial, let rung):
+                pruner?.promote(trial, from: rung)
+                continue
+            }
             let key = TrialKey(trial: report.trial, attempt: report.attempt)
             if trials[report.trial]?.attempt == report.attempt {
                 trials[report.trial]?.lastReport = TrialReport(step: report.step, metrics: report.metrics)
@@ -37,6 +62,14 @@ extension CoordinatorStateMachine {
             guard !stopped.contains(key) else { continue }
             let decision = pruner?.report(
                 trial: report.trial, attempt: report.attempt, step: report.step, metrics: report.metrics)
+            if case .pause(let rung, let reason)? = decision {
+                trials[report.trial]?.pauseAt = (rung, reason)
+                if let step = lastCheckpoint[report.trial],
+                    replayCheckpoint(report.trial, attempt: report.attempt, step: step)
+                {
+                    stopped.insert(key)
+                }
+            }
             guard case .stop(let reason)? = decision else { continue }
             stopped.insert(key)
             if trials[report.trial]?.attempt == report.attempt, trials[report.trial]?.state == .orphaned {
@@ -87,6 +120,9 @@ extension CoordinatorStateMachine {
         -> JournalEvent?
     {
         guard let entry = trials[key.trial] else { return nil }
+        if entry.pausing, let checkpoint = checkpoints.stored[key.trial] {
+            return pause(key, worker: worker, result: result, checkpoint: checkpoint, now: now)
+        }
         let last = entry.lastReport
         let metrics = result.flatMap { $0.metrics.isEmpty ? nil : $0.metrics } ?? last?.metrics ?? [:]
         let step = result?.step ?? last?.step

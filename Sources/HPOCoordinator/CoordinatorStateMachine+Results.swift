@@ -3,7 +3,7 @@ import HPOJournal
 import HPOWire
 
 extension CoordinatorStateMachine {
-    mutating func record(_ message: ReportMessage, from peer: PeerID) -> CoordinatorActions {
+    mutating func record(_ message: ReportMessage, from peer: PeerID, now: Double) -> CoordinatorActions {
         var actions = CoordinatorActions()
         // Out of bounds (the codec drops these already): not journaled, not judged.
         guard WireBounds.violation(in: message.report) == nil, holds(message.key, from: peer) else { return actions }
@@ -13,7 +13,7 @@ extension CoordinatorStateMachine {
                     trial: message.key.trial, attempt: message.key.attempt, step: message.report.step,
                     metrics: message.report.metrics)))
         trials[message.key.trial]?.lastReport = message.report
-        actions.append(judge(message, from: peer))
+        actions.append(judge(message, from: peer, now: now))
         return actions
     }
 
@@ -114,6 +114,7 @@ extension CoordinatorStateMachine {
         case .completed: "trial already completed"
         case .failed: "trial already failed for good"
         case .pruned: "trial already pruned"
+        case .paused: "trial paused"
         case _ where entry.attempt != key.attempt: "stale: attempt \(entry.attempt) holds the trial"
         default: "the trial is not running on this worker"
         }

@@ -116,6 +116,8 @@ package struct CoordinatorStateMachine {
     package internal(set) var completedCount = 0
     package internal(set) var failedCount = 0
     package internal(set) var prunedCount = 0
+    /// Trials paused by ASHA's promotion form and not promoted yet (`+Pausing`).
+    package internal(set) var pausedCount = 0
     /// Checkpoints: stored, arriving, being sent (`+Checkpoints`).
     var checkpoints = CheckpointBook()
     /// The largest checkpoint accepted, in bytes; nil: checkpoints are refused (no store).
@@ -169,6 +171,9 @@ package struct CoordinatorStateMachine {
         case failed
         /// Stopped early; `step` and `objective` are from its last report.
         case pruned(step: Int?, objective: Double?)
+        /// Paused at `rung` by ASHA's promotion form, its checkpoint at `step` kept; `objective`
+        /// is from its last report, `worker` ran it last.
+        case paused(rung: Int, step: Int, objective: Double?, worker: WorkerID)
     }
 
     struct TrialEntry {
@@ -185,6 +190,11 @@ package struct CoordinatorStateMachine {
         /// Set once the pruner asked the current attempt to stop: why. From then on the trial
         /// ends as pruned unless it completes.
         var stopReason: String?
+        /// ASHA's promotion form decided to pause the trial at this rung, for this reason, once a
+        /// checkpoint at or past the rung is durable (`+Pausing`).
+        var pauseAt: (rung: Int, reason: String)? = nil
+        /// Set with `stopReason` when the stop is a pause: the attempt ends as paused, not pruned.
+        var pausing = false
         /// When the current attempt was dispatched (this coordinator's clock), for the duration
         /// of a trial pruned without a result from its worker.
         var dispatchedAt: Double?
@@ -232,6 +242,9 @@ package struct CoordinatorStateMachine {
             case .completed(let objective): state = .completed(objective: objective)
             case .failed: state = .failed
             case .pruned(let step, let objective): state = .pruned(step: step, objective: objective)
+            case .paused(let rung, let step, let objective, let worker):
+                state = .paused(rung: rung, step: step, objective: objective, worker: worker)
+                pausedCount += 1
             }
             trials[id] = TrialEntry(
                 parameters: trial.parameters, attempt: trial.attempt, state: state, metrics: trial.metrics)
@@ -243,7 +256,7 @@ package struct CoordinatorStateMachine {
         failedCount = restored.failedCount
         prunedCount = restored.prunedCount
         best = restored.best
-        replayReports(restored.reports)
+        replayPruner(restored.prunerFeed)
     }
 
     // MARK: - Queries
@@ -319,7 +332,7 @@ package struct CoordinatorStateMachine {
         switch message {
         case .hello: return CoordinatorActions()  // handled above
         case .heartbeat: return CoordinatorActions()
-        case .report(let report): return record(report, from: peer)
+        case .report(let report): return record(report, from: peer, now: now)
         case .result(let result): return record(result, from: peer, now: now)
         case .bye(let reason):
             var actions = handBackOnBye(from: peer, now: now)

@@ -25,6 +25,8 @@ package struct ProgressSnapshot: Sendable {
     package var fromFallback = 0
     /// Trials whose configuration the model computed before the latest results arrived.
     package var staleProposals = 0
+    /// Trials paused at a rung by ASHA's promotion form, waiting for a promotion (not done).
+    package var paused = 0
 
     package init(
         study: String, completed: Int, failed: Int, pruned: Int = 0, running: Int, queued: Int = 0, budget: Int,
@@ -53,11 +55,12 @@ package struct ProgressSnapshot: Sendable {
 
     /// One line, for example
     /// `branin  done 12/30  running 4  failed 0  best 0.4123 (#7)  workers 4/4 busy  12.3 trials/s  0:05  ~0:08 left`
-    /// (with `+N queued` after the running count while workers hold prefetched trials, and
-    /// `pruned N` after `failed` once a trial was pruned).
+    /// (with `+N queued` after the running count while workers hold prefetched trials, `paused N`
+    /// after it while trials wait at a rung, and `pruned N` after `failed` once a trial was pruned).
     package var line: String {
         var parts = ["\(study)", "done \(done)/\(budget)", "running \(running - queued)"]
         if queued > 0 { parts.append("+\(queued) queued") }
+        if paused > 0 { parts.append("paused \(paused)") }
         parts.append("failed \(failed)")
         if pruned > 0 { parts.append("pruned \(pruned)") }
         if let bestObjective, let bestTrial {
@@ -82,7 +85,7 @@ package struct ProgressSnapshot: Sendable {
     /// The closing summary: why it ended, the counts and the best parameters.
     package var summary: String {
         var lines = ["study \(study) finished: \(finishReason ?? "stopped")"]
-        let pruning = pruned > 0 ? ", \(pruned) pruned" : ""
+        let pruning = (pruned > 0 ? ", \(pruned) pruned" : "") + (paused > 0 ? ", \(paused) paused" : "")
         lines.append(
             "  trials: \(completed) completed, \(failed) failed\(pruning), in \(Self.formatDuration(elapsedSeconds))")
         if fromFallback > 0 || staleProposals > 0 {

@@ -12,6 +12,8 @@ package struct RestoredStudy: Sendable {
         case failed
         /// Stopped early (terminal: not run again). `step` and `objective` are from its last report.
         case pruned(step: Int?, objective: Double?)
+        /// Paused by ASHA's promotion form at `rung`, its checkpoint at `step` kept (`trial_paused`).
+        case paused(rung: Int, step: Int, objective: Double?, worker: WorkerID)
     }
 
     package struct Trial: Sendable {
@@ -32,9 +34,10 @@ package struct RestoredStudy: Sendable {
     package var completedCount = 0
     package var failedCount = 0
     package var prunedCount = 0
-    /// The intermediate reports, in log order, when the study has a pruner: fed to it again so
-    /// it decides as before the restart.
-    package var reports: [TrialReported] = []
+    /// The intermediate reports (and, for ASHA's promotion form, the checkpoints and promotions),
+    /// in log order, when the study has a pruner: fed to it again so it decides as before the
+    /// restart.
+    package var prunerFeed: [PrunerReplayItem] = []
     package var best: (trial: TrialID, objective: Double)?
     /// The last `trial_checkpoint` of each trial: what its next attempt resumes from.
     package var checkpoints: [TrialID: StoredCheckpoint] = [:]
@@ -110,7 +113,7 @@ package enum StudyReplay {
             study.trials[e.trial]?.state = .pruned(step: e.step, objective: e.objective)
             study.prunedCount += 1
         case .trialReport(let e) where study.config.pruner != nil:
-            study.reports.append(e)
+            study.prunerFeed.append(.report(e))
         case .workerLeft(let e):
             for number in e.abandoned where study.trials[TrialID(number)]?.state == .running {
                 study.trials[TrialID(number)]?.state = .queued
@@ -118,6 +121,19 @@ package enum StudyReplay {
             }
         case .trialCheckpoint(let e):
             study.checkpoints[e.trial] = StoredCheckpoint(step: e.step, size: e.size, sha256: e.sha256, file: e.file)
+            if study.config.pruner != nil {
+                study.prunerFeed.append(.checkpoint(trial: e.trial, attempt: e.attempt, step: e.step))
+            }
+        case .trialPaused(let e):
+            study.trials[e.trial]?.state = .paused(
+                rung: e.rung, step: e.step, objective: e.objective, worker: e.worker)
+        case .trialPromoted(let e):
+            // Dispatched in the same turn; if the log ends before that line, it waits in the queue.
+            if case .paused? = study.trials[e.trial]?.state {
+                study.trials[e.trial]?.state = .queued
+                study.queue.append(e.trial)
+            }
+            study.prunerFeed.append(.promoted(trial: e.trial, rung: e.rung))
         case .trialPreempted(let e):
             study.preemptions[e.trial, default: 0] += 1
             if study.trials[e.trial]?.state == .running {

@@ -33,6 +33,15 @@ package enum PrunerResource: Hashable, Sendable, Codable, CustomStringConvertibl
     }
 }
 
+/// What ASHA does with a trial that is not in the top 1/η of a rung (`mode:`; docs/pruning.md).
+package enum ASHAMode: String, Hashable, Sendable, Codable, CaseIterable {
+    /// It stops for good (pruned): the early-stopping form, as Optuna and Ray Tune run ASHA.
+    case stop
+    /// It is paused once a checkpoint at or past the rung is durable, and resumed from that
+    /// checkpoint if it is later promoted: the promotion form of Li et al.'s ASHA (2020).
+    case promote
+}
+
 /// The settings of `kind: asha`.
 package struct ASHASettings: Hashable, Sendable, Codable {
     package var resource: PrunerResource
@@ -42,14 +51,18 @@ package struct ASHASettings: Hashable, Sendable, Codable {
     package var reductionFactor: Int
     /// No rung at or above this (a trial that gets there finishes anyway); nil: no limit.
     package var maxResource: Double?
+    /// Stop (the default) or pause and promote.
+    package var mode: ASHAMode
 
     package init(
-        resource: PrunerResource = .step, minResource: Double = 1, reductionFactor: Int = 3, maxResource: Double? = nil
+        resource: PrunerResource = .step, minResource: Double = 1, reductionFactor: Int = 3, maxResource: Double? = nil,
+        mode: ASHAMode = .stop
     ) {
         self.resource = resource
         self.minResource = minResource
         self.reductionFactor = reductionFactor
         self.maxResource = maxResource
+        self.mode = mode
     }
 
     enum CodingKeys: String, CodingKey {
@@ -57,6 +70,7 @@ package struct ASHASettings: Hashable, Sendable, Codable {
         case minResource = "min_resource"
         case reductionFactor = "reduction_factor"
         case maxResource = "max_resource"
+        case mode
     }
 
     package init(from decoder: any Decoder) throws {
@@ -65,6 +79,17 @@ package struct ASHASettings: Hashable, Sendable, Codable {
         minResource = try container.decodeIfPresent(Double.self, forKey: .minResource) ?? 1
         reductionFactor = try container.decodeIfPresent(Int.self, forKey: .reductionFactor) ?? 3
         maxResource = try container.decodeIfPresent(Double.self, forKey: .maxResource)
+        mode = try container.decodeIfPresent(ASHAMode.self, forKey: .mode) ?? .stop
+    }
+
+    /// `mode` is written only when it is `promote`, so logs of stop-form studies read as before.
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(resource, forKey: .resource)
+        try container.encode(minResource, forKey: .minResource)
+        try container.encode(reductionFactor, forKey: .reductionFactor)
+        try container.encodeIfPresent(maxResource, forKey: .maxResource)
+        if mode != .stop { try container.encode(mode, forKey: .mode) }
     }
 }
 

@@ -76,6 +76,8 @@ enum JournalCoding {
         case .trialCheckpoint(let event): return try encoder.encode(event)
         case .trialResumed(let event): return try encoder.encode(event)
         case .trialPreempted(let event): return try encoder.encode(event)
+        case .trialPaused(let event): return try encoder.encode(event)
+        case .trialPromoted(let event): return try encoder.encode(event)
         }
     }
 
@@ -108,6 +110,8 @@ enum JournalCoding {
         case "trial_checkpoint": event = .trialCheckpoint(try decoder.decode(TrialCheckpointed.self, from: line))
         case "trial_resumed": event = .trialResumed(try decoder.decode(TrialResumed.self, from: line))
         case "trial_preempted": event = .trialPreempted(try decoder.decode(TrialPreempted.self, from: line))
+        case "trial_paused": event = .trialPaused(try decoder.decode(TrialPaused.self, from: line))
+        case "trial_promoted": event = .trialPromoted(try decoder.decode(TrialPromoted.self, from: line))
         default: return nil
         }
         return JournalRecord(event: event, time: header.time)

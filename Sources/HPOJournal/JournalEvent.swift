@@ -28,6 +28,10 @@ package enum JournalEvent: Hashable, Sendable {
     case trialResumed(TrialResumed)
     /// An attempt handed back by a worker that was told to leave: the trial runs again.
     case trialPreempted(TrialPreempted)
+    /// ASHA's promotion form paused a trial at a rung (see `PauseEvents.swift`).
+    case trialPaused(TrialPaused)
+    /// A paused trial runs again from its checkpoint.
+    case trialPromoted(TrialPromoted)
 
     /// The value of the line's `"event"` field.
     package var name: String {
@@ -49,6 +53,8 @@ package enum JournalEvent: Hashable, Sendable {
         case .trialCheckpoint: "trial_checkpoint"
         case .trialResumed: "trial_resumed"
         case .trialPreempted: "trial_preempted"
+        case .trialPaused: "trial_paused"
+        case .trialPromoted: "trial_promoted"
         }
     }
 }
@@ -330,23 +336,27 @@ package struct StudyFinished: Hashable, Sendable, Codable {
     package var failed: Int
     /// Trials stopped early (absent in logs written before pruning existed).
     package var pruned: Int?
+    /// Trials paused by ASHA's promotion form and not promoted (absent when none): only a stopped
+    /// study has any, since a finished one records them as pruned.
+    package var paused: Int?
     package var bestTrial: TrialID?
     package var bestObjective: Double?
     package var bestParams: Parameters?
     package init(
-        reason: String, completed: Int, failed: Int, pruned: Int? = nil, bestTrial: TrialID?, bestObjective: Double?,
-        bestParams: Parameters?
+        reason: String, completed: Int, failed: Int, pruned: Int? = nil, paused: Int? = nil, bestTrial: TrialID?,
+        bestObjective: Double?, bestParams: Parameters?
     ) {
         self.reason = reason
         self.completed = completed
         self.failed = failed
         self.pruned = pruned
+        self.paused = paused
         self.bestTrial = bestTrial
         self.bestObjective = bestObjective
         self.bestParams = bestParams
     }
     enum CodingKeys: String, CodingKey {
-        case reason, completed, failed, pruned
+        case reason, completed, failed, pruned, paused
         case bestTrial = "best_trial"
         case bestObjective = "best_objective"
         case bestParams = "best_params"

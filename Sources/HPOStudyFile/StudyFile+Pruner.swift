@@ -5,7 +5,10 @@ import Yams
 extension StudyFile {
     /// `asha`, `median`, `{kind: asha, min_resource: 1, reduction_factor: 3}` or
     /// `{kind: median, warmup_steps: 5, min_trials: 5}`; every setting but `kind` has a default.
-    static func readPruner(_ field: YAMLField) throws -> PrunerConfig {
+    ///
+    /// `mode: promote` (pause and promote) needs trials that checkpoint: a command, or the
+    /// built-in trainer `mlp`; `trial` is the study's, to say so.
+    static func readPruner(_ field: YAMLField, trial: TrialSpec) throws -> PrunerConfig {
         if case .scalar = field.node {
             let kind = try field.oneOf(PrunerKind.allCases, named: \.rawValue)
             return PrunerConfig(rule: kind == .asha ? .asha(ASHASettings()) : .median(MedianSettings()))
@@ -24,7 +27,7 @@ extension StudyFile {
                 allowed: prunerCommonKeys + ashaKeys, context: "for an asha pruner",
                 misplaced: Dictionary(
                     uniqueKeysWithValues: medianKeys.map { ($0, "'\($0)' applies only to kind: median") }))
-            return PrunerConfig(metric: try metric(), rule: .asha(try readASHA(mapping)))
+            return PrunerConfig(metric: try metric(), rule: .asha(try readASHA(mapping, trial: trial)))
         case .median:
             try mapping.checkKeys(
                 allowed: prunerCommonKeys + medianKeys, context: "for a median pruner",
@@ -35,11 +38,20 @@ extension StudyFile {
     }
 
     static let prunerCommonKeys = ["kind", "metric"]
-    static let ashaKeys = ["resource", "min_resource", "reduction_factor", "max_resource"]
+    static let ashaKeys = ["resource", "min_resource", "reduction_factor", "max_resource", "mode"]
     static let medianKeys = ["warmup_steps", "min_trials"]
 
-    private static func readASHA(_ mapping: YAMLMapping) throws -> ASHASettings {
+    private static func readASHA(_ mapping: YAMLMapping, trial: TrialSpec) throws -> ASHASettings {
         var settings = ASHASettings()
+        if let mode = mapping.optional("mode") {
+            settings.mode = try mode.oneOf(ASHAMode.allCases, named: \.rawValue)
+            if settings.mode == .promote, case .builtin(let name) = trial.program, !trial.program.checkpoints {
+                throw mode.error(
+                    "mode: promote pauses trials at a checkpoint and resumes them from it, but the built-in "
+                        + "function '\(name)' does not checkpoint; use a command trial or the built-in trainer 'mlp', "
+                        + "or mode: stop")
+            }
+        }
         if let resource = mapping.optional("resource") {
             settings.resource = PrunerResource(try resource.nonEmptyString())
         }

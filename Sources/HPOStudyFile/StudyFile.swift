@@ -45,7 +45,7 @@ package enum StudyFile {
         let trial = try readTrial(
             top.required("trial"), space: space, spaceField: spaceField, builtins: builtins,
             namedBuiltins: namedBuiltins)
-        let pruner = try top.optional("pruner").map(readPruner)
+        let pruner = try top.optional("pruner").map { try readPruner($0, trial: trial) }
         if pruner != nil, objectives.all != nil, let field = top.optional("pruner") {
             throw field.keyError(
                 "pruning needs one objective to rank trials by, and this study has several: remove 'pruner'")

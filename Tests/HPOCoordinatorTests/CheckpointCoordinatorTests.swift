@@ -16,14 +16,17 @@ struct CheckpointHarness {
     static let a = PeerID([1])
     static let b = PeerID([2])
 
-    init(budget: Int = 1, retries: Int = 0, limit: Int = 1 << 30, retention: CheckpointRetention = .best) {
+    init(
+        budget: Int = 1, retries: Int = 0, limit: Int = 1 << 30, retention: CheckpointRetention = .best,
+        pruner: PrunerConfig? = nil
+    ) {
         let space = SearchSpace([
             ParameterSpec(name: "lr", domain: .float(low: 0.01, high: 0.1, log: false), gridSteps: 3)
         ])
         let config = StudyConfig(
             name: "ckpt", objective: Objective(metric: "loss", direction: .minimize), budget: Budget(trials: budget),
             strategy: StrategyConfig(kind: .random), seed: 1, space: space,
-            trial: TrialSpec(program: .command(["python3", "train.py"]), retries: retries), pruner: nil)
+            trial: TrialSpec(program: .command(["python3", "train.py"]), retries: retries), pruner: pruner)
         machine = CoordinatorStateMachine(config: config, software: "t", host: "h")
         machine.maxCheckpointBytes = limit
         machine.checkpointRetention = retention

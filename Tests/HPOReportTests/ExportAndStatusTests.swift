@@ -136,10 +136,9 @@ import Testing
         let counts = try #require(json["counts"] as? [String: Int])
         #expect(
             counts == [
-                "completed": 4, "failed": 1, "pruned": 0, "running": 1, "queued": 0, "interrupted": 0, "done": 5,
-                "attempts": 8,
-                "failed_attempts": 2, "lost_attempts": 1, "retries": 2, "results_dropped": 1, "from_fallback": 0,
-                "stale_proposals": 0, "infeasible": 0
+                "completed": 4, "failed": 1, "pruned": 0, "paused": 0, "running": 1, "queued": 0, "interrupted": 0,
+                "done": 5, "attempts": 8, "failed_attempts": 2, "lost_attempts": 1, "preempted_attempts": 0,
+                "retries": 2, "results_dropped": 1, "from_fallback": 0, "stale_proposals": 0, "infeasible": 0
             ])
         let best = try #require(json["best"] as? [String: Any])
         #expect(best["trial"] as? Int == 5)

@@ -26,7 +26,7 @@ let invalidPrunerCases: [InvalidCase] = [
         fragment:
             """
             unknown key 'reduction_facter' for an asha pruner (did you mean 'reduction_factor'?); allowed keys: \
-            kind, metric, resource, min_resource, reduction_factor, max_resource
+            kind, metric, resource, min_resource, reduction_factor, max_resource, mode
             """
     ),
     InvalidCase(
@@ -64,6 +64,18 @@ let invalidPrunerCases: [InvalidCase] = [
     InvalidCase(
         label: "min_trials 0", yaml: base(inserting: "pruner:\n  kind: median\n  min_trials: 0", at: 8),
         field: "pruner.min_trials", line: 10, fragment: "expected a positive integer, found '0'"),
+    InvalidCase(
+        label: "unknown asha mode", yaml: base(inserting: "pruner: {kind: asha, mode: pause}", at: 8),
+        field: "pruner.mode", line: 8, fragment: "expected one of stop, promote, found 'pause'"),
+    InvalidCase(
+        label: "promote with a built-in function that cannot checkpoint",
+        yaml: base(inserting: "pruner:\n  kind: asha\n  mode: promote", at: 8),
+        field: "pruner.mode", line: 10,
+        fragment: "mode: promote pauses trials at a checkpoint and resumes them from it, but the built-in function "
+            + "'branin' does not checkpoint"),
+    InvalidCase(
+        label: "mode on median", yaml: base(inserting: "pruner: {kind: median, mode: promote}", at: 8),
+        field: "pruner.mode", line: 8, fragment: "'mode' applies only to kind: asha"),
     InvalidCase(
         label: "typo at the top level suggests pruner", yaml: base(inserting: "prunner: asha", at: 8),
         field: "prunner", line: 8, fragment: "unknown key 'prunner' (did you mean 'pruner'?)")
@@ -123,6 +135,20 @@ let invalidPrunerCases: [InvalidCase] = [
         let study = try parse("pruner: asha")
         #expect(study.pruner?.metric(for: study.objective) == "objective")
         #expect(try parse("pruner: {kind: asha, metric: loss}").pruner?.metric(for: study.objective) == "loss")
+    }
+
+    @Test("mode: promote is read for a command trial; stop is the default and is not written to the log's config")
+    func promoteMode() throws {
+        let text = base(replacing: 7, with: "trial: {command: [python3, train.py, \"{x0}\", \"{x1}\"]}")
+        let study = try StudyFile.parse(
+            text + "\npruner: {kind: asha, mode: promote, min_resource: 2}", file: "p.yaml", builtins: testBuiltins)
+        #expect(study.pruner == PrunerConfig(rule: .asha(ASHASettings(minResource: 2, mode: .promote))))
+        let encoded = String(decoding: try JSONEncoder().encode(study), as: UTF8.self)
+        #expect(encoded.contains(#""mode":"promote""#))
+        #expect(try JSONDecoder().decode(StudyConfig.self, from: Data(encoded.utf8)) == study)
+        let stop = try JSONEncoder().encode(PrunerConfig(rule: .asha(ASHASettings())))
+        #expect(!String(decoding: stop, as: UTF8.self).contains("mode"), "stop-form logs read as before")
+        #expect(try parse("pruner: {kind: asha, mode: stop}").pruner == PrunerConfig(rule: .asha(ASHASettings())))
     }
 
     @Test("the configuration survives JSON flat, and a config without a pruner encodes and decodes as before")

@@ -5,8 +5,12 @@ package enum PruneDecision: Hashable, Sendable {
     case `continue`
     /// Stop the trial now; `reason` says why, in words for the log.
     case stop(reason: String)
+    /// ASHA's promotion form: pause the trial at `rung` once a checkpoint at or past this report's
+    /// step is durable (`Pruner.checkpointDurable`); `reason` says why, in words for the log.
+    case pause(rung: Int, reason: String)
 
     package var isStop: Bool { if case .stop = self { true } else { false } }
+    package var isPause: Bool { if case .pause = self { true } else { false } }
 }
 
 /// How a rule names the value it judges in its reasons: the metric, and the sign that turns the

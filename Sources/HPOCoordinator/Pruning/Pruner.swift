@@ -66,6 +66,25 @@ package struct Pruner: Sendable {
         judge(trial: trial, attempt: attempt, step: step, resource: Double(step), value: value)
     }
 
+    // MARK: ASHA's promotion form (`mode: promote`)
+
+    /// Whether trials are paused and promoted rather than stopped.
+    package var pauses: Bool { asha?.settings.mode == .promote }
+
+    /// A checkpoint of `trial` at `step` is durable: the rung to pause it at now, when it was
+    /// waiting for one (see `ASHARule.checkpointDurable`).
+    package mutating func checkpointDurable(trial: TrialID, step: Int) -> Int? {
+        asha?.checkpointDurable(trial: trial, step: step)
+    }
+
+    /// The paused trial to resume next and the rung it is promoted from (`ASHARule.promotion`).
+    package func promotion(isPaused: (TrialID) -> Bool, final: Bool = false) -> (trial: TrialID, rung: Int)? {
+        asha?.promotion(isPaused: isPaused, final: final)
+    }
+
+    /// `trial` goes on past rung `rung`.
+    package mutating func promote(_ trial: TrialID, from rung: Int) { asha?.promote(trial, from: rung) }
+
     private mutating func judge(trial: TrialID, attempt: Attempt, step: Int, resource: Double, value raw: Double)
         -> PruneDecision
     {
@@ -81,7 +100,7 @@ package struct Pruner: Sendable {
         let position = asha != nil ? resource : Double(step)
         guard position > state.furthest else { return .continue }
         state.furthest = position
-        if let decision = asha?.judge(trial: trial, resource: resource, value: value) { return decision }
+        if let decision = asha?.judge(trial: trial, step: step, resource: resource, value: value) { return decision }
         return median?.judge(trial: trial, step: step, value: value, best: state.best) ?? .continue
     }
 }

@@ -19,8 +19,12 @@ package struct AttemptRecord: Hashable, Sendable {
         case failed
         /// The coordinator stopped it early (`trial_pruned`); `stopStep` says where.
         case pruned
-        /// Its worker left (or the coordinator restarted) before it reported: it runs again.
+        /// Its worker left (or the coordinator restarted) before it reported, or handed it back
+        /// (`trial_preempted`, reason `preempted: …`): it runs again.
         case lost
+        /// ASHA's promotion form paused it at a rung (`trial_paused`); `stopStep` is the step of
+        /// the checkpoint its trial resumes from when promoted.
+        case paused
         /// No outcome, and the study has finished or stopped.
         case interrupted
     }
@@ -77,6 +81,8 @@ package enum TrialState: String, Hashable, Sendable, Codable, CaseIterable {
     case queued
     /// An attempt was running when the study finished or stopped.
     case interrupted
+    /// Paused at a rung by ASHA's promotion form, waiting to be promoted.
+    case paused
 }
 
 /// One trial: its parameters, its attempts and its final state.

@@ -158,6 +158,14 @@ private struct Builder {
                 $0.willRetry = e.willRetry
                 $0.metrics = e.metrics
             }
+        case .trialPruned(let e)
+        where trials[e.trial]?.attempts.contains(where: { $0.attempt == e.attempt && $0.outcome == .paused }) == true:
+            // A paused trial never promoted, pruned when the study ended: its attempt ended at its
+            // pause (its time and duration stand); only the outcome changes.
+            update(e.trial, attempt: e.attempt) {
+                $0.outcome = .pruned
+                $0.reason = e.reason
+            }
         case .trialPruned(let e):
             end(
                 e.trial, e.attempt, as: .pruned, worker: e.worker, params: e.params, duration: e.durationSeconds,
@@ -171,8 +179,17 @@ private struct Builder {
             history.resultsDropped += 1
         case .lrRangeTest:
             break  // drawn from `StudyLog.rangeTests`
-        case .trialCheckpoint, .trialResumed:
+        case .trialCheckpoint, .trialResumed, .trialPromoted:
             break
+        case .trialPaused(let e):
+            end(
+                e.trial, e.attempt, as: .paused, worker: e.worker, params: e.params, duration: e.durationSeconds,
+                at: time
+            ) {
+                $0.reason = e.reason
+                $0.metrics = e.metrics
+                $0.stopStep = e.step
+            }
         case .trialPreempted(let e):
             // Handed back by a worker that was told to leave: the trial runs again, like a lost one.
             update(e.trial) { attempt in
@@ -217,6 +234,7 @@ private struct Builder {
         case .completed: return .completed
         case .failed: return last.willRetry ? .queued : .failed
         case .pruned: return .pruned
+        case .paused: return .paused
         case .lost: return .queued
         case .running: return .running
         case .interrupted: return .interrupted

@@ -132,12 +132,19 @@ package enum HTMLReport {
             + "that are still falling at the end could have used more steps; curves that flatten early or "
             + "climb are hopeless configurations. Dashed: trials without a final objective."
         let pruned = LearningCurvesPlot.showsPruned(context, cap: cap, metric: metric)
+        let paused = LearningCurvesPlot.showsPauses(context, cap: cap, metric: metric)
+        let pauseNote =
+            " A ‖ marks where a trial was paused at a rung (ASHA's promotion form) and waited; hover it for "
+            + "how long. A promoted trial's line goes on from the checkpoint it resumed from."
         return section(
-            "Learning curves", how: how + (pruned ? " An × ends a trial the pruner stopped early." : ""), plot,
+            "Learning curves",
+            how: how + (pruned ? " An × ends a trial the pruner stopped early." : "") + (paused ? pauseNote : ""),
+            plot,
             empty: "",
             legend: legend(
                 [("ramp", "worse → better final objective"), ("line q7", "best trial (thick)")]
-                    + (pruned ? [("line pruned", "pruned (× where it stopped)")] : [])))
+                    + (pruned ? [("line pruned", "pruned (× where it stopped)")] : [])
+                    + (paused ? [("paused", "paused (‖ where it waited)")] : [])))
     }
 
     private static func rangeTests(_ tests: [LRRangeTestRan]) -> [Markup] {
@@ -155,8 +162,8 @@ package enum HTMLReport {
             + "while the dotted line (connected) runs is a worker waiting for work."
         let outcomes = Set(context.history.trials.flatMap(\.attempts).map(\.outcome))
         let swatches: [(AttemptRecord.Outcome, String)] = [
-            (.completed, "ok"), (.failed, "fail"), (.pruned, "pruned"), (.lost, "lost"), (.running, "run"),
-            (.interrupted, "interrupted")
+            (.completed, "ok"), (.failed, "fail"), (.pruned, "pruned"), (.paused, "paused"), (.lost, "lost"),
+            (.running, "run"), (.interrupted, "interrupted")
         ]
         var items = swatches.filter { outcomes.contains($0.0) }.map { ($0.1, $0.0.rawValue) }
         if context.history.runs.count > 1 { items.append(("down", "coordinator down")) }

@@ -30,7 +30,7 @@ enum ReportStyle {
           --bg: #ffffff; --fg: #1c2230; --muted: #5d6677; --panel: #f5f6f8; --border: #d8dce4;
           --plot-bg: #fbfbfc; --grid: #e4e7ed; --accent: #0072b2; --best: #d55e00;
           --ok: #009e73; --fail: #d55e00; --lost: #e69f00; --run: #56b4e9; --interrupted: #999999;
-          --pruned: #cc79a7; --down: rgba(120, 120, 120, 0.16);
+          --pruned: #cc79a7; --paused: #0072b2; --down: rgba(120, 120, 120, 0.16);
           --q0: #a0da39; --q1: #5ac664; --q2: #2dab7f; --q3: #238e8b;
           --q4: #2e708e; --q5: #3b5089; --q6: #462c79; --q7: #440154;
         }
@@ -42,7 +42,7 @@ enum ReportStyle {
             --bg: #14171d; --fg: #e3e6ed; --muted: #9aa3b4; --panel: #1c2029; --border: #333a47;
             --plot-bg: #181b22; --grid: #2a303b; --accent: #56b4e9; --best: #ff8c42;
             --ok: #2cc59a; --fail: #ff6b5b; --lost: #f0b429; --run: #7cc8f2; --interrupted: #8a8f99;
-            --pruned: #e59cc8; --down: rgba(160, 160, 160, 0.14);
+            --pruned: #e59cc8; --paused: #5aa9e6; --down: rgba(160, 160, 160, 0.14);
             --q0: #3d4886; --q1: #32668d; --q2: #26828d; --q3: #209d88;
             --q4: #3cb775; --q5: #70cc56; --q6: #b3dd35; --q7: #fde725;
           }
@@ -86,7 +86,7 @@ enum ReportStyle {
           background: linear-gradient(to right, var(--q0), var(--q2), var(--q4), var(--q6), var(--q7)); }
         .sw.ok { background: var(--ok); } .sw.fail { background: var(--fail); } .sw.lost { background: var(--lost); }
         .sw.run { background: var(--run); } .sw.interrupted { background: var(--interrupted); }
-        .sw.pruned { background: var(--pruned); }
+        .sw.pruned { background: var(--pruned); } .sw.paused { background: var(--paused); }
         .sw.dot { border-radius: 50%; background: var(--accent); width: 9px; height: 9px; }
         .sw.best { background: var(--best); } .sw.q7 { background: var(--q7); }
         .sw.down { background: var(--down); border: 1px solid var(--border); }
@@ -132,6 +132,7 @@ enum ReportStyle {
         .curve.unranked { stroke: var(--muted); stroke-dasharray: 4 3; stroke-opacity: 0.7; }
         .curve.pruned { stroke: var(--pruned); stroke-dasharray: none; stroke-opacity: 0.75; }
         .prune-mark { stroke: var(--pruned); stroke-width: 2; fill: none; }
+        .pause-mark { stroke: var(--paused); stroke-width: 2; fill: none; }
         .q0 { stroke: var(--q0); } .q1 { stroke: var(--q1); } .q2 { stroke: var(--q2); } .q3 { stroke: var(--q3); }
         .q4 { stroke: var(--q4); } .q5 { stroke: var(--q5); } .q6 { stroke: var(--q6); } .q7 { stroke: var(--q7); }
         .bar { stroke: var(--bg); stroke-width: 0.5; }
@@ -141,6 +142,7 @@ enum ReportStyle {
         .outcome-running { fill: var(--run); }
         .outcome-interrupted { fill: var(--interrupted); }
         .outcome-pruned { fill: var(--pruned); }
+        .outcome-paused { fill: var(--paused); }
         .conn { stroke: var(--muted); stroke-width: 1; stroke-dasharray: 1 3; }
         .downtime { fill: var(--down); }
         .lr-raw { fill: var(--muted); fill-opacity: 0.55; }

@@ -49,10 +49,11 @@ enum SummarySection {
         }
         var activity = "\(counts.queued) queued"
         if counts.interrupted > 0 { activity += ", \(counts.interrupted) interrupted" }
+        if counts.paused > 0 { activity += ", \(counts.paused) paused" }
         cards.append(card("running", HumanFormat.count(counts.running), activity))
         var attempts = "\(counts.retries) retries"
         if counts.lostAttempts > 0 { attempts += ", \(counts.lostAttempts) lost" }
-        if counts.preemptedAttempts > 0 { attempts += " (\(counts.preemptedAttempts) of them preempted)" }
+        if counts.preemptedAttempts > 0 { attempts += ", \(counts.preemptedAttempts) preempted" }
         if counts.resultsDropped > 0 { attempts += ", \(counts.resultsDropped) dropped" }
         cards.append(card("failed attempts", HumanFormat.count(counts.failedAttempts), attempts))
         cards.append(

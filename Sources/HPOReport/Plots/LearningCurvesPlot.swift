@@ -5,7 +5,8 @@ import HPOCore
 /// line per trial (the reports of its deciding attempt), coloured by how good the trial's final
 /// objective is, the best trial's line thickest and labelled. Trials without an objective (failed,
 /// running) are dashed; pruned trials (stopped early) are drawn in their own colour and end with
-/// an × where they stopped.
+/// an × where they stopped; a trial paused and promoted (ASHA's promotion form) has one line
+/// through its attempts, with a ‖ where it waited (`+Pauses`).
 package enum LearningCurvesPlot {
     package static let defaultCap = 30
 
@@ -15,6 +16,8 @@ package enum LearningCurvesPlot {
         package var trials: [(trial: TrialID, rank: Int?, points: [(step: Double, value: Double)])]
         /// Trials with reports of the metric, before the cap.
         package var available: Int
+        /// Where paused trials waited, by trial.
+        var pauses: [TrialID: [PauseMark]] = [:]
     }
 
     /// The metric to draw: `preferred` if reports carry it; else the objective's metric; else one
@@ -53,6 +56,7 @@ package enum LearningCurvesPlot {
         guard let metric = metric(context, preferred: preferred) else { return nil }
         let ranks = Dictionary(uniqueKeysWithValues: context.ranking.map { ($0.trial, $0.rank) })
         var candidates: [(trial: TrialID, rank: Int?, points: [(step: Double, value: Double)])] = []
+        var pauses: [TrialID: [PauseMark]] = [:]
         for trial in context.history.trials {
             guard let byAttempt = context.history.reports[trial.trial] else { continue }
             // The deciding attempt's reports: the last attempt that reported this metric.
@@ -60,18 +64,16 @@ package enum LearningCurvesPlot {
                 trial.attempts.reversed().first { attempt in
                     byAttempt[attempt.attempt]?.contains { $0.metrics[metric] != nil } ?? false
                 }?.attempt ?? byAttempt.keys.max()
-            guard let attempt, let reports = byAttempt[attempt] else { continue }
-            let points = reports.compactMap { report -> (step: Double, value: Double)? in
-                guard let value = report.metrics[metric], value.isFinite else { return nil }
-                return (Double(report.step), value)
-            }
-            if !points.isEmpty { candidates.append((trial.trial, ranks[trial.trial], points)) }
+            guard let attempt, byAttempt[attempt] != nil else { continue }
+            let chain = chained(trial, from: attempt, reports: byAttempt, metric: metric, asOf: context.history.asOf)
+            if !chain.pauses.isEmpty { pauses[trial.trial] = chain.pauses }
+            if !chain.points.isEmpty { candidates.append((trial.trial, ranks[trial.trial], chain.points)) }
         }
         guard !candidates.isEmpty else { return nil }
         let ranked = candidates.filter { $0.rank != nil }.sorted { ($0.rank ?? 0) < ($1.rank ?? 0) }
         let unranked = candidates.filter { $0.rank == nil }
         let chosen = Array((ranked + unranked).prefix(max(1, cap)))
-        return Curves(metric: metric, trials: chosen, available: candidates.count)
+        return Curves(metric: metric, trials: chosen, available: candidates.count, pauses: pauses)
     }
 
     package static func make(
@@ -128,6 +130,12 @@ package enum LearningCurvesPlot {
                                     + "M\(px(x - 4)),\(px(y + 4))L\(px(x + 4)),\(px(y - 4))"
                             )
                         ], [.element(Markup("title", text: text))]))
+            }
+            for mark in curves.pauses[curve.trial] ?? [] {
+                overlay.append(
+                    pauseMark(
+                        mark, trial: curve.trial, x: frame.x.position(mark.step),
+                        y: frame.y.position(axis.clamp(mark.value).value)))
             }
             marks.append(
                 Markup(

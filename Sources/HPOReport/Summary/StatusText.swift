@@ -18,13 +18,14 @@ package enum StatusText {
             + "\(HumanFormat.count(c.completed)) completed, \(HumanFormat.count(c.failed)) failed"
             + (c.pruned > 0 ? ", \(HumanFormat.count(c.pruned)) pruned" : "")
             + "; \(HumanFormat.count(c.running)) running"
+            + (c.paused > 0 ? ", \(HumanFormat.count(c.paused)) paused" : "")
         if c.queued > 0 { trials += ", \(c.queued) queued" }
         if c.interrupted > 0 { trials += ", \(c.interrupted) interrupted" }
         lines.append("  trials     " + trials)
         if let warning = summary.placementWarning { lines.append("  warning    " + warning) }
         var attempts = "\(HumanFormat.count(c.attempts)) attempts, \(c.failedAttempts) failed, \(c.retries) retries"
         if c.lostAttempts > 0 { attempts += ", \(c.lostAttempts) lost" }
-        if c.preemptedAttempts > 0 { attempts += " (\(c.preemptedAttempts) of them preempted)" }
+        if c.preemptedAttempts > 0 { attempts += ", \(c.preemptedAttempts) preempted" }
         if c.resultsDropped > 0 { attempts += ", \(c.resultsDropped) results dropped" }
         lines.append("  attempts   " + attempts)
         if c.fromFallback > 0 || c.staleProposals > 0 {

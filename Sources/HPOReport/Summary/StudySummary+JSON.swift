@@ -59,10 +59,11 @@ private struct StatusDocument: Encodable {
         try c.encode(
             Object([
                 ("completed", .int(counts.completed)), ("failed", .int(counts.failed)), ("pruned", .int(counts.pruned)),
-                ("running", .int(counts.running)),
+                ("paused", .int(counts.paused)), ("running", .int(counts.running)),
                 ("queued", .int(counts.queued)), ("interrupted", .int(counts.interrupted)), ("done", .int(counts.done)),
                 ("attempts", .int(counts.attempts)), ("failed_attempts", .int(counts.failedAttempts)),
-                ("lost_attempts", .int(counts.lostAttempts)), ("retries", .int(counts.retries)),
+                ("lost_attempts", .int(counts.lostAttempts)), ("preempted_attempts", .int(counts.preemptedAttempts)),
+                ("retries", .int(counts.retries)),
                 ("results_dropped", .int(counts.resultsDropped)), ("from_fallback", .int(counts.fromFallback)),
                 ("stale_proposals", .int(counts.staleProposals)), ("infeasible", .int(counts.infeasible))
             ]), forKey: .counts)

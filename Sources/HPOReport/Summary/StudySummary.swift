@@ -11,6 +11,8 @@ package struct StudySummary: Hashable, Sendable {
         package var failed = 0
         /// Trials stopped early by the pruner (`trial_pruned`).
         package var pruned = 0
+        /// Trials paused at a rung by ASHA's promotion form and not promoted (yet).
+        package var paused = 0
         /// Trials with a dispatched attempt and no outcome yet (0 once the study finished or stopped).
         package var running = 0
         /// Trials waiting for another attempt (after a failure or a lost worker).
@@ -23,7 +25,7 @@ package struct StudySummary: Hashable, Sendable {
         package var failedAttempts = 0
         /// Attempts whose worker left (or whose coordinator restarted) before they reported.
         package var lostAttempts = 0
-        /// Of those, attempts handed back by a preempted worker (`trial_preempted`).
+        /// Attempts handed back by a preempted worker (`trial_preempted`), not counted as lost.
         package var preemptedAttempts = 0
         /// Attempts after a trial's first: retries after failures and re-runs after lost attempts.
         package var retries = 0
@@ -188,13 +190,14 @@ package struct StudySummary: Hashable, Sendable {
             case .running: counts.running += 1
             case .queued: counts.queued += 1
             case .interrupted: counts.interrupted += 1
+            case .paused: counts.paused += 1
             }
             counts.attempts += trial.attempts.count
             counts.retries += max(0, trial.attempts.count - 1)
             counts.failedAttempts += trial.attempts.filter { $0.outcome == .failed }.count
-            counts.lostAttempts += trial.attempts.filter { $0.outcome == .lost }.count
-            counts.preemptedAttempts +=
-                trial.attempts.filter { $0.outcome == .lost && $0.reason?.hasPrefix("preempted") == true }.count
+            let handedBack = trial.attempts.filter { $0.outcome == .lost && $0.reason?.hasPrefix("preempted") == true }
+            counts.preemptedAttempts += handedBack.count
+            counts.lostAttempts += trial.attempts.filter { $0.outcome == .lost }.count - handedBack.count
         }
         counts.resultsDropped = history.resultsDropped
         counts.fromFallback = history.fallbackTrials
