@@ -170,7 +170,7 @@ private struct Builder {
             history.resultsDropped += 1
         case .lrRangeTest:
             break  // drawn from `StudyLog.rangeTests`
-        case .trialCheckpoint, .trialResumed:
+        case .trialCheckpoint, .trialResumed, .controlAction, .trialEnqueued:
             break
         case .trialPreempted(let e):
             // Handed back by a worker that was told to leave: the trial runs again, like a lost one.
