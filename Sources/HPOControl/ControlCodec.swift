@@ -19,8 +19,9 @@ package enum ControlCodec {
         var id: String?
         var action: String
         var origin: String?
-        var trial: Int?
-        var trials: Int?
+        // Numbers as read (a whole number is checked below, with a message that says so).
+        var trial: Double?
+        var trials: Double?
         var params: Parameters?
     }
 
@@ -33,9 +34,9 @@ package enum ControlCodec {
     package static func encode(_ request: ControlRequest, id: String) -> Frames {
         var body = RequestBody(id: id, action: request.action.name, origin: request.origin)
         switch request.action {
-        case .stopTrial(let trial): body.trial = trial.rawValue
+        case .stopTrial(let trial): body.trial = Double(trial.rawValue)
         case .stopStudy: break
-        case .addBudget(let trials): body.trials = trials
+        case .addBudget(let trials): body.trials = Double(trials)
         case .enqueue(let parameters): body.params = parameters
         }
         return [tag, Array((try? JSONCoding.makeEncoder().encode(body)) ?? Data())]
@@ -82,18 +83,14 @@ package enum ControlCodec {
         let action: ControlAction
         switch body.action {
         case "stop_trial":
-            guard let trial = body.trial else { throw ControlCodecError("stop_trial needs \"trial\" (a number)") }
-            guard (1...ControlLimits.maxTrial).contains(trial) else {
-                throw ControlCodecError("trial \(trial) is not in 1...\(ControlLimits.maxTrial)")
-            }
+            guard let number = body.trial else { throw ControlCodecError("stop_trial needs \"trial\" (a number)") }
+            let trial = try wholeNumber(number, field: "trial", in: 1...ControlLimits.maxTrial)
             action = .stopTrial(trial: TrialID(trial))
         case "stop_study":
             action = .stopStudy
         case "add_budget":
-            guard let trials = body.trials else { throw ControlCodecError("add_budget needs \"trials\" (a number)") }
-            guard (1...ControlLimits.maxBudgetIncrease).contains(trials) else {
-                throw ControlCodecError("trials \(trials) is not in 1...\(ControlLimits.maxBudgetIncrease)")
-            }
+            guard let number = body.trials else { throw ControlCodecError("add_budget needs \"trials\" (a number)") }
+            let trials = try wholeNumber(number, field: "trials", in: 1...ControlLimits.maxBudgetIncrease)
             action = .addBudget(trials: trials)
         case "enqueue":
             guard let params = body.params else { throw ControlCodecError("enqueue needs \"params\" (an object)") }
@@ -115,6 +112,19 @@ package enum ControlCodec {
         } catch {
             throw ControlCodecError("malformed reply: \(JSONCoding.describe(error))")
         }
+    }
+
+    /// `number` as an integer in `range`, or why not.
+    private static func wholeNumber(_ number: Double, field: String, in range: ClosedRange<Int>)
+        throws(ControlCodecError) -> Int
+    {
+        guard number.isFinite, number == number.rounded(), number >= Double(range.lowerBound),
+            number <= Double(range.upperBound)
+        else {
+            throw ControlCodecError(
+                "\(field) \(number) is not a whole number in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return Int(number)
     }
 
     /// The bounds of `params` (the wire's, `WireLimits`): how many, names, string lengths, and
