@@ -84,9 +84,14 @@ extension CoordinatorStateMachine {
     /// A resumed study: what the log says users asked (see `RestoredStudy.control`).
     mutating func restoreControl(_ restored: RestoredStudy) {
         control.stopRequested = restored.control.stopRequested
-        control.journaled = Set(
-            restored.control.enqueued.map { ControlState.EnqueueSource(origin: $0.origin, parameters: $0.params) })
-        control.pending = restored.control.enqueued.filter { !restored.control.taken.contains($0.enqueueID) }
+        // The log writes 1.0 as 1, read back as an integer: each value in its parameter's type again.
+        let enqueued = restored.control.enqueued.map { event in
+            var event = event
+            if case .success(let parameters) = config.space.validated(event.params) { event.params = parameters }
+            return event
+        }
+        control.journaled = Set(enqueued.map { ControlState.EnqueueSource(origin: $0.origin, parameters: $0.params) })
+        control.pending = enqueued.filter { !restored.control.taken.contains($0.enqueueID) }
         control.nextEnqueueID = (restored.control.enqueued.map(\.enqueueID).max() ?? 0) + 1
         for (trial, enqueueID) in restored.control.trialsFromEnqueue { trials[trial]?.enqueueID = enqueueID }
         for (trial, reason) in restored.control.stopsRequested where trials[trial]?.state == .orphaned {

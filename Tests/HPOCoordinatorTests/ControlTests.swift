@@ -1,3 +1,4 @@
+import Foundation
 import HPOControl
 import HPOCoordinator
 import HPOCore
@@ -199,8 +200,13 @@ extension Harness {
 
 /// The actions survive a restart: a coordinator started on the log applies them again.
 @Suite struct ControlReplayTests {
-    func records(_ h: Harness) -> [JournalRecord] {
-        h.journal.enumerated().map { JournalRecord(event: $0.element, time: Double($0.offset)) }
+    /// The journal written to a real log and read back, as a restarted coordinator reads it.
+    func records(_ h: Harness) throws -> [JournalRecord] {
+        let path = NSTemporaryDirectory() + "hpo-control-replay-\(UUID()).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try JournalWriter(path: path)
+        try writer.append(h.journal)
+        return try JournalReader.read(path: path).records
     }
 
     func resumed(_ h: Harness, enqueueAtStart: [(parameters: Parameters, origin: String)] = []) throws -> Harness {
@@ -209,7 +215,7 @@ extension Harness {
             if case .controlAction(let e) = event { sum + (e.trials ?? 0) } else { sum }
         }
         config.budget.trials -= added  // the study file's budget
-        let restored = try StudyReplay.restore(records(h), path: "log", config: config)
+        let restored = try StudyReplay.restore(try records(h), path: "log", config: config)
         var next = Harness(budget: 1)
         next.machine = CoordinatorStateMachine(
             restoring: restored,
@@ -276,6 +282,7 @@ extension Harness {
     @Test("file entries (study file, --enqueue) already in the log are not enqueued again on a resume; new ones are")
     func fileEntriesDeduplicated() throws {
         var h = Harness(budget: 10)
+        // Whole numbers, which the log writes as integers: still recognised after a restart.
         let a: Parameters = ["x0": .double(1), "x1": .double(1)]
         let b: Parameters = ["x0": .double(2), "x1": .double(2)]
         var first = try resumed(h, enqueueAtStart: [(a, "--enqueue /tmp/e.jsonl:1")])
