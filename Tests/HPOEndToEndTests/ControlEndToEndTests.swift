@@ -253,4 +253,49 @@ extension LogSummary {
         let (clientStatus, _, err) = try control(["tcp://10.1.2.3:5556", "stop-study"], scratch: scratch, label: "c")
         #expect(clientStatus == 2 && err.contains("in plain text"), "\(err)")
     }
+
+    @Test(
+        "with CURVE only authorised keys control the study: an authorised key's action is journaled with its key; an unknown key and plain text get no answer"
+    )
+    func curveControl() throws {
+        let scratch = try Scratch()
+        let secrets = scratch.path("secrets")
+        let strangers = scratch.path("strangers")
+        for folder in [secrets, strangers] {
+            let keygen = try RunningProcess("hpo", ["keygen", "--out", folder], scratch: scratch, label: "keygen")
+            #expect(keygen.waitForExit(within: 10) == 0, "\(keygen.stderr)")
+        }
+        let script = try stepsScript(scratch, steps: 300)
+        let studyPath = try scratch.write("study.yaml", study(name: "curve-control", trials: 1, script: script))
+        let path = scratch.path("results.jsonl")
+        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
+        let coordinator = try RunningProcess(
+            "hpo-coordinator",
+            [
+                studyPath, "--log", path, "--local-workers", "1", "--control", endpoint, "--curve-secret",
+                "\(secrets)/coordinator.key", "--authorized-keys", "\(secrets)/workers", "--log-level", "info"
+            ],
+            scratch: scratch, label: "coordinator")
+        #expect(waitUntil(within: 60) { !(log(path)?.dispatched.isEmpty ?? true) }, "the study runs")
+        let serverKey = "--server-key=\(secrets)/coordinator.pub"
+
+        let (strangerStatus, _, strangerErr) = try control(
+            [endpoint, "stop-study", "--curve-key", "\(strangers)/workers/worker.key", serverKey, "--timeout", "2"],
+            scratch: scratch, label: "stranger")
+        #expect(strangerStatus == 2 && strangerErr.contains("no reply"), "\(strangerErr)")
+        let (plainStatus, _, plainErr) = try control(
+            [endpoint, "stop-study", "--timeout", "2"], scratch: scratch, label: "plain")
+        #expect(plainStatus == 2 && plainErr.contains("no reply"), "\(plainErr)")
+
+        let (status, out, err) = try control(
+            [endpoint, "stop-trial", "1", "--curve-key", "\(secrets)/workers/worker.key", serverKey],
+            scratch: scratch, label: "authorised")
+        #expect(status == 0, "\(out)\(err)")
+        #expect(coordinator.waitForExit(within: 60) == 0, "\(coordinator.stderr)")
+        let summary = try LogSummary(path: path)
+        #expect(summary.controlActions.count == 1, "only the authorised client's action")
+        let publicKey = try String(contentsOfFile: "\(secrets)/workers/worker.pub", encoding: .utf8)
+        #expect(summary.controlActions.first?.clientKey.map { publicKey.contains($0) } == true)
+        #expect(coordinator.stderr.contains("refused a control client: key not authorised"))
+    }
 }

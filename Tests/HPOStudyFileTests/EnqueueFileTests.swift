@@ -8,12 +8,16 @@ import Testing
 @Suite struct EnqueueFileTests {
     let builtins: [String: Int?] = ["branin": 2]
 
-    func write(_ text: String, name: String) throws -> String {
-        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("hpo-enqueue-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let path = folder.appendingPathComponent(name).path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+    /// A folder removed when the test ends.
+    final class Folder {
+        let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("hpo-enqueue-\(UUID())")
+        init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        deinit { try? FileManager.default.removeItem(at: url) }
+        func write(_ text: String, name: String) throws -> String {
+            let path = url.appendingPathComponent(name).path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
     }
 
     var space: SearchSpace {
@@ -25,8 +29,9 @@ import Testing
 
     @Test("the study file's enqueue: list is read in order, each entry with its line as origin")
     func studyFile() throws {
+        let folder = try Folder()
         let text = baseLines.joined(separator: "\n") + "\nenqueue:\n  - {x0: 1, x1: 2}\n  - x0: 3.5\n    x1: 4\n"
-        let path = try write(text, name: "study.yaml")
+        let path = try folder.write(text, name: "study.yaml")
         let config = try StudyFile.load(path: path, builtins: builtins)
         let entries = try EnqueueFile.fromStudyFile(path: path, space: config.space)
         #expect(
@@ -57,32 +62,34 @@ import Testing
 
     @Test("--enqueue FILE: JSON Lines, blank lines skipped, errors at their line")
     func jsonLines() throws {
-        let path = try write("{\"x0\": 1, \"x1\": 2}\n\n{\"x0\": 2, \"x1\": 3}\n", name: "e.jsonl")
+        let folder = try Folder()
+        let path = try folder.write("{\"x0\": 1, \"x1\": 2}\n\n{\"x0\": 2, \"x1\": 3}\n", name: "e.jsonl")
         let entries = try EnqueueFile.load(path: path, space: space)
         #expect(entries.count == 2)
         #expect(entries.last?.origin.hasSuffix("e.jsonl:3") == true)
         #expect(entries.last?.origin.hasPrefix("--enqueue /") == true, "an absolute path")
-        let bad = try write("{\"x0\": 1, \"x1\": 2}\n{\"x0\": 1, \"x1\": 99}\n{\"x0\": \n", name: "bad.jsonl")
+        let bad = try folder.write("{\"x0\": 1, \"x1\": 2}\n{\"x0\": 1, \"x1\": 99}\n{\"x0\": \n", name: "bad.jsonl")
         do {
             _ = try EnqueueFile.load(path: bad, space: space)
             Issue.record("accepted")
         } catch let error as StudyFileError {
             #expect(error.line == 2 && error.field == "x1" && error.message.contains("out of range"), "\(error)")
         }
-        let broken = try write("{\"x0\": 1, \"x1\": 2}\n{\"x0\": \n", name: "broken.jsonl")
+        let broken = try folder.write("{\"x0\": 1, \"x1\": 2}\n{\"x0\": \n", name: "broken.jsonl")
         #expect(throws: StudyFileError.self) { try EnqueueFile.load(path: broken, space: space) }
     }
 
     @Test("--enqueue FILE: a YAML list of mappings")
     func yamlList() throws {
-        let path = try write("- {x0: 1, x1: 2}\n- {x0: 0, x1: 16}\n", name: "e.yaml")
+        let folder = try Folder()
+        let path = try folder.write("- {x0: 1, x1: 2}\n- {x0: 0, x1: 16}\n", name: "e.yaml")
         do {
             _ = try EnqueueFile.load(path: path, space: space)
             Issue.record("accepted")
         } catch let error as StudyFileError {
             #expect(error.line == 2 && error.message.contains("\"x1\" = 16 is out of range"), "\(error)")
         }
-        let good = try write("- {x0: 1, x1: 2}\n", name: "good.yaml")
+        let good = try folder.write("- {x0: 1, x1: 2}\n", name: "good.yaml")
         #expect(try EnqueueFile.load(path: good, space: space).count == 1)
     }
 }
