@@ -221,6 +221,11 @@ struct CoordinatorCommand: ParsableCommand {
             printErr("error: \(error)")
             throw ExitCode(2)
         }
+        let enqueued = try enqueuedEntries(space: config.space)
+        // Bound before the log is opened, so a refused or taken address leaves nothing behind. It
+        // takes the coordinator's CURVE settings as given: its local workers' key (below) may
+        // work, not control.
+        let controlServer = try ControlSetup.server(endpoint: control, curve: curve, logger: logger)
         let journal = try JournalWriter(path: logPath)
         let waker = Waker()
         SignalTrap.install(waking: waker)
@@ -228,10 +233,6 @@ struct CoordinatorCommand: ParsableCommand {
         var transportOptions = ZeroMQTransportOptions()
         // Protocol messages are small; a peer sending more than this is cut off by libzmq.
         transportOptions.maxMessageSize = Int64(WireLimits.maxBodyBytes)
-        let enqueued = try enqueuedEntries(space: config.space)
-        // The control address takes the coordinator's CURVE settings as given: its local
-        // workers' key (below) may work, not control.
-        let controlServer = try ControlSetup.server(endpoint: control, curve: curve, logger: logger)
         let localKey = try curve != nil && localWorkers > 0 ? EphemeralWorkerKey() : nil
         defer { localKey?.remove() }
         if let localKey { curve?.authorizedKeys.insert(localKey.pair.publicKey) }
