@@ -171,11 +171,15 @@ extension CoordinatorStateMachine {
                         + "it is stopped then, or ends as pruned if the worker does not come back")
             )
         default:
-            // Waiting for another attempt: it ends here.
+            // Waiting for another attempt: it ends here, as that attempt, which never ran.
             retryQueue.removeAll { $0 == trial }
             trials[trial]?.stopReason = reason
+            trials[trial]?.attempt += 1
+            trials[trial]?.dispatchedAt = nil
+            trials[trial]?.lastReport = nil
             if let event = prune(
-                key, worker: WorkerID("none"), result: nil, now: now, note: "it was waiting for another attempt")
+                TrialKey(trial: trial, attempt: entry.attempt + 1), worker: WorkerID("none"), result: nil, now: now,
+                note: "it was waiting for another attempt")
             {
                 actions.journal.append(event)
             }

@@ -17,7 +17,8 @@ struct ControlCommand: ParsableCommand {
               add-budget K     raise the study's trial budget by K
               enqueue JSON     run this configuration next, e.g. '{"x0": 1.5, "x1": 2}'
               enqueue FILE     each configuration of FILE (JSON Lines or a YAML list), in order
-            Exit status: 0 accepted, 1 refused by the coordinator (the reason is printed), 2 no answer or bad usage.
+            Exit status: 0 accepted, 1 refused by the coordinator (the reason is printed), 2 no answer (or an unreadable
+            file), 64 bad usage.
             Examples:
               hpo control tcp://127.0.0.1:5556 stop-trial 12
               hpo control tcp://coord:5556 add-budget 20 --curve-key me.key --server-key coordinator.pub

@@ -72,6 +72,22 @@ extension Harness {
         #expect(h.events("control_action").count == 1)
     }
 
+    @Test("stop_trial of a trial waiting for another attempt: pruned at once as that attempt, never run again")
+    func stopWaitingTrial() {
+        var h = Harness(budget: 3)
+        let key = h.hello(Harness.peerA)[0].key
+        _ = h.send(.bye(reason: "leaving"), from: Harness.peerA)  // trial 1 goes back to the queue
+        let reply = h.control(.stopTrial(trial: key.trial)).reply
+        #expect(reply.accepted, "\(reply.message)")
+        let pruned = h.journal.compactMap { if case .trialPruned(let e) = $0 { e } else { nil } }
+        #expect(pruned.count == 1)
+        #expect(
+            pruned.first?.attempt == 2 && pruned.first?.durationSeconds == 0 && pruned.first?.worker == WorkerID("none")
+        )
+        let next = h.hello(Harness.peerB)
+        #expect(next.map(\.key.trial) == [TrialID(2)], "trial 1 is not run again")
+    }
+
     @Test("stop_study: no new trial starts, the running ones finish, then study_finished names who stopped it")
     func stopStudy() {
         var h = Harness(budget: 10)
