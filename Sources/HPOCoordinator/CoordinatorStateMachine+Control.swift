@@ -19,6 +19,8 @@ struct ControlState {
     var journaled: Set<EnqueueSource> = []
     /// Enqueued configurations from files, to journal when the study starts (`enqueueAtStart`).
     var atStart: [(parameters: Parameters, origin: String)] = []
+    /// The control address of this run, journaled when the study starts (`control_listening`).
+    var listening: ControlListening?
 
     struct EnqueueSource: Hashable {
         var origin: String
@@ -44,9 +46,15 @@ extension CoordinatorStateMachine {
         control.atStart += entries
     }
 
-    /// Journals the configurations of `enqueueAtStart` (called by `start`).
-    mutating func enqueueFromFiles(now: Double) -> CoordinatorActions {
+    /// Where this run accepts actions, for `control_listening` when the study starts.
+    package mutating func announceControl(endpoint: String, curve: Bool) {
+        control.listening = ControlListening(endpoint: endpoint, curve: curve)
+    }
+
+    /// Journals the control address and the configurations of `enqueueAtStart` (called by `start`).
+    mutating func journalAtStart(now: Double) -> CoordinatorActions {
         var actions = CoordinatorActions()
+        if let listening = control.listening { actions.journal.append(.controlListening(listening)) }
         let entries = control.atStart
         control.atStart = []
         for entry in entries {

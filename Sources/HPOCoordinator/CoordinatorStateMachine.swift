@@ -292,7 +292,7 @@ package struct CoordinatorStateMachine {
                 .studyStarted(StudyStarted(study: config.name, config: config, software: software, host: host)))
             actions.journal += preludeEvents
         }
-        actions.append(enqueueFromFiles(now: now))
+        actions.append(journalAtStart(now: now))
         actions.append(finishIfDone(now: now))
         return actions
     }

@@ -129,6 +129,8 @@ package enum StudyReplay {
             study.control.apply(e)
         case .trialEnqueued(let e):
             study.control.enqueued.append(e)
+        case .controlListening:
+            break
         case .studyFinished(let e):
             study.finishReason = e.reason
         case .studyResumed, .studyStopped:

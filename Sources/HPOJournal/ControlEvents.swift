@@ -34,6 +34,21 @@ package struct ControlActionTaken: Hashable, Sendable, Codable {
     }
 }
 
+/// This run of the coordinator accepts actions at `endpoint` (`--control`): written after
+/// `study_started` or `study_resumed`, so a reader of the log (`hpo serve`) knows where to send
+/// them while the study runs.
+package struct ControlListening: Hashable, Sendable, Codable {
+    /// The bound address, wildcards resolved (`tcp://127.0.0.1:5556`).
+    package var endpoint: String
+    /// Whether clients need an authorised CURVE key (and the coordinator's public key).
+    package var curve: Bool
+
+    package init(endpoint: String, curve: Bool) {
+        self.endpoint = endpoint
+        self.curve = curve
+    }
+}
+
 /// A configuration to run before the search's own proposals, from the study file's `enqueue:`,
 /// `hpo-coordinator --enqueue FILE` or the control address. Journaled once; the trial that runs
 /// it names `enqueue_id` in its first `trial_dispatched` (`enqueued`), so a resumed study knows

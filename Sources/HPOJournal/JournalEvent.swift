@@ -32,6 +32,8 @@ package enum JournalEvent: Hashable, Sendable {
     case controlAction(ControlActionTaken)
     /// A configuration queued to run before the search's proposals.
     case trialEnqueued(TrialEnqueued)
+    /// This run of the coordinator accepts actions at a control address.
+    case controlListening(ControlListening)
 
     /// The value of the line's `"event"` field.
     package var name: String {
@@ -55,6 +57,7 @@ package enum JournalEvent: Hashable, Sendable {
         case .trialPreempted: "trial_preempted"
         case .controlAction: "control_action"
         case .trialEnqueued: "trial_enqueued"
+        case .controlListening: "control_listening"
         }
     }
 }

@@ -305,6 +305,9 @@ struct CoordinatorCommand: ParsableCommand {
             }
         machine.preludeEvents = prelude
         machine.enqueueAtStart(enqueued.map { ($0.parameters, $0.origin) })
+        if let controlServer {
+            machine.announceControl(endpoint: controlServer.boundEndpoint, curve: controlServer.isSecure)
+        }
         machine.modelPatienceSeconds = modelPatience
         machine.maxCheckpointBytes = Self.byteCount(maxCheckpointSize)
         machine.checkpointRetention = CheckpointRetention(rawValue: keepCheckpoints) ?? .best

@@ -94,6 +94,8 @@ extension LogSummary {
         let prunedLine = summary.records.firstIndex { $0.event.name == "trial_pruned" } ?? -1
         #expect(actionLine < prunedLine, "journaled before it took effect")
         #expect(summary.failed.isEmpty && summary.finished?.pruned == 1)
+        let listening = summary.records.compactMap { if case .controlListening(let e) = $0.event { e } else { nil } }
+        #expect(listening == [ControlListening(endpoint: endpoint, curve: false)], "the log says where to send actions")
     }
 
     @Test("hpo control add-budget raises the budget of a running study, which runs the extra trials")

@@ -113,6 +113,7 @@ enum EveryKind {
                 clientKey: "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7",
                 trials: 5, budget: 25)),
         .trialEnqueued(TrialEnqueued(enqueueID: 2, params: params, origin: "study file study.yaml:12")),
+        .controlListening(ControlListening(endpoint: "tcp://127.0.0.1:5556", curve: true)),
         .studyFinished(
             StudyFinished(
                 reason: "budget spent", completed: 3, failed: 1, pruned: 2, bestTrial: TrialID(3), bestObjective: 0.3,

@@ -170,7 +170,7 @@ private struct Builder {
             history.resultsDropped += 1
         case .lrRangeTest:
             break  // drawn from `StudyLog.rangeTests`
-        case .trialCheckpoint, .trialResumed, .trialEnqueued:
+        case .trialCheckpoint, .trialResumed, .trialEnqueued, .controlListening:
             break
         case .controlAction(let e):
             // A user raised the budget through the control address: the study plans that many.
