@@ -18,12 +18,15 @@ package struct ControlSetupError: Error, CustomStringConvertible, Sendable {
 }
 
 /// The coordinator's control address: a ROUTER of its own (its own ZeroMQ context, so its ZAP
-/// handler is its own), polled without waiting on every turn of the coordinator's loop (which
-/// wakes at least every tick), so a request is served within a tick. Use on the loop's thread.
+/// handler is its own), looked at without waiting at most once per tick of the coordinator's
+/// loop (which wakes at least every tick), so a request is served within about a tick and a busy
+/// loop (thousands of turns a second) does not pay for it on every turn. Use on the loop's thread.
 package final class ControlServer {
     package let boundEndpoint: String
     private let context: ZeroMQContext
     private let transport: ZeroMQServerTransport
+    /// When `receive(now:every:)` last looked.
+    private var lastLook = -Double.infinity
     /// Whether clients are authenticated (CURVE).
     package var isSecure: Bool { transport.isSecure }
     /// With CURVE: the public keys allowed to control, replaceable at run time (SIGHUP).
@@ -57,6 +60,16 @@ package final class ControlServer {
         transport = try ZeroMQServerTransport(
             context: context, bind: endpoint, waker: Waker(), options: options, curve: curve)
         boundEndpoint = transport.boundEndpoint
+    }
+
+    /// The requests waiting (at most `limit`), without blocking, if `every` seconds have passed
+    /// since the last look (`now` on the caller's monotonic clock); else none.
+    package func receive(now: Double, every interval: Double, limit: Int = ControlLimits.maxRequestsPerTurn) throws
+        -> [ControlInbound]
+    {
+        guard now - lastLook >= interval else { return [] }
+        lastLook = now
+        return try receive(limit: limit)
     }
 
     /// The requests waiting now (at most `limit`), without blocking.

@@ -2,8 +2,8 @@ import HPOControl
 import HPOCore
 import Logging
 
-/// The control address on the coordinator's loop: each turn takes the requests waiting (without
-/// blocking: the loop wakes at least every tick), feeds them to the state machine, and answers
+/// The control address on the coordinator's loop: once a tick, a turn takes the requests waiting
+/// (without blocking: the loop wakes at least every tick), feeds them to the state machine, and answers
 /// them only after the turn's journal events are durable, so an accepted action is in the log
 /// before its client hears of it.
 extension CoordinatorService {
@@ -13,7 +13,7 @@ extension CoordinatorService {
         -> [(ControlInbound, ControlReply)]
     {
         var replies: [(ControlInbound, ControlReply)] = []
-        for inbound in try control.receive() {
+        for inbound in try control.receive(now: now, every: tickSeconds) {
             switch inbound.request {
             case .failure(let error):
                 logger.warning(

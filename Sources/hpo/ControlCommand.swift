@@ -12,16 +12,19 @@ struct ControlCommand: ParsableCommand {
         abstract: "Act on a running study through its coordinator's control address (--control).",
         discussion: """
             Actions:
-              stop-trial N     stop trial N early (it ends as pruned, stopped by the user)
-              stop-study       no new trials; the running ones finish, then the study ends
-              add-budget K     raise the study's trial budget by K
-              enqueue JSON     run this configuration next, e.g. '{"x0": 1.5, "x1": 2}'
-              enqueue FILE     each configuration of FILE (JSON Lines or a YAML list), in order
-            Exit status: 0 accepted, 1 refused by the coordinator (the reason is printed), 2 no answer (or an unreadable
-            file), 64 bad usage.
+              stop-trial N   stop trial N early (it ends as pruned, stopped by the user)
+              stop-study     no new trials; the running ones finish, then the study ends
+              add-budget K   raise the study's trial budget by K
+              enqueue JSON   run this configuration next: '{"x0": 1.5, "x1": 2}'
+              enqueue FILE   each configuration of FILE (JSON Lines or a YAML list)
+
+            Exit status: 0 accepted; 1 refused (the reason is printed); 2 no answer
+            or an unreadable file; 64 bad usage.
+
             Examples:
               hpo control tcp://127.0.0.1:5556 stop-trial 12
-              hpo control tcp://coord:5556 add-budget 20 --curve-key me.key --server-key coordinator.pub
+              hpo control tcp://coord:5556 add-budget 20 \\
+                  --curve-key me.key --server-key coordinator.pub
             """)
 
     @Argument(help: "The coordinator's control address, e.g. tcp://127.0.0.1:5556.")
