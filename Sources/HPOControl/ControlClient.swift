@@ -22,16 +22,19 @@ package struct ControlClientError: Error, CustomStringConvertible, Sendable {
 ///
 /// An accepted action is already in the results log when the reply arrives. `send` throws
 /// `ControlClientError` when no reply came within `timeout` (no coordinator listening there, a
-/// CURVE key it does not accept): the request may still reach a coordinator that comes up later
-/// while this client lives, so retry only actions that are safe twice (`stop_trial`, `stop_study`).
+/// CURVE key it does not accept); the client then drops its connection with whatever it still
+/// queued, so a request that timed out is never delivered later, to a coordinator that comes up
+/// afterwards. One that had already left may still have been applied: the log says (retry only
+/// actions that are safe twice, `stop_trial` and `stop_study`, without looking).
 /// Beyond loopback `curve` is required (the coordinator's public key, and a key pair it
 /// authorises: docs/security.md). Safe to call from any thread, one request at a time (a lock).
 package final class ControlClient: @unchecked Sendable {
     package let endpoint: String
     private let lock = NSLock()
+    private let curve: CurveClientSettings?
     private let context: ZeroMQContext
     private let waker: Waker
-    private let transport: ZeroMQClientTransport
+    private var transport: ZeroMQClientTransport
 
     package init(endpoint: String, curve: CurveClientSettings?) throws {
         guard curve != nil || ZeroMQEndpoint.isLoopback(endpoint) else {
@@ -40,13 +43,21 @@ package final class ControlClient: @unchecked Sendable {
                     + "requires CURVE (--curve-key KEYFILE --server-key COORDINATOR.pub; docs/security.md)")
         }
         self.endpoint = endpoint
+        self.curve = curve
         context = try ZeroMQContext()
         waker = Waker()
+        transport = try Self.connect(endpoint, context: context, waker: waker, curve: curve)
+    }
+
+    private static func connect(
+        _ endpoint: String, context: ZeroMQContext, waker: Waker, curve: CurveClientSettings?
+    ) throws -> ZeroMQClientTransport {
         var options = ZeroMQTransportOptions()
+        // Closing drops what is still queued: nothing is sent after its request timed out.
         options.lingerMilliseconds = 0
         options.heartbeat = nil
         options.maxMessageSize = Int64(ControlLimits.maxMessageBytes)
-        transport = try ZeroMQClientTransport(
+        return try ZeroMQClientTransport(
             context: context, connect: endpoint, waker: waker, options: options, curve: curve)
     }
 
@@ -61,6 +72,7 @@ package final class ControlClient: @unchecked Sendable {
         while true {
             let left = deadline - monotonicSeconds()
             guard left > 0 else {
+                transport = try Self.connect(endpoint, context: context, waker: waker, curve: curve)
                 throw ControlClientError(
                     "no reply from \(endpoint) within \(seconds) s: is a coordinator running with --control \(endpoint)"
                         + " (and, with CURVE, does it authorise this key)?")
