@@ -122,6 +122,32 @@ extension LogSummary {
         #expect(action.action == "add_budget" && action.trials == 2 && action.budget == 4)
     }
 
+    @Test("hpo control stop-study: the running trials finish and are recorded, nothing new starts, the study ends")
+    func stopStudy() throws {
+        let scratch = try Scratch()
+        let script = try stepsScript(scratch, steps: 15)
+        let studyPath = try scratch.write("study.yaml", study(name: "stop-study", trials: 20, script: script))
+        let path = scratch.path("results.jsonl")
+        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
+        let coordinator = try RunningProcess(
+            "hpo-coordinator",
+            [studyPath, "--log", path, "--local-workers", "2", "--worker-prefetch", "0", "--control", endpoint],
+            scratch: scratch, label: "coordinator")
+        #expect(waitUntil(within: 60) { (log(path)?.dispatched.count ?? 0) >= 2 }, "both workers busy")
+        let (status, out, err) = try control([endpoint, "stop-study"], scratch: scratch, label: "control")
+        #expect(status == 0 && out.contains("the study is stopping"), "\(out)\(err)")
+        #expect(coordinator.waitForExit(within: 60) == 0, "\(coordinator.stderr)")
+
+        let summary = try LogSummary(path: path)
+        let actionLine = try #require(summary.records.firstIndex { $0.event.name == "control_action" })
+        let dispatchedAfter = summary.records[actionLine...].filter { $0.event.name == "trial_dispatched" }
+        #expect(dispatchedAfter.isEmpty, "nothing dispatched after the stop")
+        let dispatched = Set(summary.dispatched.map(\.trial))
+        #expect(Set(summary.completed.map(\.trial)) == dispatched, "every trial that started finished")
+        #expect(summary.finished?.reason.hasPrefix("stopped by the user: hpo control") == true)
+        #expect(dispatched.count < 20)
+    }
+
     @Test(
         "enqueued configurations (study file, --enqueue FILE, hpo control) run exactly once across 4 workers and a coordinator SIGKILL and restart"
     )
