@@ -46,8 +46,8 @@ package final class ControlServer {
         guard curve != nil || ZeroMQEndpoint.isLoopback(endpoint) else {
             throw ControlSetupError(
                 description: """
-                    refusing a control address beyond loopback without CURVE (\(endpoint)): anyone who reaches it could \
-                    stop the study. Bind --control to 127.0.0.1, or give --curve-secret and --authorized-keys \
+                    refusing a control address beyond loopback without CURVE (\(endpoint)): anyone who reaches it \
+                    could stop the study. Bind --control to 127.0.0.1, or give --curve-secret and --authorized-keys \
                     (only authorised keys may then control the study; docs/security.md).
                     """)
         }

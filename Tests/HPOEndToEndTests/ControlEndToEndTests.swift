@@ -149,7 +149,7 @@ extension LogSummary {
     }
 
     @Test(
-        "enqueued configurations (study file, --enqueue FILE, hpo control) run exactly once across 4 workers and a coordinator SIGKILL and restart"
+        "enqueued configurations (study file, --enqueue, hpo control) run once across 4 workers and a SIGKILL restart"
     )
     func enqueueExactlyOnce() throws {
         let scratch = try Scratch()
@@ -283,7 +283,7 @@ extension LogSummary {
     }
 
     @Test(
-        "with CURVE only authorised keys control the study: an authorised key's action is journaled with its key; an unknown key and plain text get no answer"
+        "with CURVE only authorised keys control the study (the key journaled); others get no answer"
     )
     func curveControl() throws {
         let scratch = try Scratch()
