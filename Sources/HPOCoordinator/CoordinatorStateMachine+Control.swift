@@ -5,7 +5,7 @@ import HPOSearch
 import HPOWire
 
 /// What users asked through the control address, and the configurations enqueued to run next
-/// (docs/operations.md, "Control"). Kept apart from the rest of the machine's state.
+/// (docs/operations.md, "Control a running study"). Kept apart from the rest of the machine's state.
 struct ControlState {
     /// Set once a user asked the study to stop (`stop_study`): why, for `study_finished`. No
     /// attempt starts from then on; the running ones finish.

@@ -3,7 +3,7 @@ import HPOJournal
 
 /// What a study's log says users asked through the control address (`control_action`) and which
 /// configurations were enqueued (`trial_enqueued`) and taken (`trial_dispatched`'s `enqueued`):
-/// a restarted coordinator applies them again (docs/operations.md, "Control").
+/// a restarted coordinator applies them again (docs/operations.md, "Control a running study").
 package struct RestoredControl: Sendable {
     /// Trials added to the study file's budget, in all.
     package var budgetAdded = 0

@@ -132,7 +132,7 @@ struct CoordinatorCommand: ParsableCommand {
         help: """
             Accept actions (hpo control, hpo serve) at this address, e.g. tcp://127.0.0.1:5556: stop a trial or \
             the study, raise the budget, enqueue a configuration. Beyond loopback only with --curve-secret \
-            (docs/operations.md, "Control").
+            (docs/operations.md, "Control a running study").
             """)
     var control: String?
 
