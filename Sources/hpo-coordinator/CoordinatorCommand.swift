@@ -394,6 +394,8 @@ struct CoordinatorCommand: ParsableCommand {
             config = LearningRateStep.applyLogged(contents.records, to: config)
             let restored = try StudyReplay.restore(
                 contents.records, path: path, config: config, allowChanges: continueAnyway)
+            // A budget raised through the control address stays raised (`control_action`).
+            config.budget = restored.config.budget
             printErr(
                 """
                 resuming \(config.name) from \(path): \(restored.completedCount) completed, \
