@@ -122,6 +122,30 @@ extension LogSummary {
         #expect(action.action == "add_budget" && action.trials == 2 && action.budget == 4)
     }
 
+    @Test("a budget raised through hpo control is kept when the coordinator is stopped and started again on its log")
+    func budgetSurvivesRestart() throws {
+        let scratch = try Scratch()
+        let script = try stepsScript(scratch, steps: 10)
+        let studyPath = try scratch.write("study.yaml", study(name: "budget-restart", trials: 2, script: script))
+        let path = scratch.path("results.jsonl")
+        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
+        let arguments = [studyPath, "--log", path, "--local-workers", "1", "--control", endpoint]
+        let first = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator1")
+        #expect(waitUntil(within: 60) { !(log(path)?.dispatched.isEmpty ?? true) }, "the study runs")
+        let (status, out, err) = try control([endpoint, "add-budget", "2"], scratch: scratch, label: "control")
+        #expect(status == 0, "\(out)\(err)")
+        kill(first.pid, SIGINT)
+        #expect(first.waitForExit(within: 30) == 130, "\(first.stderr)")
+        #expect((try LogSummary(path: path)).completed.count < 4)
+
+        let second = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator2")
+        #expect(second.waitForExit(within: 90) == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("of 4 trials created"), "\(second.stderr)")
+        let summary = try LogSummary(path: path)
+        #expect(summary.completed.count == 4 && Set(summary.completed.map(\.trial)).count == 4)
+        #expect(summary.finished?.reason == "budget spent")
+    }
+
     @Test("hpo control stop-study: the running trials finish and are recorded, nothing new starts, the study ends")
     func stopStudy() throws {
         let scratch = try Scratch()
