@@ -15,14 +15,33 @@ extension SearchSpace {
         }
         var result = Parameters()
         for spec in parameters {
-            guard let value = configuration[spec.name] else {
-                return .failure(
-                    ConfigurationProblem(parameter: spec.name, message: "missing parameter \"\(spec.name)\""))
-            }
+            guard let value = configuration[spec.name] else { continue }
             switch spec.normalized(value) {
             case .success(let value): result[spec.name] = value
             case .failure(let problem): return .failure(problem)
             }
+        }
+        // Conditional parameters (`when:`): exactly the active ones, judged on the values given.
+        let active = activeNames(in: result)
+        for spec in parameters {
+            if active.contains(spec.name) && result[spec.name] == nil {
+                return .failure(
+                    ConfigurationProblem(parameter: spec.name, message: "missing parameter \"\(spec.name)\""))
+            }
+            if !active.contains(spec.name) && result[spec.name] != nil {
+                let conditions = spec.when.map { "\($0.name) in \($0.values.map(\.description))" }
+                return .failure(
+                    ConfigurationProblem(
+                        parameter: spec.name,
+                        message: "\"\(spec.name)\" does not apply to this configuration (it exists only when "
+                            + "\(conditions.joined(separator: " and "))): leave it out"))
+            }
+        }
+        if isForbidden(result) {
+            return .failure(
+                ConfigurationProblem(
+                    parameter: result.keys.sorted().first ?? "",
+                    message: "this configuration is excluded by a forbid: rule of the study"))
         }
         return .success(result)
     }

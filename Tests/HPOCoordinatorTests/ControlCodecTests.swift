@@ -122,4 +122,32 @@ import Testing
         #expect(problem { $0["lr"] = .double(.nan) } == "\"lr\" must be a finite number, not nan")
         #expect(problem { $0["lr"] = .string("nan") } == "\"lr\" must be a number, not \"nan\"")
     }
+
+    @Test("conditional parameters: exactly the active ones; an inactive one given is named; forbidden refused")
+    func conditional() {
+        let space = SearchSpace(
+            [
+                ParameterSpec(name: "optimizer", domain: .choice([.string("sgd"), .string("adam")])),
+                ParameterSpec(
+                    name: "momentum", domain: .float(low: 0, high: 0.99, log: false),
+                    when: [ParameterMatch(name: "optimizer", values: [.string("sgd")])]),
+                ParameterSpec(name: "layers", domain: .int(low: 1, high: 3, log: false))
+            ],
+            forbidden: [ForbiddenCombination([ParameterMatch(name: "layers", values: [.int(3)])])])
+        #expect(
+            space.validated(["optimizer": .string("sgd"), "momentum": .double(0.9), "layers": .int(1)])
+                == .success(["optimizer": .string("sgd"), "momentum": .double(0.9), "layers": .int(1)]))
+        #expect(
+            space.validated(["optimizer": .string("adam"), "layers": .int(2)])
+                == .success(["optimizer": .string("adam"), "layers": .int(2)]))
+        func message(_ parameters: Parameters) -> String {
+            if case .failure(let problem) = space.validated(parameters) { return problem.message }
+            return "accepted"
+        }
+        #expect(message(["optimizer": .string("sgd"), "layers": .int(1)]) == "missing parameter \"momentum\"")
+        #expect(
+            message(["optimizer": .string("adam"), "momentum": .double(0.9), "layers": .int(1)])
+                .hasPrefix("\"momentum\" does not apply to this configuration"))
+        #expect(message(["optimizer": .string("adam"), "layers": .int(3)]).contains("forbid"))
+    }
 }
