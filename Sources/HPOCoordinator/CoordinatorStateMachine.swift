@@ -196,6 +196,9 @@ package struct CoordinatorStateMachine {
         var abandonedBy: WorkerID? = nil
         /// The enqueued configuration this trial runs (`trial_enqueued`'s `enqueue_id`).
         var enqueueID: Int? = nil
+        /// Completed trials of a study whose search models outcomes (several objectives or
+        /// constraints): the reported metrics, for `history()`.
+        var metrics: [String: Double]? = nil
     }
 
     /// A new study. `search` defaults to the strategy the study file names. With
@@ -235,7 +238,8 @@ package struct CoordinatorStateMachine {
             case .failed: state = .failed
             case .pruned(let step, let objective): state = .pruned(step: step, objective: objective)
             }
-            trials[id] = TrialEntry(parameters: trial.parameters, attempt: trial.attempt, state: state)
+            trials[id] = TrialEntry(
+                parameters: trial.parameters, attempt: trial.attempt, state: state, metrics: trial.metrics)
         }
         retryQueue = restored.queue
         checkpoints.stored = restored.checkpoints
