@@ -85,6 +85,10 @@ enum MLPTrial {
             var metrics = outcome.metrics
             // The model's size, for studies that trade accuracy for it (several objectives, or a constraint).
             metrics["weights"] = Double(hyperparameters.weightCount)
+            metrics["memory_mb"] = hyperparameters.memoryEstimateMB
+            // Measured, so it differs from run to run (unlike every other metric of the trainer).
+            let epochSeconds = outcome.history.map(\.trainSeconds).sorted()
+            if !epochSeconds.isEmpty { metrics["epoch_seconds"] = epochSeconds[epochSeconds.count / 2] }
             return TrialResult(status: .completed, metrics: metrics, durationSeconds: duration)
         case .diverged:
             return failed(outcome.failureReason ?? "diverged", finite)

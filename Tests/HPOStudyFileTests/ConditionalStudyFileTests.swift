@@ -158,6 +158,20 @@ private let conditionalCases: [InvalidCase] = [
         #expect(!space.activeNames(in: ["optimizer": .string("adam")]).contains("momentum"))
         #expect(space.isForbidden(["layers": .int(3), "units": .int(256)]))
     }
+
+    @Test("examples/digits-tradeoff.yaml reads: conditional momentum, two objectives, a memory constraint")
+    func tradeoffExample() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let trainer = ["optimizer", "learning_rate", "momentum", "layers", "units", "batch_size", "epochs"]
+        let study = try StudyFile.load(
+            path: root.appendingPathComponent("examples/digits-tradeoff.yaml").path, builtins: testBuiltins,
+            namedBuiltins: ["mlp": trainer])
+        #expect(study.objectives.map(\.metric) == ["val_loss", "epoch_seconds"])
+        #expect(study.constraints?.map(\.metric) == ["memory_mb"])
+        #expect(!study.space.activeNames(in: ["optimizer": .string("adam")]).contains("momentum"))
+        #expect(study.space.activeNames(in: ["optimizer": .string("sgd")]).contains("momentum"))
+    }
 }
 
 @Suite struct WarmStartStudyFileTests {
