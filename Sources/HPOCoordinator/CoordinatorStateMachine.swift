@@ -54,7 +54,8 @@ package struct CoordinatorActions: Sendable {
 /// (`+Pruning`), dispatch and the end of the study (`+Dispatch`); a study restored from its log
 /// starts from `RestoredStudy`.
 package struct CoordinatorStateMachine {
-    package let config: StudyConfig
+    /// The study; only its budget changes (a user's `add_budget`, see `+Control`).
+    package internal(set) var config: StudyConfig
     package let liveness: LivenessSettings
     package let software: String
     package let host: String
@@ -120,6 +121,8 @@ package struct CoordinatorStateMachine {
     package internal(set) var pausedCount = 0
     /// Checkpoints: stored, arriving, being sent (`+Checkpoints`).
     var checkpoints = CheckpointBook()
+    /// Users' actions through the control address and enqueued configurations (`+Control`).
+    var control = ControlState()
     /// The largest checkpoint accepted, in bytes; nil: checkpoints are refused (no store).
     package var maxCheckpointBytes: Int?
     /// Which checkpoints outlive their trial.
@@ -201,6 +204,8 @@ package struct CoordinatorStateMachine {
         /// The worker whose leaving put the current attempt back in the queue: only it may take
         /// that attempt back (see `adopt`).
         var abandonedBy: WorkerID? = nil
+        /// The enqueued configuration this trial runs (`trial_enqueued`'s `enqueue_id`).
+        var enqueueID: Int? = nil
         /// Completed trials of a study whose search models outcomes (several objectives or
         /// constraints): the reported metrics, for `history()`.
         var metrics: [String: Double]? = nil
@@ -257,6 +262,7 @@ package struct CoordinatorStateMachine {
         prunedCount = restored.prunedCount
         best = restored.best
         replayPruner(restored.prunerFeed)
+        restoreControl(restored)
     }
 
     // MARK: - Queries
@@ -303,6 +309,7 @@ package struct CoordinatorStateMachine {
                 .studyStarted(StudyStarted(study: config.name, config: config, software: software, host: host)))
             actions.journal += preludeEvents
         }
+        actions.append(journalAtStart(now: now))
         actions.append(finishIfDone(now: now))
         return actions
     }
@@ -396,7 +403,7 @@ package struct CoordinatorStateMachine {
     }
 
     /// Records that these messages go out now (see `lastSentTo`).
-    private mutating func noteSent(_ actions: CoordinatorActions, now: Double) {
+    mutating func noteSent(_ actions: CoordinatorActions, now: Double) {
         for (peer, _) in actions.messages where workers[peer] != nil { lastSentTo[peer] = now }
     }
 

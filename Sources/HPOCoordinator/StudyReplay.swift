@@ -47,6 +47,8 @@ package struct RestoredStudy: Sendable {
     package var elapsedSeconds: Double = 0
     /// Set when the log ends with `study_finished`.
     package var finishReason: String?
+    /// What users asked through the control address, and the enqueued configurations.
+    package var control = RestoredControl()
 }
 
 /// Rebuilds a study's state from its results log.
@@ -88,6 +90,8 @@ package enum StudyReplay {
             if best.map({ config.objective.isBetter(objective, than: $0.1) }) ?? true { best = (id, objective) }
         }
         study.best = best.map { (trial: $0.0, objective: $0.1) }
+        // A budget raised by users stays raised (on top of the study file's).
+        study.config.budget.trials += study.control.budgetAdded
         return study
     }
 
@@ -96,6 +100,7 @@ package enum StudyReplay {
         case .trialDispatched(let e):
             study.trials[e.trial] = RestoredStudy.Trial(
                 parameters: e.params, attempt: e.attempt, state: .running, worker: e.worker)
+            if let enqueued = e.enqueued { study.control.took(enqueued, trial: e.trial) }
         case .trialCompleted(let e):
             study.trials[e.trial]?.state = .completed(objective: e.objective)
             study.trials[e.trial]?.metrics = e.metrics
@@ -141,6 +146,12 @@ package enum StudyReplay {
                 study.queue.append(e.trial)
             }
         case .trialResumed:
+            break
+        case .controlAction(let e):
+            study.control.apply(e)
+        case .trialEnqueued(let e):
+            study.control.enqueued.append(e)
+        case .controlListening:
             break
         case .studyFinished(let e):
             study.finishReason = e.reason

@@ -78,6 +78,9 @@ enum JournalCoding {
         case .trialPreempted(let event): return try encoder.encode(event)
         case .trialPaused(let event): return try encoder.encode(event)
         case .trialPromoted(let event): return try encoder.encode(event)
+        case .controlAction(let event): return try encoder.encode(event)
+        case .trialEnqueued(let event): return try encoder.encode(event)
+        case .controlListening(let event): return try encoder.encode(event)
         }
     }
 
@@ -112,6 +115,9 @@ enum JournalCoding {
         case "trial_preempted": event = .trialPreempted(try decoder.decode(TrialPreempted.self, from: line))
         case "trial_paused": event = .trialPaused(try decoder.decode(TrialPaused.self, from: line))
         case "trial_promoted": event = .trialPromoted(try decoder.decode(TrialPromoted.self, from: line))
+        case "control_action": event = .controlAction(try decoder.decode(ControlActionTaken.self, from: line))
+        case "trial_enqueued": event = .trialEnqueued(try decoder.decode(TrialEnqueued.self, from: line))
+        case "control_listening": event = .controlListening(try decoder.decode(ControlListening.self, from: line))
         default: return nil
         }
         return JournalRecord(event: event, time: header.time)

@@ -32,6 +32,12 @@ package enum JournalEvent: Hashable, Sendable {
     case trialPaused(TrialPaused)
     /// A paused trial runs again from its checkpoint.
     case trialPromoted(TrialPromoted)
+    /// A user's action through the control address (see `ControlEvents.swift`).
+    case controlAction(ControlActionTaken)
+    /// A configuration queued to run before the search's proposals.
+    case trialEnqueued(TrialEnqueued)
+    /// This run of the coordinator accepts actions at a control address.
+    case controlListening(ControlListening)
 
     /// The value of the line's `"event"` field.
     package var name: String {
@@ -55,6 +61,9 @@ package enum JournalEvent: Hashable, Sendable {
         case .trialPreempted: "trial_preempted"
         case .trialPaused: "trial_paused"
         case .trialPromoted: "trial_promoted"
+        case .controlAction: "control_action"
+        case .trialEnqueued: "trial_enqueued"
+        case .controlListening: "control_listening"
         }
     }
 }
@@ -226,10 +235,14 @@ package struct TrialDispatched: Hashable, Sendable, Codable {
     /// How many trials had ended since the search computed this configuration (absent when it saw
     /// every result): set when a slot could not wait for a fresh proposal and took an older one.
     package var proposalLag: Int?
+    /// The `enqueue_id` of the `trial_enqueued` line whose configuration this trial runs (its
+    /// first dispatch only; absent for the search's own proposals).
+    package var enqueued: Int?
     package init(
         trial: TrialID, attempt: Attempt, worker: WorkerID, params: Parameters, slotIdleSeconds: Double? = nil,
-        fallback: Bool? = nil, proposalLag: Int? = nil
+        fallback: Bool? = nil, proposalLag: Int? = nil, enqueued: Int? = nil
     ) {
+        self.enqueued = enqueued
         self.trial = trial
         self.attempt = attempt
         self.worker = worker
@@ -239,7 +252,7 @@ package struct TrialDispatched: Hashable, Sendable, Codable {
         self.proposalLag = proposalLag
     }
     enum CodingKeys: String, CodingKey {
-        case trial, attempt, worker, params, fallback
+        case trial, attempt, worker, params, fallback, enqueued
         case slotIdleSeconds = "slot_idle_s"
         case proposalLag = "proposal_lag"
     }

@@ -19,6 +19,7 @@ struct JournalFields {
     var fallback: Bool?
     var feasible: Bool?
     var proposalLag: Int?
+    var enqueued: Int?
     var reason: String?
     var exitCode: Int32?
     var stderrTail: String?
@@ -45,6 +46,7 @@ struct JournalFields {
         case "fallback": setOnce(&fallback, cursor.bool())
         case "feasible": setOnce(&feasible, cursor.bool())
         case "proposal_lag": setOnce(&proposalLag, cursor.integer())
+        case "enqueued": setOnce(&enqueued, cursor.integer())
         case "reason": setOnce(&reason, cursor.string())
         case "exit_code": setOnce(&exitCode, cursor.integer().flatMap(Int32.init(exactly:)))
         case "stderr_tail": setOnce(&stderrTail, cursor.string())

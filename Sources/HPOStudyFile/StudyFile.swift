@@ -50,6 +50,8 @@ package enum StudyFile {
             throw field.keyError(
                 "pruning needs one objective to rank trials by, and this study has several: remove 'pruner'")
         }
+        // Configurations to run first: checked here, read by `EnqueueFile.fromStudyFile`.
+        if let enqueue = top.optional("enqueue") { try EnqueueFile.validate(enqueue, space: space) }
         var config = StudyConfig(
             name: name, objective: objectives.first, budget: budget, strategy: strategy, seed: seed, space: space,
             trial: trial,
@@ -71,7 +73,7 @@ package enum StudyFile {
 
     static let topLevelKeys = [
         "name", "objective", "constraints", "budget", "strategy", "seed", "space", "trial", "pruner", "forbid",
-        "warm_start"
+        "warm_start", "enqueue"
     ]
 
     private static func readText(path: String) throws -> String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HPOControl
 import HPOCoordinator
 import HPOCore
 import HPOJournal
@@ -127,6 +128,24 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Which checkpoints outlive their trial: best (the best completed trial's), none, all.")
     var keepCheckpoints = "best"
 
+    @Option(
+        help: """
+            Accept actions (hpo control, hpo serve) at this address, e.g. tcp://127.0.0.1:5556: stop a trial or \
+            the study, raise the budget, enqueue a configuration. Beyond loopback only with --curve-secret \
+            (docs/operations.md, "Control a running study").
+            """)
+    var control: String?
+
+    @Option(help: "Write the control address clients should use into this file once bound (for scripts).")
+    var controlEndpointFile: String?
+
+    @Option(
+        help: """
+            Configurations to run before the search's own: JSON Lines (one object per line) or a YAML list. \
+            Each runs once, also across restarts (docs/study-file.md, "Enqueue").
+            """)
+    var enqueue: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .notice
 
@@ -204,7 +223,9 @@ struct CoordinatorCommand: ParsableCommand {
                         + "narrowed to \(test.low ?? 0)...\(test.high ?? 0) (steepest \(test.suggestion ?? 0))")
             }
         }
-        if let restored, restored.finishReason != nil, restored.trials.count >= config.budget.trials {
+        if let restored, restored.finishReason != nil,
+            restored.trials.count >= restored.config.budget.trials || restored.control.stopRequested != nil
+        {
             print(
                 """
                 study \(config.name) already finished (\(restored.finishReason ?? "")): \
@@ -224,6 +245,11 @@ struct CoordinatorCommand: ParsableCommand {
             printErr("error: \(error)")
             throw ExitCode(2)
         }
+        let enqueued = try enqueuedEntries(space: config.space)
+        // Bound before the log is opened, so a refused or taken address leaves nothing behind. It
+        // takes the coordinator's CURVE settings as given: its local workers' key (below) may
+        // work, not control.
+        let controlServer = try ControlSetup.server(endpoint: control, curve: curve, logger: logger)
         let journal = try JournalWriter(path: logPath)
         let waker = Waker()
         SignalTrap.install(waking: waker)
@@ -247,6 +273,13 @@ struct CoordinatorCommand: ParsableCommand {
         if let endpointFile {
             try Data((boundEndpoint + "\n").utf8).write(to: URL(fileURLWithPath: endpointFile), options: .atomic)
         }
+        if let controlServer {
+            printErr("control on \(controlServer.boundEndpoint)\(controlServer.isSecure ? " (CURVE)" : "")")
+            if let controlEndpointFile {
+                try Data((controlServer.boundEndpoint + "\n").utf8).write(
+                    to: URL(fileURLWithPath: controlEndpointFile), options: .atomic)
+            }
+        }
 
         let workers = try LocalWorkerPool(
             count: localWorkers,
@@ -259,7 +292,9 @@ struct CoordinatorCommand: ParsableCommand {
         let livenessSettings = LivenessSettings(heartbeatIntervalSeconds: heartbeat, liveness: liveness)
         let host = ProcessInfo.processInfo.hostName
         let slots = expectedSlots ?? (localWorkers > 0 ? localWorkers * workerSlots : nil)
-        var search = makeSearchStrategy(for: config, alreadyProposed: restored?.trials.count ?? 0, expectedSlots: slots)
+        // A resumed search skips what it proposed itself, not the trials of enqueued configurations.
+        let proposedBefore = restored.map { $0.trials.count - $0.control.enqueuedTrialCount } ?? 0
+        var search = makeSearchStrategy(for: config, alreadyProposed: proposedBefore, expectedSlots: slots)
         if var bayes = search as? BayesianSearch, !warmResults.isEmpty {
             // Fitted now, before any worker is served: the first proposals then come from the
             // model in milliseconds instead of from the fallback while a first fit runs.
@@ -278,11 +313,17 @@ struct CoordinatorCommand: ParsableCommand {
                 )
             }
         machine.preludeEvents = prelude
+        machine.enqueueAtStart(enqueued.map { ($0.parameters, $0.origin) })
+        if let controlServer {
+            machine.announceControl(endpoint: controlServer.boundEndpoint, curve: controlServer.isSecure)
+        }
         machine.modelPatienceSeconds = modelPatience
         machine.maxCheckpointBytes = Self.byteCount(maxCheckpointSize)
         machine.checkpointRetention = CheckpointRetention(rawValue: keepCheckpoints) ?? .best
         let service = CoordinatorService(machine: machine, journal: journal, waker: waker, logger: logger)
         service.checkpointStore = checkpointStore
+        service.control = controlServer
+        let controlKeysWatcher = controlServer?.isSecure == true ? authorizedKeys.map(AuthorizedKeysWatcher.init) : nil
         let console = ProgressConsole()
         service.onProgress = { console.show($0) }
         if let metricsServer {
@@ -294,6 +335,9 @@ struct CoordinatorCommand: ParsableCommand {
         service.everySecond = {
             let hangup = SignalTrap.takeHangup()
             keysWatcher?.reloadIfNeeded(transport, hangup: hangup, logger: logger)
+            if let controlServer {
+                controlKeysWatcher?.reloadIfNeeded(hangup: hangup, logger: logger) { controlServer.authorizedKeys = $0 }
+            }
         }
 
         // A local worker that fails on its own (bad arguments, say) stops the study: waiting for
@@ -318,6 +362,17 @@ struct CoordinatorCommand: ParsableCommand {
                 lines:\n\(failureDetails)
                 """
             )
+            throw ExitCode(2)
+        }
+    }
+
+    /// The study file's `enqueue:` entries and those of `--enqueue FILE`, checked against the space.
+    private func enqueuedEntries(space: SearchSpace) throws -> [EnqueueEntry] {
+        do {
+            return try EnqueueFile.fromStudyFile(path: study, space: space)
+                + (enqueue.map { try EnqueueFile.load(path: $0, space: space) } ?? [])
+        } catch let error as StudyFileError {
+            printErr("error: \(error)")
             throw ExitCode(2)
         }
     }
@@ -348,6 +403,8 @@ struct CoordinatorCommand: ParsableCommand {
             config = LearningRateStep.applyLogged(contents.records, to: config)
             let restored = try StudyReplay.restore(
                 contents.records, path: path, config: config, allowChanges: continueAnyway)
+            // A budget raised through the control address stays raised (`control_action`).
+            config.budget = restored.config.budget
             printErr(
                 """
                 resuming \(config.name) from \(path): \(restored.completedCount) completed, \

@@ -85,14 +85,18 @@ final class AuthorizedKeysWatcher {
 
     /// Call on the transport's thread.
     func reloadIfNeeded(_ transport: ZeroMQServerTransport, hangup: Bool, logger: Logger) {
+        reloadIfNeeded(hangup: hangup, logger: logger) { transport.authorizedKeys = $0 }
+    }
+
+    /// The same for any holder of keys (the control address has a socket of its own).
+    func reloadIfNeeded(hangup: Bool, logger: Logger, apply: (Set<String>) -> Void) {
         let current = CurveKeyFile.authorizedKeysStamp(path: path)
         guard hangup || current != stamp else { return }
         stamp = current
         do {
-            transport.authorizedKeys = try CurveKeyFile.readAuthorizedKeys(path: path)
-            logger.notice(
-                "authorised worker keys reloaded",
-                metadata: ["path": "\(path)", "keys": "\(transport.authorizedKeys.count)"])
+            let keys = try CurveKeyFile.readAuthorizedKeys(path: path)
+            apply(keys)
+            logger.notice("authorised keys reloaded", metadata: ["path": "\(path)", "keys": "\(keys.count)"])
         } catch {
             logger.error("cannot reload authorised keys; keeping the previous ones", metadata: ["error": "\(error)"])
         }

@@ -179,8 +179,11 @@ private struct Builder {
             history.resultsDropped += 1
         case .lrRangeTest:
             break  // drawn from `StudyLog.rangeTests`
-        case .trialCheckpoint, .trialResumed, .trialPromoted:
+        case .trialCheckpoint, .trialResumed, .trialPromoted, .trialEnqueued, .controlListening:
             break
+        case .controlAction(let e):
+            // A user raised the budget through the control address: the study plans that many.
+            if e.action == "add_budget", let budget = e.budget { history.config?.budget.trials = budget }
         case .trialPaused(let e):
             end(
                 e.trial, e.attempt, as: .paused, worker: e.worker, params: e.params, duration: e.durationSeconds,
