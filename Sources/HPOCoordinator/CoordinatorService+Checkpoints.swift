@@ -18,6 +18,8 @@ extension CoordinatorService {
             guard let store = checkpointStore else {
                 if case .commit(let key, _, _, _) = action {
                     actions.append(machine.checkpointFailed(key, reason: "no checkpoint store"))
+                } else if case .verifyShared(let checkpoint) = action {
+                    actions.append(machine.checkpointFailed(checkpoint.key, reason: "no checkpoint store"))
                 }
                 continue
             }
@@ -40,9 +42,25 @@ extension CoordinatorService {
                 } catch {
                     actions.append(machine.checkpointFailed(key, reason: error.description))
                 }
+            case .verifyShared(let checkpoint):
+                // Reads the whole folder on this loop (about 0.5 s per 100 MB here: see
+                // docs/performance.md); the worker has made it durable before announcing it.
+                let key = checkpoint.key
+                do {
+                    let file = try store.verifyShared(checkpoint)
+                    logger.info(
+                        "shared checkpoint verified",
+                        metadata: [
+                            "trial.key": "\(key)", "step": "\(checkpoint.step)", "bytes": "\(checkpoint.size)",
+                            "folder": "\(file)"
+                        ])
+                    actions.append(machine.checkpointCommitted(key, file: file, now: monotonicSeconds()))
+                } catch {
+                    actions.append(machine.checkpointFailed(key, reason: error.description))
+                }
             case .abort(let key):
                 store.abort(key)
-            case .remove, .removeTrial:
+            case .remove, .removeTrial, .removeAttempts:
                 afterJournal.append(action)
             }
         }
@@ -56,6 +74,7 @@ extension CoordinatorService {
             switch action {
             case .remove(let trial, let file): store.remove(trial, file: file)
             case .removeTrial(let trial): store.removeTrial(trial)
+            case .removeAttempts(let trial): store.removeAttemptFolders(trial)
             default: break
             }
         }
