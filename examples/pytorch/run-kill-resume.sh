@@ -5,8 +5,8 @@
 #
 #   examples/pytorch/run-kill-resume.sh [upload|shared]    (from anywhere; needs setup.sh first)
 #
-# 1. A coordinator (3 trials of the CNN, 8 epochs each, a checkpoint every epoch) and worker A.
-# 2. Once worker A has a checkpoint at epoch 2 or later durable at the coordinator, worker B
+# 1. A coordinator (3 trials of the CNN, 20 epochs each, a checkpoint every epoch) and worker A.
+# 2. Once worker A has a checkpoint at epoch 3 or later durable at the coordinator, worker B
 #    joins and worker A is killed with SIGKILL, its trial with it (a host lost, not a clean exit).
 # 3. The coordinator sees A gone (heartbeats: 0.5 s, lost after 4 silent intervals) and queues
 #    the trial again; B runs it with HPO_RESUME_DIR. The study must finish.
@@ -43,7 +43,7 @@ space:
   momentum: {type: float, low: 0.5, high: 0.9}
   channels: {type: choice, values: [8, 16]}
 trial:
-  command: ["$py", "$here/train.py", "--lr={lr}", "--momentum={momentum}", "--channels={channels}", "--epochs=8"]
+  command: ["$py", "$here/train.py", "--lr={lr}", "--momentum={momentum}", "--channels={channels}", "--epochs=20"]
   timeout: 10m
   retries: 1
 EOF
@@ -61,7 +61,7 @@ wait_until() {
     sleep 0.2
   done
 }
-# A checkpoint of worker A at epoch 2 or later is durable (journaled).
+# A checkpoint of worker A at epoch 3 or later is durable (journaled).
 a_has_checkpoint() {
   python3 - "$log" <<'PY'
 import json, sys
@@ -69,7 +69,7 @@ try:
     lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 except (OSError, ValueError):
     sys.exit(1)
-sys.exit(0 if any(e.get("event") == "trial_checkpoint" and e.get("worker") == "A" and e["step"] >= 2 for e in lines) else 1)
+sys.exit(0 if any(e.get("event") == "trial_checkpoint" and e.get("worker") == "A" and e["step"] >= 3 for e in lines) else 1)
 PY
 }
 
@@ -113,7 +113,7 @@ done = [e for e in events if e.get("event") == "trial_completed" and e["trial"] 
 m, p = done["metrics"], done["params"]
 print(f"trial {trial} resumed at step {resumed[0]['step']} on worker {resumed[0]['worker']}, "
       f"first epoch of the resumed attempt: {m['first_epoch']:.0f}; val_loss {m['val_loss']!r}")
-args = [py, train, f"--lr={p['lr']!r}", f"--momentum={p['momentum']!r}", f"--channels={p['channels']}", "--epochs=8"]
+args = [py, train, f"--lr={p['lr']!r}", f"--momentum={p['momentum']!r}", f"--channels={p['channels']}", "--epochs=20"]
 full = json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout.splitlines()[-1])
 same = all(full[k] == m[k] for k in ("val_loss", "val_accuracy", "train_loss", "best_val_loss"))
 print(f"uninterrupted run of the same parameters: val_loss {full['val_loss']!r}: "
