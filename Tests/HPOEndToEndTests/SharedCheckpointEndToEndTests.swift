@@ -43,6 +43,71 @@ extension CheckpointEndToEndTests {
         #expect(kept == [summary.checkpoints.last?.file ?? "?"], "\(kept)")
     }
 
+    @Test(
+        "shared checkpoints: the coordinator killed (SIGKILL) with its worker, restarted on its log: the trial resumes from the folder the log names"
+    )
+    func restartedCoordinatorResumesFromSharedFolder() throws {
+        let scratch = try Scratch()
+        let shared = scratch.path("shared")
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        let studyPath = try scratch.write("study.yaml", study(name: "ckpt-shared-crash"))
+        let log = scratch.path("results.jsonl")
+        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
+        let arguments =
+            [studyPath, "--bind", endpoint, "--log", log, "--checkpoints", "shared:\(shared)"] + checkpointTestLiveness
+        let firstCoordinator = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator1")
+        let first = try checkpointTestWorker(endpoint, "worker1", scratch: scratch)
+        #expect(
+            waitUntil(within: 60) { checkpointsIn(log).contains { $0.step >= 5 } },
+            "checkpoints arrive: \(firstCoordinator.stderr)")
+        kill(firstCoordinator.pid, SIGKILL)
+        kill(first.pid, SIGKILL)
+        firstCoordinator.waitForExit(within: 10)
+        first.waitForExit(within: 10)
+        let stored = try #require((try LogSummary(path: log)).checkpoints.last)
+
+        let secondCoordinator = try RunningProcess(
+            "hpo-coordinator", arguments, scratch: scratch, label: "coordinator2")
+        let second = try checkpointTestWorker(endpoint, "worker2", scratch: scratch)
+        #expect(
+            secondCoordinator.waitForExit(within: 120) == 0,
+            "coordinator:\n\(secondCoordinator.stderr)\nworker2:\n\(second.stderr)")
+        #expect(second.waitForExit(within: 20) == 0)
+        let summary = try LogSummary(path: log)
+        let resumed = try #require(summary.resumed.first, "\(secondCoordinator.stderr)")
+        #expect(resumed.step == stored.step && resumed.sha256 == stored.sha256, "from the folder the log named")
+        let completed = try #require(summary.completed.first)
+        #expect(completed.metrics["first_step"] == Double(stored.step + 1))
+        #expect(completed.objective == Self.uninterrupted(lr: completed.params["lr"]))
+    }
+
+    @Test(
+        "shared checkpoints: a worker on which the shared folder is missing fails the attempt with that reason instead of training without checkpoints"
+    )
+    func sharedFolderMissingOnWorker() throws {
+        let scratch = try Scratch()
+        let shared = scratch.path("shared")
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        let studyPath = try scratch.write("study.yaml", study(name: "ckpt-shared-unmounted"))
+        let log = scratch.path("results.jsonl")
+        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
+        let coordinator = try RunningProcess(
+            "hpo-coordinator",
+            [studyPath, "--bind", endpoint, "--log", log, "--checkpoints", "shared:\(shared)"] + checkpointTestLiveness,
+            scratch: scratch, label: "coordinator")
+        #expect(waitUntil(within: 30) { FileManager.default.fileExists(atPath: log) }, "\(coordinator.stderr)")
+        // The coordinator checked the folder; this worker's host does not have it (not mounted).
+        try FileManager.default.removeItem(atPath: shared)
+        let worker = try checkpointTestWorker(endpoint, "worker", scratch: scratch)
+        #expect(coordinator.waitForExit(within: 60) == 0, "\(coordinator.stderr)")
+        #expect(worker.waitForExit(within: 20) == 0)
+        let failed = try #require(try LogSummary(path: log).failed.first, "the attempt failed")
+        #expect(
+            failed.reason.contains(
+                "cannot use the shared checkpoint folder \(shared) on this worker: it does not exist here"),
+            "\(failed.reason)")
+    }
+
     @Test("shared checkpoints: a missing shared folder stops the coordinator at once, saying which and why")
     func missingSharedFolder() throws {
         let scratch = try Scratch()
