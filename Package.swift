@@ -47,7 +47,7 @@ let package = Package(
         // Reading a results log for people: status summary, HTML report with SVG plots, export.
         .target(name: "HPOReport", dependencies: ["HPOCore", "HPOJournal"]),
         // Running one trial: built-in test functions and command trials (child processes).
-        .target(name: "HPOTrials", dependencies: ["HPOCore", "HPOTraining"]),
+        .target(name: "HPOTrials", dependencies: ["HPOCore", "HPOJSON", "HPOTraining"]),
         // The coordinator: state machine and its I/O shell.
         .target(
             name: "HPOCoordinator",

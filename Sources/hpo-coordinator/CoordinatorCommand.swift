@@ -37,7 +37,10 @@ struct CoordinatorCommand: ParsableCommand {
 
     @Option(
         help:
-            "Where workers connect, e.g. tcp://127.0.0.1:5555 (default: that, or a free loopback port with --local-workers)."
+            """
+            Where workers connect, e.g. tcp://127.0.0.1:5555 (default: that, or a free loopback port with \
+            --local-workers).
+            """
     )
     var bind: String?
 
@@ -55,7 +58,10 @@ struct CoordinatorCommand: ParsableCommand {
 
     @Option(
         help:
-            "CURVE: the authorised workers' public keys: a folder of .pub files or a file of keys. Reloaded on SIGHUP or change."
+            """
+            CURVE: the authorised workers' public keys: a folder of .pub files or a file of keys. Reloaded on \
+            SIGHUP or change.
+            """
     )
     var authorizedKeys: String?
 
@@ -64,7 +70,10 @@ struct CoordinatorCommand: ParsableCommand {
 
     @Flag(
         help:
-            "Built-in trainer: run a learning-rate range test first and narrow the study's learning_rate range around it."
+            """
+            Built-in trainer: run a learning-rate range test first and narrow the study's learning_rate range \
+            around it.
+            """
     )
     var lrFind = false
 
@@ -82,7 +91,10 @@ struct CoordinatorCommand: ParsableCommand {
 
     @Option(
         help:
-            "bayes: how many trials will run at once (all workers' slots), to size the initial design. Default: the local workers' slots."
+            """
+            bayes: how many trials will run at once (all workers' slots), to size the initial design. Default: \
+            the local workers' slots.
+            """
     )
     var expectedSlots: Int?
 
@@ -105,7 +117,10 @@ struct CoordinatorCommand: ParsableCommand {
 
     @Option(
         help:
-            "The largest checkpoint a worker may upload, in bytes, or with a suffix K, M, G (powers of 1024). Checkpoints are kept in <log>.checkpoints/."
+            """
+            The largest checkpoint a worker may upload, in bytes, or with a suffix K, M, G (powers of 1024). \
+            Checkpoints are kept in <log>.checkpoints/.
+            """
     )
     var maxCheckpointSize = "1G"
 
@@ -187,7 +202,10 @@ struct CoordinatorCommand: ParsableCommand {
                 // Those of trials that ended were deleted on purpose (--keep-checkpoints).
                 if study.trials[trial].map({ $0.state == .queued || $0.state == .running }) ?? false {
                     printErr(
-                        "note: the checkpoint of trial \(trial.rawValue) (\(stored.file)) is missing or damaged; that trial starts over"
+                        """
+                        note: the checkpoint of trial \(trial.rawValue) (\(stored.file)) is missing or damaged; \
+                        that trial starts over
+                        """
                     )
                 }
                 study.checkpoints[trial] = nil
@@ -208,7 +226,11 @@ struct CoordinatorCommand: ParsableCommand {
         }
         if let restored, restored.finishReason != nil, restored.trials.count >= config.budget.trials {
             print(
-                "study \(config.name) already finished (\(restored.finishReason ?? "")): \(restored.completedCount) completed, \(restored.prunedCount) pruned, \(restored.failedCount) failed"
+                """
+                study \(config.name) already finished (\(restored.finishReason ?? "")): \
+                \(restored.completedCount) completed, \(restored.prunedCount) pruned, \(restored.failedCount) \
+                failed
+                """
             )
             print("  results log: \(logPath)")
             return
@@ -305,7 +327,10 @@ struct CoordinatorCommand: ParsableCommand {
         if SignalTrap.caught != nil { throw ExitCode(130) }
         if let workerFailure {
             printErr(
-                "error: \(workerFailure); the study is stopped (run again on the same log to resume). Its last lines:\n\(failureDetails)"
+                """
+                error: \(workerFailure); the study is stopped (run again on the same log to resume). Its last \
+                lines:\n\(failureDetails)
+                """
             )
             throw ExitCode(2)
         }
@@ -338,7 +363,11 @@ struct CoordinatorCommand: ParsableCommand {
             let restored = try StudyReplay.restore(
                 contents.records, path: path, config: config, allowChanges: continueAnyway)
             printErr(
-                "resuming \(config.name) from \(path): \(restored.completedCount) completed, \(restored.failedCount) failed, \(restored.trials.count) of \(config.budget.trials) trials created"
+                """
+                resuming \(config.name) from \(path): \(restored.completedCount) completed, \
+                \(restored.failedCount) failed, \(restored.trials.count) of \(config.budget.trials) trials \
+                created
+                """
             )
             return restored
         } catch let error as JournalError {

@@ -24,13 +24,17 @@ enum CoordinatorSecurity {
             if isLoopback(endpoint) { return nil }
             if insecure {
                 printErr(
-                    "warning: listening on \(endpoint) WITHOUT encryption or authentication (--insecure): anyone who reaches this port can read trials and report results"
+                    """
+                    warning: listening on \(endpoint) WITHOUT encryption or authentication (--insecure): anyone \
+                    who reaches this port can read trials and report results
+                    """
                 )
                 return nil
             }
             throw SetupFailure(
                 """
-                refusing to listen on \(endpoint) without encryption: anyone who reaches it could read the study and report results.
+                refusing to listen on \(endpoint) without encryption: anyone who reaches it could read the study \
+                and report results.
                 Make keys with `hpo keygen --out secrets` and start with
                   --curve-secret secrets/coordinator.key --authorized-keys secrets/workers
                 (workers: --curve-key secrets/workers/worker.key --server-key secrets/coordinator.pub),

@@ -59,7 +59,8 @@ package enum HTMLReport {
                             .element(Markup("meta", [("charset", "utf-8")])),
                             .element(
                                 Markup(
-                                    "meta", [("name", "viewport"), ("content", "width=device-width, initial-scale=1")])),
+                                    "meta",
+                                    [("name", "viewport"), ("content", "width=device-width, initial-scale=1")])),
                             .element(Markup("meta", [("name", "color-scheme"), ("content", "light dark")])),
                             .element(Markup("title", text: "\(summary.study) · hpo report")),
                             .element(Markup("style", text: ReportStyle.css))
