@@ -173,6 +173,7 @@ package final class CheckpointStore {
         do { digest = try CheckpointArchive.digest(folder: folder, syncing: false) } catch {
             throw .unreadable(folder, error.description)
         }
+        if let problem = SharedCheckpoint.problem(skipped: digest.skipped) { throw .unreadable(folder, problem) }
         guard digest.size == checkpoint.size, digest.sha256 == checkpoint.sha256 else {
             throw .mismatch(folder, "\(digest.size) bytes, sha256 \(digest.sha256.prefix(16))…")
         }

@@ -41,6 +41,15 @@ package struct SharedCheckpoint: Hashable, Sendable, Codable {
     }
 
     package static let attemptPrefix = ".attempt-"
+
+    /// Why a shared checkpoint folder cannot be used as it is, or nil. The digest skips symbolic
+    /// links and special files (as an upload's archive leaves them out), but a trial resuming
+    /// from the folder itself would follow them: such a folder is refused on every side.
+    package static func problem(skipped: [String]) -> String? {
+        guard let first = skipped.first else { return nil }
+        return "it holds a symbolic link or special file (\(first.prefix(200))\(skipped.count > 1 ? ", …" : "")), "
+            + "which a shared checkpoint may not"
+    }
 }
 
 extension WireBounds {

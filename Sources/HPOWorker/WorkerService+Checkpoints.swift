@@ -106,6 +106,9 @@ extension WorkerService {
     ) {
         do {
             let digest = try CheckpointArchive.digest(folder: snapshot, syncing: true)
+            if let problem = SharedCheckpoint.problem(skipped: digest.skipped) {
+                throw CheckpointArchiveError.malformed("checkpoint folder: \(problem)")
+            }
             let final = "\(trialFolder)/\(SharedCheckpoint.folderName(step: step, sha256: digest.sha256))"
             if rename(snapshot, final) != 0 {
                 // The same step with the same content is there already (announced before): keep that one.
@@ -212,7 +215,9 @@ extension WorkerService {
                 let folder = "\(SharedCheckpoint.trialFolder(root: root, trial: key.trial))/\(checkpoint.folderName)"
                 do {
                     let digest = try CheckpointArchive.digest(folder: folder, syncing: false)
-                    if digest.size != checkpoint.size || digest.sha256 != checkpoint.sha256 {
+                    if let problem = SharedCheckpoint.problem(skipped: digest.skipped) {
+                        error = "\(folder): \(problem)"
+                    } else if digest.size != checkpoint.size || digest.sha256 != checkpoint.sha256 {
                         error =
                             "\(folder) is not the checkpoint announced (\(digest.size) bytes, not \(checkpoint.size))"
                     } else {

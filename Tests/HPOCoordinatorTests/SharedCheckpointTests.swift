@@ -119,6 +119,14 @@ import Testing
         let store = CheckpointStore(sharedFolder: root)
         #expect(try store.verifyShared(checkpoint) == checkpoint.folderName)
         #expect(store.holds(TrialID(1), file: checkpoint.folderName, size: checkpoint.size))
+        // A link planted beside the files: the digest leaves it out, but a trial would follow it.
+        let link = "\(root)/trial-1/\(checkpoint.folderName)/sub/passwd"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/etc/passwd")
+        #expect(throws: CheckpointStoreError.self) { try store.verifyShared(checkpoint) }
+        #expect(CheckpointStore.checkSharedFolderError(root) == nil)
+        do { _ = try store.verifyShared(checkpoint) } catch { #expect(error.description.contains("symbolic link")) }
+        unlink(link)
+        #expect(try store.verifyShared(checkpoint) == checkpoint.folderName)
         try Data("{ }".utf8).write(to: URL(fileURLWithPath: "\(root)/trial-1/\(checkpoint.folderName)/sub/meta.json"))
         #expect(throws: CheckpointStoreError.self) { try store.verifyShared(checkpoint) }
         // A restart keeps the named folder and attempts' folders, and drops the rest.
