@@ -163,9 +163,12 @@ package final class CheckpointStore {
 
     /// Shared mode: reads the checkpoint folder a worker announced and checks that it is what the
     /// worker says (the size and SHA-256 of its archive); returns its name in the trial's folder.
-    package func verifyShared(_ checkpoint: SharedCheckpoint) throws(CheckpointStoreError) -> String {
+    /// Static (only `root` is needed) so that it can run on another thread than the store's.
+    package static func verifyShared(_ checkpoint: SharedCheckpoint, root: String) throws(CheckpointStoreError)
+        -> String
+    {
         let name = checkpoint.folderName
-        let folder = path(of: checkpoint.key.trial, file: name)
+        let folder = "\(SharedCheckpoint.trialFolder(root: root, trial: checkpoint.key.trial))/\(name)"
         var info = stat()
         guard lstat(folder, &info) == 0 else { throw .io("stat", folder, errno) }
         guard (info.st_mode & S_IFMT) == S_IFDIR else { throw .notAFolder(folder) }
@@ -178,6 +181,10 @@ package final class CheckpointStore {
             throw .mismatch(folder, "\(digest.size) bytes, sha256 \(digest.sha256.prefix(16))…")
         }
         return name
+    }
+
+    package func verifyShared(_ checkpoint: SharedCheckpoint) throws(CheckpointStoreError) -> String {
+        try Self.verifyShared(checkpoint, root: root)
     }
 
     /// Whether the checkpoint `file` of `trial` (of `size` bytes) is there after a restart: an

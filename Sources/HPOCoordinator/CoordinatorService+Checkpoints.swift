@@ -43,20 +43,15 @@ extension CoordinatorService {
                     actions.append(machine.checkpointFailed(key, reason: error.description))
                 }
             case .verifyShared(let checkpoint):
-                // Reads the whole folder on this loop (about 0.5 s per 100 MB here: see
-                // docs/performance.md); the worker has made it durable before announcing it.
-                let key = checkpoint.key
-                do {
-                    let file = try store.verifyShared(checkpoint)
-                    logger.info(
-                        "shared checkpoint verified",
-                        metadata: [
-                            "trial.key": "\(key)", "step": "\(checkpoint.step)", "bytes": "\(checkpoint.size)",
-                            "folder": "\(file)"
-                        ])
-                    actions.append(machine.checkpointCommitted(key, file: file, now: monotonicSeconds()))
-                } catch {
-                    actions.append(machine.checkpointFailed(key, reason: error.description))
+                // Read in full off the loop (seconds for a big checkpoint): heartbeats and every
+                // other worker's messages go on; the answer comes back through the inbox.
+                let root = store.root
+                let inbox = checkedCheckpoints
+                checkpointLane.submit {
+                    let outcome = Result { () throws(CheckpointStoreError) -> String in
+                        try CheckpointStore.verifyShared(checkpoint, root: root)
+                    }
+                    inbox.post(CheckedCheckpoint(checkpoint: checkpoint, outcome: outcome))
                 }
             case .abort(let key):
                 store.abort(key)
@@ -66,6 +61,23 @@ extension CoordinatorService {
         }
         actions.storage.removeAll()
         return afterJournal
+    }
+
+    /// A shared checkpoint was read back and checked (off the loop): journal it, or refuse it.
+    func sharedCheckpointChecked(_ checked: CheckedCheckpoint, now: Double) -> CoordinatorActions {
+        let checkpoint = checked.checkpoint
+        switch checked.outcome {
+        case .success(let file):
+            logger.info(
+                "shared checkpoint verified",
+                metadata: [
+                    "trial.key": "\(checkpoint.key)", "step": "\(checkpoint.step)", "bytes": "\(checkpoint.size)",
+                    "folder": "\(file)"
+                ])
+            return machine.checkpointCommitted(checkpoint.key, file: file, now: now)
+        case .failure(let error):
+            return machine.checkpointFailed(checkpoint.key, reason: error.description)
+        }
     }
 
     func performAfterJournal(_ storage: [CheckpointStorageAction]) {
@@ -101,4 +113,11 @@ extension CoordinatorService {
         }
         return .resumeChunk(chunk)
     }
+}
+
+/// What the checkpoint lane found in a shared checkpoint's folder.
+struct CheckedCheckpoint: Sendable {
+    var checkpoint: SharedCheckpoint
+    /// The folder's name in the trial's folder, or why it is not the checkpoint announced.
+    var outcome: Result<String, CheckpointStoreError>
 }

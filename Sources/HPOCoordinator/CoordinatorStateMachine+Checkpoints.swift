@@ -51,7 +51,7 @@ struct CheckpointBook {
     var stored: [TrialID: StoredCheckpoint] = [:]
     /// Uploads in progress, from the worker holding the attempt.
     var uploads: [TrialKey: (peer: PeerID, assembly: ChunkAssembly)] = [:]
-    /// Shared mode: checkpoints announced and being verified (within one turn).
+    /// Shared mode: checkpoints announced and being checked (off the coordinator's loop).
     var announced: [TrialKey: (peer: PeerID, checkpoint: SharedCheckpoint)] = [:]
     /// Checkpoints being sent to the worker of an attempt that resumes from them.
     var resumes: [TrialKey: (peer: PeerID, checkpoint: StoredCheckpoint, window: ChunkWindow)] = [:]
@@ -160,6 +160,10 @@ extension CoordinatorStateMachine {
             // Announced again (the worker heard no answer): it is durable already.
             actions.messages.append(
                 (peer, .checkpointAck(ChunkAck(key: key, step: checkpoint.step, next: 1, done: true))))
+            return actions
+        }
+        // Announced again while its check is under way (the worker heard nothing for 5 s): one check.
+        if let pending = checkpoints.announced[key], pending.peer == peer, pending.checkpoint == checkpoint {
             return actions
         }
         checkpoints.announced[key] = (peer, checkpoint)
@@ -279,6 +283,10 @@ extension CoordinatorStateMachine {
         for (key, upload) in checkpoints.uploads where !holds(key, from: upload.peer) {
             checkpoints.uploads[key] = nil
             actions.storage.append(.abort(key))
+        }
+        // A check that ends after its attempt was lost is not journaled (as an upload cut off is not).
+        for (key, announced) in checkpoints.announced where !holds(key, from: announced.peer) {
+            checkpoints.announced[key] = nil
         }
         // Trials that ended without a result of their own (pruned when their worker left, failed
         // when the wall time ran out) lose their checkpoints here.

@@ -209,37 +209,49 @@ extension WorkerService {
         case .discardDownload(let key):
             discardDownload(key)
         case .verifyShared(let checkpoint):
+            // Read in full off the loop (a big checkpoint takes seconds to hash), so heartbeats
+            // and the other trials' messages go on; the answer comes back through the inbox.
             let key = checkpoint.key
-            var error: String?
-            if let root = sharedCheckpointFolder {
-                let folder = "\(SharedCheckpoint.trialFolder(root: root, trial: key.trial))/\(checkpoint.folderName)"
-                do {
-                    let digest = try CheckpointArchive.digest(folder: folder, syncing: false)
-                    if let problem = SharedCheckpoint.problem(skipped: digest.skipped) {
-                        error = "\(folder): \(problem)"
-                    } else if digest.size != checkpoint.size || digest.sha256 != checkpoint.sha256 {
-                        error =
-                            "\(folder) is not the checkpoint announced (\(digest.size) bytes, not \(checkpoint.size))"
-                    } else {
-                        sharedResumes[key] = folder
-                    }
-                } catch let failure {
-                    error = "cannot read \(folder): \(failure.description)"
-                }
-            } else {
-                error = "the coordinator named a shared checkpoint, but no shared folder"
+            guard let root = sharedCheckpointFolder else {
+                let error = "the coordinator named a shared checkpoint, but no shared folder"
+                try apply(machine.downloadFinished(key, error: error, now: monotonicSeconds()))
+                return
             }
-            if let error {
-                logger.error(
-                    "cannot use the shared checkpoint to resume from",
-                    metadata: ["trial.key": "\(key)", "error": "\(error)"])
-            } else {
-                logger.info("shared checkpoint to resume from verified", metadata: ["trial.key": "\(key)"])
+            let folder = "\(SharedCheckpoint.trialFolder(root: root, trial: key.trial))/\(checkpoint.folderName)"
+            let inbox = inbox
+            DispatchQueue.global().async {
+                inbox.post(.sharedResumeChecked(key, folder: folder, error: Self.check(folder, against: checkpoint)))
             }
-            try apply(machine.downloadFinished(key, error: error, now: monotonicSeconds()))
         case .warning(let text):
             logger.warning("\(text)")
         }
+    }
+
+    /// Why the shared checkpoint folder `folder` is not `checkpoint`, or nil when it is.
+    static func check(_ folder: String, against checkpoint: SharedCheckpoint) -> String? {
+        do {
+            let digest = try CheckpointArchive.digest(folder: folder, syncing: false)
+            if let problem = SharedCheckpoint.problem(skipped: digest.skipped) { return "\(folder): \(problem)" }
+            guard digest.size == checkpoint.size, digest.sha256 == checkpoint.sha256 else {
+                return "\(folder) is not the checkpoint announced (\(digest.size) bytes, not \(checkpoint.size))"
+            }
+            return nil
+        } catch {
+            return "cannot read \(folder): \(error.description)"
+        }
+    }
+
+    /// A shared checkpoint to resume from was checked (off the loop): the attempt starts, or fails.
+    func sharedResumeChecked(_ key: TrialKey, folder: String, error: String?) -> [WorkerAction] {
+        if let error {
+            logger.error(
+                "cannot use the shared checkpoint to resume from",
+                metadata: ["trial.key": "\(key)", "error": "\(error)"])
+        } else {
+            sharedResumes[key] = folder
+            logger.info("shared checkpoint to resume from verified", metadata: ["trial.key": "\(key)"])
+        }
+        return machine.downloadFinished(key, error: error, now: monotonicSeconds())
     }
 
     func discardDownload(_ key: TrialKey) {

@@ -129,6 +129,8 @@ package final class WorkerService {
                             now: monotonicSeconds()))
                 case .checkpointFailed(let key, let reason):
                     logger.error("checkpoint not packed", metadata: ["trial.key": "\(key)", "reason": "\(reason)"])
+                case .sharedResumeChecked(let key, let folder, let error):
+                    try apply(sharedResumeChecked(key, folder: folder, error: error))
                 }
             }
             if let reason = stopRequested() {
@@ -200,4 +202,6 @@ enum TrialEvent: Sendable {
     /// sealed as a folder in the shared checkpoint folder instead.
     case checkpointPacked(TrialKey, step: Int, archive: String, size: Int, sha256: String, shared: Bool)
     case checkpointFailed(TrialKey, reason: String)
+    /// A shared checkpoint to resume from was read and checked: `error` nil when it is good.
+    case sharedResumeChecked(TrialKey, folder: String, error: String?)
 }

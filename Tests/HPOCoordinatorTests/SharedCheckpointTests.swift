@@ -35,6 +35,8 @@ import Testing
         let verify = h.send(.checkpointShared(announced), from: CheckpointHarness.a)
         #expect(verify.storage == [.verifyShared(announced)])
         #expect(verify.journal.isEmpty && verify.acks.isEmpty, "nothing journaled before the shell verified it")
+        let repeated = h.send(.checkpointShared(announced), from: CheckpointHarness.a)
+        #expect(repeated.storage.isEmpty && repeated.acks.isEmpty, "announced again while its check runs: one check")
         let done = h.committed(first, file: announced.folderName)
         guard let line = done.journal.first, case .trialCheckpoint(let event) = line else {
             Issue.record("no trial_checkpoint: \(done.journal)")
