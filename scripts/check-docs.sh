@@ -51,7 +51,7 @@ while IFS=: read -r file line link; do
 done < <(grep -noE '\]\([^) ]+' "${docs[@]}")
 
 # Names from other software (Slurm, systemd, Optuna) that look like Swift types.
-outside_names='^(GraceTime|KillWait|StateDirectory|MemoryDenyWriteExecute|SuccessiveHalvingPruner)$'
+outside_names='^(GraceTime|KillWait|StateDirectory|MemoryDenyWriteExecute|SuccessiveHalvingPruner|NSGAIISampler|TPESampler)$'
 known=$(mktemp)
 trap 'rm -f "$known"' EXIT
 {

@@ -33,7 +33,10 @@ extension CoordinatorStateMachine {
         if wanted > 0 && canCreateTrials(now: now) {
             let proposed: [Parameters]
             if search.computesAhead {
-                proposed = proposals.takeFresh(wanted, ended: endedCount)
+                // A stale proposal kept aside is no lie for later requests (it may never run), so a
+                // later request may propose the same configuration (the design's next point, say):
+                // whichever of the two comes second is dropped, and the place asks again.
+                proposed = proposals.takeFresh(wanted, ended: endedCount).filter { !isTrial($0) }
             } else {
                 proposed = search.propose(wanted, history: search.usesHistory ? history() : SearchHistory())
             }
@@ -70,7 +73,7 @@ extension CoordinatorStateMachine {
         for (peer, _) in waiting {
             while let worker = workers[peer], openPlaces(worker) > 0, trials.count < config.budget.trials {
                 let id = TrialID(trials.count + 1)
-                if let older = proposals.takeFreshest() {
+                if let older = takeFreshestNew() {
                     let lag = max(endedCount - older.basis, 0)
                     trials[id] = TrialEntry(parameters: older.parameters, attempt: 0, state: .pending, proposalLag: lag)
                     if lag > 0 { staleCount += 1 }
@@ -85,6 +88,17 @@ extension CoordinatorStateMachine {
         }
         return actions
     }
+
+    /// The freshest stale proposal that is not already a trial's configuration.
+    private mutating func takeFreshestNew() -> (parameters: Parameters, basis: Int)? {
+        while let older = proposals.takeFreshest() {
+            if !isTrial(older.parameters) { return older }
+        }
+        return nil
+    }
+
+    /// Whether a trial of this study already has these parameters.
+    private func isTrial(_ parameters: Parameters) -> Bool { trials.values.contains { $0.parameters == parameters } }
 
     /// How long an idle slot waits for a fresh proposal before it takes what there is.
     var idlePatience: Double {
@@ -166,6 +180,7 @@ extension CoordinatorStateMachine {
     /// docs/pruning.md).
     func history() -> SearchHistory {
         var history = SearchHistory()
+        let outcomes = config.modelsOutcomes
         // Trial numbers are dense (1...count), so walking them gives creation order without a sort.
         for entry in (1...max(trials.count, 1)).compactMap({ trials[TrialID($0)] }) {
             switch entry.state {
@@ -175,10 +190,13 @@ extension CoordinatorStateMachine {
                 // The search minimises: a maximised objective is handed over negated.
                 let loss = config.objective.direction == .minimize ? objective : -objective
                 history.finished.append((entry.parameters, loss))
+                if outcomes { history.finishedMetrics.append(entry.metrics ?? [:]) }
             case .failed:
                 history.finished.append((entry.parameters, nil))
+                if outcomes { history.finishedMetrics.append([:]) }
             case .pruned(let step, let objective):
                 history.finished.append((entry.parameters, nil))
+                if outcomes { history.finishedMetrics.append([:]) }
                 let loss = objective.map { config.objective.direction == .minimize ? $0 : -$0 }
                 history.pruned.append(PrunedObservation(parameters: entry.parameters, step: step, value: loss))
             }

@@ -40,10 +40,16 @@ extension CoordinatorStateMachine {
         typicalTrialSeconds =
             typicalTrialSeconds.map { 0.9 * $0 + 0.1 * result.durationSeconds } ?? result.durationSeconds
         let objective = result.metrics[config.objective.metric]
-        if result.status == .completed, let objective, objective.isFinite {
+        let missingObjective = config.missingObjective(in: result.metrics)
+        if result.status == .completed, let objective, missingObjective == nil {
             trials[key.trial]?.state = .completed(objective: objective)
+            if config.modelsOutcomes { trials[key.trial]?.metrics = result.metrics }
             completedCount += 1
-            if best.map({ config.objective.isBetter(objective, than: $0.objective) }) ?? true {
+            // The best is the best feasible trial; a study with several objectives has a front instead.
+            let feasible = config.feasibility(of: result.metrics)
+            if feasible != false, !config.isMultiObjective,
+                best.map({ config.objective.isBetter(objective, than: $0.objective) }) ?? true
+            {
                 best = (key.trial, objective)
             }
             actions.journal.append(
@@ -51,7 +57,7 @@ extension CoordinatorStateMachine {
                     TrialCompleted(
                         trial: key.trial, attempt: key.attempt, params: entry.parameters, objective: objective,
                         metrics: result.metrics, worker: workerID, durationSeconds: result.durationSeconds,
-                        slotIdleSeconds: result.slotIdleSeconds)))
+                        slotIdleSeconds: result.slotIdleSeconds, feasible: feasible)))
         } else if result.status == .preempted && entry.stopReason == nil {
             actions.journal.append(recordPreempted(key, entry: entry, worker: workerID, result: result, now: now))
         } else if result.status == .pruned || entry.stopReason != nil {
@@ -65,10 +71,8 @@ extension CoordinatorStateMachine {
             let reason: String
             if result.status == .failed {
                 reason = result.reason ?? "failed"
-            } else if let objective {
-                reason = "objective metric '\(config.objective.metric)' is \(objective.isNaN ? "NaN" : "infinite")"
             } else {
-                reason = "objective metric '\(config.objective.metric)' missing from the result"
+                reason = missingObjective ?? "objective metric '\(config.objective.metric)' missing from the result"
             }
             let willRetry = countedAttempts(key) <= config.trial.retries && !pastWallTime(now: now)
             if willRetry {

@@ -194,6 +194,9 @@ package struct CoordinatorStateMachine {
         /// The worker whose leaving put the current attempt back in the queue: only it may take
         /// that attempt back (see `adopt`).
         var abandonedBy: WorkerID? = nil
+        /// Completed trials of a study whose search models outcomes (several objectives or
+        /// constraints): the reported metrics, for `history()`.
+        var metrics: [String: Double]? = nil
     }
 
     /// A new study. `search` defaults to the strategy the study file names. With
@@ -233,7 +236,8 @@ package struct CoordinatorStateMachine {
             case .failed: state = .failed
             case .pruned(let step, let objective): state = .pruned(step: step, objective: objective)
             }
-            trials[id] = TrialEntry(parameters: trial.parameters, attempt: trial.attempt, state: state)
+            trials[id] = TrialEntry(
+                parameters: trial.parameters, attempt: trial.attempt, state: state, metrics: trial.metrics)
         }
         retryQueue = restored.queue
         checkpoints.stored = restored.checkpoints

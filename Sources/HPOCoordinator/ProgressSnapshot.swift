@@ -95,6 +95,9 @@ package struct ProgressSnapshot: Sendable {
             for (name, value) in (bestParameters ?? [:]).sorted(by: { $0.key < $1.key }) {
                 lines.append("    \(name) = \(value)")
             }
+        } else if completed > 0 {
+            // Several objectives (a front, not a best) or constraints none of the trials met.
+            lines.append("  best: none (see `hpo status` for the Pareto front or the feasible trials)")
         } else {
             lines.append("  best: none (no trial completed)")
         }

@@ -20,6 +20,9 @@ package struct RestoredStudy: Sendable {
         package var state: TrialState
         /// The worker of the last dispatch.
         package var worker: WorkerID?
+        /// Completed trials: the metrics reported, and whether they satisfy the constraints (nil: no constraints).
+        package var metrics: [String: Double]? = nil
+        package var feasible: Bool? = nil
     }
 
     package var config: StudyConfig
@@ -77,7 +80,8 @@ package enum StudyReplay {
         study.queue = study.queue.filter { study.trials[$0]?.state == .queued }
         var best: (TrialID, Double)?
         for (id, trial) in study.trials.sorted(by: { $0.key < $1.key }) {
-            guard case .completed(let objective) = trial.state else { continue }
+            guard case .completed(let objective) = trial.state, trial.feasible != false, !config.isMultiObjective
+            else { continue }
             if best.map({ config.objective.isBetter(objective, than: $0.1) }) ?? true { best = (id, objective) }
         }
         study.best = best.map { (trial: $0.0, objective: $0.1) }
@@ -91,6 +95,8 @@ package enum StudyReplay {
                 parameters: e.params, attempt: e.attempt, state: .running, worker: e.worker)
         case .trialCompleted(let e):
             study.trials[e.trial]?.state = .completed(objective: e.objective)
+            study.trials[e.trial]?.metrics = e.metrics
+            study.trials[e.trial]?.feasible = study.config.feasibility(of: e.metrics)
             study.completedCount += 1
         case .trialFailed(let e):
             if e.willRetry {
@@ -133,7 +139,8 @@ package enum StudyReplay {
     static func differences(_ a: StudyConfig, _ b: StudyConfig) -> [String] {
         var fields: [String] = []
         if a.name != b.name { fields.append("name") }
-        if a.objective != b.objective { fields.append("objective") }
+        if a.objectives != b.objectives { fields.append("objective") }
+        if a.constraints != b.constraints { fields.append("constraints") }
         if a.strategy != b.strategy { fields.append("strategy") }
         if a.seed != b.seed { fields.append("seed") }
         if a.space != b.space { fields.append("space") }

@@ -7,10 +7,14 @@ package enum Direction: String, Hashable, Sendable, Codable {
 package struct Objective: Hashable, Sendable, Codable {
     package var metric: String
     package var direction: Direction
+    /// Several objectives only: this objective's coordinate of the hypervolume's reference point
+    /// (docs/report.md, "Pareto front"); nil for the default, from the results.
+    package var reference: Double?
 
-    package init(metric: String, direction: Direction) {
+    package init(metric: String, direction: Direction, reference: Double? = nil) {
         self.metric = metric
         self.direction = direction
+        self.reference = reference
     }
 
     /// Whether `value` is strictly better than `other` for this objective.
@@ -213,11 +217,12 @@ package struct StudyConfig: Hashable, Sendable, Codable {
     /// Earlier studies' logs the model starts from (bayes only); nil, and absent from the JSON,
     /// without `warm_start:`.
     package var warmStart: [WarmStartSource]?
-
-    enum CodingKeys: String, CodingKey {
-        case name, objective, budget, strategy, seed, space, trial, pruner
-        case warmStart = "warm_start"
-    }
+    /// Every objective when the study has several (a Pareto study; `objective` is the first of
+    /// them); nil, and absent from the JSON, for one. Use `objectives`.
+    package var paretoObjectives: [Objective]?
+    /// Outcome constraints (`constraints:`): a completed trial that breaks one is infeasible. nil,
+    /// and absent from the JSON, when there are none.
+    package var constraints: [OutcomeConstraint]?
 
     package init(
         name: String, objective: Objective, budget: Budget, strategy: StrategyConfig, seed: UInt64,
@@ -231,5 +236,11 @@ package struct StudyConfig: Hashable, Sendable, Codable {
         self.space = space
         self.trial = trial
         self.pruner = pruner
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, objective, budget, strategy, seed, space, trial, pruner, constraints
+        case paretoObjectives = "objectives"
+        case warmStart = "warm_start"
     }
 }

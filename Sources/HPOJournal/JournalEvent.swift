@@ -263,9 +263,12 @@ package struct TrialCompleted: Hashable, Sendable, Codable {
     /// How long the worker's slot stood idle before this attempt started, measured by the worker
     /// (see `TrialResult.slotIdleSeconds`); absent from workers that do not measure it.
     package var slotIdleSeconds: Double?
+    /// Studies with outcome constraints only (absent otherwise): whether the metrics satisfy them
+    /// all. An infeasible trial is completed, but never the best, nor on the Pareto front.
+    package var feasible: Bool?
     package init(
         trial: TrialID, attempt: Attempt, params: Parameters, objective: Double, metrics: [String: Double],
-        worker: WorkerID, durationSeconds: Double, slotIdleSeconds: Double? = nil
+        worker: WorkerID, durationSeconds: Double, slotIdleSeconds: Double? = nil, feasible: Bool? = nil
     ) {
         self.trial = trial
         self.attempt = attempt
@@ -275,9 +278,10 @@ package struct TrialCompleted: Hashable, Sendable, Codable {
         self.worker = worker
         self.durationSeconds = durationSeconds
         self.slotIdleSeconds = slotIdleSeconds
+        self.feasible = feasible
     }
     enum CodingKeys: String, CodingKey {
-        case trial, attempt, params, objective, metrics, worker
+        case trial, attempt, params, objective, metrics, worker, feasible
         case durationSeconds = "duration_s"
         case slotIdleSeconds = "slot_idle_s"
     }

@@ -29,6 +29,10 @@ enum JournalFastEncoding {
             json.int(event.attempt)
             json.key("duration_s")
             json.double(event.durationSeconds)
+            if let feasible = event.feasible {
+                json.key("feasible")
+                json.bool(feasible)
+            }
             json.key("metrics")
             json.doubles(event.metrics)
             json.key("objective")

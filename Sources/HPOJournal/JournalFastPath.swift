@@ -37,7 +37,8 @@ enum JournalFastPath {
             return .trialCompleted(
                 TrialCompleted(
                     trial: TrialID(trial), attempt: attempt, params: params, objective: objective, metrics: metrics,
-                    worker: WorkerID(worker), durationSeconds: duration, slotIdleSeconds: f.slotIdleSeconds))
+                    worker: WorkerID(worker), durationSeconds: duration, slotIdleSeconds: f.slotIdleSeconds,
+                    feasible: f.feasible))
         case "trial_failed":
             guard let trial = f.trial, let attempt = f.attempt, let params = f.params, let worker = f.worker,
                 let reason = f.reason, let metrics = f.metrics, let duration = f.durationSeconds,

@@ -17,6 +17,7 @@ struct JournalFields {
     var step: Int?
     var slotIdleSeconds: Double?
     var fallback: Bool?
+    var feasible: Bool?
     var proposalLag: Int?
     var reason: String?
     var exitCode: Int32?
@@ -42,6 +43,7 @@ struct JournalFields {
         case "step": setOnce(&step, cursor.integer())
         case "slot_idle_s": setOnce(&slotIdleSeconds, cursor.double())
         case "fallback": setOnce(&fallback, cursor.bool())
+        case "feasible": setOnce(&feasible, cursor.bool())
         case "proposal_lag": setOnce(&proposalLag, cursor.integer())
         case "reason": setOnce(&reason, cursor.string())
         case "exit_code": setOnce(&exitCode, cursor.integer().flatMap(Int32.init(exactly:)))

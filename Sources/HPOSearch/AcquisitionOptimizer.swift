@@ -25,6 +25,9 @@ struct AcquisitionOptimizer: Sendable {
     var refinementIterations = 25
     /// Points within this distance (largest coordinate difference) of a taken one are duplicates.
     var duplicateTolerance = 1e-6
+    /// Outcome constraints: log EI plus the log probability of feasibility (or that alone while
+    /// no observed point is feasible). nil: plain log EI.
+    var feasibility: FeasibilityModel? = nil
 
     /// The best point found (snapped, not within tolerance of `taken`) and its log EI; nil only if
     /// every candidate duplicates a taken point.
@@ -95,8 +98,17 @@ struct AcquisitionOptimizer: Sendable {
             let refined = optimiser.minimize(
                 start: free.map { start[$0] }, lower: free.map { _ in 0 }, upper: free.map { _ in 1 }
             ) { sub in
-                let (value, gradient) = LogExpectedImprovement.valueAndGradient(
+                var (value, gradient) = LogExpectedImprovement.valueAndGradient(
                     model.predictWithGradient(at: full(sub)), best: best)
+                if let feasibility {
+                    let (logP, logPGradient) = feasibility.logProbabilityWithGradient(at: full(sub))
+                    if feasibility.probabilityOnly {
+                        (value, gradient) = (logP, logPGradient)
+                    } else {
+                        value += logP
+                        for k in gradient.indices { gradient[k] += logPGradient[k] }
+                    }
+                }
                 guard value.isFinite else { return nil }
                 return (-value, free.map { -gradient[$0] })
             }
@@ -117,8 +129,12 @@ struct AcquisitionOptimizer: Sendable {
             points.count > 64
             ? model.predictMany(Array(points.joined()), rows: points.count)
             : model.predict(Array(points.joined()), rows: points.count)
+        let logFeasible = feasibility?.logProbability(points)
         for i in points.indices {
-            let value = LogExpectedImprovement.value(mean: mean[i], variance: variance[i], best: best)
+            var value = LogExpectedImprovement.value(mean: mean[i], variance: variance[i], best: best)
+            if let logFeasible, let feasibility {
+                value = feasibility.probabilityOnly ? logFeasible[i] : value + logFeasible[i]
+            }
             scores.append(value.isNaN ? -.infinity : value)
         }
         return scores

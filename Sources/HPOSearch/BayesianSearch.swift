@@ -19,9 +19,9 @@ package struct BayesianSearch: SearchStrategy {
     package let options: BayesOptions
     /// The design size in use (the option, or the default for this space and worker count).
     package let initialDesignSize: Int
-    package private(set) var proposedCount = 0
+    package internal(set) var proposedCount = 0
     /// Set once no untried configuration could be found (a small discrete space, all tried).
-    package private(set) var isExhausted = false
+    package internal(set) var isExhausted = false
 
     /// Knobs of the model and the acquisition optimiser, for benchmarks and tests.
     package var tuning = BayesTuning()
@@ -37,8 +37,10 @@ package struct BayesianSearch: SearchStrategy {
     package var priorResults: [(parameters: Parameters, objective: Double)] = []
 
     let encoding: UnitCubeEncoding
-    private var model = ModelCache()
+    var model = ModelCache()
     private var design: [[Double]] = []
+    /// Several objectives or outcome constraints: their models (nil for one unconstrained objective).
+    var outcomes: OutcomeModels?
 
     /// - Parameter workers: how many trials run at once, when known: the default initial design
     ///   grows to cover the first proposals, which are all made without any result.
@@ -54,6 +56,7 @@ package struct BayesianSearch: SearchStrategy {
 
     package init(config: StudyConfig, workers: Int? = nil) {
         self.init(space: config.space, seed: config.seed, options: config.strategy.bayes, workers: workers)
+        if config.modelsOutcomes { outcomes = OutcomeModels(config: config) }
     }
 
     /// max(2·d + 2, workers + 2): enough to give each length scale a chance, and more than the
@@ -64,6 +67,7 @@ package struct BayesianSearch: SearchStrategy {
 
     package mutating func propose(_ count: Int, history: SearchHistory) -> [Parameters] {
         guard count > 0 else { return [] }
+        if outcomes != nil { return proposeForOutcomes(count, history: history) }
         let (observed, finishedPoints) = observations(history)
         var taken = finishedPoints
         var pending = history.running.map { encoding.snap(encoding.encode($0)) }
@@ -108,7 +112,7 @@ package struct BayesianSearch: SearchStrategy {
     /// trial (not a pruned one) counts, with `tuning.imputeFailures`, as the worst value observed:
     /// failures cluster (a learning rate that diverges), and a model that never hears of them
     /// keeps proposing where they happen.
-    private func observations(_ history: SearchHistory) -> (
+    func observations(_ history: SearchHistory) -> (
         observed: [(point: [Double], value: Double)], finished: [[Double]]
     ) {
         var observed: [(point: [Double], value: Double)] = []
@@ -137,6 +141,7 @@ package struct BayesianSearch: SearchStrategy {
     /// new results are due a refit on the schedule.
     package func refitDue(history: SearchHistory) -> Bool {
         guard refitsInBackground else { return false }
+        if let outcomes { return outcomesRefitDue(outcomes, history: history) }
         let results = history.finished.count { $0.objective?.isFinite ?? false } + priorResults.count
         let tried = history.finished.count + history.running.count + priorResults.count
         guard results >= minimumObservations, tried >= initialDesignSize else {
@@ -148,6 +153,7 @@ package struct BayesianSearch: SearchStrategy {
     /// Refits the hyperparameters to the results in `history` on the schedule (the slow part of
     /// a proposal). Call on a copy off the dispatch path, then `adoptModel(from:)` the copy.
     package mutating func refitModel(history: SearchHistory) {
+        if outcomes != nil { return refitOutcomeModels(history: history) }
         let (observed, _) = observations(history)
         guard !observed.isEmpty else { return }
         let subset = ModelSubset.select(observed, cap: tuning.maxModelPoints)
@@ -160,13 +166,17 @@ package struct BayesianSearch: SearchStrategy {
     /// the fit in use; everything else (proposals made, the design) stays this value's own.
     package mutating func adoptModel(from other: BayesianSearch) {
         model.adoptFit(from: other.model)
+        if let theirs = other.outcomes { outcomes?.adoptFits(from: theirs) }
     }
 
     /// Real results needed before the model takes over from the design.
-    private var minimumObservations: Int { max(3, (initialDesignSize + 1) / 2) }
+    var minimumObservations: Int { max(3, (initialDesignSize + 1) / 2) }
 
     /// One proposal: condition on the pending points with their lies, maximise log EI.
-    private func proposeFromModel(_ fitted: FittedModel, pending: [[Double]], taken: [[Double]]) -> [Double]? {
+    func proposeFromModel(
+        _ fitted: FittedModel, pending: [[Double]], taken: [[Double]], feasibility: FeasibilityModel? = nil,
+        feasibleBest: Double? = nil, feasibleIncumbents: [[Double]]? = nil
+    ) -> [Double]? {
         var process = fitted.process
         let real = fitted.process.targets
         let lie: Double
@@ -193,17 +203,18 @@ package struct BayesianSearch: SearchStrategy {
             }
             process.condition(on: point, value: value)
         }
-        let best = process.targets.min() ?? 0
-        let incumbents = fitted.ranked.map(\.point)
+        let best = feasibleBest ?? process.targets.min() ?? 0
+        let incumbents = feasibleIncumbents ?? fitted.ranked.map(\.point)
         var optimizer = tuning.acquisition
         optimizer.duplicateTolerance = tuning.duplicateTolerance
+        optimizer.feasibility = feasibility
         let stream = UInt64(taken.count) &* 0x9E37_79B9 &+ seed
         return optimizer.maximize(
             model: process, best: best, encoding: encoding, incumbents: incumbents, taken: taken, seed: stream)?.point
     }
 
     /// The next design point not already taken: the Latin hypercube first, then the R_d sequence.
-    private mutating func nextDesignPoint(avoiding taken: [[Double]]) -> [Double]? {
+    mutating func nextDesignPoint(avoiding taken: [[Double]]) -> [Double]? {
         let d = space.parameters.count
         if design.isEmpty {
             design = SpaceFillingDesign.latinHypercube(count: initialDesignSize, dimension: d, seed: seed)

@@ -13,6 +13,9 @@ package struct SearchHistory: Sendable {
     /// minimise. An early value, not a final one: a strategy that models it must say how (and
     /// must not count the trial's `nil` entry in `finished` as a failure too). See docs/pruning.md.
     package var pruned: [PrunedObservation]
+    /// Studies with several objectives or outcome constraints only (empty otherwise): the metrics
+    /// of each trial in `finished`, in the same order (empty for a trial without a result).
+    package var finishedMetrics: [[String: Double]] = []
 
     package init(
         finished: [(parameters: Parameters, objective: Double?)] = [], running: [Parameters] = [],

@@ -4,9 +4,9 @@ import Yams
 /// The small top-level sections: `objective`, `budget`, `strategy`, `seed`.
 extension StudyFile {
     /// `{metric: val_loss, direction: minimize}`; the direction defaults to `minimize`.
-    static func readObjective(_ field: YAMLField) throws -> Objective {
+    static func readObjective(_ field: YAMLField, extraKeys: [String] = []) throws -> Objective {
         let mapping = try field.mapping()
-        try mapping.checkKeys(allowed: ["metric", "direction"])
+        try mapping.checkKeys(allowed: ["metric", "direction"] + extraKeys)
         let metric = try mapping.required("metric").nonEmptyString()
         var direction = Direction.minimize
         if let directionField = mapping.optional("direction") {

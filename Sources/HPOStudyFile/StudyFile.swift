@@ -35,7 +35,7 @@ package enum StudyFile {
         try top.checkKeys(allowed: topLevelKeys)
 
         let name = try top.required("name").nonEmptyString()
-        let objective = try readObjective(top.required("objective"))
+        let objectives = try readObjectives(top.required("objective"))
         let budget = try readBudget(top.required("budget"))
         let strategy = try top.optional("strategy").map(readStrategy) ?? StrategyConfig(kind: .random)
         let seed = try top.optional("seed").map(readSeed) ?? 0
@@ -46,16 +46,31 @@ package enum StudyFile {
             top.required("trial"), space: space, spaceField: spaceField, builtins: builtins,
             namedBuiltins: namedBuiltins)
         let pruner = try top.optional("pruner").map(readPruner)
+        if pruner != nil, objectives.all != nil, let field = top.optional("pruner") {
+            throw field.keyError(
+                "pruning needs one objective to rank trials by, and this study has several: remove 'pruner'")
+        }
         var config = StudyConfig(
-            name: name, objective: objective, budget: budget, strategy: strategy, seed: seed, space: space,
+            name: name, objective: objectives.first, budget: budget, strategy: strategy, seed: seed, space: space,
             trial: trial,
             pruner: pruner)
-        config.warmStart = try top.optional("warm_start").map { try readWarmStart($0, file: file, strategy: strategy) }
+        config.paretoObjectives = objectives.all
+        config.constraints = try top.optional("constraints").flatMap(readConstraints)
+        if let field = top.optional("warm_start") {
+            // The earlier results seed the model of one objective; ParEGO's scalarised models do
+            // not take them (yet), and silently ignoring them would mislead.
+            if objectives.all != nil || config.constraints != nil {
+                throw field.keyError(
+                    "warm_start works with one objective and no constraints; this study has "
+                        + (objectives.all != nil ? "several objectives" : "constraints"))
+            }
+            config.warmStart = try readWarmStart(field, file: file, strategy: strategy)
+        }
         return config
     }
 
     static let topLevelKeys = [
-        "name", "objective", "budget", "strategy", "seed", "space", "trial", "pruner", "forbid",
+        "name", "objective", "constraints", "budget", "strategy", "seed", "space", "trial", "pruner", "forbid",
         "warm_start"
     ]
 

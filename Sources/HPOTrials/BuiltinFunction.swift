@@ -15,9 +15,15 @@ package struct BuiltinFunction: Sendable {
     /// A short description with the usual domain.
     package var summary: String
     let evaluate: @Sendable ([Double]) -> Double
+    /// Functions of several objectives (`BuiltinFunction+Pareto.swift`): every metric they report;
+    /// nil for the others, which report `objective`.
+    var evaluateMetrics: (@Sendable ([Double]) -> [String: Double])? = nil
 
     /// The value at `x` (which must have `dimension` coordinates).
     package func callAsFunction(_ x: [Double]) -> Double { evaluate(x) }
+
+    /// The metrics a trial reports at `x`: `objective`, or each objective of a multi-objective function.
+    package func metrics(at x: [Double]) -> [String: Double] { evaluateMetrics?(x) ?? ["objective": evaluate(x)] }
 
     package static func named(_ name: String) -> BuiltinFunction? { all.first { $0.name == name } }
 
@@ -26,7 +32,8 @@ package struct BuiltinFunction: Sendable {
     /// The parameter names the function reads, for a space of `dimension` inputs.
     package static func parameterNames(dimension: Int) -> [String] { (0..<dimension).map { "x\($0)" } }
 
-    package static let all: [BuiltinFunction] = [branin, hartmann6, rosenbrock, ackley, levy, styblinskiTang, sphere]
+    package static let all: [BuiltinFunction] =
+        [branin, hartmann6, rosenbrock, ackley, levy, styblinskiTang, sphere] + paretoFunctions
 
     /// Branin-Hoo on x0 ∈ [-5, 10], x1 ∈ [0, 15]; three global minima of 0.397887.
     package static let branin = BuiltinFunction(

@@ -18,12 +18,12 @@ enum BuiltinTrial {
             TrialResult(status: .failed, metrics: [:], reason: reason, durationSeconds: (clock.now - start).seconds)
         }
 
-        let value: Double
+        let metrics: [String: Double]
         do {
             if let function = NamedFunction.named(name) {
-                value = try function(context.parameters)
+                metrics = ["objective": try function(context.parameters)]
             } else if let function = BuiltinFunction.named(name) {
-                value = function(try inputs(for: function, from: context.parameters))
+                metrics = function.metrics(at: try inputs(for: function, from: context.parameters))
             } else {
                 let known = (BuiltinFunction.allNames + NamedFunction.all.map(\.name)).joined(separator: ", ")
                 return failed("unknown built-in function '\(name)' (known: \(known))")
@@ -31,7 +31,9 @@ enum BuiltinTrial {
         } catch {
             return failed(error.description)
         }
-        guard value.isFinite else { return failed("objective is \(value.isNaN ? "NaN" : "infinite")") }
+        if let (name, value) = metrics.first(where: { !$0.value.isFinite }) {
+            return failed("\(name) is \(value.isNaN ? "NaN" : "infinite")")
+        }
 
         let deadline = Duration.studySeconds(context.spec.timeoutSeconds).map { start + $0 }
         let wakeUp = start + (Duration.studySeconds(context.spec.sleepSeconds) ?? .zero)
@@ -47,7 +49,7 @@ enum BuiltinTrial {
         }
         return TrialResult(
             status: .completed,
-            metrics: ["objective": value],
+            metrics: metrics,
             durationSeconds: (clock.now - start).seconds
         )
     }

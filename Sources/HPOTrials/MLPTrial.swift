@@ -82,7 +82,10 @@ enum MLPTrial {
         let finite = outcome.metrics.filter { $0.value.isFinite }
         switch outcome.status {
         case .completed:
-            return TrialResult(status: .completed, metrics: outcome.metrics, durationSeconds: duration)
+            var metrics = outcome.metrics
+            // The model's size, for studies that trade accuracy for it (several objectives, or a constraint).
+            metrics["weights"] = Double(hyperparameters.weightCount)
+            return TrialResult(status: .completed, metrics: metrics, durationSeconds: duration)
         case .diverged:
             return failed(outcome.failureReason ?? "diverged", finite)
         case .rejectedCheckpoint:

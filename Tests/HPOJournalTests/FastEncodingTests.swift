@@ -86,7 +86,8 @@ import Testing
                     TrialCompleted(
                         trial: TrialID(index), attempt: 1, params: ["x0": .double(a)], objective: b,
                         metrics: ["objective": b, "m": c],
-                        worker: worker, durationSeconds: c, slotIdleSeconds: a)))
+                        worker: worker, durationSeconds: c, slotIdleSeconds: a,
+                        feasible: index % 3 == 0 ? nil : index % 3 == 1)))
         }
         return events
     }
@@ -139,6 +140,6 @@ import Testing
             trial: TrialID(1), attempt: 1, params: [:], objective: 0, metrics: [:], worker: WorkerID("w"),
             durationSeconds: 0)
         #expect(Mirror(reflecting: dispatched).children.count == 7)
-        #expect(Mirror(reflecting: completed).children.count == 8)
+        #expect(Mirror(reflecting: completed).children.count == 9)
     }
 }

@@ -119,8 +119,10 @@ import Testing
             Set(json.keys) == [
                 "schema", "log", "study", "state", "finish_reason", "objective", "budget", "counts", "best", "time",
                 "workers", "top",
-                "placement_warning"
+                "placement_warning", "objectives", "constraints", "pareto"
             ])
+        #expect(json["pareto"] is NSNull, "one objective: no front")
+        #expect((json["constraints"] as? [Any])?.isEmpty == true)
         #expect(json["placement_warning"] is NSNull)
         #expect(json["schema"] as? Int == 1)
         #expect(json["study"] as? String == "known <study>")
@@ -137,7 +139,7 @@ import Testing
                 "completed": 4, "failed": 1, "pruned": 0, "running": 1, "queued": 0, "interrupted": 0, "done": 5,
                 "attempts": 8,
                 "failed_attempts": 2, "lost_attempts": 1, "retries": 2, "results_dropped": 1, "from_fallback": 0,
-                "stale_proposals": 0
+                "stale_proposals": 0, "infeasible": 0
             ])
         let best = try #require(json["best"] as? [String: Any])
         #expect(best["trial"] as? Int == 5)

@@ -23,6 +23,8 @@ package enum TrialExport {
                 String(row.trial.rawValue), String(row.attempt), row.state.rawValue, row.objective.map(number) ?? "",
                 row.durationSeconds.map(number) ?? "", row.worker?.rawValue ?? ""
             ]
+            if table.hasFeasible { fields.append(row.feasible.map { String($0) } ?? "") }
+            if table.hasFront { fields.append(row.onFront.map { String($0) } ?? "") }
             fields += table.parameterNames.map { row.params[$0].map(parameter) ?? "" }
             fields += table.metricNames.map { row.metrics[$0].map(number) ?? "" }
             fields.append(row.reason ?? "")
@@ -40,7 +42,8 @@ package enum TrialExport {
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         var output = ""
         for row in table.rows {
-            guard let data = try? encoder.encode(JSONRow(row)), let line = String(data: data, encoding: .utf8) else {
+            let row = JSONRow(row, feasible: table.hasFeasible, front: table.hasFront)
+            guard let data = try? encoder.encode(row), let line = String(data: data, encoding: .utf8) else {
                 continue
             }
             output += line + "\n"
@@ -74,10 +77,17 @@ package enum TrialExport {
     /// A row as JSON, with explicit nulls so every line has the same keys.
     private struct JSONRow: Encodable {
         var row: TrialTable.Row
-        init(_ row: TrialTable.Row) { self.row = row }
+        var feasible: Bool
+        var front: Bool
+        init(_ row: TrialTable.Row, feasible: Bool, front: Bool) {
+            self.row = row
+            self.feasible = feasible
+            self.front = front
+        }
 
         enum CodingKeys: String, CodingKey {
-            case trial, attempt, status, objective, worker, params, metrics, reason
+            case trial, attempt, status, objective, worker, params, metrics, reason, pareto
+            case isFeasible = "feasible"
             case durationSeconds = "duration_s"
         }
 
@@ -92,6 +102,8 @@ package enum TrialExport {
             try container.encode(row.params, forKey: .params)
             try container.encode(row.metrics, forKey: .metrics)
             try container.encode(row.reason, forKey: .reason)
+            if feasible { try container.encode(row.feasible, forKey: .isFeasible) }
+            if front { try container.encode(row.onFront, forKey: .pareto) }
         }
     }
 }

@@ -15,7 +15,16 @@ package struct TrialTable: Sendable {
         package var metrics: [String: Double]
         /// Why the deciding attempt failed or was lost.
         package var reason: String?
+        /// Completed trials of a study with constraints: whether they hold.
+        package var feasible: Bool? = nil
+        /// Studies with several objectives: whether the trial is on the Pareto front.
+        package var onFront: Bool? = nil
     }
+
+    /// Whether the table has a `feasible` column (the study has outcome constraints) and a
+    /// `pareto` column (several objectives).
+    package var hasFeasible = false
+    package var hasFront = false
 
     /// Parameter names: the study's order, then any others (sorted).
     package var parameterNames: [String]
@@ -33,6 +42,15 @@ package struct TrialTable: Sendable {
                 metrics: trial.metrics, reason: last?.reason)
         }
         metricNames = Set(rows.flatMap { $0.metrics.keys }).sorted()
+        hasFeasible = !(history.config?.constraints ?? []).isEmpty
+        if hasFeasible {
+            for (index, trial) in history.trials.enumerated() { rows[index].feasible = trial.feasible }
+        }
+        if let pareto = ParetoSummary(history: history) {
+            hasFront = true
+            let front = Set(pareto.front.map(\.trial))
+            for index in rows.indices { rows[index].onFront = front.contains(rows[index].trial) }
+        }
     }
 
     /// The fixed columns, before the parameters and metrics.
@@ -41,8 +59,10 @@ package struct TrialTable: Sendable {
     package static func parameterColumn(_ name: String) -> String { "param_\(name)" }
     package static func metricColumn(_ name: String) -> String { "metric_\(name)" }
 
-    /// Every column, in order: fixed, `param_<name>`…, `metric_<name>`…, `reason`.
+    /// Every column, in order: fixed, `feasible` and `pareto` when the study has them,
+    /// `param_<name>`…, `metric_<name>`…, `reason`.
     package var columns: [String] {
-        Self.fixedColumns + parameterNames.map(Self.parameterColumn) + metricNames.map(Self.metricColumn) + ["reason"]
+        Self.fixedColumns + (hasFeasible ? ["feasible"] : []) + (hasFront ? ["pareto"] : [])
+            + parameterNames.map(Self.parameterColumn) + metricNames.map(Self.metricColumn) + ["reason"]
     }
 }

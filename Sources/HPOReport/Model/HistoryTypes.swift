@@ -46,6 +46,8 @@ package struct AttemptRecord: Hashable, Sendable {
     package var metrics: [String: Double]
     /// Pruned attempts: the step of the last report, where it stopped.
     package var stopStep: Int? = nil
+    /// Completed attempts of a study with outcome constraints: whether they hold (`feasible`).
+    package var feasible: Bool? = nil
 
     /// When the attempt started running: its end less the worker's `duration_s` when both are
     /// known, else its dispatch. They differ when the worker queued it (prefetch) behind another.
@@ -89,6 +91,8 @@ package struct TrialRecord: Hashable, Sendable {
     /// complete an attempt after a newer one started), else the last one.
     package var finalAttempt: AttemptRecord? { attempts.last { $0.outcome == .completed } ?? attempts.last }
     package var objective: Double? { state == .completed ? finalAttempt?.objective : nil }
+    /// Completed trials of a study with outcome constraints: whether they hold; nil otherwise.
+    package var feasible: Bool? { state == .completed ? finalAttempt?.feasible : nil }
     /// The final metrics: the deciding attempt's, else those of the last attempt that reported any.
     package var metrics: [String: Double] {
         if let metrics = finalAttempt?.metrics, !metrics.isEmpty { return metrics }

@@ -145,6 +145,7 @@ private struct Builder {
             ) {
                 $0.objective = e.objective
                 $0.metrics = e.metrics
+                $0.feasible = e.feasible
             }
         case .trialFailed(let e):
             end(

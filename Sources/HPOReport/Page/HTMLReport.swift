@@ -25,6 +25,7 @@ package enum HTMLReport {
 
         var main = Markup("main")
         main.append(contentsOf: SummarySection.header(summary, log: log))
+        if let pareto = summary.pareto { main.append(contentsOf: paretoFront(pareto)) }
         main.append(contentsOf: convergence(context))
         main.append(contentsOf: parameters(context))
         main.append(contentsOf: parallel(context, count: options.parallelCount))
@@ -88,6 +89,20 @@ package enum HTMLReport {
             legend: legend(
                 [("dot", "trial"), ("line best", "best so far")]
                     + (anyFailed ? [("fail", "failed trial")] : [])))
+    }
+
+    private static func paretoFront(_ pareto: ParetoSummary) -> [Markup] {
+        let plots = [ParetoPlots.front(pareto), ParetoPlots.hypervolume(pareto)].compactMap { $0 }
+        let reference = zip(pareto.objectives, pareto.reference).map { "\($0.metric) \(HumanFormat.number($1))" }
+        let how =
+            "Each dot is a completed trial on the first two objectives; the highlighted dots joined by the "
+            + "staircase are the Pareto front: the feasible trials no other trial beats on every objective. "
+            + "Hollow dots break a constraint. The hypervolume is the area (volume, for three objectives) the "
+            + "front dominates up to the reference point (" + reference.joined(separator: ", ")
+            + "); it grows whenever a trial improves the front."
+        return section(
+            "Pareto front", how: how, plots.isEmpty ? nil : row(plots, pair: true), empty: "No completed trial yet.",
+            legend: legend([("dot", "trial"), ("best", "on the front"), ("line best", "front; hypervolume")]))
     }
 
     private static func parameters(_ context: PlotContext) -> [Markup] {

@@ -119,6 +119,7 @@ enum ReportStyle {
         .pt { fill: var(--accent); fill-opacity: 0.72; }
         .pt.is-best { fill: var(--best); fill-opacity: 1; }
         .pt.clipped { fill: none; stroke: var(--accent); stroke-width: 1.5; }
+        .pt.infeasible { fill: none; stroke: var(--fail); stroke-width: 1.2; }
         .plot .clip-note { font-size: 10.5px; fill: var(--muted); font-style: italic; }
         .best-ring { fill: none; stroke: var(--best); stroke-width: 2; }
         .best-line { fill: none; stroke: var(--best); stroke-width: 2; }

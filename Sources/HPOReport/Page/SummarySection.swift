@@ -9,7 +9,11 @@ enum SummarySection {
         if let reason = summary.finishReason { badge += ": \(reason)" }
         title.append(Markup("span", [("class", "badge \(summary.state.rawValue)")], text: badge))
         var meta = "\(log.path) · \(HumanFormat.timestamp(summary.startTime)) to \(HumanFormat.timestamp(summary.asOf))"
-        meta += " · \(summary.objective.direction.rawValue) \(summary.objective.metric)"
+        meta +=
+            " · " + summary.objectives.map { "\($0.direction.rawValue) \($0.metric)" }.joined(separator: ", ")
+        if !summary.constraints.isEmpty {
+            meta += " · subject to " + summary.constraints.map(StatusText.describe).joined(separator: ", ")
+        }
         if let config = log.started?.config { meta += " · \(config.strategy.kind.rawValue) search" }
         if log.tornTail { meta += " · last line incomplete (still being written?)" }
         return [title, Markup("div", [("class", "meta")], text: meta), cards(summary)]
@@ -31,11 +35,17 @@ enum SummarySection {
                         Markup("span", [("style", "width: \(px(fraction * 100))%")]))
                 ]))
         cards.append(done)
-        if let best = summary.best {
+        if let pareto = summary.pareto {
+            cards.append(
+                card(
+                    "Pareto front", "\(pareto.front.count) trials",
+                    "hypervolume \(HumanFormat.number(pareto.hypervolume))"))
+        } else if let best = summary.best {
             cards.append(
                 card("best \(summary.objective.metric)", HumanFormat.number(best.objective), "trial \(best.trial)"))
         } else {
-            cards.append(card("best \(summary.objective.metric)", "–", "no completed trial yet"))
+            let none = summary.counts.completed > 0 ? "no feasible trial yet" : "no completed trial yet"
+            cards.append(card("best \(summary.objective.metric)", "–", none))
         }
         var activity = "\(counts.queued) queued"
         if counts.interrupted > 0 { activity += ", \(counts.interrupted) interrupted" }

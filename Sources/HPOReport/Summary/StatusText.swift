@@ -35,7 +35,14 @@ package enum StatusText {
         }
 
         let direction = summary.objective.direction.rawValue
-        if let best = summary.best {
+        if !summary.constraints.isEmpty {
+            lines.append(
+                "  feasible   \(HumanFormat.count(c.completed - c.infeasible)) of \(HumanFormat.count(c.completed)) "
+                    + "completed meet " + summary.constraints.map(describe).joined(separator: ", "))
+        }
+        if let pareto = summary.pareto {
+            lines += paretoLines(pareto)
+        } else if let best = summary.best {
             lines.append(
                 "  best       \(summary.objective.metric) \(HumanFormat.number(best.objective)) "
                     + "at trial \(best.trial) (\(direction))")
@@ -68,6 +75,34 @@ package enum StatusText {
             lines += table(summary).map { "  " + $0 }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func describe(_ constraint: OutcomeConstraint) -> String {
+        switch (constraint.min, constraint.max) {
+        case (let low?, let high?):
+            "\(HumanFormat.number(low)) <= \(constraint.metric) <= \(HumanFormat.number(high))"
+        case (let low?, nil): "\(constraint.metric) >= \(HumanFormat.number(low))"
+        case (nil, let high?): "\(constraint.metric) <= \(HumanFormat.number(high))"
+        case (nil, nil): constraint.metric
+        }
+    }
+
+    /// The front: its size and hypervolume, then one line per trial on it (at most 10).
+    static func paretoLines(_ pareto: ParetoSummary) -> [String] {
+        let names = pareto.objectives.map { "\($0.metric) (\($0.direction.rawValue))" }.joined(separator: ", ")
+        guard !pareto.front.isEmpty else { return ["  front      none yet (\(names))"] }
+        let reference = pareto.reference.map { HumanFormat.number($0) }.joined(separator: ", ")
+        let trials = "\(pareto.front.count) trial\(pareto.front.count == 1 ? "" : "s")"
+        var lines = [
+            "  front      \(trials) on the Pareto front of \(names); "
+                + "hypervolume \(HumanFormat.number(pareto.hypervolume)) (reference \(reference))"
+        ]
+        for point in pareto.front.prefix(10) {
+            let values = zip(pareto.objectives, point.values).map { "\($0.metric)=\(HumanFormat.number($1))" }
+            lines.append("             trial \(point.trial): " + values.joined(separator: "  "))
+        }
+        if pareto.front.count > 10 { lines.append("             … and \(pareto.front.count - 10) more") }
+        return lines
     }
 
     /// The top trials as aligned text columns: numbers right-aligned, text left-aligned.

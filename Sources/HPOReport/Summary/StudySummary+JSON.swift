@@ -25,7 +25,8 @@ private struct StatusDocument: Encodable {
     var unknownEvents: Int
 
     enum Keys: String, CodingKey {
-        case schema, log, study, state, objective, budget, counts, best, time, workers, top
+        case schema, log, study, state, objective, objectives, constraints, budget, counts, best, time, workers, top
+        case pareto
         case finishReason = "finish_reason"
         case placementWarning = "placement_warning"
     }
@@ -42,6 +43,13 @@ private struct StatusDocument: Encodable {
         try c.encode(summary.finishReason, forKey: .finishReason)
         try c.encode(summary.placementWarning, forKey: .placementWarning)
         try c.encode(summary.objective, forKey: .objective)
+        try c.encode(summary.objectives, forKey: .objectives)
+        try c.encode(summary.constraints, forKey: .constraints)
+        if let pareto = summary.pareto {
+            try c.encode(ParetoDocument(pareto: pareto), forKey: .pareto)
+        } else {
+            try c.encodeNil(forKey: .pareto)
+        }
         try c.encode(
             Object([
                 ("trials", .int(summary.budget.trials)), ("wall_time_s", .double(summary.budget.wallTimeSeconds)),
@@ -56,7 +64,7 @@ private struct StatusDocument: Encodable {
                 ("attempts", .int(counts.attempts)), ("failed_attempts", .int(counts.failedAttempts)),
                 ("lost_attempts", .int(counts.lostAttempts)), ("retries", .int(counts.retries)),
                 ("results_dropped", .int(counts.resultsDropped)), ("from_fallback", .int(counts.fromFallback)),
-                ("stale_proposals", .int(counts.staleProposals))
+                ("stale_proposals", .int(counts.staleProposals)), ("infeasible", .int(counts.infeasible))
             ]), forKey: .counts)
         if let best = summary.best {
             try c.encode(
@@ -88,6 +96,41 @@ private struct StatusDocument: Encodable {
                     ("worker", .string(ranked.worker.rawValue))
                 ])
             }, forKey: .top)
+    }
+}
+
+/// `pareto` in `hpo status --json`: the front (each trial's objective values by metric), the
+/// reference point, the hypervolume, and the hypervolume after each completed trial.
+private struct ParetoDocument: Encodable {
+    var pareto: ParetoSummary
+
+    enum Keys: String, CodingKey {
+        case front, reference, hypervolume
+        case hypervolumeHistory = "hypervolume_history"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        let metrics = pareto.objectives.map(\.metric)
+        func byMetric(_ values: [Double]) -> [String: Double] {
+            Dictionary(zip(metrics, values), uniquingKeysWith: { first, _ in first })
+        }
+        try c.encode(
+            pareto.front.map { point in
+                Object([
+                    ("trial", .int(point.trial.rawValue)), ("values", .metrics(byMetric(point.values))),
+                    ("params", .params(point.params))
+                ])
+            }, forKey: .front)
+        try c.encode(byMetric(pareto.reference), forKey: .reference)
+        try c.encode(pareto.hypervolume, forKey: .hypervolume)
+        try c.encode(
+            pareto.steps.map { step in
+                Object([
+                    ("completed", .int(step.completed)), ("time", .double(step.time)),
+                    ("hypervolume", .double(step.hypervolume))
+                ])
+            }, forKey: .hypervolumeHistory)
     }
 }
 

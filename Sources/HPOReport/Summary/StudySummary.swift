@@ -33,6 +33,8 @@ package struct StudySummary: Hashable, Sendable {
         package var fromFallback = 0
         /// Trials configured by the model before the latest results arrived (a slot could not wait).
         package var staleProposals = 0
+        /// Completed trials that break an outcome constraint (`feasible: false`): never the best.
+        package var infeasible = 0
         /// Trials that ended: completed, failed for good, or pruned.
         package var done: Int { completed + failed + pruned }
     }
@@ -68,6 +70,10 @@ package struct StudySummary: Hashable, Sendable {
 
     package var study: String
     package var objective: Objective
+    /// Every objective (one, or several for a Pareto study).
+    package var objectives: [Objective]
+    /// The study's outcome constraints (empty for none).
+    package var constraints: [OutcomeConstraint]
     /// Parameter names in the study's order.
     package var parameterNames: [String]
     package var budget: Budget
@@ -92,6 +98,8 @@ package struct StudySummary: Hashable, Sendable {
     package var workers: Workers
     /// The best completed trials, best first.
     package var top: [RankedTrial]
+    /// Studies with several objectives: the Pareto front and its hypervolume (the best is nil).
+    package var pareto: ParetoSummary?
 
     package init(records: [JournalRecord], top: Int = 10) {
         self.init(history: StudyHistory(records: records), top: top)
@@ -101,6 +109,8 @@ package struct StudySummary: Hashable, Sendable {
         let config = history.config
         study = config?.name ?? "?"
         objective = config?.objective ?? Objective(metric: "objective", direction: .minimize)
+        objectives = config?.objectives ?? [objective]
+        constraints = config?.constraints ?? []
         parameterNames = Self.parameterNames(history)
         budget = config?.budget ?? Budget(trials: 0)
         plannedTrials = budget.trials
@@ -115,7 +125,10 @@ package struct StudySummary: Hashable, Sendable {
 
         let ranking = Self.ranking(history, objective: objective)
         top = ranking.prefix(max(0, topCount)).map { $0 }
-        best = ranking.first.map { Best(trial: $0.trial, objective: $0.objective, params: $0.params) }
+        pareto = ParetoSummary(history: history)
+        if pareto == nil {
+            best = ranking.first.map { Best(trial: $0.trial, objective: $0.objective, params: $0.params) }
+        }
 
         if elapsedSeconds > 0 {
             let perSecond = Double(counts.done) / elapsedSeconds
@@ -129,12 +142,15 @@ package struct StudySummary: Hashable, Sendable {
         workers = Self.workers(history)
     }
 
-    /// The completed trials with a finite objective, best first (ties: the earlier trial).
+    /// The completed, feasible trials with a finite objective, best first (ties: the earlier
+    /// trial); for several objectives, by the first.
     package static func ranking(_ history: StudyHistory, objective: Objective) -> [RankedTrial] {
         // Sort small keys, not the records: moving a record copies all its fields.
         let completed = history.trials.enumerated().compactMap {
             index, trial -> (index: Int, trial: TrialID, value: Double)? in
-            guard trial.state == .completed, let value = trial.finalAttempt?.objective, value.isFinite else {
+            guard trial.state == .completed, trial.feasible != false, let value = trial.finalAttempt?.objective,
+                value.isFinite
+            else {
                 return nil
             }
             return (index, trial.trial, value)
@@ -164,7 +180,9 @@ package struct StudySummary: Hashable, Sendable {
         var counts = Counts()
         for trial in history.trials {
             switch trial.state {
-            case .completed: counts.completed += 1
+            case .completed:
+                counts.completed += 1
+                if trial.feasible == false { counts.infeasible += 1 }
             case .failed: counts.failed += 1
             case .pruned: counts.pruned += 1
             case .running: counts.running += 1
