@@ -15,8 +15,15 @@ import HPOWire
 /// and only after that line is durable does it delete the archive it replaces: a crash at any
 /// point leaves the log naming an archive that exists. Names come from numbers and hex digits
 /// only (never from a peer's text), so nothing is ever written outside the store.
+///
+/// In shared mode (`--checkpoints shared:FOLDER`) the root is that folder and each checkpoint is
+/// a folder the worker wrote, `trial-N/step-S-<sha16>/` (`SharedCheckpoint`): nothing is uploaded;
+/// `verifyShared` reads it back and checks its size and checksum before it is journaled. The
+/// attempts' own folders there (`trial-N/.attempt-A/`) belong to their workers until the trial ends.
 package final class CheckpointStore {
     package let root: String
+    /// Checkpoints are folders in a shared filesystem, not uploaded archives.
+    package let isShared: Bool
     private var uploads: [TrialKey: Upload] = [:]
 
     private struct Upload {
@@ -28,6 +35,41 @@ package final class CheckpointStore {
     /// The store for the results log at `logPath`.
     package init(logPath: String) {
         root = logPath + ".checkpoints"
+        isShared = false
+    }
+
+    /// The store in the shared folder `folder` (checked with `checkSharedFolder` first).
+    package init(sharedFolder folder: String) {
+        root = folder
+        isShared = true
+    }
+
+    /// `checkSharedFolder`'s complaint about `path`, or nil when it is usable.
+    package static func checkSharedFolderError(_ path: String) -> String? {
+        do {
+            _ = try checkSharedFolder(path)
+            return nil
+        } catch { return error.description }
+    }
+
+    /// The shared folder as an absolute path, once it is known to be a folder this process can
+    /// write in; else an error that says which and why.
+    package static func checkSharedFolder(_ path: String) throws(CheckpointStoreError) -> String {
+        guard !path.isEmpty else { throw .sharedFolder(path, "no folder given (shared:FOLDER)") }
+        let absolute =
+            path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var info = stat()
+        guard stat(absolute, &info) == 0 else {
+            throw .sharedFolder(
+                absolute, "\(String(cString: strerror(errno))) (make it on the shared filesystem first)")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { throw .sharedFolder(absolute, "not a folder") }
+        let probe = "\(absolute)/.hpo-write-test-\(getpid())"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .sharedFolder(absolute, "not writable: \(String(cString: strerror(errno)))") }
+        close(fd)
+        unlink(probe)
+        return absolute
     }
 
     deinit {
@@ -101,9 +143,56 @@ package final class CheckpointStore {
         unlink(upload.path)
     }
 
-    /// Deletes one archive (one that a newer durable checkpoint replaced).
+    /// Deletes one archive (one that a newer durable checkpoint replaced), or its folder in shared mode.
     package func remove(_ trial: TrialID, file: String) {
-        unlink(path(of: trial, file: file))
+        if isShared {
+            try? FileManager.default.removeItem(atPath: path(of: trial, file: file))
+        } else {
+            unlink(path(of: trial, file: file))
+        }
+    }
+
+    /// Shared mode: deletes the attempts' own folders of a trial that ended (`.attempt-A/`, a
+    /// lost worker's leftovers among them); its checkpoints stay.
+    package func removeAttemptFolders(_ trial: TrialID) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder(of: trial))) ?? []
+        where name.hasPrefix(SharedCheckpoint.attemptPrefix) {
+            try? FileManager.default.removeItem(atPath: "\(folder(of: trial))/\(name)")
+        }
+    }
+
+    /// Shared mode: reads the checkpoint folder a worker announced and checks that it is what the
+    /// worker says (the size and SHA-256 of its archive); returns its name in the trial's folder.
+    /// Static (only `root` is needed) so that it can run on another thread than the store's.
+    package static func verifyShared(_ checkpoint: SharedCheckpoint, root: String) throws(CheckpointStoreError)
+        -> String
+    {
+        let name = checkpoint.folderName
+        let folder = "\(SharedCheckpoint.trialFolder(root: root, trial: checkpoint.key.trial))/\(name)"
+        var info = stat()
+        guard lstat(folder, &info) == 0 else { throw .io("stat", folder, errno) }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { throw .notAFolder(folder) }
+        let digest: CheckpointArchive.Packed
+        do { digest = try CheckpointArchive.digest(folder: folder, syncing: false) } catch {
+            throw .unreadable(folder, error.description)
+        }
+        if let problem = SharedCheckpoint.problem(skipped: digest.skipped) { throw .unreadable(folder, problem) }
+        guard digest.size == checkpoint.size, digest.sha256 == checkpoint.sha256 else {
+            throw .mismatch(folder, "\(digest.size) bytes, sha256 \(digest.sha256.prefix(16))…")
+        }
+        return name
+    }
+
+    package func verifyShared(_ checkpoint: SharedCheckpoint) throws(CheckpointStoreError) -> String {
+        try Self.verifyShared(checkpoint, root: root)
+    }
+
+    /// Whether the checkpoint `file` of `trial` (of `size` bytes) is there after a restart: an
+    /// archive of that size; in shared mode, a folder (read in full only when it is resumed from).
+    package func holds(_ trial: TrialID, file: String, size: Int) -> Bool {
+        guard isShared else { return self.size(of: trial, file: file) == size }
+        var info = stat()
+        return lstat(path(of: trial, file: file), &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// Deletes a trial's folder (its trial ended and its checkpoint is not kept).
@@ -154,7 +243,13 @@ package final class CheckpointStore {
             }
             for name in (try? FileManager.default.contentsOfDirectory(atPath: folder(of: trial))) ?? []
             where name != file {
-                unlink("\(folder(of: trial))/\(name)")
+                if isShared {
+                    // Attempts' folders: their workers may still be writing in them.
+                    guard !name.hasPrefix(SharedCheckpoint.attemptPrefix) else { continue }
+                    try? FileManager.default.removeItem(atPath: "\(folder(of: trial))/\(name)")
+                } else {
+                    unlink("\(folder(of: trial))/\(name)")
+                }
             }
         }
     }
@@ -185,6 +280,9 @@ package enum CheckpointStoreError: Error, CustomStringConvertible, Sendable {
     case notStarted(TrialKey)
     case notAFolder(String)
     case short(String)
+    case sharedFolder(String, String)
+    case unreadable(String, String)
+    case mismatch(String, String)
 
     package var description: String {
         switch self {
@@ -192,6 +290,9 @@ package enum CheckpointStoreError: Error, CustomStringConvertible, Sendable {
         case .notStarted(let key): "no upload of \(key) in progress"
         case .notAFolder(let path): "\(path) is not a folder"
         case .short(let path): "\(path) is shorter than its log line says"
+        case .sharedFolder(let path, let why): "shared checkpoint folder \(path): \(why)"
+        case .unreadable(let path, let why): "cannot read \(path): \(why)"
+        case .mismatch(let path, let found): "\(path) is not the checkpoint announced: it reads as \(found)"
         }
     }
 }

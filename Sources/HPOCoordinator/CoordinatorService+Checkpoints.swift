@@ -18,6 +18,8 @@ extension CoordinatorService {
             guard let store = checkpointStore else {
                 if case .commit(let key, _, _, _) = action {
                     actions.append(machine.checkpointFailed(key, reason: "no checkpoint store"))
+                } else if case .verifyShared(let checkpoint) = action {
+                    actions.append(machine.checkpointFailed(checkpoint.key, reason: "no checkpoint store"))
                 }
                 continue
             }
@@ -40,14 +42,42 @@ extension CoordinatorService {
                 } catch {
                     actions.append(machine.checkpointFailed(key, reason: error.description))
                 }
+            case .verifyShared(let checkpoint):
+                // Read in full off the loop (seconds for a big checkpoint): heartbeats and every
+                // other worker's messages go on; the answer comes back through the inbox.
+                let root = store.root
+                let inbox = checkedCheckpoints
+                checkpointLane.submit {
+                    let outcome = Result { () throws(CheckpointStoreError) -> String in
+                        try CheckpointStore.verifyShared(checkpoint, root: root)
+                    }
+                    inbox.post(CheckedCheckpoint(checkpoint: checkpoint, outcome: outcome))
+                }
             case .abort(let key):
                 store.abort(key)
-            case .remove, .removeTrial:
+            case .remove, .removeTrial, .removeAttempts:
                 afterJournal.append(action)
             }
         }
         actions.storage.removeAll()
         return afterJournal
+    }
+
+    /// A shared checkpoint was read back and checked (off the loop): journal it, or refuse it.
+    func sharedCheckpointChecked(_ checked: CheckedCheckpoint, now: Double) -> CoordinatorActions {
+        let checkpoint = checked.checkpoint
+        switch checked.outcome {
+        case .success(let file):
+            logger.info(
+                "shared checkpoint verified",
+                metadata: [
+                    "trial.key": "\(checkpoint.key)", "step": "\(checkpoint.step)", "bytes": "\(checkpoint.size)",
+                    "folder": "\(file)"
+                ])
+            return machine.checkpointCommitted(checkpoint.key, file: file, now: now)
+        case .failure(let error):
+            return machine.checkpointFailed(checkpoint.key, reason: error.description)
+        }
     }
 
     func performAfterJournal(_ storage: [CheckpointStorageAction]) {
@@ -56,6 +86,7 @@ extension CoordinatorService {
             switch action {
             case .remove(let trial, let file): store.remove(trial, file: file)
             case .removeTrial(let trial): store.removeTrial(trial)
+            case .removeAttempts(let trial): store.removeAttemptFolders(trial)
             default: break
             }
         }
@@ -82,4 +113,11 @@ extension CoordinatorService {
         }
         return .resumeChunk(chunk)
     }
+}
+
+/// What the checkpoint lane found in a shared checkpoint's folder.
+struct CheckedCheckpoint: Sendable {
+    var checkpoint: SharedCheckpoint
+    /// The folder's name in the trial's folder, or why it is not the checkpoint announced.
+    var outcome: Result<String, CheckpointStoreError>
 }

@@ -20,6 +20,9 @@ package final class CoordinatorService {
     /// never holds up a proposal. Both are stopped and joined before `run` returns.
     private let proposalLane: BackgroundLane
     private let refitLane: BackgroundLane
+    /// Shared checkpoints are read back and checked here, off the loop (`+Checkpoints`).
+    let checkpointLane: BackgroundLane
+    let checkedCheckpoints: WakingInbox<CheckedCheckpoint>
     /// Called about once a second, and once at the end, with the study's progress.
     package var onProgress: ((ProgressSnapshot) -> Void)?
     /// Called about once a second on the loop's thread, for housekeeping such as reloading the
@@ -47,6 +50,8 @@ package final class CoordinatorService {
         proposals = WakingInbox<ProposalResult>(waker: waker)
         proposalLane = BackgroundLane(name: "proposals")
         refitLane = BackgroundLane(name: "model refit")
+        checkpointLane = BackgroundLane(name: "checkpoint checks")
+        checkedCheckpoints = WakingInbox<CheckedCheckpoint>(waker: waker)
     }
 
     /// Runs the study to its end. Then keeps serving (so late workers are told to shut down)
@@ -62,6 +67,7 @@ package final class CoordinatorService {
         defer {
             proposalLane.stopAndJoin()
             refitLane.stopAndJoin()
+            checkpointLane.stopAndJoin()
         }
         var lastTick = started
         var lastProgress = started
@@ -90,6 +96,9 @@ package final class CoordinatorService {
             let controlReplies = try control.map { try serveControl($0, now: now, into: &actions) } ?? []
             for result in proposals.drain() {
                 actions.append(machine.receivedProposals(result, now: now))
+            }
+            for checked in checkedCheckpoints.drain() {
+                actions.append(sharedCheckpointChecked(checked, now: now))
             }
             if let reason = stopRequested() {
                 actions.append(machine.stop(reason: reason, now: now))

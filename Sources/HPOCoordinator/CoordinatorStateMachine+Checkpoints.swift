@@ -36,9 +36,13 @@ package enum CheckpointStorageAction: Hashable, Sendable {
     case begin(TrialKey)
     case append(TrialKey, Data)
     case commit(TrialKey, step: Int, size: Int, sha256: String)
+    /// Shared mode: check the announced folder (the shell reports back as for a `commit`).
+    case verifyShared(SharedCheckpoint)
     case abort(TrialKey)
     case remove(TrialID, file: String)
     case removeTrial(TrialID)
+    /// Shared mode: the attempts' own folders of a trial that ended (a lost worker's included).
+    case removeAttempts(TrialID)
 }
 
 /// The checkpoint state of the coordinator: what is stored, what is arriving, what is being sent.
@@ -47,6 +51,8 @@ struct CheckpointBook {
     var stored: [TrialID: StoredCheckpoint] = [:]
     /// Uploads in progress, from the worker holding the attempt.
     var uploads: [TrialKey: (peer: PeerID, assembly: ChunkAssembly)] = [:]
+    /// Shared mode: checkpoints announced and being checked (off the coordinator's loop).
+    var announced: [TrialKey: (peer: PeerID, checkpoint: SharedCheckpoint)] = [:]
     /// Checkpoints being sent to the worker of an attempt that resumes from them.
     var resumes: [TrialKey: (peer: PeerID, checkpoint: StoredCheckpoint, window: ChunkWindow)] = [:]
     /// Preempted attempts of each trial: not counted against `retries`.
@@ -127,14 +133,52 @@ extension CoordinatorStateMachine {
         return actions
     }
 
-    /// The shell made an upload durable under `file`: journal it, tell the worker, and delete the
-    /// archive it replaces once the line is durable.
+    // MARK: Shared mode (only descriptions travel)
+
+    /// A worker announced a checkpoint complete in the shared folder: the shell verifies it, and
+    /// it goes on as a finished upload (`checkpointCommitted`) or a refused one (`checkpointFailed`).
+    mutating func receivedSharedCheckpoint(_ checkpoint: SharedCheckpoint, from peer: PeerID) -> CoordinatorActions {
+        var actions = CoordinatorActions()
+        let key = checkpoint.key
+        func refuse(_ reason: String) -> CoordinatorActions {
+            var refused = CoordinatorActions()
+            refused.warnings.append("shared checkpoint of \(key) refused: \(reason)")
+            refused.messages.append(
+                (peer, .checkpointAck(ChunkAck(key: key, step: checkpoint.step, next: 0, error: reason))))
+            return refused
+        }
+        guard sharedCheckpoints != nil, maxCheckpointBytes != nil else {
+            return refuse("this coordinator takes checkpoints by upload, not in a shared folder")
+        }
+        if let violation = WireBounds.violation(in: checkpoint) { return refuse(violation) }
+        guard holds(key, from: peer) else {
+            return refuse("trial \(key.trial.rawValue) attempt \(key.attempt) is not running on this worker")
+        }
+        if let stored = checkpoints.stored[key.trial], stored.sha256 == checkpoint.sha256,
+            stored.step == checkpoint.step
+        {
+            // Announced again (the worker heard no answer): it is durable already.
+            actions.messages.append(
+                (peer, .checkpointAck(ChunkAck(key: key, step: checkpoint.step, next: 1, done: true))))
+            return actions
+        }
+        // Announced again while its check is under way (the worker heard nothing for 5 s): one check.
+        if let pending = checkpoints.announced[key], pending.peer == peer, pending.checkpoint == checkpoint {
+            return actions
+        }
+        checkpoints.announced[key] = (peer, checkpoint)
+        actions.storage.append(.verifyShared(checkpoint))
+        return actions
+    }
+
+    /// The shell made a checkpoint durable under `file` (an upload stored, or a shared one
+    /// verified): journal it, tell the worker, and delete the checkpoint it replaces once the
+    /// line is durable.
     package mutating func checkpointCommitted(_ key: TrialKey, file: String, now: Double) -> CoordinatorActions {
         var actions = CoordinatorActions()
-        guard let upload = checkpoints.uploads.removeValue(forKey: key) else { return actions }
-        let assembly = upload.assembly
-        let stored = StoredCheckpoint(step: assembly.step, size: assembly.size, sha256: assembly.sha256, file: file)
-        let worker = workers[upload.peer]?.id ?? resumedFrom?.trials[key.trial]?.worker ?? WorkerID("unknown")
+        guard let arrival = takeArrival(key) else { return actions }
+        let stored = StoredCheckpoint(step: arrival.step, size: arrival.size, sha256: arrival.sha256, file: file)
+        let worker = workers[arrival.peer]?.id ?? resumedFrom?.trials[key.trial]?.worker ?? WorkerID("unknown")
         actions.journal.append(
             .trialCheckpoint(
                 TrialCheckpointed(
@@ -144,7 +188,8 @@ extension CoordinatorStateMachine {
             actions.storage.append(.remove(key.trial, file: previous.file))
         }
         checkpoints.stored[key.trial] = stored
-        actions.messages.append((upload.peer, .checkpointAck(assembly.ack(for: .complete(Data()), done: true))))
+        actions.messages.append(
+            (arrival.peer, .checkpointAck(ChunkAck(key: key, step: stored.step, next: arrival.count, done: true))))
         // ASHA's promotion form: the checkpoint a trial waited for to pause.
         actions.append(checkpointStored(key.trial, step: stored.step))
         // A trial that ended while its last checkpoint was arriving (it completed right after).
@@ -156,15 +201,28 @@ extension CoordinatorStateMachine {
     /// its previous checkpoint.
     package mutating func checkpointFailed(_ key: TrialKey, reason: String) -> CoordinatorActions {
         var actions = CoordinatorActions()
-        guard let upload = checkpoints.uploads.removeValue(forKey: key) else { return actions }
+        guard let arrival = takeArrival(key) else { return actions }
         actions.warnings.append("checkpoint of \(key) not stored: \(reason)")
         actions.storage.append(.abort(key))
+        let error = "the coordinator could not store it: \(reason)"
         actions.messages.append(
-            (
-                upload.peer,
-                .checkpointAck(upload.assembly.ack(for: .rejected("the coordinator could not store it: \(reason)")))
-            ))
+            (arrival.peer, .checkpointAck(ChunkAck(key: key, step: arrival.step, next: 0, error: error))))
         return actions
+    }
+
+    /// The checkpoint of `key` that was arriving (uploaded or announced), forgotten here.
+    private mutating func takeArrival(_ key: TrialKey)
+        -> (peer: PeerID, step: Int, size: Int, sha256: String, count: Int)?
+    {
+        if let upload = checkpoints.uploads.removeValue(forKey: key) {
+            let assembly = upload.assembly
+            return (upload.peer, assembly.step, assembly.size, assembly.sha256, assembly.count)
+        }
+        if let announced = checkpoints.announced.removeValue(forKey: key) {
+            let checkpoint = announced.checkpoint
+            return (announced.peer, checkpoint.step, checkpoint.size, checkpoint.sha256, 1)
+        }
+        return nil
     }
 
     // MARK: Resumes (coordinator → worker)
@@ -180,6 +238,13 @@ extension CoordinatorStateMachine {
                 TrialResumed(
                     trial: key.trial, attempt: key.attempt, worker: worker, step: checkpoint.step,
                     sha256: checkpoint.sha256)))
+        if sharedCheckpoints != nil {
+            // The worker finds it in the shared folder and checks it there.
+            let shared = SharedCheckpoint(
+                key: key, step: checkpoint.step, size: checkpoint.size, sha256: checkpoint.sha256)
+            actions.messages.append((peer, .resumeShared(shared)))
+            return actions
+        }
         let window = ChunkWindow(count: CheckpointChunk.chunkCount(size: checkpoint.size), now: now)
         checkpoints.resumes[key] = (peer, checkpoint, window)
         actions.messages += resumeChunksDue(key, now: now)
@@ -220,6 +285,10 @@ extension CoordinatorStateMachine {
         for (key, upload) in checkpoints.uploads where !holds(key, from: upload.peer) {
             checkpoints.uploads[key] = nil
             actions.storage.append(.abort(key))
+        }
+        // A check that ends after its attempt was lost is not journaled (as an upload cut off is not).
+        for (key, announced) in checkpoints.announced where !holds(key, from: announced.peer) {
+            checkpoints.announced[key] = nil
         }
         // Trials that ended without a result of their own (pruned when their worker left, failed
         // when the wall time ran out) lose their checkpoints here.
@@ -301,6 +370,9 @@ extension CoordinatorStateMachine {
     /// with `best`, a trial that stops being the best loses its checkpoints.
     mutating func cleanUpCheckpoints(of trial: TrialID) -> CoordinatorActions {
         var actions = CoordinatorActions()
+        if sharedCheckpoints != nil, checkpoints.stored[trial] != nil, isEnded(trial) {
+            actions.storage.append(.removeAttempts(trial))
+        }
         guard checkpointRetention != .all, checkpoints.stored[trial] != nil, let entry = trials[trial] else {
             return actions
         }

@@ -87,7 +87,8 @@ extension CoordinatorStateMachine {
     func welcome(for id: WorkerID) -> Welcome {
         Welcome(
             worker: id, study: config.name,
-            heartbeatIntervalMilliseconds: Int(liveness.heartbeatIntervalSeconds * 1000), liveness: liveness.liveness)
+            heartbeatIntervalMilliseconds: Int(liveness.heartbeatIntervalSeconds * 1000), liveness: liveness.liveness,
+            sharedCheckpoints: sharedCheckpoints)
     }
 
     /// Forgets a worker; the trials it was running go back to the queue as new attempts, except

@@ -127,6 +127,9 @@ package struct CoordinatorStateMachine {
     package var maxCheckpointBytes: Int?
     /// Which checkpoints outlive their trial.
     package var checkpointRetention = CheckpointRetention.best
+    /// `--checkpoints shared:FOLDER`: the folder (absolute) all workers share; checkpoints stay
+    /// there and only their descriptions travel. nil: checkpoints are uploaded.
+    package var sharedCheckpoints: String?
 
     /// The most assignments a worker may queue beyond its slots, whatever its hello asks.
     static let maximumPrefetch = WireLimits.maxPrefetch
@@ -348,6 +351,7 @@ package struct CoordinatorStateMachine {
         case .checkpointChunk(let chunk): return receivedCheckpointChunk(chunk, from: peer)
         case .resumeAck(let ack): return receivedResumeAck(ack, from: peer, now: now)
         case .drain(let drain): return receivedDrain(drain, from: peer)
+        case .checkpointShared(let checkpoint): return receivedSharedCheckpoint(checkpoint, from: peer)
         }
     }
 

@@ -60,6 +60,7 @@ package enum WireCodec {
         case .checkpointChunk(let body): frames("checkpoint_chunk", body)
         case .resumeAck(let body): frames("resume_ack", body)
         case .drain(let body): frames("drain", body)
+        case .checkpointShared(let body): frames("checkpoint_shared", body)
         }
     }
 
@@ -75,6 +76,7 @@ package enum WireCodec {
         case .stop(let body): frames("stop", body)
         case .checkpointAck(let body): frames("checkpoint_ack", body)
         case .resumeChunk(let body): frames("resume_chunk", body)
+        case .resumeShared(let body): frames("resume_shared", body)
         }
     }
 
@@ -97,6 +99,7 @@ package enum WireCodec {
         case "checkpoint_chunk": return .checkpointChunk(try decode(CheckpointChunk.self, type, body))
         case "resume_ack": return .resumeAck(try decode(ChunkAck.self, type, body))
         case "drain": return .drain(try decode(DrainMessage.self, type, body))
+        case "checkpoint_shared": return .checkpointShared(try decode(SharedCheckpoint.self, type, body))
         default: throw WireError.unknownType(type)
         }
     }
@@ -114,6 +117,7 @@ package enum WireCodec {
         case "stop": return .stop(try decode(StopMessage.self, type, body))
         case "checkpoint_ack": return .checkpointAck(try decode(ChunkAck.self, type, body))
         case "resume_chunk": return .resumeChunk(try decode(CheckpointChunk.self, type, body))
+        case "resume_shared": return .resumeShared(try decode(SharedCheckpoint.self, type, body))
         default: throw WireError.unknownType(type)
         }
     }

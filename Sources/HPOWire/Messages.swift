@@ -78,17 +78,25 @@ package struct Welcome: Hashable, Sendable, Codable {
     package var heartbeatIntervalMilliseconds: Int
     /// A peer silent for this many intervals is considered lost.
     package var liveness: Int
+    /// With `hpo-coordinator --checkpoints shared:FOLDER`: that folder (absolute), where the
+    /// worker writes checkpoints and finds those to resume from. Absent: checkpoints are uploaded.
+    package var sharedCheckpoints: String?
 
-    package init(worker: WorkerID, study: String, heartbeatIntervalMilliseconds: Int, liveness: Int) {
+    package init(
+        worker: WorkerID, study: String, heartbeatIntervalMilliseconds: Int, liveness: Int,
+        sharedCheckpoints: String? = nil
+    ) {
         self.worker = worker
         self.study = study
         self.heartbeatIntervalMilliseconds = heartbeatIntervalMilliseconds
         self.liveness = liveness
+        self.sharedCheckpoints = sharedCheckpoints
     }
 
     enum CodingKeys: String, CodingKey {
         case worker, study, liveness
         case heartbeatIntervalMilliseconds = "heartbeat_ms"
+        case sharedCheckpoints = "shared_checkpoints"
     }
 }
 
@@ -159,6 +167,8 @@ package enum WorkerMessage: Hashable, Sendable {
     case resumeAck(ChunkAck)
     /// The worker is leaving once its trials are handed back: assign it nothing more.
     case drain(DrainMessage)
+    /// A checkpoint complete in the shared folder (`--checkpoints shared:FOLDER`): only its description.
+    case checkpointShared(SharedCheckpoint)
 }
 
 /// Messages from the coordinator to a worker.
@@ -181,4 +191,6 @@ package enum CoordinatorMessage: Hashable, Sendable {
     case checkpointAck(ChunkAck)
     /// A piece of the checkpoint an assigned attempt resumes from (sent right before its `assign`).
     case resumeChunk(CheckpointChunk)
+    /// The checkpoint in the shared folder that an assigned attempt resumes from (sent right before its `assign`).
+    case resumeShared(SharedCheckpoint)
 }

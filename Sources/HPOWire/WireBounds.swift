@@ -35,6 +35,9 @@ package enum WireBounds {
             return .resumeAck(bounded(ack))
         case .drain(let drain):
             return .drain(DrainMessage(reason: truncated(drain.reason, maxBytes: WireLimits.maxReasonBytes)))
+        case .checkpointShared(let checkpoint):
+            if let violation = violation(in: checkpoint) { throw .outOfBounds(type: "checkpoint_shared", violation) }
+            return message
         }
     }
 
@@ -137,6 +140,9 @@ package enum WireBounds {
         case .resumeChunk(let chunk):
             if let violation = violation(in: chunk) { throw .outOfBounds(type: "resume_chunk", violation) }
             return message
+        case .resumeShared(let checkpoint):
+            if let violation = violation(in: checkpoint) { throw .outOfBounds(type: "resume_shared", violation) }
+            return message
         }
     }
 
@@ -155,6 +161,12 @@ package enum WireBounds {
         }
         guard (1...WireLimits.maxLiveness).contains(welcome.liveness) else {
             return "liveness \(welcome.liveness) is not in 1...\(WireLimits.maxLiveness)"
+        }
+        if let folder = welcome.sharedCheckpoints {
+            guard folder.hasPrefix("/"), folder.utf8.count <= WireLimits.maxSharedFolderBytes, !folder.utf8.contains(0)
+            else {
+                return "shared_checkpoints is not an absolute path of at most \(WireLimits.maxSharedFolderBytes) bytes"
+            }
         }
         return nil
     }

@@ -44,6 +44,8 @@ package enum WireLimits {
     /// Reasons (`bye`, `refuse`, `reregister`, `shutdown`, `stop`, a result's `reason`): cut to
     /// this many UTF-8 bytes, the end replaced by a note of how much was cut.
     package static let maxReasonBytes = 1024
+    /// The shared checkpoint folder a `welcome` names (an absolute path).
+    package static let maxSharedFolderBytes = 4096
     /// A result's `stderr_tail`: its last this many UTF-8 bytes are kept.
     package static let maxStderrTailBytes = 64 << 10
 

@@ -17,8 +17,20 @@ import Logging
 ///   is read, an empty `out/` put in its place, and packed into `up-N.ckpt` (then removed);
 /// - `resume.ckpt`, `resume/`: the checkpoint the attempt resumes from, as received and unpacked
 ///   (`HPO_RESUME_DIR`).
+///
+/// In shared mode (the coordinator's welcome names a shared folder) the attempt's folder is
+/// `FOLDER/trial-N/.attempt-A/` instead, so a checkpoint is taken by renames on one filesystem:
+/// `out/` to `snap-N/`, and once its digest is computed (every file `fsync`ed as it is read) to
+/// `FOLDER/trial-N/step-S-<sha16>/`, which is announced (`checkpoint_shared`). An attempt that
+/// resumes reads `HPO_RESUME_DIR` there directly, after checking it.
 extension WorkerService {
-    func attemptFolder(_ key: TrialKey) -> String { "\(scratchRoot)/ckpt-\(key.trial.rawValue)-\(key.attempt)" }
+    /// The shared checkpoint folder, when the coordinator uses one.
+    var sharedCheckpointFolder: String? { machine.welcome?.sharedCheckpoints }
+
+    func attemptFolder(_ key: TrialKey) -> String {
+        if let root = sharedCheckpointFolder { return SharedCheckpoint.attemptFolder(root: root, key: key) }
+        return "\(scratchRoot)/ckpt-\(key.trial.rawValue)-\(key.attempt)"
+    }
 
     /// Sets up the checkpoint folders of a command trial and returns what to do on each
     /// `{"checkpoint": STEP}` line (runs on the trial's thread), and a wait for the packing of the
@@ -30,20 +42,35 @@ extension WorkerService {
     /// the trial's output; packing runs on a queue of the attempt's own. A handler that packed
     /// in place would read the next lines late, and take the folder when the trial had already
     /// written a later step into it.
+    ///
+    /// `problem`: the shared checkpoint folder cannot be used on this worker (the attempt fails
+    /// with that reason rather than run without checkpoints).
     func prepareCheckpoints(
         for assignment: Assignment, context: inout TrialContext, resumeStep: Int?
-    ) -> (checkpoint: (@Sendable (Int) -> Void)?, settle: @Sendable () -> Void) {
-        guard TrialRunner.checkpoints(assignment.spec.program) else { return (nil, {}) }
+    ) -> (checkpoint: (@Sendable (Int) -> Void)?, settle: @Sendable () -> Void, problem: String?) {
+        guard TrialRunner.checkpoints(assignment.spec.program) else { return (nil, {}, nil) }
         let key = assignment.key
         let base = attemptFolder(key)
         let out = "\(base)/out"
-        guard Self.makeFolder(base), mkdir(out, 0o700) == 0 else {
+        let shared = sharedCheckpointFolder
+        let trialFolder = shared.map { SharedCheckpoint.trialFolder(root: $0, trial: key.trial) }
+        guard trialFolder.map(Self.makeFolder) ?? true, Self.makeFolder(base), mkdir(out, 0o700) == 0 else {
+            let why = String(cString: strerror(errno))
+            if let shared {
+                var info = stat()
+                let missing = stat(shared, &info) != 0
+                return (
+                    nil, {},
+                    "cannot use the shared checkpoint folder \(shared) on this worker: "
+                        + (missing ? "it does not exist here (is it mounted?)" : "cannot make \(out): \(why)")
+                )
+            }
             logger.error(
                 "cannot make the checkpoint folder; the trial runs without one", metadata: ["trial.key": "\(key)"])
-            return (nil, {})
+            return (nil, {}, nil)
         }
         context.checkpointDirectory = out
-        if let resumeStep { context.resume = ("\(base)/resume", resumeStep) }
+        if let resumeStep { context.resume = (sharedResumes[key] ?? "\(base)/resume", resumeStep) }
         let inbox = inbox
         let counter = CheckpointCounter()
         let packer = DispatchQueue(label: "checkpoints of \(key)")
@@ -60,9 +87,48 @@ extension WorkerService {
                 inbox.post(
                     .checkpointFailed(key, reason: "cannot make \(out) again: \(String(cString: strerror(errno)))"))
             }
-            packer.async { Self.pack(snapshot, number: number, step: step, key: key, base: base, inbox: inbox) }
+            packer.async {
+                if let trialFolder {
+                    Self.seal(snapshot, step: step, key: key, trialFolder: trialFolder, inbox: inbox)
+                } else {
+                    Self.pack(snapshot, number: number, step: step, key: key, base: base, inbox: inbox)
+                }
+            }
         }
-        return (checkpoint, { packer.sync {} })
+        return (checkpoint, { packer.sync {} }, nil)
+    }
+
+    /// Shared mode: makes a checkpoint folder taken from a trial durable (every file and folder
+    /// `fsync`ed as its digest is computed), renames it to its final name in the trial's folder
+    /// and tells the loop. Nothing is copied.
+    static func seal(
+        _ snapshot: String, step: Int, key: TrialKey, trialFolder: String, inbox: WakingInbox<TrialEvent>
+    ) {
+        do {
+            let digest = try CheckpointArchive.digest(folder: snapshot, syncing: true)
+            if let problem = SharedCheckpoint.problem(skipped: digest.skipped) {
+                throw CheckpointArchiveError.malformed("checkpoint folder: \(problem)")
+            }
+            let final = "\(trialFolder)/\(SharedCheckpoint.folderName(step: step, sha256: digest.sha256))"
+            if rename(snapshot, final) != 0 {
+                // The same step with the same content is there already (announced before): keep that one.
+                guard errno == EEXIST || errno == ENOTEMPTY else {
+                    throw CheckpointArchiveError.io("rename", final, errno)
+                }
+                try? FileManager.default.removeItem(atPath: snapshot)
+            }
+            let fd = open(trialFolder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if fd >= 0 {
+                fsync(fd)
+                close(fd)
+            }
+            inbox.post(
+                .checkpointPacked(
+                    key, step: step, archive: final, size: digest.size, sha256: digest.sha256, shared: true))
+        } catch let error {
+            try? FileManager.default.removeItem(atPath: snapshot)
+            inbox.post(.checkpointFailed(key, reason: "\(error)"))
+        }
     }
 
     /// Packs a checkpoint folder taken from a trial into `up-N.ckpt` and tells the loop.
@@ -78,7 +144,9 @@ extension WorkerService {
                 inbox.post(.checkpointFailed(key, reason: "checkpoint of \(packed.size) bytes is too large"))
                 return
             }
-            inbox.post(.checkpointPacked(key, step: step, archive: archive, size: packed.size, sha256: packed.sha256))
+            inbox.post(
+                .checkpointPacked(
+                    key, step: step, archive: archive, size: packed.size, sha256: packed.sha256, shared: false))
         } catch let error {
             unlink(archive)
             inbox.post(.checkpointFailed(key, reason: "\(error)"))
@@ -102,7 +170,8 @@ extension WorkerService {
             chunk.data = data
             try transport.send(WireCodec.encode(WorkerMessage.checkpointChunk(chunk)))
         case .discardArchive(let archive):
-            unlink(archive)
+            // A file, or in shared mode a folder.
+            try? FileManager.default.removeItem(atPath: archive)
         case .beginDownload(let key):
             discardDownload(key)
             let base = attemptFolder(key)
@@ -139,9 +208,50 @@ extension WorkerService {
             try apply(machine.downloadFinished(key, error: error, now: monotonicSeconds()))
         case .discardDownload(let key):
             discardDownload(key)
+        case .verifyShared(let checkpoint):
+            // Read in full off the loop (a big checkpoint takes seconds to hash), so heartbeats
+            // and the other trials' messages go on; the answer comes back through the inbox.
+            let key = checkpoint.key
+            guard let root = sharedCheckpointFolder else {
+                let error = "the coordinator named a shared checkpoint, but no shared folder"
+                try apply(machine.downloadFinished(key, error: error, now: monotonicSeconds()))
+                return
+            }
+            let folder = "\(SharedCheckpoint.trialFolder(root: root, trial: key.trial))/\(checkpoint.folderName)"
+            let inbox = inbox
+            DispatchQueue.global().async {
+                inbox.post(.sharedResumeChecked(key, folder: folder, error: Self.check(folder, against: checkpoint)))
+            }
         case .warning(let text):
             logger.warning("\(text)")
         }
+    }
+
+    /// Why the shared checkpoint folder `folder` is not `checkpoint`, or nil when it is.
+    static func check(_ folder: String, against checkpoint: SharedCheckpoint) -> String? {
+        do {
+            let digest = try CheckpointArchive.digest(folder: folder, syncing: false)
+            if let problem = SharedCheckpoint.problem(skipped: digest.skipped) { return "\(folder): \(problem)" }
+            guard digest.size == checkpoint.size, digest.sha256 == checkpoint.sha256 else {
+                return "\(folder) is not the checkpoint announced (\(digest.size) bytes, not \(checkpoint.size))"
+            }
+            return nil
+        } catch {
+            return "cannot read \(folder): \(error.description)"
+        }
+    }
+
+    /// A shared checkpoint to resume from was checked (off the loop): the attempt starts, or fails.
+    func sharedResumeChecked(_ key: TrialKey, folder: String, error: String?) -> [WorkerAction] {
+        if let error {
+            logger.error(
+                "cannot use the shared checkpoint to resume from",
+                metadata: ["trial.key": "\(key)", "error": "\(error)"])
+        } else {
+            sharedResumes[key] = folder
+            logger.info("shared checkpoint to resume from verified", metadata: ["trial.key": "\(key)"])
+        }
+        return machine.downloadFinished(key, error: error, now: monotonicSeconds())
     }
 
     func discardDownload(_ key: TrialKey) {
@@ -154,6 +264,7 @@ extension WorkerService {
     /// The attempt ended: its folders go (archives still being uploaded stay until their upload ends).
     func removeAttemptFiles(_ key: TrialKey) {
         let base = attemptFolder(key)
+        sharedResumes[key] = nil
         discardDownload(key)
         try? FileManager.default.removeItem(atPath: "\(base)/out")
         rmdir(base)

@@ -15,6 +15,8 @@ package final class WorkerService {
     var cancellations: [TrialKey: TrialCancellation] = [:]
     /// Resume downloads being written (`+Checkpoints`).
     var downloadFiles: [TrialKey: FileHandle] = [:]
+    /// Shared mode: the verified checkpoint folder each attempt resumes from (`+Checkpoints`).
+    var sharedResumes: [TrialKey: String] = [:]
     /// Preemption: on the first stop request, trials get SIGTERM and this many seconds to write a
     /// last checkpoint before they are handed back (nil: the old way, cancel at once and leave).
     package var preemptionGraceSeconds: Double?
@@ -117,14 +119,18 @@ package final class WorkerService {
                     try apply(machine.trialFinished(key, result, now: monotonicSeconds()))
                     try apply(machine.forgetDownload(key))
                     removeAttemptFiles(key)
-                case .checkpointPacked(let key, let step, let archive, let size, let sha256):
+                case .checkpointPacked(let key, let step, let archive, let size, let sha256, let shared):
                     logger.info(
-                        "checkpoint packed", metadata: ["trial.key": "\(key)", "step": "\(step)", "bytes": "\(size)"])
+                        shared ? "checkpoint sealed in the shared folder" : "checkpoint packed",
+                        metadata: ["trial.key": "\(key)", "step": "\(step)", "bytes": "\(size)"])
                     try apply(
                         machine.checkpointPacked(
-                            key, step: step, archive: archive, size: size, sha256: sha256, now: monotonicSeconds()))
+                            key, step: step, archive: archive, size: size, sha256: sha256, shared: shared,
+                            now: monotonicSeconds()))
                 case .checkpointFailed(let key, let reason):
                     logger.error("checkpoint not packed", metadata: ["trial.key": "\(key)", "reason": "\(reason)"])
+                case .sharedResumeChecked(let key, let folder, let error):
+                    try apply(sharedResumeChecked(key, folder: folder, error: error))
                 }
             }
             if let reason = stopRequested() {
@@ -158,8 +164,16 @@ package final class WorkerService {
             objectiveMetric: assignment.objectiveMetric,
             scratchDirectory: "\(scratchRoot)/trial-\(key.trial.rawValue)-\(key.attempt)")
         context.workerEnvironment = machine.gpus.environment(for: key)
-        let (checkpoint, settleCheckpoints) = prepareCheckpoints(
+        let (checkpoint, settleCheckpoints, problem) = prepareCheckpoints(
             for: assignment, context: &context, resumeStep: resumeStep)
+        if let problem {
+            // The shared checkpoint folder is unusable here: a clear failure (the coordinator
+            // may retry elsewhere), not a trial that silently runs without checkpoints.
+            logger.error("cannot start the trial", metadata: ["trial.key": "\(key)", "reason": "\(problem)"])
+            cancellations[key] = nil
+            inbox.post(.finished(key, TrialResult(status: .failed, metrics: [:], reason: problem, durationSeconds: 0)))
+            return
+        }
         let trialContext = context
         let inbox = inbox
         let done = trialsDone
@@ -184,7 +198,10 @@ package final class WorkerService {
 enum TrialEvent: Sendable {
     case report(TrialKey, TrialReport)
     case finished(TrialKey, TrialResult)
-    /// A checkpoint the trial announced, packed into `archive` (see `+Checkpoints`).
-    case checkpointPacked(TrialKey, step: Int, archive: String, size: Int, sha256: String)
+    /// A checkpoint the trial announced, packed into `archive` (see `+Checkpoints`); `shared`:
+    /// sealed as a folder in the shared checkpoint folder instead.
+    case checkpointPacked(TrialKey, step: Int, archive: String, size: Int, sha256: String, shared: Bool)
     case checkpointFailed(TrialKey, reason: String)
+    /// A shared checkpoint to resume from was read and checked: `error` nil when it is good.
+    case sharedResumeChecked(TrialKey, folder: String, error: String?)
 }

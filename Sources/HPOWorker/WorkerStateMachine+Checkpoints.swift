@@ -16,6 +16,9 @@ package enum WorkerCheckpointAction: Hashable, Sendable {
     case appendDownload(TrialKey, Data)
     case finishDownload(TrialKey)
     case discardDownload(TrialKey)
+    /// Shared mode: check the checkpoint to resume from in the shared folder (size, SHA-256);
+    /// reports back through `downloadFinished`.
+    case verifyShared(SharedCheckpoint)
     /// Something to log: an upload the coordinator refused, say.
     case warning(String)
 }
@@ -25,7 +28,11 @@ struct WorkerUpload {
     var step: Int
     var size: Int
     var sha256: String
+    /// The archive; in shared mode, the checkpoint's folder in the shared folder.
     var archive: String
+    /// Shared mode: only a `checkpoint_shared` announcement goes up (sent again after silence,
+    /// as a one-chunk transfer would be), and the folder is the coordinator's once announced.
+    var shared = false
     var window: ChunkWindow?
 }
 
@@ -68,9 +75,9 @@ extension WorkerStateMachine {
     /// A trial's checkpoint is packed (`archive`, `size` bytes, `sha256`): send it, after the one
     /// already going up for that trial (an older one still waiting is dropped).
     package mutating func checkpointPacked(
-        _ key: TrialKey, step: Int, archive: String, size: Int, sha256: String, now: Double
+        _ key: TrialKey, step: Int, archive: String, size: Int, sha256: String, shared: Bool = false, now: Double
     ) -> [WorkerAction] {
-        let upload = WorkerUpload(step: step, size: size, sha256: sha256, archive: archive)
+        let upload = WorkerUpload(step: step, size: size, sha256: sha256, archive: archive, shared: shared)
         guard running[key] != nil, !checkpoints.killed else { return [.checkpoint(.discardArchive(archive))] }
         if checkpoints.uploads[key] != nil {
             var actions: [WorkerAction] = []
@@ -93,6 +100,11 @@ extension WorkerStateMachine {
         let due = window.due(now: now)
         upload.window = window
         checkpoints.uploads[key] = upload
+        if upload.shared {
+            guard !due.isEmpty else { return [] }
+            let announcement = SharedCheckpoint(key: key, step: upload.step, size: upload.size, sha256: upload.sha256)
+            return [send(.checkpointShared(announcement), now: now)]
+        }
         if !due.isEmpty { lastSent = now }
         return due.map { index in
             .checkpoint(
@@ -113,7 +125,7 @@ extension WorkerStateMachine {
                 .checkpoint(
                     .warning("the coordinator refused the checkpoint of \(ack.key) at step \(ack.step): \(error)"))
             ]
-                + endUpload(ack.key, now: now)
+                + endUpload(ack.key, refused: true, now: now)
         }
         if ack.done == true { return endUpload(ack.key, now: now) }
         window.acknowledged(next: ack.next, resend: ack.resend ?? false, now: now)
@@ -123,13 +135,16 @@ extension WorkerStateMachine {
     }
 
     /// The shell could not read the archive of an upload: it is given up.
-    package mutating func uploadFailed(_ key: TrialKey, now: Double) -> [WorkerAction] { endUpload(key, now: now) }
+    package mutating func uploadFailed(_ key: TrialKey, now: Double) -> [WorkerAction] {
+        endUpload(key, refused: true, now: now)
+    }
 
     /// The upload of `key` is over (stored, refused or abandoned): the next one starts, or a
-    /// result held for it goes out.
-    private mutating func endUpload(_ key: TrialKey, now: Double) -> [WorkerAction] {
+    /// result held for it goes out. An archive goes; a shared checkpoint's folder only when the
+    /// coordinator refused it (else it may be durable and journaled: the coordinator cleans up).
+    private mutating func endUpload(_ key: TrialKey, refused: Bool = false, now: Double) -> [WorkerAction] {
         guard let upload = checkpoints.uploads.removeValue(forKey: key) else { return [] }
-        var actions: [WorkerAction] = [.checkpoint(.discardArchive(upload.archive))]
+        var actions: [WorkerAction] = upload.shared && !refused ? [] : [.checkpoint(.discardArchive(upload.archive))]
         if let next = checkpoints.pending.removeValue(forKey: key) {
             actions += startUpload(key, next, now: now)
         } else if let held = checkpoints.heldResults.removeValue(forKey: key) {
@@ -160,7 +175,7 @@ extension WorkerStateMachine {
             if let pending = checkpoints.pending.removeValue(forKey: key) {
                 actions.append(.checkpoint(.discardArchive(pending.archive)))
             }
-            if let upload = checkpoints.uploads.removeValue(forKey: key) {
+            if let upload = checkpoints.uploads.removeValue(forKey: key), !upload.shared {
                 actions.append(.checkpoint(.discardArchive(upload.archive)))
             }
             unacknowledged[key] = message
@@ -216,6 +231,18 @@ extension WorkerStateMachine {
         }
         actions.append(send(.resumeAck(assembly.ack(for: verdict, done: verdict.isComplete ? true : nil)), now: now))
         return actions
+    }
+
+    /// Shared mode: the checkpoint an assigned attempt resumes from is in the shared folder; the
+    /// shell checks it (`verifyShared`) and the attempt starts as after a download.
+    mutating func receivedSharedResume(_ checkpoint: SharedCheckpoint, now: Double) -> [WorkerAction] {
+        let key = checkpoint.key
+        let started = running[key] != nil && !isAwaitingCheckpoint(key)
+        guard !isDraining, !started, checkpoints.downloads[key] == nil else {
+            return [.checkpoint(.warning("dropped a shared checkpoint to resume \(key) from"))]
+        }
+        checkpoints.downloads[key] = .unpacking(step: checkpoint.step)
+        return [.checkpoint(.verifyShared(checkpoint))]
     }
 
     /// The shell unpacked a resume download (`error` nil) or could not.

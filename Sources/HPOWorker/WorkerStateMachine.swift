@@ -183,6 +183,8 @@ package struct WorkerStateMachine {
             return receivedCheckpointAck(ack, now: now)
         case .resumeChunk(let chunk):
             return receivedResumeChunk(chunk, now: now)
+        case .resumeShared(let checkpoint):
+            return receivedSharedResume(checkpoint, now: now)
         }
     }
 

@@ -146,6 +146,14 @@ struct CoordinatorCommand: ParsableCommand {
             """)
     var enqueue: String?
 
+    @Option(
+        help: """
+            Where checkpoints travel: upload (workers send them to this coordinator, which keeps them in \
+            <log>.checkpoints/), or shared:FOLDER (a folder every worker and this coordinator mount at the same \
+            path, e.g. NFS: checkpoints stay there and only their step, size and checksum travel).
+            """)
+    var checkpoints = "upload"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .notice
 
@@ -161,6 +169,9 @@ struct CoordinatorCommand: ParsableCommand {
             throw ValidationError(
                 "--max-checkpoint-size must be a number of bytes (with K, M or G) up to 64G, not '\(maxCheckpointSize)'"
             )
+        }
+        guard checkpoints == "upload" || checkpoints.hasPrefix("shared:") else {
+            throw ValidationError("--checkpoints must be upload or shared:FOLDER, not '\(checkpoints)'")
         }
         guard CheckpointRetention(rawValue: keepCheckpoints) != nil else {
             throw ValidationError("--keep-checkpoints must be best, none or all, not '\(keepCheckpoints)'")
@@ -192,12 +203,23 @@ struct CoordinatorCommand: ParsableCommand {
             endpoint: endpoint, curveSecret: curveSecret, authorizedKeys: authorizedKeys, insecure: insecure)
         let logPath = try resultsLogPath(for: config)
         var restored = try restoredStudy(at: logPath, config: &config)
-        let checkpointStore = CheckpointStore(logPath: logPath)
+        let checkpointStore: CheckpointStore
+        if checkpoints.hasPrefix("shared:") {
+            do {
+                let folder = try CheckpointStore.checkSharedFolder(String(checkpoints.dropFirst("shared:".count)))
+                checkpointStore = CheckpointStore(sharedFolder: folder)
+            } catch {
+                printErr("error: --checkpoints \(checkpoints): \(error)")
+                throw ExitCode(2)
+            }
+        } else {
+            checkpointStore = CheckpointStore(logPath: logPath)
+        }
         if var study = restored {
             // A checkpoint the log names but the store lacks (deleted by hand) is forgotten: the
             // trial starts over rather than failing; anything the log does not name goes.
             for (trial, stored) in study.checkpoints
-            where checkpointStore.size(of: trial, file: stored.file) != stored.size {
+            where !checkpointStore.holds(trial, file: stored.file, size: stored.size) {
                 // Those of trials that ended were deleted on purpose (--keep-checkpoints).
                 if study.trials[trial].map({ $0.state == .queued || $0.state == .running }) ?? false {
                     printErr(
@@ -320,6 +342,7 @@ struct CoordinatorCommand: ParsableCommand {
         machine.modelPatienceSeconds = modelPatience
         machine.maxCheckpointBytes = Self.byteCount(maxCheckpointSize)
         machine.checkpointRetention = CheckpointRetention(rawValue: keepCheckpoints) ?? .best
+        if checkpointStore.isShared { machine.sharedCheckpoints = checkpointStore.root }
         let service = CoordinatorService(machine: machine, journal: journal, waker: waker, logger: logger)
         service.checkpointStore = checkpointStore
         service.control = controlServer

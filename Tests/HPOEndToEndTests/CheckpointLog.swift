@@ -42,14 +42,16 @@ func checkpointTestWorker(_ endpoint: String, _ label: String, scratch: Scratch,
 /// The killed-worker scenario: a coordinator on `studyPath` and a first worker; once a
 /// checkpoint at `step` or later is stored, a second worker joins (so the trial started on the
 /// first) and the first is SIGKILLed; the coordinator and the second worker must then finish
-/// with exit 0. Returns the log and the second worker (for messages).
+/// with exit 0. Returns the log and the second worker (for messages). `coordinatorArguments`:
+/// more options for the coordinator (`--checkpoints shared:FOLDER`).
 func runKilledWorkerScenario(
-    studyPath: String, log: String, scratch: Scratch, checkpointAtLeast step: Int
+    studyPath: String, log: String, scratch: Scratch, checkpointAtLeast step: Int, coordinatorArguments: [String] = []
 ) throws -> (summary: LogSummary, second: RunningProcess) {
     let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
     let coordinator = try RunningProcess(
-        "hpo-coordinator", [studyPath, "--bind", endpoint, "--log", log] + checkpointTestLiveness, scratch: scratch,
-        label: "coordinator")
+        "hpo-coordinator",
+        [studyPath, "--bind", endpoint, "--log", log] + checkpointTestLiveness + coordinatorArguments,
+        scratch: scratch, label: "coordinator")
     let first = try checkpointTestWorker(endpoint, "worker1", scratch: scratch)
     #expect(
         waitUntil(within: 60) { checkpointsIn(log).contains { $0.step >= step } },

@@ -5,11 +5,13 @@
 #
 #   examples/pytorch/check-resume.sh [EPOCHS]          (default 8; needs setup.sh first)
 #
-# Two interruptions, as a worker sees them:
+# Two interruptions, as a worker sees them. A small driver stands in for the worker: it reads the
+# script's output and, on each {"checkpoint": N} line, takes the folder away (renames it) and puts
+# an empty one in its place, as the worker does (the script waits for that before its next
+# checkpoint).
 #   preempted  SIGTERM after epoch 2's line: the script finishes the epoch, checkpoints, exits 0;
-#              resumed at the step of its last {"checkpoint": N} line.
-#   killed     SIGKILL right after the first checkpoint line: the folder holds whichever complete
-#              checkpoint was written last (writes are atomic); resumed at that checkpoint's epoch.
+#              resumed from the last checkpoint taken.
+#   killed     SIGKILL right after the first checkpoint line: resumed from that checkpoint.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 py=${PYTHON:-$here/.venv/bin/python}
@@ -21,32 +23,43 @@ args=(--epochs="$epochs" --seed=3 --lr=0.05 --channels=8)
 
 "$py" "$here/train.py" "${args[@]}" > "$work/full.out"
 
-# wait_for FILE PATTERN PID: until FILE has a line matching PATTERN (or the process has ended).
-wait_for() {
-  until grep -q "$2" "$1" 2>/dev/null; do
-    kill -0 "$3" 2>/dev/null || return 0
-    sleep 0.02
-  done
+# interrupt CASE: runs the script with a checkpoint folder, interrupts it, and prints the folder of
+# the last checkpoint taken and its step.
+interrupt() {
+  python3 - "$work" "$1" "$py" "$here/train.py" "${args[@]}" <<'PY'
+import json, os, signal, subprocess, sys
+work, case, command = sys.argv[1], sys.argv[2], sys.argv[3:]
+folder = f"{work}/{case}"
+os.mkdir(folder)
+process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=open(f"{folder}.err", "w"), text=True,
+                           env=dict(os.environ, HPO_CHECKPOINT_DIR=folder))
+last, signalled = None, False
+with open(f"{folder}.out", "w") as out:
+    for line in process.stdout:
+        out.write(line)
+        message = json.loads(line)
+        if "checkpoint" in message:  # take it, as the worker does
+            last = (f"{folder}-{message['checkpoint']}", message["checkpoint"])
+            os.rename(folder, last[0])
+            os.mkdir(folder)
+        if signalled:
+            continue
+        if case == "preempted" and message.get("step") == 2:
+            process.send_signal(signal.SIGTERM)
+            signalled = True
+        elif case == "killed" and "checkpoint" in message:
+            process.kill()
+            break
+process.wait()
+print(*last)
+PY
 }
 
-# Preempted.
-HPO_CHECKPOINT_DIR="$work/preempted" "$py" "$here/train.py" "${args[@]}" > "$work/preempted.out" 2> "$work/preempted.err" &
-pid=$!
-wait_for "$work/preempted.out" '"step": 2,' "$pid"
-kill -TERM "$pid" 2>/dev/null || true
-wait "$pid"
-step=$(grep -o '"checkpoint": [0-9]*' "$work/preempted.out" | tail -1 | grep -o '[0-9]*$')
-HPO_RESUME_DIR="$work/preempted" HPO_RESUME_STEP="$step" "$py" "$here/train.py" "${args[@]}" \
+read -r dir step < <(interrupt preempted)
+HPO_RESUME_DIR="$dir" HPO_RESUME_STEP="$step" "$py" "$here/train.py" "${args[@]}" \
   > "$work/preempted-resumed.out" 2> "$work/preempted-resumed.err"
-
-# Killed.
-HPO_CHECKPOINT_DIR="$work/killed" "$py" "$here/train.py" "${args[@]}" > "$work/killed.out" 2> "$work/killed.err" &
-pid=$!
-wait_for "$work/killed.out" '"checkpoint"' "$pid"
-kill -KILL "$pid" 2>/dev/null || true
-{ wait "$pid"; } 2>/dev/null || true
-step=$("$py" -c 'import sys, torch; print(torch.load(sys.argv[1], weights_only=False)["epoch"])' "$work/killed/checkpoint.pt")
-HPO_RESUME_DIR="$work/killed" HPO_RESUME_STEP="$step" "$py" "$here/train.py" "${args[@]}" \
+read -r dir step < <(interrupt killed)
+HPO_RESUME_DIR="$dir" HPO_RESUME_STEP="$step" "$py" "$here/train.py" "${args[@]}" \
   > "$work/killed-resumed.out" 2> "$work/killed-resumed.err"
 
 python3 - "$work" <<'PY'

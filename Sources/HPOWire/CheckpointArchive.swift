@@ -37,17 +37,39 @@ package enum CheckpointArchive {
         let out = open(archive, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard out >= 0 else { throw .io("create", archive, errno) }
         defer { close(out) }
-        var writer = HashingWriter(descriptor: out, path: archive)
+        return try stream(folder: source, into: HashingWriter(descriptor: out, path: archive), syncing: false)
+    }
+
+    /// The size and SHA-256 the archive of the folder `source` would have, without writing it:
+    /// how a checkpoint in a shared folder is described and verified (`SharedCheckpoint`).
+    /// `syncing`: each file and folder is `fsync`ed as it is read (the writer's side makes the
+    /// checkpoint durable before it is announced).
+    package static func digest(folder source: String, syncing: Bool) throws(CheckpointArchiveError) -> Packed {
+        try stream(folder: source, into: HashingWriter(descriptor: -1, path: source), syncing: syncing)
+    }
+
+    private static func stream(folder source: String, into writer: HashingWriter, syncing: Bool)
+        throws(CheckpointArchiveError) -> Packed
+    {
+        var writer = writer
         var skipped: [String] = []
         try writer.write(magic)
-        try packEntries(of: source, relative: "", writer: &writer, skipped: &skipped)
+        try packEntries(of: source, relative: "", writer: &writer, skipped: &skipped, syncing: syncing)
         try writer.write([UInt8(ascii: "E")])
         try writer.flush()
+        if syncing { try sync(source) }
         return Packed(size: writer.size, sha256: writer.hasher.finalizeHex(), skipped: skipped)
     }
 
+    private static func sync(_ path: String) throws(CheckpointArchiveError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io("open", path, errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw .io("fsync", path, errno) }
+    }
+
     private static func packEntries(
-        of folder: String, relative: String, writer: inout HashingWriter, skipped: inout [String]
+        of folder: String, relative: String, writer: inout HashingWriter, skipped: inout [String], syncing: Bool
     ) throws(CheckpointArchiveError) {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted() } catch {
@@ -61,7 +83,8 @@ package enum CheckpointArchive {
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
                 try writer.write([UInt8(ascii: "D")] + lengthPrefixed(path))
-                try packEntries(of: full, relative: path, writer: &writer, skipped: &skipped)
+                try packEntries(of: full, relative: path, writer: &writer, skipped: &skipped, syncing: syncing)
+                if syncing { try sync(full) }
             case S_IFREG:
                 let fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
                 guard fd >= 0 else { throw .io("open", full, errno) }
@@ -81,6 +104,7 @@ package enum CheckpointArchive {
                     try writer.write(buffer[0..<got])
                     left -= got
                 }
+                if syncing && fsync(fd) != 0 { throw .io("fsync", full, errno) }
             default:
                 skipped.append(path)
             }
@@ -154,6 +178,7 @@ package enum CheckpointArchive {
         }
     }
 
+    /// Hashes what it is given and writes it to `descriptor` (-1: hashes only).
     private struct HashingWriter {
         let descriptor: Int32
         let path: String
@@ -169,11 +194,13 @@ package enum CheckpointArchive {
         mutating func write(_ bytes: some Collection<UInt8>) throws(CheckpointArchiveError) {
             hasher.update(bytes)
             size += bytes.count
+            guard descriptor >= 0 else { return }
             pending.append(contentsOf: bytes)
             if pending.count >= 1 << 20 { try flush() }
         }
 
         mutating func flush() throws(CheckpointArchiveError) {
+            guard descriptor >= 0 else { return }
             try CheckpointArchive.writeAll(descriptor, pending, path: path)
             pending.removeAll(keepingCapacity: true)
         }
