@@ -120,6 +120,14 @@ final class DevToolsPage {
         }
     }
 
+    /// Lays the page out as a phone's screen of `width` × `height` CSS pixels (headless windows
+    /// have a minimum width wider than a phone).
+    func emulatePhone(width: Int, height: Int) throws {
+        try call(
+            "Emulation.setDeviceMetricsOverride",
+            ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": true])
+    }
+
     /// A PNG of the page as it is now.
     func screenshot(to path: String, fullPage: Bool = false) throws {
         var params: [String: Any] = ["format": "png"]

@@ -36,7 +36,7 @@ import Testing
         let before = serve.residentKiB
 
         let study = try scratch.write(
-            "live.yaml", braninStudy(name: "live", trials: 400, seed: 9, trial: "{builtin: branin, sleep: 0.1}"))
+            "live.yaml", braninStudy(name: "live", trials: 600, seed: 9, trial: "{builtin: branin, sleep: 0.1}"))
         let coordinator = try RunningProcess(
             "hpo-coordinator", [study, "--local-workers", "2", "--log", runs + "/live.jsonl"], scratch: scratch,
             label: "coordinator")
@@ -70,23 +70,20 @@ import Testing
         // Bounded: 201 streams and a stalled one cost far less than this (measured: docs/serve.md).
         #expect(peak - before < 256 * 1024, "resident memory grew by \(peak - before) KiB")
 
-        // Requests no browser sends: 4xx each, and the server goes on.
+        // Requests no browser sends: 4xx each, and the server goes on. (An oversized head is the
+        // HTTP parser's 400; an unknown method on a known path is the router's 404.)
         let bad: [(String, Int)] = [
             ("nonsense\r\n\r\n", 400),
             ("GET /\(String(repeating: "a", count: 5000)) HTTP/1.1\r\nHost: x\r\n\r\n", 414),
-            ("GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "b", count: 40_000))\r\n\r\n", 431),
+            ("GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "b", count: 40_000))\r\n\r\n", 400),
             ("GET /api/studies/nope HTTP/1.1\r\nHost: x\r\n\r\n", 404),
             ("GET /api/compare HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-            ("DELETE /api/studies HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+            ("DELETE /api/studies HTTP/1.1\r\nHost: x\r\n\r\n", 404),
             ("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: zz\r\n\r\n", 400)
         ]
         for (request, expected) in bad {
             let status = try RawHTTPClient.exchange(serve.address, request, within: 20).status
-            #expect(
-                status.map { (400..<500).contains($0) } == true, "\(request.prefix(40)): \(String(describing: status))")
-            if status != expected {
-                print("note: \(request.prefix(30)) got \(String(describing: status)), expected \(expected)")
-            }
+            #expect(status == expected, "\(request.prefix(40)): \(String(describing: status))")
         }
         #expect(try serve.get("/").status == 200)
         #expect(try serve.get("/api/studies").body.contains(#""id":"live""#))

@@ -93,8 +93,12 @@ package final class ServeServer: Sendable {
             }
             return Self.text(ComparisonView.render(ids: ids, catalog: catalog), type: "text/html; charset=utf-8")
         }
+        let sendBuffer = settings.streamSendBuffer
         router.get("/api/events") { _, context in
             let channel = context.channel
+            // A fixed send buffer (no autotuning to megabytes): a client that stops reading fills
+            // it, then NIO's, then its queue, within a few events, and is closed.
+            try? await channel.setOption(ChannelOptions.socketOption(.so_sndbuf), value: sendBuffer).get()
             let first = Broadcaster.event("studies", data: catalog.listJSON())
             guard
                 let subscription = broadcaster.subscribe(first: first, close: { channel.close(promise: nil) })

@@ -12,6 +12,9 @@ package struct ServeSettings: Sendable {
     package var keepAliveInterval = 15.0
     /// Events queued for one event-stream client before it counts as not reading and is closed.
     package var queueLimit = 16
+    /// The kernel's send buffer of an event stream's socket, in bytes (Linux doubles it); fixed, so
+    /// a client that stops reading holds at most this, NIO's 64 KiB and `queueLimit` events.
+    package var streamSendBuffer = 32 * 1024
     /// Event-stream clients at once; more get 503.
     package var maxStreams = 1000
     /// Connections at once (more wait in the listen backlog).

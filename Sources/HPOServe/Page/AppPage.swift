@@ -79,16 +79,19 @@ enum AppPage {
         main#view { padding: 18px 24px 48px; max-width: 1180px; min-width: 0; }
         main#view:focus { outline: none; }
         .panel > h1 { margin-top: 0; }
+        .panel .meta { overflow-wrap: anywhere; }
+        .panel .scroll, .panel pre { max-width: 100%; }
         .status-text { margin: 10px 0 4px; }
         .comparison svg.plot { width: 100%; height: auto; }
         .notice { padding: 8px 12px; border-radius: 6px; background: var(--panel); border: 1px solid var(--border);
           margin: 0 0 12px; font-size: 13px; }
         @media (max-width: 760px) {
-          .layout { grid-template-columns: 1fr; }
+          .layout { grid-template-columns: minmax(0, 1fr); }
           nav#studies { border-right: none; border-bottom: 1px solid var(--border); }
           main#view { padding: 14px 12px 40px; }
           header.top { padding: 8px 12px; position: static; }
-          .plots, .plots.pair { grid-template-columns: 1fr; }
+          .plots, .plots.pair { grid-template-columns: minmax(0, 1fr); }
+          .cards { grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)); }
           h1 { font-size: 20px; }
         }
         """
