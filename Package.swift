@@ -47,6 +47,9 @@ let package = Package(
         .target(name: "HPOZeroMQ", dependencies: ["CZeroMQ", "HPOWire", "HPORuntime"]),
         // Prometheus metrics: histograms, the text format, a tiny bounded HTTP responder on its own thread.
         .target(name: "HPOMetrics", dependencies: ["HPORuntime"]),
+        // The coordinator's control address: actions (stop a trial or the study, raise the budget,
+        // enqueue), their JSON messages with bounds, the client and the server's socket.
+        .target(name: "HPOControl", dependencies: ["HPOCore", "HPOJSON", "HPOWire", "HPOZeroMQ", "HPORuntime"]),
         // The append-only results log: group-committed writer, tolerant reader.
         .target(name: "HPOJournal", dependencies: ["HPOCore", "HPOJSON"]),
         // Reading a results log for people: status summary, HTML report with SVG plots, export.
@@ -55,7 +58,8 @@ let package = Package(
         .target(
             name: "HPOServe",
             dependencies: [
-                "HPOCore", "HPOJournal", "HPOReport", .product(name: "Hummingbird", package: "hummingbird"),
+                "HPOCore", "HPOJournal", "HPOReport", "HPOControl", "HPOZeroMQ",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -63,12 +67,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log")
             ]),
         // Running one trial: built-in test functions and command trials (child processes).
-        .target(name: "HPOTrials", dependencies: ["HPOCore", "HPOTraining"]),
+        .target(name: "HPOTrials", dependencies: ["HPOCore", "HPOJSON", "HPOTraining"]),
         // The coordinator: state machine and its I/O shell.
         .target(
             name: "HPOCoordinator",
             dependencies: [
-                "HPOCore", "HPOSearch", "HPOWire", "HPOJournal", "HPORuntime", "HPOMetrics",
+                "HPOCore", "HPOSearch", "HPOWire", "HPOJournal", "HPORuntime", "HPOMetrics", "HPOControl",
                 .product(name: "Logging", package: "swift-log")
             ]),
         // The worker: state machine and its I/O shell.
@@ -84,7 +88,7 @@ let package = Package(
             dependencies: [
                 "HPOCoordinator", "HPOStudyFile", "HPOZeroMQ", "HPOJournal", "HPOTrials", "HPOSearch", "HPOTraining",
                 "HPORuntime",
-                "HPOWorker", "HPOMetrics",
+                "HPOWorker", "HPOMetrics", "HPOControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log")
             ]),
@@ -99,7 +103,7 @@ let package = Package(
             name: "hpo",
             dependencies: [
                 "HPOCore", "HPOJournal", "HPOTraining", "HPOSearch", "HPOTrials", "HPOReport", "HPOServe", "HPOZeroMQ",
-                "HPOWorker", "HPOWire", "HPOCoordinator", "HPORuntime",
+                "HPOWorker", "HPOWire", "HPOCoordinator", "HPORuntime", "HPOControl", "HPOStudyFile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]),
 
@@ -124,14 +128,14 @@ let package = Package(
         .testTarget(
             name: "HPOCoordinatorTests",
             dependencies: [
-                "HPOCoordinator", "HPOWorker", "HPOWire", "HPOJournal", "HPORuntime", "HPOMetrics",
+                "HPOCoordinator", "HPOWorker", "HPOWire", "HPOJournal", "HPORuntime", "HPOMetrics", "HPOControl",
                 .product(name: "Logging", package: "swift-log")
             ]),
         .testTarget(
             name: "HPOEndToEndTests",
             dependencies: [
                 "HPOJournal", "HPOWire", "HPOZeroMQ", "HPOSearch", "HPOCoordinator", "HPOTrials", "HPOTraining",
-                "HPORuntime", "HPOMetrics",
+                "HPORuntime", "HPOMetrics", "HPOControl",
                 "HPOTestSupport",
                 "hpo-coordinator",
                 "hpo-worker", "hpo"

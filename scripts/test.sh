@@ -7,6 +7,7 @@ scripts/install-deps.sh --with-slurm
 scripts/check-docs.sh
 # Formatting and lint (configuration: .swift-format); `scripts/format.sh` fixes what it can.
 swift format lint --strict --recursive --parallel Sources Tests Package.swift
+scripts/check-width.py
 swift build --build-tests
 swift test --skip-build
 # The hand-written JSON of the wire and the log once more, optimised as the binaries that write

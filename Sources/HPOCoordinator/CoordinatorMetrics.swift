@@ -58,7 +58,10 @@ package final class CoordinatorMetrics: @unchecked Sendable {
             out.family(
                 "hpo_trials", .gauge,
                 help:
-                    "Trials by state: queued (on a worker, not started), running, completed, failed (for good), pruned.",
+                    """
+                    Trials by state: queued (on a worker, not started), running, completed, failed (for good), \
+                    pruned.
+                    """,
                 samples: [
                     ([("state", "queued")], Double(snapshot.queued)),
                     ([("state", "running")], Double(snapshot.running - snapshot.queued)),

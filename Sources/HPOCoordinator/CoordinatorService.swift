@@ -1,4 +1,5 @@
 import Foundation
+import HPOControl
 import HPOCore
 import HPOJournal
 import HPOMetrics
@@ -35,6 +36,8 @@ package final class CoordinatorService {
     /// Where uploaded checkpoints are kept (`<log>.checkpoints`); nil: none are (the state
     /// machine refuses them unless `maxCheckpointBytes` is set).
     package var checkpointStore: CheckpointStore?
+    /// The control address (`--control`): users' actions, served on this loop (`+Control`).
+    package var control: ControlServer?
 
     /// `waker` must be the one the transport polls: background proposal work uses it to wake the loop.
     package init(machine: CoordinatorStateMachine, journal: JournalWriter, waker: Waker, logger: Logger) {
@@ -84,6 +87,7 @@ package final class CoordinatorService {
                     actions.append(machine.receivedUndecodable(error, from: message.peer))
                 }
             }
+            let controlReplies = try control.map { try serveControl($0, now: now, into: &actions) } ?? []
             for result in proposals.drain() {
                 actions.append(machine.receivedProposals(result, now: now))
             }
@@ -95,6 +99,7 @@ package final class CoordinatorService {
                 lastTick = now
             }
             try apply(actions, transport: transport)
+            if let control { try sendControlReplies(controlReplies, on: control) }
             if let metrics, now - lastPublished >= tickSeconds {
                 metrics.publish(snapshot(elapsed: now - started))
                 lastPublished = now

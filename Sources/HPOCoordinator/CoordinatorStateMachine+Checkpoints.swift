@@ -77,7 +77,10 @@ extension CoordinatorStateMachine {
         }
         guard chunk.size <= limit else {
             return refuse(
-                "checkpoint of \(chunk.size) bytes is larger than the coordinator's limit of \(limit) bytes (--max-checkpoint-size)"
+                """
+                checkpoint of \(chunk.size) bytes is larger than the coordinator's limit of \(limit) bytes \
+                (--max-checkpoint-size)
+                """
             )
         }
         if chunk.index == 0,

@@ -11,7 +11,8 @@ extension CoordinatorStateMachine {
     }
 
     func canCreateTrials(now: Double) -> Bool {
-        trials.count < config.budget.trials && !search.isExhausted && !pastWallTime(now: now)
+        trials.count < config.budget.trials && (!search.isExhausted || !control.pending.isEmpty)
+            && !startsNoAttempts(now: now)
     }
 
     /// Fills every free worker slot: retries first, then new proposals from the search (inline
@@ -25,12 +26,18 @@ extension CoordinatorStateMachine {
         let freeSlots = peers.reduce(0) { $0 + (workers[$1].map(openPlaces) ?? 0) }
 
         var trialsToRun: [TrialID] = []
-        if freeSlots > 0 && !pastWallTime(now: now) {
+        if freeSlots > 0 && !startsNoAttempts(now: now) {
             trialsToRun = Array(retryQueue.prefix(freeSlots))
             retryQueue.removeFirst(trialsToRun.count)
         }
-        let wanted = min(freeSlots - trialsToRun.count, config.budget.trials - trials.count)
+        var wanted = min(freeSlots - trialsToRun.count, config.budget.trials - trials.count)
         if wanted > 0 && canCreateTrials(now: now) {
+            // Enqueued configurations first (`+Control`), then the search's.
+            let enqueued = createEnqueuedTrials(wanted)
+            trialsToRun += enqueued
+            wanted -= enqueued.count
+        }
+        if wanted > 0 && canCreateTrials(now: now) && !search.isExhausted {
             let proposed: [Parameters]
             if search.computesAhead {
                 proposed = proposals.takeFresh(wanted, ended: endedCount)
@@ -113,7 +120,7 @@ extension CoordinatorStateMachine {
     /// most the budget left.
     private func placesWaiting(now: Double) -> Int {
         let open = workers.values.reduce(0) { $0 + openPlaces($1) }
-        let retries = pastWallTime(now: now) ? 0 : retryQueue.count
+        let retries = startsNoAttempts(now: now) ? 0 : retryQueue.count
         return max(min(open - retries, config.budget.trials - trials.count), 0)
     }
 
@@ -152,7 +159,7 @@ extension CoordinatorStateMachine {
                 TrialDispatched(
                     trial: trial, attempt: entry.attempt, worker: worker.id, params: entry.parameters,
                     slotIdleSeconds: idle, fallback: entry.fromFallback ? true : nil,
-                    proposalLag: entry.proposalLag.flatMap { $0 > 0 ? $0 : nil })))
+                    proposalLag: entry.proposalLag.flatMap { $0 > 0 ? $0 : nil }, enqueued: entry.enqueueID)))
         actions.append(beginResume(key, to: peer, worker: worker.id, now: now))
         let assignment = Assignment(
             key: key, parameters: entry.parameters, spec: config.trial, objectiveMetric: config.objective.metric)
@@ -191,7 +198,7 @@ extension CoordinatorStateMachine {
 
     mutating func finishIfDone(now: Double) -> CoordinatorActions {
         guard !isFinished, runningCount == 0, orphanCount == 0 else { return CoordinatorActions() }
-        let pendingRetries = !retryQueue.isEmpty && !pastWallTime(now: now)
+        let pendingRetries = !retryQueue.isEmpty && !startsNoAttempts(now: now)
         guard !pendingRetries, !canCreateTrials(now: now) else { return CoordinatorActions() }
         // Past the wall time, trials still waiting for a retry will not get one.
         for trial in retryQueue {
@@ -200,7 +207,9 @@ extension CoordinatorStateMachine {
         }
         retryQueue.removeAll()
         let reason: String
-        if trials.count >= config.budget.trials {
+        if let stopRequested = control.stopRequested {
+            reason = stopRequested
+        } else if trials.count >= config.budget.trials {
             reason = "budget spent"
         } else if search.isExhausted {
             reason = config.strategy.kind == .grid ? "grid exhausted" : "search exhausted"

@@ -49,7 +49,7 @@ extension CoordinatorStateMachine {
     /// start what it holds: each worker's most recently dispatched attempts beyond its slots (the
     /// ones its queue holds, started in order) are asked to stop. One that started just before the
     /// stop arrived is stopped too; either way it ends as pruned, with this reason.
-    mutating func withdrawQueued() -> CoordinatorActions {
+    mutating func withdrawQueued(reason: String = "the wall time ran out before it started") -> CoordinatorActions {
         var actions = CoordinatorActions()
         queuedWithdrawn = true
         for (peer, worker) in workers.sorted(by: { $0.value.id.rawValue < $1.value.id.rawValue })
@@ -61,7 +61,6 @@ extension CoordinatorStateMachine {
             }
             for key in newestFirst.prefix(worker.running.count - worker.slots)
             where trials[key.trial]?.stopReason == nil {
-                let reason = "the wall time ran out before it started"
                 trials[key.trial]?.stopReason = reason
                 actions.messages.append((peer, .stop(StopMessage(key: key, reason: reason))))
             }

@@ -70,7 +70,7 @@ extension CoordinatorStateMachine {
             } else {
                 reason = "objective metric '\(config.objective.metric)' missing from the result"
             }
-            let willRetry = countedAttempts(key) <= config.trial.retries && !pastWallTime(now: now)
+            let willRetry = countedAttempts(key) <= config.trial.retries && !startsNoAttempts(now: now)
             if willRetry {
                 trials[key.trial]?.state = .pending
                 retryQueue.append(key.trial)

@@ -54,7 +54,8 @@ package struct CoordinatorActions: Sendable {
 /// (`+Pruning`), dispatch and the end of the study (`+Dispatch`); a study restored from its log
 /// starts from `RestoredStudy`.
 package struct CoordinatorStateMachine {
-    package let config: StudyConfig
+    /// The study; only its budget changes (a user's `add_budget`, see `+Control`).
+    package internal(set) var config: StudyConfig
     package let liveness: LivenessSettings
     package let software: String
     package let host: String
@@ -118,6 +119,8 @@ package struct CoordinatorStateMachine {
     package internal(set) var prunedCount = 0
     /// Checkpoints: stored, arriving, being sent (`+Checkpoints`).
     var checkpoints = CheckpointBook()
+    /// Users' actions through the control address and enqueued configurations (`+Control`).
+    var control = ControlState()
     /// The largest checkpoint accepted, in bytes; nil: checkpoints are refused (no store).
     package var maxCheckpointBytes: Int?
     /// Which checkpoints outlive their trial.
@@ -191,6 +194,8 @@ package struct CoordinatorStateMachine {
         /// The worker whose leaving put the current attempt back in the queue: only it may take
         /// that attempt back (see `adopt`).
         var abandonedBy: WorkerID? = nil
+        /// The enqueued configuration this trial runs (`trial_enqueued`'s `enqueue_id`).
+        var enqueueID: Int? = nil
     }
 
     /// A new study. `search` defaults to the strategy the study file names. With
@@ -240,6 +245,7 @@ package struct CoordinatorStateMachine {
         prunedCount = restored.prunedCount
         best = restored.best
         replayReports(restored.reports)
+        restoreControl(restored)
     }
 
     // MARK: - Queries
@@ -286,6 +292,7 @@ package struct CoordinatorStateMachine {
                 .studyStarted(StudyStarted(study: config.name, config: config, software: software, host: host)))
             actions.journal += preludeEvents
         }
+        actions.append(enqueueFromFiles(now: now))
         actions.append(finishIfDone(now: now))
         return actions
     }
@@ -379,7 +386,7 @@ package struct CoordinatorStateMachine {
     }
 
     /// Records that these messages go out now (see `lastSentTo`).
-    private mutating func noteSent(_ actions: CoordinatorActions, now: Double) {
+    mutating func noteSent(_ actions: CoordinatorActions, now: Double) {
         for (peer, _) in actions.messages where workers[peer] != nil { lastSentTo[peer] = now }
     }
 

@@ -51,7 +51,8 @@ package struct ProgressSnapshot: Sendable {
     /// Trials that ended: completed, failed for good, or pruned.
     package var done: Int { completed + failed + pruned }
 
-    /// One line: `branin  done 12/30  running 4  failed 0  best 0.4123 (#7)  workers 4/4 busy  12.3 trials/s  0:05  ~0:08 left`
+    /// One line, for example
+    /// `branin  done 12/30  running 4  failed 0  best 0.4123 (#7)  workers 4/4 busy  12.3 trials/s  0:05  ~0:08 left`
     /// (with `+N queued` after the running count while workers hold prefetched trials, and
     /// `pruned N` after `failed` once a trial was pruned).
     package var line: String {
@@ -86,8 +87,8 @@ package struct ProgressSnapshot: Sendable {
             "  trials: \(completed) completed, \(failed) failed\(pruning), in \(Self.formatDuration(elapsedSeconds))")
         if fromFallback > 0 || staleProposals > 0 {
             lines.append(
-                "  search: \(fromFallback) configurations quasi-random (the model had none ready), \(staleProposals) proposed "
-                    + "before the latest results (see docs/bayes.md)")
+                "  search: \(fromFallback) configurations quasi-random (the model had none ready), "
+                    + "\(staleProposals) proposed before the latest results (see docs/bayes.md)")
         }
         if let bestTrial, let bestObjective {
             lines.append("  best: trial \(bestTrial) objective \(Self.format(bestObjective))")

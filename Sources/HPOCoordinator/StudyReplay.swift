@@ -41,6 +41,8 @@ package struct RestoredStudy: Sendable {
     package var elapsedSeconds: Double = 0
     /// Set when the log ends with `study_finished`.
     package var finishReason: String?
+    /// What users asked through the control address, and the enqueued configurations.
+    package var control = RestoredControl()
 }
 
 /// Rebuilds a study's state from its results log.
@@ -81,6 +83,8 @@ package enum StudyReplay {
             if best.map({ config.objective.isBetter(objective, than: $0.1) }) ?? true { best = (id, objective) }
         }
         study.best = best.map { (trial: $0.0, objective: $0.1) }
+        // A budget raised by users stays raised (on top of the study file's).
+        study.config.budget.trials += study.control.budgetAdded
         return study
     }
 
@@ -89,6 +93,7 @@ package enum StudyReplay {
         case .trialDispatched(let e):
             study.trials[e.trial] = RestoredStudy.Trial(
                 parameters: e.params, attempt: e.attempt, state: .running, worker: e.worker)
+            if let enqueued = e.enqueued { study.control.took(enqueued, trial: e.trial) }
         case .trialCompleted(let e):
             study.trials[e.trial]?.state = .completed(objective: e.objective)
             study.completedCount += 1
@@ -120,6 +125,10 @@ package enum StudyReplay {
             }
         case .trialResumed:
             break
+        case .controlAction(let e):
+            study.control.apply(e)
+        case .trialEnqueued(let e):
+            study.control.enqueued.append(e)
         case .studyFinished(let e):
             study.finishReason = e.reason
         case .studyResumed, .studyStopped:

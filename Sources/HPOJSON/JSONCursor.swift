@@ -97,19 +97,32 @@ package struct JSONCursor {
         return .double(value)
     }
 
-    /// Skips any value, checking it as strictly as the reads above; nesting is limited.
+    /// Skips any value, checking it as strictly as the reads above; nesting is limited. With
+    /// `allowingPythonNonFinite`, Python's bare `NaN`, `Infinity` and `-Infinity` pass as numbers.
     @inlinable
-    package mutating func skipValue(depth: Int = 0) -> Bool {
+    package mutating func skipValue(depth: Int = 0, allowingPythonNonFinite: Bool = false) -> Bool {
         skipWhitespace()
         guard position < bytes.count, depth < 32 else { return false }
+        let lenient = allowingPythonNonFinite
         switch bytes[position] {
         case UInt8(ascii: "\""): return string() != nil
-        case UInt8(ascii: "{"): return object { cursor, _ in cursor.skipValue(depth: depth + 1) }
-        case UInt8(ascii: "["): return array { $0.skipValue(depth: depth + 1) }
+        case UInt8(ascii: "{"):
+            return object { cursor, _ in cursor.skipValue(depth: depth + 1, allowingPythonNonFinite: lenient) }
+        case UInt8(ascii: "["): return array { $0.skipValue(depth: depth + 1, allowingPythonNonFinite: lenient) }
         case UInt8(ascii: "t"), UInt8(ascii: "f"): return bool() != nil
         case UInt8(ascii: "n"): return literal("null")
-        default: return numberToken() != nil
+        default: return (lenient && pythonNonFinite() != nil) || numberToken() != nil
         }
+    }
+
+    /// Python's `json.dumps` spelling of non-finite floats, which is not JSON: bare `NaN`,
+    /// `Infinity`, `-Infinity`.
+    @inlinable
+    package mutating func pythonNonFinite() -> Double? {
+        if literal("NaN") { return .nan }
+        if literal("Infinity") { return .infinity }
+        if literal("-Infinity") { return -.infinity }
+        return nil
     }
 
     // MARK: Tokens
@@ -124,8 +137,9 @@ package struct JSONCursor {
         }
     }
 
+    /// Consumes `word` (after whitespace) if it is next.
     @inlinable
-    mutating func literal(_ word: StaticString) -> Bool {
+    package mutating func literal(_ word: StaticString) -> Bool {
         skipWhitespace()
         let count = word.utf8CodeUnitCount
         guard bytes.count - position >= count,

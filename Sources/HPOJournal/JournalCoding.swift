@@ -76,6 +76,8 @@ enum JournalCoding {
         case .trialCheckpoint(let event): return try encoder.encode(event)
         case .trialResumed(let event): return try encoder.encode(event)
         case .trialPreempted(let event): return try encoder.encode(event)
+        case .controlAction(let event): return try encoder.encode(event)
+        case .trialEnqueued(let event): return try encoder.encode(event)
         }
     }
 
@@ -108,6 +110,8 @@ enum JournalCoding {
         case "trial_checkpoint": event = .trialCheckpoint(try decoder.decode(TrialCheckpointed.self, from: line))
         case "trial_resumed": event = .trialResumed(try decoder.decode(TrialResumed.self, from: line))
         case "trial_preempted": event = .trialPreempted(try decoder.decode(TrialPreempted.self, from: line))
+        case "control_action": event = .controlAction(try decoder.decode(ControlActionTaken.self, from: line))
+        case "trial_enqueued": event = .trialEnqueued(try decoder.decode(TrialEnqueued.self, from: line))
         default: return nil
         }
         return JournalRecord(event: event, time: header.time)

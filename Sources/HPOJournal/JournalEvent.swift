@@ -28,6 +28,10 @@ package enum JournalEvent: Hashable, Sendable {
     case trialResumed(TrialResumed)
     /// An attempt handed back by a worker that was told to leave: the trial runs again.
     case trialPreempted(TrialPreempted)
+    /// A user's action through the control address (see `ControlEvents.swift`).
+    case controlAction(ControlActionTaken)
+    /// A configuration queued to run before the search's proposals.
+    case trialEnqueued(TrialEnqueued)
 
     /// The value of the line's `"event"` field.
     package var name: String {
@@ -49,6 +53,8 @@ package enum JournalEvent: Hashable, Sendable {
         case .trialCheckpoint: "trial_checkpoint"
         case .trialResumed: "trial_resumed"
         case .trialPreempted: "trial_preempted"
+        case .controlAction: "control_action"
+        case .trialEnqueued: "trial_enqueued"
         }
     }
 }
@@ -220,10 +226,14 @@ package struct TrialDispatched: Hashable, Sendable, Codable {
     /// How many trials had ended since the search computed this configuration (absent when it saw
     /// every result): set when a slot could not wait for a fresh proposal and took an older one.
     package var proposalLag: Int?
+    /// The `enqueue_id` of the `trial_enqueued` line whose configuration this trial runs (its
+    /// first dispatch only; absent for the search's own proposals).
+    package var enqueued: Int?
     package init(
         trial: TrialID, attempt: Attempt, worker: WorkerID, params: Parameters, slotIdleSeconds: Double? = nil,
-        fallback: Bool? = nil, proposalLag: Int? = nil
+        fallback: Bool? = nil, proposalLag: Int? = nil, enqueued: Int? = nil
     ) {
+        self.enqueued = enqueued
         self.trial = trial
         self.attempt = attempt
         self.worker = worker
@@ -233,7 +243,7 @@ package struct TrialDispatched: Hashable, Sendable, Codable {
         self.proposalLag = proposalLag
     }
     enum CodingKeys: String, CodingKey {
-        case trial, attempt, worker, params, fallback
+        case trial, attempt, worker, params, fallback, enqueued
         case slotIdleSeconds = "slot_idle_s"
         case proposalLag = "proposal_lag"
     }

@@ -16,6 +16,10 @@ enum JournalFastEncoding {
         case .trialDispatched(let event):
             json.key("attempt")
             json.int(event.attempt)
+            if let enqueued = event.enqueued {
+                json.key("enqueued")
+                json.int(enqueued)
+            }
             if let fallback = event.fallback {
                 json.key("fallback")
                 json.bool(fallback)

@@ -24,7 +24,8 @@ enum JournalFastPath {
             return .trialDispatched(
                 TrialDispatched(
                     trial: TrialID(trial), attempt: attempt, worker: WorkerID(worker), params: params,
-                    slotIdleSeconds: f.slotIdleSeconds, fallback: f.fallback, proposalLag: f.proposalLag))
+                    slotIdleSeconds: f.slotIdleSeconds, fallback: f.fallback, proposalLag: f.proposalLag,
+                    enqueued: f.enqueued))
         case "trial_report":
             guard let trial = f.trial, let attempt = f.attempt, let step = f.step, let metrics = f.metrics else {
                 return nil

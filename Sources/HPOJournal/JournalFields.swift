@@ -18,6 +18,7 @@ struct JournalFields {
     var slotIdleSeconds: Double?
     var fallback: Bool?
     var proposalLag: Int?
+    var enqueued: Int?
     var reason: String?
     var exitCode: Int32?
     var stderrTail: String?
@@ -43,6 +44,7 @@ struct JournalFields {
         case "slot_idle_s": setOnce(&slotIdleSeconds, cursor.double())
         case "fallback": setOnce(&fallback, cursor.bool())
         case "proposal_lag": setOnce(&proposalLag, cursor.integer())
+        case "enqueued": setOnce(&enqueued, cursor.integer())
         case "reason": setOnce(&reason, cursor.string())
         case "exit_code": setOnce(&exitCode, cursor.integer().flatMap(Int32.init(exactly:)))
         case "stderr_tail": setOnce(&stderrTail, cursor.string())

@@ -12,8 +12,8 @@ nonisolated(unsafe) private var trapHangups: sig_atomic_t = 0
 nonisolated(unsafe) private var trapExitOnSecond: sig_atomic_t = 1
 nonisolated(unsafe) private var trapCount: sig_atomic_t = 0
 
-/// Turns SIGINT and SIGTERM (stop) and SIGHUP (reload) into polled flags plus a wake-up of the loop (the self-pipe trick),
-/// so the owning loop stops cleanly and flushes the results log last. A second signal exits at
+/// Turns SIGINT and SIGTERM (stop) and SIGHUP (reload) into polled flags plus a wake-up of the loop
+/// (the self-pipe trick), so the owning loop stops cleanly and flushes the results log last. A second signal exits at
 /// once (status 130): everything acted on is already durable, so nothing is lost by it.
 package enum SignalTrap {
     /// Installs the handlers. `waker` is the one the loop polls. `exitOnSecondSignal: false`

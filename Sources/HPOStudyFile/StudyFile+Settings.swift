@@ -59,7 +59,10 @@ extension StudyFile {
             options.lie = try lie.oneOf(LieValue.allCases, named: \.rawValue)
             guard options.batch == .constantLiar else {
                 throw lie.keyError(
-                    "'lie' applies only to batch: constant-liar (the kriging believer's lie is the model's own prediction)"
+                    """
+                    'lie' applies only to batch: constant-liar (the kriging believer's lie is the model's own \
+                    prediction)
+                    """
                 )
             }
         }

@@ -76,7 +76,10 @@ extension StudyFile {
         if !missing.isEmpty || !extra.isEmpty {
             var message =
                 dimension == nil
-                ? "builtin '\(name)' takes parameters x0, x1, … without gaps; with \(expected.count) they are \(list(expected))"
+                ? """
+                builtin '\(name)' takes parameters x0, x1, … without gaps; with \(expected.count) they are \
+                \(list(expected))
+                """
                 : "builtin '\(name)' takes exactly the parameters \(list(expected))"
             if !missing.isEmpty { message += "; missing: \(list(missing))" }
             if !extra.isEmpty { message += "; not taken: \(list(extra))" }

@@ -45,13 +45,17 @@ package enum StudyFile {
             top.required("trial"), space: space, spaceField: spaceField, builtins: builtins,
             namedBuiltins: namedBuiltins)
         let pruner = try top.optional("pruner").map(readPruner)
+        // Configurations to run first: checked here, read by `EnqueueFile.fromStudyFile`.
+        if let enqueue = top.optional("enqueue") { try EnqueueFile.validate(enqueue, space: space) }
         return StudyConfig(
             name: name, objective: objective, budget: budget, strategy: strategy, seed: seed, space: space,
             trial: trial,
             pruner: pruner)
     }
 
-    static let topLevelKeys = ["name", "objective", "budget", "strategy", "seed", "space", "trial", "pruner"]
+    static let topLevelKeys = [
+        "name", "objective", "budget", "strategy", "seed", "space", "trial", "pruner", "enqueue"
+    ]
 
     private static func readText(path: String) throws -> String {
         var isDirectory: ObjCBool = false

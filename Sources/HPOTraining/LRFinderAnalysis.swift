@@ -41,7 +41,10 @@ package struct LRFinderAnalysis: Sendable {
             }
             guard i == 0 || lr > usable.learningRates[i - 1] else {
                 throw LRFinderError(
-                    "point \(i + 1): the learning rates must increase along the series (\(lr) after \(usable.learningRates[i - 1]))"
+                    """
+                    point \(i + 1): the learning rates must increase along the series (\(lr) after \
+                    \(usable.learningRates[i - 1]))
+                    """
                 )
             }
         }

@@ -117,7 +117,10 @@ package struct TrainerCheckpoint: Sendable, Equatable {
         }
         guard header.version == version else {
             throw TrainerCheckpointError(
-                "\(fileName) is format version \(header.version.map(String.init) ?? "none"); this trainer reads version \(version)"
+                """
+                \(fileName) is format version \(header.version.map(String.init) ?? "none"); this trainer reads \
+                version \(version)
+                """
             )
         }
         do {
@@ -217,7 +220,10 @@ package struct TrainerCheckpoint: Sendable, Equatable {
             }
             guard data.count == count * MemoryLayout<S>.size else {
                 throw TrainerCheckpointError(
-                    "tensor \(index) of \(what) has \(data.count) bytes, this network needs \(count * MemoryLayout<S>.size)"
+                    """
+                    tensor \(index) of \(what) has \(data.count) bytes, this network needs \
+                    \(count * MemoryLayout<S>.size)
+                    """
                 )
             }
             var tensor = [S](repeating: 0, count: count)

@@ -35,7 +35,10 @@ enum MLPTrial {
             do { resume = try TrainerCheckpoint.read(from: from.directory) } catch { return failed(error.description) }
             if let resume, resume.epoch != from.step {
                 return failed(
-                    "cannot resume the mlp trainer: HPO_RESUME_STEP is \(from.step) but its checkpoint is of epoch \(resume.epoch)"
+                    """
+                    cannot resume the mlp trainer: HPO_RESUME_STEP is \(from.step) but its checkpoint is of epoch \
+                    \(resume.epoch)
+                    """
                 )
             }
         }

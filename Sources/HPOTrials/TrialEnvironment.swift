@@ -139,7 +139,10 @@ struct ScratchFiles {
             let cause = Errno(errno)
             if cause.code == EEXIST {
                 return
-                    "cannot write the parameters file '\(path)': something (a file or a symbolic link) is already there; refusing to overwrite or follow it"
+                    """
+                    cannot write the parameters file '\(path)': something (a file or a symbolic link) is already \
+                    there; refusing to overwrite or follow it
+                    """
             }
             return "cannot write the parameters file '\(path)': \(cause)"
         }

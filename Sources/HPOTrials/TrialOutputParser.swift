@@ -34,7 +34,7 @@ package enum TrialOutputParser {
         text = text.drop { $0 == " " || $0 == "\t" }
         let prefixed = text.hasPrefix(prefix)
         if prefixed { text = text.dropFirst(prefix.count) }
-        guard text.contains("{"), let members = JSONObjectScanner.members(of: String(text)) else {
+        guard text.contains("{"), let members = TrialOutputObject.members(of: String(text)) else {
             return (.other, prefixed)
         }
         return (classify(members), prefixed)
@@ -48,7 +48,7 @@ package enum TrialOutputParser {
         if let checkpoint = members["checkpoint"] {
             // A checkpoint line is never a final result; a step that is not a whole number in
             // range makes it nothing at all.
-            guard case .number(let value, _) = checkpoint, value == value.rounded(), value >= 0, value <= 1e9 else {
+            guard case .number(let value) = checkpoint, value == value.rounded(), value >= 0, value <= 1e9 else {
                 return .other
             }
             let step = Int(value)
@@ -57,13 +57,13 @@ package enum TrialOutputParser {
         guard let step = members["step"] else {
             return metrics.isEmpty ? .other : .final(metrics)
         }
-        guard case .number(let value, _) = step, value == value.rounded(), abs(value) < 1e15 else { return .other }
+        guard case .number(let value) = step, value == value.rounded(), abs(value) < 1e15 else { return .other }
         return .report(TrialReport(step: Int(value), metrics: metrics))
     }
 
     static func metricValue(_ member: JSONMember) -> Double? {
         switch member {
-        case .number(let value, _): value
+        case .number(let value): value
         case .null: .nan
         case .string(let text):
             switch text.lowercased() {

@@ -66,7 +66,10 @@ package enum WireBounds {
         let range = 1...WireLimits.maxKeyNumber
         guard range.contains(key.trial.rawValue), range.contains(key.attempt) else {
             return
-                "trial key {trial: \(key.trial.rawValue), attempt: \(key.attempt)} is not in 1...\(WireLimits.maxKeyNumber)"
+                """
+                trial key {trial: \(key.trial.rawValue), attempt: \(key.attempt)} is not in \
+                1...\(WireLimits.maxKeyNumber)
+                """
         }
         return nil
     }
@@ -145,7 +148,10 @@ package enum WireBounds {
         }
         guard (1...WireLimits.maxHeartbeatMilliseconds).contains(welcome.heartbeatIntervalMilliseconds) else {
             return
-                "heartbeat_ms \(welcome.heartbeatIntervalMilliseconds) is not in 1...\(WireLimits.maxHeartbeatMilliseconds)"
+                """
+                heartbeat_ms \(welcome.heartbeatIntervalMilliseconds) is not in \
+                1...\(WireLimits.maxHeartbeatMilliseconds)
+                """
         }
         guard (1...WireLimits.maxLiveness).contains(welcome.liveness) else {
             return "liveness \(welcome.liveness) is not in 1...\(WireLimits.maxLiveness)"
@@ -169,7 +175,10 @@ package enum WireBounds {
             case .double: continue
             case .string(let text) where text.utf8.count > WireLimits.maxParameterStringBytes:
                 return
-                    "parameter \(quoted(name)) is \(text.utf8.count) bytes long, more than \(WireLimits.maxParameterStringBytes)"
+                    """
+                    parameter \(quoted(name)) is \(text.utf8.count) bytes long, more than \
+                    \(WireLimits.maxParameterStringBytes)
+                    """
             case .string: continue
             }
         }

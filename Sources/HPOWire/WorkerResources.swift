@@ -69,7 +69,10 @@ extension WireBounds {
         for gpu in resources.gpus {
             guard (1...WireLimits.maxGPUIDBytes).contains(gpu.id.utf8.count) else {
                 return
-                    "GPU id \(quoted(gpu.id)) is \(gpu.id.utf8.count) bytes long, not in 1...\(WireLimits.maxGPUIDBytes)"
+                    """
+                    GPU id \(quoted(gpu.id)) is \(gpu.id.utf8.count) bytes long, not in \
+                    1...\(WireLimits.maxGPUIDBytes)
+                    """
             }
             guard seen.insert(gpu.id).inserted else { return "GPU id \(quoted(gpu.id)) is listed twice" }
             if let uuid = gpu.uuid, uuid.utf8.count > WireLimits.maxGPUUUIDBytes {

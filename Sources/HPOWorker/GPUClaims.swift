@@ -84,7 +84,10 @@ package final class GPUClaims {
         let note =
             auto
             ? "GPU\(busy.count == 1 ? "" : "s") \(list) handed out by another hpo-worker on this host: left to it"
-            : "GPU\(busy.count == 1 ? "" : "s") \(list) also handed out by another hpo-worker on this host (--gpus): trials of both may share \(busy.count == 1 ? "it" : "them")"
+            : """
+            GPU\(busy.count == 1 ? "" : "s") \(list) also handed out by another hpo-worker on this host (--gpus): \
+            trials of both may share \(busy.count == 1 ? "it" : "them")
+            """
         return (taken, [note])
     }
 }

@@ -48,7 +48,10 @@ package enum CurveKeyFile {
             }
         }
         let secretText =
-            "# swift-hpo CURVE secret key: keep private\npublic-key = \(pair.publicKey)\nsecret-key = \(pair.secretKey)\n"
+            """
+            # swift-hpo CURVE secret key: keep private\npublic-key = \(pair.publicKey)\nsecret-key = \
+            \(pair.secretKey)\n
+            """
         try writeFile(secretPath, secretText, mode: 0o600)
         try writeFile(publicPath, "# swift-hpo CURVE public key\npublic-key = \(pair.publicKey)\n", mode: 0o644)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HPOControl
 import HPOCoordinator
 import HPOCore
 import HPOJournal
@@ -37,7 +38,10 @@ struct CoordinatorCommand: ParsableCommand {
 
     @Option(
         help:
-            "Where workers connect, e.g. tcp://127.0.0.1:5555 (default: that, or a free loopback port with --local-workers)."
+            """
+            Where workers connect, e.g. tcp://127.0.0.1:5555 (default: that, or a free loopback port with \
+            --local-workers).
+            """
     )
     var bind: String?
 
@@ -55,7 +59,10 @@ struct CoordinatorCommand: ParsableCommand {
 
     @Option(
         help:
-            "CURVE: the authorised workers' public keys: a folder of .pub files or a file of keys. Reloaded on SIGHUP or change."
+            """
+            CURVE: the authorised workers' public keys: a folder of .pub files or a file of keys. Reloaded on \
+            SIGHUP or change.
+            """
     )
     var authorizedKeys: String?
 
@@ -64,7 +71,10 @@ struct CoordinatorCommand: ParsableCommand {
 
     @Flag(
         help:
-            "Built-in trainer: run a learning-rate range test first and narrow the study's learning_rate range around it."
+            """
+            Built-in trainer: run a learning-rate range test first and narrow the study's learning_rate range \
+            around it.
+            """
     )
     var lrFind = false
 
@@ -82,7 +92,10 @@ struct CoordinatorCommand: ParsableCommand {
 
     @Option(
         help:
-            "bayes: how many trials will run at once (all workers' slots), to size the initial design. Default: the local workers' slots."
+            """
+            bayes: how many trials will run at once (all workers' slots), to size the initial design. Default: \
+            the local workers' slots.
+            """
     )
     var expectedSlots: Int?
 
@@ -105,12 +118,33 @@ struct CoordinatorCommand: ParsableCommand {
 
     @Option(
         help:
-            "The largest checkpoint a worker may upload, in bytes, or with a suffix K, M, G (powers of 1024). Checkpoints are kept in <log>.checkpoints/."
+            """
+            The largest checkpoint a worker may upload, in bytes, or with a suffix K, M, G (powers of 1024). \
+            Checkpoints are kept in <log>.checkpoints/.
+            """
     )
     var maxCheckpointSize = "1G"
 
     @Option(help: "Which checkpoints outlive their trial: best (the best completed trial's), none, all.")
     var keepCheckpoints = "best"
+
+    @Option(
+        help: """
+            Accept actions (hpo control, hpo serve) at this address, e.g. tcp://127.0.0.1:5556: stop a trial or \
+            the study, raise the budget, enqueue a configuration. Beyond loopback only with --curve-secret \
+            (docs/operations.md, "Control").
+            """)
+    var control: String?
+
+    @Option(help: "Write the control address clients should use into this file once bound (for scripts).")
+    var controlEndpointFile: String?
+
+    @Option(
+        help: """
+            Configurations to run before the search's own: JSON Lines (one object per line) or a YAML list. \
+            Each runs once, also across restarts (docs/study-file.md, "Enqueue").
+            """)
+    var enqueue: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .notice
@@ -165,7 +199,10 @@ struct CoordinatorCommand: ParsableCommand {
                 // Those of trials that ended were deleted on purpose (--keep-checkpoints).
                 if study.trials[trial].map({ $0.state == .queued || $0.state == .running }) ?? false {
                     printErr(
-                        "note: the checkpoint of trial \(trial.rawValue) (\(stored.file)) is missing or damaged; that trial starts over"
+                        """
+                        note: the checkpoint of trial \(trial.rawValue) (\(stored.file)) is missing or damaged; \
+                        that trial starts over
+                        """
                     )
                 }
                 study.checkpoints[trial] = nil
@@ -184,9 +221,15 @@ struct CoordinatorCommand: ParsableCommand {
                         + "narrowed to \(test.low ?? 0)...\(test.high ?? 0) (steepest \(test.suggestion ?? 0))")
             }
         }
-        if let restored, restored.finishReason != nil, restored.trials.count >= config.budget.trials {
+        if let restored, restored.finishReason != nil,
+            restored.trials.count >= restored.config.budget.trials || restored.control.stopRequested != nil
+        {
             print(
-                "study \(config.name) already finished (\(restored.finishReason ?? "")): \(restored.completedCount) completed, \(restored.prunedCount) pruned, \(restored.failedCount) failed"
+                """
+                study \(config.name) already finished (\(restored.finishReason ?? "")): \
+                \(restored.completedCount) completed, \(restored.prunedCount) pruned, \(restored.failedCount) \
+                failed
+                """
             )
             print("  results log: \(logPath)")
             return
@@ -200,6 +243,11 @@ struct CoordinatorCommand: ParsableCommand {
             printErr("error: \(error)")
             throw ExitCode(2)
         }
+        let enqueued = try enqueuedEntries(space: config.space)
+        // Bound before the log is opened, so a refused or taken address leaves nothing behind. It
+        // takes the coordinator's CURVE settings as given: its local workers' key (below) may
+        // work, not control.
+        let controlServer = try ControlSetup.server(endpoint: control, curve: curve, logger: logger)
         let journal = try JournalWriter(path: logPath)
         let waker = Waker()
         SignalTrap.install(waking: waker)
@@ -223,6 +271,13 @@ struct CoordinatorCommand: ParsableCommand {
         if let endpointFile {
             try Data((boundEndpoint + "\n").utf8).write(to: URL(fileURLWithPath: endpointFile), options: .atomic)
         }
+        if let controlServer {
+            printErr("control on \(controlServer.boundEndpoint)\(controlServer.isSecure ? " (CURVE)" : "")")
+            if let controlEndpointFile {
+                try Data((controlServer.boundEndpoint + "\n").utf8).write(
+                    to: URL(fileURLWithPath: controlEndpointFile), options: .atomic)
+            }
+        }
 
         let workers = try LocalWorkerPool(
             count: localWorkers,
@@ -235,7 +290,9 @@ struct CoordinatorCommand: ParsableCommand {
         let livenessSettings = LivenessSettings(heartbeatIntervalSeconds: heartbeat, liveness: liveness)
         let host = ProcessInfo.processInfo.hostName
         let slots = expectedSlots ?? (localWorkers > 0 ? localWorkers * workerSlots : nil)
-        let search = makeSearchStrategy(for: config, alreadyProposed: restored?.trials.count ?? 0, expectedSlots: slots)
+        // A resumed search skips what it proposed itself, not the trials of enqueued configurations.
+        let proposedBefore = restored.map { $0.trials.count - $0.control.enqueuedTrialCount } ?? 0
+        let search = makeSearchStrategy(for: config, alreadyProposed: proposedBefore, expectedSlots: slots)
         var machine =
             if let restored {
                 CoordinatorStateMachine(
@@ -247,11 +304,14 @@ struct CoordinatorCommand: ParsableCommand {
                 )
             }
         machine.preludeEvents = prelude
+        machine.enqueueAtStart(enqueued.map { ($0.parameters, $0.origin) })
         machine.modelPatienceSeconds = modelPatience
         machine.maxCheckpointBytes = Self.byteCount(maxCheckpointSize)
         machine.checkpointRetention = CheckpointRetention(rawValue: keepCheckpoints) ?? .best
         let service = CoordinatorService(machine: machine, journal: journal, waker: waker, logger: logger)
         service.checkpointStore = checkpointStore
+        service.control = controlServer
+        let controlKeysWatcher = controlServer?.isSecure == true ? authorizedKeys.map(AuthorizedKeysWatcher.init) : nil
         let console = ProgressConsole()
         service.onProgress = { console.show($0) }
         if let metricsServer {
@@ -263,6 +323,9 @@ struct CoordinatorCommand: ParsableCommand {
         service.everySecond = {
             let hangup = SignalTrap.takeHangup()
             keysWatcher?.reloadIfNeeded(transport, hangup: hangup, logger: logger)
+            if let controlServer {
+                controlKeysWatcher?.reloadIfNeeded(hangup: hangup, logger: logger) { controlServer.authorizedKeys = $0 }
+            }
         }
 
         // A local worker that fails on its own (bad arguments, say) stops the study: waiting for
@@ -282,8 +345,22 @@ struct CoordinatorCommand: ParsableCommand {
         if SignalTrap.caught != nil { throw ExitCode(130) }
         if let workerFailure {
             printErr(
-                "error: \(workerFailure); the study is stopped (run again on the same log to resume). Its last lines:\n\(failureDetails)"
+                """
+                error: \(workerFailure); the study is stopped (run again on the same log to resume). Its last \
+                lines:\n\(failureDetails)
+                """
             )
+            throw ExitCode(2)
+        }
+    }
+
+    /// The study file's `enqueue:` entries and those of `--enqueue FILE`, checked against the space.
+    private func enqueuedEntries(space: SearchSpace) throws -> [EnqueueEntry] {
+        do {
+            return try EnqueueFile.fromStudyFile(path: study, space: space)
+                + (enqueue.map { try EnqueueFile.load(path: $0, space: space) } ?? [])
+        } catch let error as StudyFileError {
+            printErr("error: \(error)")
             throw ExitCode(2)
         }
     }
@@ -315,7 +392,11 @@ struct CoordinatorCommand: ParsableCommand {
             let restored = try StudyReplay.restore(
                 contents.records, path: path, config: config, allowChanges: continueAnyway)
             printErr(
-                "resuming \(config.name) from \(path): \(restored.completedCount) completed, \(restored.failedCount) failed, \(restored.trials.count) of \(config.budget.trials) trials created"
+                """
+                resuming \(config.name) from \(path): \(restored.completedCount) completed, \
+                \(restored.failedCount) failed, \(restored.trials.count) of \(config.budget.trials) trials \
+                created
+                """
             )
             return restored
         } catch let error as JournalError {

@@ -24,13 +24,17 @@ enum CoordinatorSecurity {
             if isLoopback(endpoint) { return nil }
             if insecure {
                 printErr(
-                    "warning: listening on \(endpoint) WITHOUT encryption or authentication (--insecure): anyone who reaches this port can read trials and report results"
+                    """
+                    warning: listening on \(endpoint) WITHOUT encryption or authentication (--insecure): anyone \
+                    who reaches this port can read trials and report results
+                    """
                 )
                 return nil
             }
             throw SetupFailure(
                 """
-                refusing to listen on \(endpoint) without encryption: anyone who reaches it could read the study and report results.
+                refusing to listen on \(endpoint) without encryption: anyone who reaches it could read the study \
+                and report results.
                 Make keys with `hpo keygen --out secrets` and start with
                   --curve-secret secrets/coordinator.key --authorized-keys secrets/workers
                 (workers: --curve-key secrets/workers/worker.key --server-key secrets/coordinator.pub),
@@ -81,14 +85,18 @@ final class AuthorizedKeysWatcher {
 
     /// Call on the transport's thread.
     func reloadIfNeeded(_ transport: ZeroMQServerTransport, hangup: Bool, logger: Logger) {
+        reloadIfNeeded(hangup: hangup, logger: logger) { transport.authorizedKeys = $0 }
+    }
+
+    /// The same for any holder of keys (the control address has a socket of its own).
+    func reloadIfNeeded(hangup: Bool, logger: Logger, apply: (Set<String>) -> Void) {
         let current = CurveKeyFile.authorizedKeysStamp(path: path)
         guard hangup || current != stamp else { return }
         stamp = current
         do {
-            transport.authorizedKeys = try CurveKeyFile.readAuthorizedKeys(path: path)
-            logger.notice(
-                "authorised worker keys reloaded",
-                metadata: ["path": "\(path)", "keys": "\(transport.authorizedKeys.count)"])
+            let keys = try CurveKeyFile.readAuthorizedKeys(path: path)
+            apply(keys)
+            logger.notice("authorised keys reloaded", metadata: ["path": "\(path)", "keys": "\(keys.count)"])
         } catch {
             logger.error("cannot reload authorised keys; keeping the previous ones", metadata: ["error": "\(error)"])
         }

@@ -53,7 +53,10 @@ final class LocalWorkerPool {
             let process = worker.process
             guard process.terminationReason == .exit, process.terminationStatus != 0 else { continue }
             return
-                "local worker \(index + 1) (pid \(process.processIdentifier)) exited with status \(process.terminationStatus)"
+                """
+                local worker \(index + 1) (pid \(process.processIdentifier)) exited with status \
+                \(process.terminationStatus)
+                """
         }
         return nil
     }

@@ -15,7 +15,10 @@ struct WorkerCommand: ParsableCommand {
         commandName: "hpo-worker",
         abstract: "Run trials for an hpo-coordinator.",
         discussion:
-            "Connects to the coordinator, registers its slots, runs the trials it is given and reports their results until the study ends."
+            """
+            Connects to the coordinator, registers its slots, runs the trials it is given and reports their \
+            results until the study ends.
+            """
     )
 
     /// Chooses OpenBLAS's kernels for this CPU before anything else (it may re-execute the
@@ -34,7 +37,10 @@ struct WorkerCommand: ParsableCommand {
 
     @Option(
         help:
-            "GPUs to give trials, each to one trial at a time: auto (nvidia-smi's, narrowed to CUDA_VISIBLE_DEVICES if set), none (trials see no GPU), or a list of indices or UUIDs such as 0,1,3."
+            """
+            GPUs to give trials, each to one trial at a time: auto (nvidia-smi's, narrowed to \
+            CUDA_VISIBLE_DEVICES if set), none (trials see no GPU), or a list of indices or UUIDs such as 0,1,3.
+            """
     )
     var gpus = "auto"
 
@@ -45,7 +51,10 @@ struct WorkerCommand: ParsableCommand {
 
     @Option(
         help:
-            "Trials to keep queued beyond the slots, started the moment a slot frees (0: ask for each one when a slot frees)."
+            """
+            Trials to keep queued beyond the slots, started the moment a slot frees (0: ask for each one when a \
+            slot frees).
+            """
     )
     var prefetch = 1
 
@@ -54,7 +63,10 @@ struct WorkerCommand: ParsableCommand {
 
     @Option(
         help:
-            "A folder in which the worker makes its private scratch folder for trial files (default: the system's temporary directory)."
+            """
+            A folder in which the worker makes its private scratch folder for trial files (default: the system's \
+            temporary directory).
+            """
     )
     var scratch: String?
 
@@ -63,13 +75,19 @@ struct WorkerCommand: ParsableCommand {
 
     @Option(
         help:
-            "CURVE: the coordinator's public key, or its .pub file. A key starting with '-' must be given as --server-key=KEY."
+            """
+            CURVE: the coordinator's public key, or its .pub file. A key starting with '-' must be given as \
+            --server-key=KEY.
+            """
     )
     var serverKey: String?
 
     @Flag(
         help:
-            "Connect beyond loopback without encryption or authentication (not recommended): whoever answers at that address can run commands as this user."
+            """
+            Connect beyond loopback without encryption or authentication (not recommended): whoever answers at \
+            that address can run commands as this user.
+            """
     )
     var insecure = false
 
@@ -85,7 +103,10 @@ struct WorkerCommand: ParsableCommand {
 
     @Option(
         help:
-            "On SIGTERM (preemption): seconds the trials get to write a last checkpoint before they are killed and handed back. A second SIGTERM or SIGINT kills them at once."
+            """
+            On SIGTERM (preemption): seconds the trials get to write a last checkpoint before they are killed and \
+            handed back. A second SIGTERM or SIGINT kills them at once.
+            """
     )
     var grace = 30.0
 
@@ -99,7 +120,10 @@ struct WorkerCommand: ParsableCommand {
         guard (0...16).contains(prefetch) else { throw ValidationError("--prefetch must be between 0 and 16") }
         guard (curveKey == nil) == (serverKey == nil) else {
             throw ValidationError(
-                "--curve-key and --server-key go together (CURVE needs this worker's key pair and the coordinator's public key)"
+                """
+                --curve-key and --server-key go together (CURVE needs this worker's key pair and the \
+                coordinator's public key)
+                """
             )
         }
         guard welcomeTimeout >= 0 else { throw ValidationError("--welcome-timeout must be 0 or more") }
@@ -155,7 +179,10 @@ struct WorkerCommand: ParsableCommand {
         service.welcomeTimeoutHint =
             curve == nil
             ? "is a coordinator running at \(connect)? (a coordinator using CURVE needs --curve-key and --server-key)"
-            : "check that --server-key is the coordinator's public key and that this worker's public key is in the coordinator's --authorized-keys"
+            : """
+            check that --server-key is the coordinator's public key and that this worker's public key is in the \
+            coordinator's --authorized-keys
+            """
         // The GPU locks are held until the worker is done.
         let clean = try withExtendedLifetime(gpuClaims) { try service.run(transport: transport) { SignalTrap.caught } }
         if !clean { throw ExitCode(2) }
@@ -203,7 +230,10 @@ extension WorkerCommand {
         }
         if !devices.isEmpty, let slots, slots > devices.count {
             logger.warning(
-                "\(slots) slots and \(devices.count) GPUs: a command trial takes a GPU of its own unless its study says resources: {gpus: 0}, so at most \(devices.count) such trials run at once"
+                """
+                \(slots) slots and \(devices.count) GPUs: a command trial takes a GPU of its own unless its study \
+                says resources: {gpus: 0}, so at most \(devices.count) such trials run at once
+                """
             )
         }
         return (devices, claims)

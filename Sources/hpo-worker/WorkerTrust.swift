@@ -16,15 +16,20 @@ enum WorkerTrust {
         guard insecure else {
             throw Refusal(
                 description: """
-                    refusing to connect to \(endpoint) in plain text: whoever answers there could run commands as this user.
+                    refusing to connect to \(endpoint) in plain text: whoever answers there could run commands \
+                    as this user.
                     Use the coordinator's keys:
                       --curve-key secrets/workers/worker.key --server-key secrets/coordinator.pub
-                    (see docs/security.md), connect to a coordinator on loopback, or pass --insecure to trust the network.
+                    (see docs/security.md), connect to a coordinator on loopback, or pass --insecure to trust the \
+                    network.
                     """)
         }
         FileHandle.standardError.write(
             Data(
-                "warning: connecting to \(endpoint) WITHOUT encryption or authentication (--insecure): whoever answers there can run commands as this user\n"
-                    .utf8))
+                """
+                warning: connecting to \(endpoint) WITHOUT encryption or authentication (--insecure): whoever \
+                answers there can run commands as this user\n
+                """
+                .utf8))
     }
 }

@@ -37,7 +37,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Bayes: the constant liar's lie.") var lie: LieValue = .min
     @Option(
         help:
-            "Bayes: the constant liar's lie is kept within this many posterior sds of the model's mean (0: the bare constant)."
+            """
+            Bayes: the constant liar's lie is kept within this many posterior sds of the model's mean (0: the \
+            bare constant).
+            """
     )
     var lieBand: Double = BayesTuning().lieBand ?? 0
     @Option(help: "Bayes: the size of the initial design (default: by dimension and q).") var initial: Int?
@@ -99,7 +102,10 @@ struct BenchCommand: ParsableCommand {
             BenchSummary.table(
                 rows,
                 title:
-                    "\(label), \(mode.rawValue) mode, \(settingsText), seeds \(seeds.map(String.init).joined(separator: ","))"
+                    """
+                    \(label), \(mode.rawValue) mode, \(settingsText), seeds \
+                    \(seeds.map(String.init).joined(separator: ","))
+                    """
             ))
     }
 
@@ -112,8 +118,8 @@ struct BenchCommand: ParsableCommand {
         switch mode {
         case .sync: "q = \(q), budget = \(budget)"
         case .product:
-            "\(q) workers, prefetch \(prefetch), \(durations.rawValue) durations (mean \(meanDuration) s), budget = \(budget), "
-                + "compute time \(computeTime.rawValue)"
+            "\(q) workers, prefetch \(prefetch), \(durations.rawValue) durations (mean \(meanDuration) s), "
+                + "budget = \(budget), compute time \(computeTime.rawValue)"
         }
     }
 
@@ -261,8 +267,8 @@ struct BenchCommand: ParsableCommand {
                 sorted[sorted.count - 1], times.reduce(0, +) / Double(times.count))
         }
         print(
-            "propose timing: Hartmann-6, \(finished)…\(finished + repeats - 1) finished, 8 running, \(repeats) proposals, "
-                + "each after one new result (conditioned on it, no refit)")
+            "propose timing: Hartmann-6, \(finished)…\(finished + repeats - 1) finished, 8 running, "
+                + "\(repeats) proposals, each after one new result (conditioned on it, no refit)")
         print("  wall clock:  " + summary(wall))
         print("  thread CPU:  " + summary(cpu) + "   (what other processes' load does not inflate)")
         print("  background refits (\(refits.count) due): " + summary(refits))

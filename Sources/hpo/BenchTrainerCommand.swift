@@ -73,10 +73,12 @@ struct BenchTrainerCommand: ParsableCommand {
         let median =
             times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         let environment = ProcessInfo.processInfo.environment
+        let seconds = { (value: Double) in String(format: "%.5f", value) }
         print(
             """
-            built-in trainer: 2×128 relu, batch 64, sgd momentum 0.9, lr \(learningRate), \(epochs) epochs, seed \(seed), \(precision) precision
-              median s/epoch      \(String(format: "%.5f", median))  (min \(String(format: "%.5f", times[0])), max \(String(format: "%.5f", times[times.count - 1])))
+            built-in trainer: 2×128 relu, batch 64, sgd momentum 0.9, lr \(learningRate), \(epochs) epochs, \
+            seed \(seed), \(precision) precision
+              median s/epoch      \(seconds(median))  (min \(seconds(times[0])), max \(seconds(times[times.count - 1])))
               val_accuracy        \(String(format: "%.4f", last.validationAccuracy))
               val_loss            \(String(format: "%.4f", last.validationLoss))
               total               \(String(format: "%.2f", total)) s (with validation after each epoch)

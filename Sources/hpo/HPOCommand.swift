@@ -10,7 +10,8 @@ struct HPOCommand: ParsableCommand {
         abstract: "Tools for swift-hpo studies.",
         subcommands: [
             Version.self, KeygenCommand.self, StatusCommand.self, ReportCommand.self, ExportCommand.self,
-            ServeCommand.self, LoadGenCommand.self, LRFindCommand.self, BenchTrainerCommand.self, BenchCommand.self
+            ServeCommand.self, LoadGenCommand.self, LRFindCommand.self, BenchTrainerCommand.self, BenchCommand.self,
+            ControlCommand.self
         ])
 
     /// Chooses OpenBLAS's kernels for this CPU before anything else (it may re-execute the

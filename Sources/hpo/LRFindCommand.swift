@@ -135,7 +135,10 @@ struct LRFindCommand: ParsableCommand {
                 analysis, source: "trainer", test: test, seed: seed, hyperparameters: hyperparameters,
                 stopReason: result.stopReason),
             header: [
-                "LR range test on the built-in trainer (\(network)): \(result.series.count) steps, lr \(first) → \(last) (\(mode)), \(seconds)",
+                """
+                LR range test on the built-in trainer (\(network)): \(result.series.count) steps, lr \(first) → \
+                \(last) (\(mode)), \(seconds)
+                """,
                 "stopped: \(result.stopReason)"
             ],
             subtitle: "built-in trainer, \(network) · \(result.series.count) steps from lr \(first) · "

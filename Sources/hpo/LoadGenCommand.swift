@@ -61,8 +61,9 @@ struct LoadGenCommand: ParsableCommand {
             gaps.isEmpty ? "-" : String(format: "%.2f", gaps[min(gaps.count - 1, Int(p * Double(gaps.count)))] * 1000)
         }
         print(
-            "loadgen: \(connections) connections, \(trialsRun) trials run, \(connections - lost) shut down by the coordinator; "
-                + "result-to-next-trial gap ms p50 \(percentile(0.5)) p99 \(percentile(0.99)) max \(percentile(1))")
+            "loadgen: \(connections) connections, \(trialsRun) trials run, "
+                + "\(connections - lost) shut down by the coordinator; result-to-next-trial gap ms "
+                + "p50 \(percentile(0.5)) p99 \(percentile(0.99)) max \(percentile(1))")
     }
 }
 

@@ -54,7 +54,10 @@ import Testing
     }
 
     @Test(
-        "hostile archives are refused before anything lands outside the folder: .., absolute paths, cut short, trailing bytes"
+        """
+        hostile archives are refused before anything lands outside the folder: .., absolute paths, cut short, \
+        trailing bytes
+        """
     )
     func hostile() throws {
         let root = try scratch()

@@ -91,7 +91,10 @@ extension CoordinatorActions {
     let first = TrialKey(trial: TrialID(1), attempt: 1)
 
     @Test(
-        "an upload in order: begin, appends, commit; trial_checkpoint only once the shell confirms the commit, then the ack"
+        """
+        an upload in order: begin, appends, commit; trial_checkpoint only once the shell confirms the commit, \
+        then the ack
+        """
     )
     func uploadInOrder() throws {
         var h = CheckpointHarness()
@@ -126,7 +129,10 @@ extension CoordinatorActions {
     }
 
     @Test(
-        "hostile chunks are dropped with a reason and a warning, never stored: unknown trial, another worker's attempt, past the size limit, a wrong checksum"
+        """
+        hostile chunks are dropped with a reason and a warning, never stored: unknown trial, another worker's \
+        attempt, past the size limit, a wrong checksum
+        """
     )
     func hostileChunks() throws {
         var h = CheckpointHarness(limit: 100)
@@ -173,7 +179,10 @@ extension CoordinatorActions {
     }
 
     @Test(
-        "after a reconnect (a new connection of the same worker) an upload starts over from chunk 0 instead of asking for it for ever"
+        """
+        after a reconnect (a new connection of the same worker) an upload starts over from chunk 0 instead of \
+        asking for it for ever
+        """
     )
     func uploadAfterReconnect() {
         var h = CheckpointHarness()
@@ -223,7 +232,10 @@ extension CoordinatorActions {
     }
 
     @Test(
-        "a preempted attempt is queued again without counting against retries: with retries 0 a later failure still ends it"
+        """
+        a preempted attempt is queued again without counting against retries: with retries 0 a later failure \
+        still ends it
+        """
     )
     func preemptionIsNotARetry() throws {
         var h = CheckpointHarness(retries: 0)

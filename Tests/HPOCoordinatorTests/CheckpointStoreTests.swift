@@ -14,7 +14,10 @@ import Testing
     }
 
     @Test(
-        "begin, append, commit: the archive under its final name with the bytes sent, no temporary file left; read gives chunks back"
+        """
+        begin, append, commit: the archive under its final name with the bytes sent, no temporary file left; read \
+        gives chunks back
+        """
     )
     func commit() throws {
         let dir = try folder()

@@ -14,7 +14,10 @@ import Testing
     }
 
     @Test(
-        "auto takes the devices no other worker holds, at most its slots; a list takes its devices and says which are shared"
+        """
+        auto takes the devices no other worker holds, at most its slots; a list takes its devices and says which \
+        are shared
+        """
     )
     func take() throws {
         let directory = try folder()

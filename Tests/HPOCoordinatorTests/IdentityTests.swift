@@ -17,7 +17,10 @@ import Testing
     func isWelcome(_ message: CoordinatorMessage) -> Bool { if case .welcome = message { true } else { false } }
 
     @Test(
-        "a hello with a live worker's name from another connection does not evict it, and is refused once the worker is heard"
+        """
+        a hello with a live worker's name from another connection does not evict it, and is refused once the \
+        worker is heard
+        """
     )
     func liveNameNotTaken() {
         var h = Harness(budget: 2)
@@ -51,7 +54,10 @@ import Testing
     }
 
     @Test(
-        "the same worker on a new connection, its old one silent, takes its name and attempts back when it repeats its hello"
+        """
+        the same worker on a new connection, its old one silent, takes its name and attempts back when it repeats \
+        its hello
+        """
     )
     func reconnectAfterSilence() {
         var h = Harness(budget: 2)

@@ -137,7 +137,10 @@ import Testing
     }
 
     @Test(
-        "hostile resources in a hello (skipping the codec) count as none: the worker is registered but holds no GPU trial"
+        """
+        hostile resources in a hello (skipping the codec) count as none: the worker is registered but holds no \
+        GPU trial
+        """
     )
     func hostileResources() {
         var study = Study(Self.config(gpus: 1))

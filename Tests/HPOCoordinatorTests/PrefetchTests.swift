@@ -34,7 +34,10 @@ import Testing
     }
 
     @Test(
-        "worker: one assignment runs, one waits in the queue, a third is refused; the queued one starts as the slot frees"
+        """
+        worker: one assignment runs, one waits in the queue, a third is refused; the queued one starts as the \
+        slot frees
+        """
     )
     func queueThenStart() {
         var machine = registered()
@@ -88,7 +91,10 @@ import Testing
     }
 
     @Test(
-        "coordinator: a worker with 1 slot and prefetch 1 gets 2 trials; each result brings one more; its idle time is journaled"
+        """
+        coordinator: a worker with 1 slot and prefetch 1 gets 2 trials; each result brings one more; its idle \
+        time is journaled
+        """
     )
     func coordinatorFillsQueue() {
         var h = Harness(budget: 10)
@@ -163,7 +169,10 @@ import Testing
     }
 
     @Test(
-        "coordinator, a learning search with a fast model: queue places stay empty, every trial sees the result before it"
+        """
+        coordinator, a learning search with a fast model: queue places stay empty, every trial sees the result \
+        before it
+        """
     )
     func noQueuePlacesWhenTheModelIsFast() throws {
         // 20 ms per proposal is 2 % of a 1 s trial: a queued trial would cost more than the wait.
@@ -182,7 +191,10 @@ import Testing
     }
 
     @Test(
-        "coordinator: when the wall time runs out, the trial queued on a worker is asked to stop, the running one finishes"
+        """
+        coordinator: when the wall time runs out, the trial queued on a worker is asked to stop, the running one \
+        finishes
+        """
     )
     func wallTimeWithdrawsQueue() {
         var h = Harness(budget: 20, wallTime: 10)

@@ -15,7 +15,10 @@ import Testing
         let line = snapshot(completed: 9, failed: 1, elapsed: 20).line
         #expect(
             line
-                == "s  done 10/40  running 2  failed 1  best 0.41234 (#7)  workers 3/4 busy  1800 trials/h  0:20  ~1:00 left"
+                == """
+                s  done 10/40  running 2  failed 1  best 0.41234 (#7)  workers 3/4 busy  1800 trials/h  0:20  \
+                ~1:00 left
+                """
         )
     }
 

@@ -46,7 +46,10 @@ import Testing
         }
         #expect(
             reason
-                == "asha: loss 0.45 at step 1 is not in the top 1/3 of the 7 trials that reached it (2 kept, cutoff 0.4)"
+                == """
+                asha: loss 0.45 at step 1 is not in the top 1/3 of the 7 trials that reached it (2 kept, cutoff \
+                0.4)
+                """
         )
     }
 
@@ -138,7 +141,10 @@ import Testing
     }
 
     @Test(
-        "a worker lost between reports: the new attempt restarts from step 1; the earlier attempt's values stand and it is judged only past them"
+        """
+        a worker lost between reports: the new attempt restarts from step 1; the earlier attempt's values stand \
+        and it is judged only past them
+        """
     )
     func restartedAttempt() {
         var p = asha()
@@ -244,7 +250,10 @@ import Testing
     }
 
     @Test(
-        "trials arriving out of order: a trial ahead of the others is not judged until they catch up, and they are judged against it"
+        """
+        trials arriving out of order: a trial ahead of the others is not judged until they catch up, and they are \
+        judged against it
+        """
     )
     func outOfOrder() {
         var p = median(minTrials: 1)

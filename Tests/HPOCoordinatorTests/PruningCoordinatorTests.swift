@@ -42,7 +42,10 @@ import Testing
     }
 
     @Test(
-        "a report that triggers a stop sends stop to the worker; its pruned result is journaled as trial_pruned, not retried, and the slot gets the next trial"
+        """
+        a report that triggers a stop sends stop to the worker; its pruned result is journaled as trial_pruned, \
+        not retried, and the slot gets the next trial
+        """
     )
     func stopThenPruned() throws {
         var (h, keys, stop) = stoppedSecond()
@@ -90,7 +93,10 @@ import Testing
     }
 
     @Test(
-        "a failed result after a stop (a worker that does not know stop, or a crash on the way out) is pruned, not retried"
+        """
+        a failed result after a stop (a worker that does not know stop, or a crash on the way out) is pruned, not \
+        retried
+        """
     )
     func failedAfterStop() throws {
         var (h, keys, stop) = stoppedSecond(retries: 3)
@@ -123,7 +129,10 @@ import Testing
     }
 
     @Test(
-        "a trial re-queued after its worker was lost restarts from step 1 and is not judged again on the rungs it passed"
+        """
+        a trial re-queued after its worker was lost restarts from step 1 and is not judged again on the rungs it \
+        passed
+        """
     )
     func requeuedAttempt() {
         var h = Harness(budget: 10, pruner: Self.asha)
@@ -141,7 +150,10 @@ import Testing
     }
 
     @Test(
-        "the search sees a pruned trial as tried without a final value, and separately with its stop step and last value (negated when maximised)"
+        """
+        the search sees a pruned trial as tried without a final value, and separately with its stop step and last \
+        value (negated when maximised)
+        """
     )
     func searchHistory() {
         var h = Harness(budget: 10, pruner: Self.asha, direction: .maximize)

@@ -76,7 +76,10 @@ import Testing
     }
 
     @Test(
-        "a resume: chunks before the assign, the assignment holds its slot until the checkpoint is unpacked, then starts resumed"
+        """
+        a resume: chunks before the assign, the assignment holds its slot until the checkpoint is unpacked, then \
+        starts resumed
+        """
     )
     func resumeHoldsSlot() throws {
         var machine = registered()
@@ -134,7 +137,10 @@ import Testing
     }
 
     @Test(
-        "preemption: drain, queued assignments back at once, SIGTERM with the grace to running trials; they come back preempted after their last checkpoint; then bye"
+        """
+        preemption: drain, queued assignments back at once, SIGTERM with the grace to running trials; they come \
+        back preempted after their last checkpoint; then bye
+        """
     )
     func preemption() {
         var machine = registered()
@@ -148,7 +154,8 @@ import Testing
         #expect(actions.contains(.preemptTrial(running, reason: "preempted: SIGTERM", graceSeconds: 30)))
         // An assignment that crossed the drain goes straight back.
         #expect(results(machine.received(.assign(assignment(3)), now: 1)).first?.result.status == .preempted)
-        // The trial writes its last checkpoint and exits (as cancelled: failed); it comes back preempted, after the upload.
+        // The trial writes its last checkpoint and exits (as cancelled: failed); it comes back preempted, after the
+        // upload.
         _ = machine.checkpointPacked(
             running, step: 12, archive: "/a/up", size: 10, sha256: String(repeating: "e", count: 64), now: 2)
         #expect(
@@ -168,7 +175,10 @@ import Testing
     }
 
     @Test(
-        "an assignment held for its checkpoint holds its GPU, gives it to the resumed trial, and gives it back when handed back on preemption"
+        """
+        an assignment held for its checkpoint holds its GPU, gives it to the resumed trial, and gives it back \
+        when handed back on preemption
+        """
     )
     func resumeHoldsGPU() {
         var identity = WorkerIdentity(name: "w", host: "h", pid: 9, slots: 1, software: "t", prefetch: 1)
@@ -193,7 +203,10 @@ import Testing
     }
 
     @Test(
-        "preemption before the welcome arrives: drain, then bye, so assignments already on their way come back as preempted"
+        """
+        preemption before the welcome arrives: drain, then bye, so assignments already on their way come back as \
+        preempted
+        """
     )
     func preemptionUnwelcomed() {
         var machine = WorkerStateMachine(identity: identity)

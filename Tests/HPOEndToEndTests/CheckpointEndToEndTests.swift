@@ -23,14 +23,19 @@ import Testing
         space:
           lr: {type: float, low: 0.05, high: 0.15}
         trial:
-          command: ["python3", \(jsonString(Self.trainer)), "--lr={lr}", "--steps=\(Self.steps)", "--step-seconds=\(stepSeconds)", "--checkpoint-every=\(checkpointEvery)", "--ballast-bytes=\(ballast)"]
+          command: ["python3", \(jsonString(Self.trainer)), "--lr={lr}", "--steps=\(Self.steps)",
+                    "--step-seconds=\(stepSeconds)", "--checkpoint-every=\(checkpointEvery)",
+                    "--ballast-bytes=\(ballast)"]
           retries: 0
           timeout: 5m
         """
     }
 
     @Test(
-        "a worker killed (SIGKILL) mid-trial: the trial completes on another worker from its last durable checkpoint, with the result of an uninterrupted run"
+        """
+        a worker killed (SIGKILL) mid-trial: the trial completes on another worker from its last durable \
+        checkpoint, with the result of an uninterrupted run
+        """
     )
     func killedWorkerResumes() throws {
         let scratch = try Scratch()
@@ -62,7 +67,10 @@ import Testing
     }
 
     @Test(
-        "SIGTERM on a worker: its trial writes a checkpoint within the grace, is handed back as preempted, and resumes elsewhere although retries is 0"
+        """
+        SIGTERM on a worker: its trial writes a checkpoint within the grace, is handed back as preempted, and \
+        resumes elsewhere although retries is 0
+        """
     )
     func preemptedWorkerResumes() throws {
         let scratch = try Scratch()
@@ -85,7 +93,10 @@ import Testing
     }
 
     @Test(
-        "the coordinator killed (SIGKILL) with its worker, restarted on its log: the trial resumes from its stored checkpoint"
+        """
+        the coordinator killed (SIGKILL) with its worker, restarted on its log: the trial resumes from its stored \
+        checkpoint
+        """
     )
     func restartedCoordinatorResumes() throws {
         let scratch = try Scratch()
@@ -125,7 +136,10 @@ import Testing
     }
 
     @Test(
-        "the coordinator killed (SIGKILL) while its worker lives: the worker reconnects, its trial goes on, and its uploads go to the new coordinator"
+        """
+        the coordinator killed (SIGKILL) while its worker lives: the worker reconnects, its trial goes on, and \
+        its uploads go to the new coordinator
+        """
     )
     func uploadsSurviveCoordinatorRestart() throws {
         let scratch = try Scratch()
@@ -165,7 +179,10 @@ import Testing
     }
 
     @Test(
-        "a checkpoint past --max-checkpoint-size is refused with a clear message on both sides; the trial goes on and completes"
+        """
+        a checkpoint past --max-checkpoint-size is refused with a clear message on both sides; the trial goes on \
+        and completes
+        """
     )
     func tooLarge() throws {
         let scratch = try Scratch()

@@ -14,7 +14,10 @@ import Testing
     func completedCount(_ log: String) -> Int { (try? LogSummary(path: log).completed.count) ?? 0 }
 
     @Test(
-        "the coordinator killed mid-study and restarted on the same log: earlier results intact, budget exact, workers reconnect by themselves"
+        """
+        the coordinator killed mid-study and restarted on the same log: earlier results intact, budget exact, \
+        workers reconnect by themselves
+        """
     )
     func coordinatorCrash() throws {
         let scratch = try Scratch()

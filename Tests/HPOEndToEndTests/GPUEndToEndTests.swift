@@ -10,7 +10,8 @@ import Testing
     /// 4 × A100 80GB host. The script refuses other arguments, so the query is checked too.
     static let fakeNvidiaSMI = """
         #!/bin/sh
-        [ "$*" = "--query-gpu=index,uuid,memory.total --format=csv,noheader" ] || { echo "unexpected arguments: $*" >&2; exit 9; }
+        [ "$*" = "--query-gpu=index,uuid,memory.total --format=csv,noheader" ] ||
+          { echo "unexpected arguments: $*" >&2; exit 9; }
         echo "0, GPU-8d3c5f9a-0f0e-4b5e-9d2c-1a2b3c4d5e6f, 81920 MiB"
         echo "1, GPU-1f2e3d4c-5b6a-7980-a1b2-c3d4e5f60718, 81920 MiB"
         echo "2, GPU-a0b1c2d3-e4f5-0617-2839-4a5b6c7d8e9f, 81920 MiB"
@@ -28,7 +29,10 @@ import Testing
         if [ "$trial" -le "$together" ]; then
           n=0
           while [ "$(ls "$dir" | grep -c '^started-')" -lt "$together" ]; do
-            n=$((n + 1)); [ "$n" -gt 1200 ] && { echo "only $(ls "$dir" | grep -c '^started-') trials started together" >&2; exit 1; }
+            n=$((n + 1))
+            if [ "$n" -gt 1200 ]; then
+              echo "only $(ls "$dir" | grep -c '^started-') trials started together" >&2; exit 1
+            fi
             sleep 0.05
           done
         else

@@ -33,7 +33,10 @@ import Testing
     }
 
     @Test(
-        "builtin mlp, its worker killed (SIGKILL) after a checkpoint: the trial resumes on another worker and ends with an uninterrupted run's val_loss"
+        """
+        builtin mlp, its worker killed (SIGKILL) after a checkpoint: the trial resumes on another worker and ends \
+        with an uninterrupted run's val_loss
+        """
     )
     func killedWorkerResumes() throws {
         let scratch = try Scratch()
@@ -60,7 +63,10 @@ import Testing
     }
 
     @Test(
-        "builtin mlp, its worker preempted (SIGTERM): the trial checkpoints at its epoch's end within the grace and resumes elsewhere"
+        """
+        builtin mlp, its worker preempted (SIGTERM): the trial checkpoints at its epoch's end within the grace \
+        and resumes elsewhere
+        """
     )
     func preemptedWorkerResumes() throws {
         let scratch = try Scratch()

@@ -93,7 +93,10 @@ final class RunningProcess {
         let exited = waitUntil(within: seconds) { !self.process.isRunning }
         guard exited else {
             Issue.record(
-                "process \(process.executableURL?.lastPathComponent ?? "") did not exit within \(seconds) s; stderr:\n\(stderr)",
+                """
+                process \(process.executableURL?.lastPathComponent ?? "") did not exit within \(seconds) s; \
+                stderr:\n\(stderr)
+                """,
                 sourceLocation: sourceLocation)
             kill(pid, SIGKILL)
             process.waitUntilExit()

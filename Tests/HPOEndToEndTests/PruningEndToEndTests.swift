@@ -6,7 +6,10 @@ import Testing
 /// Early stopping with real processes: the coordinator stops a worker's command trial mid-run.
 @Suite(.serialized) struct PruningEndToEndTests {
     @Test(
-        "under asha, a command trial worse than another at the first rung is stopped mid-run: trial_pruned before its last step, its process gone"
+        """
+        under asha, a command trial worse than another at the first rung is stopped mid-run: trial_pruned before \
+        its last step, its process gone
+        """
     )
     func hopelessTrialStopped() throws {
         let scratch = try Scratch()

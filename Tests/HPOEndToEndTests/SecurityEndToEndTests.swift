@@ -45,7 +45,10 @@ import Testing
     }
 
     @Test(
-        "an authorised worker completes the study over CURVE; unknown, wrong-server-key and plain-text workers get nothing"
+        """
+        an authorised worker completes the study over CURVE; unknown, wrong-server-key and plain-text workers get \
+        nothing
+        """
     )
     func onlyAuthorisedWorkers() throws {
         let scratch = try Scratch()

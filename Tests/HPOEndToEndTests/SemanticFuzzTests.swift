@@ -205,7 +205,10 @@ import Testing
     // MARK: A live coordinator
 
     @Test(
-        "hostile messages over ZeroMQ to a live coordinator: it keeps serving in bounded memory, the study completes correctly"
+        """
+        hostile messages over ZeroMQ to a live coordinator: it keeps serving in bounded memory, the study \
+        completes correctly
+        """
     )
     func liveCoordinator() throws {
         // Enough trials (at least 18 s on the real worker's 2 slots) that the study is still

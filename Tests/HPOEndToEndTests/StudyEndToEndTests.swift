@@ -297,7 +297,10 @@ import Testing
         let fallback = events.filter { $0["event"] as? String == "trial_dispatched" && $0["fallback"] as? Bool == true }
             .count
         print(
-            "bayes e2e: slot wait between trials p50 \((waits.isEmpty ? .nan : waits[waits.count / 2]) * 1000) ms, p90 \(p90 * 1000) ms, max \((waits.last ?? .nan) * 1000) ms; \(fallback) of 32 from the fallback"
+            """
+            bayes e2e: slot wait between trials p50 \((waits.isEmpty ? .nan : waits[waits.count / 2]) * 1000) ms, \
+            p90 \(p90 * 1000) ms, max \((waits.last ?? .nan) * 1000) ms; \(fallback) of 32 from the fallback
+            """
         )
         // About 5-10 ms typically (benchmarks/utilisation.sh measures it in a release build).
         // The bound, 50 times that, holds on a loaded machine in a debug build; what it catches

@@ -61,7 +61,10 @@ import Testing
     }
 
     @Test(
-        "a coordinator killed, another process on its port: the worker refuses it, and gives up a lost coordinator after --reconnect-timeout"
+        """
+        a coordinator killed, another process on its port: the worker refuses it, and gives up a lost coordinator \
+        after --reconnect-timeout
+        """
     )
     func takeoverAfterCoordinatorDies() throws {
         let scratch = try Scratch()
@@ -155,7 +158,10 @@ import Testing
     }
 
     @Test(
-        "a worker's scratch root is private (0700), made inside --scratch, and removed at exit without the folder around it"
+        """
+        a worker's scratch root is private (0700), made inside --scratch, and removed at exit without the folder \
+        around it
+        """
     )
     func privateScratchRoot() throws {
         let scratch = try Scratch()

@@ -138,7 +138,7 @@ import Testing
         let completed = TrialCompleted(
             trial: TrialID(1), attempt: 1, params: [:], objective: 0, metrics: [:], worker: WorkerID("w"),
             durationSeconds: 0)
-        #expect(Mirror(reflecting: dispatched).children.count == 7)
+        #expect(Mirror(reflecting: dispatched).children.count == 8)
         #expect(Mirror(reflecting: completed).children.count == 8)
     }
 }

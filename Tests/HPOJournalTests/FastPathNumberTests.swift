@@ -24,9 +24,9 @@ import Testing
                 String(Int.random(in: 0...9, using: &random))
             }
             let exponent = Int.random(in: -320...320, using: &random)
-            texts.append(
-                "\(Bool.random(using: &random) ? "-" : "")\(Int.random(in: 1...9, using: &random)).\(digits.joined())e\(exponent)"
-            )
+            let sign = Bool.random(using: &random) ? "-" : ""
+            let lead = Int.random(in: 1...9, using: &random)
+            texts.append("\(sign)\(lead).\(digits.joined())e\(exponent)")
             texts.append(String(Int.random(in: Int.min...Int.max, using: &random)))
         }
         return texts

@@ -59,6 +59,9 @@ enum EveryKind {
         .trialDispatched(TrialDispatched(trial: TrialID(1), attempt: 1, worker: worker, params: params)),
         .trialDispatched(
             TrialDispatched(trial: TrialID(Int.max), attempt: 2, worker: worker, params: [:], slotIdleSeconds: 0.0123)),
+        .trialDispatched(
+            TrialDispatched(trial: TrialID(8), attempt: 1, worker: worker, params: params, fallback: false, enqueued: 3)
+        ),
         .trialReport(TrialReported(trial: TrialID(2), attempt: 1, step: 40, metrics: metrics)),
         .trialReport(TrialReported(trial: TrialID(2), attempt: 1, step: -1, metrics: [:])),
         .trialCompleted(
@@ -104,6 +107,12 @@ enum EveryKind {
                 suggestion: 1e-4, suggestions: ["steepest": 1e-4], originalLow: 1e-5, originalHigh: 1, low: 1e-4,
                 high: 0.1)),
         .resultDropped(ResultDropped(trial: TrialID(3), attempt: 1, worker: worker, reason: "duplicate")),
+        .controlAction(
+            ControlActionTaken(
+                action: "add_budget", origin: "hpo control (uid 1000) ann@lab",
+                clientKey: "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7",
+                trials: 5, budget: 25)),
+        .trialEnqueued(TrialEnqueued(enqueueID: 2, params: params, origin: "study file study.yaml:12")),
         .studyFinished(
             StudyFinished(
                 reason: "budget spent", completed: 3, failed: 1, pruned: 2, bestTrial: TrialID(3), bestObjective: 0.3,

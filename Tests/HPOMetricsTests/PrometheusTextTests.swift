@@ -46,9 +46,15 @@ import Testing
             "# TYPE hpo_x gauge\n9x 1\n",  // bad name
             "# TYPE hpo_x gauge\nhpo_x 1",  // no final newline
             // not cumulative
-            "# TYPE hpo_h histogram\nhpo_h_bucket{le=\"1\"} 3\nhpo_h_bucket{le=\"+Inf\"} 2\nhpo_h_sum 1\nhpo_h_count 2\n",
+            """
+            # TYPE hpo_h histogram\nhpo_h_bucket{le=\"1\"} 3\nhpo_h_bucket{le=\"+Inf\"} 2\nhpo_h_sum \
+            1\nhpo_h_count 2\n
+            """,
             // +Inf != count
-            "# TYPE hpo_h histogram\nhpo_h_bucket{le=\"1\"} 3\nhpo_h_bucket{le=\"+Inf\"} 3\nhpo_h_sum 1\nhpo_h_count 4\n",
+            """
+            # TYPE hpo_h histogram\nhpo_h_bucket{le=\"1\"} 3\nhpo_h_bucket{le=\"+Inf\"} 3\nhpo_h_sum \
+            1\nhpo_h_count 4\n
+            """,
             "# TYPE hpo_h histogram\nhpo_h_bucket{le=\"1\"} 3\nhpo_h_sum 1\nhpo_h_count 3\n"  // no +Inf
         ])
     func checkerRefuses(_ text: String) {

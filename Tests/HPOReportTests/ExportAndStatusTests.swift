@@ -207,7 +207,10 @@ import Testing
             event: .placementWarning(
                 PlacementWarning(
                     reason:
-                        "no connected worker can run this study's trials (each needs 2 GPUs); w1: has 1 GPU, a trial needs 2",
+                        """
+                        no connected worker can run this study's trials (each needs 2 GPUs); w1: has 1 GPU, a \
+                        trial needs 2
+                        """,
                     gpus: 2, labels: [], workers: [.init(worker: KnownLog.w1, reason: "has 1 GPU, a trial needs 2")])),
             time: 1001)
         let waiting = StudySummary(records: [started, warning], top: 1)

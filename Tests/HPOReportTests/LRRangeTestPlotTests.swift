@@ -48,7 +48,10 @@ private final class ElementCollector: NSObject, XMLParserDelegate {
     }
 
     @Test(
-        "hpo lr-find's file is well-formed XML with its own style, an opaque background, the curve, the points, the band and every label"
+        """
+        hpo lr-find's file is well-formed XML with its own style, an opaque background, the curve, the points, \
+        the band and every label
+        """
     )
     func standalone() throws {
         let test = Self.rangeTest()

@@ -89,7 +89,10 @@ import Testing
     }
 
     @Test(
-        "the report: the pruned curve ends with a marker at its stop step, its timeline bar is coloured pruned, the cards count it"
+        """
+        the report: the pruned curve ends with a marker at its stop step, its timeline bar is coloured pruned, \
+        the cards count it
+        """
     )
     func report() throws {
         let log = StudyLog(path: "pruned.jsonl", records: Self.records)

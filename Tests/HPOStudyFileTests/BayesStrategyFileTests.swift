@@ -33,7 +33,10 @@ let invalidBayesCases: [InvalidCase] = [
         label: "typo in a bayes key", yaml: base(inserting: "strategy: {kind: bayes, initail: 5}", at: 4),
         field: "strategy.initail", line: 4,
         fragment:
-            "unknown key 'initail' for a bayes strategy (did you mean 'initial'?); allowed keys: kind, batch, lie, initial, output"
+            """
+            unknown key 'initail' for a bayes strategy (did you mean 'initial'?); allowed keys: kind, batch, lie, \
+            initial, output
+            """
     ),
     InvalidCase(
         label: "bayes options on a random strategy",

@@ -135,7 +135,8 @@ let invalidCases: [InvalidCase] = [
         label: "placeholder naming an unknown parameter",
         yaml: base(replacing: 7, with: "trial:\n  command: [python3, train.py, \"--lr={lr}\"]"),
         field: "trial.command[2]", line: 8,
-        fragment: "placeholder '{lr}' names no parameter of the space (parameters: x0, x1; also {trial} and {attempt})"),
+        fragment:
+            "placeholder '{lr}' names no parameter of the space (parameters: x0, x1; also {trial} and {attempt})"),
     InvalidCase(
         label: "unquoted placeholder is a YAML mapping",
         yaml: base(replacing: 7, with: "trial: {command: [train, {x0}]}"),

@@ -24,7 +24,10 @@ let invalidPrunerCases: [InvalidCase] = [
         label: "typo in an asha key", yaml: base(inserting: "pruner: {kind: asha, reduction_facter: 3}", at: 8),
         field: "pruner.reduction_facter", line: 8,
         fragment:
-            "unknown key 'reduction_facter' for an asha pruner (did you mean 'reduction_factor'?); allowed keys: kind, metric, resource, min_resource, reduction_factor, max_resource"
+            """
+            unknown key 'reduction_facter' for an asha pruner (did you mean 'reduction_factor'?); allowed keys: \
+            kind, metric, resource, min_resource, reduction_factor, max_resource
+            """
     ),
     InvalidCase(
         label: "a median key on asha", yaml: base(inserting: "pruner: {kind: asha, warmup_steps: 5}", at: 8),
@@ -90,7 +93,10 @@ let invalidPrunerCases: [InvalidCase] = [
     @Test("every asha setting is read")
     func ashaSettings() throws {
         let study = try parse(
-            "pruner: {kind: asha, metric: loss, resource: epoch, min_resource: 0.5, reduction_factor: 4, max_resource: 64}"
+            """
+            pruner: {kind: asha, metric: loss, resource: epoch, min_resource: 0.5, reduction_factor: 4, \
+            max_resource: 64}
+            """
         )
         #expect(
             study.pruner

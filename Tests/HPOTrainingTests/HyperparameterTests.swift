@@ -51,7 +51,12 @@ import Testing
     static let badInputs: [BadInput] = [
         BadInput(
             ["learning_rat": .double(0.1)], "learning_rat",
-            "unknown hyperparameter 'learning_rat' (did you mean 'learning_rate'?); the mlp trainer knows: learning_rate, momentum, nesterov, dropout, layers, units, activation, batch_size, epochs, weight_decay, optimizer, beta1, beta2, schedule, lr_min, cycle_epochs, cycle_momentum, split_seed, checkpoint_every"
+            """
+            unknown hyperparameter 'learning_rat' (did you mean 'learning_rate'?); the mlp trainer knows: \
+            learning_rate, momentum, nesterov, dropout, layers, units, activation, batch_size, epochs, \
+            weight_decay, optimizer, beta1, beta2, schedule, lr_min, cycle_epochs, cycle_momentum, split_seed, \
+            checkpoint_every
+            """
         ),
         BadInput(["x0": .double(1)], "x0", nil),
         BadInput(["momentum": .double(1)], "momentum", "hyperparameter 'momentum' must be in [0, 1), got 1"),
@@ -59,7 +64,8 @@ import Testing
             ["learning_rate": .double(0)], "learning_rate", "hyperparameter 'learning_rate' must be in (0, 1000], got 0"
         ),
         BadInput(
-            ["learning_rate": .double(.nan)], "learning_rate", "hyperparameter 'learning_rate' must be finite, got nan"),
+            ["learning_rate": .double(.nan)], "learning_rate",
+            "hyperparameter 'learning_rate' must be finite, got nan"),
         BadInput(["layers": .double(2.5)], "layers", "hyperparameter 'layers' must be an integer, got '2.5'"),
         BadInput(["units": .string("many")], "units", "hyperparameter 'units' must be an integer, got 'many'"),
         BadInput(["units": .int(0)], "units", "hyperparameter 'units' must be in [1, 4096], got 0"),

@@ -106,7 +106,10 @@ import Testing
     }
 
     @Test(
-        "on the trainer: it stops once the smoothed loss passes 4× its best, and the suggestion lies where the loss falls"
+        """
+        on the trainer: it stops once the smoothed loss passes 4× its best, and the suggestion lies where the \
+        loss falls
+        """
     )
     func realTrainer() throws {
         let test = LRRangeTest()
@@ -129,7 +132,10 @@ import Testing
         let steepest = analysis.suggestions.steepest
         #expect(
             steepest >= result.series.learningRates[dropping] && steepest <= result.series.learningRates[minimal],
-            "steepest \(steepest) outside [\(result.series.learningRates[dropping]), \(result.series.learningRates[minimal])]"
+            """
+            steepest \(steepest) outside [\(result.series.learningRates[dropping]), \
+            \(result.series.learningRates[minimal])]
+            """
         )
         #expect(analysis.suggestions.lowerBound < analysis.suggestions.upperBound)
     }

@@ -26,7 +26,10 @@ import Testing
     }
 
     @Test(
-        "one-cycle rises to learning_rate at 45%, returns to lr_min at 90%, ends at lr_min/100; momentum moves against it"
+        """
+        one-cycle rises to learning_rate at 45%, returns to lr_min at 90%, ends at lr_min/100; momentum moves \
+        against it
+        """
     )
     func oneCycle() {
         let s = schedule(.oneCycle, total: 101)  // steps 0…100: t = step / 100

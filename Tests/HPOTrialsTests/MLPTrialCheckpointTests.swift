@@ -58,7 +58,10 @@ import Testing
     }
 
     @Test(
-        "preempted after a checkpoint, the trial finishes its epoch, checkpoints, and a new attempt resumes to the same val_loss bit for bit"
+        """
+        preempted after a checkpoint, the trial finishes its epoch, checkpoints, and a new attempt resumes to the \
+        same val_loss bit for bit
+        """
     )
     func preemptAndResume() async throws {
         let straight = await Self.run(nil)

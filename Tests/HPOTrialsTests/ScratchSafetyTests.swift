@@ -24,7 +24,10 @@ import Testing
         #expect(run.result.status == .failed)
         #expect(
             run.result.reason
-                == "cannot write the parameters file '\(planted)': something (a file or a symbolic link) is already there; refusing to overwrite or follow it"
+                == """
+                cannot write the parameters file '\(planted)': something (a file or a symbolic link) is already \
+                there; refusing to overwrite or follow it
+                """
         )
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == victimText, "the link's target is unchanged")
         #expect(

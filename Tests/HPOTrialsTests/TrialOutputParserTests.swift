@@ -21,6 +21,10 @@ import Testing
             (#"{"a\u00e9\"b\ud83d\ude00": 1}"#, .final(["aé\"b😀": 1])),
             ("progress 50% {epoch 3}\r" + #"{"val_loss": 0.5}"#, .final(["val_loss": 0.5])),
             (#"{"val_loss": 0.1, "val_loss": 0.3}"#, .final(["val_loss": 0.3])),
+            // Python's json.dumps writes bare NaN and Infinity inside nested values too.
+            (#"{"val_loss": 0.2, "history": [NaN, {"x": -Infinity}, Infinity]}"#, .final(["val_loss": 0.2])),
+            (#"{"val_loss": 1e-400, "big": 1e400}"#, .final(["val_loss": 0, "big": .infinity])),
+            (#"{"val_loss": 01}"#, .other),
             ("epoch 3 done", .other),
             ("", .other),
             (#"{"step": 1.5, "loss": 1}"#, .other),

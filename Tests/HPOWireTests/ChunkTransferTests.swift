@@ -42,7 +42,10 @@ import Testing
     }
 
     @Test(
-        "an archive arrives in order: every chunk but the last is appended, the last completes it after size and checksum are checked"
+        """
+        an archive arrives in order: every chunk but the last is appended, the last completes it after size and \
+        checksum are checked
+        """
     )
     func assemblesInOrder() throws {
         let data = bytes(2 * WireLimits.maxChunkBytes + 100)

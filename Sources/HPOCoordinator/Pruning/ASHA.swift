@@ -64,10 +64,13 @@ struct ASHARule: Sendable {
         let judged = "\(metric.name) \(metric.show(value)) at \(place)"
         if values.count < settings.reductionFactor {
             return
-                "asha: \(judged) is not the best of the \(values.count) trials that reached it (best \(metric.show(cutoff)))"
+                """
+                asha: \(judged) is not the best of the \(values.count) trials that reached it (best \
+                \(metric.show(cutoff)))
+                """
         }
         return
-            "asha: \(judged) is not in the top 1/\(settings.reductionFactor) of the \(values.count) trials that reached it "
-            + "(\(kept) kept, cutoff \(metric.show(cutoff)))"
+            "asha: \(judged) is not in the top 1/\(settings.reductionFactor) of the \(values.count) trials "
+            + "that reached it (\(kept) kept, cutoff \(metric.show(cutoff)))"
     }
 }

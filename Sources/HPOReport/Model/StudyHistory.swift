@@ -179,8 +179,11 @@ package struct StudyHistoryFold: Sendable {
             history.resultsDropped += 1
         case .lrRangeTest:
             break  // drawn from `StudyLog.rangeTests`
-        case .trialCheckpoint, .trialResumed:
+        case .trialCheckpoint, .trialResumed, .trialEnqueued:
             break
+        case .controlAction(let e):
+            // A user raised the budget through the control address: the study plans that many.
+            if e.action == "add_budget", let budget = e.budget { history.config?.budget.trials = budget }
         case .trialPreempted(let e):
             // Handed back by a worker that was told to leave: the trial runs again, like a lost one.
             update(e.trial) { attempt in

@@ -77,8 +77,10 @@ package enum ReportStyle {
         .plots.pair { grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); }
         .plots svg.plot { width: 100%; height: auto; }
         figure { margin: 0; min-width: 0; }
-        .legend { display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 12px; color: var(--muted); margin: 4px 0 0 8px; }
-        .legend .sw { display: inline-block; width: 12px; height: 12px; border-radius: 2px; vertical-align: -2px; margin-right: 5px; }
+        .legend { display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 12px; color: var(--muted);
+          margin: 4px 0 0 8px; }
+        .legend .sw { display: inline-block; width: 12px; height: 12px; border-radius: 2px; vertical-align: -2px;
+          margin-right: 5px; }
         .legend .sw.line { height: 3px; vertical-align: 3px; width: 16px; }
         .legend .sw.ramp { width: 64px; height: 8px; vertical-align: 0;
           background: linear-gradient(to right, var(--q0), var(--q2), var(--q4), var(--q6), var(--q7)); }
@@ -86,7 +88,8 @@ package enum ReportStyle {
         .sw.run { background: var(--run); } .sw.interrupted { background: var(--interrupted); }
         .sw.pruned { background: var(--pruned); }
         .sw.dot { border-radius: 50%; background: var(--accent); width: 9px; height: 9px; }
-        .sw.best { background: var(--best); } .sw.q7 { background: var(--q7); } .sw.down { background: var(--down); border: 1px solid var(--border); }
+        .sw.best { background: var(--best); } .sw.q7 { background: var(--q7); }
+        .sw.down { background: var(--down); border: 1px solid var(--border); }
         table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; margin-top: 6px; }
         th, td { padding: 4px 10px; border-bottom: 1px solid var(--border); text-align: left; vertical-align: top; }
         th { color: var(--muted); font-weight: 600; background: var(--panel); }
@@ -143,8 +146,8 @@ package enum ReportStyle {
         .lr-smoothed { fill: none; stroke: var(--accent); stroke-width: 2.2; }
         .lr-suggestion { stroke: var(--best); stroke-width: 2; }
         .lr-marker { stroke: var(--muted); stroke-width: 1; stroke-dasharray: 4 3; }
-        .plot .lr-label { font-size: 11px; fill: var(--muted); paint-order: stroke; stroke: var(--bg); stroke-width: 3px;
-          stroke-linejoin: round; }
+        .plot .lr-label { font-size: 11px; fill: var(--muted); paint-order: stroke; stroke: var(--bg);
+          stroke-width: 3px; stroke-linejoin: round; }
         .plot .lr-label.main { fill: var(--best); font-weight: 600; }
         .lr-band { fill: var(--lost); fill-opacity: 0.14; }
         .series { fill: none; stroke-width: 2.4; stroke-linejoin: round; }

@@ -124,7 +124,8 @@ package enum LearningCurvesPlot {
                             ("class", "prune-mark"), ("data-trial", String(curve.trial.rawValue)),
                             (
                                 "d",
-                                "M\(px(x - 4)),\(px(y - 4))L\(px(x + 4)),\(px(y + 4))M\(px(x - 4)),\(px(y + 4))L\(px(x + 4)),\(px(y - 4))"
+                                "M\(px(x - 4)),\(px(y - 4))L\(px(x + 4)),\(px(y + 4))"
+                                    + "M\(px(x - 4)),\(px(y + 4))L\(px(x + 4)),\(px(y - 4))"
                             )
                         ], [.element(Markup("title", text: text))]))
             }

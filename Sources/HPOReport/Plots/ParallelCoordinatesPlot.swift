@@ -59,7 +59,10 @@ package enum ParallelCoordinatesPlot {
             let goodness = shown.count > 1 ? 1 - Double(index) / Double(shown.count - 1) : 1
             let cls = "pc-line \(PlotContext.qualityClass(goodness))" + (ranked.rank == 1 ? " is-best" : "")
             let text =
-                "trial \(ranked.trial) (rank \(ranked.rank)): \(context.objective.metric) \(HumanFormat.number(ranked.objective))"
+                """
+                trial \(ranked.trial) (rank \(ranked.rank)): \(context.objective.metric) \
+                \(HumanFormat.number(ranked.objective))
+                """
             lines.append(
                 Markup(
                     "polyline", [("class", cls), ("points", points.joined(separator: " "))],

@@ -29,15 +29,16 @@ package enum StatusText {
         lines.append("  attempts   " + attempts)
         if c.fromFallback > 0 || c.staleProposals > 0 {
             lines.append(
-                "  search     \(HumanFormat.count(c.fromFallback)) of the trials quasi-random (the model had none ready), "
-                    + "\(HumanFormat.count(c.staleProposals)) proposed before the latest results")
+                "  search     \(HumanFormat.count(c.fromFallback)) of the trials quasi-random "
+                    + "(the model had none ready), \(HumanFormat.count(c.staleProposals)) proposed "
+                    + "before the latest results")
         }
 
         let direction = summary.objective.direction.rawValue
         if let best = summary.best {
             lines.append(
-                "  best       \(summary.objective.metric) \(HumanFormat.number(best.objective)) at trial \(best.trial) (\(direction))"
-            )
+                "  best       \(summary.objective.metric) \(HumanFormat.number(best.objective)) "
+                    + "at trial \(best.trial) (\(direction))")
             let params = summary.parameterNames.compactMap { name in
                 best.params[name].map { "\(name)=\(HumanFormat.parameter($0))" }
             }
@@ -46,7 +47,10 @@ package enum StatusText {
             lines.append("  best       none yet (\(direction) \(summary.objective.metric))")
         }
         var pace =
-            "\(summary.trialsPerHour.map { HumanFormat.rate(perHour: $0) } ?? "–") over \(HumanFormat.duration(summary.elapsedSeconds))"
+            """
+            \(summary.trialsPerHour.map { HumanFormat.rate(perHour: $0) } ?? "–") over \
+            \(HumanFormat.duration(summary.elapsedSeconds))
+            """
         if let eta = summary.etaSeconds { pace += ", about \(HumanFormat.duration(eta)) left" }
         lines.append("  pace       " + pace)
         let w = summary.workers

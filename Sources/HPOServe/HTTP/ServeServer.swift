@@ -1,5 +1,7 @@
 import Foundation
+import HPOControl
 import HPOReport
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -17,8 +19,13 @@ package final class ServeServer: Sendable {
     package let catalog: StudyCatalog
     package let broadcaster: Broadcaster
     private let watcher: StudyWatcher
+    /// The coordinators the page may act on (`--control`); empty: read-only.
+    package let controls: [StudyControl]
+    /// Every action request must carry this (`X-HPO-CSRF`), which only a page served here can read.
+    private let csrf = (0..<32).map { _ in String(UInt8.random(in: 0...15), radix: 16) }.joined()
 
-    package init(settings: ServeSettings, catalog: StudyCatalog) throws(ServeError) {
+    package init(settings: ServeSettings, catalog: StudyCatalog, controls: [StudyControl] = []) throws(ServeError) {
+        self.controls = controls
         let (host, _) = try ServeSettings.split(bind: settings.bind)
         if !ServeSettings.isLoopback(host: host) && settings.token == nil { throw .tokenRequired(settings.bind) }
         self.settings = settings
@@ -79,6 +86,9 @@ package final class ServeServer: Sendable {
         router.get("/app.css") { _, _ in Self.text(AppPage.css, type: "text/css; charset=utf-8") }
         router.get("/app.js") { _, _ in Self.text(AppPage.script, type: "text/javascript; charset=utf-8") }
         router.get("/api/studies") { _, _ in Self.text(catalog.listJSON(), type: "application/json") }
+        let session = #"{"csrf":"\#(csrf)","control":\#(controls.isEmpty ? "false" : "true")}"#
+        router.get("/api/session") { _, _ in Self.text(session, type: "application/json") }
+        router.post("/api/studies/:id/actions") { request, context in try await self.act(request, context) }
         router.get("/api/studies/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
             guard let html = catalog.with(id, { $0.panel(render: StudyPanel.render) }) else {
@@ -122,6 +132,51 @@ package final class ServeServer: Sendable {
                 })
         }
         return router
+    }
+
+    /// `POST /api/studies/ID/actions`: a same-origin request (its `Origin` is this server) with
+    /// the page's CSRF token and a JSON body, for a study with a control address.
+    private func act(_ request: Request, _ context: ServeContext) async throws -> Response {
+        let id = context.parameters.get("id") ?? ""
+        let host = request.head.authority ?? ""
+        guard let origin = request.headers[.origin], origin == "http://\(host)" || origin == "https://\(host)" else {
+            return AccessGuard.plain(.forbidden, "actions only from the page itself (Origin must be this server)\n")
+        }
+        guard let offered = request.headers[Self.csrfHeader], AccessGuard.equal(offered, csrf) else {
+            return AccessGuard.plain(.forbidden, "missing or wrong X-HPO-CSRF\n")
+        }
+        guard request.headers[.contentType]?.hasPrefix("application/json") == true else {
+            return AccessGuard.plain(.unsupportedMediaType, "send application/json\n")
+        }
+        guard let path = catalog.with(id, { $0.path }) else { return AccessGuard.plain(.notFound, "no study \(id)\n") }
+        guard let control = control(for: path) else {
+            return AccessGuard.plain(.notFound, "\(id) is read-only here: hpo serve has no control address for it\n")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: settings.maxBodyBytes)
+        } catch {
+            return AccessGuard.plain(.contentTooLarge, "body larger than \(settings.maxBodyBytes) bytes\n")
+        }
+        let action: HPOControl.ControlAction
+        switch StudyControl.action(from: Array(buffer: body)) {
+        case .success(let parsed): action = parsed
+        case .failure(let error): return AccessGuard.plain(.badRequest, error.description + "\n")
+        }
+        let reply = await control.send(action, peer: context.peer)
+        let json = try JSONSerialization.data(withJSONObject: ["accepted": reply.accepted, "message": reply.message])
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: json)))
+    }
+
+    static let csrfHeader = HTTPField.Name("X-HPO-CSRF")!
+
+    /// The control of the coordinator writing `path`: the one named for it, or the only one.
+    package func control(for path: String) -> StudyControl? {
+        let standard = URL(fileURLWithPath: path).standardizedFileURL.path
+        return controls.first { control in
+            control.log.map { URL(fileURLWithPath: $0).standardizedFileURL.path == standard } ?? true
+        }
     }
 
     static func text(_ text: String, type: String) -> Response {

@@ -15,9 +15,14 @@ package final class StudyCatalog: @unchecked Sendable {
     private let sources: [Source]
     private var studies: [LiveStudy] = []
     private var byPath: [String: LiveStudy] = [:]
+    /// The control address of a log's coordinator, if `hpo serve` has one for it.
+    private let controlEndpoint: @Sendable (String) -> String?
 
     /// Each path must exist: a results log or a folder of them.
-    package init(paths: [String]) throws(ServeError) {
+    package init(paths: [String], controlEndpoint: @escaping @Sendable (String) -> String? = { _ in nil })
+        throws(ServeError)
+    {
+        self.controlEndpoint = controlEndpoint
         var sources: [Source] = []
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -66,7 +71,8 @@ package final class StudyCatalog: @unchecked Sendable {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             encoder.nonConformingFloatEncodingStrategy = .convertToString(
                 positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            let list = StudyListDocument(studies: studies.map(StudyListEntry.init))
+            let list = StudyListDocument(
+                studies: studies.map { StudyListEntry($0, control: controlEndpoint($0.path)) })
             return (try? encoder.encode(list)).map { String(decoding: $0, as: UTF8.self) } ?? #"{"studies":[]}"#
         }
     }
@@ -135,11 +141,17 @@ struct StudyListEntry: Encodable {
     var elapsedSeconds: Double
     var tornTail: Bool
     var events: Int
+    /// The coordinator's control address when the page may act on this study.
+    var control: String?
+    /// Trials running now (the first 100), which the page can stop.
+    var runningTrials: [Int]
     /// The numbers as people read them (`HumanFormat`, as in `hpo status`), so the page formats none.
     var text: [String: String] = [:]
 
-    init(_ study: LiveStudy) {
-        let summary = study.current.summary
+    init(_ study: LiveStudy, control: String?) {
+        let (history, summary) = study.current
+        self.control = control
+        runningTrials = history.trials.filter { $0.state == .running }.prefix(100).map { Int($0.trial.rawValue) }
         id = study.id
         path = study.path
         version = study.version
@@ -175,7 +187,8 @@ struct StudyListEntry: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, path, version, problem, name, state, reason, metric, direction, best, completed, failed, pruned
-        case running, queued, done, planned, events, text
+        case running, queued, done, planned, events, text, control
+        case runningTrials = "running_trials"
         case bestTrial = "best_trial"
         case workersConnected = "workers_connected"
         case workersBusy = "workers_busy"

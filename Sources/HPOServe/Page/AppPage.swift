@@ -32,7 +32,8 @@ enum AppPage {
             <p class="hint">Tick two or more studies to compare their convergence on one plot.</p>
           </nav>
           <main id="view" tabindex="-1">
-            <p class="empty">Loading…</p>
+            <section id="controls" aria-label="Actions on this study" hidden></section>
+            <div id="panel"><p class="empty">Loading…</p></div>
           </main>
         </div>
         </body>
@@ -83,6 +84,18 @@ enum AppPage {
         .panel .scroll, .panel pre { max-width: 100%; }
         .status-text { margin: 10px 0 4px; }
         .comparison svg.plot { width: 100%; height: auto; }
+        #controls { border: 1px solid var(--border); border-radius: 8px; padding: 10px 14px; margin: 0 0 16px;
+          background: var(--panel); }
+        #controls h2 { margin: 0 0 4px; border: none; font-size: 15px; }
+        #controls .row { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; margin: 8px 0; }
+        #controls input { font: inherit; padding: 5px 8px; border-radius: 6px; border: 1px solid var(--border);
+          background: var(--bg); color: var(--fg); min-height: 32px; }
+        #controls input[type="number"] { width: 7em; }
+        #controls input.params { flex: 1 1 16em; min-width: 0; }
+        #controls button.danger { border-color: var(--fail); color: var(--fail); }
+        #controls button.armed { background: var(--fail); color: #ffffff; }
+        #action-result { font-size: 13px; margin: 4px 0 0; min-height: 1.4em; }
+        #action-result.refused { color: var(--fail); }
         .notice { padding: 8px 12px; border-radius: 6px; background: var(--panel); border: 1px solid var(--border);
           margin: 0 0 12px; font-size: 13px; }
         @media (max-width: 760px) {

@@ -2,7 +2,7 @@
 extension AppPage {
     static let script = #"""
         "use strict";
-        const state = { studies: [], versions: {}, route: null, shown: null, loading: false, again: false };
+        const state = { studies: [], versions: {}, route: null, shown: null, loading: false, again: false, csrf: null };
         const $ = (id) => document.getElementById(id);
 
         function route() {
@@ -28,7 +28,7 @@ extension AppPage {
           if (state.loading) { state.again = true; return; }
           state.loading = true;
           try {
-            const view = $("view");
+            const view = $("panel");
             if (r.kind === "none") {
               view.innerHTML = '<p class="empty">No study to show yet.</p>';
             } else {
@@ -41,9 +41,8 @@ extension AppPage {
               view.innerHTML = response.ok ? (r.kind === "compare" ? compareHeader(r.ids) : "") + html
                 : '<p class="empty"></p>';
               if (!response.ok) view.firstChild.textContent = html;
-              if (r.kind === "study") decorate(view, r.id);
             }
-            if (key(r) !== (state.shown || "").split("|")[0]) view.focus({ preventScroll: true });
+            if (key(r) !== (state.shown || "").split("|")[0]) $("view").focus({ preventScroll: true });
             state.shown = want;
           } catch (error) {
             setConnection("lost", "cannot reach hpo serve");
@@ -141,8 +140,100 @@ extension AppPage {
           element.textContent = text;
         }
 
-        // Hook for the actions (set by the control part of the page when the server has a control address).
-        function decorate(view, id) { if (window.hpoDecorate) window.hpoDecorate(view, id); }
+        // The actions box: built once per study shown (so what is typed stays), its running trials kept current.
+        function renderControls() {
+          const box = $("controls");
+          const r = route();
+          const study = r.kind === "study" ? state.studies.find((s) => s.id === r.id) : null;
+          if (!study || !study.control || !state.csrf) { box.hidden = true; box.dataset.study = ""; return; }
+          box.hidden = false;
+          if (box.dataset.study !== study.id) {
+            box.dataset.study = study.id;
+            box.innerHTML =
+              '<h2>Act on this study</h2><p class="how"></p>' +
+              '<div class="row"><button type="button" class="danger" data-action="stop_study"' +
+              ' aria-label="Stop the study: no new trials, running ones finish">Stop the study…</button>' +
+              '<input type="number" min="1" max="1000000" value="10" id="add-trials" aria-label="Trials to add to the budget">' +
+              '<button type="button" data-action="add_budget">Raise the budget</button></div>' +
+              '<div class="row"><input class="params" id="enqueue-params" spellcheck="false"' +
+              ' aria-label="Configuration to enqueue, as JSON" placeholder=\'{"x0": 1.5, "x1": 2.0}\'>' +
+              '<button type="button" data-action="enqueue">Enqueue</button></div>' +
+              '<div class="row" id="running-trials"></div>' +
+              '<p id="action-result" role="status" aria-live="polite"></p>';
+            box.querySelector("p.how").textContent = "Sent to the coordinator at " + study.control +
+              "; it journals each action in the log, with this page's address, before acting.";
+            box.addEventListener("click", onAction);
+          }
+          const running = study.state === "running" ? study.running_trials : [];
+          const row = $("running-trials");
+          const shown = [...row.querySelectorAll("button")].map((b) => b.dataset.trial).join(",");
+          if (shown !== running.join(",")) {
+            row.replaceChildren(...(running.length ? [document.createTextNode("Running:")] : []), ...running.map((trial) => {
+              const button = document.createElement("button");
+              button.type = "button";
+              button.dataset.action = "stop_trial";
+              button.dataset.trial = String(trial);
+              button.textContent = "Stop trial " + trial;
+              button.setAttribute("aria-label", "Stop trial " + trial + " early");
+              return button;
+            }));
+          }
+          for (const button of box.querySelectorAll("button")) button.disabled = study.state !== "running";
+        }
+
+        async function onAction(event) {
+          const button = event.target.closest("button[data-action]");
+          if (!button || button.disabled) return;
+          const id = $("controls").dataset.study;
+          const action = button.dataset.action;
+          let body = { action };
+          if (action === "stop_study" && !button.classList.contains("armed")) {
+            button.classList.add("armed");
+            button.textContent = "Confirm: stop the study";
+            setTimeout(() => { button.classList.remove("armed"); button.textContent = "Stop the study…"; }, 5000);
+            return;
+          }
+          if (action === "stop_trial") body.trial = Number(button.dataset.trial);
+          if (action === "add_budget") body.trials = Number($("add-trials").value);
+          if (action === "enqueue") {
+            try { body.params = JSON.parse($("enqueue-params").value); } catch (error) {
+              return report(false, "The configuration is not JSON: " + error.message);
+            }
+          }
+          button.disabled = true;
+          try {
+            const response = await fetch("/api/studies/" + encodeURIComponent(id) + "/actions", {
+              method: "POST", credentials: "same-origin",
+              headers: { "Content-Type": "application/json", "X-HPO-CSRF": state.csrf },
+              body: JSON.stringify(body),
+            });
+            const text = await response.text();
+            if (!response.ok) return report(false, text);
+            const reply = JSON.parse(text);
+            report(reply.accepted, (reply.accepted ? "Done: " : "Refused: ") + reply.message);
+          } catch (error) {
+            report(false, "Not sent: " + error.message);
+          } finally {
+            button.disabled = false;
+          }
+        }
+
+        function report(accepted, text) {
+          const result = $("action-result");
+          result.className = accepted ? "" : "refused";
+          result.textContent = text;
+        }
+
+        async function startSession() {
+          try {
+            const session = await (await fetch("/api/session", { cache: "no-store", credentials: "same-origin" })).json();
+            state.csrf = session.control ? session.csrf : null;
+            const mode = $("mode");
+            mode.dataset.control = session.control ? "on" : "off";
+            mode.textContent = session.control ? "can act: stop, budget, enqueue" : "read-only: no control address";
+            renderControls();
+          } catch (error) { /* the stream reports the connection */ }
+        }
 
         function connect() {
           const events = new EventSource("/api/events");
@@ -154,6 +245,7 @@ extension AppPage {
             state.versions = Object.fromEntries(state.studies.map((study) => [study.id, study.version]));
             window.hpoUpdates = (window.hpoUpdates || 0) + 1;
             renderList();
+            renderControls();
             show(false);
           });
         }
@@ -161,7 +253,8 @@ extension AppPage {
         $("compare").addEventListener("click", () => {
           location.hash = "#/compare/" + $("compare").dataset.ids.split(",").map(encodeURIComponent).join(",");
         });
-        window.addEventListener("hashchange", () => show(false));
+        window.addEventListener("hashchange", () => { renderControls(); show(false); });
+        startSession();
         connect();
         """#
 }

@@ -16,6 +16,9 @@ enum StudyPanel {
         status.append(Markup("summary", text: "hpo status"))
         status.append(Markup("pre", text: StatusText.render(summary, path: log.path, tornTail: log.tornTail)))
         main.children.insert(.element(status), at: min(3, main.children.count))
+        if let actions = ActionsSection.render(log.records) {
+            main.children.insert(.element(actions), at: min(4, main.children.count))
+        }
         return main.render()
     }
 }
