@@ -120,12 +120,12 @@ final class DevToolsPage {
         }
     }
 
-    /// Lays the page out as a phone's screen of `width` × `height` CSS pixels (headless windows
-    /// have a minimum width wider than a phone).
+    /// Lays the page out at a phone's width, `width` × `height` CSS pixels (headless windows have
+    /// a minimum width wider than a phone). Not `mobile`: that keeps a wider layout viewport.
     func emulatePhone(width: Int, height: Int) throws {
         try call(
             "Emulation.setDeviceMetricsOverride",
-            ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": true])
+            ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": false])
     }
 
     /// A PNG of the page as it is now.

@@ -26,17 +26,21 @@ import Testing
                 label: name)
             #expect(coordinator.waitForExit(within: 300) == 0)
         }
-        let serve = try ServeProcess([runs], scratch: scratch)
+        let control = "tcp://127.0.0.1:\(freeLoopbackPort())"
+        let serve = try ServeProcess(
+            [runs], scratch: scratch, extra: ["--control", runs + "/branin-live.jsonl=\(control)"])
         let live = try scratch.write(
             "live.yaml",
             braninStudy(name: "branin-live", trials: 1500, seed: 8, trial: "{builtin: branin, sleep: 0.4}")
                 .replacingOccurrences(of: "strategy: random", with: "strategy: bayes"))
         let coordinator = try RunningProcess(
-            "hpo-coordinator", [live, "--local-workers", "2", "--log", runs + "/branin-live.jsonl"], scratch: scratch,
+            "hpo-coordinator",
+            [live, "--local-workers", "2", "--log", runs + "/branin-live.jsonl", "--control", control],
+            scratch: scratch,
             label: "live")
         defer {
             kill(coordinator.pid, SIGTERM)
-            coordinator.waitForExit(within: 60)
+            _ = waitUntil(within: 120) { !coordinator.process.isRunning }
         }
         let count =
             "Number(document.querySelector('#study-list li[data-study=\"branin-live\"]')?.dataset.completed ?? -1)"
@@ -55,6 +59,7 @@ import Testing
         #expect(small.waitFor("document.querySelector('#view svg#convergence-trials') !== null", within: 60))
         usleep(700_000)
         try small.screenshot(to: folder + "/serve-running-dark-phone.png")
+        #expect(try small.evaluate("innerWidth") as? Int == 390, "laid out as a phone")
 
         let compareScratch = try Scratch()
         let dark = try HeadlessChromium(scratch: compareScratch, width: 1280, height: 820, dark: true)
