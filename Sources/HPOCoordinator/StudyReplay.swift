@@ -148,6 +148,7 @@ package enum StudyReplay {
         if a.space != b.space { fields.append("space") }
         if a.trial != b.trial { fields.append("trial") }
         if a.pruner != b.pruner { fields.append("pruner") }
+        if a.warmStart != b.warmStart { fields.append("warm_start") }
         return fields.isEmpty ? ["budget"] : fields
     }
 }

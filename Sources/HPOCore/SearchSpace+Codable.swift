@@ -2,7 +2,7 @@
 /// `{"name": "lr", "type": "float", "low": 1e-5, "high": 1, "log": true}`.
 extension ParameterSpec: Codable {
     enum CodingKeys: String, CodingKey {
-        case name, type, low, high, log, values, steps
+        case name, type, low, high, log, values, steps, when
         case gridValues = "grid_values"
     }
 
@@ -11,6 +11,7 @@ extension ParameterSpec: Codable {
         name = try container.decode(String.self, forKey: .name)
         gridSteps = try container.decodeIfPresent(Int.self, forKey: .steps)
         gridValues = try container.decodeIfPresent([ParameterValue].self, forKey: .gridValues)
+        when = try container.decodeIfPresent([ParameterMatch].self, forKey: .when) ?? []
         let log = try container.decodeIfPresent(Bool.self, forKey: .log) ?? false
         switch try container.decode(String.self, forKey: .type) {
         case "float":
@@ -49,16 +50,34 @@ extension ParameterSpec: Codable {
         }
         try container.encodeIfPresent(gridSteps, forKey: .steps)
         try container.encodeIfPresent(gridValues, forKey: .gridValues)
+        if !when.isEmpty { try container.encode(when, forKey: .when) }
     }
 }
 
+/// A list of parameters; with `forbid:` rules, `{"parameters": [...], "forbid": [...]}` (so logs
+/// of spaces without rules read as before).
 extension SearchSpace: Codable {
+    enum CodingKeys: String, CodingKey { case parameters, forbid }
+
     package init(from decoder: any Decoder) throws {
-        parameters = try decoder.singleValueContainer().decode([ParameterSpec].self)
+        if let list = try? decoder.singleValueContainer().decode([ParameterSpec].self) {
+            self.init(list)
+        } else {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                try container.decode([ParameterSpec].self, forKey: .parameters),
+                forbidden: try container.decodeIfPresent([ForbiddenCombination].self, forKey: .forbid) ?? [])
+        }
     }
 
     package func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(parameters)
+        if forbidden.isEmpty {
+            var container = encoder.singleValueContainer()
+            try container.encode(parameters)
+        } else {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(parameters, forKey: .parameters)
+            try container.encode(forbidden, forKey: .forbid)
+        }
     }
 }

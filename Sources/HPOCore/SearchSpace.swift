@@ -18,12 +18,20 @@ package struct ParameterSpec: Hashable, Sendable {
     package var gridSteps: Int?
     /// Grid search: explicit values for a numeric domain (take precedence over `gridSteps`).
     package var gridValues: [ParameterValue]?
+    /// `when:` in the study file: the parameter exists only when every named parameter is active
+    /// and has one of the listed values; empty for a parameter that always exists
+    /// (SearchSpace+Conditions.swift).
+    package var when: [ParameterMatch]
 
-    package init(name: String, domain: ParameterDomain, gridSteps: Int? = nil, gridValues: [ParameterValue]? = nil) {
+    package init(
+        name: String, domain: ParameterDomain, gridSteps: Int? = nil, gridValues: [ParameterValue]? = nil,
+        when: [ParameterMatch] = []
+    ) {
         self.name = name
         self.domain = domain
         self.gridSteps = gridSteps
         self.gridValues = gridValues
+        self.when = when
     }
 
     /// Maps `u` in `[0, 1)` onto the domain: uniform (or log-uniform) for numbers, equal shares for choices.
@@ -104,27 +112,39 @@ package struct ParameterSpec: Hashable, Sendable {
     package static let defaultGridSteps = 5
 }
 
-/// The parameters a study searches over, in the order the study file lists them.
+/// The parameters a study searches over, in the order the study file lists them, with the
+/// combinations that must never run (conditions and rules: SearchSpace+Conditions.swift).
 package struct SearchSpace: Hashable, Sendable {
     package var parameters: [ParameterSpec]
+    /// `forbid:` in the study file: a configuration matching any rule never runs.
+    package var forbidden: [ForbiddenCombination]
 
-    package init(_ parameters: [ParameterSpec]) { self.parameters = parameters }
+    package init(_ parameters: [ParameterSpec], forbidden: [ForbiddenCombination] = []) {
+        self.parameters = parameters
+        self.forbidden = forbidden
+    }
 
     package var names: [String] { parameters.map(\.name) }
 
-    /// Maps a point of the unit cube (one coordinate per parameter) to a configuration.
+    /// Maps a point of the unit cube (one coordinate per parameter) to a configuration: its
+    /// active parameters only (the coordinates of inactive ones are ignored).
     package func configuration(atUnit point: [Double]) -> Parameters {
         precondition(
             point.count == parameters.count, "unit point has \(point.count) coordinates, space has \(parameters.count)")
         var result = Parameters()
         for (spec, u) in zip(parameters, point) { result[spec.name] = spec.value(atUnit: u) }
-        return result
+        return activeOnly(result)
     }
 
-    /// Whether `parameters` names exactly this space's parameters, each with a valid value.
+    /// Whether `parameters` names exactly this space's parameters that are active in it, each
+    /// with a valid value.
     package func contains(_ configuration: Parameters) -> Bool {
-        configuration.count == parameters.count
-            && parameters.allSatisfy { spec in configuration[spec.name].map(spec.contains) ?? false }
+        let active = activeNames(in: configuration)
+        return configuration.count == active.count
+            && parameters.allSatisfy { spec in
+                guard active.contains(spec.name) else { return true }
+                return configuration[spec.name].map(spec.contains) ?? false
+            }
     }
 
     /// The number of grid points (the product over parameters), saturating at `Int.max`.

@@ -210,6 +210,14 @@ package struct StudyConfig: Hashable, Sendable, Codable {
     /// Early stopping of hopeless trials; nil (the default, and every log written before it
     /// existed): none. Left out of the JSON when nil.
     package var pruner: PrunerConfig?
+    /// Earlier studies' logs the model starts from (bayes only); nil, and absent from the JSON,
+    /// without `warm_start:`.
+    package var warmStart: [WarmStartSource]?
+
+    enum CodingKeys: String, CodingKey {
+        case name, objective, budget, strategy, seed, space, trial, pruner
+        case warmStart = "warm_start"
+    }
 
     package init(
         name: String, objective: Objective, budget: Budget, strategy: StrategyConfig, seed: UInt64,

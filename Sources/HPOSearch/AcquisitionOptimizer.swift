@@ -68,7 +68,7 @@ struct AcquisitionOptimizer: Sendable {
         }
         let count = flat.count / d
         var candidates = (0..<count).map { encoding.snap(Array(flat[($0 * d)..<(($0 + 1) * d)])) }
-        candidates = candidates.filter { !isDuplicate($0, of: taken) }
+        candidates = candidates.filter { !isDuplicate($0, of: taken) && encoding.allows($0) }
         guard !candidates.isEmpty else { return nil }
 
         let scores = score(candidates, model: model, best: best)
@@ -82,12 +82,11 @@ struct AcquisitionOptimizer: Sendable {
         for index in order where starts.count < startCount {
             if !isDuplicate(candidates[index], of: starts, tolerance: 1e-3) { starts.append(candidates[index]) }
         }
-        let mask = encoding.continuousMask
-        let free = (0..<d).filter { mask[$0] }
-        guard !free.isEmpty else { return result }
         let optimiser = BoundedLBFGS(
             maxIterations: refinementIterations, gradientTolerance: 1e-9, relativeTolerance: 1e-10)
         for start in starts {
+            let free = encoding.freeCoordinates(at: start)
+            guard !free.isEmpty else { continue }
             func full(_ sub: [Double]) -> [Double] {
                 var x = start
                 for (i, k) in free.enumerated() { x[k] = sub[i] }
@@ -103,7 +102,7 @@ struct AcquisitionOptimizer: Sendable {
             }
             guard let refined else { continue }
             let point = encoding.snap(full(refined.x))
-            guard !isDuplicate(point, of: taken) else { continue }
+            guard !isDuplicate(point, of: taken), encoding.allows(point) else { continue }
             let value = score([point], model: model, best: best)[0]
             if value > result.logEI { result = (point, value) }
         }

@@ -31,6 +31,10 @@ package struct BayesianSearch: SearchStrategy {
     /// back with `adoptModel(from:)`. That keeps a proposal that includes a fresh result to
     /// milliseconds. See `docs/bayes.md`, "The pipeline".
     package var refitsInBackground = false
+    /// Results of earlier studies (`warm_start:`; HPOCoordinator `WarmStart`), as values to
+    /// minimise: observations of the model from the first proposal on, counted toward the initial
+    /// design. Never proposed again as such, since they are not this study's trials.
+    package var priorResults: [(parameters: Parameters, objective: Double)] = []
 
     let encoding: UnitCubeEncoding
     private var model = ModelCache()
@@ -69,7 +73,7 @@ package struct BayesianSearch: SearchStrategy {
         var proposals: [Parameters] = []
         for _ in 0..<count {
             let point: [Double]?
-            if taken.count < initialDesignSize || observed.count < minimumObservations {
+            if taken.count + priorResults.count < initialDesignSize || observed.count < minimumObservations {
                 point = nextDesignPoint(avoiding: taken)
             } else {
                 if fitted == nil {
@@ -120,6 +124,9 @@ package struct BayesianSearch: SearchStrategy {
                 failed.append(point)
             }
         }
+        for prior in priorResults where prior.objective.isFinite {
+            observed.append((encoding.snap(encoding.encode(prior.parameters)), prior.objective))
+        }
         if tuning.imputeFailures, let worst = observed.map(\.value).max() {
             observed += failed.map { (point: $0, value: worst) }
         }
@@ -130,8 +137,9 @@ package struct BayesianSearch: SearchStrategy {
     /// new results are due a refit on the schedule.
     package func refitDue(history: SearchHistory) -> Bool {
         guard refitsInBackground else { return false }
-        let results = history.finished.count { $0.objective?.isFinite ?? false }
-        guard results >= minimumObservations, history.finished.count + history.running.count >= initialDesignSize else {
+        let results = history.finished.count { $0.objective?.isFinite ?? false } + priorResults.count
+        let tried = history.finished.count + history.running.count + priorResults.count
+        guard results >= minimumObservations, tried >= initialDesignSize else {
             return false
         }
         return model.refitDue(total: results, tuning: tuning)
@@ -203,7 +211,7 @@ package struct BayesianSearch: SearchStrategy {
         let checker = AcquisitionOptimizer(duplicateTolerance: tuning.duplicateTolerance)
         for u in design {
             let point = encoding.snap(encoding.encode(parameterUnit: u))
-            if !checker.isDuplicate(point, of: taken) { return point }
+            if !checker.isDuplicate(point, of: taken), encoding.allows(point) { return point }
         }
         // Beyond the hypercube (too few results yet, or a small discrete space).
         let batch = 256
@@ -211,7 +219,7 @@ package struct BayesianSearch: SearchStrategy {
             let flat = SpaceFillingDesign.kronecker(count: batch, dimension: d, seed: seed, start: block * batch)
             for i in 0..<batch {
                 let point = encoding.snap(encoding.encode(parameterUnit: Array(flat[(i * d)..<((i + 1) * d)])))
-                if !checker.isDuplicate(point, of: taken) { return point }
+                if !checker.isDuplicate(point, of: taken), encoding.allows(point) { return point }
             }
         }
         return nil

@@ -12,6 +12,11 @@ import HPOCore
 ///
 /// `snap` moves any point of the cube to the encoding of the configuration it decodes to, so the
 /// model only ever scores valid configurations, and duplicates are exact.
+///
+/// A conditional parameter (`when:`) has one more coordinate, at the end of the point: 1 when it
+/// is active, 0 when not; when not, its own coordinates hold a fixed value, the centre of its
+/// range (for a one-hot block, 1/k in each). See UnitCubeEncoding+Conditions.swift and
+/// docs/bayes.md, "Conditional parameters".
 struct UnitCubeEncoding: Sendable {
     enum Kind: Sendable, Equatable {
         case continuous
@@ -24,6 +29,8 @@ struct UnitCubeEncoding: Sendable {
         var kind: Kind
         /// The first coordinate of this parameter.
         var offset: Int
+        /// The coordinate of the activity indicator of a conditional parameter.
+        var indicator: Int? = nil
         var width: Int { if case .oneHot(let count) = kind { count } else { 1 } }
     }
 
@@ -50,9 +57,15 @@ struct UnitCubeEncoding: Sendable {
             slots.append(slot)
             offset += slot.width
         }
+        for index in slots.indices where !slots[index].spec.when.isEmpty {
+            slots[index].indicator = offset
+            offset += 1
+        }
         self.slots = slots
         dimension = offset
-        continuousMask = slots.flatMap { slot in [Bool](repeating: slot.width == 1, count: slot.width) }
+        continuousMask =
+            slots.flatMap { slot in [Bool](repeating: slot.width == 1, count: slot.width) }
+            + [Bool](repeating: false, count: slots.count { $0.indicator != nil })
     }
 
     /// Numeric values in strictly increasing or decreasing order (at least three) are ordinal.
@@ -66,11 +79,18 @@ struct UnitCubeEncoding: Sendable {
     /// The point of the cube for a configuration (values missing or out of range are clamped).
     func encode(_ configuration: Parameters) -> [Double] {
         var point = [Double](repeating: 0, count: dimension)
-        for slot in slots { encode(configuration[slot.spec.name], slot: slot, into: &point) }
+        for slot in slots {
+            if slot.indicator != nil, configuration[slot.spec.name] == nil {
+                impute(slot, into: &point)
+            } else {
+                encode(configuration[slot.spec.name], slot: slot, into: &point)
+                if let indicator = slot.indicator { point[indicator] = 1 }
+            }
+        }
         return point
     }
 
-    private func encode(_ value: ParameterValue?, slot: Slot, into point: inout [Double]) {
+    func encode(_ value: ParameterValue?, slot: Slot, into point: inout [Double]) {
         switch slot.spec.domain {
         case .float(let low, let high, let log):
             let x = min(max(value?.doubleValue ?? low, low), high)
@@ -95,8 +115,14 @@ struct UnitCubeEncoding: Sendable {
         }
     }
 
-    /// The configuration a point of the cube stands for: always a valid one.
+    /// The configuration a point of the cube stands for: always a valid one, with its active
+    /// parameters only.
     func decode(_ point: [Double]) -> Parameters {
+        space.activeOnly(decodeAll(point))
+    }
+
+    /// A value for every parameter, active or not.
+    func decodeAll(_ point: [Double]) -> Parameters {
         var configuration = Parameters()
         for slot in slots {
             if case .oneHot = slot.kind, case .choice(let values) = slot.spec.domain {
@@ -128,10 +154,11 @@ struct UnitCubeEncoding: Sendable {
                 for i in 0..<count { snapped[slot.offset + i] = i == best ? 1 : 0 }
             }
         }
+        if space.isConditional { imputeInactive(&snapped) }
         return snapped
     }
 
-    private func argmax(_ point: [Double], _ slot: Slot) -> Int {
+    func argmax(_ point: [Double], _ slot: Slot) -> Int {
         var best = 0
         for i in 1..<slot.width where point[slot.offset + i] > point[slot.offset + best] { best = i }
         return best

@@ -8,7 +8,8 @@ extension StudyFile {
         guard !mapping.entries.isEmpty else {
             throw field.expected("a non-empty mapping of parameters")
         }
-        return SearchSpace(try mapping.entries.map { try readParameter(name: $0.key, $0.value) })
+        let parameters = try mapping.entries.map { try readParameter(name: $0.key, $0.value) }
+        return SearchSpace(try readConditions(mapping, parameters: parameters))
     }
 
     /// The kinds of parameter and the keys each takes.
@@ -17,12 +18,12 @@ extension StudyFile {
 
         var keys: [String] {
             switch self {
-            case .float, .int: ["type", "low", "high", "log", "steps", "values"]
-            case .choice: ["type", "values"]
+            case .float, .int: ["type", "low", "high", "log", "steps", "values", "when"]
+            case .choice: ["type", "values", "when"]
             }
         }
 
-        static let allKeys = ["type", "low", "high", "log", "steps", "values"]
+        static let allKeys = ["type", "low", "high", "log", "steps", "values", "when"]
     }
 
     static func readParameter(name: String, _ field: YAMLField) throws -> ParameterSpec {

@@ -87,6 +87,9 @@ extension StudyFile {
         }
         let spaceMapping = try spaceField.mapping()
         for entry in spaceMapping.entries {
+            if space.parameters.contains(where: { $0.name == entry.key && !$0.when.isEmpty }) {
+                throw entry.value.keyError("builtin '\(name)' reads every one of its inputs, so none can have 'when'")
+            }
             if case .choice = space.parameters.first(where: { $0.name == entry.key })?.domain {
                 throw entry.value.keyError("builtin '\(name)' needs numeric parameters (float or int), not a choice")
             }
@@ -109,10 +112,18 @@ extension StudyFile {
             } catch {
                 throw element.error(error.message)
             }
-            for name in names where !space.names.contains(name) && !CommandTemplate.reservedNames.contains(name) {
-                throw element.error(
-                    "placeholder '{\(name)}' names no parameter of the space (parameters: \(list(space.names)); "
-                        + "also {trial} and {attempt})")
+            for placeholder in names {
+                let (name, optional) = placeholderParameter(placeholder)
+                if !space.names.contains(name) && !CommandTemplate.reservedNames.contains(name) {
+                    throw element.error(
+                        "placeholder '{\(placeholder)}' names no parameter of the space (parameters: "
+                            + "\(list(space.names)); also {trial} and {attempt})")
+                }
+                if !optional, space.parameters.contains(where: { $0.name == name && !$0.when.isEmpty }) {
+                    throw element.error(
+                        "'\(name)' is conditional (it has 'when'), so some trials do not have it: write "
+                            + "'{\(name)?}' to leave this argument out of those trials")
+                }
             }
             return argument
         }

@@ -40,21 +40,25 @@ package enum StudyFile {
         let strategy = try top.optional("strategy").map(readStrategy) ?? StrategyConfig(kind: .random)
         let seed = try top.optional("seed").map(readSeed) ?? 0
         let spaceField = try top.required("space")
-        let space = try readSpace(spaceField)
+        var space = try readSpace(spaceField)
+        space.forbidden = try top.optional("forbid").map { try readForbidden($0, space: space) } ?? []
         let trial = try readTrial(
             top.required("trial"), space: space, spaceField: spaceField, builtins: builtins,
             namedBuiltins: namedBuiltins)
         let pruner = try top.optional("pruner").map(readPruner)
         // Configurations to run first: checked here, read by `EnqueueFile.fromStudyFile`.
         if let enqueue = top.optional("enqueue") { try EnqueueFile.validate(enqueue, space: space) }
-        return StudyConfig(
+        var config = StudyConfig(
             name: name, objective: objective, budget: budget, strategy: strategy, seed: seed, space: space,
             trial: trial,
             pruner: pruner)
+        config.warmStart = try top.optional("warm_start").map { try readWarmStart($0, file: file, strategy: strategy) }
+        return config
     }
 
     static let topLevelKeys = [
-        "name", "objective", "budget", "strategy", "seed", "space", "trial", "pruner", "enqueue"
+        "name", "objective", "budget", "strategy", "seed", "space", "trial", "pruner", "forbid",
+        "warm_start", "enqueue"
     ]
 
     private static func readText(path: String) throws -> String {

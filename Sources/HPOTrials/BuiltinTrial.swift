@@ -18,18 +18,19 @@ enum BuiltinTrial {
             TrialResult(status: .failed, metrics: [:], reason: reason, durationSeconds: (clock.now - start).seconds)
         }
 
-        guard let function = BuiltinFunction.named(name) else {
-            return failed(
-                "unknown built-in function '\(name)' (known: \(BuiltinFunction.allNames.joined(separator: ", ")))"
-            )
-        }
-        let x: [Double]
+        let value: Double
         do {
-            x = try inputs(for: function, from: context.parameters)
+            if let function = NamedFunction.named(name) {
+                value = try function(context.parameters)
+            } else if let function = BuiltinFunction.named(name) {
+                value = function(try inputs(for: function, from: context.parameters))
+            } else {
+                let known = (BuiltinFunction.allNames + NamedFunction.all.map(\.name)).joined(separator: ", ")
+                return failed("unknown built-in function '\(name)' (known: \(known))")
+            }
         } catch {
             return failed(error.description)
         }
-        let value = function(x)
         guard value.isFinite else { return failed("objective is \(value.isNaN ? "NaN" : "infinite")") }
 
         let deadline = Duration.studySeconds(context.spec.timeoutSeconds).map { start + $0 }

@@ -4,7 +4,9 @@ import HPOCore
 ///
 /// `{name}` becomes the value of parameter `name` (`ParameterValue.description`: `0.001`, `64`,
 /// `relu`); `{trial}` and `{attempt}` the trial number and attempt (a parameter of that name wins);
-/// `{{` and `}}` are literal braces; a lone `}` is kept as it is.
+/// `{{` and `}}` are literal braces; a lone `}` is kept as it is. `{name?}` is a parameter that
+/// some trials do not have (a conditional one): an argument with such a placeholder is left out,
+/// whole, of a trial without that parameter.
 package enum CommandArguments {
     package static func substitute(
         _ arguments: [String],
@@ -16,12 +18,13 @@ package enum CommandArguments {
         for (name, value) in parameters { values[name] = value.description }
         var result: [String] = []
         for argument in arguments {
-            result.append(try substitute(argument, values: values))
+            if let substituted = try substitute(argument, values: values) { result.append(substituted) }
         }
         return result
     }
 
-    static func substitute(_ argument: String, values: [String: String]) throws(TrialSetupError) -> String {
+    /// The argument with its placeholders filled; nil when a `{name?}` names an absent parameter.
+    static func substitute(_ argument: String, values: [String: String]) throws(TrialSetupError) -> String? {
         var output = ""
         var rest = Substring(argument)
         while let brace = rest.firstIndex(where: { $0 == "{" || $0 == "}" }) {
@@ -44,6 +47,12 @@ package enum CommandArguments {
                 )
             }
             let name = String(rest[next..<close])
+            if name.hasSuffix("?"), name.count > 1 {
+                guard let value = values[String(name.dropLast())] else { return nil }
+                output += value
+                rest = rest[rest.index(after: close)...]
+                continue
+            }
             guard let value = values[name] else {
                 throw TrialSetupError(description: "unknown placeholder '{\(name)}' in argument '\(argument)'")
             }

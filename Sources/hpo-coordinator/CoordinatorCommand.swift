@@ -179,11 +179,13 @@ struct CoordinatorCommand: ParsableCommand {
         var config: StudyConfig
         do {
             config = try StudyFile.load(
-                path: study, builtins: builtins, namedBuiltins: ["mlp": TrainerHyperparameters.knownNames])
+                path: study, builtins: builtins,
+                namedBuiltins: NamedFunction.parameterLists.merging(["mlp": TrainerHyperparameters.knownNames]) { $1 })
         } catch let error as StudyFileError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
         }
+        let warmResults = try warmStart(&config)
 
         let endpoint = bind ?? (localWorkers > 0 ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:5555")
         var curve = try CoordinatorSecurity.settings(
@@ -292,7 +294,14 @@ struct CoordinatorCommand: ParsableCommand {
         let slots = expectedSlots ?? (localWorkers > 0 ? localWorkers * workerSlots : nil)
         // A resumed search skips what it proposed itself, not the trials of enqueued configurations.
         let proposedBefore = restored.map { $0.trials.count - $0.control.enqueuedTrialCount } ?? 0
-        let search = makeSearchStrategy(for: config, alreadyProposed: proposedBefore, expectedSlots: slots)
+        var search = makeSearchStrategy(for: config, alreadyProposed: proposedBefore, expectedSlots: slots)
+        if var bayes = search as? BayesianSearch, !warmResults.isEmpty {
+            // Fitted now, before any worker is served: the first proposals then come from the
+            // model in milliseconds instead of from the fallback while a first fit runs.
+            bayes.priorResults = warmResults
+            bayes.refitModel(history: SearchHistory())
+            search = bayes
+        }
         var machine =
             if let restored {
                 CoordinatorStateMachine(
@@ -403,6 +412,23 @@ struct CoordinatorCommand: ParsableCommand {
             printErr("error: \(error)")
             throw ExitCode(2)
         } catch let error as StudyReplay.Mismatch {
+            printErr("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    /// `warm_start:`: the earlier results for the model, with what was taken from each log
+    /// written into the config (so into the log's study_started line).
+    private func warmStart(_ config: inout StudyConfig) throws -> [(parameters: Parameters, objective: Double)] {
+        guard config.warmStart != nil else { return [] }
+        do {
+            let loaded = try WarmStart.load(for: config)
+            config.warmStart = loaded.sources
+            for source in loaded.sources {
+                printErr("warm start: \(source.used ?? 0) results from \(source.file) (\(source.dropped ?? 0) dropped)")
+            }
+            return loaded.results
+        } catch {
             printErr("error: \(error)")
             throw ExitCode(2)
         }

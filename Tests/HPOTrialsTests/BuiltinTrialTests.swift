@@ -22,6 +22,23 @@ import Testing
         #expect(abs(try await evaluate("branin", [x0, x1]) - 0.397887) < 1e-5)
     }
 
+    @Test("jenatton reads only its active branch: 0.1 at its optimum, each branch's own formula")
+    func jenatton() async throws {
+        func value(_ parameters: Parameters) async throws -> Double {
+            let run = await runTrial(.builtin("jenatton"), parameters: parameters, objective: "objective")
+            #expect(run.result.status == .completed, "\(run.result)")
+            return try #require(run.result.metrics["objective"])
+        }
+        #expect(try await value(["x1": .int(0), "x2": .int(0), "x4": .double(0), "r8": .double(0)]) == 0.1)
+        #expect(try await value(["x1": .int(0), "x2": .int(1), "x5": .double(0.5), "r8": .double(0.1)]) == 0.55)
+        #expect(try await value(["x1": .int(1), "x3": .int(0), "x6": .double(1), "r9": .double(0)]) == 1.3)
+        #expect(
+            abs(try await value(["x1": .int(1), "x3": .int(1), "x7": .double(0.5), "r9": .double(0.25)]) - 0.9) < 1e-12)
+        let missing = await runTrial(
+            .builtin("jenatton"), parameters: ["x1": .int(0), "x2": .int(0), "r8": .double(0)], objective: "objective")
+        #expect(missing.result.reason == "jenatton reads parameter 'x4' here, and it is missing")
+    }
+
     @Test("hartmann6 is -3.32237 at its optimum")
     func hartmann6() async throws {
         let optimum = [0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573]
@@ -61,7 +78,8 @@ import Testing
             ("sphere", ["lr": .double(1)], "sphere needs at least 1 parameter(s) x0, x1, … but got 0"),
             (
                 "nosuch", [:],
-                "unknown built-in function 'nosuch' (known: \(BuiltinFunction.allNames.joined(separator: ", ")))"
+                "unknown built-in function 'nosuch' (known: "
+                    + (BuiltinFunction.allNames + ["jenatton"]).joined(separator: ", ") + ")"
             ),
             ("sphere", ["x0": .double(.nan)], "objective is NaN"),
             ("rosenbrock", ["x0": .double(1e300), "x1": .double(1)], "objective is infinite")

@@ -25,6 +25,13 @@ import Testing
         #expect(try substitute([#"{{"lr": {lr}}}"#, "a}b", "{{}}"]) == [#"{"lr": 1e-05}"#, "a}b", "{}"])
     }
 
+    @Test("an argument with {name?} is left out, whole, when the parameter is absent (inactive)")
+    func optionalPlaceholders() throws {
+        #expect(
+            try substitute(["train", "--lr={lr?}", "--momentum={momentum?}", "--m={m}", "{{momentum?}}"])
+                == ["train", "--lr=1e-05", "--m=0.9", "{momentum?}"])
+    }
+
     @Test("an unknown placeholder or an unclosed brace is an error naming the argument")
     func errors() {
         #expect(throws: TrialSetupError(description: "unknown placeholder '{depth}' in argument '--depth={depth}'")) {
