@@ -60,6 +60,9 @@ import Testing
         usleep(700_000)
         try small.screenshot(to: folder + "/serve-running-dark-phone.png")
         #expect(try small.evaluate("innerWidth") as? Int == 390, "laid out as a phone")
+        #expect(
+            try small.evaluate("document.documentElement.scrollWidth <= innerWidth") as? Bool == true,
+            "nothing wider than the phone's screen")
 
         let compareScratch = try Scratch()
         let dark = try HeadlessChromium(scratch: compareScratch, width: 1280, height: 820, dark: true)

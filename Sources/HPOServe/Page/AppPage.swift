@@ -77,10 +77,11 @@ enum AppPage {
         button:hover:not(:disabled) { border-color: var(--accent); }
         button:focus-visible, a:focus-visible, input:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
         button:disabled { opacity: 0.55; cursor: default; }
-        main#view { padding: 18px 24px 48px; max-width: 1180px; min-width: 0; }
+        /* margin 0: the report's centred main, as a grid item with auto margins, would take its content's width */
+        main#view { padding: 18px 24px 48px; max-width: 1180px; min-width: 0; margin: 0; }
         main#view:focus { outline: none; }
         .panel > h1 { margin-top: 0; }
-        .panel .meta { overflow-wrap: anywhere; }
+        .panel .meta, #controls .how { overflow-wrap: anywhere; }
         .panel .scroll, .panel pre { max-width: 100%; }
         .status-text { margin: 10px 0 4px; }
         .comparison svg.plot { width: 100%; height: auto; }
