@@ -12,7 +12,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2")
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // `hpo serve` only; without its default traits (swift-configuration, full Foundation).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0")
     ],
     targets: [
         // C libraries from Debian packages.
@@ -49,6 +54,18 @@ let package = Package(
         .target(name: "HPOJournal", dependencies: ["HPOCore", "HPOJSON"]),
         // Reading a results log for people: status summary, HTML report with SVG plots, export.
         .target(name: "HPOReport", dependencies: ["HPOCore", "HPOJournal"]),
+        // `hpo serve`: the live page over followed results logs, Server-Sent Events, on Hummingbird.
+        .target(
+            name: "HPOServe",
+            dependencies: [
+                "HPOCore", "HPOJournal", "HPOReport", "HPOControl", "HPOZeroMQ",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log")
+            ]),
         // Running one trial: built-in test functions and command trials (child processes).
         .target(name: "HPOTrials", dependencies: ["HPOCore", "HPOJSON", "HPOTraining"]),
         // The coordinator: state machine and its I/O shell.
@@ -85,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "hpo",
             dependencies: [
-                "HPOCore", "HPOJournal", "HPOTraining", "HPOSearch", "HPOTrials", "HPOReport", "HPOZeroMQ",
+                "HPOCore", "HPOJournal", "HPOTraining", "HPOSearch", "HPOTrials", "HPOReport", "HPOServe", "HPOZeroMQ",
                 "HPOWorker", "HPOWire", "HPOCoordinator", "HPORuntime", "HPOControl", "HPOStudyFile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]),
@@ -96,6 +113,11 @@ let package = Package(
         .testTarget(name: "HPOJournalTests", dependencies: ["HPOJournal", "HPOJSON"]),
         .testTarget(name: "HPOTrialsTests", dependencies: ["HPOTrials"]),
         .testTarget(name: "HPOReportTests", dependencies: ["HPOReport", "HPOJournal"]),
+        .testTarget(
+            name: "HPOServeTests",
+            dependencies: [
+                "HPOServe", "HPOReport", "HPOJournal", "HPOCore", .product(name: "Hummingbird", package: "hummingbird")
+            ]),
         // What more than one test target needs: a raw HTTP client that sends what browsers never would.
         .target(name: "HPOTestSupport", path: "Tests/HPOTestSupport"),
         .testTarget(name: "HPOMetricsTests", dependencies: ["HPOMetrics", "HPOTestSupport"]),

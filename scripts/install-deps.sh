@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages swift-hpo needs (libzmq, OpenBLAS/LAPACKE, Python for command trials).
+# Installs the Debian packages swift-hpo needs (libzmq, OpenBLAS/LAPACKE, Python for command trials,
+# Chromium for the tests that drive `hpo serve`'s page headless and for scripts/render-report.sh).
 # Needs a Swift 6.1+ toolchain on PATH (swift.org); everything else comes from Debian.
 #
 #   scripts/install-deps.sh               the build's packages
@@ -11,7 +12,8 @@
 # One `apt-get update` at most, and only when something is missing.
 set -euo pipefail
 
-packages=(libzmq3-dev libopenblas-dev liblapacke-dev pkg-config python3)
+# chromium: about 130 packages, 2 GB and 2 minutes on a new machine (docs/performance.md, "hpo serve").
+packages=(libzmq3-dev libopenblas-dev liblapacke-dev pkg-config python3 chromium)
 slurm=0
 case "${1:-}" in
   --with-slurm) slurm=1 ;;

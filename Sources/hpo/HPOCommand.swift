@@ -10,7 +10,7 @@ struct HPOCommand: ParsableCommand {
         abstract: "Tools for swift-hpo studies.",
         subcommands: [
             Version.self, KeygenCommand.self, StatusCommand.self, ReportCommand.self, ExportCommand.self,
-            LoadGenCommand.self, LRFindCommand.self, BenchTrainerCommand.self, BenchCommand.self,
+            ServeCommand.self, LoadGenCommand.self, LRFindCommand.self, BenchTrainerCommand.self, BenchCommand.self,
             ControlCommand.self
         ])
 

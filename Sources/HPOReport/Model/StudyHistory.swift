@@ -56,25 +56,34 @@ package struct StudyHistory: Sendable {
     }
 
     package init(records: [JournalRecord]) {
-        var builder = Builder()
-        for record in records { builder.apply(record) }
-        self = builder.finish()
+        var fold = StudyHistoryFold()
+        for record in records { fold.apply(record) }
+        self = fold.finish()
     }
 
     init() {}
 }
 
-/// The fold behind `StudyHistory(records:)`.
-private struct Builder {
-    var history = StudyHistory()
-    var trials: [TrialID: TrialRecord] = [:]
-    var workerIndex: [WorkerID: Int] = [:]
-    var runStart: Double?
-    var lastTime: Double?
-    /// Attempts that were open when the coordinator restarted, with the last time it was alive.
-    var orphanedAt: [TrialID: Double] = [:]
+/// The fold behind `StudyHistory(records:)`, record by record, so that a log being followed
+/// (`hpo serve`) folds only its new lines: `apply` each, `history` for the state so far.
+package struct StudyHistoryFold: Sendable {
+    package init() {}
 
-    mutating func apply(_ record: JournalRecord) {
+    /// The history of the records applied so far (the fold itself goes on).
+    package var snapshot: StudyHistory {
+        var copy = self
+        return copy.finish()
+    }
+
+    private var history = StudyHistory()
+    private var trials: [TrialID: TrialRecord] = [:]
+    private var workerIndex: [WorkerID: Int] = [:]
+    private var runStart: Double?
+    private var lastTime: Double?
+    /// Attempts that were open when the coordinator restarted, with the last time it was alive.
+    private var orphanedAt: [TrialID: Double] = [:]
+
+    package mutating func apply(_ record: JournalRecord) {
         let time = record.time
         if lastTime == nil { history.startTime = time }
         switch record.event {

@@ -21,8 +21,35 @@ package enum HTMLReport {
     package static func render(_ log: StudyLog, options: Options = Options()) -> String {
         let history = StudyHistory(records: log.records)
         let summary = StudySummary(history: history, top: options.topCount)
-        let context = PlotContext(history: history)
+        let main = content(log, history: history, summary: summary, options: options)
 
+        let html = Markup(
+            "html", [("xmlns", "http://www.w3.org/1999/xhtml"), ("lang", "en")],
+            [
+                .element(
+                    Markup(
+                        "head", [],
+                        [
+                            .element(Markup("meta", [("charset", "utf-8")])),
+                            .element(
+                                Markup(
+                                    "meta",
+                                    [("name", "viewport"), ("content", "width=device-width, initial-scale=1")])),
+                            .element(Markup("meta", [("name", "color-scheme"), ("content", "light dark")])),
+                            .element(Markup("title", text: "\(summary.study) · hpo report")),
+                            .element(Markup("style", text: ReportStyle.css))
+                        ])),
+                .element(Markup("body", [], [.element(main)]))
+            ])
+        return "<!DOCTYPE html>\n" + html.render() + "\n"
+    }
+
+    /// The page's `main`: the summary, every plot and table, the configuration, a footer. `hpo serve`
+    /// shows the same for a followed log (with the history it folds as lines arrive).
+    package static func content(
+        _ log: StudyLog, history: StudyHistory, summary: StudySummary, options: Options = Options()
+    ) -> Markup {
+        let context = PlotContext(history: history)
         var main = Markup("main")
         main.append(contentsOf: SummarySection.header(summary, log: log))
         if let pareto = summary.pareto { main.append(contentsOf: paretoFront(pareto)) }
@@ -49,26 +76,7 @@ package enum HTMLReport {
                 text: "swift-hpo \(HPOVersion.current) · hpo report \(log.path) · "
                     + "\(log.records.count) events"
                     + (log.unknownEvents > 0 ? ", \(log.unknownEvents) of kinds not shown" : "")))
-
-        let html = Markup(
-            "html", [("xmlns", "http://www.w3.org/1999/xhtml"), ("lang", "en")],
-            [
-                .element(
-                    Markup(
-                        "head", [],
-                        [
-                            .element(Markup("meta", [("charset", "utf-8")])),
-                            .element(
-                                Markup(
-                                    "meta",
-                                    [("name", "viewport"), ("content", "width=device-width, initial-scale=1")])),
-                            .element(Markup("meta", [("name", "color-scheme"), ("content", "light dark")])),
-                            .element(Markup("title", text: "\(summary.study) · hpo report")),
-                            .element(Markup("style", text: ReportStyle.css))
-                        ])),
-                .element(Markup("body", [], [.element(main)]))
-            ])
-        return "<!DOCTYPE html>\n" + html.render() + "\n"
+        return main
     }
 
     // MARK: Sections

@@ -2,8 +2,8 @@ import Foundation
 
 /// The report's stylesheet: light and dark (`prefers-color-scheme`), one set of colour variables
 /// for the page and its SVG plots. It must not contain `<` or `&` (the page is also XML).
-enum ReportStyle {
-    static let css = [lightColours, darkColours, pageRules, plotRules].joined(separator: "\n")
+package enum ReportStyle {
+    package static let css = [lightColours, darkColours, pageRules, plotRules].joined(separator: "\n")
 
     /// What a plot needs on its own (`hpo lr-find`'s SVG file): the plot rules with the light
     /// colours written in, since SVG renderers outside browsers (librsvg, so most image viewers)
@@ -153,5 +153,13 @@ enum ReportStyle {
           stroke-width: 3px; stroke-linejoin: round; }
         .plot .lr-label.main { fill: var(--best); font-weight: 600; }
         .lr-band { fill: var(--lost); fill-opacity: 0.14; }
+        .series { fill: none; stroke-width: 2.4; stroke-linejoin: round; }
+        .series-0 { stroke: var(--accent); } .series-1 { stroke: var(--best); } .series-2 { stroke: var(--ok); }
+        .series-3 { stroke: var(--pruned); } .series-4 { stroke: var(--lost); } .series-5 { stroke: var(--q7); }
+        .series-6 { stroke: var(--interrupted); } .series-7 { stroke: var(--q3); }
+        .sw.series-0 { background: var(--accent); } .sw.series-1 { background: var(--best); }
+        .sw.series-2 { background: var(--ok); } .sw.series-3 { background: var(--pruned); }
+        .sw.series-4 { background: var(--lost); } .sw.series-5 { background: var(--q7); }
+        .sw.series-6 { background: var(--interrupted); } .sw.series-7 { background: var(--q3); }
         """
 }
