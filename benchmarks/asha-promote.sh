@@ -28,7 +28,7 @@ trap 'rm -rf "$scratch"' EXIT
 
 study() { # seed checkpoint_every pruner
   sed -e "s/^seed: .*/seed: $1/" -e "s/^budget: .*/budget: {trials: $trials}/" -e "s/^strategy: .*/strategy: random/" \
-    -e "s/^  epochs: .*/  epochs: {type: choice, values: [$epochs]}\n  checkpoint_every: {type: choice, values: [$2]}/" \
+    -e "s/^  epochs: .*/  epochs: {type: choice, values: [$epochs]}\n  checkpoint_every: {type: choice, values: [$2]}\n  checkpoint_seconds: {type: choice, values: [0]}/" \
     examples/digits-mlp.yaml
   if [ -n "$3" ]; then echo "pruner: $3"; fi
 }

@@ -32,7 +32,8 @@ package struct MLPTrainer: Sendable {
     /// in the middle of a long epoch (a worker's timeout or shutdown). Never traps on a diverging
     /// run: a NaN, infinite or exploding loss ends it with status `.diverged` and a reason.
     ///
-    /// Checkpoints (`checkpointing`): after every `every`-th epoch short of the last, and after the
+    /// Checkpoints (`checkpointing`): after every `every`-th epoch short of the last (once
+    /// `minimumSeconds` have passed since the last checkpoint or the start), and after the
     /// epoch in which `preempt` first returns true (which then stops the run, status `.stopped`),
     /// `save` gets the run's whole state. With `resume`, the run restores such a state and goes on
     /// from the epoch after it, exactly as if it had never stopped; a checkpoint that does not fit
@@ -54,17 +55,21 @@ package struct MLPTrainer: Sendable {
 
     /// When and where the trainer hands its state over (see `train`).
     package struct Checkpointing {
-        /// Checkpoint after every `every`-th epoch (at least 1).
+        /// Checkpoint after every `every`-th epoch (at least 1)...
         package var every: Int
+        /// ... once at least this many seconds have passed since the last checkpoint (or the start).
+        package var minimumSeconds: Double
         /// Polled at each epoch's end: true asks for a last checkpoint and a stop (preemption).
         package var preempt: () -> Bool
         /// Receives each checkpoint (and writes it: `TrainerCheckpoint.write(to:)`).
         package var save: (TrainerCheckpoint) -> Void
 
         package init(
-            every: Int = 1, preempt: @escaping () -> Bool = { false }, save: @escaping (TrainerCheckpoint) -> Void
+            every: Int = 1, minimumSeconds: Double = 0, preempt: @escaping () -> Bool = { false },
+            save: @escaping (TrainerCheckpoint) -> Void
         ) {
             self.every = max(1, every)
+            self.minimumSeconds = max(0, minimumSeconds)
             self.preempt = preempt
             self.save = save
         }
@@ -105,6 +110,7 @@ package struct MLPTrainer: Sendable {
             firstEpoch = resume.epoch + 1
         }
         var preempted = false
+        var lastCheckpoint = clock.now
 
         for epoch in firstEpoch..<(hyperparameters.epochs + 1) {
             let start = clock.now
@@ -141,7 +147,11 @@ package struct MLPTrainer: Sendable {
             history.append(record)
             if let checkpointing = plan.checkpointing, epoch < hyperparameters.epochs {
                 preempted = preempted || checkpointing.preempt()
-                if preempted || epoch % checkpointing.every == 0 {
+                let due =
+                    epoch % checkpointing.every == 0
+                    && (clock.now - lastCheckpoint).seconds >= checkpointing.minimumSeconds
+                if preempted || due {
+                    lastCheckpoint = clock.now
                     checkpointing.save(
                         TrainerCheckpoint(
                             run: run, seed: seed, epoch: epoch, step: step, initialLoss: initialLoss, history: history))

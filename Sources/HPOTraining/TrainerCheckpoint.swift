@@ -196,7 +196,8 @@ package struct TrainerCheckpoint: Sendable, Equatable {
     /// The hyperparameters a resumed run must share with the checkpoint's, as text: all but
     /// `checkpoint_every`, which changes nothing in the training.
     static func binding(_ hyperparameters: TrainerHyperparameters) -> [String: String] {
-        hyperparameters.parameters.filter { $0.key != "checkpoint_every" }.mapValues(\.description)
+        hyperparameters.parameters.filter { $0.key != "checkpoint_every" && $0.key != "checkpoint_seconds" }.mapValues(
+            \.description)
     }
 
     static func precisionName<S: TrainingScalar>(_: S.Type) -> String {

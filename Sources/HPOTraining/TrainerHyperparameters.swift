@@ -30,6 +30,11 @@ package struct TrainerHyperparameters: Sendable, Equatable {
     /// Trials on a worker: checkpoint after every this many epochs. Not part of what a
     /// checkpoint must match to resume.
     package var checkpointEvery = 1
+    /// Trials on a worker: ... and not sooner than this many seconds after the last checkpoint (or
+    /// the start), so that short epochs do not spend their time checkpointing; 0: every
+    /// `checkpointEvery`-th epoch. A preemption checkpoints whatever these say. Not part of what a
+    /// checkpoint must match to resume.
+    package var checkpointSeconds = 30.0
 
     /// The defaults.
     package init() {}
@@ -38,7 +43,7 @@ package struct TrainerHyperparameters: Sendable, Equatable {
     package static let knownNames = [
         "learning_rate", "momentum", "nesterov", "dropout", "layers", "units", "activation", "batch_size",
         "epochs", "weight_decay", "optimizer", "beta1", "beta2", "schedule", "lr_min", "cycle_epochs",
-        "cycle_momentum", "split_seed", "checkpoint_every"
+        "cycle_momentum", "split_seed", "checkpoint_every", "checkpoint_seconds"
     ]
 
     /// Reads and checks hyperparameters; the ones not given keep their defaults.
@@ -66,6 +71,7 @@ package struct TrainerHyperparameters: Sendable, Equatable {
         cycleMomentum = try read.bool("cycle_momentum", default: cycleMomentum)
         splitSeed = try read.int("split_seed", default: splitSeed)
         checkpointEvery = try read.int("checkpoint_every", default: checkpointEvery)
+        checkpointSeconds = try read.double("checkpoint_seconds", default: checkpointSeconds)
         try validate()
     }
 
@@ -82,6 +88,7 @@ package struct TrainerHyperparameters: Sendable, Equatable {
         static let cycleEpochs = ValueRange<Double>(low: 0, lowOpen: true, high: 10_000)
         static let splitSeed = ValueRange<Int>.atLeast(0)
         static let checkpointEvery = ValueRange<Int>.closed(1, 100_000)
+        static let checkpointSeconds = ValueRange<Double>(low: 0, high: 86_400)
     }
 
     /// Checks the ranges (and that a cyclical schedule's `lr_min` is below `learning_rate`); for
@@ -100,6 +107,7 @@ package struct TrainerHyperparameters: Sendable, Equatable {
         try Range.cycleEpochs.check(cycleEpochs, "cycle_epochs")
         try Range.splitSeed.check(splitSeed, "split_seed")
         try Range.checkpointEvery.check(checkpointEvery, "checkpoint_every")
+        try Range.checkpointSeconds.check(checkpointSeconds, "checkpoint_seconds")
         if let lrMin { try Range.learningRate.check(lrMin, "lr_min") }
         if schedule != .constant, effectiveLRMin >= learningRate {
             throw HyperparameterError(
@@ -121,7 +129,8 @@ package struct TrainerHyperparameters: Sendable, Equatable {
             "epochs": .int(epochs), "weight_decay": .double(weightDecay), "optimizer": .string(optimizer.rawValue),
             "beta1": .double(beta1), "beta2": .double(beta2), "schedule": .string(schedule.rawValue),
             "cycle_epochs": .double(cycleEpochs), "cycle_momentum": .string(String(cycleMomentum)),
-            "split_seed": .int(splitSeed), "checkpoint_every": .int(checkpointEvery)
+            "split_seed": .int(splitSeed), "checkpoint_every": .int(checkpointEvery),
+            "checkpoint_seconds": .double(checkpointSeconds)
         ]
         if let lrMin { values["lr_min"] = .double(lrMin) }
         return values

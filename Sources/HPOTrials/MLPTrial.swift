@@ -47,7 +47,8 @@ enum MLPTrial {
         let checkpointing = context.checkpointDirectory.flatMap { folder in
             checkpoint.map { announce in
                 MLPTrainer.Checkpointing(
-                    every: hyperparameters.checkpointEvery, preempt: { preemption.requested },
+                    every: hyperparameters.checkpointEvery, minimumSeconds: hyperparameters.checkpointSeconds,
+                    preempt: { preemption.requested },
                     save: { state in
                         // The folder is empty again once the worker has taken the last checkpoint.
                         // Given up when the attempt must end now (a kill, plain cancellation, the timeout).

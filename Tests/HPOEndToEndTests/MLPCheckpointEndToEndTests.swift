@@ -25,6 +25,7 @@ import Testing
           units: {type: choice, values: [64]}
           batch_size: {type: choice, values: [16]}
           epochs: {type: choice, values: [\(Self.epochs)]}
+          checkpoint_seconds: {type: choice, values: [0]}
         trial:
           builtin: mlp
           retries: 0

@@ -89,6 +89,27 @@ import Testing
         #expect(preempted.failureReason?.contains("preempted") == true)
     }
 
+    @Test("a minimum interval holds checkpoints back (epochs of milliseconds, an hour between): only a preemption's")
+    func minimumInterval() throws {
+        var parameters = Self.parameters
+        parameters["epochs"] = .int(5)
+        var epochs: [Int] = []
+        _ = try MLPTrainer().train(
+            parameters: parameters, seed: 1,
+            checkpointing: .init(every: 1, minimumSeconds: 3600, save: { epochs.append($0.epoch) }))
+        #expect(epochs.isEmpty)
+        var polls = 0
+        _ = try MLPTrainer().train(
+            parameters: parameters, seed: 1,
+            checkpointing: .init(
+                every: 1, minimumSeconds: 3600,
+                preempt: {
+                    polls += 1
+                    return polls == 3
+                }, save: { epochs.append($0.epoch) }))
+        #expect(epochs == [3])
+    }
+
     @Test("a checkpoint of another architecture, hyperparameter, seed or precision is refused, naming the mismatch")
     func incompatible() throws {
         let (_, _, checkpoint) = try Self.interruptedRun(Self.parameters, precision: .single)

@@ -9,7 +9,7 @@ import Testing
         #expect(h == TrainerHyperparameters())
         #expect(
             Set(TrainerHyperparameters().parameters.keys).union(["lr_min"]) == Set(TrainerHyperparameters.knownNames))
-        #expect(TrainerHyperparameters.knownNames.count == 19)
+        #expect(TrainerHyperparameters.knownNames.count == 20)
     }
 
     @Test("every field can be set, and reads back through parameters")
@@ -55,7 +55,7 @@ import Testing
             unknown hyperparameter 'learning_rat' (did you mean 'learning_rate'?); the mlp trainer knows: \
             learning_rate, momentum, nesterov, dropout, layers, units, activation, batch_size, epochs, \
             weight_decay, optimizer, beta1, beta2, schedule, lr_min, cycle_epochs, cycle_momentum, split_seed, \
-            checkpoint_every
+            checkpoint_every, checkpoint_seconds
             """
         ),
         BadInput(["x0": .double(1)], "x0", nil),

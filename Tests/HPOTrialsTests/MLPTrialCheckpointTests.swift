@@ -8,7 +8,9 @@ import Testing
 /// `WorkerService.prepareCheckpoints` does for command trials' `{"checkpoint": STEP}` lines.
 @Suite struct MLPTrialCheckpointTests {
     static let parameters: Parameters = [
-        "layers": .int(1), "units": .int(24), "epochs": .int(4), "dropout": .double(0.2), "batch_size": .int(128)
+        "layers": .int(1), "units": .int(24), "epochs": .int(4), "dropout": .double(0.2), "batch_size": .int(128),
+        // A checkpoint after every epoch, however short (the default waits 30 s between them).
+        "checkpoint_seconds": .double(0)
     ]
 
     /// Snapshots the hook took, by step, each in a folder of its own.
