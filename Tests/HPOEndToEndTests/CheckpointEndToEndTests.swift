@@ -101,30 +101,8 @@ import Testing
     func restartedCoordinatorResumes() throws {
         let scratch = try Scratch()
         let studyPath = try scratch.write("study.yaml", study(name: "ckpt-crash"))
-        let log = scratch.path("results.jsonl")
-        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
-        let arguments = [studyPath, "--bind", endpoint, "--log", log] + checkpointTestLiveness
-        let firstCoordinator = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator1")
-        let first = try checkpointTestWorker(endpoint, "worker1", scratch: scratch)
-        #expect(
-            waitUntil(within: 60) { checkpointsIn(log).contains { $0.step >= 5 } },
-            "checkpoints arrive: \(firstCoordinator.stderr)")
-        // The host is gone: coordinator and worker at once.
-        kill(firstCoordinator.pid, SIGKILL)
-        kill(first.pid, SIGKILL)
-        firstCoordinator.waitForExit(within: 10)
-        first.waitForExit(within: 10)
-        let stored = try #require((try LogSummary(path: log)).checkpoints.last)
-
-        let secondCoordinator = try RunningProcess(
-            "hpo-coordinator", arguments, scratch: scratch, label: "coordinator2")
-        let second = try checkpointTestWorker(endpoint, "worker2", scratch: scratch)
-        #expect(
-            secondCoordinator.waitForExit(within: 120) == 0,
-            "coordinator:\n\(secondCoordinator.stderr)\nworker2:\n\(second.stderr)")
-        #expect(second.waitForExit(within: 20) == 0)
-
-        let summary = try LogSummary(path: log)
+        let (summary, stored, secondCoordinator) = try runRestartedCoordinatorScenario(
+            studyPath: studyPath, log: scratch.path("results.jsonl"), scratch: scratch)
         #expect(summary.records.contains { $0.event.name == "study_resumed" })
         let resumed = try #require(summary.resumed.first, "\(secondCoordinator.stderr)")
         #expect(

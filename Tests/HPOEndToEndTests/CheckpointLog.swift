@@ -86,3 +86,34 @@ func runPreemptedWorkerScenario(
     #expect(second.waitForExit(within: 20) == 0)
     return (try LogSummary(path: log), first)
 }
+
+/// The lost-host scenario: a coordinator on `studyPath` and its worker; once a checkpoint at step
+/// 5 or later is stored, both are SIGKILLed; a second coordinator on the same log and a second
+/// worker must then finish with exit 0. Returns the log, the checkpoint the log named at the
+/// crash, and the second coordinator (for messages). `coordinatorArguments`: more options for
+/// both coordinators (`--checkpoints shared:FOLDER`).
+func runRestartedCoordinatorScenario(
+    studyPath: String, log: String, scratch: Scratch, coordinatorArguments: [String] = []
+) throws -> (summary: LogSummary, stored: TrialCheckpointed, coordinator: RunningProcess) {
+    let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
+    let arguments = [studyPath, "--bind", endpoint, "--log", log] + checkpointTestLiveness + coordinatorArguments
+    let firstCoordinator = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator1")
+    let first = try checkpointTestWorker(endpoint, "worker1", scratch: scratch)
+    #expect(
+        waitUntil(within: 60) { checkpointsIn(log).contains { $0.step >= 5 } },
+        "checkpoints arrive: \(firstCoordinator.stderr)")
+    // The host is gone: coordinator and worker at once.
+    kill(firstCoordinator.pid, SIGKILL)
+    kill(first.pid, SIGKILL)
+    firstCoordinator.waitForExit(within: 10)
+    first.waitForExit(within: 10)
+    let stored = try #require((try LogSummary(path: log)).checkpoints.last)
+
+    let secondCoordinator = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator2")
+    let second = try checkpointTestWorker(endpoint, "worker2", scratch: scratch)
+    #expect(
+        secondCoordinator.waitForExit(within: 120) == 0,
+        "coordinator:\n\(secondCoordinator.stderr)\nworker2:\n\(second.stderr)")
+    #expect(second.waitForExit(within: 20) == 0)
+    return (try LogSummary(path: log), stored, secondCoordinator)
+}

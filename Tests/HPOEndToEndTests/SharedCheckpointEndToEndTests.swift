@@ -57,29 +57,9 @@ extension CheckpointEndToEndTests {
         let shared = scratch.path("shared")
         try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
         let studyPath = try scratch.write("study.yaml", study(name: "ckpt-shared-crash"))
-        let log = scratch.path("results.jsonl")
-        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
-        let arguments =
-            [studyPath, "--bind", endpoint, "--log", log, "--checkpoints", "shared:\(shared)"] + checkpointTestLiveness
-        let firstCoordinator = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator1")
-        let first = try checkpointTestWorker(endpoint, "worker1", scratch: scratch)
-        #expect(
-            waitUntil(within: 60) { checkpointsIn(log).contains { $0.step >= 5 } },
-            "checkpoints arrive: \(firstCoordinator.stderr)")
-        kill(firstCoordinator.pid, SIGKILL)
-        kill(first.pid, SIGKILL)
-        firstCoordinator.waitForExit(within: 10)
-        first.waitForExit(within: 10)
-        let stored = try #require((try LogSummary(path: log)).checkpoints.last)
-
-        let secondCoordinator = try RunningProcess(
-            "hpo-coordinator", arguments, scratch: scratch, label: "coordinator2")
-        let second = try checkpointTestWorker(endpoint, "worker2", scratch: scratch)
-        #expect(
-            secondCoordinator.waitForExit(within: 120) == 0,
-            "coordinator:\n\(secondCoordinator.stderr)\nworker2:\n\(second.stderr)")
-        #expect(second.waitForExit(within: 20) == 0)
-        let summary = try LogSummary(path: log)
+        let (summary, stored, secondCoordinator) = try runRestartedCoordinatorScenario(
+            studyPath: studyPath, log: scratch.path("results.jsonl"), scratch: scratch,
+            coordinatorArguments: ["--checkpoints", "shared:\(shared)"])
         let resumed = try #require(summary.resumed.first, "\(secondCoordinator.stderr)")
         #expect(resumed.step == stored.step && resumed.sha256 == stored.sha256, "from the folder the log named")
         let completed = try #require(summary.completed.first)
