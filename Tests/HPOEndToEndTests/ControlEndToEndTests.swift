@@ -101,9 +101,10 @@ extension LogSummary {
     @Test("hpo control add-budget raises the budget of a running study, which runs the extra trials")
     func addBudget() throws {
         let scratch = try Scratch()
-        // Two trials of 2 s on two workers: the request arrives while they run (it takes a few
-        // milliseconds; were the study over first, the test would fail, not pass).
-        let script = try stepsScript(scratch, steps: 20)
+        // Two trials of 4 s on two workers: the request arrives while they run (it takes a few
+        // milliseconds, a loaded machine's process start included; were the study over first, the
+        // test would fail, not pass).
+        let script = try stepsScript(scratch, steps: 40)
         let studyPath = try scratch.write("study.yaml", study(name: "add-budget", trials: 2, script: script))
         let path = scratch.path("results.jsonl")
         let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
@@ -125,7 +126,8 @@ extension LogSummary {
     @Test("a budget raised through hpo control is kept when the coordinator is stopped and started again on its log")
     func budgetSurvivesRestart() throws {
         let scratch = try Scratch()
-        let script = try stepsScript(scratch, steps: 10)
+        // Two trials of 2.5 s, one after the other: the request and the SIGINT both land while they run.
+        let script = try stepsScript(scratch, steps: 25)
         let studyPath = try scratch.write("study.yaml", study(name: "budget-restart", trials: 2, script: script))
         let path = scratch.path("results.jsonl")
         let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
