@@ -100,19 +100,22 @@ final class DevToolsPage {
     }
 
     /// The value of a JavaScript expression (JSON-able values; promises awaited).
-    func evaluate(_ expression: String) throws -> Any? {
+    func evaluate(_ expression: String, within seconds: Double = 30) throws -> Any? {
         let result = try call(
-            "Runtime.evaluate", ["expression": expression, "returnByValue": true, "awaitPromise": true])
+            "Runtime.evaluate", ["expression": expression, "returnByValue": true, "awaitPromise": true],
+            within: seconds)
         if let exception = result["exceptionDetails"] {
             throw WebSocketClient.Failure(description: "\(expression): \(exception)")
         }
         return (result["result"] as? [String: Any])?["value"]
     }
 
-    /// Evaluates `expression` every 100 ms until it is `true` or `seconds` pass.
+    /// Evaluates `expression` every 100 ms until it is `true` or `seconds` pass. Each evaluation
+    /// waits at most 3 s for its answer: one sent while the new tab is still navigating is never
+    /// answered, and waiting the default 30 s for it made every first wait take 30 s.
     func waitFor(_ expression: String, within seconds: Double) -> Bool {
         waitUntil(within: seconds) {
-            guard (try? evaluate(expression)) as? Bool == true else {
+            guard (try? evaluate(expression, within: 3)) as? Bool == true else {
                 usleep(90_000)
                 return false
             }

@@ -47,9 +47,11 @@ import Testing
         try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
         let log = runs + "/live.jsonl"
         let control = "tcp://127.0.0.1:\(freeLoopbackPort())"
-        // Trials of 3 s: one is still running when the page's button is pressed.
+        // Trials of 60 s: the trial whose button is pressed is still running when the request arrives, however
+        // late a loaded machine renders the page (3 s trials once completed first: "Refused: ... already completed").
+        // The coordinator's SIGTERM at the end cancels them.
         let study = try scratch.write(
-            "live.yaml", braninStudy(name: "live", trials: 60, seed: 5, trial: "{builtin: branin, sleep: 3}"))
+            "live.yaml", braninStudy(name: "live", trials: 60, seed: 5, trial: "{builtin: branin, sleep: 60}"))
         let coordinator = try RunningProcess(
             "hpo-coordinator", [study, "--local-workers", "2", "--log", log, "--control", control], scratch: scratch,
             label: "coordinator")

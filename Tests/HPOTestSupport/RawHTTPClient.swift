@@ -61,14 +61,47 @@ package final class RawHTTPClient {
         }
     }
 
+    /// Reads one answer: until its headers and `Content-Length` bytes of body have arrived, the
+    /// server closes, or `seconds` pass. Servers that keep the connection open despite
+    /// `Connection: close` (Chromium's DevTools endpoint) would otherwise cost the whole deadline.
+    package func readResponse(within seconds: Double) -> String {
+        var received: [UInt8] = []
+        let deadline = Date().addingTimeInterval(seconds)
+        while !Self.isComplete(received) {
+            let left = deadline.timeIntervalSinceNow
+            if left <= 0 { break }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&pfd, 1, Int32(left * 1000) + 1) <= 0 { continue }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }  // EOF or reset
+            received += chunk[0..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    /// Whether `bytes` hold a whole answer with a `Content-Length` (without one, only the close ends it).
+    private static func isComplete(_ bytes: [UInt8]) -> Bool {
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let split = text.range(of: "\r\n\r\n") else { return false }
+        let length = text[..<split.lowerBound].split(separator: "\r\n").lazy.compactMap { line -> Int? in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
+            return Int(parts[1].trimmingCharacters(in: .whitespaces))
+        }.first
+        guard let length else { return false }
+        return text[split.upperBound...].utf8.count >= length
+    }
+
     /// One request, and the answer's status code and body (nil status: no answer before the close or the deadline).
     package static func exchange(_ address: String, _ request: String, within seconds: Double = 10) throws -> (
         status: Int?, headers: String, body: String
     ) {
         let client = try RawHTTPClient(address)
         client.send(request)
-        let (text, _) = client.readToEnd(within: seconds)
-        return parse(text)
+        // A HEAD answer's Content-Length describes a body that never comes: read to the close.
+        if request.hasPrefix("HEAD ") { return parse(client.readToEnd(within: seconds).text) }
+        return parse(client.readResponse(within: seconds))
     }
 
     package static func parse(_ text: String) -> (status: Int?, headers: String, body: String) {
