@@ -37,7 +37,7 @@ package final class CoordinatorService {
     /// Where the loop publishes its progress and records its timings for `--metrics`; nil: off.
     package var metrics: CoordinatorMetrics?
     /// Where uploaded checkpoints are kept (`<log>.checkpoints`); nil: none are (the state
-    /// machine refuses them unless `maxCheckpointBytes` is set).
+    /// machine refuses them unless `CheckpointSettings.maxBytes` is set).
     package var checkpointStore: CheckpointStore?
     /// The control address (`--control`): users' actions, served on this loop (`+Control`).
     package var control: ControlServer?

@@ -45,6 +45,19 @@ package enum CheckpointStorageAction: Hashable, Sendable {
     case removeAttempts(TrialID)
 }
 
+/// How this coordinator keeps checkpoints (`--max-checkpoint-size`, `--keep-checkpoints`, `--checkpoints`).
+package struct CheckpointSettings {
+    /// The largest checkpoint accepted, in bytes; nil: checkpoints are refused (no store).
+    package var maxBytes: Int?
+    /// Which checkpoints outlive their trial.
+    package var retention = CheckpointRetention.best
+    /// `--checkpoints shared:FOLDER`: the folder (absolute) all workers share; checkpoints stay
+    /// there and only their descriptions travel. nil: checkpoints are uploaded.
+    package var sharedFolder: String?
+
+    package init() {}
+}
+
 /// The checkpoint state of the coordinator: what is stored, what is arriving, what is being sent.
 struct CheckpointBook {
     /// The last durable checkpoint of each trial.
@@ -74,7 +87,7 @@ extension CoordinatorStateMachine {
                 (peer, .checkpointAck(ChunkAck(key: chunk.key, step: chunk.step, next: 0, error: reason))))
             return refused
         }
-        guard let limit = maxCheckpointBytes else { return refuse("this coordinator keeps no checkpoints") }
+        guard let limit = checkpointSettings.maxBytes else { return refuse("this coordinator keeps no checkpoints") }
         // The codec has checked already; this keeps callers that skip it (tests) just as safe.
         if let violation = WireBounds.violation(in: chunk) { return refuse(violation) }
         guard holds(chunk.key, from: peer) else {
@@ -147,7 +160,7 @@ extension CoordinatorStateMachine {
                 (peer, .checkpointAck(ChunkAck(key: key, step: checkpoint.step, next: 0, error: reason))))
             return refused
         }
-        guard sharedCheckpoints != nil, maxCheckpointBytes != nil else {
+        guard checkpointSettings.sharedFolder != nil, checkpointSettings.maxBytes != nil else {
             return refuse("this coordinator takes checkpoints by upload, not in a shared folder")
         }
         if let violation = WireBounds.violation(in: checkpoint) { return refuse(violation) }
@@ -238,7 +251,7 @@ extension CoordinatorStateMachine {
                 TrialResumed(
                     trial: key.trial, attempt: key.attempt, worker: worker, step: checkpoint.step,
                     sha256: checkpoint.sha256)))
-        if sharedCheckpoints != nil {
+        if checkpointSettings.sharedFolder != nil {
             // The worker finds it in the shared folder and checks it there.
             let shared = SharedCheckpoint(
                 key: key, step: checkpoint.step, size: checkpoint.size, sha256: checkpoint.sha256)
@@ -292,7 +305,7 @@ extension CoordinatorStateMachine {
         }
         // Trials that ended without a result of their own (pruned when their worker left, failed
         // when the wall time ran out) lose their checkpoints here.
-        if checkpointRetention != .all {
+        if checkpointSettings.retention != .all {
             for trial in checkpoints.stored.keys.sorted() where isEnded(trial) && trial != best?.trial {
                 actions.append(cleanUpCheckpoints(of: trial))
             }
@@ -366,19 +379,19 @@ extension CoordinatorStateMachine {
 
     // MARK: Cleaning up
 
-    /// Deletes the checkpoints of a trial that ended, unless `checkpointRetention` keeps them;
+    /// Deletes the checkpoints of a trial that ended, unless `CheckpointSettings.retention` keeps them;
     /// with `best`, a trial that stops being the best loses its checkpoints.
     mutating func cleanUpCheckpoints(of trial: TrialID) -> CoordinatorActions {
         var actions = CoordinatorActions()
-        if sharedCheckpoints != nil, checkpoints.stored[trial] != nil, isEnded(trial) {
+        if checkpointSettings.sharedFolder != nil, checkpoints.stored[trial] != nil, isEnded(trial) {
             actions.storage.append(.removeAttempts(trial))
         }
-        guard checkpointRetention != .all, checkpoints.stored[trial] != nil, let entry = trials[trial] else {
+        guard checkpointSettings.retention != .all, checkpoints.stored[trial] != nil, let entry = trials[trial] else {
             return actions
         }
         switch entry.state {
         case .pending, .running, .orphaned, .paused: return actions
-        case .completed where checkpointRetention == .best:
+        case .completed where checkpointSettings.retention == .best:
             for other in checkpoints.stored.keys where other != best?.trial && isEnded(other) {
                 checkpoints.stored[other] = nil
                 actions.storage.append(.removeTrial(other))

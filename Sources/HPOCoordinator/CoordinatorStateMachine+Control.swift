@@ -7,9 +7,6 @@ import HPOWire
 /// What users asked through the control address, and the configurations enqueued to run next
 /// (docs/operations.md, "Control a running study"). Kept apart from the rest of the machine's state.
 struct ControlState {
-    /// Set once a user asked the study to stop (`stop_study`): why, for `study_finished`. No
-    /// attempt starts from then on; the running ones finish.
-    var stopRequested: String?
     /// Enqueued configurations no trial has taken yet, oldest first.
     var pending: [TrialEnqueued] = []
     /// The id the next enqueued configuration gets.
@@ -31,11 +28,11 @@ struct ControlState {
 extension CoordinatorStateMachine {
     /// No attempt may start any more: the wall time ran out, or a user asked the study to stop.
     func startsNoAttempts(now: Double) -> Bool {
-        pastWallTime(now: now) || control.stopRequested != nil
+        pastWallTime(now: now) || phase.stopReason != nil
     }
 
     /// Set while the study is stopping at a user's request (for the progress line and tests).
-    package var stopRequested: String? { control.stopRequested }
+    package var stopRequested: String? { phase.stopReason }
     /// Enqueued configurations not yet taken by a trial, oldest first.
     package var pendingEnqueued: [TrialEnqueued] { control.pending }
 
@@ -91,7 +88,6 @@ extension CoordinatorStateMachine {
 
     /// A resumed study: what the log says users asked (see `RestoredStudy.control`).
     mutating func restoreControl(_ restored: RestoredStudy) {
-        control.stopRequested = restored.control.stopRequested
         // The log writes 1.0 as 1, read back as an integer: each value in its parameter's type again.
         let enqueued = restored.control.enqueued.map { event in
             var event = event
@@ -203,13 +199,14 @@ extension CoordinatorStateMachine {
     private mutating func stopStudy(request: ControlRequest, clientKey: String?, now: Double)
         -> (actions: CoordinatorActions, reply: ControlReply)
     {
-        if let reason = control.stopRequested {
+        if let reason = phase.stopReason {
             return (CoordinatorActions(), refusal("the study is already stopping (\(reason))"))
         }
+        guard let started = phase.started else { return (CoordinatorActions(), refusal("the study has not started")) }
         var actions = CoordinatorActions()
         actions.journal.append(
             .controlAction(ControlActionTaken(action: "stop_study", origin: request.origin, clientKey: clientKey)))
-        control.stopRequested = Self.userStopReason(request.origin)
+        phase = .stopping(started, reason: Self.userStopReason(request.origin))
         // Trials waiting in workers' queues have not started: they end as pruned, not run.
         actions.append(withdrawQueued(reason: "the study was stopped before it started"))
         let running = runningCount - queuedCount
@@ -224,7 +221,7 @@ extension CoordinatorStateMachine {
     private mutating func addBudget(_ count: Int, request: ControlRequest, clientKey: String?, now: Double)
         -> (actions: CoordinatorActions, reply: ControlReply)
     {
-        if let reason = control.stopRequested {
+        if let reason = phase.stopReason {
             return (CoordinatorActions(), refusal("the study is stopping (\(reason)): its budget cannot grow"))
         }
         let (budget, overflow) = config.budget.trials.addingReportingOverflow(count)
@@ -248,7 +245,7 @@ extension CoordinatorStateMachine {
     private mutating func enqueueRequested(
         _ parameters: Parameters, request: ControlRequest, clientKey: String?, now: Double
     ) -> (actions: CoordinatorActions, reply: ControlReply) {
-        if let reason = control.stopRequested {
+        if let reason = phase.stopReason {
             return (CoordinatorActions(), refusal("the study is stopping (\(reason)): nothing more runs"))
         }
         let valid: Parameters

@@ -6,8 +6,8 @@ import HPOWire
 extension CoordinatorStateMachine {
     /// Whether the wall-time budget is spent (counting the time before a resume).
     func pastWallTime(now: Double) -> Bool {
-        guard let wall = config.budget.wallTimeSeconds, let startTime else { return false }
-        return elapsedBeforeStart + now - startTime >= wall
+        guard let wall = config.budget.wallTimeSeconds, let startedAt = phase.started?.startedAt else { return false }
+        return elapsedBeforeStart + now - startedAt >= wall
     }
 
     func canCreateTrials(now: Double) -> Bool {
@@ -70,14 +70,13 @@ extension CoordinatorStateMachine {
     /// Places that have waited past their patience for a fresh proposal take the freshest stale
     /// one (still the model's choice, made without the latest results), or, when there is none,
     /// a configuration from the quasi-random fallback stream: no worker waits on a model that
-    /// cannot keep up. An idle slot waits `idlePatience`; a worker's queue place (prefetch) is in
-    /// less of a hurry, since the trial ahead of it is still running: half a typical trial.
+    /// cannot keep up. An idle slot waits `ModelPacing.idlePatience`, a worker's queue place
+    /// (prefetch) `ModelPacing.queuePatience`.
     mutating func dispatchFallback(now: Double) -> CoordinatorActions {
         var actions = CoordinatorActions()
         guard !isFinished, canCreateTrials(now: now) else { return actions }
-        let queuePatience = max(idlePatience, 0.5 * (typicalTrialSeconds ?? 0))
         let waiting = workers.filter { entry in
-            let patience = entry.value.idleSlots > 0 ? idlePatience : queuePatience
+            let patience = entry.value.idleSlots > 0 ? pacing.idlePatience : pacing.queuePatience
             let open = openPlaces(entry.value)
             return open > 0 && (entry.value.waitingSince(open: open).map { now - $0 >= patience } ?? false)
         }.sorted { $0.value.id.rawValue < $1.value.id.rawValue }
@@ -111,11 +110,6 @@ extension CoordinatorStateMachine {
     /// Whether a trial of this study already has these parameters.
     private func isTrial(_ parameters: Parameters) -> Bool { trials.values.contains { $0.parameters == parameters } }
 
-    /// How long an idle slot waits for a fresh proposal before it takes what there is.
-    var idlePatience: Double {
-        max(modelPatienceSeconds, min(0.01 * (typicalTrialSeconds ?? 0), 1))
-    }
-
     /// Places of a worker that may get an assignment now: its free slots, and its free queue
     /// places (prefetch) when `fillsQueues`.
     func openPlaces(_ worker: WorkerEntry) -> Int {
@@ -127,14 +121,12 @@ extension CoordinatorStateMachine {
     /// learns from results (bayes) much of its sample efficiency (docs/bayes.md, "The pipeline");
     /// it saves the wait for a proposal, which only shows when trials are short. So: always for
     /// strategies that ignore the history (random, grid), and for the others only once waiting
-    /// for a proposal is known to cost a slot more than `queueWhenWaitExceeds` of a trial.
+    /// for a proposal is known to cost a slot more than `ModelPacing.queueWhenWaitExceeds` of a trial.
     /// Never in ASHA's promotion form: a trial queued on a worker would take the slot a promotion
     /// is due when it frees.
     var fillsQueues: Bool {
         if pruner?.pauses == true { return false }
-        guard search.usesHistory else { return true }
-        guard let trial = typicalTrialSeconds, let wait = typicalProposalSeconds else { return false }
-        return wait > queueWhenWaitExceeds * trial
+        return !search.usesHistory || pacing.waitingCostsSlots
     }
 
     /// Places waiting for a new configuration: open places the retry queue does not fill, at
@@ -239,8 +231,8 @@ extension CoordinatorStateMachine {
         }
         retryQueue.removeAll()
         let reason: String
-        if let stopRequested = control.stopRequested {
-            reason = stopRequested
+        if let stopReason = phase.stopReason {
+            reason = stopReason
         } else if trials.count >= config.budget.trials {
             reason = "budget spent"
         } else if search.isExhausted {
@@ -254,7 +246,7 @@ extension CoordinatorStateMachine {
     /// Ends the study: `study_finished` (or `study_stopped` when interrupted, so a restart on the
     /// same log resumes it), then `shutdown` to every worker.
     mutating func finish(reason: String, interrupted: Bool) -> CoordinatorActions {
-        finishReason = reason
+        phase = .finished(reason: reason)
         // Trials still paused at the end were not promoted: pruned, unless the study may resume.
         var actions = interrupted ? CoordinatorActions() : pruneUnpromoted()
         let summary = StudyFinished(

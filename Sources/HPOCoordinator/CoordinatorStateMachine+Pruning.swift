@@ -84,7 +84,7 @@ extension CoordinatorStateMachine {
     /// stop arrived is stopped too; either way it ends as pruned, with this reason.
     mutating func withdrawQueued(reason: String = "the wall time ran out before it started") -> CoordinatorActions {
         var actions = CoordinatorActions()
-        queuedWithdrawn = true
+        phase.updateStarted { $0.queuedWithdrawn = true }
         for (peer, worker) in workers.sorted(by: { $0.value.id.rawValue < $1.value.id.rawValue })
         where worker.running.count > worker.slots {
             let newestFirst = worker.running.sorted {

@@ -37,8 +37,7 @@ extension CoordinatorStateMachine {
         // Within bounds (the codec did this already; see `WireBounds.bounded`): text cut, a field
         // out of bounds turns the result into a failed one.
         let result = WireBounds.bounded(message.result)
-        typicalTrialSeconds =
-            typicalTrialSeconds.map { 0.9 * $0 + 0.1 * result.durationSeconds } ?? result.durationSeconds
+        pacing.trialTook(result.durationSeconds)
         let objective = result.metrics[config.objective.metric]
         let missingObjective = config.missingObjective(in: result.metrics)
         if result.status == .completed, let objective, missingObjective == nil {

@@ -46,10 +46,9 @@ extension CoordinatorStateMachine {
         let slots = capacity.count
         let prefetch = slots == 0 ? 0 : min(max(hello.prefetch, 0), Self.maximumPrefetch)
         workers[peer] = WorkerEntry(
-            id: id, slots: slots, prefetch: prefetch, lastSeen: now, credential: credential,
+            id: id, slots: slots, prefetch: prefetch, lastSeen: now, lastSent: now, credential: credential,
             freedAt: Array(repeating: now, count: slots + prefetch))
         notePlacement(of: peer, capacity: capacity)
-        lastSentTo[peer] = now
         // The slots it has for this study (what utilisation is measured against), not its hello's.
         actions.journal.append(.workerJoined(WorkerJoined(worker: id, host: hello.host, pid: hello.pid, slots: slots)))
         actions.messages.append((peer, .welcome(welcome(for: id))))
@@ -88,7 +87,7 @@ extension CoordinatorStateMachine {
         Welcome(
             worker: id, study: config.name,
             heartbeatIntervalMilliseconds: Int(liveness.heartbeatIntervalSeconds * 1000), liveness: liveness.liveness,
-            sharedCheckpoints: sharedCheckpoints)
+            sharedCheckpoints: checkpointSettings.sharedFolder)
     }
 
     /// Forgets a worker; the trials it was running go back to the queue as new attempts, except
@@ -98,7 +97,6 @@ extension CoordinatorStateMachine {
     {
         var actions = CoordinatorActions()
         guard let worker = workers.removeValue(forKey: peer) else { return actions }
-        lastSentTo[peer] = nil
         nameContests[worker.id] = nil
         var abandoned: [TrialKey] = []
         var pruned: [JournalEvent] = []

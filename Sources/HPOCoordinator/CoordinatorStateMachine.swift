@@ -50,9 +50,10 @@ package struct CoordinatorActions: Sendable {
 /// The coordinator's logic, free of I/O: events in (messages, ticks, with the time passed in),
 /// actions out. Tested directly, and driven by `CoordinatorService` over a real transport.
 ///
-/// The parts live in extensions: workers (`+Workers`), results (`+Results`), early stopping
-/// (`+Pruning`), dispatch and the end of the study (`+Dispatch`); a study restored from its log
-/// starts from `RestoredStudy`.
+/// Where the study is in its life is `phase` (`StudyPhase`). The parts live in extensions:
+/// workers (`+Workers`, `+Identity`, `+Placement`), results (`+Results`), early stopping
+/// (`+Pruning`, `+Pausing`), checkpoints (`+Checkpoints`), users' actions (`+Control`), dispatch
+/// and the end of the study (`+Dispatch`); a study restored from its log starts from `RestoredStudy`.
 package struct CoordinatorStateMachine {
     /// The study; only its budget changes (a user's `add_budget`, see `+Control`).
     package internal(set) var config: StudyConfig
@@ -67,16 +68,12 @@ package struct CoordinatorStateMachine {
     var trials: [TrialID: TrialEntry] = [:]
     /// Trials waiting for another attempt (retries, abandoned by a lost worker), oldest first.
     var retryQueue: [TrialID] = []
-    var startTime: Double?
+    /// Not started, running, stopping at a user's request, or finished (see `StudyPhase`).
+    var phase = StudyPhase.notStarted
     /// Seconds the study ran before this coordinator took it over (resume), for the wall-time budget.
     var elapsedBeforeStart: Double = 0
-    /// A resumed study: trials that were running when the last coordinator stopped, and when they
-    /// stop waiting for their workers to come back and go back to the queue.
-    var adoptionDeadline: Double?
+    /// What the log held when this coordinator took the study over: which worker ran each trial last.
     var resumedFrom: RestoredStudy?
-    /// When each worker was last sent anything: a heartbeat goes out only after an interval of
-    /// silence (any message shows the coordinator is alive), as the protocol says.
-    var lastSentTo: [PeerID: Double] = [:]
     /// Hellos that named a worker registered on another connection, waiting to see whether that
     /// connection is dead (see `+Identity`). At most one per registered worker.
     var nameContests: [WorkerID: NameContest] = [:]
@@ -92,27 +89,12 @@ package struct CoordinatorStateMachine {
     /// slot gets the freshest stale proposal, or, when there is none, a quasi-random configuration
     /// from this stream instead of waiting.
     var fallback: RandomSearch
-    /// How long an idle slot waits for a fresh proposal: this, or 1 % of a typical trial if
-    /// longer (at most 1 s).
-    package var modelPatienceSeconds = 0.02
-    /// A moving average of how long attempts run (from the results): a worker's queue place
-    /// (prefetch) can wait for the model about half of that, since the trial ahead of it is
-    /// still running.
-    var typicalTrialSeconds: Double?
-    /// A moving average of how long a proposal request takes to come back (this coordinator's
-    /// clock): how long a freed slot waits for the model.
-    var typicalProposalSeconds: Double?
-    /// Workers' queue places are filled for a search that learns from results only when waiting
-    /// for a proposal would idle a slot for more than this share of a typical trial (see
-    /// `fillsQueues`).
-    package var queueWhenWaitExceeds = 0.05
-    /// Set once the trials queued on workers were asked to stop because the wall time ran out.
-    var queuedWithdrawn = false
+    /// How long free places wait for the model, from how long trials and proposals take.
+    package var pacing = ModelPacing()
     /// How many trials the fallback proposed (the model did not keep up), for the log and tests.
     package internal(set) var fallbackCount = 0
     /// How many trials got a proposal computed before the latest results (the model was behind).
     package internal(set) var staleCount = 0
-    package internal(set) var finishReason: String?
     package internal(set) var best: (trial: TrialID, objective: Double)?
     package internal(set) var completedCount = 0
     package internal(set) var failedCount = 0
@@ -123,13 +105,8 @@ package struct CoordinatorStateMachine {
     var checkpoints = CheckpointBook()
     /// Users' actions through the control address and enqueued configurations (`+Control`).
     var control = ControlState()
-    /// The largest checkpoint accepted, in bytes; nil: checkpoints are refused (no store).
-    package var maxCheckpointBytes: Int?
-    /// Which checkpoints outlive their trial.
-    package var checkpointRetention = CheckpointRetention.best
-    /// `--checkpoints shared:FOLDER`: the folder (absolute) all workers share; checkpoints stay
-    /// there and only their descriptions travel. nil: checkpoints are uploaded.
-    package var sharedCheckpoints: String?
+    /// Whether checkpoints are kept, how large, for how long, and where (`--checkpoints`).
+    package var checkpointSettings = CheckpointSettings()
 
     /// The most assignments a worker may queue beyond its slots, whatever its hello asks.
     static let maximumPrefetch = WireLimits.maxPrefetch
@@ -142,6 +119,9 @@ package struct CoordinatorStateMachine {
         /// Its attempts, running or queued on the worker.
         var running: Set<TrialKey> = []
         var lastSeen: Double
+        /// When it was last sent anything: a heartbeat goes out only after an interval of silence
+        /// (any message shows the coordinator is alive), as the protocol says.
+        var lastSent: Double
         /// With CURVE: the public key libzmq authenticated for this connection; its name is bound to it.
         var credential: String? = nil
         /// When each free place (slot or queue) became free (a result arrived), oldest first:
@@ -270,7 +250,9 @@ package struct CoordinatorStateMachine {
 
     // MARK: - Queries
 
-    package var isFinished: Bool { finishReason != nil }
+    package var isFinished: Bool { phase.finishReason != nil }
+    /// Why the study finished; nil while it has not.
+    package var finishReason: String? { phase.finishReason }
     package var createdCount: Int { trials.count }
     /// Attempts running on connected workers (kept per worker, so this is cheap on every result).
     package var runningCount: Int { workers.values.reduce(0) { $0 + $1.running.count } }
@@ -279,7 +261,7 @@ package struct CoordinatorStateMachine {
     package var queuedCount: Int { workers.values.reduce(0) { $0 + max($1.running.count - $1.slots, 0) } }
     /// Trials of a resumed study still waiting for their workers to come back.
     var orphanCount: Int {
-        adoptionDeadline == nil ? 0 : trials.values.count { $0.state == .orphaned }
+        phase.started?.adoptionDeadline == nil ? 0 : trials.values.count { $0.state == .orphaned }
     }
     package var connectedWorkers: Int { workers.count }
     package var busyWorkers: Int { workers.values.count { !$0.running.isEmpty } }
@@ -295,11 +277,14 @@ package struct CoordinatorStateMachine {
 
     /// The study begins (or resumes): the log records its configuration (or what was restored).
     package mutating func start(now: Double) -> CoordinatorActions {
-        startTime = now
+        guard case .notStarted = phase else { return CoordinatorActions() }
+        var started = RunningStudy(startedAt: now)
         var actions = CoordinatorActions()
         if let restored = resumedFrom {
             let orphans = trials.filter { $0.value.state == .orphaned }.keys.sorted()
-            if !orphans.isEmpty { adoptionDeadline = now + liveness.timeoutSeconds }
+            if !orphans.isEmpty { started.adoptionDeadline = now + liveness.timeoutSeconds }
+            // A user's stop in the log holds across the restart: the study goes on stopping.
+            phase = restored.control.stopRequested.map { .stopping(started, reason: $0) } ?? .running(started)
             actions.journal.append(
                 .studyResumed(
                     StudyResumed(
@@ -308,6 +293,7 @@ package struct CoordinatorStateMachine {
                         queued: restored.queue.map(\.rawValue),
                         awaitingWorkers: orphans.map(\.rawValue))))
         } else {
+            phase = .running(started)
             actions.journal.append(
                 .studyStarted(StudyStarted(study: config.name, config: config, software: software, host: host)))
             actions.journal += preludeEvents
@@ -375,17 +361,17 @@ package struct CoordinatorStateMachine {
         where now - worker.lastSeen > liveness.timeoutSeconds {
             actions.append(removeWorker(peer, reason: "lost: silent for \(Int(now - worker.lastSeen)) s", now: now))
         }
-        if let deadline = adoptionDeadline, now >= deadline {
-            adoptionDeadline = nil
+        if let deadline = phase.started?.adoptionDeadline, now >= deadline {
+            phase.updateStarted { $0.adoptionDeadline = nil }
             actions.append(requeueOrphans(now: now))
         }
         if search.computesAhead { actions.append(dispatchFallback(now: now)) }
         actions.append(tickCheckpoints(now: now))
-        if !queuedWithdrawn && pastWallTime(now: now) { actions.append(withdrawQueued()) }
+        if phase.started?.queuedWithdrawn == false && pastWallTime(now: now) { actions.append(withdrawQueued()) }
         noteSent(actions, now: now)
-        for peer in workers.keys where now - (lastSentTo[peer] ?? 0) >= liveness.heartbeatIntervalSeconds {
+        for (peer, worker) in workers where now - worker.lastSent >= liveness.heartbeatIntervalSeconds {
             actions.messages.append((peer, .heartbeat))
-            lastSentTo[peer] = now
+            workers[peer]?.lastSent = now
         }
         actions.append(finishIfDone(now: now))
         return actions
@@ -397,8 +383,7 @@ package struct CoordinatorStateMachine {
         guard let updated = proposals.received(result, current: search) else { return CoordinatorActions() }
         search = updated
         if case .propose = result.kind, let requestedAt = proposals.lastRequestTime {
-            let elapsed = max(now - requestedAt, 0)
-            typicalProposalSeconds = typicalProposalSeconds.map { 0.9 * $0 + 0.1 * elapsed } ?? elapsed
+            pacing.proposalTook(now - requestedAt)
         }
         var actions = dispatch(now: now)
         actions.append(finishIfDone(now: now))
@@ -406,9 +391,9 @@ package struct CoordinatorStateMachine {
         return actions
     }
 
-    /// Records that these messages go out now (see `lastSentTo`).
+    /// Records that these messages go out now (see `WorkerEntry.lastSent`).
     mutating func noteSent(_ actions: CoordinatorActions, now: Double) {
-        for (peer, _) in actions.messages where workers[peer] != nil { lastSentTo[peer] = now }
+        for (peer, _) in actions.messages { workers[peer]?.lastSent = now }
     }
 
     /// The user asked to stop (SIGINT/SIGTERM): no new trials, workers are told to shut down.

@@ -38,7 +38,7 @@ package struct SimulatedStudy {
         package var computeTime: ComputeTime = .measured
         /// How often the state machine is ticked (the coordinator's loop: 10 ms).
         package var tickSeconds = 0.01
-        /// `CoordinatorStateMachine.modelPatienceSeconds`.
+        /// `ModelPacing.patienceSeconds`.
         package var modelPatienceSeconds: Double?
         /// False: every proposal refits the model inline first (for comparison).
         package var backgroundRefits = true
@@ -129,7 +129,7 @@ private struct Simulation {
         machine = CoordinatorStateMachine(
             config: config, search: search, liveness: LivenessSettings(heartbeatIntervalSeconds: 3600, liveness: 1000),
             software: "simulation", host: "simulation", backgroundRefits: settings.backgroundRefits)
-        if let patience = settings.modelPatienceSeconds { machine.modelPatienceSeconds = patience }
+        if let patience = settings.modelPatienceSeconds { machine.pacing.patienceSeconds = patience }
         self.settings = settings
         workers = (0..<settings.workers).map { Worker(peer: PeerID(Array("w\($0)".utf8))) }
         random = SplitMix64(seed: settings.seed, stream: 0xD0_2A71)

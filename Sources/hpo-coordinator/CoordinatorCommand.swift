@@ -339,10 +339,10 @@ struct CoordinatorCommand: ParsableCommand {
         if let controlServer {
             machine.announceControl(endpoint: controlServer.boundEndpoint, curve: controlServer.isSecure)
         }
-        machine.modelPatienceSeconds = modelPatience
-        machine.maxCheckpointBytes = Self.byteCount(maxCheckpointSize)
-        machine.checkpointRetention = CheckpointRetention(rawValue: keepCheckpoints) ?? .best
-        if checkpointStore.isShared { machine.sharedCheckpoints = checkpointStore.root }
+        machine.pacing.patienceSeconds = modelPatience
+        machine.checkpointSettings.maxBytes = Self.byteCount(maxCheckpointSize)
+        machine.checkpointSettings.retention = CheckpointRetention(rawValue: keepCheckpoints) ?? .best
+        if checkpointStore.isShared { machine.checkpointSettings.sharedFolder = checkpointStore.root }
         let service = CoordinatorService(machine: machine, journal: journal, waker: waker, logger: logger)
         service.checkpointStore = checkpointStore
         service.control = controlServer

@@ -62,7 +62,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: log) }
         var machine = CoordinatorStateMachine(
             config: config, search: makeSearchStrategy(for: config, expectedSlots: slots), software: "t", host: "t")
-        machine.modelPatienceSeconds = 1000
+        machine.pacing.patienceSeconds = 1000
         let service = CoordinatorService(
             machine: machine, journal: try JournalWriter(path: log), waker: waker, logger: Logger(label: "equivalence"))
         service.runsBackgroundWorkInline = true

@@ -28,8 +28,8 @@ struct CheckpointHarness {
             strategy: StrategyConfig(kind: .random), seed: 1, space: space,
             trial: TrialSpec(program: .command(["python3", "train.py"]), retries: retries), pruner: pruner)
         machine = CoordinatorStateMachine(config: config, software: "t", host: "h")
-        machine.maxCheckpointBytes = limit
-        machine.checkpointRetention = retention
+        machine.checkpointSettings.maxBytes = limit
+        machine.checkpointSettings.retention = retention
         journal += machine.start(now: 0).journal
     }
 
@@ -38,7 +38,7 @@ struct CheckpointHarness {
         machine = CoordinatorStateMachine(
             restoring: restored, search: makeSearchStrategy(for: config, alreadyProposed: restored.trials.count),
             software: "t", host: "h")
-        machine.maxCheckpointBytes = 1 << 30
+        machine.checkpointSettings.maxBytes = 1 << 30
         journal += machine.start(now: 0).journal
     }
 
@@ -74,11 +74,10 @@ struct CheckpointHarness {
         }
     }
 
-    /// Uploads a whole checkpoint and confirms its commit; returns the actions of the last chunk.
+    /// Uploads a whole checkpoint and confirms its commit; returns the actions of the commit.
     mutating func upload(_ key: TrialKey, step: Int, from peer: PeerID, size: Int = 10) -> CoordinatorActions {
-        var last = CoordinatorActions()
         for chunk in Self.chunks(key, step: step, bytes: (0..<size).map { UInt8(($0 + step) % 256) }) {
-            last = send(.checkpointChunk(chunk), from: peer)
+            _ = send(.checkpointChunk(chunk), from: peer)
         }
         let sha = Self.chunks(key, step: step, bytes: (0..<size).map { UInt8(($0 + step) % 256) })[0].sha256
         return committed(key, file: CheckpointStore.fileName(step: step, sha256: sha))

@@ -297,7 +297,7 @@ extension Harness {
 
     @Test("file entries (study file, --enqueue) already in the log are not enqueued again on a resume; new ones are")
     func fileEntriesDeduplicated() throws {
-        var h = Harness(budget: 10)
+        let h = Harness(budget: 10)
         // Whole numbers, which the log writes as integers: still recognised after a restart.
         let a: Parameters = ["x0": .double(1), "x1": .double(1)]
         let b: Parameters = ["x0": .double(2), "x1": .double(2)]

@@ -15,7 +15,7 @@ import Testing
 
     func sharedHarness() -> CheckpointHarness {
         var h = CheckpointHarness()
-        h.machine.sharedCheckpoints = "/mnt/ckpt"
+        h.machine.checkpointSettings.sharedFolder = "/mnt/ckpt"
         return h
     }
 
