@@ -245,6 +245,7 @@ package final class CoordinatorService {
         snapshot.fromFallback = machine.fallbackCount
         snapshot.staleProposals = machine.staleCount
         snapshot.paused = machine.pausedCount
+        snapshot.stopping = machine.stopRequested
         return snapshot
     }
 }

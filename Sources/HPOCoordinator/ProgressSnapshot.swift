@@ -27,6 +27,9 @@ package struct ProgressSnapshot: Sendable {
     package var staleProposals = 0
     /// Trials paused at a rung by ASHA's promotion form, waiting for a promotion (not done).
     package var paused = 0
+    /// Set while the study stops at a user's request (`stop_study`): why. No trial starts; the
+    /// running ones finish.
+    package var stopping: String?
 
     package init(
         study: String, completed: Int, failed: Int, pruned: Int = 0, running: Int, queued: Int = 0, budget: Int,
@@ -56,9 +59,12 @@ package struct ProgressSnapshot: Sendable {
     /// One line, for example
     /// `branin  done 12/30  running 4  failed 0  best 0.4123 (#7)  workers 4/4 busy  12.3 trials/s  0:05  ~0:08 left`
     /// (with `+N queued` after the running count while workers hold prefetched trials, `paused N`
-    /// after it while trials wait at a rung, and `pruned N` after `failed` once a trial was pruned).
+    /// after it while trials wait at a rung, `pruned N` after `failed` once a trial was pruned, and
+    /// `stopping (REASON)` after the name while a user's stop lets the running trials finish).
     package var line: String {
-        var parts = ["\(study)", "done \(done)/\(budget)", "running \(running - queued)"]
+        var parts = ["\(study)"]
+        if let stopping { parts.append("stopping (\(stopping))") }
+        parts += ["done \(done)/\(budget)", "running \(running - queued)"]
         if queued > 0 { parts.append("+\(queued) queued") }
         if paused > 0 { parts.append("paused \(paused)") }
         parts.append("failed \(failed)")
@@ -75,7 +81,7 @@ package struct ProgressSnapshot: Sendable {
                 rate >= 1 ? String(format: "%.1f trials/s", rate) : String(format: "%.0f trials/h", rate * 3600))
         }
         parts.append(Self.formatDuration(elapsedSeconds))
-        if finishReason == nil, done > 0, done < budget {
+        if finishReason == nil, stopping == nil, done > 0, done < budget {
             // At the pace so far; a study with a wall-time budget may end sooner.
             parts.append("~\(Self.formatDuration(elapsedSeconds / Double(done) * Double(budget - done))) left")
         }

@@ -30,6 +30,14 @@ import Testing
         #expect(snapshot.line.hasPrefix("s  done 10/40  running 2  +4 queued  failed 1  "))
     }
 
+    @Test("a study stopping at a user's request says so and shows no time left")
+    func stopping() {
+        var snapshot = snapshot(completed: 9, failed: 1, elapsed: 20)
+        snapshot.stopping = "stopped by the user: ann"
+        #expect(snapshot.line.hasPrefix("s  stopping (stopped by the user: ann)  done 10/40  running 2  "))
+        #expect(!snapshot.line.contains("left"))
+    }
+
     @Test("a finished study shows no time left, and its summary names the best parameters")
     func finished() {
         let done = snapshot(completed: 40, elapsed: 100, finished: "budget spent")
