@@ -119,11 +119,12 @@ import Testing
             Set(json.keys) == [
                 "schema", "log", "study", "state", "finish_reason", "objective", "budget", "counts", "best", "time",
                 "workers", "top",
-                "placement_warning", "objectives", "constraints", "pareto"
+                "placement_warning", "objectives", "constraints", "pareto", "actions"
             ])
         #expect(json["pareto"] is NSNull, "one objective: no front")
         #expect((json["constraints"] as? [Any])?.isEmpty == true)
         #expect(json["placement_warning"] is NSNull)
+        #expect((json["actions"] as? [Any])?.isEmpty == true)
         #expect(json["schema"] as? Int == 1)
         #expect(json["study"] as? String == "known <study>")
         #expect(json["state"] as? String == "running")
@@ -222,5 +223,66 @@ import Testing
             time: 1002)
         #expect(StudySummary(records: [started, warning, dispatched], top: 1).placementWarning == nil)
         #expect(!StatusText.render(StudySummary(records: KnownLog.records, top: 1)).contains("warning"))
+    }
+}
+
+@Suite struct ActionStatusTests {
+    static func record(_ event: JournalEvent, at time: Double) -> JournalRecord {
+        JournalRecord(event: event, time: time)
+    }
+
+    static let records: [JournalRecord] = [
+        record(
+            .studyStarted(StudyStarted(study: "s", config: KnownLog.config(), software: "0.1.0", host: "box")),
+            at: 1000),
+        record(
+            .trialEnqueued(TrialEnqueued(enqueueID: 1, params: ["x0": .double(1)], origin: "study file s.yaml:9")),
+            at: 1000),
+        record(
+            .controlAction(
+                ControlActionTaken(action: "stop_trial", origin: "hpo serve: page at 127.0.0.1:8080", trial: TrialID(3))
+            ),
+            at: 1010),
+        record(
+            .controlAction(
+                ControlActionTaken(action: "add_budget", origin: "hpo control (uid 7)", trials: 10, budget: 40)),
+            at: 1020)
+    ]
+
+    @Test("hpo status lists what people asked (control actions, enqueued configurations), oldest first, with origins")
+    func statusLines() {
+        let summary = StudySummary(records: Self.records, top: 1)
+        #expect(summary.actions.map(\.action) == ["enqueue", "stop_trial", "add_budget"])
+        let text = StatusText.render(summary)
+        let lines = text.split(separator: "\n").filter { $0.contains("enqueue #1") || $0.contains("stop trial #3") }
+        #expect(lines.count == 2, "\(text)")
+        #expect(lines.first?.hasPrefix("  actions    ") == true, "\(text)")
+        #expect(text.contains("stop trial #3  (hpo serve: page at 127.0.0.1:8080)"))
+        #expect(text.contains("add budget +10 (budget 40)  (hpo control (uid 7))"))
+        #expect(!StatusText.render(StudySummary(records: KnownLog.records, top: 1)).contains("actions"))
+    }
+
+    @Test("past five actions, status says how many came before the last five")
+    func manyActions() {
+        let many = (1...8).map { i in
+            Self.record(
+                .controlAction(ControlActionTaken(action: "add_budget", origin: "u", trials: i, budget: 10 + i)),
+                at: 1000 + Double(i))
+        }
+        let text = StatusText.render(StudySummary(records: [Self.records[0]] + many, top: 1))
+        #expect(text.contains("  actions    3 earlier, then:"), "\(text)")
+        #expect(text.contains("add budget +8 (budget 18)") && !text.contains("add budget +3 "))
+    }
+
+    @Test("status --json has every action with its time, kind, description and origin")
+    func json() throws {
+        let text = try StudySummary(records: Self.records, top: 1).json()
+        let json = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let actions = try #require(json["actions"] as? [[String: Any]])
+        #expect(actions.count == 3)
+        #expect(actions[1]["action"] as? String == "stop_trial")
+        #expect(actions[1]["description"] as? String == "stop trial #3")
+        #expect(actions[1]["origin"] as? String == "hpo serve: page at 127.0.0.1:8080")
+        #expect(actions[1]["time"] as? Double == 1010)
     }
 }

@@ -40,6 +40,8 @@ package struct StudyHistory: Sendable {
     /// The last `placement_warning` (no connected worker can hold a trial), while it stands: no
     /// trial dispatched since, the study not ended.
     package var placementWarning: PlacementWarning?
+    /// What people asked of the study (control actions, enqueued configurations), in log order.
+    package var actions: [UserAction] = []
 
     /// Wall-clock seconds the coordinator ran, summed over its runs.
     package var elapsedSeconds: Double { runs.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) } }
@@ -188,9 +190,12 @@ package struct StudyHistoryFold: Sendable {
             history.resultsDropped += 1
         case .lrRangeTest:
             break  // drawn from `StudyLog.rangeTests`
-        case .trialCheckpoint, .trialResumed, .trialPromoted, .trialEnqueued, .controlListening:
+        case .trialCheckpoint, .trialResumed, .trialPromoted, .controlListening:
             break
+        case .trialEnqueued:
+            if let action = UserAction(record) { history.actions.append(action) }
         case .controlAction(let e):
+            if let action = UserAction(record) { history.actions.append(action) }
             // A user raised the budget through the control address: the study plans that many.
             if e.action == "add_budget", let budget = e.budget { history.config?.budget.trials = budget }
         case .trialPaused(let e):

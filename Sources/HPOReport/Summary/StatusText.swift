@@ -61,6 +61,7 @@ package enum StatusText {
             """
         if let eta = summary.etaSeconds { pace += ", about \(HumanFormat.duration(eta)) left" }
         lines.append("  pace       " + pace)
+        lines += actionLines(summary.actions)
         let w = summary.workers
         let utilisation = w.utilisation.map { HumanFormat.percent($0) } ?? "–"
         if summary.state == .running {
@@ -76,6 +77,17 @@ package enum StatusText {
             lines += table(summary).map { "  " + $0 }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The last few things people asked of the study, newest last, and how many came before.
+    static func actionLines(_ actions: [UserAction], shown: Int = 5) -> [String] {
+        guard !actions.isEmpty else { return [] }
+        var lines: [String] = []
+        if actions.count > shown { lines.append("\(HumanFormat.count(actions.count - shown)) earlier, then:") }
+        for action in actions.suffix(shown) {
+            lines.append("\(HumanFormat.timestamp(action.time))  \(action.description)  (\(action.origin))")
+        }
+        return lines.enumerated().map { ($0 == 0 ? "  actions    " : "             ") + $1 }
     }
 
     static func describe(_ constraint: OutcomeConstraint) -> String {

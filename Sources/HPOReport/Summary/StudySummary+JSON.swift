@@ -26,6 +26,7 @@ private struct StatusDocument: Encodable {
 
     enum Keys: String, CodingKey {
         case schema, log, study, state, objective, objectives, constraints, budget, counts, best, time, workers, top
+        case actions
         case pareto
         case finishReason = "finish_reason"
         case placementWarning = "placement_warning"
@@ -42,6 +43,13 @@ private struct StatusDocument: Encodable {
         try c.encode(summary.state.rawValue, forKey: .state)
         try c.encode(summary.finishReason, forKey: .finishReason)
         try c.encode(summary.placementWarning, forKey: .placementWarning)
+        try c.encode(
+            summary.actions.map { action in
+                Object([
+                    ("time", .double(action.time)), ("action", .string(action.action)),
+                    ("description", .string(action.description)), ("origin", .string(action.origin))
+                ])
+            }, forKey: .actions)
         try c.encode(summary.objective, forKey: .objective)
         try c.encode(summary.objectives, forKey: .objectives)
         try c.encode(summary.constraints, forKey: .constraints)

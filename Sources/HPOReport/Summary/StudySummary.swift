@@ -85,6 +85,8 @@ package struct StudySummary: Hashable, Sendable {
     package var finishReason: String?
     /// Why no connected worker can run the study's trials (`placement_warning`), while it stands.
     package var placementWarning: String?
+    /// What people asked of the study, in log order (`UserAction`).
+    package var actions: [UserAction]
     package var counts: Counts
     package var best: Best?
     /// Log times (seconds since 1970) of the first and the last line.
@@ -120,6 +122,7 @@ package struct StudySummary: Hashable, Sendable {
         state = history.state
         finishReason = history.finishReason
         placementWarning = history.placementWarning?.reason
+        actions = history.actions
         startTime = history.startTime
         asOf = history.asOf
         elapsedSeconds = history.elapsedSeconds

@@ -6,29 +6,12 @@ import HPOReport
 /// who asked, as the coordinator recorded them. The page shows them whether or not it can act.
 enum ActionsSection {
     static func render(_ records: [JournalRecord]) -> Markup? {
-        var rows: [Markup] = []
-        for record in records {
-            let cells: [String]
-            switch record.event {
-            case .controlAction(let e):
-                var what = e.action.replacingOccurrences(of: "_", with: " ")
-                if let trial = e.trial { what += " \(trial)" }
-                if let trials = e.trials { what += " +\(HumanFormat.count(trials))" }
-                if let budget = e.budget { what += " (budget \(HumanFormat.count(budget)))" }
-                cells = [HumanFormat.timestamp(record.time), what, e.origin]
-            case .trialEnqueued(let e):
-                let params = e.params.keys.sorted().map { "\($0)=\(HumanFormat.parameter(e.params[$0]!))" }
-                cells = [
-                    HumanFormat.timestamp(record.time), "enqueue #\(e.enqueueID): " + params.joined(separator: ", "),
-                    e.origin
-                ]
-            default:
-                continue
-            }
-            rows.append(
-                Markup(
-                    "tr", [("data-action", cells[1].split(separator: " ").first.map(String.init) ?? "")],
-                    cells.map { .element(Markup("td", text: $0)) }))
+        let rows = records.compactMap(UserAction.init).map { action in
+            Markup(
+                "tr", [("data-action", action.description.split(separator: " ").first.map(String.init) ?? "")],
+                [HumanFormat.timestamp(action.time), action.description, action.origin].map {
+                    .element(Markup("td", text: $0))
+                })
         }
         guard !rows.isEmpty else { return nil }
         var section = Markup("section", [("id", "section-actions")])
