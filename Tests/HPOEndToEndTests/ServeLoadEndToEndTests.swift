@@ -46,15 +46,13 @@ import Testing
         var seen = [Int](repeating: 0, count: readers.count)
         var tails = [[UInt8]](repeating: [], count: readers.count)
         var peak = before
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
         let allUpdated = waitUntil(within: 180) {
             var fds = readers.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
             guard poll(&fds, nfds_t(fds.count), 200) > 0 else { return false }
             for (i, pfd) in fds.enumerated() where pfd.revents & Int16(POLLIN) != 0 {
-                let count = chunk.withUnsafeMutableBytes { recv(pfd.fd, $0.baseAddress, $0.count, 0) }
-                guard count > 0 else { continue }
+                guard let received = readers[i].receiveAvailable(), !received.isEmpty else { continue }
                 // Each update names the live study once; a tail joins a name split across reads.
-                let bytes = tails[i] + chunk[0..<count]
+                let bytes = tails[i] + received
                 seen[i] += Self.occurrences(of: needle, in: bytes)
                 tails[i] = Array(bytes.suffix(needle.count - 1))
             }

@@ -32,17 +32,31 @@ package final class RawHTTPClient {
 
     /// Sends all of `text`; false when the server closed or reset the connection first.
     @discardableResult
-    package func send(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
+    package func send(_ text: String) -> Bool { send(bytes: Array(text.utf8)) }
+
+    /// Sends all of `bytes`, again where a signal interrupted the call (the test process gets
+    /// SIGCHLD from every child it runs); false when the server closed or reset the connection first.
+    @discardableResult
+    package func send(bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes.withUnsafeBytes {
                 Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
             }
+            if sent < 0 && errno == EINTR { continue }
             if sent <= 0 { return false }
             offset += sent
         }
         return true
+    }
+
+    /// What has arrived, up to 64 KiB (call after `poll` says there is something): nil when the
+    /// server closed or reset the connection, empty when a signal interrupted the call.
+    package func receiveAvailable() -> [UInt8]? {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if count < 0 && errno == EINTR { return [] }
+        return count > 0 ? Array(chunk[0..<count]) : nil
     }
 
     /// Reads until the server closes (true) or `seconds` pass (false), with what arrived.
@@ -54,10 +68,8 @@ package final class RawHTTPClient {
             if left <= 0 { return (String(decoding: received, as: UTF8.self), false) }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             if poll(&pfd, 1, Int32(left * 1000) + 1) <= 0 { continue }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { return (String(decoding: received, as: UTF8.self), true) }  // EOF or reset
-            received += chunk[0..<count]
+            guard let bytes = receiveAvailable() else { return (String(decoding: received, as: UTF8.self), true) }
+            received += bytes
         }
     }
 
@@ -72,10 +84,8 @@ package final class RawHTTPClient {
             if left <= 0 { break }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             if poll(&pfd, 1, Int32(left * 1000) + 1) <= 0 { continue }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { break }  // EOF or reset
-            received += chunk[0..<count]
+            guard let bytes = receiveAvailable() else { break }  // EOF or reset
+            received += bytes
         }
         return String(decoding: received, as: UTF8.self)
     }

@@ -108,23 +108,11 @@ package final class WebSocketClient {
         guard left > 0 else { throw Failure(description: "timed out") }
         var pfd = pollfd(fd: connection.fd, events: Int16(POLLIN), revents: 0)
         guard poll(&pfd, 1, Int32(left * 1000) + 1) > 0 else { return }
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        let count = chunk.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
-        guard count > 0 else { throw Failure(description: "connection closed") }
-        buffer += chunk[0..<count]
+        guard let bytes = connection.receiveAvailable() else { throw Failure(description: "connection closed") }
+        buffer += bytes
     }
 
-    private func sendBytes(_ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes {
-                Glibc.send(connection.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
-            }
-            if sent <= 0 { return false }
-            offset += sent
-        }
-        return true
-    }
+    private func sendBytes(_ bytes: [UInt8]) -> Bool { connection.send(bytes: bytes) }
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
         guard haystack.count >= needle.count else { return nil }
