@@ -246,6 +246,7 @@ package final class CoordinatorService {
         snapshot.staleProposals = machine.staleCount
         snapshot.paused = machine.pausedCount
         snapshot.stopping = machine.stopRequested
+        snapshot.paretoFront = machine.paretoFrontCount
         return snapshot
     }
 }

@@ -43,6 +43,7 @@ extension CoordinatorStateMachine {
         if result.status == .completed, let objective, missingObjective == nil {
             trials[key.trial]?.state = .completed(objective: objective)
             if config.modelsOutcomes { trials[key.trial]?.metrics = result.metrics }
+            noteOnFront(result.metrics)
             completedCount += 1
             // The best is the best feasible trial; a study with several objectives has a front instead.
             let feasible = config.feasibility(of: result.metrics)
@@ -117,5 +118,14 @@ extension CoordinatorStateMachine {
         case _ where entry.attempt != key.attempt: "stale: attempt \(entry.attempt) holds the trial"
         default: "the trial is not running on this worker"
         }
+    }
+
+    /// A completed trial's metrics join the Pareto front of a study with several objectives when
+    /// the trial is feasible and nothing on the front dominates it.
+    mutating func noteOnFront(_ metrics: [String: Double]) {
+        guard config.isMultiObjective, config.feasibility(of: metrics) != false,
+            let losses = config.losses(of: metrics)
+        else { return }
+        paretoFront.insert(losses)
     }
 }

@@ -101,6 +101,8 @@ package struct CoordinatorStateMachine {
     package internal(set) var prunedCount = 0
     /// Trials paused by ASHA's promotion form and not promoted yet (`+Pausing`).
     package internal(set) var pausedCount = 0
+    /// A study with several objectives: the losses of the completed, feasible trials on the front.
+    var paretoFront = ParetoArchive()
     /// Checkpoints: stored, arriving, being sent (`+Checkpoints`).
     var checkpoints = CheckpointBook()
     /// Users' actions through the control address and enqueued configurations (`+Control`).
@@ -236,6 +238,7 @@ package struct CoordinatorStateMachine {
             }
             trials[id] = TrialEntry(
                 parameters: trial.parameters, attempt: trial.attempt, state: state, metrics: trial.metrics)
+            if case .completed = state, let metrics = trial.metrics { noteOnFront(metrics) }
         }
         retryQueue = restored.queue
         checkpoints.stored = restored.checkpoints
@@ -272,6 +275,9 @@ package struct CoordinatorStateMachine {
     /// Of those, the ones computed with every result in.
     package var freshReadyCount: Int { proposals.freshCount(ended: endedCount) }
     package func parameters(of trial: TrialID) -> Parameters? { trials[trial]?.parameters }
+    /// A study with several objectives: how many completed, feasible trials are on the Pareto
+    /// front (no other such trial is as good in every objective and better in one); nil otherwise.
+    package var paretoFrontCount: Int? { config.isMultiObjective ? paretoFront.points.count : nil }
 
     // MARK: - Events
 

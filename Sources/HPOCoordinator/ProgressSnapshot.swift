@@ -30,6 +30,8 @@ package struct ProgressSnapshot: Sendable {
     /// Set while the study stops at a user's request (`stop_study`): why. No trial starts; the
     /// running ones finish.
     package var stopping: String?
+    /// A study with several objectives: the trials on its Pareto front (it has no best trial).
+    package var paretoFront: Int?
 
     package init(
         study: String, completed: Int, failed: Int, pruned: Int = 0, running: Int, queued: Int = 0, budget: Int,
@@ -71,6 +73,8 @@ package struct ProgressSnapshot: Sendable {
         if pruned > 0 { parts.append("pruned \(pruned)") }
         if let bestObjective, let bestTrial {
             parts.append("best \(Self.format(bestObjective)) (\(bestTrial))")
+        } else if let paretoFront {
+            parts.append("front \(paretoFront)")
         } else {
             parts.append("best -")
         }
@@ -104,9 +108,11 @@ package struct ProgressSnapshot: Sendable {
             for (name, value) in (bestParameters ?? [:]).sorted(by: { $0.key < $1.key }) {
                 lines.append("    \(name) = \(value)")
             }
+        } else if let paretoFront {
+            lines.append("  front: \(paretoFront) trial\(paretoFront == 1 ? "" : "s") (`hpo status` lists them)")
         } else if completed > 0 {
-            // Several objectives (a front, not a best) or constraints none of the trials met.
-            lines.append("  best: none (see `hpo status` for the Pareto front or the feasible trials)")
+            // Constraints none of the trials met.
+            lines.append("  best: none (no completed trial meets the constraints)")
         } else {
             lines.append("  best: none (no trial completed)")
         }

@@ -79,3 +79,18 @@ extension StudyConfig {
         }
     }
 }
+
+/// The Pareto front of the points inserted so far (to minimise), kept as points arrive: a point
+/// another one dominates is not kept, and a new point drops the ones it dominates. Equal points
+/// all stay, as in `ParetoFront.nonDominated`.
+package struct ParetoArchive: Sendable {
+    package private(set) var points: [[Double]] = []
+
+    package init() {}
+
+    package mutating func insert(_ point: [Double]) {
+        guard !points.contains(where: { ParetoFront.dominates($0, point) }) else { return }
+        points.removeAll { ParetoFront.dominates(point, $0) }
+        points.append(point)
+    }
+}

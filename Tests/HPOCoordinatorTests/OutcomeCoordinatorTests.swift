@@ -80,4 +80,26 @@ import Testing
                 "objective metric 'latency' missing from the result", "objective metric 'latency' is infinite"
             ])
     }
+
+    @Test("the front's size follows the results (feasible ones, maximised objectives turned), and a restart keeps it")
+    func frontCount() throws {
+        let objectives = [
+            Objective(metric: "loss", direction: .minimize), Objective(metric: "acc", direction: .maximize)
+        ]
+        let config = config(objectives: objectives, constraints: [OutcomeConstraint(metric: "memory_gb", max: 16)])
+        let (machine, records) = run(
+            config,
+            [
+                ["loss": 1, "acc": 0.9, "memory_gb": 1],
+                ["loss": 2, "acc": 0.95, "memory_gb": 1],  // worse loss, better accuracy: on the front too
+                ["loss": 0.1, "acc": 0.99, "memory_gb": 64],  // would dominate both, but infeasible
+                ["loss": 3, "acc": 0.8, "memory_gb": 1]  // dominated by the first
+            ])
+        #expect(machine.paretoFrontCount == 2)
+        let restored = try StudyReplay.restore(records, path: "log", config: config)
+        let resumed = CoordinatorStateMachine(
+            restoring: restored, search: makeSearchStrategy(for: config), software: "test", host: "test")
+        #expect(resumed.paretoFrontCount == 2)
+        #expect(run(self.config(constraints: nil), [["loss": 1]]).0.paretoFrontCount == nil, "one objective: no front")
+    }
 }

@@ -38,6 +38,17 @@ import Testing
         #expect(!snapshot.line.contains("left"))
     }
 
+    @Test("a study with several objectives shows its front's size where others show the best")
+    func front() {
+        var pareto = ProgressSnapshot(
+            study: "s", completed: 9, failed: 0, running: 2, budget: 40, bestTrial: nil, bestObjective: nil,
+            bestParameters: nil, workers: 4, busyWorkers: 3, elapsedSeconds: 20, finishReason: nil)
+        pareto.paretoFront = 4
+        #expect(pareto.line.contains("  failed 0  front 4  workers 3/4 busy"), "\(pareto.line)")
+        pareto.finishReason = "budget spent"
+        #expect(pareto.summary.contains("  front: 4 trials (`hpo status` lists them)"), "\(pareto.summary)")
+    }
+
     @Test("a finished study shows no time left, and its summary names the best parameters")
     func finished() {
         let done = snapshot(completed: 40, elapsed: 100, finished: "budget spent")

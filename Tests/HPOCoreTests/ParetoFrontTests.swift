@@ -64,4 +64,17 @@ import Testing
         #expect(config.feasibility(of: ["m": 1]) == false)
         #expect(config.feasibility(of: ["m": 3, "n": 1]) == false)
     }
+
+    @Test("the archive, fed point by point, keeps exactly the front of all points", arguments: [1, 2, 3])
+    func archiveMatchesFront(seed: UInt64) {
+        var generator = SplitMix64(seed: seed)
+        // Coarse values so that equal points and ties in one coordinate occur.
+        let points = (0..<200).map { _ in (0..<3).map { _ in Double(Int.random(in: 0..<8, using: &generator)) } }
+        var archive = ParetoArchive()
+        for point in points { archive.insert(point) }
+        let front = ParetoFront.nonDominated(points).map { points[$0] }
+        #expect(
+            archive.points.sorted { $0.lexicographicallyPrecedes($1) }
+                == front.sorted { $0.lexicographicallyPrecedes($1) })
+    }
 }
