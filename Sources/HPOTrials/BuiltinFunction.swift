@@ -34,6 +34,7 @@ package struct BuiltinFunction: Sendable {
 
     package static let all: [BuiltinFunction] =
         [branin, hartmann6, rosenbrock, ackley, levy, styblinskiTang, sphere] + paretoFunctions
+        + constrainedFunctions
 
     /// Branin-Hoo on x0 ∈ [-5, 10], x1 ∈ [0, 15]; three global minima of 0.397887.
     package static let branin = BuiltinFunction(
