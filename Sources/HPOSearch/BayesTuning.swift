@@ -25,6 +25,10 @@ package struct BayesTuning: Sendable {
     /// through the coordinator (`hpo bench`, 8 workers, 10 seeds, lie min): Hartmann-6 median
     /// log10 regret 0.02 bare, -1.04 with 1 sd, -1.72 with 0.5 sd; Branin -0.68, -5.04, -5.37.
     package var lieBand: Double? = 0.5
+    /// Outcome constraints while no result is feasible: a pending point's lie for the constraint
+    /// likeliest to break there is its bound pushed this many posterior sds past it (see
+    /// `FeasibilityModel.condition(onPending:lieSDs:)`).
+    package var feasibilityLieSDs = 1.0
     /// Failed trials (crashes, timeouts, NaN) count as the worst value observed so far, so the
     /// model learns to avoid where they happen (see docs/bayes.md, "Failed trials").
     package var imputeFailures = true

@@ -108,6 +108,9 @@ extension BayesianSearch {
         taken += pending
         let feasibility = results.count >= minimumObservations ? fitConstraints(&outcomes, results) : nil
 
+        // The constraint GPs conditioned on `pending[..<conditionedCount]`, from the first model proposal on.
+        var conditioned: FeasibilityModel?
+        var conditionedCount = 0
         var proposals: [Parameters] = []
         for _ in 0..<count {
             var point: [Double]?
@@ -128,10 +131,16 @@ extension BayesianSearch {
                 if let fitted {
                     let feasiblePoints = Set(results.filter(\.feasible).map(\.point))
                     let ranked = fitted.ranked.filter { feasiblePoints.contains($0.point) }
-                    var model = feasibility
-                    model?.probabilityOnly = ranked.isEmpty
+                    if conditioned == nil, var model = feasibility {
+                        model.probabilityOnly = ranked.isEmpty
+                        conditioned = model
+                    }
+                    for pendingPoint in pending.dropFirst(conditionedCount) {
+                        conditioned?.condition(onPending: pendingPoint, lieSDs: tuning.feasibilityLieSDs)
+                    }
+                    conditionedCount = pending.count
                     point = proposeFromModel(
-                        fitted, pending: pending, taken: taken, feasibility: model,
+                        fitted, pending: pending, taken: taken, feasibility: conditioned,
                         feasibleBest: feasibility == nil ? nil : ranked.first?.target ?? 0,
                         feasibleIncumbents: feasibility == nil || ranked.isEmpty ? nil : ranked.map(\.point))
                 }

@@ -21,6 +21,46 @@ struct FeasibilityModel: Sendable {
     /// Probabilities below this count as this, so that log P stays finite.
     static let floor = 1e-300
 
+    /// Conditions every constraint's GP on a pending point (a running trial, or an earlier pick of
+    /// the batch), hyperparameters unchanged: one rank-1 update per constraint.
+    ///
+    /// - While `probabilityOnly` (nothing feasible yet), pessimistically: the pending trial is
+    ///   taken as infeasible, through the constraint the model finds likeliest to break there,
+    ///   whose lie is its bound (or the mean, if already past it) pushed `lieSDs` posterior sds
+    ///   beyond; the others get their mean. P(feasible) near the point drops, so the next pick of
+    ///   the batch goes where the model has not been told anything yet. The kriging believer
+    ///   alone would do the opposite: where the mean is feasible, a smaller variance raises P.
+    /// - Otherwise the kriging believer for every constraint (its mean), as for the objective by
+    ///   default: the expected improvement's own lies spread the batch.
+    mutating func condition(onPending point: [Double], lieSDs: Double) {
+        let predictions = constraints.map { constraint in
+            let p = constraint.process.predict(point, rows: 1)
+            return (mean: p.mean[0], sd: max(p.variance[0], 0).squareRoot())
+        }
+        let blamed =
+            probabilityOnly
+            ? constraints.indices.min { a, b in
+                Self.logInterval(constraints[a], mean: predictions[a].mean, sigma: max(predictions[a].sd, 1e-9))
+                    < Self.logInterval(constraints[b], mean: predictions[b].mean, sigma: max(predictions[b].sd, 1e-9))
+            } : nil
+        for index in constraints.indices {
+            let (mean, sd) = predictions[index]
+            let value = index == blamed ? Self.infeasibleLie(constraints[index], mean: mean, sd: sd, k: lieSDs) : mean
+            constraints[index].process.condition(on: point, value: value)
+        }
+    }
+
+    /// A value `k` sds beyond the bound nearer the mean (beyond the mean, if it is already past it).
+    static func infeasibleLie(_ constraint: Constraint, mean: Double, sd: Double, k: Double) -> Double {
+        switch (constraint.lower, constraint.upper) {
+        case (let lower?, let upper?):
+            return upper - mean <= mean - lower ? max(mean, upper) + k * sd : min(mean, lower) - k * sd
+        case (nil, let upper?): return max(mean, upper) + k * sd
+        case (let lower?, nil): return min(mean, lower) - k * sd
+        case (nil, nil): return mean
+        }
+    }
+
     /// log P(feasible) at each point (flattened rows of the unit-cube encoding).
     func logProbability(_ points: [[Double]]) -> [Double] {
         var total = [Double](repeating: 0, count: points.count)

@@ -60,6 +60,7 @@ import Testing
             distances.append(minimumPairwiseDistance(batch))
         }
         print("min pairwise distance per seed: \(distances.map { String(format: "%.4f", $0) })")
-        #expect(distances.allSatisfy { $0 > 0.05 }, "\(distances)")
+        // Without the lies (before): 0.0019, 0.0023, 0.0000, 0.0021; with them: 0.07 to 0.15.
+        #expect(distances.allSatisfy { $0 > 0.03 }, "\(distances)")
     }
 }
