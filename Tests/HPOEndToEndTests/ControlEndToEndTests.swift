@@ -52,6 +52,19 @@ extension LogSummary {
 
     func log(_ path: String) -> LogSummary? { try? LogSummary(path: path) }
 
+    /// A study of `trials` trials of `stepsScript(steps:)` with a control address on a free
+    /// loopback port: where its log goes, that address, and the coordinator's arguments (to
+    /// start it, and again on the same log).
+    func controlledStudy(_ scratch: Scratch, name: String, trials: Int, steps: Int, workers: Int) throws -> (
+        log: String, endpoint: String, arguments: [String]
+    ) {
+        let script = try stepsScript(scratch, steps: steps)
+        let studyPath = try scratch.write("study.yaml", study(name: name, trials: trials, script: script))
+        let path = scratch.path("results.jsonl")
+        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
+        return (path, endpoint, [studyPath, "--log", path, "--local-workers", "\(workers)", "--control", endpoint])
+    }
+
     /// Runs `hpo control` and returns its exit status and output.
     func control(_ arguments: [String], scratch: Scratch, label: String) throws -> (Int32?, String, String) {
         let process = try RunningProcess("hpo", ["control"] + arguments, scratch: scratch, label: label)
@@ -104,13 +117,9 @@ extension LogSummary {
         // Two trials of 4 s on two workers: the request arrives while they run (it takes a few
         // milliseconds, a loaded machine's process start included; were the study over first, the
         // test would fail, not pass).
-        let script = try stepsScript(scratch, steps: 40)
-        let studyPath = try scratch.write("study.yaml", study(name: "add-budget", trials: 2, script: script))
-        let path = scratch.path("results.jsonl")
-        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
-        let coordinator = try RunningProcess(
-            "hpo-coordinator", [studyPath, "--log", path, "--local-workers", "2", "--control", endpoint],
-            scratch: scratch, label: "coordinator")
+        let (path, endpoint, arguments) = try controlledStudy(
+            scratch, name: "add-budget", trials: 2, steps: 40, workers: 2)
+        let coordinator = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator")
         #expect(waitUntil(within: 60) { !(log(path)?.dispatched.isEmpty ?? true) }, "the study runs")
         let (status, out, err) = try control([endpoint, "add-budget", "2"], scratch: scratch, label: "control")
         #expect(status == 0, "\(out)\(err)")
@@ -127,11 +136,8 @@ extension LogSummary {
     func budgetSurvivesRestart() throws {
         let scratch = try Scratch()
         // Two trials of 2.5 s, one after the other: the request and the SIGINT both land while they run.
-        let script = try stepsScript(scratch, steps: 25)
-        let studyPath = try scratch.write("study.yaml", study(name: "budget-restart", trials: 2, script: script))
-        let path = scratch.path("results.jsonl")
-        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
-        let arguments = [studyPath, "--log", path, "--local-workers", "1", "--control", endpoint]
+        let (path, endpoint, arguments) = try controlledStudy(
+            scratch, name: "budget-restart", trials: 2, steps: 25, workers: 1)
         let first = try RunningProcess("hpo-coordinator", arguments, scratch: scratch, label: "coordinator1")
         #expect(waitUntil(within: 60) { !(log(path)?.dispatched.isEmpty ?? true) }, "the study runs")
         let (status, out, err) = try control([endpoint, "add-budget", "2"], scratch: scratch, label: "control")
@@ -151,14 +157,10 @@ extension LogSummary {
     @Test("hpo control stop-study: the running trials finish and are recorded, nothing new starts, the study ends")
     func stopStudy() throws {
         let scratch = try Scratch()
-        let script = try stepsScript(scratch, steps: 15)
-        let studyPath = try scratch.write("study.yaml", study(name: "stop-study", trials: 20, script: script))
-        let path = scratch.path("results.jsonl")
-        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
+        let (path, endpoint, arguments) = try controlledStudy(
+            scratch, name: "stop-study", trials: 20, steps: 15, workers: 2)
         let coordinator = try RunningProcess(
-            "hpo-coordinator",
-            [studyPath, "--log", path, "--local-workers", "2", "--worker-prefetch", "0", "--control", endpoint],
-            scratch: scratch, label: "coordinator")
+            "hpo-coordinator", arguments + ["--worker-prefetch", "0"], scratch: scratch, label: "coordinator")
         #expect(waitUntil(within: 60) { (log(path)?.dispatched.count ?? 0) >= 2 }, "both workers busy")
         let (status, out, err) = try control([endpoint, "stop-study"], scratch: scratch, label: "control")
         #expect(status == 0 && out.contains("the study is stopping"), "\(out)\(err)")
