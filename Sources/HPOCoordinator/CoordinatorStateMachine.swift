@@ -72,7 +72,8 @@ package struct CoordinatorStateMachine {
     var phase = StudyPhase.notStarted
     /// Seconds the study ran before this coordinator took it over (resume), for the wall-time budget.
     var elapsedBeforeStart: Double = 0
-    /// What the log held when this coordinator took the study over: which worker ran each trial last.
+    /// What the log held when this coordinator took the study over (for `study_resumed`, and which
+    /// worker ran each trial last).
     var resumedFrom: RestoredStudy?
     /// Hellos that named a worker registered on another connection, waiting to see whether that
     /// connection is dead (see `+Identity`). At most one per registered worker.
