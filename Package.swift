@@ -38,7 +38,7 @@ let package = Package(
         // The built-in trainer (an MLP over BLAS on the bundled digits) and the LR range test.
         .target(name: "HPOTraining", dependencies: ["HPOCore", "HPORuntime", "CBLAS", "CCPUFeatures"]),
         // The process runtime of the services: the self-pipe Waker, signals as events (SignalTrap), the monotonic clock.
-        .target(name: "HPORuntime", dependencies: ["CBLAS"]),
+        .target(name: "HPORuntime", dependencies: ["CBLAS", "CCPUFeatures"]),
         // Hand-written JSON for the hot paths: a strict reader and a writer that match JSONDecoder/JSONEncoder.
         .target(name: "HPOJSON", dependencies: ["HPOCore"]),
         // The protocol as types, frames, and the transport seam (+ an in-memory transport).

@@ -43,6 +43,8 @@
 # (each added duration adds as much again; each added trial kind another ~45 min of product runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=benchmarks/lib.sh
+source benchmarks/lib.sh
 
 functions=${FUNCTIONS:-branin,hartmann6,ackley,rosenbrock,levy,styblinski_tang}
 seeds=${SEEDS:-0-9}
@@ -66,7 +68,7 @@ while (($#)); do
         --peers) peers=$2 ;;
         --peer-jobs) peer_jobs=$2 ;;
         --out) out=$2 ;;
-        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) print_usage "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
     shift 2
@@ -75,49 +77,25 @@ run_timeout=${RUN_TIMEOUT:-900}
 peer_timeout=${PEER_TIMEOUT:-1800}
 coordinator_args=${COORDINATOR_ARGS:-}
 
-# "0-2,7" -> "0 1 2 7"
-expand_seeds() {
-    local part list=()
-    IFS=, read -ra parts <<< "$1"
-    for part in "${parts[@]}"; do
-        if [[ $part =~ ^([0-9]+)-([0-9]+)$ ]]; then
-            mapfile -t -O "${#list[@]}" list < <(seq "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
-        elif [[ $part =~ ^[0-9]+$ ]]; then
-            list+=("$part")
-        else
-            echo "bad seed list '$1' (numbers and ranges: 0-2,7)" >&2; exit 2
-        fi
-    done
-    printf '%s\n' "${list[@]}"
-}
-mapfile -t seed_list < <(expand_seeds "$seeds")
-((${#seed_list[@]})) || exit 2
-IFS=, read -ra function_list <<< "$functions"
-IFS=, read -ra strategy_list <<< "$strategies"
-IFS=, read -ra kind_list <<< "$kinds"
-IFS=, read -ra duration_list <<< "$durations"
-IFS=, read -ra peer_list <<< "$peers"
+# Filled by expand_seeds and split_list (benchmarks/lib.sh).
+declare -a seed_list function_list strategy_list kind_list duration_list peer_list
+expand_seeds seed_list "$seeds"
+split_list function_list "$functions"
+split_list strategy_list "$strategies"
+split_list kind_list "$kinds"
+split_list duration_list "$durations"
+split_list peer_list "$peers"
 
 # The exact command, every setting spelled out, for the table's title.
 command="benchmarks/bo-product.sh --functions $functions --seeds $seeds --trials $trials --workers $workers \
 --strategies $strategies --kinds $kinds --durations $durations --peers '$peers'"
 [[ -n $coordinator_args ]] && command="COORDINATOR_ARGS='$coordinator_args' $command"
 
-# shellcheck source=benchmarks/binaries.sh
-source benchmarks/binaries.sh
 hpo_binaries
 # Command trials run this interpreter directly (not a pyenv shim: ~100 ms less per trial).
 python=$(python3 -c 'import sys; print(sys.executable)')
 
-venv=.build-peers-venv
-if ((${#peer_list[@]})); then
-    if [[ ! -x $venv/bin/python ]]; then
-        echo "creating $venv (benchmark-only Python environment for the peers)…" >&2
-        python3 -m venv "$venv"
-    fi
-    echo "installing the peers' pinned packages (benchmarks/bo-peers-requirements.txt) with pip…" >&2
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r benchmarks/bo-peers-requirements.txt >&2
-fi
+if ((${#peer_list[@]})); then peer_venv; fi
 
 mkdir -p "$out"
 runs="$out/runs.jsonl"
@@ -213,7 +191,7 @@ if ((${#peer_list[@]})); then
             read -r peer function seed duration <<< "$task"
             file=$(printf '%s/peers/%05d' "$scratch" "$index")
             if OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 timeout --kill-after=10 "$peer_timeout" \
-                "$venv/bin/python" benchmarks/bo_peers.py --peer "$peer" --function "$function" --seed "$seed" \
+                "$PEER_VENV/bin/python" benchmarks/bo_peers.py --peer "$peer" --function "$function" --seed "$seed" \
                 --trials "$trials" --workers "$workers" --duration "$duration" >"$file.json" 2>"$file.err"; then
                 python3 -c "
 import json, sys

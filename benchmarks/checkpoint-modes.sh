@@ -14,7 +14,8 @@
 # on the same disk as everything else here: a network filesystem adds its own transfer time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source benchmarks/binaries.sh
+# shellcheck source=benchmarks/lib.sh
+source benchmarks/lib.sh
 hpo_binaries
 megabytes=${1:-100}
 count=${2:-3}

@@ -16,6 +16,8 @@
 # benchmarks/bo-product.sh), PEERS (default optuna-tpe-cl,optuna-tpe-mv-cl; empty: none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=benchmarks/lib.sh
+source benchmarks/lib.sh
 
 seeds=0-9 trials=60 workers=4 sleep=0.2 target=0.01
 out=results/conditional-$(date -u +%Y%m%d-%H%M%S)
@@ -27,29 +29,19 @@ while (($#)); do
         --sleep) sleep=$2 ;;
         --target) target=$2 ;;
         --out) out=$2 ;;
-        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) print_usage "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
     shift 2
 done
 peers=${PEERS-optuna-tpe-cl,optuna-tpe-mv-cl}
-IFS=, read -ra peer_list <<< "$peers"
-mapfile -t seed_list < <(
-    IFS=, read -ra parts <<< "$seeds"
-    for part in "${parts[@]}"; do
-        if [[ $part =~ ^([0-9]+)-([0-9]+)$ ]]; then seq "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"; else echo "$part"; fi
-    done)
+declare -a peer_list seed_list  # filled by split_list and expand_seeds (benchmarks/lib.sh)
+split_list peer_list "$peers"
+expand_seeds seed_list "$seeds"
 command="benchmarks/conditional.sh --seeds $seeds --trials $trials --workers $workers --sleep $sleep --target $target"
 
-# shellcheck source=benchmarks/binaries.sh
-source benchmarks/binaries.sh
 hpo_binaries
-venv=.build-peers-venv
-if ((${#peer_list[@]})); then
-    [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-        "$(grep '^optuna==' benchmarks/bo-peers-requirements.txt)" >&2
-fi
+if ((${#peer_list[@]})); then peer_venv optuna; fi
 
 mkdir -p "$out"
 runs="$out/runs.jsonl"
@@ -73,7 +65,7 @@ for seed in "${seed_list[@]}"; do
         echo "$strategy seed $seed: best $(tail -1 "$runs" | python3 -c 'import json,sys; v=json.load(sys.stdin)["values"]; print(min(v) if v else "-")'), $((SECONDS - start)) s" >&2
     done
     for peer in "${peer_list[@]}"; do
-        OPENBLAS_NUM_THREADS=1 "$venv/bin/python" benchmarks/conditional.py peer --peer "$peer" --seed "$seed" \
+        OPENBLAS_NUM_THREADS=1 "$PEER_VENV/bin/python" benchmarks/conditional.py peer --peer "$peer" --seed "$seed" \
             --trials "$trials" --workers "$workers" >> "$runs"
         echo "$peer seed $seed: best $(tail -1 "$runs" | python3 -c 'import json,sys; print(min(json.load(sys.stdin)["values"]))')" >&2
     done

@@ -17,6 +17,8 @@
 #   SEEDS=0-1 TRIALS=6 benchmarks/digits-bayes-vs-random.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=benchmarks/lib.sh
+source benchmarks/lib.sh
 
 seeds=${SEEDS:-0-4}
 workers=${WORKERS:-2}
@@ -30,7 +32,7 @@ while (($#)); do
         --trials) trials=$2 ;;
         --study) study=$2 ;;
         --out) out=$2 ;;
-        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) print_usage "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
     shift 2
@@ -38,21 +40,10 @@ done
 run_timeout=${RUN_TIMEOUT:-1800}
 [[ -z $trials || $trials =~ ^[1-9][0-9]*$ ]] || { echo "--trials: a positive integer" >&2; exit 2; }
 
-seed_list=()
-IFS=, read -ra parts <<< "$seeds"
-for part in "${parts[@]}"; do
-    if [[ $part =~ ^([0-9]+)-([0-9]+)$ ]]; then
-        mapfile -t -O "${#seed_list[@]}" seed_list < <(seq "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
-    elif [[ $part =~ ^[0-9]+$ ]]; then
-        seed_list+=("$part")
-    else
-        echo "bad seed list '$seeds' (numbers and ranges: 0-2,7)" >&2; exit 2
-    fi
-done
+declare -a seed_list  # filled by expand_seeds (benchmarks/lib.sh)
+expand_seeds seed_list "$seeds"
 command="benchmarks/digits-bayes-vs-random.sh --seeds $seeds --workers $workers${trials:+ --trials $trials} --study $study"
 
-# shellcheck source=benchmarks/binaries.sh
-source benchmarks/binaries.sh
 hpo_binaries
 
 mkdir -p "$out"

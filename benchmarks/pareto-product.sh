@@ -19,6 +19,8 @@
 # About 10 s per product run on the 2-core test machine (60 runs for the defaults), 1-5 s per peer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=benchmarks/lib.sh
+source benchmarks/lib.sh
 
 problems=${PROBLEMS:-zdt1,zdt2,dtlz2}
 seeds=${SEEDS:-0-9}
@@ -34,30 +36,19 @@ while (($#)); do
         --workers) workers=$2 ;;
         --sleep) sleep_s=$2 ;;
         --out) out=$2 ;;
-        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) print_usage "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
     shift 2
 done
-IFS=, read -ra problem_list <<< "$problems"
-if [[ $seeds =~ ^([0-9]+)-([0-9]+)$ ]]; then
-    mapfile -t seed_list < <(seq "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
-else
-    IFS=, read -ra seed_list <<< "$seeds"
-fi
+declare -a problem_list seed_list  # filled by split_list and expand_seeds (benchmarks/lib.sh)
+split_list problem_list "$problems"
+expand_seeds seed_list "$seeds"
 command="benchmarks/pareto-product.sh --problems $problems --seeds $seeds --trials $trials --workers $workers \
 --sleep $sleep_s"
 
-# shellcheck source=benchmarks/binaries.sh
-source benchmarks/binaries.sh
-if [[ -z ${HPO_BIN_DIR:-} ]]; then swift build -c release --product hpo >&2; fi
-hpo_binaries
-venv=.build-peers-venv
-if [[ ! -x $venv/bin/python ]]; then
-    echo "creating $venv (benchmark-only Python environment for the peers)…" >&2
-    python3 -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r benchmarks/bo-peers-requirements.txt >&2
+hpo_binaries hpo
+peer_venv optuna
 
 mkdir -p "$out"
 runs="$out/runs.jsonl"
@@ -82,7 +73,7 @@ for problem in "${problem_list[@]}"; do
                 --status "$scratch/$name.status.json" --meta "$meta" | tee -a "$runs" >&2
         done
         for peer in nsga2 motpe; do
-            "$venv/bin/python" benchmarks/pareto_bench.py peer --peer "$peer" --problem "$problem" --seed "$seed" \
+            "$PEER_VENV/bin/python" benchmarks/pareto_bench.py peer --peer "$peer" --problem "$problem" --seed "$seed" \
                 --trials "$trials" --workers "$workers" | tee -a "$runs" >&2
         done
     done

@@ -12,6 +12,8 @@
 # benchmarks/bo-product.sh. The table goes to stdout and to OUT/table.md (--out DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=benchmarks/lib.sh
+source benchmarks/lib.sh
 seeds=0-5 earlier=20 trials=40 workers=4 sleep=0.2 target=0.1
 out=results/warm-start-$(date -u +%Y%m%d-%H%M%S)
 while (($#)); do
@@ -23,19 +25,14 @@ while (($#)); do
         --sleep) sleep=$2 ;;
         --target) target=$2 ;;
         --out) out=$2 ;;
-        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) print_usage "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
     shift 2
 done
-mapfile -t seed_list < <(
-    IFS=, read -ra parts <<< "$seeds"
-    for part in "${parts[@]}"; do
-        if [[ $part =~ ^([0-9]+)-([0-9]+)$ ]]; then seq "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"; else echo "$part"; fi
-    done)
+declare -a seed_list  # filled by expand_seeds (benchmarks/lib.sh)
+expand_seeds seed_list "$seeds"
 command="benchmarks/warm-start.sh --seeds $seeds --earlier $earlier --trials $trials --workers $workers --sleep $sleep --target $target"
-# shellcheck source=benchmarks/binaries.sh
-source benchmarks/binaries.sh
 hpo_binaries
 mkdir -p "$out"
 scratch=$(mktemp -d)

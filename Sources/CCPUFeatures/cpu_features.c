@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "cpu_features.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -44,4 +45,20 @@ hpo_cpu_features hpo_read_cpu_features(void) {
     return f;
 }
 
+#endif
+
+#if defined(__linux__)
+#include <sched.h>
+
+int hpo_affinity_cpus(int pid) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(pid, sizeof(set), &set) != 0) return 0;
+    return CPU_COUNT(&set);
+}
+#else
+int hpo_affinity_cpus(int pid) {
+    (void)pid;
+    return 0;
+}
 #endif

@@ -6,9 +6,10 @@ import HPOWire
 ///
 /// Every trial of a study asks the same (`trial.resources`, `trial.labels`), so what a worker can
 /// hold is one number, fixed when it registers: its slots, fewer when each trial takes GPUs of
-/// its own (4 GPUs, 2 per trial: 2 at once), none when it lacks GPUs or a label. The worker's
-/// entry gets that number as its slots, so dispatch, prefetch and the counts need nothing else;
-/// the worker itself picks which devices each trial gets (`GPUAllocator`).
+/// its own (4 GPUs, 2 per trial: 2 at once; only GPUs with `gpu_memory_gb` count) or cores, none
+/// when it lacks GPUs, cores or a label. The worker's entry gets that number as its slots, so
+/// dispatch, prefetch and the counts need nothing else; the worker itself picks which devices
+/// each trial gets (`GPUAllocator`, among those with enough memory).
 struct PlacementState {
     /// Why each connected worker that can hold no trial cannot (by peer; entries of peers no
     /// longer connected are ignored).
@@ -22,8 +23,18 @@ extension CoordinatorStateMachine {
     /// if none. Resources out of bounds count as none announced (the codec already dropped them).
     func trialCapacity(of hello: Hello) -> TrialCapacity {
         let resources = hello.resources.flatMap { WireBounds.violation(in: $0) == nil ? $0 : nil }
-        return config.trial.capacity(
-            slots: hello.slots, gpus: resources?.gpus.count ?? 0, labels: Set(resources?.labels ?? []))
+        let capacity = config.trial.capacity(
+            slots: hello.slots, gpuMemoryMiB: resources?.gpus.map(\.memoryMiB) ?? [], cores: resources?.cores,
+            labels: Set(resources?.labels ?? []))
+        // A worker that predates `gpu_memory_gb` would hand out its small GPUs too.
+        guard case .trials = capacity, let resources, !resources.gpuMemoryAware,
+            let request = config.trial.resources, let gigabytes = request.gpuMemoryGB,
+            config.trial.gpusPerTrial(workerGPUs: resources.gpus.count) > 0,
+            resources.gpus.contains(where: { !request.admits(gpuMemoryMiB: $0.memoryMiB) })
+        else { return capacity }
+        return .never(
+            reason: "has GPUs below \(ResourceRequest.describe(gigabytes: gigabytes)) and an hpo-worker that "
+                + "predates gpu_memory_gb (it could give a trial one of them): upgrade it")
     }
 
     /// Notes the worker registered on `peer` and what it can hold.
@@ -66,18 +77,26 @@ extension CoordinatorStateMachine {
             .placementWarning(
                 PlacementWarning(
                     reason: WireBounds.truncated(reason, maxBytes: WireLimits.maxReasonBytes), gpus: request?.gpus,
-                    labels: request?.labels ?? [], workers: mismatches)))
+                    gpuMemoryGB: request?.gpuMemoryGB, cores: request?.cores, labels: request?.labels ?? [],
+                    workers: mismatches)))
         return actions
     }
 
-    /// What a trial needs, in words: `2 GPUs and labels a100`, `1 GPU where there are GPUs`.
+    /// What a trial needs, in words: `2 GPUs with ≥ 40 GB and 8 cores and labels a100`,
+    /// `1 GPU where there are GPUs`.
     var needs: String {
         var parts: [String] = []
+        let memory = config.trial.resources?.gpuMemoryGB.map { " with ≥ \(ResourceRequest.describe(gigabytes: $0))" }
         switch config.trial.resources?.gpus {
-        case let gpus?: parts.append("\(gpus) GPU\(gpus == 1 ? "" : "s")")
+        case let gpus?: parts.append("\(gpus) GPU\(gpus == 1 ? "" : "s")" + (gpus > 0 ? memory ?? "" : ""))
         case nil:
-            if case .command = config.trial.program { parts.append("1 GPU where there are GPUs") }
+            if let memory {
+                parts.append("1 GPU" + memory)
+            } else if case .command = config.trial.program {
+                parts.append("1 GPU where there are GPUs")
+            }
         }
+        if let cores = config.trial.resources?.cores { parts.append("\(cores) core\(cores == 1 ? "" : "s")") }
         let labels = config.trial.resources?.labels ?? []
         if !labels.isEmpty { parts.append("label\(labels.count == 1 ? "" : "s") \(labels.joined(separator: ", "))") }
         return parts.isEmpty ? "nothing in particular" : parts.joined(separator: " and ")

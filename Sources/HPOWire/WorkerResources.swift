@@ -26,24 +26,41 @@ package struct GPUDevice: Hashable, Sendable, Codable {
 /// cores, its labels. The coordinator gives a worker only trials it can hold (`TrialSpec.capacity`).
 package struct WorkerResources: Hashable, Sendable, Codable {
     package var gpus: [GPUDevice]
-    /// CPU cores the worker's process may use (for the log; nothing is placed by cores yet).
+    /// CPU cores the worker's process may use: a study's `resources.cores` per trial count against them.
     package var cores: Int?
     /// `hpo-worker --label`: what a study's `trial.labels` are matched against.
     package var labels: [String]
+    /// The worker gives a trial that asks `gpu_memory_gb` only GPUs with that much memory
+    /// (`"gpu_memory_aware": true`; absent from workers that predate it, which ignore the request).
+    package var gpuMemoryAware: Bool
 
-    package init(gpus: [GPUDevice] = [], cores: Int? = nil, labels: [String] = []) {
+    package init(gpus: [GPUDevice] = [], cores: Int? = nil, labels: [String] = [], gpuMemoryAware: Bool = false) {
         self.gpus = gpus
         self.cores = cores
         self.labels = labels
+        self.gpuMemoryAware = gpuMemoryAware
     }
 
-    enum CodingKeys: String, CodingKey { case gpus, cores, labels }
+    enum CodingKeys: String, CodingKey {
+        case gpus, cores, labels
+        case gpuMemoryAware = "gpu_memory_aware"
+    }
 
     package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         gpus = try container.decodeIfPresent([GPUDevice].self, forKey: .gpus) ?? []
         cores = try container.decodeIfPresent(Int.self, forKey: .cores)
         labels = try container.decodeIfPresent([String].self, forKey: .labels) ?? []
+        gpuMemoryAware = try container.decodeIfPresent(Bool.self, forKey: .gpuMemoryAware) ?? false
+    }
+
+    /// `gpu_memory_aware` only when true, so that the hello of a worker that is not reads as before.
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(gpus, forKey: .gpus)
+        try container.encodeIfPresent(cores, forKey: .cores)
+        try container.encode(labels, forKey: .labels)
+        if gpuMemoryAware { try container.encode(true, forKey: .gpuMemoryAware) }
     }
 }
 
@@ -55,7 +72,7 @@ extension WireLimits {
     package static let maxGPUUUIDBytes = 128
     package static let maxGPUMemoryMiB = 1 << 30
     /// `hello.resources.cores`: 1…2²⁰.
-    package static let maxCores = 1 << 20
+    package static let maxCores = ResourceRequest.maxCores
 }
 
 extension WireBounds {
@@ -95,10 +112,19 @@ extension WireBounds {
     }
 
     /// Why a study's resource request (`assign.spec.resources`) is out of bounds, or nil: the
-    /// bounds of the study file (`gpus` 0…256, at most 64 valid labels).
+    /// bounds of the study file (`gpus` 0…256, `gpu_memory_gb` finite, above 0 and at most 2²⁰,
+    /// `cores` 1…2²⁰, at most 64 valid labels).
     package static func violation(in request: ResourceRequest) -> String? {
         if let gpus = request.gpus, !(0...ResourceRequest.maxGPUs).contains(gpus) {
             return "resources.gpus \(gpus) is not in 0...\(ResourceRequest.maxGPUs)"
+        }
+        if let memory = request.gpuMemoryGB,
+            !(memory.isFinite && memory > 0 && memory <= ResourceRequest.maxGPUMemoryGB)
+        {
+            return "resources.gpu_memory_gb \(memory) is not above 0 and at most \(Int(ResourceRequest.maxGPUMemoryGB))"
+        }
+        if let cores = request.cores, !(1...ResourceRequest.maxCores).contains(cores) {
+            return "resources.cores \(cores) is not in 1...\(ResourceRequest.maxCores)"
         }
         guard request.labels.count <= ResourceRequest.maxLabels else {
             return "\(request.labels.count) labels, more than \(ResourceRequest.maxLabels)"

@@ -23,20 +23,31 @@ package struct GPUAllocator: Hashable, Sendable {
     /// GPUs one trial of `spec` takes here.
     package func needed(by spec: TrialSpec) -> Int { max(spec.gpusPerTrial(workerGPUs: total), 0) }
 
-    /// Whether a trial of `spec` could start now.
-    package func canStart(_ spec: TrialSpec) -> Bool { needed(by: spec) <= free.count }
-
-    /// Why a trial of `spec` can never run here (it needs more GPUs than the worker has), or nil.
-    package func neverFits(_ spec: TrialSpec) -> String? {
-        let needed = needed(by: spec)
-        guard needed > total else { return nil }
-        return "the trial needs \(needed) GPU\(needed == 1 ? "" : "s") and this worker has \(total)"
+    /// The devices a trial of `spec` may be given: all of them, or with `gpu_memory_gb` only those
+    /// known to have that much memory.
+    func fitting(_ devices: [GPUDevice], for spec: TrialSpec) -> [GPUDevice] {
+        guard let request = spec.resources else { return devices }
+        return devices.filter { request.admits(gpuMemoryMiB: $0.memoryMiB) }
     }
 
-    /// Gives `key` the lowest free devices it needs; the caller checked `canStart`.
+    /// Whether a trial of `spec` could start now.
+    package func canStart(_ spec: TrialSpec) -> Bool { needed(by: spec) <= fitting(free, for: spec).count }
+
+    /// Why a trial of `spec` can never run here (it needs more GPUs, or more with enough memory,
+    /// than the worker has), or nil.
+    package func neverFits(_ spec: TrialSpec) -> String? {
+        let needed = needed(by: spec)
+        let fitting = fitting(devices ?? [], for: spec).count
+        guard needed > fitting else { return nil }
+        let memory = spec.resources?.gpuMemoryGB.map { " with ≥ \(ResourceRequest.describe(gigabytes: $0))" } ?? ""
+        return "the trial needs \(needed) GPU\(needed == 1 ? "" : "s")\(memory) and this worker has \(fitting)"
+    }
+
+    /// Gives `key` the lowest free devices it needs among those it may be given; the caller
+    /// checked `canStart`.
     @discardableResult
     package mutating func allocate(_ key: TrialKey, spec: TrialSpec) -> [GPUDevice] {
-        let devices = Array(free.prefix(needed(by: spec)))
+        let devices = Array(fitting(free, for: spec).prefix(needed(by: spec)))
         held[key] = devices
         return devices
     }

@@ -17,8 +17,10 @@ package struct WorkerIdentity: Hashable, Sendable {
     package var labels: [String] = []
     package var cores: Int? = nil
 
-    /// What the hello announces besides the slots.
-    package var resources: WorkerResources { WorkerResources(gpus: gpus ?? [], cores: cores, labels: labels) }
+    /// What the hello announces besides the slots (`GPUAllocator` honours `gpu_memory_gb`).
+    package var resources: WorkerResources {
+        WorkerResources(gpus: gpus ?? [], cores: cores, labels: labels, gpuMemoryAware: true)
+    }
 
     package init(name: String, host: String, pid: Int32, slots: Int, software: String, prefetch: Int = 0) {
         self.name = name

@@ -50,6 +50,13 @@ struct WorkerCommand: ParsableCommand {
     var labels: [String] = []
 
     @Option(
+        help: """
+            The CPU cores trials may use, against which a study's resources.cores count (default: the cores \
+            this process may run on, from its CPU affinity).
+            """)
+    var cores: Int?
+
+    @Option(
         help:
             """
             Trials to keep queued beyond the slots, started the moment a slot frees (0: ask for each one when a \
@@ -117,6 +124,9 @@ struct WorkerCommand: ParsableCommand {
         if let slots { guard slots >= 1 else { throw ValidationError("--slots must be at least 1") } }
         do { _ = try GPUSelection(parsing: gpus) } catch { throw ValidationError(error.description) }
         _ = try labelList()
+        if let cores, !(1...WireLimits.maxCores).contains(cores) {
+            throw ValidationError("--cores must be between 1 and \(WireLimits.maxCores)")
+        }
         guard (0...16).contains(prefetch) else { throw ValidationError("--prefetch must be between 0 and 16") }
         guard (curveKey == nil) == (serverKey == nil) else {
             throw ValidationError(
@@ -147,7 +157,7 @@ struct WorkerCommand: ParsableCommand {
             software: HPOVersion.current, prefetch: prefetch)
         identity.gpus = devices
         identity.labels = try labelList()
-        identity.cores = ProcessInfo.processInfo.activeProcessorCount
+        identity.cores = cores ?? UsableCores.count()
 
         let curve = try curveSettings()
         let scratchRoot: String

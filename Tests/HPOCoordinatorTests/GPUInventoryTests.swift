@@ -125,4 +125,40 @@ import Testing
         #expect(GPUAllocator(devices: nil).environment(for: a).isEmpty)
         #expect(GPUAllocator(devices: nil).neverFits(two) == "the trial needs 2 GPUs and this worker has 0")
     }
+
+    @Test("gpu_memory_gb: a trial gets only devices with that much memory, never a small or unknown one")
+    func allocatorMemory() {
+        // nvidia-smi order: two 16 GB V100s first, then two 80 GB A100s, then one of unknown memory.
+        var gpus = GPUAllocator(devices: [
+            GPUDevice(id: "0", memoryMiB: 16384), GPUDevice(id: "1", memoryMiB: 16384),
+            GPUDevice(id: "2", memoryMiB: 81920), GPUDevice(id: "3", memoryMiB: 81920), GPUDevice(id: "4")
+        ])
+        var big = TrialSpec(program: .command(["x"]))
+        big.resources = ResourceRequest(gpuMemoryGB: 40)
+        let a = TrialKey(trial: TrialID(1), attempt: 1)
+        let b = TrialKey(trial: TrialID(2), attempt: 1)
+        #expect(gpus.needed(by: big) == 1)
+        #expect(gpus.neverFits(big) == nil)
+        #expect(gpus.allocate(a, spec: big).map(\.id) == ["2"])
+        #expect(gpus.allocate(b, spec: big).map(\.id) == ["3"])
+        #expect(gpus.environment(for: b)["CUDA_VISIBLE_DEVICES"] == "3")
+        // Three devices are free, none of them big enough.
+        #expect(gpus.free.map(\.id) == ["0", "1", "4"])
+        #expect(!gpus.canStart(big))
+        gpus.release(a)
+        #expect(gpus.canStart(big))
+        // Two per trial: only the two A100s qualify; three never fit here, and the reason says so.
+        var two = big
+        two.resources?.gpus = 2
+        gpus.release(b)
+        #expect(gpus.allocate(a, spec: two).map(\.id) == ["2", "3"])
+        var three = big
+        three.resources?.gpus = 3
+        #expect(gpus.neverFits(three) == "the trial needs 3 GPUs with ≥ 40 GB and this worker has 2")
+        // Without a memory request every device serves, lowest first.
+        gpus.release(a)
+        var any = TrialSpec(program: .command(["x"]))
+        any.resources = ResourceRequest(gpus: 2)
+        #expect(gpus.allocate(b, spec: any).map(\.id) == ["0", "1"])
+    }
 }

@@ -9,12 +9,13 @@ import Testing
 /// worker can serve says so (`placement_warning`).
 @Suite struct PlacementTests {
     static func config(
-        gpus: Int?, labels: [String] = [], program: TrialProgram = .command(["train", "--x={x0}"]), budget: Int = 20
+        gpus: Int?, gpuMemoryGB: Double? = nil, cores: Int? = nil, labels: [String] = [],
+        program: TrialProgram = .command(["train", "--x={x0}"]), budget: Int = 20
     )
         -> StudyConfig
     {
         var spec = TrialSpec(program: program)
-        let request = ResourceRequest(gpus: gpus, labels: labels)
+        let request = ResourceRequest(gpus: gpus, gpuMemoryGB: gpuMemoryGB, cores: cores, labels: labels)
         spec.resources = request.isEmpty ? nil : request
         return StudyConfig(
             name: "gpus", objective: Objective(metric: "objective", direction: .minimize),
@@ -150,5 +151,62 @@ import Testing
         #expect(study.machine.placementProblem(of: PeerID([1])) == "has 0 GPUs, a trial needs 1")
         let twice = WorkerResources(gpus: [GPUDevice(id: "0"), GPUDevice(id: "0")])
         #expect(study.hello(2, slots: 4, gpus: 0, resources: twice).isEmpty)
+    }
+
+    /// A worker's resources: GPUs of these sizes (MiB), these cores, aware of `gpu_memory_gb`.
+    static func mixed(_ memory: [Int], cores: Int = 64, aware: Bool = true) -> WorkerResources {
+        WorkerResources(
+            gpus: memory.enumerated().map { GPUDevice(id: "\($0.offset)", memoryMiB: $0.element) }, cores: cores,
+            gpuMemoryAware: aware)
+    }
+
+    @Test("gpu_memory_gb: only GPUs with that much memory count; too few anywhere is a placement_warning")
+    func gpuMemory() {
+        var study = Study(Self.config(gpus: 2, gpuMemoryGB: 40))
+        let small = Self.mixed([16384, 16384, 16384, 16384])
+        #expect(study.hello(1, slots: 4, gpus: 0, resources: small).isEmpty)
+        #expect(study.machine.placementProblem(of: PeerID([1])) == "has 0 GPUs with ≥ 40 GB, a trial needs 2")
+        #expect(study.hello(2, slots: 4, gpus: 0, resources: Self.mixed([81920, 16384, 16384, 16384])).isEmpty)
+        #expect(study.machine.placementProblem(of: PeerID([2])) == "has 1 GPU with ≥ 40 GB, a trial needs 2")
+        #expect(study.warnings.count == 1)
+        let warning = study.warnings[0]
+        #expect(warning.gpus == 2 && warning.gpuMemoryGB == 40 && warning.cores == nil)
+        #expect(
+            warning.reason.hasPrefix(
+                "no connected worker can run this study's trials (each needs 2 GPUs with ≥ 40 GB); "
+                    + "w1: has 0 GPUs with ≥ 40 GB, a trial needs 2"),
+            "\(warning.reason)")
+        // 4 big and 4 small GPUs, 8 slots: the big ones hold 2 trials of 2.
+        let big = Self.mixed([81920, 16384, 81920, 16384, 81920, 16384, 81559, 16384])
+        #expect(study.hello(3, slots: 8, gpus: 0, resources: big).count == 2)
+        #expect(study.journal.contains { if case .workerJoined(let e) = $0 { e.slots == 2 } else { false } })
+        #expect(study.machine.placementProblem(of: PeerID([3])) == nil)
+    }
+
+    @Test("a worker that predates gpu_memory_gb gets such trials only when every GPU it has is big enough")
+    func memoryUnawareWorker() {
+        var study = Study(Self.config(gpus: nil, gpuMemoryGB: 40))
+        let old = Self.mixed([81920, 16384], aware: false)
+        #expect(study.hello(1, slots: 2, gpus: 0, resources: old).isEmpty)
+        #expect(
+            study.machine.placementProblem(of: PeerID([1]))
+                == "has GPUs below 40 GB and an hpo-worker that predates gpu_memory_gb (it could give a trial one of "
+                + "them): upgrade it")
+        #expect(study.hello(2, slots: 4, gpus: 0, resources: Self.mixed([81920, 81920], aware: false)).count == 2)
+    }
+
+    @Test("cores: a worker holds cores / cores-per-trial at most; one with too few holds none, and says why")
+    func cores() {
+        var study = Study(Self.config(gpus: 0, cores: 8))
+        #expect(study.hello(1, slots: 8, gpus: 0, resources: Self.mixed([], cores: 4)).isEmpty)
+        #expect(study.machine.placementProblem(of: PeerID([1])) == "has 4 cores, a trial needs 8")
+        #expect(study.warnings.count == 1)
+        #expect(study.warnings[0].cores == 8)
+        #expect(study.warnings[0].reason.contains("(each needs 0 GPUs and 8 cores); w1: has 4 cores, a trial needs 8"))
+        #expect(study.hello(2, slots: 8, gpus: 0, resources: Self.mixed([], cores: 20)).count == 2)
+        // A hello without resources (an old worker) announces no cores.
+        let old = Hello(name: "old", host: "h", pid: 1, slots: 3, software: "0.0.9")
+        _ = study.machine.received(.hello(old), from: PeerID([3]), now: 0)
+        #expect(study.machine.placementProblem(of: PeerID([3])) == "announces no cores, a trial needs 8")
     }
 }

@@ -45,7 +45,8 @@ import Testing
         #expect(
             hello.resources
                 == WorkerResources(
-                    gpus: [GPUDevice(id: "0", uuid: "GPU-a", memoryMiB: 81920)], cores: 8, labels: ["a100"]))
+                    gpus: [GPUDevice(id: "0", uuid: "GPU-a", memoryMiB: 81920)], cores: 8, labels: ["a100"],
+                    gpuMemoryAware: true))
     }
 
     @Test("four GPUs, four slots, one GPU per trial: four different devices; the fifth waits for a free one")

@@ -18,6 +18,20 @@ import Testing
         echo "3, GPU-f0e1d2c3-b4a5-9687-7869-5a4b3c2d1e0f, 81920 MiB"
         """
 
+    /// The worker's log line for `fakeNvidiaSMI`'s devices.
+    static let fourGPUsNote = "GPUs 0 (81920 MiB), 1 (81920 MiB), 2 (81920 MiB), 3 (81920 MiB) (nvidia-smi lists 4)"
+
+    /// A host of mixed sizes: 16 GB T4s (15360 MiB) at indices 0 and 2, 80 GB A100s at 1 and 3.
+    static let mixedNvidiaSMI = """
+        #!/bin/sh
+        [ "$*" = "--query-gpu=index,uuid,memory.total --format=csv,noheader" ] ||
+          { echo "unexpected arguments: $*" >&2; exit 9; }
+        echo "0, GPU-3e1c7a52-9b0d-4f6e-8a21-5c4d3b2a1f00, 15360 MiB"
+        echo "1, GPU-1f2e3d4c-5b6a-7980-a1b2-c3d4e5f60718, 81920 MiB"
+        echo "2, GPU-7b6a5c4d-3e2f-1a0b-9c8d-7e6f5a4b3c2d, 15360 MiB"
+        echo "3, GPU-f0e1d2c3-b4a5-9687-7869-5a4b3c2d1e0f, 81920 MiB"
+        """
+
     /// A trial: records its devices and times in `record-TRIAL`. The first `together` trials
     /// (created first, so dispatched in the first wave) wait until that many have started, with
     /// a deadline: if the worker ran fewer at once, they fail and so does the test.
@@ -54,14 +68,15 @@ import Testing
     /// Runs a study of `trials` trials of `trialYAML` against one `hpo-worker` (default `--gpus
     /// auto`, no `--slots`) that finds the fake GPUs; returns each trial's record.
     /// With `localWorkers`, the coordinator starts that many workers itself (`--local-workers`).
-    /// Or `workers` worker processes, each with `workerArguments`.
+    /// Or `workers` worker processes, each with `workerArguments`. `nvidiaSMI` is the fake's
+    /// script, `gpuNote` what each worker must log about the GPUs it found.
     func run(
         trials: Int, together: Int, resources: String, scratch: Scratch, localWorkers: Int? = nil, workers: Int = 1,
-        workerArguments: [String] = []
+        workerArguments: [String] = [], nvidiaSMI: String = Self.fakeNvidiaSMI, gpuNote: String = Self.fourGPUsNote
     ) throws -> [Record] {
         let bin = scratch.path("bin")
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        for (name, text) in [("nvidia-smi", Self.fakeNvidiaSMI), ("trial.sh", Self.trialScript)] {
+        for (name, text) in [("nvidia-smi", nvidiaSMI), ("trial.sh", Self.trialScript)] {
             let path = try scratch.write("bin/\(name)", text)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
         }
@@ -104,9 +119,7 @@ import Testing
             #expect(coordinator.waitForExit(within: 120) == 0, "coordinator stderr:\n\(coordinator.stderr)")
             for worker in processes {
                 #expect(worker.waitForExit(within: 20) == 0, "worker stderr:\n\(worker.stderr)")
-                #expect(
-                    worker.stderr.contains(
-                        "GPUs 0 (81920 MiB), 1 (81920 MiB), 2 (81920 MiB), 3 (81920 MiB) (nvidia-smi lists 4)"))
+                #expect(worker.stderr.contains(gpuNote), "worker stderr:\n\(worker.stderr)")
             }
         }
         let summary = try LogSummary(path: log)
@@ -171,6 +184,26 @@ import Testing
                 #expect(
                     Set(a.devices).isDisjoint(with: b.devices),
                     "trials \(a.trial) and \(b.trial) overlap: \(a.devices), \(b.devices)")
+            }
+        }
+    }
+
+    @Test("mixed GPU sizes, resources: {gpu_memory_gb: 40}: trials get only the two 80 GB devices, two at once")
+    func gpuMemory() throws {
+        let scratch = try Scratch()
+        let records = try run(
+            trials: 6, together: 2, resources: "  resources: {gpu_memory_gb: 40}", scratch: scratch,
+            nvidiaSMI: Self.mixedNvidiaSMI,
+            gpuNote: "GPUs 0 (15360 MiB), 1 (81920 MiB), 2 (15360 MiB), 3 (81920 MiB) (nvidia-smi lists 4)")
+        for record in records {
+            #expect(record.devices == ["1"] || record.devices == ["3"], "trial \(record.trial) got \(record.devices)")
+        }
+        // The coordinator gives the worker two at once (its big GPUs), not four (its slots).
+        #expect(peakConcurrency(records) == 2)
+        #expect(Set(records.prefix(2).flatMap(\.devices)) == ["1", "3"])
+        for a in records {
+            for b in records where a.trial < b.trial && a.overlaps(b) {
+                #expect(a.devices != b.devices, "trials \(a.trial) and \(b.trial) overlap on \(a.devices)")
             }
         }
     }

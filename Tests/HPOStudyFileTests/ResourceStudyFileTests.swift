@@ -22,6 +22,14 @@ import Testing
         let zero = try StudyFile.parse(
             study(["command: [python3, train.py]", "resources: {gpus: 0}"]), file: "g.yaml", builtins: testBuiltins)
         #expect(zero.trial.resources == ResourceRequest(gpus: 0))
+        let sized = try StudyFile.parse(
+            study(["command: [python3, train.py]", "resources: {gpus: 2, gpu_memory_gb: 40, cores: 8}"]),
+            file: "g.yaml", builtins: testBuiltins)
+        #expect(sized.trial.resources == ResourceRequest(gpus: 2, gpuMemoryGB: 40, cores: 8))
+        let memoryOnly = try StudyFile.parse(
+            study(["command: [python3, train.py]", "resources: {gpu_memory_gb: 7.5}"]), file: "g.yaml",
+            builtins: testBuiltins)
+        #expect(memoryOnly.trial.resources == ResourceRequest(gpuMemoryGB: 7.5))
         let plain = try StudyFile.parse(study(["command: [python3, train.py]"]), file: "g.yaml", builtins: testBuiltins)
         #expect(plain.trial.resources == nil)
         let empty = try StudyFile.parse(
@@ -44,6 +52,26 @@ import Testing
                 "unknown key 'gpu' (did you mean 'gpus'?)"
             ),
             (["command: [x]", "resources: 2"], "trial.resources", 7, "expected a mapping"),
+            (
+                ["command: [x]", "resources: {gpu_memory_gb: 0}"], "trial.resources.gpu_memory_gb", 7,
+                "expected the memory each GPU of a trial must have, in GB, above 0 and at most 1048576, found '0'"
+            ),
+            (["command: [x]", "resources: {gpu_memory_gb: -4}"], "trial.resources.gpu_memory_gb", 7, "above 0"),
+            (["command: [x]", "resources: {gpu_memory_gb: 2e6}"], "trial.resources.gpu_memory_gb", 7, "at most"),
+            (["command: [x]", "resources: {gpu_memory_gb: 40GB}"], "trial.resources.gpu_memory_gb", 7, "a number"),
+            (
+                ["command: [x]", "resources: {gpus: 0, gpu_memory_gb: 40}"], "trial.resources.gpu_memory_gb", 7,
+                "gpu_memory_gb asks for GPUs with memory, but gpus is 0"
+            ),
+            (
+                ["command: [x]", "resources: {cores: 0}"], "trial.resources.cores", 7,
+                "expected a number of cores per trial from 1 to 1048576, found '0'"
+            ),
+            (["command: [x]", "resources: {cores: 2.5}"], "trial.resources.cores", 7, "expected an integer"),
+            (
+                ["command: [x]", "resources: {gpu_memory: 40}"], "trial.resources.gpu_memory", 7,
+                "unknown key 'gpu_memory'; allowed keys: gpus, gpu_memory_gb, cores"
+            ),
             (["command: [x]", "labels: a100"], "trial.labels", 7, "expected a list"),
             (["command: [x]", "labels: ['a b']"], "trial.labels[0]", 7, "label 'a b' may hold only ASCII letters"),
             (["command: [x]", "labels: [ok, '']"], "trial.labels[1]", 7, "a label is empty"),

@@ -37,6 +37,14 @@ import Testing
         #expect(body.contains(#""resources":{"cores":32,"gpus":[{"id":"0","memory_mib":81920,"uuid":"GPU-8d3c5f9a"#))
         #expect(try WireCodec.decodeWorkerMessage(frames) == .hello(sent))
 
+        // A worker that gives trials only GPUs with the memory they ask says so; others do not.
+        #expect(!body.contains("gpu_memory_aware"))
+        var aware = sent
+        aware.resources?.gpuMemoryAware = true
+        let awareFrames = WireCodec.encode(WorkerMessage.hello(aware))
+        #expect(String(decoding: awareFrames[1], as: UTF8.self).contains(#""gpu_memory_aware":true"#))
+        #expect(try WireCodec.decodeWorkerMessage(awareFrames) == .hello(aware))
+
         let old = try decodedHello(nil)
         #expect(old.resources == nil)
         #expect(old.droppedResources == nil)
@@ -78,7 +86,14 @@ import Testing
     func hostileRequest() {
         for (request, fragment) in [
             (#"{"gpus":-1}"#, "resources.gpus -1"), (#"{"gpus":100000}"#, "resources.gpus 100000"),
-            (#"{"labels":["a b"]}"#, "label 'a b'"), (#"{"gpus":"two"}"#, "")
+            (#"{"labels":["a b"]}"#, "label 'a b'"), (#"{"gpus":"two"}"#, ""),
+            (#"{"gpu_memory_gb":0}"#, "resources.gpu_memory_gb 0"),
+            (#"{"gpu_memory_gb":-40}"#, "resources.gpu_memory_gb -40"),
+            (#"{"gpu_memory_gb":1e300}"#, "resources.gpu_memory_gb 1e+300"),
+            (#"{"gpu_memory_gb":"nan"}"#, "resources.gpu_memory_gb nan"),
+            (#"{"gpu_memory_gb":"inf"}"#, "resources.gpu_memory_gb inf"),
+            (#"{"cores":0}"#, "resources.cores 0"), (#"{"cores":9999999999}"#, "resources.cores 9999999999"),
+            (#"{"cores":"8"}"#, "")
         ] {
             let body =
                 #"{"type":"assign","key":{"trial":1,"attempt":1},"params":{},"objective_metric":"loss","spec":{"program":{"command":["x"]},"retries":0,"env":{},"resources":\#(request)}}"#
@@ -97,12 +112,14 @@ import Testing
     @Test("an assignment whose spec asks for resources goes through JSONDecoder, both ways, unchanged")
     func specResources() throws {
         var spec = TrialSpec(program: .command(["python3", "train.py"]), retries: 1)
-        spec.resources = ResourceRequest(gpus: 2, labels: ["a100"])
+        spec.resources = ResourceRequest(gpus: 2, gpuMemoryGB: 40, cores: 8, labels: ["a100"])
         let assignment = Assignment(
             key: TrialKey(trial: TrialID(3), attempt: 1), parameters: ["lr": .double(0.1)], spec: spec,
             objectiveMetric: "loss")
         let frames = WireCodec.encode(CoordinatorMessage.assign(assignment))
-        #expect(String(decoding: frames[1], as: UTF8.self).contains(#""resources":{"gpus":2,"labels":["a100"]}"#))
+        #expect(
+            String(decoding: frames[1], as: UTF8.self).contains(
+                #""resources":{"cores":8,"gpu_memory_gb":40,"gpus":2,"labels":["a100"]}"#))
         #expect(try WireCodec.decodeCoordinatorMessage(frames) == .assign(assignment))
         // Without resources, the spec's JSON is what it always was.
         spec.resources = nil

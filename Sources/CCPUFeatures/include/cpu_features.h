@@ -17,4 +17,8 @@ typedef struct {
 /// Reads CPUID and XCR0 of the calling CPU.
 hpo_cpu_features hpo_read_cpu_features(void);
 
+/// How many CPUs the process `pid` (0: the calling thread) may run on: the size of its affinity
+/// mask (sched_getaffinity, which Swift's Glibc module does not export); 0 where unknown.
+int hpo_affinity_cpus(int pid);
+
 #endif
