@@ -19,6 +19,8 @@
 # same loop; PEERS (default optuna-tpe-cl; empty: none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=benchmarks/lib.sh
+source benchmarks/lib.sh
 
 problems=gramacy,gardner seeds=0-9 trials=60 workers=8 sleep=0.5
 out=results/constrained-$(date -u +%Y%m%d-%H%M%S)
@@ -30,23 +32,18 @@ while (($#)); do
         --workers) workers=$2 ;;
         --sleep) sleep=$2 ;;
         --out) out=$2 ;;
-        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) print_usage "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
     shift 2
 done
 peers=${PEERS-optuna-tpe-cl}
-IFS=, read -ra problem_list <<< "$problems"
-mapfile -t seed_list < <(
-    IFS=, read -ra parts <<< "$seeds"
-    for part in "${parts[@]}"; do
-        if [[ $part =~ ^([0-9]+)-([0-9]+)$ ]]; then seq "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"; else echo "$part"; fi
-    done)
+declare -a problem_list seed_list  # filled by split_list and expand_seeds (benchmarks/lib.sh)
+split_list problem_list "$problems"
+expand_seeds seed_list "$seeds"
 command="benchmarks/constrained-product.sh --problems $problems --seeds $seeds --trials $trials --workers $workers \
 --sleep $sleep"
 
-# shellcheck source=benchmarks/binaries.sh
-source benchmarks/binaries.sh
 hpo_binaries
 strategies=(bayes random)
 declare -A bin_dir=([bayes]=$HPO_BIN_DIR [random]=$HPO_BIN_DIR)
@@ -54,12 +51,7 @@ if [[ -n ${BASELINE_BIN_DIR:-} ]]; then
     strategies+=(bayes-baseline)
     bin_dir[bayes-baseline]=$BASELINE_BIN_DIR
 fi
-venv=.build-peers-venv
-if [[ -n $peers ]]; then
-    [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-        "$(grep '^optuna==' benchmarks/bo-peers-requirements.txt)" >&2
-fi
+if [[ -n $peers ]]; then peer_venv optuna; fi
 
 mkdir -p "$out"
 runs="$out/runs.jsonl"
@@ -83,7 +75,7 @@ for problem in "${problem_list[@]}"; do
             echo "$name: $(python3 benchmarks/constrained_bench.py summary --runs "$runs"), $((SECONDS - start)) s" >&2
         done
         if [[ -n $peers ]]; then
-            OPENBLAS_NUM_THREADS=1 "$venv/bin/python" benchmarks/constrained_bench.py peer --problem "$problem" \
+            OPENBLAS_NUM_THREADS=1 "$PEER_VENV/bin/python" benchmarks/constrained_bench.py peer --problem "$problem" \
                 --seed "$seed" --trials "$trials" --workers "$workers" >> "$runs"
         fi
     done

@@ -12,7 +12,8 @@ import HPOGaussianProcess
 ///   earlier picks as for one objective. Different weights per proposal spread a batch over the
 ///   front. The hyperparameters are refitted (in the background) to the equal-weight scalarisation
 ///   and reused for every weight vector in between.
-/// - Constraints: one GP per constraint metric; acquisition is log EI + log P(feasible), the
+/// - Constraints: one GP per constraint metric, conditioned on the pending points too
+///   (`FeasibilityModel.condition(onPending:lieSDs:)`); acquisition is log EI + log P(feasible), the
 ///   incumbent the best feasible result; while none is feasible, P(feasible) alone.
 struct OutcomeModels: Sendable {
     let objectives: [Objective]
