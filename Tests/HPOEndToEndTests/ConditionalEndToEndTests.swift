@@ -28,7 +28,10 @@ extension StudyEndToEndTests {
           timeout: 60
         """
 
-    /// Prints its arguments, its HPO_PARAM_ variables and its parameters file into $1.
+    /// Prints its arguments, its HPO_PARAM_ variables and its parameters file into $1, then waits
+    /// (at most 30 s) until a second trial has written its file: the first trial holds its worker's
+    /// slot until another worker runs one, so the work is shared however late the other workers
+    /// connect on a loaded machine (with instant trials one worker once ran all 16).
     static let recordingScript = """
         out=$1; shift
         {
@@ -36,6 +39,8 @@ extension StudyEndToEndTests {
           env | grep '^HPO_PARAM_' | sort
           echo "file: $(cat "$HPO_PARAMS_FILE")"
         } > "$out"
+        i=0
+        while [ "$(ls "$(dirname "$out")" | wc -l)" -lt 2 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
         echo '{"loss": 1}'
         """
 
@@ -72,7 +77,9 @@ extension StudyEndToEndTests {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let study = Self.conditionalStudy.replacingOccurrences(of: "SCRIPT", with: script)
             .replacingOccurrences(of: "OUT", with: out)
-        let (_, log) = try runStudy(study, workers: 4, scratch: scratch)
+        // No prefetch: the waiting first trial must not hold a second one queued on its worker.
+        let (_, log) = try runStudy(
+            study, workers: 4, scratch: scratch, coordinatorArguments: ["--worker-prefetch", "0"])
         let summary = try LogSummary(path: log)
         let expected = Self.conditionalGrid
         #expect(expected.count == 16)

@@ -51,7 +51,9 @@ import Testing
     @Test("a 30-trial random study on Branin completes across three worker processes")
     func randomStudy() throws {
         let scratch = try Scratch()
-        let (coordinator, log) = try runStudy(braninStudy(trials: 30, sleep: 0.05), workers: 3, scratch: scratch)
+        // 0.3 s trials: one worker alone would need 9 s, far longer than the others take to connect
+        // on a loaded machine, so "shared" below cannot fail for that (with 0.05 s it had 1.5 s).
+        let (coordinator, log) = try runStudy(braninStudy(trials: 30, sleep: 0.3), workers: 3, scratch: scratch)
         let summary = try LogSummary(path: log)
         #expect(summary.completed.count == 30)
         #expect(Set(summary.completed.map(\.trial)).count == 30)
