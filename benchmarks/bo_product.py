@@ -18,6 +18,7 @@ import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import results_log  # noqa: E402
 from bo_functions import PROBLEMS  # noqa: E402
 
 STRATEGIES = {
@@ -78,15 +79,7 @@ def analyse(args):
     best = None
     software = finished = None
     spans = {}  # worker -> [first dispatch, last result, time in attempts]
-    try:
-        lines = pathlib.Path(args.log).read_text().splitlines()
-    except FileNotFoundError:
-        lines = []
-    for line in lines:
-        try:
-            event = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a torn last line
+    for event in results_log.events(args.log):
         kind = event.get("event")
         if kind == "study_started":
             software = event.get("software")

@@ -25,6 +25,9 @@ import pathlib
 import statistics
 import sys
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import results_log  # noqa: E402
+
 MINIMUM = 0.1
 SPACE = """space:
   x1: {type: int, low: 0, high: 1}
@@ -60,15 +63,7 @@ def analyse(args):
     record = json.loads(args.meta)
     record["side"] = "product"
     values, dispatches, fallbacks = [], 0, 0
-    try:
-        lines = pathlib.Path(args.log).read_text().splitlines()
-    except FileNotFoundError:
-        lines = []
-    for line in lines:
-        try:
-            event = json.loads(line)
-        except json.JSONDecodeError:
-            continue
+    for event in results_log.events(args.log):
         if event.get("event") == "trial_completed":
             values.append(event["objective"])
         elif event.get("event") == "trial_dispatched":

@@ -28,6 +28,9 @@ import pathlib
 import statistics
 import sys
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import results_log  # noqa: E402
+
 PROBLEMS = {
     # name: (bounds of x0 and x1, number of constraints, best feasible value)
     "gramacy": ((0.0, 1.0), 2, 0.599788),
@@ -65,15 +68,7 @@ def analyse(args):
     record = json.loads(args.meta)
     record["side"] = "product"
     values, feasible, dispatches, fallbacks = [], [], 0, 0
-    try:
-        lines = pathlib.Path(args.log).read_text().splitlines()
-    except FileNotFoundError:
-        lines = []
-    for line in lines:
-        try:
-            event = json.loads(line)
-        except json.JSONDecodeError:
-            continue
+    for event in results_log.events(args.log):
         if event.get("event") == "trial_completed":
             values.append(event["objective"])
             feasible.append(bool(event.get("feasible")))
