@@ -6,31 +6,33 @@ import Testing
 /// GPUs with real processes: a fake `nvidia-smi` on the worker's `PATH` lists four devices, and
 /// command trials record the `CUDA_VISIBLE_DEVICES` they got with their start and end times.
 @Suite(.serialized) struct GPUEndToEndTests {
-    /// Real `nvidia-smi --query-gpu=index,uuid,memory.total --format=csv,noheader` output of a
-    /// 4 × A100 80GB host. The script refuses other arguments, so the query is checked too.
-    static let fakeNvidiaSMI = """
-        #!/bin/sh
-        [ "$*" = "--query-gpu=index,uuid,memory.total --format=csv,noheader" ] ||
-          { echo "unexpected arguments: $*" >&2; exit 9; }
-        echo "0, GPU-8d3c5f9a-0f0e-4b5e-9d2c-1a2b3c4d5e6f, 81920 MiB"
-        echo "1, GPU-1f2e3d4c-5b6a-7980-a1b2-c3d4e5f60718, 81920 MiB"
-        echo "2, GPU-a0b1c2d3-e4f5-0617-2839-4a5b6c7d8e9f, 81920 MiB"
-        echo "3, GPU-f0e1d2c3-b4a5-9687-7869-5a4b3c2d1e0f, 81920 MiB"
-        """
+    /// A fake `nvidia-smi` that answers the worker's query (`nvidia-smi --query-gpu=index,uuid,memory.total
+    /// --format=csv,noheader`) with real output lines for `gpus` (uuid, MiB), indices in order. It
+    /// refuses other arguments, so the query is checked too.
+    static func nvidiaSMI(_ gpus: [(uuid: String, mib: Int)]) -> String {
+        let lines = gpus.enumerated().map { "echo \"\($0), GPU-\($1.uuid), \($1.mib) MiB\"" }
+        return """
+            #!/bin/sh
+            [ "$*" = "--query-gpu=index,uuid,memory.total --format=csv,noheader" ] ||
+              { echo "unexpected arguments: $*" >&2; exit 9; }
+
+            """ + lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A 4 × A100 80GB host.
+    static let fakeNvidiaSMI = nvidiaSMI([
+        ("8d3c5f9a-0f0e-4b5e-9d2c-1a2b3c4d5e6f", 81920), ("1f2e3d4c-5b6a-7980-a1b2-c3d4e5f60718", 81920),
+        ("a0b1c2d3-e4f5-0617-2839-4a5b6c7d8e9f", 81920), ("f0e1d2c3-b4a5-9687-7869-5a4b3c2d1e0f", 81920)
+    ])
 
     /// The worker's log line for `fakeNvidiaSMI`'s devices.
     static let fourGPUsNote = "GPUs 0 (81920 MiB), 1 (81920 MiB), 2 (81920 MiB), 3 (81920 MiB) (nvidia-smi lists 4)"
 
     /// A host of mixed sizes: 16 GB T4s (15360 MiB) at indices 0 and 2, 80 GB A100s at 1 and 3.
-    static let mixedNvidiaSMI = """
-        #!/bin/sh
-        [ "$*" = "--query-gpu=index,uuid,memory.total --format=csv,noheader" ] ||
-          { echo "unexpected arguments: $*" >&2; exit 9; }
-        echo "0, GPU-3e1c7a52-9b0d-4f6e-8a21-5c4d3b2a1f00, 15360 MiB"
-        echo "1, GPU-1f2e3d4c-5b6a-7980-a1b2-c3d4e5f60718, 81920 MiB"
-        echo "2, GPU-7b6a5c4d-3e2f-1a0b-9c8d-7e6f5a4b3c2d, 15360 MiB"
-        echo "3, GPU-f0e1d2c3-b4a5-9687-7869-5a4b3c2d1e0f, 81920 MiB"
-        """
+    static let mixedNvidiaSMI = nvidiaSMI([
+        ("3e1c7a52-9b0d-4f6e-8a21-5c4d3b2a1f00", 15360), ("1f2e3d4c-5b6a-7980-a1b2-c3d4e5f60718", 81920),
+        ("7b6a5c4d-3e2f-1a0b-9c8d-7e6f5a4b3c2d", 15360), ("f0e1d2c3-b4a5-9687-7869-5a4b3c2d1e0f", 81920)
+    ])
 
     /// A trial: records its devices and times in `record-TRIAL`. The first `together` trials
     /// (created first, so dispatched in the first wave) wait until that many have started, with
